@@ -1,0 +1,297 @@
+//! Resolved settings of `.peers/config.yaml`: every value after defaults are applied.
+//! Decoding from YAML lives in `config_decode`; this module owns only the shapes and defaults.
+
+use crate::location::Span;
+
+/// Everything `.peers/config.yaml` says, with defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigSettings {
+    /// Ordered peers; the order is the turn order. Always at least two.
+    pub peers: Vec<PeerSettings>,
+    pub budget: BudgetSettings,
+    pub health: HealthSettings,
+    pub goals: GoalRunSettings,
+    pub turns: TurnSettings,
+    pub verify: VerifySettings,
+    /// Keys accepted for compatibility with the original tool that peers does not act on, and
+    /// other things the user should know about the file (e.g. the legacy `tools:` map was
+    /// promoted). Shown by `peers info` and at run start, so nothing is silently inert.
+    pub notices: Vec<ConfigNotice>,
+}
+
+/// A non-fatal remark about the configuration, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNotice {
+    pub key: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// One peer as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerSettings {
+    /// `^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`, unique, not reserved.
+    pub name: String,
+    pub tool: ToolKind,
+    /// The command line as written by the user (may contain `{PROMPT}` or `{PROMPT_FILE}`).
+    /// When the user gave no `argv`, the tool's default command line.
+    pub argv: Vec<String>,
+    /// True when `argv` came from the user, false when it is the tool's default.
+    pub argv_explicit: bool,
+    pub prompt_mode: PromptMode,
+    pub role: PeerRole,
+    pub model: Option<String>,
+    pub reasoning: Option<String>,
+    pub provider: Option<Provider>,
+    /// Where this peer's entry starts in config.yaml.
+    pub span: Span,
+}
+
+/// Which agent CLI a peer is; decides argv translation and output parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolKind {
+    Claude,
+    Codex,
+    Opencode,
+    Gemini,
+    /// Any other command: argv is used as written.
+    Generic(String),
+}
+
+impl ToolKind {
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "claude" => Self::Claude,
+            "codex" => Self::Codex,
+            "opencode" => Self::Opencode,
+            "gemini" => Self::Gemini,
+            other => Self::Generic(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Claude => "claude",
+            Self::Codex => "codex",
+            Self::Opencode => "opencode",
+            Self::Gemini => "gemini",
+            Self::Generic(name) => name,
+        }
+    }
+}
+
+/// How the prompt reaches the peer process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptMode {
+    /// Written to the child's stdin, which is then closed.
+    Stdin,
+    /// Substituted for `{PROMPT}` inside argv elements. Prompts too large for one argv element
+    /// fall back to stdin or a file rather than failing with E2BIG.
+    ArgvSubstitute,
+    /// Written to a private file whose path replaces `{PROMPT_FILE}` in argv.
+    File,
+}
+
+impl PromptMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stdin => "stdin",
+            Self::ArgvSubstitute => "argv-substitute",
+            Self::File => "file",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerRole {
+    Default,
+    /// Only scheduled while no other eligible peer exists.
+    Recovery,
+    Witness,
+    Debater,
+}
+
+impl PeerRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Recovery => "recovery",
+            Self::Witness => "witness",
+            Self::Debater => "debater",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Anthropic,
+    Openai,
+    Openrouter,
+    Google,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Anthropic => "anthropic",
+            Self::Openai => "openai",
+            Self::Openrouter => "openrouter",
+            Self::Google => "google",
+        }
+    }
+}
+
+/// Caps for one run. `None` means no cap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSettings {
+    pub max_iterations: u64,
+    /// Wall-clock seconds of the whole run (not only peer time).
+    pub max_runtime_s: u64,
+    pub max_consecutive_failures: u32,
+    pub max_tokens: Option<u64>,
+    pub max_usd: Option<f64>,
+    pub max_usd_mode: MaxUsdMode,
+}
+
+impl Default for BudgetSettings {
+    fn default() -> Self {
+        Self {
+            max_iterations: 200,
+            max_runtime_s: 21_600,
+            max_consecutive_failures: 5,
+            max_tokens: None,
+            max_usd: None,
+            max_usd_mode: MaxUsdMode::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxUsdMode {
+    /// Decide from each peer's billing: any API-key peer → hard, else warn.
+    Auto,
+    Hard,
+    Warn,
+    Off,
+}
+
+impl MaxUsdMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Hard => "hard",
+            Self::Warn => "warn",
+            Self::Off => "off",
+        }
+    }
+}
+
+/// Supervision of peer processes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthSettings {
+    /// No output on either stream for this long → idle-timeout.
+    pub idle_timeout_s: u64,
+    /// Hard ceiling on one peer invocation.
+    pub absolute_max_runtime_s: u64,
+    /// Between SIGTERM to the process group and SIGKILL.
+    pub grace_s: u64,
+    /// Bytes kept per stream (head and tail halves); the rest is counted and dropped.
+    pub buf_cap_bytes: u64,
+    /// Regexes (validated at load) that mark a tick as an api-error.
+    pub error_patterns: Vec<String>,
+    /// Regexes that mark a peer unavailable and stop using it.
+    pub halt_patterns: Vec<String>,
+}
+
+pub const DEFAULT_ERROR_PATTERNS: &[&str] = &[
+    r"(?i)^(ERROR|FATAL)\b.*\brate[ _-]?limit",
+    r"(?i)^(ERROR|FATAL)\b.*\bAPI error\b.*\b5\d\d\b",
+    r"(?i)^Error:\s*rate[_ -]?limit",
+];
+
+pub const DEFAULT_HALT_PATTERNS: &[&str] = &[
+    r"(?i)^(ERROR|FATAL)\b.*\bauthentication (failed|error)",
+    r"(?i)^Error:\s*authentication",
+    r"(?i)^(ERROR|FATAL)\b.*\b(invalid|missing|expired) api key",
+    r"(?i)^(ERROR|FATAL)\b.*\bquota exhausted",
+    r"(?i)^(ERROR|FATAL)\b.*\busage limit (reached|exceeded|exhausted)",
+    r"(?i)^(ERROR|FATAL)\b.*\bhit your usage limit",
+];
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_s: 900,
+            absolute_max_runtime_s: 7_200,
+            grace_s: 5,
+            buf_cap_bytes: 2 * 1024 * 1024,
+            error_patterns: DEFAULT_ERROR_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
+            halt_patterns: DEFAULT_HALT_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+}
+
+/// How goals are evaluated and when a run counts as converged or stuck.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalRunSettings {
+    /// Default per-gate timeout.
+    pub timeout_s: u64,
+    /// Gates run at once; `None` = the number of cores.
+    pub concurrency: Option<usize>,
+    /// Consecutive clean ticks needed before the skeptic tick.
+    pub convergence_n: u32,
+    /// A watched gate red for this many consecutive evaluations stops the run `stuck:<gate>`.
+    pub stuck_halt_after: u32,
+    pub stuck_halt_gates: Vec<String>,
+    /// Whether every soft goal must have reached consensus for convergence.
+    pub soft_consensus_required: bool,
+}
+
+impl Default for GoalRunSettings {
+    fn default() -> Self {
+        Self {
+            timeout_s: 120,
+            concurrency: None,
+            convergence_n: 3,
+            stuck_halt_after: 5,
+            stuck_halt_gates: vec!["tests-pass".to_owned(), "no-prior-regression".to_owned()],
+            soft_consensus_required: true,
+        }
+    }
+}
+
+/// Scheduling rules for failing and degraded peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnSettings {
+    /// Extra consecutive attempts a failing peer gets before the turn rotates.
+    pub max_retries: u32,
+    /// A degraded peer gets one recovery turn every this many iterations.
+    pub recovery_interval: u64,
+}
+
+impl Default for TurnSettings {
+    fn default() -> Self {
+        Self { max_retries: 1, recovery_interval: 8 }
+    }
+}
+
+/// `peers verify` extras.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VerifySettings {
+    /// Overrides `goals.timeout_s` for hard gates during `peers verify`.
+    pub timeout_s: Option<u64>,
+    pub commands: Vec<VerifyCommand>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyCommand {
+    pub name: String,
+    pub cmd: String,
+    pub timeout_s: Option<u64>,
+}
+
+/// Names no peer may take: they collide with files or identities peers itself uses.
+pub const RESERVED_PEER_NAMES: &[&str] = &[
+    "peers", "peers-substrate", "peers-init", "archive", "comms", "log", "logs", "checks", "hooks",
+    "queue",
+];

@@ -1,0 +1,136 @@
+//! Resolved goals of `.peers/goals.yaml`: hard gates (commands judged by `pass_when`, or
+//! built-in checks implemented in the binary) and soft goals (peer reviews).
+
+use std::collections::BTreeMap;
+
+use crate::location::Span;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GoalSet {
+    pub goals: Vec<Goal>,
+    /// Things the user should know (e.g. a legacy command mapped to a built-in gate).
+    pub notices: Vec<crate::config::ConfigNotice>,
+}
+
+impl GoalSet {
+    pub fn hard(&self) -> impl Iterator<Item = (&Goal, &HardGoal)> {
+        self.goals.iter().filter_map(|g| match &g.kind {
+            GoalKind::Hard(h) => Some((g, h)),
+            GoalKind::Soft(_) => None,
+        })
+    }
+
+    pub fn soft(&self) -> impl Iterator<Item = (&Goal, &SoftGoal)> {
+        self.goals.iter().filter_map(|g| match &g.kind {
+            GoalKind::Soft(s) => Some((g, s)),
+            GoalKind::Hard(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    /// Unique, non-empty.
+    pub id: String,
+    /// Shown to peers in the prompt next to the goal's status.
+    pub description: String,
+    pub kind: GoalKind,
+    /// Where this goal's entry starts in goals.yaml.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GoalKind {
+    Hard(HardGoal),
+    Soft(SoftGoal),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HardGoal {
+    pub check: GateCheck,
+    /// Per-gate timeout; `None` = `goals.timeout_s`.
+    pub timeout_s: Option<u64>,
+    /// Reuse a PASS while the tree and the command are unchanged.
+    pub cacheable: bool,
+    /// Re-run a failing gate up to this many more times (0..=5); the first pass wins.
+    pub retry_on_fail: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateCheck {
+    /// `/bin/sh -c cmd` in the repository, judged by the `pass_when` expression.
+    Command { cmd: String, pass_when: String, pass_when_span: Span },
+    /// A check implemented inside peers (agents cannot edit what it does).
+    Builtin { gate: BuiltinGate, params: BTreeMap<String, serde_json::Value> },
+}
+
+/// Checks implemented in the binary. goals.yaml names them with `builtin: <name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BuiltinGate {
+    /// The newest handoff commit has a `## Self-Review` section and `Self-Review: pass`.
+    SelfReviewOnHandoff,
+    /// No open bug at severity crit, high or med.
+    BugHuntClean,
+}
+
+impl BuiltinGate {
+    pub const ALL: &'static [BuiltinGate] = &[Self::SelfReviewOnHandoff, Self::BugHuntClean];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SelfReviewOnHandoff => "self-review-on-handoff",
+            Self::BugHuntClean => "bug-hunt-clean",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|g| g.as_str() == name)
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::SelfReviewOnHandoff => {
+                "the newest handoff commit carries a `## Self-Review` section and `Self-Review: pass`"
+            }
+            Self::BugHuntClean => "no open bug at severity crit, high or med in the ledger",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftGoal {
+    /// Shown to reviewers.
+    pub prompt: String,
+    pub reviewer: ReviewerMode,
+    pub consensus_needed: u32,
+    /// Reviews are requested at most once every this many iterations.
+    pub review_interval: u32,
+    /// Required when `reviewer` is quorum.
+    pub quorum: Option<Quorum>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewerMode {
+    Other,
+    Both,
+    Alternating,
+    Quorum,
+}
+
+impl ReviewerMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Other => "other",
+            Self::Both => "both",
+            Self::Alternating => "alternating",
+            Self::Quorum => "quorum",
+        }
+    }
+}
+
+/// `N/M`: pass when at least N distinct reviewers passed among the most recent M reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quorum {
+    pub needed: u32,
+    pub window: u32,
+}

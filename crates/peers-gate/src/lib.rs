@@ -1,0 +1,1 @@
+//! The gate runner: hard gates in parallel with timeouts, caching and retries; built-in gates.
