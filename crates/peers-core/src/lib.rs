@@ -3,5 +3,15 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod config;
+pub mod config_decode;
+pub mod decode_error;
 pub mod goals;
+pub mod goals_decode;
+pub mod ledger;
 pub mod location;
+pub mod pass_when;
+pub mod peer_command;
+pub mod state;
+pub mod suggest;
+pub mod trailer;
+pub mod yaml;

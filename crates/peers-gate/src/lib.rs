@@ -1,1 +1,5 @@
 //! The gate runner: hard gates in parallel with timeouts, caching and retries; built-in gates.
+
+pub mod builtin;
+pub mod cache;
+pub mod runner;

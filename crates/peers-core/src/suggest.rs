@@ -1,0 +1,1 @@
+//! (module reserved; filled in by its owner)
