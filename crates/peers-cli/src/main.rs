@@ -1,4 +1,23 @@
-//! The `peers` binary: parse the command line and hand over to the command.
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The `peers` binary: parse the command line, run the command, print any error, exit.
+
+mod cli;
+mod commands;
+mod error;
+mod gates;
+mod project;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            error::print(&err);
+            err.exit_code().into()
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! callers hand in bytes and get typed values or errors that carry everything a user needs.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod billing;
 pub mod config;
 pub mod config_decode;
 pub mod decode_error;

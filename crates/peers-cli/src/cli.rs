@@ -1,0 +1,46 @@
+//! The command-line surface of `peers`: global options and one subcommand per verb.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{goals::GoalsArgs, info::InfoArgs, init::InitArgs, status::StatusArgs, verify::VerifyArgs};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    success (for verify: every gate passed)
+  1    gates failed or the run did not complete
+  2    usage or configuration error (nothing was written)
+  130  interrupted
+
+Start here:
+  peers init          write .peers/ into this git repository
+  peers info          check the configuration: peers, the exact commands, goals, budget
+  peers verify        run every hard gate now and write .peers/VERIFY.md";
+
+/// Drive AI coding-agent CLIs as cooperating peers on a git repository, with hard gates
+/// that must be green before anything counts as done.
+#[derive(Debug, Parser)]
+#[command(name = "peers", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Run as if peers was started in DIR (the target repository).
+    #[arg(short = 'C', long = "target", value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write .peers/ (config, goals, state, log), tag peers-baseline, ignore .peers/ in git.
+    Init(InitArgs),
+    /// Show the configuration as peers resolves it: peers and their exact commands, goals, budget, health.
+    Info(InfoArgs),
+    /// Show the run's iteration, the next peer and whether a run holds the lock.
+    Status(StatusArgs),
+    /// Run every hard gate and verify command now; write .peers/VERIFY.md; exit 0 iff all pass.
+    Verify(VerifyArgs),
+    /// Inspect or accept goals.yaml (the goal-mutation lock).
+    Goals(GoalsArgs),
+}

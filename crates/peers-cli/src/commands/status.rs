@@ -1,0 +1,91 @@
+//! `peers status`: where the run stands — iteration, the next peer, who holds the run lock,
+//! peer health, the last stop reason. Reads only; never takes the lock.
+
+use std::path::Path;
+
+use clap::Args;
+use peers_store::run_lock::LockState;
+use serde_json::json;
+
+use crate::error::CliResult;
+use crate::project::{Project, store_error};
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    let config = project.load_config()?;
+    let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
+    let loaded = peers_store::state_file::load_state(&project.dir, &names).map_err(store_error)?;
+    let mut state = loaded.state;
+    state.sync_peers(&names);
+    let lock = peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?;
+    let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let halted = project.dir.halted_md().exists();
+    let next = state.peer_order.get(state.turn_index).cloned().unwrap_or_default();
+    let lock_text = match &lock {
+        LockState::Absent => "free (no run has started)".to_owned(),
+        LockState::Free { stale_pid: Some(pid) } => format!("free (stale lock file from pid {pid}, not running)"),
+        LockState::Free { stale_pid: None } => "free".to_owned(),
+        LockState::Held { pid: Some(pid) } => format!("HELD by running pid {pid}"),
+        LockState::Held { pid: None } => "HELD by a running process".to_owned(),
+    };
+    if args.json {
+        let value = json!({
+            "target": project.root(),
+            "iteration": state.iteration,
+            "next_peer": next,
+            "peer_order": state.peer_order,
+            "lock": lock_json(&lock),
+            "halted": halted,
+            "last_stop_reason": last_stop,
+            "consecutive_clean_ticks": state.consecutive_clean_ticks,
+            "peers": state.peers.iter().map(|(name, p)| (name.clone(), json!({
+                "state": p.state.as_str(), "consecutive_fails": p.consecutive_fails,
+            }))).collect::<serde_json::Map<_, _>>(),
+            "goals": state.goals_status.iter().map(|(id, g)| (id.clone(), json!(g.state))).collect::<serde_json::Map<_, _>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        return Ok(0);
+    }
+    let mut out = format!(
+        "target:     {}\niteration:  {}\nnext peer:  {}\nrun lock:   {}\n",
+        project.root().display(),
+        state.iteration,
+        next,
+        lock_text
+    );
+    if let Some(reason) = &last_stop {
+        out.push_str(&format!("last stop:  {reason}\n"));
+    }
+    if halted {
+        out.push_str("HALTED:     every peer is halted; read .peers/HALTED.md\n");
+    }
+    out.push_str(&format!("clean ticks in a row: {}\npeers:\n", state.consecutive_clean_ticks));
+    for name in &state.peer_order {
+        if let Some(peer) = state.peers.get(name) {
+            out.push_str(&format!("  {name:<16} {} (consecutive fails: {})\n", peer.state.as_str(), peer.consecutive_fails));
+        }
+    }
+    if !state.goals_status.is_empty() {
+        out.push_str("goals (last evaluation):\n");
+        for (id, goal) in &state.goals_status {
+            out.push_str(&format!("  {id:<32} {}\n", goal.state));
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+fn lock_json(lock: &LockState) -> serde_json::Value {
+    match lock {
+        LockState::Absent => json!({"state": "absent"}),
+        LockState::Free { stale_pid } => json!({"state": "free", "stale_pid": stale_pid}),
+        LockState::Held { pid } => json!({"state": "held", "pid": pid}),
+    }
+}

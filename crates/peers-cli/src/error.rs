@@ -1,0 +1,72 @@
+//! The one place that turns errors into what the user reads (`error: …`, causes, `hint: …`)
+//! and into exit codes.
+
+use std::fmt;
+
+/// Why a command failed, and what exit code that means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Bad usage, configuration or refused input: exit 2, nothing written.
+    Usage,
+    /// The operation ran and its verdict is negative, or an operational error: exit 1.
+    Failed,
+}
+
+/// An error as shown to the user: a one-line message, its causes, and hints that say how to fix it.
+#[derive(Debug)]
+pub struct CliError {
+    pub failure: Failure,
+    pub message: String,
+    pub causes: Vec<String>,
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { failure: Failure::Usage, message: message.into(), causes: Vec::new(), hints: Vec::new() }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self { failure: Failure::Failed, message: message.into(), causes: Vec::new(), hints: Vec::new() }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn cause(mut self, cause: impl fmt::Display) -> Self {
+        self.causes.push(cause.to_string());
+        self
+    }
+
+    /// Adds the `source()` chain of `err` as causes.
+    pub fn causes_of(mut self, err: &dyn std::error::Error) -> Self {
+        let mut source = err.source();
+        while let Some(inner) = source {
+            self.causes.push(inner.to_string());
+            source = inner.source();
+        }
+        self
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.failure {
+            Failure::Usage => 2,
+            Failure::Failed => 1,
+        }
+    }
+}
+
+pub fn print(err: &CliError) {
+    let mut out = format!("error: {}\n", err.message);
+    for cause in &err.causes {
+        out.push_str(&format!("  caused by: {cause}\n"));
+    }
+    for hint in &err.hints {
+        out.push_str(&format!("hint: {hint}\n"));
+    }
+    eprint!("{out}");
+}
+
+pub type CliResult<T> = Result<T, CliError>;

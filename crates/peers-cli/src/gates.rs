@@ -1,0 +1,136 @@
+//! Turning goals.yaml and `verify.commands` into gate jobs for the runner: shell commands judged
+//! by `pass_when`, and the built-in gates wired to the repository.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use peers_core::config::{ConfigSettings, VerifyCommand};
+use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
+use peers_core::pass_when::{self, EvalInput, JsonLoader};
+use peers_gate::cache::{CacheKey, GateCache};
+use peers_gate::runner::{self, CommandResult, GateJob, GateResult, GateWork, RunnerSettings, Verdict};
+use peers_git::Git;
+
+use crate::error::{CliError, CliResult};
+
+/// Cap on each stream kept from a gate command (the DSL sees at most 1 MiB of it).
+const GATE_CAPTURE_CAP: usize = 2 * 1024 * 1024;
+/// Cap on a file read by `json('path')`.
+const JSON_READ_CAP: u64 = 2 * 1024 * 1024;
+
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Environment for gate commands: the user's environment, minus variables that would point git
+/// somewhere other than the target repository.
+pub fn gate_environment() -> Vec<(OsString, OsString)> {
+    const REDIRECTS: &[&str] = &["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"];
+    std::env::vars_os().filter(|(key, _)| !REDIRECTS.iter().any(|r| key == r)).collect()
+}
+
+pub fn runner_settings(root: &Path, config: &ConfigSettings) -> RunnerSettings {
+    RunnerSettings {
+        repo: root.to_path_buf(),
+        env: gate_environment(),
+        concurrency: config.goals.concurrency.unwrap_or_else(default_concurrency).max(1),
+        grace: Duration::from_secs(config.health.grace_s.clamp(1, 5)),
+        capture_cap: GATE_CAPTURE_CAP,
+    }
+}
+
+/// `json('path')` for pass_when: regular files inside the repository only, no symlinks, capped.
+struct RepoJsonLoader {
+    root: PathBuf,
+}
+
+impl JsonLoader for RepoJsonLoader {
+    fn load(&self, relative_path: &str) -> Result<serde_json::Value, String> {
+        let bytes = peers_store::safe_fs::read_repo_file(&self.root, relative_path, JSON_READ_CAP)
+            .map_err(|err| err.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|err| format!("{relative_path} is not valid JSON: {err}"))
+    }
+}
+
+/// One job per hard goal, in goals.yaml order. `timeout_override` is `verify.timeout_s`.
+pub fn hard_goal_jobs(
+    git: &Git,
+    config: &ConfigSettings,
+    goals: &GoalSet,
+    timeout_override: Option<u64>,
+    fingerprint: Option<&str>,
+) -> CliResult<Vec<GateJob>> {
+    let default_timeout = timeout_override.unwrap_or(config.goals.timeout_s);
+    let mut jobs = Vec::new();
+    for (goal, hard) in goals.hard() {
+        let work = match &hard.check {
+            GateCheck::Command { cmd, pass_when, .. } => {
+                let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
+                command_work(git.root(), cmd, pass_when, timeout)?
+            }
+            GateCheck::Builtin { gate, .. } => builtin_work(git, *gate),
+        };
+        let cache = match (&hard.check, fingerprint) {
+            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => Some(CacheKey {
+                tree: tree.to_owned(),
+                command: format!("{cmd}\n{pass_when}\n{}", hard.timeout_s.unwrap_or(default_timeout)),
+            }),
+            _ => None,
+        };
+        jobs.push(GateJob { id: goal.id.clone(), work, retry_on_fail: hard.retry_on_fail, cache });
+    }
+    Ok(jobs)
+}
+
+fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> CliResult<GateWork> {
+    let expression = pass_when::parse(pass_when)
+        .map_err(|err| CliError::usage(format!("pass_when `{pass_when}`: column {}: {}", err.column, err.message)))?;
+    let loader = RepoJsonLoader { root: root.to_path_buf() };
+    let judge = move |result: &CommandResult| {
+        let input = EvalInput {
+            exit_code: result.exit_code,
+            stdout: &result.stdout,
+            stderr: &result.stderr,
+            json_loader: &loader,
+        };
+        expression.evaluate(&input).map_err(|err| err.message)
+    };
+    Ok(GateWork::Command { cmd: cmd.to_owned(), timeout, judge: Arc::new(judge) })
+}
+
+fn builtin_work(git: &Git, gate: BuiltinGate) -> GateWork {
+    let git = git.clone();
+    GateWork::InProcess(Arc::new(move || {
+        let (pass, diagnostic) = match gate {
+            BuiltinGate::SelfReviewOnHandoff => peers_gate::builtin::self_review_on_handoff(&git),
+            BuiltinGate::BugHuntClean => peers_gate::builtin::bug_hunt_clean(&git),
+        };
+        Verdict { pass, diagnostic }
+    }))
+}
+
+/// `verify.commands`: exit code 0 is a pass.
+pub fn verify_command_jobs(config: &ConfigSettings, goals_timeout: u64) -> Vec<GateJob> {
+    let default_timeout = config.verify.timeout_s.unwrap_or(goals_timeout);
+    config
+        .verify
+        .commands
+        .iter()
+        .map(|VerifyCommand { name, cmd, timeout_s }| GateJob {
+            id: name.clone(),
+            work: GateWork::Command {
+                cmd: cmd.clone(),
+                timeout: Duration::from_secs(timeout_s.unwrap_or(default_timeout)),
+                judge: Arc::new(|result: &CommandResult| Ok(result.exit_code == Some(0))),
+            },
+            retry_on_fail: 0,
+            cache: None,
+        })
+        .collect()
+}
+
+pub fn run_jobs(jobs: Vec<GateJob>, settings: &RunnerSettings, cache: Option<&mut GateCache>) -> Vec<GateResult> {
+    runner::run_gates(jobs, settings, cache)
+}

@@ -1,0 +1,166 @@
+//! Locating the target repository and its `.peers/` directory, and loading config and goals
+//! from it with errors that name the file, the line and the fix.
+
+use std::path::{Path, PathBuf};
+
+use peers_core::config::ConfigSettings;
+use peers_core::decode_error::DecodeError;
+use peers_core::goals::{GateCheck, GoalKind, GoalSet};
+use peers_core::location::Span;
+use peers_git::{Git, GitError};
+use peers_store::error::StoreError;
+use peers_store::layout::PeersDir;
+
+use crate::error::{CliError, CliResult};
+
+/// A git repository that has (or is about to get) a `.peers/` directory.
+pub struct Project {
+    pub git: Git,
+    pub dir: PeersDir,
+}
+
+impl Project {
+    /// The repository containing `directory` (default: the current directory). Does not require
+    /// `.peers/` to exist; see [`Project::require_initialised`].
+    pub fn open(directory: Option<&Path>) -> CliResult<Project> {
+        let start = match directory {
+            Some(dir) => dir.to_path_buf(),
+            None => std::env::current_dir()
+                .map_err(|err| CliError::failed(format!("cannot read the current directory: {err}")))?,
+        };
+        if !start.is_dir() {
+            return Err(CliError::usage(format!("{} is not a directory", start.display()))
+                .hint("pass the repository with -C DIR"));
+        }
+        let git = Git::discover(&start).map_err(git_error)?;
+        let dir = PeersDir::new(git.root());
+        Ok(Project { git, dir })
+    }
+
+    /// Like [`Project::open`], and `.peers/` must exist.
+    pub fn open_initialised(directory: Option<&Path>) -> CliResult<Project> {
+        let project = Project::open(directory)?;
+        project.require_initialised()?;
+        Ok(project)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.git.root()
+    }
+
+    pub fn require_initialised(&self) -> CliResult<()> {
+        let path = self.dir.root();
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(CliError::usage(format!(
+                "{} is a symlink; peers refuses to use a symlinked control directory",
+                path.display()
+            ))
+            .hint("replace it with a real directory (or run `peers init --force` after removing the link)")),
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(CliError::usage(format!("{} is not a directory", path.display()))),
+            Err(_) => Err(CliError::usage(format!("{} has no .peers/ directory", self.root().display()))
+                .hint("run `peers init` in the repository first")),
+        }
+    }
+
+    pub fn load_config(&self) -> CliResult<ConfigSettings> {
+        let path = self.dir.config_yaml();
+        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP_BYTES)
+            .map_err(store_error)?;
+        let text = utf8(&path, bytes)?;
+        peers_core::config_decode::decode_config(&text, ".peers/config.yaml").map_err(decode_error)
+    }
+
+    /// Loads goals.yaml and validates every `pass_when` with the DSL parser.
+    pub fn load_goals(&self) -> CliResult<GoalSet> {
+        let path = self.dir.goals_yaml();
+        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::GOALS_CAP_BYTES)
+            .map_err(store_error)?;
+        let text = utf8(&path, bytes)?;
+        let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml").map_err(decode_error)?;
+        validate_pass_when(&goals)?;
+        Ok(goals)
+    }
+}
+
+fn validate_pass_when(goals: &GoalSet) -> CliResult<()> {
+    for goal in &goals.goals {
+        let GoalKind::Hard(hard) = &goal.kind else { continue };
+        let GateCheck::Command { pass_when, pass_when_span, .. } = &hard.check else { continue };
+        if let Err(err) = peers_core::pass_when::parse(pass_when) {
+            let span = dsl_span(*pass_when_span, pass_when, err.column);
+            let mut cli = CliError::usage(format!(
+                ".peers/goals.yaml:{span}: goals[{}].pass_when: {}",
+                goal.id, err.message
+            ))
+            .cause(format!("in `{}`", pass_when.replace('\n', " ")))
+            .cause(format!("{}^ column {} of the expression", " ".repeat(err.column.saturating_sub(1) + 4), err.column));
+            if let Some(hint) = &err.hint {
+                cli = cli.hint(hint.clone());
+            }
+            return Err(cli);
+        }
+    }
+    Ok(())
+}
+
+/// The file position of column `column` (1-based) of a `pass_when` value that starts at `start`.
+/// Exact for single-line values; for folded multi-line values it points at the value's start line.
+fn dsl_span(start: Span, source: &str, column: usize) -> Span {
+    if source.contains('\n') {
+        return start;
+    }
+    let offset = u32::try_from(column.saturating_sub(1)).unwrap_or(0);
+    Span::new(start.line, start.column.saturating_add(offset))
+}
+
+fn utf8(path: &Path, bytes: Vec<u8>) -> CliResult<String> {
+    String::from_utf8(bytes).map_err(|err| {
+        CliError::usage(format!(
+            "{} is not valid UTF-8 (first bad byte at offset {})",
+            path.display(),
+            err.utf8_error().valid_up_to()
+        ))
+        .hint("save the file as UTF-8")
+    })
+}
+
+pub fn decode_error(err: DecodeError) -> CliError {
+    let hint = err.hint.clone();
+    let cli = CliError::usage(err.to_string());
+    match hint {
+        Some(h) => cli.hint(h),
+        None => cli,
+    }
+}
+
+pub fn store_error(err: StoreError) -> CliError {
+    let hint = err.hint();
+    let failure_is_usage = err.is_user_fixable();
+    let mut cli = if failure_is_usage { CliError::usage(err.to_string()) } else { CliError::failed(err.to_string()) };
+    cli = cli.causes_of(&err);
+    match hint {
+        Some(h) => cli.hint(h),
+        None => cli,
+    }
+}
+
+pub fn git_error(err: GitError) -> CliError {
+    let usage = matches!(err, GitError::NotARepository { .. } | GitError::GitNotFound);
+    let hint = match &err {
+        GitError::NotARepository { .. } => Some("run `git init` there first, or pass the repository with -C DIR"),
+        GitError::GitNotFound => Some("install git and make sure it is on PATH"),
+        _ => None,
+    };
+    let mut cli = if usage { CliError::usage(err.to_string()) } else { CliError::failed(err.to_string()) };
+    cli = cli.causes_of(&err);
+    match hint {
+        Some(h) => cli.hint(h),
+        None => cli,
+    }
+}
+
+/// A path shown relative to the repository root when it is inside it.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
