@@ -1,0 +1,155 @@
+//! `TestEnv`: a temporary directory with a hermetic git (fixed identity and dates, no global
+//! config), helpers to run the built `peers` binary with a cleared environment, and output
+//! normalisation (paths, hashes, durations) for snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct TestEnv {
+    temp: tempfile::TempDir,
+    home: PathBuf,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Exit code, stdout and stderr together, as snapshots show them.
+    pub fn combined(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let home = temp.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        Self { temp, home }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// A new git repository at `<tmp>/<name>` with one commit (unless `commit` is false).
+    pub fn repo(&self, name: &str, commit: bool) -> PathBuf {
+        let dir = self.root().join(name);
+        std::fs::create_dir_all(&dir).expect("repo dir");
+        self.git(&dir, &["init", "-q", "-b", "main"]);
+        if commit {
+            std::fs::write(dir.join("README.md"), "# sample\n").expect("write");
+            self.git(&dir, &["add", "README.md"]);
+            self.git(&dir, &["commit", "-q", "-m", "initial"]);
+        }
+        dir
+    }
+
+    fn base_command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("LC_ALL", "C")
+            .env("TZ", "UTC")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test Author")
+            .env("GIT_AUTHOR_EMAIL", "author@example.invalid")
+            .env("GIT_COMMITTER_NAME", "Test Committer")
+            .env("GIT_COMMITTER_EMAIL", "committer@example.invalid")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.base_command("git").current_dir(dir).args(args).output().expect("run git");
+        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Commits everything in `dir` with `message`.
+    pub fn commit_all(&self, dir: &Path, message: &str) {
+        self.git(dir, &["add", "-A"]);
+        self.git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    }
+
+    pub fn peers(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self
+            .base_command(env!("CARGO_BIN_EXE_peers"))
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run peers");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: self.normalise(&String::from_utf8_lossy(&out.stdout)),
+            stderr: self.normalise(&String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+
+    /// Replaces the temp path, 40-hex commit ids, 64-hex digests and millisecond figures.
+    pub fn normalise(&self, text: &str) -> String {
+        let root = self.root().to_string_lossy().into_owned();
+        let canonical = self.root().canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = text.replace(&canonical, "[TMP]").replace(&root, "[TMP]");
+        let sha256 = regex::Regex::new(r"\b[0-9a-f]{64}\b").expect("regex");
+        let sha1 = regex::Regex::new(r"\b[0-9a-f]{40}\b").expect("regex");
+        let short = regex::Regex::new(r"\b(commit|at|HEAD) +[0-9a-f]{8}\b").expect("regex");
+        let ms = regex::Regex::new(r"\b\d+ ms\b").expect("regex");
+        let stamp = regex::Regex::new(r"init-\d{8}T\d{6}Z").expect("regex");
+        let cores = regex::Regex::new(r"concurrency=\d+ \(cores\)").expect("regex");
+        let text = sha256.replace_all(&text, "[SHA256]");
+        let text = sha1.replace_all(&text, "[SHA]");
+        let text = short.replace_all(&text, "$1 [SHORT]");
+        let text = ms.replace_all(&text, "[N] ms");
+        let text = stamp.replace_all(&text, "init-[TIME]");
+        cores.replace_all(&text, "concurrency=[N] (cores)").into_owned()
+    }
+
+    /// A repository with `peers init` done.
+    pub fn initialised_repo(&self, name: &str) -> PathBuf {
+        let dir = self.repo(name, true);
+        let out = self.peers(&dir, &["init"]);
+        assert_eq!(out.code, 0, "{}", out.combined());
+        dir
+    }
+
+    /// Overwrites `.peers/goals.yaml` and accepts it.
+    pub fn set_goals(&self, dir: &Path, yaml: &str) {
+        std::fs::write(dir.join(".peers/goals.yaml"), yaml).expect("write goals");
+        let out = self.peers(dir, &["goals", "accept"]);
+        assert_eq!(out.code, 0, "{}", out.combined());
+    }
+
+    pub fn write(&self, dir: &Path, rel: &str, contents: &str) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, contents).expect("write");
+    }
+}
+
+/// Every file under `dir` with its size and modification time, to prove nothing was written.
+pub fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).expect("meta");
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            out.push((path, meta.len(), meta.modified().expect("mtime")));
+        }
+    }
+    out.sort();
+    out
+}
