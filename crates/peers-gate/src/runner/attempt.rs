@@ -1,0 +1,202 @@
+//! One attempt at one gate: run the command or the check, judge it, and word the diagnostic.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use peers_process::{CommandSpec, Outcome, StdinSource};
+
+use super::{GateWork, Judge, RunnerSettings, Verdict};
+
+/// Characters of each stream quoted in a diagnostic (as the original).
+const TAIL_CHARS: usize = 1000;
+/// Characters of each stream handed to the judge (the original's `stdout`/`stderr` names).
+const JUDGE_CHARS: usize = 1024 * 1024;
+
+/// What the `pass_when` judge sees of a finished command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandResult {
+    /// `None` when a signal ended the command.
+    pub exit_code: Option<i32>,
+    /// At most 1 MiB characters; a truncated stream shows `… [N bytes omitted] …` in the middle.
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    /// Either stream exceeded the capture cap.
+    pub truncated: bool,
+}
+
+pub(super) struct AttemptOutcome {
+    pub(super) pass: bool,
+    pub(super) diagnostic: String,
+    pub(super) timed_out: bool,
+    pub(super) truncated: bool,
+}
+
+impl AttemptOutcome {
+    fn verdict(verdict: Verdict) -> Self {
+        Self {
+            pass: verdict.pass,
+            diagnostic: verdict.diagnostic,
+            timed_out: false,
+            truncated: false,
+        }
+    }
+}
+
+pub(super) fn run(work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome {
+    match work {
+        GateWork::Command {
+            cmd,
+            timeout,
+            judge,
+        } => {
+            let mut spec = CommandSpec::new("/bin/sh", &settings.repo);
+            spec.args = vec![OsString::from("-c"), OsString::from(cmd)];
+            spec.env.clone_from(&settings.env);
+            spec.stdin = StdinSource::Null;
+            spec.timeout = Some(*timeout);
+            spec.grace = settings.grace;
+            spec.capture_cap = settings.capture_cap;
+            match peers_process::run(&spec) {
+                Ok(outcome) => judge_outcome(&outcome, judge, *timeout),
+                Err(error) => AttemptOutcome::verdict(Verdict {
+                    pass: false,
+                    diagnostic: format!("could not run gate command: {}", error_chain(&error)),
+                }),
+            }
+        }
+        GateWork::InProcess(check) => {
+            AttemptOutcome::verdict(guarded("gate check", || check()).unwrap_or_else(|panic| {
+                Verdict {
+                    pass: false,
+                    diagnostic: panic,
+                }
+            }))
+        }
+    }
+}
+
+fn judge_outcome(outcome: &Outcome, judge: &Judge, timeout: Duration) -> AttemptOutcome {
+    let truncated = outcome.stdout.truncated || outcome.stderr.truncated;
+    let (pass, diagnostic) = if outcome.timed_out {
+        let seconds = timeout.as_secs_f64();
+        (
+            false,
+            format!("timed out after {seconds}s; {}", tails(outcome)),
+        )
+    } else {
+        let result = CommandResult {
+            exit_code: outcome.exit.code,
+            stdout: first_chars(outcome.stdout.to_string_lossy(), JUDGE_CHARS),
+            stderr: first_chars(outcome.stderr.to_string_lossy(), JUDGE_CHARS),
+            timed_out: false,
+            truncated,
+        };
+        let exit = exit_code_text(outcome);
+        match guarded("pass_when", || judge(&result)) {
+            Ok(Ok(true)) => (true, format!("pass_when returned true; {exit}")),
+            Ok(Ok(false)) => (
+                false,
+                format!("pass_when returned false; {exit}; {}", tails(outcome)),
+            ),
+            Ok(Err(message)) => (
+                false,
+                format!("pass_when error: {message}; {exit}; {}", tails(outcome)),
+            ),
+            Err(panic) => (false, format!("{panic}; {exit}; {}", tails(outcome))),
+        }
+    };
+    AttemptOutcome {
+        pass,
+        diagnostic: diagnostic + &output_notes(outcome),
+        timed_out: outcome.timed_out,
+        truncated,
+    }
+}
+
+fn exit_code_text(outcome: &Outcome) -> String {
+    match (outcome.exit.code, outcome.exit.signal) {
+        (Some(code), _) => format!("exit_code={code}"),
+        (None, Some(signal)) => format!("exit_code=None (killed by signal {signal})"),
+        (None, None) => "exit_code=None".to_owned(),
+    }
+}
+
+fn tails(outcome: &Outcome) -> String {
+    format!(
+        "stdout-tail={}; stderr-tail={}",
+        quoted(&outcome.stdout.tail_lossy(TAIL_CHARS)),
+        quoted(&outcome.stderr.tail_lossy(TAIL_CHARS))
+    )
+}
+
+/// Notes on output the reader should know was cut or held.
+fn output_notes(outcome: &Outcome) -> String {
+    let mut notes = String::new();
+    for (name, captured) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {
+        if captured.truncated {
+            let _ = write!(
+                notes,
+                "; {name} truncated ({} of {} bytes kept)",
+                captured.kept_len(),
+                captured.total_bytes
+            );
+        }
+    }
+    if outcome.pipes_held_after_exit {
+        notes.push_str("; a process outside the gate's group kept its output open after exit");
+    }
+    notes
+}
+
+/// Single-quoted with backslash escapes, so a multi-line tail stays on one line.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for character in text.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            control if control.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(control));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn first_chars(text: String, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text,
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// Runs caller-supplied code; a panic becomes a failed gate instead of taking down the batch.
+fn guarded<T>(what: &str, code: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(code)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        format!("{what} panicked: {message}")
+    })
+}
