@@ -1,1 +1,17 @@
 //! The .peers/ directory: safe file I/O, state.json, the run log, the run lock.
+//!
+//! Every read and write of a control file goes through `safe_fs`, which refuses symlinks,
+//! hard links and special files and caps sizes before reading.
+
+pub mod error;
+pub mod goals_hash;
+pub mod last_stop;
+pub mod layout;
+pub mod run_lock;
+pub mod run_log;
+pub mod safe_fs;
+pub mod state_file;
+pub mod timestamp;
+
+pub use error::StoreError;
+pub use layout::PeersDir;
