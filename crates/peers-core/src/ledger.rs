@@ -85,6 +85,16 @@ pub enum ResolutionStatus {
 }
 
 impl ResolutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolutionStatus::Fixed => "fixed",
+            ResolutionStatus::Wontfix => "wontfix",
+            ResolutionStatus::Duplicate => "duplicate",
+            ResolutionStatus::Invalid => "invalid",
+            ResolutionStatus::Deferred => "deferred",
+        }
+    }
+
     pub fn parse(word: &str) -> Option<ResolutionStatus> {
         match word.trim().to_ascii_lowercase().as_str() {
             "fixed" => Some(ResolutionStatus::Fixed),

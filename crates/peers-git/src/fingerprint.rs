@@ -24,7 +24,11 @@ pub(crate) fn fingerprint(
     hasher.update(b"tree\0");
     hasher.update(head_tree.unwrap_or("unborn").as_bytes());
     hasher.update(b"\0");
-    let mut paths: Vec<&Path> = entries.iter().map(|e| e.path.as_path()).collect();
+    // A rename's source is keyed too, so restoring it changes the fingerprint.
+    let mut paths: Vec<&Path> = entries
+        .iter()
+        .flat_map(|e| std::iter::once(e.path.as_path()).chain(e.orig_path.as_deref()))
+        .collect();
     paths.sort();
     paths.dedup();
     for path in paths {

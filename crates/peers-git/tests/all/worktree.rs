@@ -95,3 +95,19 @@ fn fingerprint_works_on_an_unborn_branch() {
     repo.write("first.txt", "x");
     assert_ne!(git.worktree_fingerprint().unwrap(), empty);
 }
+
+#[test]
+fn fingerprint_sees_a_staged_rename_and_its_source() {
+    let repo = TestRepo::new();
+    repo.write("old.txt", "same content");
+    repo.commit_all("base");
+    let git = repo.git();
+    let clean = git.worktree_fingerprint().unwrap();
+    repo.git_cli(&["mv", "old.txt", "new.txt"]);
+    let renamed = git.worktree_fingerprint().unwrap();
+    assert_ne!(renamed, clean);
+    let entries = git.status_porcelain().unwrap();
+    assert_eq!(entries[0].orig_path.as_deref(), Some(Path::new("old.txt")));
+    repo.write("old.txt", "source restored beside the rename");
+    assert_ne!(git.worktree_fingerprint().unwrap(), renamed);
+}
