@@ -1,0 +1,133 @@
+//! Discovery, HEAD, commits, tags and ancestry.
+
+use peers_git::{Git, GitError};
+
+use crate::support::{TestRepo, identity};
+
+#[test]
+fn discover_outside_a_repository_says_run_git_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let inside_a_repository = dir.path().ancestors().any(|a| a.join(".git").exists());
+    if inside_a_repository {
+        eprintln!("skipped: the temp dir is inside a git repository on this host");
+        return;
+    }
+    let error = Git::discover(dir.path()).unwrap_err();
+    assert!(matches!(&error, GitError::NotARepository { path } if path == dir.path()));
+    assert_eq!(error.hint(), Some("run `git init` first"));
+}
+
+#[test]
+fn discover_of_a_missing_directory_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    assert!(matches!(
+        Git::discover(&missing),
+        Err(GitError::NoSuchDirectory { path }) if path == missing
+    ));
+}
+
+#[test]
+fn discover_from_a_subdirectory_finds_the_root() {
+    let repo = TestRepo::new();
+    repo.write("src/deep/file.txt", "x");
+    let git = Git::discover(&repo.path().join("src/deep")).unwrap();
+    assert_eq!(
+        git.root().canonicalize().unwrap(),
+        repo.path().canonicalize().unwrap()
+    );
+}
+
+#[test]
+fn unborn_branch_has_no_head_and_no_commits() {
+    let repo = TestRepo::new();
+    let git = repo.git();
+    assert_eq!(git.head().unwrap(), None);
+    assert!(git.commits("HEAD").unwrap().is_empty());
+}
+
+#[test]
+fn commit_on_an_unborn_branch_uses_the_given_identity() {
+    let repo = TestRepo::new();
+    let git = repo.git();
+    repo.write("a.txt", "a");
+    git.add(&["a.txt"]).unwrap();
+    let message = "Add a\n\n## Self-Review\nok\n\nPeer: claude\nPeer-Status: handoff\n";
+    let sha = git.commit(message, &identity("claude")).unwrap();
+    assert_eq!(git.head().unwrap().as_deref(), Some(sha.as_str()));
+    let commits = git.commits("HEAD").unwrap();
+    assert_eq!(commits.len(), 1);
+    assert_eq!(commits[0].sha, sha);
+    assert_eq!(commits[0].author_name, "claude");
+    assert_eq!(commits[0].author_email, "claude@peers.invalid");
+    assert!(commits[0].parents.is_empty());
+    assert_eq!(commits[0].message.trim_end(), message.trim_end());
+}
+
+#[test]
+fn commit_with_nothing_staged_fails_with_the_command_and_stderr() {
+    let repo = TestRepo::new();
+    repo.commit_all("base");
+    let error = repo.git().commit("empty", &identity("codex")).unwrap_err();
+    let GitError::Failed {
+        command,
+        stderr_tail,
+        ..
+    } = &error
+    else {
+        panic!("expected Failed, got {error:?}");
+    };
+    assert!(command.starts_with("git -c user.name=codex"), "{command}");
+    assert!(stderr_tail.contains("nothing to commit"), "{stderr_tail}");
+}
+
+#[test]
+fn commits_are_oldest_first_and_ranges_work() {
+    let repo = TestRepo::new();
+    let first = repo.commit_all("first");
+    let second = repo.commit_all("second");
+    let third = repo.commit_all("third");
+    let git = repo.git();
+    let all: Vec<String> = git
+        .commits("HEAD")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.sha)
+        .collect();
+    assert_eq!(all, vec![first.clone(), second.clone(), third.clone()]);
+    let range = git.commits(&format!("{first}..HEAD")).unwrap();
+    assert_eq!(range.len(), 2);
+    assert_eq!(range[0].parents, vec![first.clone()]);
+    assert_eq!(range[1].author_time, 1_704_067_200);
+    let recent = git.recent_commits("HEAD", 2).unwrap();
+    let recent: Vec<&str> = recent.iter().map(|c| c.sha.as_str()).collect();
+    assert_eq!(recent, vec![second.as_str(), third.as_str()]);
+}
+
+#[test]
+fn ancestry_and_rev_parse() {
+    let repo = TestRepo::new();
+    let first = repo.commit_all("first");
+    let second = repo.commit_all("second");
+    let git = repo.git();
+    assert!(git.is_ancestor(&first, &second).unwrap());
+    assert!(!git.is_ancestor(&second, &first).unwrap());
+    assert_eq!(git.rev_parse("HEAD~1").unwrap(), Some(first.clone()));
+    assert_eq!(git.rev_parse("no-such-branch").unwrap(), None);
+    assert!(matches!(
+        git.rev_parse("--all"),
+        Err(GitError::LooksLikeOption { .. })
+    ));
+}
+
+#[test]
+fn tag_force_creates_and_moves_a_tag() {
+    let repo = TestRepo::new();
+    let first = repo.commit_all("first");
+    let second = repo.commit_all("second");
+    let git = repo.git();
+    git.tag_force("peers-baseline", &first).unwrap();
+    assert_eq!(git.rev_parse("peers-baseline").unwrap(), Some(first));
+    git.tag_force("peers-baseline", "HEAD").unwrap();
+    assert_eq!(git.rev_parse("peers-baseline").unwrap(), Some(second));
+}
