@@ -1,0 +1,3 @@
+//! Integration tests of peers-core through its public API.
+
+mod config_files;
