@@ -1,1 +1,196 @@
-//! (module reserved; filled in by its owner)
+//! The `pass_when` language: a small, pure expression language that decides whether a hard
+//! gate's command passed, from its exit code and output.
+//!
+//! It is a subset of Python expressions, so existing goals.yaml files keep working:
+//!
+//! ```text
+//! exit_code == 0
+//! exit_code == 0 and 'passed' in stdout
+//! regex(r'(\d+) passed', stdout) is not None
+//! json('target/report.json').totals.failed == 0
+//! 0 <= int(regex(r'warnings: (\d+)', stderr).group(1)) < 3
+//! ```
+//!
+//! # Grammar (EBNF)
+//!
+//! ```text
+//! pass_when   = expression ;                         (* must produce True or False *)
+//! expression  = and_expr { "or" and_expr } ;
+//! and_expr    = not_expr { "and" not_expr } ;
+//! not_expr    = "not" not_expr | comparison ;
+//! comparison  = sum { compare_op sum } ;             (* a < b < c means a < b and b < c *)
+//! compare_op  = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in" | "is" | "is" "not" ;
+//! sum         = unary { "+" unary } ;
+//! unary       = "-" unary | postfix ;
+//! postfix     = atom { "." NAME [ arguments ] } ;    (* json field, or method call *)
+//! atom        = literal | variable | function arguments | "(" expression ")" ;
+//! arguments   = "(" [ expression { "," expression } [ "," ] ] ")" ;
+//! variable    = "exit_code" | "stdout" | "stderr" ;
+//! function    = "regex" | "json" | "int" | "float" | "len" ;
+//! literal     = STRING { STRING } | INT | FLOAT | "True" | "False" | "None" ;
+//! STRING      = [ "r" | "u" ] ( "'" ... "'" | '"' ... '"' ) ;  (* Python escapes; at most 8192 bytes *)
+//! INT         = digits with optional single "_" between them ;  (* at most 18 digits *)
+//! FLOAT       = Python float literal, e.g. 1.5, .5, 1e3, 2.5e-3 ;
+//! ```
+//!
+//! Whitespace and newlines between tokens are ignored, so a folded YAML value works.
+//!
+//! # Values
+//!
+//! - `exit_code`: the command's exit status, or `None` when a signal or the timeout killed it.
+//! - `stdout`, `stderr`: the captured output as text.
+//! - `regex(pattern, text)`: the first match of `pattern` anywhere in `text` (Python's
+//!   `re.search`), or `None`. Patterns use the `regex` crate's syntax (no look-around or
+//!   backreferences; matching runs in linear time), at most 1024 bytes. A match is truthy and
+//!   has `.group()` / `.group(n)` / `.group('name')`, giving the group's text or `None`.
+//! - `json('relative/path.json')`: the parsed JSON file (inside the repository). Read object
+//!   fields with `.name` (any name not starting with `_`, keywords included:
+//!   `.totals.pass`). Keys that are not identifiers (`pass-rate`, `0`) cannot be read, and
+//!   arrays cannot be indexed; use `len(...)` and `in`. Strings, numbers, booleans and null
+//!   become ordinary values. Each file is read at most once per evaluation.
+//! - `int(x)`, `float(x)`: convert a string, number or bool, as Python does. `len(x)`: the
+//!   number of characters of a string, or items of a list, json array or json object.
+//! - String methods: `strip`, `lstrip`, `rstrip` (optional characters), `lower`, `upper`,
+//!   `split` (optional separator; lists are compared with `==` and searched with `in`),
+//!   `splitlines`, `startswith`, `endswith`.
+//! - `cwd` from the original tool is not available: commands already run in the repository and
+//!   `json()` paths are relative to it.
+//!
+//! # Semantics
+//!
+//! Python's: `and`/`or` short-circuit on truthiness (`None`, `False`, `0`, `''`, empty lists
+//! and containers are false) and yield an operand; `+` joins strings or adds numbers; `in`
+//! finds a substring, a list item, a json array item or a json object key; `is` compares with
+//! `None`, `True` or `False` only. Ordering `None` (a killed command's `exit_code`) is an
+//! error, and an error fails the gate with its message. So does a final value that is not a
+//! bool. Subscripts, collection literals, lambdas, conditional expressions, comprehensions,
+//! f-strings and all other operators are rejected when goals.yaml is loaded.
+//!
+//! # Errors
+//!
+//! [`parse`] reports `column N: message` (plus an optional hint), N counting characters from
+//! the start of the expression with a newline as one character. Uses certain to fail are
+//! caught there too: unknown names, wrong arities, `stdout.group(1)`, `stdout + 1`, a result
+//! that cannot be a bool, invalid regex literals, absolute or `..` json paths.
+//! [`PassWhen::evaluate`] errors (a `None` exit code ordered with `<`, `int('abc')`, a missing
+//! json field, a non-bool result) also name the column where one applies.
+
+mod ast;
+mod atom;
+mod calls;
+mod eval;
+mod lexer;
+mod literal;
+mod methods;
+mod names;
+mod parser;
+mod value;
+
+#[cfg(test)]
+mod error_tests;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+/// A parsed, checked `pass_when` expression, ready to be evaluated many times.
+#[derive(Clone)]
+pub struct PassWhen {
+    source: String,
+    root: ast::Node,
+}
+
+/// Parses and checks `source`; every error a user can fix before running the gate is reported
+/// here, at load time.
+pub fn parse(source: &str) -> Result<PassWhen, DslError> {
+    let tokens = lexer::tokenize(source)?;
+    let root = parser::parse_tokens(&tokens)?;
+    Ok(PassWhen {
+        source: source.to_owned(),
+        root,
+    })
+}
+
+impl PassWhen {
+    /// Decides the gate. Pure: the only outside access is through `input.json_loader`.
+    pub fn evaluate(&self, input: &EvalInput<'_>) -> Result<bool, EvalError> {
+        eval::evaluate(&self.root, input)
+    }
+
+    /// The expression as the user wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+impl fmt::Debug for PassWhen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PassWhen").field(&self.source).finish()
+    }
+}
+
+/// Two expressions are equal when their sources are: the tree is derived from the source.
+impl PartialEq for PassWhen {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for PassWhen {}
+
+/// What one run of a gate's command produced.
+pub struct EvalInput<'a> {
+    /// `None` when a signal (or the timeout) killed the command.
+    pub exit_code: Option<i32>,
+    /// Capped by the caller (1 MiB).
+    pub stdout: &'a str,
+    pub stderr: &'a str,
+    pub json_loader: &'a dyn JsonLoader,
+}
+
+/// Reads a JSON file for `json('relative/path')`. The path has already been checked to be
+/// relative, without empty, `.` or `..` components; the loader confines it to the repository.
+pub trait JsonLoader {
+    fn load(&self, relative_path: &str) -> Result<serde_json::Value, String>;
+}
+
+/// A `pass_when` expression that cannot be accepted, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct DslError {
+    /// 1-based character column in the expression (newlines count as one character).
+    pub column: usize,
+    pub message: String,
+    /// How to fix it, when there is something better to say than the message.
+    pub hint: Option<String>,
+}
+
+impl DslError {
+    pub(crate) fn new(column: usize, message: impl Into<String>) -> Self {
+        Self {
+            column,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Why an evaluation could not decide; the gate fails with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EvalError {
+    pub message: String,
+}
+
+impl EvalError {
+    pub(crate) fn at(column: usize, message: impl fmt::Display) -> Self {
+        Self {
+            message: format!("column {column}: {message}"),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Syntax tree of `pass_when`, with the type the parser could infer for each node so that
+//! mistakes like `stdout.group(1)` are reported at load time.
+
+use regex::Regex;
+
+use super::calls::Method;
+
+#[derive(Debug, Clone)]
+pub(super) struct Node {
+    pub(super) kind: NodeKind,
+    /// 1-based column that errors about this node point at.
+    pub(super) column: usize,
+    pub(super) ty: Ty,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum NodeKind {
+    Literal(Literal),
+    Var(Var),
+    Not(Box<Node>),
+    Neg(Box<Node>),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    /// `first op1 right1 op2 right2 ...`, Python's chained comparison.
+    Compare {
+        first: Box<Node>,
+        rest: Vec<Comparison>,
+    },
+    Add(Box<Node>, Box<Node>),
+    Call(Call),
+    Method {
+        receiver: Box<Node>,
+        method: Method,
+        args: Vec<Node>,
+    },
+    /// `base.name`, reading a field of a json object.
+    Field {
+        base: Box<Node>,
+        name: String,
+    },
+}
+
+impl Node {
+    pub(super) fn new(kind: NodeKind, column: usize, ty: Ty) -> Self {
+        Self { kind, column, ty }
+    }
+
+    /// True for the literals `None`, `True` and `False`, the only things `is` compares with.
+    pub(super) fn is_singleton_literal(&self) -> bool {
+        matches!(
+            self.kind,
+            NodeKind::Literal(Literal::None | Literal::Bool(_))
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Literal {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Var {
+    ExitCode,
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Comparison {
+    pub(super) op: CompareOp,
+    pub(super) column: usize,
+    pub(super) right: Node,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Is,
+    IsNot,
+}
+
+impl CompareOp {
+    pub(super) fn symbol(self) -> &'static str {
+        match self {
+            Self::Eq => "==",
+            Self::Ne => "!=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+            Self::In => "in",
+            Self::NotIn => "not in",
+            Self::Is => "is",
+            Self::IsNot => "is not",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Call {
+    /// `compiled` is set when the pattern is a literal, so it is compiled once at load time.
+    Regex {
+        pattern: Box<Node>,
+        compiled: Option<Regex>,
+        text: Box<Node>,
+    },
+    Json(Box<Node>),
+    Int(Box<Node>),
+    Float(Box<Node>),
+    Len(Box<Node>),
+}
+
+/// What the parser knows about a node's value. `Any` means it is only known at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ty {
+    Bool,
+    Int,
+    Float,
+    Str,
+    None,
+    List,
+    IntOrNone,
+    StrOrNone,
+    MatchOrNone,
+    /// A value read from a json file: any json type.
+    Json,
+    Any,
+}
+
+impl Ty {
+    /// "a string", "an int or None": how messages name a value of this type.
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            Self::Bool => "a bool",
+            Self::Int => "an int",
+            Self::Float => "a float",
+            Self::Str => "a string",
+            Self::None => "None",
+            Self::List => "a list",
+            Self::IntOrNone => "an int or None",
+            Self::StrOrNone => "a string or None",
+            Self::MatchOrNone => "a regex match or None",
+            Self::Json => "a json value",
+            Self::Any => "a value",
+        }
+    }
+
+    /// Whether the type is fully known, so a wrong use is certain to fail at run time.
+    pub(super) fn is_definite(self) -> bool {
+        !matches!(self, Self::Json | Self::Any)
+    }
+
+    pub(super) fn is_numeric(self) -> bool {
+        matches!(self, Self::Bool | Self::Int | Self::Float)
+    }
+
+    pub(super) fn may_be_number(self) -> bool {
+        self.is_numeric() || matches!(self, Self::IntOrNone | Self::Json | Self::Any)
+    }
+
+    pub(super) fn may_be_str(self) -> bool {
+        matches!(self, Self::Str | Self::StrOrNone | Self::Json | Self::Any)
+    }
+
+    pub(super) fn may_be_list(self) -> bool {
+        matches!(self, Self::List | Self::Any)
+    }
+
+    /// The type of `a and b` / `a or b`: one of the operands.
+    pub(super) fn either(self, other: Ty) -> Ty {
+        if self == other { self } else { Self::Any }
+    }
+}

@@ -1,0 +1,316 @@
+//! Functions and methods of `pass_when`: their names, arities and the checks made when a call
+//! is parsed (regex patterns compiled, json paths validated, receivers typed).
+
+use regex::Regex;
+
+use super::DslError;
+use super::ast::{Call, Literal, Node, NodeKind, Ty};
+use super::names::suggest;
+
+/// Longest regex pattern, in bytes.
+pub(super) const MAX_PATTERN_BYTES: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Function {
+    Regex,
+    Json,
+    Int,
+    Float,
+    Len,
+}
+
+impl Function {
+    pub(super) const ALL: [Function; 5] =
+        [Self::Regex, Self::Json, Self::Int, Self::Float, Self::Len];
+
+    pub(super) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Regex => "regex",
+            Self::Json => "json",
+            Self::Int => "int",
+            Self::Float => "float",
+            Self::Len => "len",
+        }
+    }
+
+    /// How to call it, for messages: `regex(pattern, text)`.
+    pub(super) fn signature(self) -> &'static str {
+        match self {
+            Self::Regex => "regex(pattern, text)",
+            Self::Json => "json(path)",
+            Self::Int => "int(x)",
+            Self::Float => "float(x)",
+            Self::Len => "len(x)",
+        }
+    }
+}
+
+/// Builds the node for `function(args...)` named at `column`, checking what can be checked now.
+pub(super) fn build_call(
+    function: Function,
+    args: Vec<Node>,
+    column: usize,
+) -> Result<Node, DslError> {
+    let count = args.len();
+    let mut args = args.into_iter().map(Box::new);
+    let (call, ty) = match (function, args.next(), args.next(), args.next()) {
+        (Function::Regex, Some(pattern), Some(text), None) => {
+            let compiled = literal_pattern(&pattern)?;
+            (
+                Call::Regex {
+                    pattern,
+                    compiled,
+                    text,
+                },
+                Ty::MatchOrNone,
+            )
+        }
+        (Function::Json, Some(path), None, None) => {
+            if let NodeKind::Literal(Literal::Str(text)) = &path.kind {
+                check_json_path(text).map_err(|message| DslError::new(path.column, message))?;
+            }
+            (Call::Json(path), Ty::Json)
+        }
+        (Function::Int, Some(x), None, None) => (Call::Int(x), Ty::Int),
+        (Function::Float, Some(x), None, None) => (Call::Float(x), Ty::Float),
+        (Function::Len, Some(x), None, None) => (Call::Len(x), Ty::Int),
+        _ => return Err(arity_error(function, count, column)),
+    };
+    Ok(Node::new(NodeKind::Call(call), column, ty))
+}
+
+fn arity_error(function: Function, count: usize, column: usize) -> DslError {
+    let (expected, noun) = if function == Function::Regex {
+        (2, "arguments")
+    } else {
+        (1, "argument")
+    };
+    DslError::new(
+        column,
+        format!(
+            "{}() takes {expected} {noun} but {} given",
+            function.name(),
+            given(count)
+        ),
+    )
+    .with_hint(format!("call it as {}", function.signature()))
+}
+
+fn given(count: usize) -> String {
+    match count {
+        0 => "none were".to_owned(),
+        1 => "1 was".to_owned(),
+        n => format!("{n} were"),
+    }
+}
+
+fn literal_pattern(pattern: &Node) -> Result<Option<Regex>, DslError> {
+    match &pattern.kind {
+        NodeKind::Literal(Literal::Str(text)) => {
+            compile_regex(text).map(Some).map_err(|(message, hint)| {
+                let error = DslError::new(pattern.column, message);
+                match hint {
+                    Some(hint) => error.with_hint(hint),
+                    None => error,
+                }
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Compiles a `regex()` pattern; on failure returns the message and maybe a hint.
+pub(super) fn compile_regex(pattern: &str) -> Result<Regex, (String, Option<String>)> {
+    if pattern.len() > MAX_PATTERN_BYTES {
+        return Err((
+            format!(
+                "regex pattern is {} bytes; at most {MAX_PATTERN_BYTES} are allowed",
+                pattern.len()
+            ),
+            None,
+        ));
+    }
+    Regex::new(pattern).map_err(|error| {
+        let unsupported = ["(?=", "(?!", "(?<=", "(?<!"]
+            .iter()
+            .any(|s| pattern.contains(s))
+            || (1..=9).any(|n| pattern.contains(&format!("\\{n}")));
+        let hint = unsupported.then(|| {
+            "look-around and backreferences are not supported (matching runs in linear time)"
+                .to_owned()
+        });
+        (format!("invalid regex: {error}"), hint)
+    })
+}
+
+/// A `json()` path must stay inside the repository: relative, no empty, `.` or `..` parts.
+pub(super) fn check_json_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("json() needs a file path relative to the repository".to_owned());
+    }
+    if path.starts_with('/') {
+        return Err(format!(
+            "json() path '{path}' must be relative to the repository, not absolute"
+        ));
+    }
+    if path.contains('\0') {
+        return Err("json() path contains a NUL character".to_owned());
+    }
+    if let Some(part) = path
+        .split('/')
+        .find(|p| p.is_empty() || *p == "." || *p == "..")
+    {
+        let part = if part.is_empty() { "an empty" } else { part };
+        return Err(format!(
+            "json() path '{path}' has {part} component; use a plain relative path"
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Strip,
+    Lstrip,
+    Rstrip,
+    Lower,
+    Upper,
+    Split,
+    Splitlines,
+    Startswith,
+    Endswith,
+    Group,
+}
+
+impl Method {
+    const ALL: [Method; 10] = [
+        Self::Strip,
+        Self::Lstrip,
+        Self::Rstrip,
+        Self::Lower,
+        Self::Upper,
+        Self::Split,
+        Self::Splitlines,
+        Self::Startswith,
+        Self::Endswith,
+        Self::Group,
+    ];
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Strip => "strip",
+            Self::Lstrip => "lstrip",
+            Self::Rstrip => "rstrip",
+            Self::Lower => "lower",
+            Self::Upper => "upper",
+            Self::Split => "split",
+            Self::Splitlines => "splitlines",
+            Self::Startswith => "startswith",
+            Self::Endswith => "endswith",
+            Self::Group => "group",
+        }
+    }
+
+    /// Least and most arguments.
+    fn arity(self) -> (usize, usize) {
+        match self {
+            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Split | Self::Group => (0, 1),
+            Self::Lower | Self::Upper | Self::Splitlines => (0, 0),
+            Self::Startswith | Self::Endswith => (1, 1),
+        }
+    }
+
+    pub(super) fn on_match(self) -> bool {
+        self == Self::Group
+    }
+
+    fn result_ty(self) -> Ty {
+        match self {
+            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Lower | Self::Upper => Ty::Str,
+            Self::Split | Self::Splitlines => Ty::List,
+            Self::Startswith | Self::Endswith => Ty::Bool,
+            Self::Group => Ty::StrOrNone,
+        }
+    }
+}
+
+/// Whether a value of type `ty` may have the method: strings for most, matches for `group`.
+fn receiver_allows(ty: Ty, on_match: bool) -> bool {
+    if on_match {
+        matches!(ty, Ty::MatchOrNone | Ty::Any)
+    } else {
+        matches!(ty, Ty::Str | Ty::StrOrNone | Ty::Json | Ty::Any)
+    }
+}
+
+/// A method name pass_when does not know, with the closest one for this kind of receiver.
+fn unknown_method(name: &str, column: usize, on_match: bool) -> DslError {
+    let candidates = Method::ALL
+        .into_iter()
+        .filter(|m| m.on_match() == on_match)
+        .map(Method::name);
+    let error = DslError::new(column, format!("unknown method '.{name}()'"));
+    match suggest(name, candidates.clone()) {
+        Some(best) => error.with_hint(format!("did you mean '.{best}()'?")),
+        None => error.with_hint(format!(
+            "available: {}",
+            candidates.collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Builds `receiver.name(args...)`, the name at `column`.
+pub(super) fn build_method(
+    receiver: Node,
+    name: &str,
+    column: usize,
+    args: Vec<Node>,
+) -> Result<Node, DslError> {
+    let Some(method) = Method::ALL.into_iter().find(|m| m.name() == name) else {
+        return Err(unknown_method(name, column, receiver.ty == Ty::MatchOrNone));
+    };
+    if !receiver_allows(receiver.ty, method.on_match()) {
+        let error = DslError::new(
+            column,
+            format!(
+                "method '.{name}()' is not available on {}",
+                receiver.ty.describe()
+            ),
+        );
+        return Err(match receiver.ty {
+            Ty::MatchOrNone => {
+                error.with_hint("take the matched text with .group() or .group(n) first")
+            }
+            Ty::Str | Ty::StrOrNone => error.with_hint("match with regex(pattern, text).group(n)"),
+            _ => error,
+        });
+    }
+    let (least, most) = method.arity();
+    if args.len() < least || args.len() > most {
+        let expected = if least == most {
+            format!("{least}")
+        } else {
+            format!("{least} or {most}")
+        };
+        let noun = if (least, most) == (1, 1) {
+            "argument"
+        } else {
+            "arguments"
+        };
+        let message = format!(
+            ".{name}() takes {expected} {noun} but {} given",
+            given(args.len())
+        );
+        return Err(DslError::new(column, message));
+    }
+    let kind = NodeKind::Method {
+        receiver: Box::new(receiver),
+        method,
+        args,
+    };
+    Ok(Node::new(kind, column, method.result_ty()))
+}

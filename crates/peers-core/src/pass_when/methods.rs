@@ -1,0 +1,318 @@
+//! Built-in operations on values: the string methods, `.group()`, the `regex()` search and the
+//! `int()` / `float()` / `len()` conversions, each with Python's behaviour.
+
+use std::borrow::Cow;
+
+use regex::Regex;
+
+use super::calls::Method;
+use super::value::{Match, Value, preview};
+
+/// `receiver.method(args...)`; arity was checked by the parser.
+pub(super) fn call_method<'e>(
+    method: Method,
+    receiver: Value<'e>,
+    args: Vec<Value<'e>>,
+) -> Result<Value<'e>, String> {
+    if method.on_match() {
+        return match receiver {
+            Value::Match(found) => group(found, args.first()),
+            Value::None => Err(
+                "regex() found no match, so .group() has nothing to return; \
+                 test it first: regex(...) is not None and ..."
+                    .to_owned(),
+            ),
+            other => Err(format!(
+                ".group() needs a regex match, not {}",
+                other.type_name()
+            )),
+        };
+    }
+    let Value::Str(text) = receiver else {
+        return Err(format!(
+            ".{}() needs a string, not {}",
+            method.name(),
+            receiver.type_name()
+        ));
+    };
+    let argument = match args.first() {
+        None | Some(Value::None) => None,
+        Some(Value::Str(s)) => Some(s.as_ref()),
+        Some(other) => {
+            return Err(format!(
+                ".{}() needs a string argument, not {}",
+                method.name(),
+                other.type_name()
+            ));
+        }
+    };
+    string_method(method, text, argument)
+}
+
+fn string_method<'e>(
+    method: Method,
+    text: Cow<'e, str>,
+    argument: Option<&str>,
+) -> Result<Value<'e>, String> {
+    let strip_set = |c: char| argument.map_or(c.is_whitespace(), |set| set.contains(c));
+    let value = match method {
+        Method::Strip => Value::Str(slice(text, |s| s.trim_matches(strip_set))),
+        Method::Lstrip => Value::Str(slice(text, |s| s.trim_start_matches(strip_set))),
+        Method::Rstrip => Value::Str(slice(text, |s| s.trim_end_matches(strip_set))),
+        Method::Lower => Value::Str(Cow::Owned(text.to_lowercase())),
+        Method::Upper => Value::Str(Cow::Owned(text.to_uppercase())),
+        Method::Split => match argument {
+            None => pieces(text, |s| s.split_whitespace().collect()),
+            Some("") => return Err(".split() separator must not be empty".to_owned()),
+            Some(separator) => pieces(text, |s| s.split(separator).collect()),
+        },
+        Method::Splitlines => pieces(text, split_lines),
+        Method::Startswith | Method::Endswith => {
+            let Some(affix) = argument else {
+                return Err(format!(
+                    ".{}() needs a string argument, not None",
+                    method.name()
+                ));
+            };
+            let found = if method == Method::Startswith {
+                text.starts_with(affix)
+            } else {
+                text.ends_with(affix)
+            };
+            Value::Bool(found)
+        }
+        Method::Group => return Err(".group() needs a regex match, not str".to_owned()),
+    };
+    Ok(value)
+}
+
+/// Applies a slicing function, borrowing the result when the input was borrowed.
+fn slice<'e>(text: Cow<'e, str>, cut: impl for<'x> Fn(&'x str) -> &'x str) -> Cow<'e, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(cut(s)),
+        Cow::Owned(s) => Cow::Owned(cut(&s).to_owned()),
+    }
+}
+
+fn pieces<'e>(text: Cow<'e, str>, split: impl for<'x> Fn(&'x str) -> Vec<&'x str>) -> Value<'e> {
+    let items = match text {
+        Cow::Borrowed(s) => split(s)
+            .into_iter()
+            .map(|p| Value::Str(Cow::Borrowed(p)))
+            .collect(),
+        Cow::Owned(s) => split(&s)
+            .into_iter()
+            .map(|p| Value::Str(Cow::Owned(p.to_owned())))
+            .collect(),
+    };
+    Value::List(items)
+}
+
+/// Python's `str.splitlines()`: every line break Python knows, `\r\n` as one, no empty last line.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let is_break = matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        if !is_break {
+            continue;
+        }
+        lines.push(&text[start..at]);
+        start = at + c.len_utf8();
+        if c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n') {
+            chars.next();
+            start += 1;
+        }
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+fn group<'e>(found: Match<'e>, which: Option<&Value<'e>>) -> Result<Value<'e>, String> {
+    let index = match which {
+        None => 0,
+        Some(Value::Int(n)) => usize::try_from(*n).map_err(|_| format!("no such group: {n}"))?,
+        Some(Value::Str(name)) => found
+            .names
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, index)| *index)
+            .ok_or_else(|| format!("no group named {}", preview(name)))?,
+        Some(other) => {
+            return Err(format!(
+                ".group() needs a group number or name, not {}",
+                other.type_name()
+            ));
+        }
+    };
+    let count = found.groups.len();
+    match found.groups.into_iter().nth(index) {
+        Some(Some(text)) => Ok(Value::Str(text)),
+        Some(None) => Ok(Value::None),
+        None => Err(format!(
+            "no such group: {index} (the pattern has {} groups)",
+            count - 1
+        )),
+    }
+}
+
+/// `regex(pattern, text)`: Python's `re.search`, the first match anywhere.
+pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> Value<'e> {
+    let groups: Option<Vec<Option<Cow<'e, str>>>> = match text {
+        Cow::Borrowed(s) => regex.captures(s).map(|caps| {
+            caps.iter()
+                .map(|g| g.map(|g| Cow::Borrowed(g.as_str())))
+                .collect()
+        }),
+        Cow::Owned(s) => regex.captures(&s).map(|caps| {
+            caps.iter()
+                .map(|g| g.map(|g| Cow::Owned(g.as_str().to_owned())))
+                .collect()
+        }),
+    };
+    let Some(groups) = groups else {
+        return Value::None;
+    };
+    let names = regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(index, name)| name.map(|name| (name.to_owned(), index)))
+        .collect();
+    Value::Match(Match { groups, names })
+}
+
+/// Python's `int(x)`.
+pub(super) fn to_int(value: &Value<'_>) -> Result<Value<'static>, String> {
+    match value {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+        Value::Float(f) => float_to_int(*f),
+        Value::Str(text) => parse_int(text).map(Value::Int),
+        other => Err(format!(
+            "int() needs a string or a number, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+fn float_to_int(f: f64) -> Result<Value<'static>, String> {
+    let truncated = f.trunc();
+    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+    if !truncated.is_finite() || truncated < i64::MIN as f64 || truncated >= i64::MAX as f64 {
+        return Err(format!("int() cannot convert float {f}"));
+    }
+    Ok(Value::Int(truncated as i64))
+}
+
+/// Decimal digits with an optional sign, surrounding whitespace and `_` between digits.
+fn parse_int(text: &str) -> Result<i64, String> {
+    let invalid = || format!("int() cannot parse {} as an integer", preview(text));
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(invalid());
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    let magnitude: i128 = clean
+        .parse()
+        .map_err(|_| format!("int() value {} is too large", preview(text)))?;
+    let signed = if negative { -magnitude } else { magnitude };
+    i64::try_from(signed).map_err(|_| format!("int() value {} is too large", preview(text)))
+}
+
+/// Python's `float(x)`.
+pub(super) fn to_float(value: &Value<'_>) -> Result<Value<'static>, String> {
+    match value {
+        Value::Float(f) => Ok(Value::Float(*f)),
+        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Bool(b) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
+        Value::Str(text) => text
+            .trim()
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| format!("float() cannot parse {} as a number", preview(text))),
+        other => Err(format!(
+            "float() needs a string or a number, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// Python's `len(x)`: characters of a string, items of a list or json container.
+pub(super) fn length(value: &Value<'_>) -> Result<Value<'static>, String> {
+    let count = match value {
+        Value::Str(text) => text.chars().count(),
+        Value::List(items) => items.len(),
+        Value::Json(json) => match &**json {
+            serde_json::Value::Array(items) => items.len(),
+            serde_json::Value::Object(map) => map.len(),
+            _ => 0,
+        },
+        other => {
+            return Err(format!(
+                "len() needs a string, list or json array/object, not {}",
+                other.type_name()
+            ));
+        }
+    };
+    i64::try_from(count)
+        .map(Value::Int)
+        .map_err(|_| "len() overflowed".to_owned())
+}
+
+#[cfg(test)]
+mod methods_tests {
+    use super::*;
+
+    #[test]
+    fn splitlines_knows_pythons_line_breaks() {
+        assert_eq!(
+            split_lines("a\r\nb\rc\nd\u{2028}e\x0c"),
+            vec!["a", "b", "c", "d", "e"]
+        );
+        assert_eq!(split_lines("a\n\nb"), vec!["a", "", "b"]);
+        assert_eq!(split_lines("\n"), vec![""]);
+        assert!(split_lines("").is_empty());
+    }
+
+    #[test]
+    fn parse_int_follows_python() {
+        assert_eq!(parse_int(" -12_345\n"), Ok(-12345));
+        assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
+        assert!(parse_int("9223372036854775808").is_err());
+        for bad in ["", "-", "1_", "_1", "1__2", "1.0", "0x10", "１"] {
+            assert!(parse_int(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn strip_borrows_instead_of_copying() {
+        let Ok(Value::Str(stripped)) = string_method(Method::Strip, Cow::Borrowed("  a  "), None)
+        else {
+            panic!("strip failed");
+        };
+        assert!(matches!(stripped, Cow::Borrowed("a")));
+    }
+}

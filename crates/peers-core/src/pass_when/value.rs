@@ -1,0 +1,271 @@
+//! Run-time values of `pass_when` and Python's rules for them: truthiness, equality,
+//! ordering, `in`, `is`, `+` and unary `-`.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use super::ast::CompareOp;
+
+/// A value during evaluation. Strings borrow from the command's output or the expression
+/// where they can, so `'x' in stdout` copies nothing.
+#[derive(Debug, Clone)]
+pub(super) enum Value<'e> {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Cow<'e, str>),
+    List(Vec<Value<'e>>),
+    Match(Match<'e>),
+    /// A json array or object; json scalars become the plain variants.
+    Json(Rc<serde_json::Value>),
+}
+
+/// A successful `regex()` search.
+#[derive(Debug, Clone)]
+pub(super) struct Match<'e> {
+    /// Group 0 is the whole match; `None` for a group that did not take part.
+    pub(super) groups: Vec<Option<Cow<'e, str>>>,
+    /// Named groups and their indexes.
+    pub(super) names: Vec<(String, usize)>,
+}
+
+impl Value<'_> {
+    pub(super) fn truthy(&self) -> bool {
+        match self {
+            Self::None => false,
+            Self::Bool(b) => *b,
+            Self::Int(i) => *i != 0,
+            Self::Float(f) => *f != 0.0,
+            Self::Str(s) => !s.is_empty(),
+            Self::List(items) => !items.is_empty(),
+            Self::Match(_) => true,
+            Self::Json(json) => match &**json {
+                serde_json::Value::Array(items) => !items.is_empty(),
+                serde_json::Value::Object(map) => !map.is_empty(),
+                _ => true,
+            },
+        }
+    }
+
+    pub(super) fn type_name(&self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::Bool(_) => "bool",
+            Self::Int(_) => "int",
+            Self::Float(_) => "float",
+            Self::Str(_) => "str",
+            Self::List(_) => "list",
+            Self::Match(_) => "regex match",
+            Self::Json(json) if json.is_array() => "json array",
+            Self::Json(_) => "json object",
+        }
+    }
+
+    /// The type and a short rendering, for messages: `str 'abc'`, `int 3`.
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Self::None => "None".to_owned(),
+            Self::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+            Self::Int(i) => format!("int {i}"),
+            Self::Float(f) => format!("float {f}"),
+            Self::Str(s) => format!("str {}", preview(s)),
+            Self::List(items) => format!("list of {} items", items.len()),
+            _ => self.type_name().to_owned(),
+        }
+    }
+}
+
+/// A quoted, shortened rendering of `text`: output can be a megabyte long.
+pub(super) fn preview(text: &str) -> String {
+    const LIMIT: usize = 60;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// Converts a json value; arrays and objects are copied into a shared node.
+pub(super) fn from_json(json: &serde_json::Value) -> Value<'static> {
+    match json {
+        serde_json::Value::Null => Value::None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::Str(Cow::Owned(s.clone())),
+        container => Value::Json(Rc::new(container.clone())),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    fn as_f64(self) -> f64 {
+        match self {
+            // Rounds above 2^53; exact enough for exit codes and test counts.
+            Self::Int(i) => i as f64,
+            Self::Float(f) => f,
+        }
+    }
+}
+
+/// Python treats bools as the ints 0 and 1 in arithmetic and comparisons.
+fn number(value: &Value<'_>) -> Option<Number> {
+    match value {
+        Value::Bool(b) => Some(Number::Int(i64::from(*b))),
+        Value::Int(i) => Some(Number::Int(*i)),
+        Value::Float(f) => Some(Number::Float(*f)),
+        _ => None,
+    }
+}
+
+fn compare_numbers(a: Number, b: Number) -> Option<Ordering> {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64().partial_cmp(&b.as_f64()),
+    }
+}
+
+pub(super) fn equals(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::None, Value::None) => true,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equals(p, q))
+        }
+        (Value::Json(json), other) | (other, Value::Json(json)) => json_equals(json, other),
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => compare_numbers(x, y) == Some(Ordering::Equal),
+            _ => false,
+        },
+    }
+}
+
+/// Equality of a json node and a value, without copying the node.
+fn json_equals(json: &serde_json::Value, value: &Value<'_>) -> bool {
+    match (json, value) {
+        (serde_json::Value::String(s), Value::Str(t)) => s == t,
+        (serde_json::Value::Array(items), Value::List(values)) => {
+            items.len() == values.len() && items.iter().zip(values).all(|(j, v)| json_equals(j, v))
+        }
+        (serde_json::Value::Array(_) | serde_json::Value::Object(_), Value::Json(other)) => {
+            json == &**other
+        }
+        (serde_json::Value::Array(_) | serde_json::Value::Object(_), _) => false,
+        (scalar, value) => equals(&from_json(scalar), value),
+    }
+}
+
+/// Whether `left op right` holds; an error when Python would raise a TypeError.
+pub(super) fn compare(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Result<bool, String> {
+    let ordering =
+        |wanted: fn(Ordering) -> bool| order(op, left, right).map(|o| o.is_some_and(wanted));
+    match op {
+        CompareOp::Eq => Ok(equals(left, right)),
+        CompareOp::Ne => Ok(!equals(left, right)),
+        CompareOp::Lt => ordering(Ordering::is_lt),
+        CompareOp::Le => ordering(Ordering::is_le),
+        CompareOp::Gt => ordering(Ordering::is_gt),
+        CompareOp::Ge => ordering(Ordering::is_ge),
+        CompareOp::In => contains(right, left),
+        CompareOp::NotIn => contains(right, left).map(|found| !found),
+        CompareOp::Is => Ok(identical(left, right)),
+        CompareOp::IsNot => Ok(!identical(left, right)),
+    }
+}
+
+/// `None` when a float NaN is involved: every ordering is then false, as in Python.
+fn order(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Result<Option<Ordering>, String> {
+    if let (Value::Str(x), Value::Str(y)) = (left, right) {
+        // Byte order of UTF-8 is code point order, which is Python's string order.
+        return Ok(Some(x.as_ref().cmp(y.as_ref())));
+    }
+    match (number(left), number(right)) {
+        (Some(x), Some(y)) => Ok(compare_numbers(x, y)),
+        _ => Err(format!(
+            "'{}' is not supported between {} and {}",
+            op.symbol(),
+            left.type_name(),
+            right.type_name()
+        )),
+    }
+}
+
+/// `item in container`.
+fn contains(container: &Value<'_>, item: &Value<'_>) -> Result<bool, String> {
+    match (container, item) {
+        (Value::Str(haystack), Value::Str(needle)) => Ok(haystack.contains(needle.as_ref())),
+        (Value::Str(_), other) => Err(format!(
+            "'in <str>' needs a string on the left, not {}",
+            other.type_name()
+        )),
+        (Value::List(items), item) => Ok(items.iter().any(|x| equals(x, item))),
+        (Value::Json(json), item) => Ok(match &**json {
+            serde_json::Value::Object(map) => {
+                matches!(item, Value::Str(key) if map.contains_key(key.as_ref()))
+            }
+            serde_json::Value::Array(items) => items.iter().any(|x| json_equals(x, item)),
+            _ => false,
+        }),
+        (other, _) => Err(format!(
+            "'in' needs a string, list or json array/object on the right, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// Python's `is`, meaningful here only for None, True and False.
+fn identical(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        _ => false,
+    }
+}
+
+pub(super) fn add<'e>(left: Value<'e>, right: Value<'e>) -> Result<Value<'e>, String> {
+    match (left, right) {
+        (Value::Str(x), Value::Str(y)) => {
+            let mut joined = x.into_owned();
+            joined.push_str(&y);
+            Ok(Value::Str(Cow::Owned(joined)))
+        }
+        (Value::List(mut x), Value::List(y)) => {
+            x.extend(y);
+            Ok(Value::List(x))
+        }
+        (left, right) => match (number(&left), number(&right)) {
+            (Some(Number::Int(x)), Some(Number::Int(y))) => x
+                .checked_add(y)
+                .map(Value::Int)
+                .ok_or_else(|| "integer overflow in '+'".to_owned()),
+            (Some(x), Some(y)) => Ok(Value::Float(x.as_f64() + y.as_f64())),
+            _ => Err(format!(
+                "cannot add {} and {}; '+' joins two strings or adds two numbers",
+                left.type_name(),
+                right.type_name()
+            )),
+        },
+    }
+}
+
+pub(super) fn negate(value: Value<'_>) -> Result<Value<'_>, String> {
+    match number(&value) {
+        Some(Number::Int(i)) => i
+            .checked_neg()
+            .map(Value::Int)
+            .ok_or_else(|| "integer overflow in '-'".to_owned()),
+        Some(Number::Float(f)) => Ok(Value::Float(-f)),
+        None => Err(format!(
+            "unary '-' needs a number, not {}",
+            value.type_name()
+        )),
+    }
+}
