@@ -1,6 +1,10 @@
 //! Whole-process timings of the `peers` binary (release build), as a user sees them:
 //! `peers --help`, `peers status`, `peers init`, `peers verify` with five `true` gates.
 //! Prints the median, p10 and p90 of each. Run with `scripts/bench` or `cargo bench -p peers-cli`.
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark harness: a failed setup step must stop it loudly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -65,7 +69,8 @@ fn peers(dir: &Path, home: &Path, args: &[&str]) -> Command {
 
 fn report(name: &str, mut samples: Vec<Duration>, goal_ms: f64) {
     samples.sort();
-    let pick = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1000.0;
+    let pick =
+        |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1000.0;
     let median = pick(0.5);
     let verdict = if median <= goal_ms { "ok" } else { "OVER" };
     println!(
@@ -80,17 +85,26 @@ fn main() {
     let temp = tempfile::tempdir().expect("tempdir");
     let home = temp.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
-    let runs = std::env::var("PEERS_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(40usize);
+    let runs = std::env::var("PEERS_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40usize);
 
-    let baseline: Vec<_> = (0..runs).map(|_| run_ok(command("true", temp.path(), &home))).collect();
+    let baseline: Vec<_> = (0..runs)
+        .map(|_| run_ok(command("true", temp.path(), &home)))
+        .collect();
     report("(spawn of /bin/true, for scale)", baseline, f64::INFINITY);
 
-    let help: Vec<_> = (0..runs).map(|_| run_ok(peers(temp.path(), &home, &["--help"]))).collect();
+    let help: Vec<_> = (0..runs)
+        .map(|_| run_ok(peers(temp.path(), &home, &["--help"])))
+        .collect();
     report("peers --help", help, 10.0);
 
     let repo = new_repo(temp.path(), "status", &home);
     run_ok(peers(&repo, &home, &["init"]));
-    let status: Vec<_> = (0..runs).map(|_| run_ok(peers(&repo, &home, &["status"]))).collect();
+    let status: Vec<_> = (0..runs)
+        .map(|_| run_ok(peers(&repo, &home, &["status"])))
+        .collect();
     report("peers status", status, 10.0);
 
     let init: Vec<_> = (0..runs)
@@ -105,6 +119,8 @@ fn main() {
     run_ok(peers(&repo, &home, &["init"]));
     std::fs::write(repo.join(".peers/goals.yaml"), FIVE_TRUE).expect("goals");
     run_ok(peers(&repo, &home, &["goals", "accept"]));
-    let verify: Vec<_> = (0..runs).map(|_| run_ok(peers(&repo, &home, &["verify"]))).collect();
+    let verify: Vec<_> = (0..runs)
+        .map(|_| run_ok(peers(&repo, &home, &["verify"])))
+        .collect();
     report("peers verify (5 `true` gates)", verify, 25.0);
 }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{goals::GoalsArgs, info::InfoArgs, init::InitArgs, status::StatusArgs, verify::VerifyArgs};
+use crate::commands::{
+    goals::GoalsArgs, info::InfoArgs, init::InitArgs, status::StatusArgs, verify::VerifyArgs,
+};
 
 const AFTER_HELP: &str = "\
 Exit codes:

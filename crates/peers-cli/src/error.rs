@@ -1,8 +1,6 @@
 //! The one place that turns errors into what the user reads (`error: …`, causes, `hint: …`)
 //! and into exit codes.
 
-use std::fmt;
-
 /// Why a command failed, and what exit code that means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -18,16 +16,30 @@ pub struct CliError {
     pub failure: Failure,
     pub message: String,
     pub causes: Vec<String>,
+    /// Verbatim excerpt lines (e.g. the offending source with a caret), printed under the message.
+    pub details: Vec<String>,
     pub hints: Vec<String>,
 }
 
 impl CliError {
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { failure: Failure::Usage, message: message.into(), causes: Vec::new(), hints: Vec::new() }
+        Self {
+            failure: Failure::Usage,
+            message: message.into(),
+            causes: Vec::new(),
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
     }
 
     pub fn failed(message: impl Into<String>) -> Self {
-        Self { failure: Failure::Failed, message: message.into(), causes: Vec::new(), hints: Vec::new() }
+        Self {
+            failure: Failure::Failed,
+            message: message.into(),
+            causes: Vec::new(),
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -35,8 +47,8 @@ impl CliError {
         self
     }
 
-    pub fn cause(mut self, cause: impl fmt::Display) -> Self {
-        self.causes.push(cause.to_string());
+    pub fn detail(mut self, line: impl Into<String>) -> Self {
+        self.details.push(line.into());
         self
     }
 
@@ -60,6 +72,9 @@ impl CliError {
 
 pub fn print(err: &CliError) {
     let mut out = format!("error: {}\n", err.message);
+    for line in &err.details {
+        out.push_str(&format!("  | {line}\n"));
+    }
     for cause in &err.causes {
         out.push_str(&format!("  caused by: {cause}\n"));
     }

@@ -10,7 +10,9 @@ use peers_core::config::{ConfigSettings, VerifyCommand};
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
 use peers_core::pass_when::{self, EvalInput, JsonLoader};
 use peers_gate::cache::{CacheKey, GateCache};
-use peers_gate::runner::{self, CommandResult, GateJob, GateResult, GateWork, RunnerSettings, Verdict};
+use peers_gate::runner::{
+    self, CommandResult, GateJob, GateResult, GateWork, RunnerSettings, Verdict,
+};
 use peers_git::Git;
 
 use crate::error::{CliError, CliResult};
@@ -21,21 +23,35 @@ const GATE_CAPTURE_CAP: usize = 2 * 1024 * 1024;
 const JSON_READ_CAP: u64 = 2 * 1024 * 1024;
 
 pub fn default_concurrency() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Environment for gate commands: the user's environment, minus variables that would point git
 /// somewhere other than the target repository.
 pub fn gate_environment() -> Vec<(OsString, OsString)> {
-    const REDIRECTS: &[&str] = &["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"];
-    std::env::vars_os().filter(|(key, _)| !REDIRECTS.iter().any(|r| key == r)).collect()
+    const REDIRECTS: &[&str] = &[
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_COMMON_DIR",
+    ];
+    std::env::vars_os()
+        .filter(|(key, _)| !REDIRECTS.iter().any(|r| key == r))
+        .collect()
 }
 
 pub fn runner_settings(root: &Path, config: &ConfigSettings) -> RunnerSettings {
     RunnerSettings {
         repo: root.to_path_buf(),
         env: gate_environment(),
-        concurrency: config.goals.concurrency.unwrap_or_else(default_concurrency).max(1),
+        concurrency: config
+            .goals
+            .concurrency
+            .unwrap_or_else(default_concurrency)
+            .max(1),
         grace: Duration::from_secs(config.health.grace_s.clamp(1, 5)),
         capture_cap: GATE_CAPTURE_CAP,
     }
@@ -50,7 +66,8 @@ impl JsonLoader for RepoJsonLoader {
     fn load(&self, relative_path: &str) -> Result<serde_json::Value, String> {
         let bytes = peers_store::safe_fs::read_repo_file(&self.root, relative_path, JSON_READ_CAP)
             .map_err(|err| err.to_string())?;
-        serde_json::from_slice(&bytes).map_err(|err| format!("{relative_path} is not valid JSON: {err}"))
+        serde_json::from_slice(&bytes)
+            .map_err(|err| format!("{relative_path} is not valid JSON: {err}"))
     }
 }
 
@@ -73,21 +90,35 @@ pub fn hard_goal_jobs(
             GateCheck::Builtin { gate, .. } => builtin_work(git, *gate),
         };
         let cache = match (&hard.check, fingerprint) {
-            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => Some(CacheKey {
-                tree: tree.to_owned(),
-                command: format!("{cmd}\n{pass_when}\n{}", hard.timeout_s.unwrap_or(default_timeout)),
-            }),
+            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => {
+                Some(CacheKey::for_command(
+                    tree,
+                    &format!("{cmd}\n{pass_when}"),
+                    Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout)),
+                ))
+            }
             _ => None,
         };
-        jobs.push(GateJob { id: goal.id.clone(), work, retry_on_fail: hard.retry_on_fail, cache });
+        jobs.push(GateJob {
+            id: goal.id.clone(),
+            work,
+            retry_on_fail: hard.retry_on_fail,
+            cache,
+        });
     }
     Ok(jobs)
 }
 
 fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> CliResult<GateWork> {
-    let expression = pass_when::parse(pass_when)
-        .map_err(|err| CliError::usage(format!("pass_when `{pass_when}`: column {}: {}", err.column, err.message)))?;
-    let loader = RepoJsonLoader { root: root.to_path_buf() };
+    let expression = pass_when::parse(pass_when).map_err(|err| {
+        CliError::usage(format!(
+            "pass_when `{pass_when}`: column {}: {}",
+            err.column, err.message
+        ))
+    })?;
+    let loader = RepoJsonLoader {
+        root: root.to_path_buf(),
+    };
     let judge = move |result: &CommandResult| {
         let input = EvalInput {
             exit_code: result.exit_code,
@@ -97,7 +128,11 @@ fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> C
         };
         expression.evaluate(&input).map_err(|err| err.message)
     };
-    Ok(GateWork::Command { cmd: cmd.to_owned(), timeout, judge: Arc::new(judge) })
+    Ok(GateWork::Command {
+        cmd: cmd.to_owned(),
+        timeout,
+        judge: Arc::new(judge),
+    })
 }
 
 fn builtin_work(git: &Git, gate: BuiltinGate) -> GateWork {
@@ -118,19 +153,29 @@ pub fn verify_command_jobs(config: &ConfigSettings, goals_timeout: u64) -> Vec<G
         .verify
         .commands
         .iter()
-        .map(|VerifyCommand { name, cmd, timeout_s }| GateJob {
-            id: name.clone(),
-            work: GateWork::Command {
-                cmd: cmd.clone(),
-                timeout: Duration::from_secs(timeout_s.unwrap_or(default_timeout)),
-                judge: Arc::new(|result: &CommandResult| Ok(result.exit_code == Some(0))),
+        .map(
+            |VerifyCommand {
+                 name,
+                 cmd,
+                 timeout_s,
+             }| GateJob {
+                id: name.clone(),
+                work: GateWork::Command {
+                    cmd: cmd.clone(),
+                    timeout: Duration::from_secs(timeout_s.unwrap_or(default_timeout)),
+                    judge: Arc::new(|result: &CommandResult| Ok(result.exit_code == Some(0))),
+                },
+                retry_on_fail: 0,
+                cache: None,
             },
-            retry_on_fail: 0,
-            cache: None,
-        })
+        )
         .collect()
 }
 
-pub fn run_jobs(jobs: Vec<GateJob>, settings: &RunnerSettings, cache: Option<&mut GateCache>) -> Vec<GateResult> {
+pub fn run_jobs(
+    jobs: Vec<GateJob>,
+    settings: &RunnerSettings,
+    cache: Option<&mut GateCache>,
+) -> Vec<GateResult> {
     runner::run_gates(jobs, settings, cache)
 }

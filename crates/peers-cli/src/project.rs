@@ -9,6 +9,7 @@ use peers_core::goals::{GateCheck, GoalKind, GoalSet};
 use peers_core::location::Span;
 use peers_git::{Git, GitError};
 use peers_store::error::StoreError;
+use peers_store::goals_hash::GoalsHashStatus;
 use peers_store::layout::PeersDir;
 
 use crate::error::{CliError, CliResult};
@@ -25,15 +26,18 @@ impl Project {
     pub fn open(directory: Option<&Path>) -> CliResult<Project> {
         let start = match directory {
             Some(dir) => dir.to_path_buf(),
-            None => std::env::current_dir()
-                .map_err(|err| CliError::failed(format!("cannot read the current directory: {err}")))?,
+            None => std::env::current_dir().map_err(|err| {
+                CliError::failed(format!("cannot read the current directory: {err}"))
+            })?,
         };
         if !start.is_dir() {
-            return Err(CliError::usage(format!("{} is not a directory", start.display()))
-                .hint("pass the repository with -C DIR"));
+            return Err(
+                CliError::usage(format!("{} is not a directory", start.display()))
+                    .hint("pass the repository with -C DIR"),
+            );
         }
         let git = Git::discover(&start).map_err(git_error)?;
-        let dir = PeersDir::new(git.root());
+        let dir = PeersDir::at(git.root());
         Ok(Project { git, dir })
     }
 
@@ -49,7 +53,7 @@ impl Project {
     }
 
     pub fn require_initialised(&self) -> CliResult<()> {
-        let path = self.dir.root();
+        let path = self.dir.path();
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => Err(CliError::usage(format!(
                 "{} is a symlink; peers refuses to use a symlinked control directory",
@@ -65,7 +69,7 @@ impl Project {
 
     pub fn load_config(&self) -> CliResult<ConfigSettings> {
         let path = self.dir.config_yaml();
-        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP_BYTES)
+        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP)
             .map_err(store_error)?;
         let text = utf8(&path, bytes)?;
         peers_core::config_decode::decode_config(&text, ".peers/config.yaml").map_err(decode_error)
@@ -74,27 +78,38 @@ impl Project {
     /// Loads goals.yaml and validates every `pass_when` with the DSL parser.
     pub fn load_goals(&self) -> CliResult<GoalSet> {
         let path = self.dir.goals_yaml();
-        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::GOALS_CAP_BYTES)
+        let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::GOALS_CAP)
             .map_err(store_error)?;
         let text = utf8(&path, bytes)?;
-        let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml").map_err(decode_error)?;
+        let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml")
+            .map_err(decode_error)?;
         validate_pass_when(&goals)?;
         Ok(goals)
     }
 }
 
 fn validate_pass_when(goals: &GoalSet) -> CliResult<()> {
-    for goal in &goals.goals {
-        let GoalKind::Hard(hard) = &goal.kind else { continue };
-        let GateCheck::Command { pass_when, pass_when_span, .. } = &hard.check else { continue };
+    for (index, goal) in goals.goals.iter().enumerate() {
+        let GoalKind::Hard(hard) = &goal.kind else {
+            continue;
+        };
+        let GateCheck::Command {
+            pass_when,
+            pass_when_span,
+            ..
+        } = &hard.check
+        else {
+            continue;
+        };
         if let Err(err) = peers_core::pass_when::parse(pass_when) {
             let span = dsl_span(*pass_when_span, pass_when, err.column);
+            let flat = pass_when.replace('\n', " ");
             let mut cli = CliError::usage(format!(
-                ".peers/goals.yaml:{span}: goals[{}].pass_when: {}",
-                goal.id, err.message
+                ".peers/goals.yaml:{span}: goals[{index}].pass_when: {} (goal '{}')",
+                err.message, goal.id
             ))
-            .cause(format!("in `{}`", pass_when.replace('\n', " ")))
-            .cause(format!("{}^ column {} of the expression", " ".repeat(err.column.saturating_sub(1) + 4), err.column));
+            .detail(flat)
+            .detail(format!("{}^", " ".repeat(err.column.saturating_sub(1))));
             if let Some(hint) = &err.hint {
                 cli = cli.hint(hint.clone());
             }
@@ -135,24 +150,42 @@ pub fn decode_error(err: DecodeError) -> CliError {
 }
 
 pub fn store_error(err: StoreError) -> CliError {
-    let hint = err.hint();
-    let failure_is_usage = err.is_user_fixable();
-    let mut cli = if failure_is_usage { CliError::usage(err.to_string()) } else { CliError::failed(err.to_string()) };
-    cli = cli.causes_of(&err);
-    match hint {
-        Some(h) => cli.hint(h),
-        None => cli,
+    // Messages of StoreError already say what to do. Refusals of the user's files are usage
+    // errors (exit 2, nothing written); I/O failures are operational (exit 1).
+    let cli = match &err {
+        StoreError::Io { .. } => CliError::failed(err.to_string()),
+        _ => CliError::usage(err.to_string()),
+    };
+    cli.causes_of(&err)
+}
+
+/// One line describing how goals.yaml compares with goals.sha256.
+pub fn describe_goals_lock(status: &GoalsHashStatus) -> String {
+    match status {
+        GoalsHashStatus::Match => "goals.yaml matches goals.sha256".to_owned(),
+        GoalsHashStatus::Mismatch { expected, actual } => format!(
+            "goals.yaml changed: goals.sha256 records {}…, the file hashes to {}…",
+            expected.get(..12).unwrap_or(expected),
+            actual.get(..12).unwrap_or(actual)
+        ),
+        GoalsHashStatus::MissingHashFile => "goals.sha256 is missing".to_owned(),
+        GoalsHashStatus::MissingGoals => "goals.yaml is missing".to_owned(),
     }
 }
 
 pub fn git_error(err: GitError) -> CliError {
-    let usage = matches!(err, GitError::NotARepository { .. } | GitError::GitNotFound);
-    let hint = match &err {
-        GitError::NotARepository { .. } => Some("run `git init` there first, or pass the repository with -C DIR"),
-        GitError::GitNotFound => Some("install git and make sure it is on PATH"),
-        _ => None,
+    let usage = matches!(
+        err,
+        GitError::NotARepository { .. }
+            | GitError::GitNotFound { .. }
+            | GitError::NoSuchDirectory { .. }
+    );
+    let hint = err.hint();
+    let mut cli = if usage {
+        CliError::usage(err.to_string())
+    } else {
+        CliError::failed(err.to_string())
     };
-    let mut cli = if usage { CliError::usage(err.to_string()) } else { CliError::failed(err.to_string()) };
     cli = cli.causes_of(&err);
     match hint {
         Some(h) => cli.hint(h),
@@ -162,5 +195,7 @@ pub fn git_error(err: GitError) -> CliError {
 
 /// A path shown relative to the repository root when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

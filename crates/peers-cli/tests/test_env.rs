@@ -1,6 +1,10 @@
 //! `TestEnv`: a temporary directory with a hermetic git (fixed identity and dates, no global
 //! config), helpers to run the built `peers` binary with a cleared environment, and output
 //! normalisation (paths, hashes, durations) for snapshots.
+#![expect(
+    clippy::expect_used,
+    reason = "test harness: a failed setup step must stop the test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,7 +23,16 @@ pub struct Output {
 impl Output {
     /// Exit code, stdout and stderr together, as snapshots show them.
     pub fn combined(&self) -> String {
-        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -67,8 +80,17 @@ impl TestEnv {
     }
 
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self.base_command("git").current_dir(dir).args(args).output().expect("run git");
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .base_command("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -95,7 +117,11 @@ impl TestEnv {
     /// Replaces the temp path, 40-hex commit ids, 64-hex digests and millisecond figures.
     pub fn normalise(&self, text: &str) -> String {
         let root = self.root().to_string_lossy().into_owned();
-        let canonical = self.root().canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let canonical = self
+            .root()
+            .canonicalize()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = text.replace(&canonical, "[TMP]").replace(&root, "[TMP]");
         let sha256 = regex::Regex::new(r"\b[0-9a-f]{64}\b").expect("regex");
         let sha1 = regex::Regex::new(r"\b[0-9a-f]{40}\b").expect("regex");
@@ -108,7 +134,9 @@ impl TestEnv {
         let text = short.replace_all(&text, "$1 [SHORT]");
         let text = ms.replace_all(&text, "[N] ms");
         let text = stamp.replace_all(&text, "init-[TIME]");
-        cores.replace_all(&text, "concurrency=[N] (cores)").into_owned()
+        cores
+            .replace_all(&text, "concurrency=[N] (cores)")
+            .into_owned()
     }
 
     /// A repository with `peers init` done.
@@ -140,7 +168,9 @@ pub fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let meta = std::fs::symlink_metadata(&path).expect("meta");

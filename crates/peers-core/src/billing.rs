@@ -64,19 +64,39 @@ impl serde::Serialize for MaxUsdMode {
 /// `auto` becomes hard when any peer bills an API key, else warn; explicit modes pass through.
 pub fn resolve_usd_mode(configured: MaxUsdMode, peers: &[(String, Billing)]) -> ResolvedUsdMode {
     if configured != MaxUsdMode::Auto {
-        return ResolvedUsdMode { mode: configured, reason: "set in config".to_owned() };
+        return ResolvedUsdMode {
+            mode: configured,
+            reason: "set in config".to_owned(),
+        };
     }
-    let api: Vec<&str> = peers.iter().filter(|(_, b)| *b == Billing::ApiKey).map(|(n, _)| n.as_str()).collect();
+    let api: Vec<&str> = peers
+        .iter()
+        .filter(|(_, b)| *b == Billing::ApiKey)
+        .map(|(n, _)| n.as_str())
+        .collect();
     if !api.is_empty() {
-        return ResolvedUsdMode { mode: MaxUsdMode::Hard, reason: format!("auto: API-key billing for {}", api.join(", ")) };
+        return ResolvedUsdMode {
+            mode: MaxUsdMode::Hard,
+            reason: format!("auto: API-key billing for {}", api.join(", ")),
+        };
     }
     if peers.iter().all(|(_, b)| *b == Billing::Subscription) {
-        return ResolvedUsdMode { mode: MaxUsdMode::Warn, reason: "auto: all peers use a subscription login".to_owned() };
+        return ResolvedUsdMode {
+            mode: MaxUsdMode::Warn,
+            reason: "auto: all peers use a subscription login".to_owned(),
+        };
     }
-    let unknown: Vec<&str> = peers.iter().filter(|(_, b)| *b == Billing::Unknown).map(|(n, _)| n.as_str()).collect();
+    let unknown: Vec<&str> = peers
+        .iter()
+        .filter(|(_, b)| *b == Billing::Unknown)
+        .map(|(n, _)| n.as_str())
+        .collect();
     ResolvedUsdMode {
         mode: MaxUsdMode::Warn,
-        reason: format!("auto: billing unknown for {} (set max_usd_mode: hard to enforce the cap)", unknown.join(", ")),
+        reason: format!(
+            "auto: billing unknown for {} (set max_usd_mode: hard to enforce the cap)",
+            unknown.join(", ")
+        ),
     }
 }
 
@@ -85,7 +105,11 @@ mod tests {
     use super::*;
 
     fn facts(api: bool, sub: bool) -> BillingFacts {
-        BillingFacts { api_key_env: api, subscription_login: sub, api_key_login: false }
+        BillingFacts {
+            api_key_env: api,
+            subscription_login: sub,
+            api_key_login: false,
+        }
     }
 
     #[test]
@@ -98,7 +122,10 @@ mod tests {
     fn any_api_key_peer_makes_auto_hard() {
         let r = resolve_usd_mode(
             MaxUsdMode::Auto,
-            &[("claude".into(), Billing::Subscription), ("codex".into(), Billing::ApiKey)],
+            &[
+                ("claude".into(), Billing::Subscription),
+                ("codex".into(), Billing::ApiKey),
+            ],
         );
         assert_eq!(r.mode, MaxUsdMode::Hard);
         assert_eq!(r.reason, "auto: API-key billing for codex");
@@ -106,14 +133,26 @@ mod tests {
 
     #[test]
     fn all_subscription_makes_auto_warn() {
-        let r = resolve_usd_mode(MaxUsdMode::Auto, &[("a".into(), Billing::Subscription), ("b".into(), Billing::Subscription)]);
+        let r = resolve_usd_mode(
+            MaxUsdMode::Auto,
+            &[
+                ("a".into(), Billing::Subscription),
+                ("b".into(), Billing::Subscription),
+            ],
+        );
         assert_eq!(r.mode, MaxUsdMode::Warn);
         assert!(r.reason.contains("subscription"));
     }
 
     #[test]
     fn unknown_billing_warns_and_names_the_peer() {
-        let r = resolve_usd_mode(MaxUsdMode::Auto, &[("a".into(), Billing::Subscription), ("oc".into(), Billing::Unknown)]);
+        let r = resolve_usd_mode(
+            MaxUsdMode::Auto,
+            &[
+                ("a".into(), Billing::Subscription),
+                ("oc".into(), Billing::Unknown),
+            ],
+        );
         assert_eq!(r.mode, MaxUsdMode::Warn);
         assert!(r.reason.contains("oc"));
     }
@@ -133,9 +172,18 @@ mod tests {
             span: crate::location::Span::default(),
         };
         assert_eq!(peer_billing(&peer, &facts(true, true)), Billing::ApiKey);
-        assert_eq!(peer_billing(&peer, &facts(false, true)), Billing::Subscription);
+        assert_eq!(
+            peer_billing(&peer, &facts(false, true)),
+            Billing::Subscription
+        );
         assert_eq!(peer_billing(&peer, &facts(false, false)), Billing::Unknown);
-        let openrouter = PeerSettings { provider: Some(Provider::Openrouter), ..peer };
-        assert_eq!(peer_billing(&openrouter, &facts(false, true)), Billing::ApiKey);
+        let openrouter = PeerSettings {
+            provider: Some(Provider::Openrouter),
+            ..peer
+        };
+        assert_eq!(
+            peer_billing(&openrouter, &facts(false, true)),
+            Billing::ApiKey
+        );
     }
 }

@@ -225,8 +225,14 @@ impl Default for HealthSettings {
             absolute_max_runtime_s: 7_200,
             grace_s: 5,
             buf_cap_bytes: 2 * 1024 * 1024,
-            error_patterns: DEFAULT_ERROR_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
-            halt_patterns: DEFAULT_HALT_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
+            error_patterns: DEFAULT_ERROR_PATTERNS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            halt_patterns: DEFAULT_HALT_PATTERNS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
         }
     }
 }
@@ -271,7 +277,10 @@ pub struct TurnSettings {
 
 impl Default for TurnSettings {
     fn default() -> Self {
-        Self { max_retries: 1, recovery_interval: 8 }
+        Self {
+            max_retries: 1,
+            recovery_interval: 8,
+        }
     }
 }
 
@@ -292,6 +301,14 @@ pub struct VerifyCommand {
 
 /// Names no peer may take: they collide with files or identities peers itself uses.
 pub const RESERVED_PEER_NAMES: &[&str] = &[
-    "peers", "peers-substrate", "peers-init", "archive", "comms", "log", "logs", "checks", "hooks",
+    "peers",
+    "peers-substrate",
+    "peers-init",
+    "archive",
+    "comms",
+    "log",
+    "logs",
+    "checks",
+    "hooks",
     "queue",
 ];

@@ -59,9 +59,16 @@ pub struct HardGoal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum GateCheck {
     /// `/bin/sh -c cmd` in the repository, judged by the `pass_when` expression.
-    Command { cmd: String, pass_when: String, pass_when_span: Span },
+    Command {
+        cmd: String,
+        pass_when: String,
+        pass_when_span: Span,
+    },
     /// A check implemented inside peers (agents cannot edit what it does).
-    Builtin { gate: BuiltinGate, params: BTreeMap<String, serde_json::Value> },
+    Builtin {
+        gate: BuiltinGate,
+        params: BTreeMap<String, serde_json::Value>,
+    },
 }
 
 /// Checks implemented in the binary. goals.yaml names them with `builtin: <name>`.

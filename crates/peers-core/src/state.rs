@@ -332,6 +332,26 @@ pub(crate) fn strip_private_keys(value: &mut Value) {
     }
 }
 
+impl PeerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Degraded => "degraded",
+            Self::Halted => "halted",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl GoalState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,9 +117,29 @@ impl Git {
     /// Commit what is staged as `identity` and return the new commit's id. Works on an
     /// unborn branch. Hooks and signing are off: these are peers' own bookkeeping commits.
     pub fn commit(&self, message: &str, identity: &Identity) -> Result<String, GitError> {
+        self.commit_with(message, identity, &[])
+    }
+
+    /// Commit only `paths` (staged first with [`Git::add`]), leaving whatever else the user
+    /// has staged out of the commit and still staged.
+    pub fn commit_paths(
+        &self,
+        message: &str,
+        identity: &Identity,
+        paths: &[&str],
+    ) -> Result<String, GitError> {
+        self.commit_with(message, identity, paths)
+    }
+
+    fn commit_with(
+        &self,
+        message: &str,
+        identity: &Identity,
+        paths: &[&str],
+    ) -> Result<String, GitError> {
         let name = format!("user.name={}", identity.name);
         let email = format!("user.email={}", identity.email);
-        let mut command = self.command(&[
+        let mut args = vec![
             "-c",
             name.as_str(),
             "-c",
@@ -134,7 +154,12 @@ impl Git {
             "--no-verify",
             "--cleanup=whitespace",
             "--file=-",
-        ]);
+        ];
+        if !paths.is_empty() {
+            args.extend(["--only", "--"]);
+            args.extend_from_slice(paths);
+        }
+        let mut command = self.command(&args);
         // The user's GIT_AUTHOR_*/GIT_COMMITTER_* would beat `-c user.*`; the identity wins.
         for (variable, value) in [
             ("GIT_AUTHOR_NAME", &identity.name),

@@ -44,11 +44,17 @@ fn check(project: &Project, as_json: bool) -> CliResult<u8> {
     let status = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     let ok = matches!(status, GoalsHashStatus::Match);
     if as_json {
-        println!("{}", json!({"locked": ok, "status": status.to_string()}));
+        println!(
+            "{}",
+            json!({"locked": ok, "status": crate::project::describe_goals_lock(&status)})
+        );
     } else if ok {
         println!("goals.yaml matches goals.sha256");
     } else {
-        println!("goals.yaml is NOT accepted: {status}\nrun `peers goals accept` if the edit was deliberate");
+        println!(
+            "goals.yaml is NOT accepted: {}\nrun `peers goals accept` if the edit was deliberate",
+            crate::project::describe_goals_lock(&status)
+        );
     }
     Ok(if ok { 0 } else { 1 })
 }
@@ -58,16 +64,26 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
     let goals = project.load_goals()?;
     let before = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     if let GoalsHashStatus::MissingGoals = before {
-        return Err(CliError::usage(".peers/goals.yaml is missing".to_owned()).hint("restore it, or run `peers init --force`"));
+        return Err(CliError::usage(".peers/goals.yaml is missing".to_owned())
+            .hint("restore it, or run `peers init --force`"));
     }
     let digest = peers_store::goals_hash::write_goals_hash(&project.dir).map_err(store_error)?;
     let hard = goals.hard().count();
     let soft = goals.soft().count();
     if as_json {
-        println!("{}", json!({"accepted": true, "sha256": digest, "previous": before.to_string(), "hard_goals": hard, "soft_goals": soft}));
+        println!(
+            "{}",
+            json!({"accepted": true, "sha256": digest, "previous": crate::project::describe_goals_lock(&before), "hard_goals": hard, "soft_goals": soft})
+        );
     } else {
-        let was = if matches!(before, GoalsHashStatus::Match) { " (unchanged)" } else { "" };
-        println!("accepted goals.yaml{was}: {hard} hard, {soft} soft goal(s)\ngoals.sha256 = {digest}");
+        let was = if matches!(before, GoalsHashStatus::Match) {
+            " (unchanged)"
+        } else {
+            ""
+        };
+        println!(
+            "accepted goals.yaml{was}: {hard} hard, {soft} soft goal(s)\ngoals.sha256 = {digest}"
+        );
     }
     Ok(0)
 }

@@ -26,11 +26,29 @@ pub fn run(directory: Option<&Path>, args: &InfoArgs) -> CliResult<u8> {
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     let usd = resolve_usd(&config);
-    let value = to_json(&project, &config, &goals, &usd, &format!("{lock}"));
+    let value = to_json(
+        &project,
+        &config,
+        &goals,
+        &usd,
+        &crate::project::describe_goals_lock(&lock),
+    );
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
-        print!("{}", render(&project, &config, &goals, &usd, &format!("{lock}")));
+        print!(
+            "{}",
+            render(
+                &project,
+                &config,
+                &goals,
+                &usd,
+                &crate::project::describe_goals_lock(&lock)
+            )
+        );
     }
     Ok(0)
 }
@@ -40,7 +58,12 @@ pub fn resolve_usd(config: &ConfigSettings) -> ResolvedUsdMode {
     let peers: Vec<(String, Billing)> = config
         .peers
         .iter()
-        .map(|peer| (peer.name.clone(), billing::peer_billing(peer, &billing_facts(peer))))
+        .map(|peer| {
+            (
+                peer.name.clone(),
+                billing::peer_billing(peer, &billing_facts(peer)),
+            )
+        })
         .collect();
     billing::resolve_usd_mode(config.budget.max_usd_mode, &peers)
 }
@@ -59,11 +82,19 @@ fn billing_facts(peer: &PeerSettings) -> BillingFacts {
             let auth = in_home(".codex/auth.json")
                 .and_then(|p| std::fs::read(p).ok())
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-            let mode = auth.as_ref().and_then(|a| a.get("auth_mode")).and_then(|m| m.as_str()).unwrap_or("");
-            let has_key = auth.as_ref().and_then(|a| a.get("OPENAI_API_KEY")).is_some_and(|k| k.is_string());
+            let mode = auth
+                .as_ref()
+                .and_then(|a| a.get("auth_mode"))
+                .and_then(|m| m.as_str())
+                .unwrap_or("");
+            let has_key = auth
+                .as_ref()
+                .and_then(|a| a.get("OPENAI_API_KEY"))
+                .is_some_and(|k| k.is_string());
             BillingFacts {
                 api_key_env: env_set("OPENAI_API_KEY"),
-                subscription_login: matches!(mode, "chatgpt" | "oauth") || (auth.is_some() && !has_key && mode.is_empty()),
+                subscription_login: matches!(mode, "chatgpt" | "oauth")
+                    || (auth.is_some() && !has_key && mode.is_empty()),
                 api_key_login: mode.contains("api") || (mode.is_empty() && has_key),
             }
         }
@@ -77,24 +108,48 @@ fn billing_facts(peer: &PeerSettings) -> BillingFacts {
 }
 
 fn shell_quote(arg: &str) -> String {
-    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:{}@%+,".contains(c)) {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:{}@%+,".contains(c))
+    {
         arg.to_owned()
     } else {
         format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }
 
-fn render(project: &Project, config: &ConfigSettings, goals: &GoalSet, usd: &ResolvedUsdMode, lock: &str) -> String {
-    let mut out = format!("target:  {}\n\npeers (turn order):\n", project.root().display());
+fn render(
+    project: &Project,
+    config: &ConfigSettings,
+    goals: &GoalSet,
+    usd: &ResolvedUsdMode,
+    lock: &str,
+) -> String {
+    let mut out = format!(
+        "target:  {}\n\npeers (turn order):\n",
+        project.root().display()
+    );
+    let width = config
+        .peers
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for peer in &config.peers {
         let command = resolve_command(peer);
         out.push_str(&format!(
-            "  {}  tool={} role={} prompt={}\n    $ {}\n",
+            "  {:<width$}  tool={} role={} prompt={}\n    $ {}\n",
             peer.name,
             peer.tool.as_str(),
             peer.role.as_str(),
             peer.prompt_mode.as_str(),
-            command.argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
+            command
+                .argv
+                .iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
         for (key, value) in &command.env {
             out.push_str(&format!("    env {key}={value}\n"));
@@ -128,14 +183,28 @@ fn render(project: &Project, config: &ConfigSettings, goals: &GoalSet, usd: &Res
         g.stuck_halt_after,
         g.stuck_halt_gates.join(", ")
     ));
+    let width = goals
+        .goals
+        .iter()
+        .map(|g| g.id.chars().count())
+        .max()
+        .unwrap_or(0);
     for goal in &goals.goals {
-        out.push_str(&format!("  {:<5} {}  {}\n", kind_label(&goal.kind), goal.id, goal_summary(&goal.kind)));
+        out.push_str(&format!(
+            "  {:<5} {:<width$}  {}\n",
+            kind_label(&goal.kind),
+            goal.id,
+            goal_summary(&goal.kind)
+        ));
     }
     let notices: Vec<_> = config.notices.iter().chain(goals.notices.iter()).collect();
     if !notices.is_empty() {
         out.push_str("\nnotices:\n");
         for notice in notices {
-            out.push_str(&format!("  {} ({}): {}\n", notice.key, notice.span, notice.message));
+            out.push_str(&format!(
+                "  {} ({}): {}\n",
+                notice.key, notice.span, notice.message
+            ));
         }
     }
     out
@@ -151,11 +220,16 @@ fn kind_label(kind: &GoalKind) -> &'static str {
 fn goal_summary(kind: &GoalKind) -> String {
     match kind {
         GoalKind::Hard(hard) => match &hard.check {
-            GateCheck::Command { cmd, pass_when, .. } => format!("$ {cmd}  [pass_when: {pass_when}]"),
+            GateCheck::Command { cmd, pass_when, .. } => {
+                format!("$ {cmd}  [pass_when: {pass_when}]")
+            }
             GateCheck::Builtin { gate, .. } => format!("built-in: {}", gate.description()),
         },
         GoalKind::Soft(soft) => {
-            let quorum = soft.quorum.map(|q| format!(" quorum={}/{}", q.needed, q.window)).unwrap_or_default();
+            let quorum = soft
+                .quorum
+                .map(|q| format!(" quorum={}/{}", q.needed, q.window))
+                .unwrap_or_default();
             format!(
                 "reviewer={} consensus={} every {} iteration(s){quorum}",
                 soft.reviewer.as_str(),
@@ -166,7 +240,13 @@ fn goal_summary(kind: &GoalKind) -> String {
     }
 }
 
-fn to_json(project: &Project, config: &ConfigSettings, goals: &GoalSet, usd: &ResolvedUsdMode, lock: &str) -> serde_json::Value {
+fn to_json(
+    project: &Project,
+    config: &ConfigSettings,
+    goals: &GoalSet,
+    usd: &ResolvedUsdMode,
+    lock: &str,
+) -> serde_json::Value {
     let peers: Vec<_> = config
         .peers
         .iter()

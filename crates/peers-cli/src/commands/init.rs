@@ -45,7 +45,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     let plan = preflight(&project, args.force)?;
     let mut report = InitReport {
         repository: project.root().to_path_buf(),
-        peers_dir: project.dir.root().to_path_buf(),
+        peers_dir: project.dir.path().to_path_buf(),
         created: Vec::new(),
         backed_up: Vec::new(),
         backup_dir: None,
@@ -54,7 +54,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     };
     if !plan.replace.is_empty() {
         let backup = backup_files(&project.dir, &plan.replace)?;
-        report.backed_up = plan.replace.iter().map(|p| p.to_owned()).collect();
+        report.backed_up = plan.replace.iter().map(|p| (*p).to_owned()).collect();
         report.backup_dir = Some(backup);
     }
     write_scaffold(&project.dir, &mut report)?;
@@ -72,10 +72,14 @@ struct Plan {
 const SCAFFOLD_FILES: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256", "state.json"];
 
 fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
-    let peers = project.dir.root();
+    let peers = project.dir.path();
     check_not_symlink(&project.root().join(".gitignore"), ".gitignore")?;
     let meta = match std::fs::symlink_metadata(peers) {
-        Err(_) => return Ok(Plan { replace: Vec::new() }),
+        Err(_) => {
+            return Ok(Plan {
+                replace: Vec::new(),
+            });
+        }
         Ok(meta) => meta,
     };
     if meta.file_type().is_symlink() || !meta.is_dir() {
@@ -121,7 +125,9 @@ fn check_not_symlink(path: &Path, label: &str) -> CliResult<()> {
 fn refuse_dangerous_root(root: &Path) -> CliResult<()> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let is_home = home.and_then(|h| h.canonicalize().ok()).is_some_and(|h| h == canonical);
+    let is_home = home
+        .and_then(|h| h.canonicalize().ok())
+        .is_some_and(|h| h == canonical);
     if canonical == Path::new("/") || is_home {
         return Err(CliError::usage(format!(
             "refusing to initialise peers in {} (the filesystem root or your home directory)",
@@ -133,13 +139,16 @@ fn refuse_dangerous_root(root: &Path) -> CliResult<()> {
 }
 
 fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
-    let stamp = peers_store::last_stop::utc_timestamp_compact();
-    let backup = dir.root().join("backups").join(format!("init-{stamp}"));
-    peers_store::safe_fs::ensure_private_dir(&dir.root().join("backups")).map_err(store_error)?;
+    let stamp = peers_store::timestamp::now_iso_utc().replace(['-', ':'], "");
+    let backup = dir.path().join("backups").join(format!("init-{stamp}"));
+    peers_store::safe_fs::ensure_private_dir(&dir.path().join("backups")).map_err(store_error)?;
     peers_store::safe_fs::ensure_private_dir(&backup).map_err(store_error)?;
     for name in names {
-        std::fs::rename(dir.root().join(name), backup.join(name)).map_err(|err| {
-            CliError::failed(format!("cannot move .peers/{name} into {}: {err}", backup.display()))
+        std::fs::rename(dir.path().join(name), backup.join(name)).map_err(|err| {
+            CliError::failed(format!(
+                "cannot move .peers/{name} into {}: {err}",
+                backup.display()
+            ))
         })?;
     }
     Ok(backup)
@@ -147,13 +156,15 @@ fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
 
 fn write_scaffold(dir: &PeersDir, report: &mut InitReport) -> CliResult<()> {
     use peers_store::safe_fs::{ensure_private_dir, write_atomic};
-    ensure_private_dir(dir.root()).map_err(store_error)?;
+    ensure_private_dir(dir.path()).map_err(store_error)?;
     ensure_private_dir(&dir.log_dir()).map_err(store_error)?;
     write_atomic(&dir.config_yaml(), CONFIG_TEMPLATE.as_bytes()).map_err(store_error)?;
     write_atomic(&dir.goals_yaml(), GOALS_TEMPLATE.as_bytes()).map_err(store_error)?;
     peers_store::goals_hash::write_goals_hash(dir).map_err(store_error)?;
     let config = peers_core::config_decode::decode_config(CONFIG_TEMPLATE, ".peers/config.yaml")
-        .map_err(|err| CliError::failed(format!("the built-in config template does not load: {err}")))?;
+        .map_err(|err| {
+            CliError::failed(format!("the built-in config template does not load: {err}"))
+        })?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let state = peers_core::state::State::for_peers(&names);
     peers_store::state_file::save_state(dir, &state).map_err(store_error)?;
@@ -162,12 +173,17 @@ fn write_scaffold(dir: &PeersDir, report: &mut InitReport) -> CliResult<()> {
         write_atomic(&runs, b"").map_err(store_error)?;
         report.created.push("log/runs.jsonl".to_owned());
     }
-    report.created.extend(SCAFFOLD_FILES.iter().map(|s| (*s).to_owned()));
+    report
+        .created
+        .extend(SCAFFOLD_FILES.iter().map(|s| (*s).to_owned()));
     Ok(())
 }
 
 fn peers_init_identity() -> Identity {
-    Identity { name: "peers-init".to_owned(), email: "peers-init@local".to_owned() }
+    Identity {
+        name: "peers-init".to_owned(),
+        email: "peers-init@local".to_owned(),
+    }
 }
 
 /// Appends `.peers/` to `.gitignore` when no line already ignores it, and commits that.
@@ -177,7 +193,10 @@ fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(_) => String::new(),
     };
-    let already = existing.lines().map(str::trim).any(|l| matches!(l, ".peers" | ".peers/" | "/.peers" | "/.peers/"));
+    let already = existing
+        .lines()
+        .map(str::trim)
+        .any(|l| matches!(l, ".peers" | ".peers/" | "/.peers" | "/.peers/"));
     if !already {
         let mut text = existing.clone();
         if !text.is_empty() && !text.ends_with('\n') {
@@ -192,12 +211,15 @@ fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
         .status_porcelain()
         .map_err(git_error)?
         .iter()
-        .any(|entry| entry.path == ".gitignore");
+        .any(|entry| entry.path == std::path::Path::new(".gitignore"));
     if !dirty {
         return Ok(None);
     }
     project.git.add(&[".gitignore"]).map_err(git_error)?;
-    let sha = project.git.commit_paths(GITIGNORE_COMMIT, &peers_init_identity(), &[".gitignore"]).map_err(git_error)?;
+    let sha = project
+        .git
+        .commit_paths(GITIGNORE_COMMIT, &peers_init_identity(), &[".gitignore"])
+        .map_err(git_error)?;
     Ok(Some(sha))
 }
 
@@ -205,25 +227,41 @@ fn tag_baseline(project: &Project) -> CliResult<String> {
     let head = project.git.head().map_err(git_error)?.ok_or_else(|| {
         CliError::failed("the repository still has no commit after writing .gitignore".to_owned())
     })?;
-    project.git.tag_force(BASELINE_TAG, &head).map_err(git_error)?;
+    project
+        .git
+        .tag_force(BASELINE_TAG, &head)
+        .map_err(git_error)?;
     Ok(head)
 }
 
 fn print_report(report: &InitReport, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
         return;
     }
     let mut out = format!("Initialised peers in {}\n", report.peers_dir.display());
     if let Some(backup) = &report.backup_dir {
-        out.push_str(&format!("  replaced {} (backup in {})\n", report.backed_up.join(", "), backup.display()));
+        out.push_str(&format!(
+            "  replaced {} (backup in {})\n",
+            report.backed_up.join(", "),
+            backup.display()
+        ));
     }
     out.push_str(&format!("  wrote    {}\n", report.created.join(", ")));
     match &report.gitignore_commit {
-        Some(sha) => out.push_str(&format!("  commit   {} peers init: add .peers/ to .gitignore\n", short(sha))),
+        Some(sha) => out.push_str(&format!(
+            "  commit   {} peers init: add .peers/ to .gitignore\n",
+            short(sha)
+        )),
         None => out.push_str("  .gitignore already ignores .peers/\n"),
     }
-    out.push_str(&format!("  tagged   {BASELINE_TAG} at {}\n", short(&report.baseline)));
+    out.push_str(&format!(
+        "  tagged   {BASELINE_TAG} at {}\n",
+        short(&report.baseline)
+    ));
     out.push_str(
         "\nNext:\n  1. edit .peers/goals.yaml: replace placeholder-replace-me with your real gates\n  2. peers goals accept      (re-locks goals.yaml)\n  3. peers info              (check peers, commands, budget)\n  4. peers verify            (run the gates once)\n",
     );

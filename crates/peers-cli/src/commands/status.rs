@@ -27,10 +27,16 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
     let lock = peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?;
     let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
     let halted = project.dir.halted_md().exists();
-    let next = state.peer_order.get(state.turn_index).cloned().unwrap_or_default();
+    let next = state
+        .peer_order
+        .get(state.turn_index)
+        .cloned()
+        .unwrap_or_default();
     let lock_text = match &lock {
         LockState::Absent => "free (no run has started)".to_owned(),
-        LockState::Free { stale_pid: Some(pid) } => format!("free (stale lock file from pid {pid}, not running)"),
+        LockState::Free {
+            stale_pid: Some(pid),
+        } => format!("free (stale lock file from pid {pid}, not running)"),
         LockState::Free { stale_pid: None } => "free".to_owned(),
         LockState::Held { pid: Some(pid) } => format!("HELD by running pid {pid}"),
         LockState::Held { pid: None } => "HELD by a running process".to_owned(),
@@ -43,14 +49,17 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
             "peer_order": state.peer_order,
             "lock": lock_json(&lock),
             "halted": halted,
-            "last_stop_reason": last_stop,
+            "last_stop_reason": last_stop.as_ref().map(|s| json!({"reason": s.reason, "at": s.at})),
             "consecutive_clean_ticks": state.consecutive_clean_ticks,
             "peers": state.peers.iter().map(|(name, p)| (name.clone(), json!({
                 "state": p.state.as_str(), "consecutive_fails": p.consecutive_fails,
             }))).collect::<serde_json::Map<_, _>>(),
-            "goals": state.goals_status.iter().map(|(id, g)| (id.clone(), json!(g.state))).collect::<serde_json::Map<_, _>>(),
+            "goals": state.goals_status.iter().map(|(id, g)| (id.clone(), json!(g.state.as_str()))).collect::<serde_json::Map<_, _>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
         return Ok(0);
     }
     let mut out = format!(
@@ -61,21 +70,28 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
         lock_text
     );
     if let Some(reason) = &last_stop {
-        out.push_str(&format!("last stop:  {reason}\n"));
+        out.push_str(&format!("last stop:  {} at {}\n", reason.reason, reason.at));
     }
     if halted {
         out.push_str("HALTED:     every peer is halted; read .peers/HALTED.md\n");
     }
-    out.push_str(&format!("clean ticks in a row: {}\npeers:\n", state.consecutive_clean_ticks));
+    out.push_str(&format!(
+        "clean ticks in a row: {}\npeers:\n",
+        state.consecutive_clean_ticks
+    ));
     for name in &state.peer_order {
         if let Some(peer) = state.peers.get(name) {
-            out.push_str(&format!("  {name:<16} {} (consecutive fails: {})\n", peer.state.as_str(), peer.consecutive_fails));
+            out.push_str(&format!(
+                "  {name:<16} {} (consecutive fails: {})\n",
+                peer.state.as_str(),
+                peer.consecutive_fails
+            ));
         }
     }
     if !state.goals_status.is_empty() {
         out.push_str("goals (last evaluation):\n");
         for (id, goal) in &state.goals_status {
-            out.push_str(&format!("  {id:<32} {}\n", goal.state));
+            out.push_str(&format!("  {id:<32} {}\n", goal.state.as_str()));
         }
     }
     print!("{out}");

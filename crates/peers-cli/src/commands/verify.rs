@@ -31,14 +31,33 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     if !matches!(lock, GoalsHashStatus::Match) && !args.allow_unaccepted_goals {
-        return Err(CliError::usage(format!(".peers/goals.yaml does not match .peers/goals.sha256: {lock}"))
-            .hint("if you edited goals.yaml on purpose, run `peers goals accept`; otherwise restore it"));
+        return Err(CliError::usage(format!(
+            ".peers/goals.yaml does not match .peers/goals.sha256: {}",
+            crate::project::describe_goals_lock(&lock)
+        ))
+        .hint(
+            "if you edited goals.yaml on purpose, run `peers goals accept`; otherwise restore it",
+        ));
     }
     let settings = gates::runner_settings(project.root(), &config);
     let needs_fingerprint = goals.hard().any(|(_, h)| h.cacheable);
-    let fingerprint = if needs_fingerprint { Some(project.git.worktree_fingerprint().map_err(git_error)?) } else { None };
-    let mut cache = if needs_fingerprint { load_cache(&project) } else { GateCache::default() };
-    let hard_jobs = gates::hard_goal_jobs(&project.git, &config, &goals, config.verify.timeout_s, fingerprint.as_deref())?;
+    let fingerprint = if needs_fingerprint {
+        Some(project.git.worktree_fingerprint().map_err(git_error)?)
+    } else {
+        None
+    };
+    let mut cache = if needs_fingerprint {
+        load_cache(&project)
+    } else {
+        GateCache::default()
+    };
+    let hard_jobs = gates::hard_goal_jobs(
+        &project.git,
+        &config,
+        &goals,
+        config.verify.timeout_s,
+        fingerprint.as_deref(),
+    )?;
     let hard_count = hard_jobs.len();
     let mut jobs = hard_jobs;
     jobs.extend(gates::verify_command_jobs(&config, config.goals.timeout_s));
@@ -47,22 +66,33 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
     if needs_fingerprint {
         save_cache(&project, &cache)?;
     }
-    let name = project.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| project.root().display().to_string());
+    let name = project
+        .root()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| project.root().display().to_string());
     let markdown = table::verify_markdown(&name, &results, &verify_results);
-    peers_store::safe_fs::write_atomic(&project.dir.verify_md(), markdown.as_bytes()).map_err(store_error)?;
+    peers_store::safe_fs::write_atomic(&project.dir.verify_md(), markdown.as_bytes())
+        .map_err(store_error)?;
     let all_pass = results.iter().chain(verify_results.iter()).all(|r| r.pass);
     if args.json {
         let value = json!({
             "result": if all_pass { "pass" } else { "fail" },
-            "goals_lock": lock.to_string(),
+            "goals_lock": crate::project::describe_goals_lock(&lock),
             "hard": results.iter().map(result_json).collect::<Vec<_>>(),
             "verify": verify_results.iter().map(result_json).collect::<Vec<_>>(),
             "report": project.dir.verify_md(),
         });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         print!("{}", table::verify_terminal(&results, &verify_results));
-        println!("wrote {}", crate::project::display_path(project.root(), &project.dir.verify_md()).display());
+        println!(
+            "wrote {}",
+            crate::project::display_path(project.root(), &project.dir.verify_md()).display()
+        );
     }
     Ok(if all_pass { 0 } else { 1 })
 }
@@ -76,7 +106,7 @@ fn result_json(result: &GateResult) -> serde_json::Value {
 }
 
 fn load_cache(project: &Project) -> GateCache {
-    let path = project.dir.gate_cache_json();
+    let path = project.dir.cache_dir().join("gates.json");
     peers_store::safe_fs::read_control_file(&path, 4 * 1024 * 1024)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -84,10 +114,11 @@ fn load_cache(project: &Project) -> GateCache {
 }
 
 fn save_cache(project: &Project, cache: &GateCache) -> CliResult<()> {
-    let path = project.dir.gate_cache_json();
+    let path = project.dir.cache_dir().join("gates.json");
     if let Some(parent) = path.parent() {
         peers_store::safe_fs::ensure_private_dir(parent).map_err(store_error)?;
     }
-    let bytes = serde_json::to_vec_pretty(cache).map_err(|err| CliError::failed(format!("cannot encode the gate cache: {err}")))?;
+    let bytes = serde_json::to_vec_pretty(cache)
+        .map_err(|err| CliError::failed(format!("cannot encode the gate cache: {err}")))?;
     peers_store::safe_fs::write_atomic(&path, &bytes).map_err(store_error)
 }

@@ -59,14 +59,20 @@ fn fewer_than_two_peers() {
 #[test]
 fn duplicate_peer_names() {
     let env = TestEnv::new();
-    let repo = with_config(&env, "peers:\n  - {name: a, tool: claude}\n  - {name: a, tool: codex}\n");
+    let repo = with_config(
+        &env,
+        "peers:\n  - {name: a, tool: claude}\n  - {name: a, tool: codex}\n",
+    );
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 
 #[test]
 fn reserved_peer_name() {
     let env = TestEnv::new();
-    let repo = with_config(&env, "peers:\n  - {name: peers-substrate, tool: claude}\n  - {name: b, tool: codex}\n");
+    let repo = with_config(
+        &env,
+        "peers:\n  - {name: peers-substrate, tool: claude}\n  - {name: b, tool: codex}\n",
+    );
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 
@@ -80,14 +86,20 @@ fn unknown_key_with_did_you_mean() {
 #[test]
 fn bad_halt_pattern_regex() {
     let env = TestEnv::new();
-    let repo = with_config(&env, &format!("{TWO_PEERS}health:\n  halt_patterns:\n    - 'quota (exhausted'\n"));
+    let repo = with_config(
+        &env,
+        &format!("{TWO_PEERS}health:\n  halt_patterns:\n    - 'quota (exhausted'\n"),
+    );
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 
 #[test]
 fn pass_when_that_does_not_parse() {
     let env = TestEnv::new();
-    let repo = with_goals(&env, "goals:\n  - id: t\n    type: hard\n    cmd: 'true'\n    pass_when: \"exitcode == 0\"\n");
+    let repo = with_goals(
+        &env,
+        "goals:\n  - id: t\n    type: hard\n    cmd: 'true'\n    pass_when: \"exitcode == 0\"\n",
+    );
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 
@@ -123,14 +135,21 @@ fn oversized_control_file() {
 fn hardlinked_control_file() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    std::fs::hard_link(repo.join(".peers/config.yaml"), env.root().join("second-name.yaml")).unwrap();
+    std::fs::hard_link(
+        repo.join(".peers/config.yaml"),
+        env.root().join("second-name.yaml"),
+    )
+    .unwrap();
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 
 #[test]
 fn quoted_string_where_a_bool_is_expected() {
     let env = TestEnv::new();
-    let repo = with_goals(&env, "goals:\n  - {id: t, type: hard, cmd: 'true', pass_when: 'exit_code == 0', cacheable: 'false'}\n");
+    let repo = with_goals(
+        &env,
+        "goals:\n  - {id: t, type: hard, cmd: 'true', pass_when: 'exit_code == 0', cacheable: 'false'}\n",
+    );
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::test_env::TestEnv;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/original").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/original")
+        .join(name)
 }
 
 fn original_project(env: &TestEnv, state: &str) -> PathBuf {
@@ -33,7 +35,10 @@ fn original_config_and_goals_load_with_notices() {
         assert!(notices.contains(key), "no notice about {key}: {notices}");
     }
     let goals = value["goals"].to_string();
-    assert!(goals.contains("built-in"), "legacy commands mapped to built-ins: {goals}");
+    assert!(
+        goals.contains("built-in"),
+        "legacy commands mapped to built-ins: {goals}"
+    );
 }
 
 #[test]
@@ -42,7 +47,12 @@ fn original_default_goals_run_as_builtins() {
     let repo = original_project(&env, "state-v2.json");
     let out = env.peers(&repo, &["verify", "--json"]);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let bug_hunt = value["hard"].as_array().unwrap().iter().find(|r| r["id"] == "bug-hunt-clean").unwrap();
+    let bug_hunt = value["hard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "bug-hunt-clean")
+        .unwrap();
     assert_eq!(bug_hunt["pass"], true, "{value}");
 }
 
@@ -57,7 +67,10 @@ fn state_v1_is_migrated_with_a_backup() {
     assert_eq!(value["next_peer"], "codex");
     assert_eq!(value["peers"]["codex"]["state"], "degraded");
     let backup = std::fs::read_to_string(repo.join(".peers/state.json.pre-migration")).unwrap();
-    assert_eq!(backup, std::fs::read_to_string(fixture("state-v1.json")).unwrap());
+    assert_eq!(
+        backup,
+        std::fs::read_to_string(fixture("state-v1.json")).unwrap()
+    );
 }
 
 #[test]

@@ -43,5 +43,8 @@ fn info_resolves_auto_usd_mode_from_api_keys() {
     assert_eq!(out.code, 0, "{}", out.combined());
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["budget"]["max_usd_mode_resolved"], "hard");
-    assert_eq!(value["budget"]["max_usd_mode_reason"], "auto: API-key billing for b");
+    assert_eq!(
+        value["budget"]["max_usd_mode_reason"],
+        "auto: API-key billing for b"
+    );
 }

@@ -8,16 +8,43 @@ fn init_writes_scaffold_tags_baseline_and_commits_gitignore() {
     let repo = env.repo("app", true);
     let out = env.peers(&repo, &["init"]);
     assert_eq!(out.code, 0, "{}", out.combined());
-    for file in ["config.yaml", "goals.yaml", "goals.sha256", "state.json", "log/runs.jsonl"] {
-        assert!(repo.join(".peers").join(file).is_file(), "missing .peers/{file}");
+    for file in [
+        "config.yaml",
+        "goals.yaml",
+        "goals.sha256",
+        "state.json",
+        "log/runs.jsonl",
+    ] {
+        assert!(
+            repo.join(".peers").join(file).is_file(),
+            "missing .peers/{file}"
+        );
     }
-    let log = env.git(&repo, &["log", "--format=%an <%ae>|%s|%(trailers:key=Peer,valueonly)"]);
-    assert!(log.starts_with("peers-init <peers-init@local>|peers init: add .peers/ to .gitignore|peers-init"), "{log}");
+    let log = env.git(
+        &repo,
+        &[
+            "log",
+            "--format=%an <%ae>|%s|%(trailers:key=Peer,valueonly)",
+        ],
+    );
+    assert!(
+        log.starts_with(
+            "peers-init <peers-init@local>|peers init: add .peers/ to .gitignore|peers-init"
+        ),
+        "{log}"
+    );
     let tag = env.git(&repo, &["rev-parse", "peers-baseline"]);
     let head = env.git(&repo, &["rev-parse", "HEAD"]);
     assert_eq!(tag, head);
-    assert_eq!(std::fs::read_to_string(repo.join(".gitignore")).unwrap(), ".peers/\n");
-    assert_eq!(env.git(&repo, &["status", "--porcelain"]), "", "init leaves a clean tree");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".gitignore")).unwrap(),
+        ".peers/\n"
+    );
+    assert_eq!(
+        env.git(&repo, &["status", "--porcelain"]),
+        "",
+        "init leaves a clean tree"
+    );
     insta::assert_snapshot!(out.combined());
 }
 
@@ -27,10 +54,18 @@ fn init_control_files_are_private() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
     for file in ["config.yaml", "goals.yaml", "goals.sha256", "state.json"] {
-        let mode = std::fs::metadata(repo.join(".peers").join(file)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(repo.join(".peers").join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, ".peers/{file} mode {mode:o}");
     }
-    let mode = std::fs::metadata(repo.join(".peers")).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(repo.join(".peers"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o700);
 }
 
@@ -41,7 +76,10 @@ fn init_works_in_a_repository_without_commits() {
     let out = env.peers(&repo, &["init"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     assert_eq!(env.git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "1");
-    assert_eq!(env.git(&repo, &["rev-parse", "peers-baseline"]), env.git(&repo, &["rev-parse", "HEAD"]));
+    assert_eq!(
+        env.git(&repo, &["rev-parse", "peers-baseline"]),
+        env.git(&repo, &["rev-parse", "HEAD"])
+    );
 }
 
 #[test]
@@ -53,10 +91,16 @@ fn init_keeps_existing_gitignore_lines_and_does_not_commit_other_staged_files() 
     env.git(&repo, &["add", "staged.txt"]);
     let out = env.peers(&repo, &["init"]);
     assert_eq!(out.code, 0, "{}", out.combined());
-    assert_eq!(std::fs::read_to_string(repo.join(".gitignore")).unwrap(), "target\n.peers/\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".gitignore")).unwrap(),
+        "target\n.peers/\n"
+    );
     let files = env.git(&repo, &["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(files.trim(), ".gitignore");
-    assert!(env.git(&repo, &["status", "--porcelain"]).contains("A  staged.txt"));
+    assert!(
+        env.git(&repo, &["status", "--porcelain"])
+            .contains("A  staged.txt")
+    );
 }
 
 #[test]
@@ -97,16 +141,31 @@ fn init_twice_refuses_and_writes_nothing() {
 fn init_force_backs_up_replaced_files_and_keeps_the_log() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    env.write(&repo, ".peers/log/runs.jsonl", "{\"v\":1,\"iteration\":1}\n");
+    env.write(
+        &repo,
+        ".peers/log/runs.jsonl",
+        "{\"v\":1,\"iteration\":1}\n",
+    );
     env.write(&repo, ".peers/config.yaml", "# my edited config\n");
     let out = env.peers(&repo, &["init", "--force"]);
     assert_eq!(out.code, 0, "{}", out.combined());
-    assert!(out.stdout.contains("replaced config.yaml, goals.yaml, goals.sha256, state.json"), "{}", out.stdout);
-    let backups: Vec<_> = std::fs::read_dir(repo.join(".peers/backups")).unwrap().flatten().collect();
+    assert!(
+        out.stdout
+            .contains("replaced config.yaml, goals.yaml, goals.sha256, state.json"),
+        "{}",
+        out.stdout
+    );
+    let backups: Vec<_> = std::fs::read_dir(repo.join(".peers/backups"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(backups.len(), 1);
     let saved = std::fs::read_to_string(backups[0].path().join("config.yaml")).unwrap();
     assert_eq!(saved, "# my edited config\n");
-    assert_eq!(std::fs::read_to_string(repo.join(".peers/log/runs.jsonl")).unwrap(), "{\"v\":1,\"iteration\":1}\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".peers/log/runs.jsonl")).unwrap(),
+        "{\"v\":1,\"iteration\":1}\n"
+    );
 }
 
 #[test]
@@ -118,7 +177,11 @@ fn init_refuses_symlinked_peers_directory() {
     std::os::unix::fs::symlink(&elsewhere, repo.join(".peers")).unwrap();
     let out = env.peers(&repo, &["init", "--force"]);
     assert_eq!(out.code, 2, "{}", out.combined());
-    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through the link");
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "nothing written through the link"
+    );
 }
 
 #[test]

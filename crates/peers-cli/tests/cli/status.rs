@@ -15,7 +15,7 @@ fn status_of_a_fresh_project() {
 fn status_reports_a_lock_held_by_a_live_process() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    let dir = peers_store::layout::PeersDir::new(&repo);
+    let dir = peers_store::layout::PeersDir::at(&repo);
     let lock = peers_store::run_lock::RunLock::acquire(&dir).expect("lock");
     let out = env.peers(&repo, &["status", "--json"]);
     assert_eq!(out.code, 0, "{}", out.combined());
@@ -25,8 +25,14 @@ fn status_reports_a_lock_held_by_a_live_process() {
     drop(lock);
     let out = env.peers(&repo, &["status", "--json"]);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(value["lock"]["state"], "free", "a released lock file is stale, not held");
-    assert!(repo.join(".peers/run.lock").exists(), "run.lock is never unlinked");
+    assert_eq!(
+        value["lock"]["state"], "free",
+        "a released lock file is stale, not held"
+    );
+    assert!(
+        repo.join(".peers/run.lock").exists(),
+        "run.lock is never unlinked"
+    );
 }
 
 #[test]

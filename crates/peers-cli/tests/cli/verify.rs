@@ -12,7 +12,10 @@ fn verify_passes_when_every_gate_passes_and_writes_verify_md() {
     let out = env.peers(&repo, &["verify"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     let md = std::fs::read_to_string(repo.join(".peers/VERIFY.md")).unwrap();
-    assert!(md.starts_with("# peers verify — app\n\n**Result:** PASS (hard 5/5, verify 0/0)"), "{md}");
+    assert!(
+        md.starts_with("# peers verify — app\n\n**Result:** PASS (hard 5/5, verify 0/0)"),
+        "{md}"
+    );
     insta::assert_snapshot!(out.combined());
 }
 
@@ -40,7 +43,15 @@ fn verify_default_goals_report_placeholder_and_missing_handoff() {
     let out = env.peers(&repo, &["verify", "--json"]);
     assert_eq!(out.code, 1, "{}", out.combined());
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let by_id = |id: &str| value["hard"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap().clone();
+    let by_id = |id: &str| {
+        value["hard"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by_id("placeholder-replace-me")["pass"], false);
     assert_eq!(by_id("self-review-on-handoff")["pass"], false);
     assert_eq!(by_id("bug-hunt-clean")["pass"], true);
@@ -50,7 +61,10 @@ fn verify_default_goals_report_placeholder_and_missing_handoff() {
 fn verify_self_review_gate_turns_green_after_a_proper_handoff() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    env.set_goals(&repo, "goals:\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n");
+    env.set_goals(
+        &repo,
+        "goals:\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n",
+    );
     env.write(&repo, "src.txt", "work\n");
     env.commit_all(&repo, "work\n\n## Self-Review\nChecked it.\n\nPeer: claude\nPeer-Status: handoff\nSelf-Review: pass");
     let out = env.peers(&repo, &["verify"]);
@@ -61,7 +75,10 @@ fn verify_self_review_gate_turns_green_after_a_proper_handoff() {
 fn verify_bug_hunt_gate_blocks_on_open_high_bug() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    env.set_goals(&repo, "goals:\n  - {id: bug-hunt-clean, type: hard, builtin: bug-hunt-clean}\n");
+    env.set_goals(
+        &repo,
+        "goals:\n  - {id: bug-hunt-clean, type: hard, builtin: bug-hunt-clean}\n",
+    );
     env.commit_all(
         &repo,
         "BUG-001: crash\n\n## Bug-Report\n{\"id\":\"BUG-001\",\"severity\":\"high\",\"fix_by\":\"codex\",\"location\":\"a.rs:1\",\"description\":\"crashes\"}\n\nPeer: claude\nBug-Report: BUG-001",
@@ -85,7 +102,10 @@ fn verify_times_out_a_hanging_gate_and_kills_it() {
     let started = std::time::Instant::now();
     let out = env.peers(&repo, &["verify", "--json"]);
     assert_eq!(out.code, 1, "{}", out.combined());
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "timeout enforced");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "timeout enforced"
+    );
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["hard"][0]["timed_out"], true);
 }
@@ -112,7 +132,12 @@ fn verify_reuses_a_cacheable_pass_until_the_tree_changes() {
         &repo,
         "goals:\n  - {id: counted, type: hard, cmd: 'echo run >> ../runs.txt', pass_when: 'exit_code == 0', cacheable: true}\n",
     );
-    let runs = || std::fs::read_to_string(env.root().join("runs.txt")).unwrap_or_default().lines().count();
+    let runs = || {
+        std::fs::read_to_string(env.root().join("runs.txt"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
     assert_eq!(env.peers(&repo, &["verify"]).code, 0);
     assert_eq!(env.peers(&repo, &["verify"]).code, 0);
     assert_eq!(runs(), 1, "second verify reused the cached pass");
@@ -125,13 +150,20 @@ fn verify_reuses_a_cacheable_pass_until_the_tree_changes() {
 fn verify_runs_verify_commands_and_json_reads_files() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    env.write(&repo, "report.json", "{\"totals\": {\"failed\": 0, \"passed\": 7}}");
+    env.write(
+        &repo,
+        "report.json",
+        "{\"totals\": {\"failed\": 0, \"passed\": 7}}",
+    );
     env.set_goals(
         &repo,
         "goals:\n  - {id: report, type: hard, cmd: 'true', pass_when: \"json('report.json').totals.failed == 0 and json('report.json').totals.passed >= 7\"}\n",
     );
     let mut config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
-    config = config.replace("  commands: []", "  commands:\n    - {name: ok, cmd: 'true'}\n    - {name: broken, cmd: 'exit 3'}");
+    config = config.replace(
+        "  commands: []",
+        "  commands:\n    - {name: ok, cmd: 'true'}\n    - {name: broken, cmd: 'exit 3'}",
+    );
     std::fs::write(repo.join(".peers/config.yaml"), config).unwrap();
     let out = env.peers(&repo, &["verify", "--json"]);
     assert_eq!(out.code, 1, "{}", out.combined());
