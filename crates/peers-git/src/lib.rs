@@ -6,6 +6,7 @@
 mod command;
 mod error;
 mod fingerprint;
+mod history;
 mod log;
 mod status;
 

@@ -15,7 +15,7 @@ use peers_gate::runner::{
 };
 use peers_git::Git;
 
-use crate::error::{CliError, CliResult};
+use crate::error::DriverError;
 
 /// Cap on each stream kept from a gate command (the DSL sees at most 1 MiB of it).
 const GATE_CAPTURE_CAP: usize = 2 * 1024 * 1024;
@@ -71,50 +71,66 @@ impl JsonLoader for RepoJsonLoader {
     }
 }
 
+/// Where built-in gates get their verdicts: `verify` reads git afresh, the loop answers from its
+/// incremental ledger and handoff tracking.
+pub trait BuiltinVerdicts: Send + Sync {
+    fn verdict(&self, gate: BuiltinGate) -> Verdict;
+}
+
+/// Built-in verdicts computed from the repository's history on demand.
+pub struct FromHistory(pub Git);
+
+impl BuiltinVerdicts for FromHistory {
+    fn verdict(&self, gate: BuiltinGate) -> Verdict {
+        let (pass, diagnostic) = match gate {
+            BuiltinGate::SelfReviewOnHandoff => peers_gate::builtin::self_review_on_handoff(&self.0),
+            BuiltinGate::BugHuntClean => peers_gate::builtin::bug_hunt_clean(&self.0),
+        };
+        Verdict { pass, diagnostic }
+    }
+}
+
 /// One job per hard goal, in goals.yaml order. `timeout_override` is `verify.timeout_s`.
 pub fn hard_goal_jobs(
-    git: &Git,
+    root: &Path,
     config: &ConfigSettings,
     goals: &GoalSet,
     timeout_override: Option<u64>,
     fingerprint: Option<&str>,
-) -> CliResult<Vec<GateJob>> {
+    builtins: Arc<dyn BuiltinVerdicts>,
+) -> Result<Vec<GateJob>, DriverError> {
     let default_timeout = timeout_override.unwrap_or(config.goals.timeout_s);
     let mut jobs = Vec::new();
     for (goal, hard) in goals.hard() {
         let work = match &hard.check {
             GateCheck::Command { cmd, pass_when, .. } => {
                 let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
-                command_work(git.root(), cmd, pass_when, timeout)?
+                command_work(root, cmd, pass_when, timeout)?
             }
-            GateCheck::Builtin { gate, .. } => builtin_work(git, *gate),
+            GateCheck::Builtin { gate, .. } => {
+                let gate = *gate;
+                let builtins = Arc::clone(&builtins);
+                GateWork::InProcess(Arc::new(move || builtins.verdict(gate)))
+            }
         };
         let cache = match (&hard.check, fingerprint) {
-            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => {
-                Some(CacheKey::for_command(
-                    tree,
-                    &format!("{cmd}\n{pass_when}"),
-                    Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout)),
-                ))
-            }
+            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => Some(CacheKey::for_command(
+                tree,
+                &format!("{cmd}\n{pass_when}"),
+                Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout)),
+            )),
             _ => None,
         };
-        jobs.push(GateJob {
-            id: goal.id.clone(),
-            work,
-            retry_on_fail: hard.retry_on_fail,
-            cache,
-        });
+        jobs.push(GateJob { id: goal.id.clone(), work, retry_on_fail: hard.retry_on_fail, cache });
     }
     Ok(jobs)
 }
 
-fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> CliResult<GateWork> {
-    let expression = pass_when::parse(pass_when).map_err(|err| {
-        CliError::usage(format!(
-            "pass_when `{pass_when}`: column {}: {}",
-            err.column, err.message
-        ))
+fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> Result<GateWork, DriverError> {
+    let expression = pass_when::parse(pass_when).map_err(|err| DriverError::PassWhen {
+        expression: pass_when.to_owned(),
+        column: err.column,
+        message: err.message,
     })?;
     let loader = RepoJsonLoader {
         root: root.to_path_buf(),
@@ -133,17 +149,6 @@ fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> C
         timeout,
         judge: Arc::new(judge),
     })
-}
-
-fn builtin_work(git: &Git, gate: BuiltinGate) -> GateWork {
-    let git = git.clone();
-    GateWork::InProcess(Arc::new(move || {
-        let (pass, diagnostic) = match gate {
-            BuiltinGate::SelfReviewOnHandoff => peers_gate::builtin::self_review_on_handoff(&git),
-            BuiltinGate::BugHuntClean => peers_gate::builtin::bug_hunt_clean(&git),
-        };
-        Verdict { pass, diagnostic }
-    }))
 }
 
 /// `verify.commands`: exit code 0 is a pass.

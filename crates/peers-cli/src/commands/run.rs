@@ -1,0 +1,142 @@
+//! `peers run` and `peers tick`: drive the peers until the gates are honestly green (or a cap,
+//! an interrupt, or a halt stops the run), printing each tick as it finishes.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use clap::Args;
+use peers_driver::options::RunOptions;
+use peers_driver::session::{RunInputs, RunSummary};
+use peers_store::goals_hash::GoalsHashStatus;
+
+use crate::error::{CliError, CliResult};
+use crate::progress::TerminalProgress;
+use crate::project::{Project, describe_goals_lock, store_error};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Stop after this many ticks in this run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_ticks: Option<u64>,
+    /// Cap the total cost in USD (overrides budget.max_usd; enforced per budget.max_usd_mode).
+    #[arg(long, value_name = "USD")]
+    pub max_usd: Option<f64>,
+    /// Cap the total tokens (overrides budget.max_tokens).
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+    /// Wall-clock limit of this run: seconds, or with a unit: 90s, 30m, 8h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_runtime: Option<Duration>,
+    /// Do not write .peers/recon.md (the repository survey) before the first tick.
+    #[arg(long)]
+    pub without_recon: bool,
+    /// Do not write .peers/codemap.md and CODEMAP.yaml (public symbols) before the first tick.
+    #[arg(long)]
+    pub no_codemap: bool,
+    /// Declare completion without the extra critical re-audit (skeptic) tick.
+    #[arg(long)]
+    pub without_post_convergence_skeptic: bool,
+    /// Print only the final line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 90s, 30m or 8h)"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "m" => value * 60,
+        "h" => value * 3600,
+        other => return Err(format!("unknown unit `{other}` in `{text}` (use s, m or h)")),
+    };
+    if seconds == 0 {
+        return Err("the duration must be positive".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+pub fn run(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
+    start(directory, args, args.max_ticks)
+}
+
+pub fn tick(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
+    start(directory, args, Some(1))
+}
+
+fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> CliResult<u8> {
+    if let Some(usd) = args.max_usd {
+        if !(usd.is_finite() && usd > 0.0) {
+            return Err(CliError::usage(format!("--max-usd must be a positive number, got {usd}")));
+        }
+    }
+    let project = Project::open_initialised(directory)?;
+    let config = project.load_config()?;
+    let goals = project.load_goals()?;
+    let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    if !matches!(lock, GoalsHashStatus::Match) {
+        return Err(CliError::usage(format!("goals.yaml is not accepted: {}", describe_goals_lock(&lock)))
+            .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
+    }
+    check_provider_keys(&config)?;
+    let goals_bytes = peers_store::safe_fs::read_control_file(&project.dir.goals_yaml(), peers_store::layout::GOALS_CAP)
+        .map_err(store_error)?;
+    let usd = crate::commands::info::resolve_usd(&config);
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&cancel))
+            .map_err(|err| CliError::failed(format!("cannot install the signal handler: {err}")))?;
+    }
+    let mut options = RunOptions::new();
+    options.max_ticks = max_ticks;
+    options.max_usd = args.max_usd;
+    options.max_tokens = args.max_tokens;
+    options.max_runtime = args.max_runtime;
+    options.recon = !args.without_recon;
+    options.codemap = !args.no_codemap;
+    options.skeptic = !args.without_post_convergence_skeptic;
+    let inputs = RunInputs {
+        git: project.git.clone(),
+        dir: project.dir.clone(),
+        config,
+        goals,
+        goals_digest: peers_store::goals_hash::goals_digest(&goals_bytes),
+        usd_mode: usd.mode,
+        options,
+        cancel,
+    };
+    let mut progress = TerminalProgress::new(args.quiet);
+    let summary = peers_driver::session::run(inputs, &mut progress).map_err(driver_error)?;
+    print_summary(&summary);
+    Ok(summary.exit_code())
+}
+
+fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult<()> {
+    for peer in &config.peers {
+        let openrouter = peer.provider == Some(peers_core::config::Provider::Openrouter);
+        if openrouter && std::env::var_os("OPENROUTER_API_KEY").is_none_or(|v| v.is_empty()) {
+            return Err(CliError::usage(format!("peer '{}' uses provider openrouter but OPENROUTER_API_KEY is not set", peer.name))
+                .hint("export OPENROUTER_API_KEY=… before starting the run"));
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(summary: &RunSummary) {
+    println!("Stopped: {} (iteration {}, {} tick(s) in this run)", summary.reason, summary.iteration, summary.ticks_in_run);
+}
+
+pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
+    use peers_driver::error::DriverError;
+    match &err {
+        DriverError::LockHeld { .. } => CliError::failed(err.to_string())
+            .hint("`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)"),
+        DriverError::GoalsNotAccepted { .. } | DriverError::PassWhen { .. } | DriverError::MissingProviderKey { .. } => {
+            CliError::usage(err.to_string())
+        }
+        _ => CliError::failed(err.to_string()).causes_of(&err),
+    }
+}

@@ -1,0 +1,72 @@
+//! `peers watch`: follow `.peers/log/runs.jsonl` live, one line per tick; exit when the run ends
+//! (an exit record arrives, or no run holds the lock any more).
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Args;
+use peers_driver::record::Record;
+use peers_store::run_lock::LockState;
+
+use crate::error::{CliError, CliResult};
+use crate::project::{Project, store_error};
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Also print the records already in the log.
+    #[arg(long)]
+    pub from_start: bool,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 0.5)]
+    pub poll_s: f64,
+}
+
+pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    let path = project.dir.runs_jsonl();
+    let mut file = std::fs::File::open(&path)
+        .map_err(|err| CliError::failed(format!("cannot open {}: {err}", path.display())))?;
+    let mut offset = if args.from_start { 0 } else { file.seek(SeekFrom::End(0)).unwrap_or(0) };
+    let poll = Duration::from_secs_f64(args.poll_s.clamp(0.05, 60.0));
+    let mut pending = String::new();
+    let mut idle_polls_without_run = 0;
+    let mut caught_up = false;
+    loop {
+        let mut chunk = String::new();
+        let _ = file.seek(SeekFrom::Start(offset));
+        let read = file.read_to_string(&mut chunk).unwrap_or(0);
+        offset += read as u64;
+        pending.push_str(&chunk);
+        while let Some(end) = pending.find('\n') {
+            let line: String = pending.drain(..=end).collect();
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
+                match Record::from_value(value) {
+                    Record::Tick(t) => println!(
+                        "tick {} {} {} {} ms{}",
+                        t.iteration,
+                        t.peer,
+                        if t.success { "handoff" } else { t.classification.as_str() },
+                        t.duration_ms,
+                        t.soft_fail_reason.as_deref().filter(|_| !t.success).map(|r| format!(" — {r}")).unwrap_or_default()
+                    ),
+                    Record::Exit(e) => {
+                        println!("run ended: {} (iteration {})", e.reason, e.iteration);
+                        if caught_up {
+                            return Ok(0);
+                        }
+                    }
+                    Record::Other(_) => {}
+                }
+            }
+        }
+        caught_up = true;
+        let running = matches!(peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?, LockState::Held { .. });
+        idle_polls_without_run = if running || read > 0 { 0 } else { idle_polls_without_run + 1 };
+        if idle_polls_without_run >= 3 {
+            println!("no run is active");
+            return Ok(0);
+        }
+        std::thread::sleep(poll);
+    }
+}

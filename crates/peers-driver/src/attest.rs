@@ -1,0 +1,56 @@
+//! Who made which commit, as the orchestrator saw it: every commit made during peer A's turn is
+//! A's, whatever its `Peer:` trailer claims. Kept in `.peers/log/attest.jsonl` (append-only).
+
+use std::collections::HashMap;
+
+use peers_store::layout::PeersDir;
+use serde::{Deserialize, Serialize};
+
+use crate::error::DriverError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attestation {
+    pub sha: String,
+    pub peer: String,
+    pub iteration: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Attestations {
+    by_sha: HashMap<String, String>,
+}
+
+fn path(dir: &PeersDir) -> std::path::PathBuf {
+    dir.log_dir().join("attest.jsonl")
+}
+
+impl Attestations {
+    pub fn load(dir: &PeersDir) -> Result<Self, DriverError> {
+        let mut by_sha = HashMap::new();
+        let bytes = match peers_store::safe_fs::read_control_file_if_exists(&path(dir), 64 * 1024 * 1024)? {
+            Some(bytes) => bytes,
+            None => return Ok(Self { by_sha }),
+        };
+        for line in bytes.split(|b| *b == b'\n') {
+            if let Ok(entry) = serde_json::from_slice::<Attestation>(line) {
+                by_sha.insert(entry.sha, entry.peer);
+            }
+        }
+        Ok(Self { by_sha })
+    }
+
+    pub fn peer_of(&self, sha: &str) -> Option<&str> {
+        self.by_sha.get(sha).map(String::as_str)
+    }
+
+    pub fn record(&mut self, dir: &PeersDir, sha: &str, peer: &str, iteration: u64) -> Result<(), DriverError> {
+        if self.by_sha.get(sha).is_some_and(|p| p == peer) {
+            return Ok(());
+        }
+        let entry = Attestation { sha: sha.to_owned(), peer: peer.to_owned(), iteration };
+        let line = serde_json::to_vec(&entry).unwrap_or_default();
+        peers_store::safe_fs::append_line(&path(dir), &line)?;
+        self.by_sha.insert(sha.to_owned(), peer.to_owned());
+        Ok(())
+    }
+}

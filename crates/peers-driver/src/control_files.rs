@@ -1,0 +1,77 @@
+//! Tamper evidence for `.peers/` during a peer's turn. The peer runs as the same user and could
+//! write peers' own files; before the turn the driver fingerprints them, after it compares, reports
+//! every change by name, and puts back what it owns (state, stop reason, the run log's length).
+
+use std::path::PathBuf;
+
+use peers_store::layout::PeersDir;
+use sha2::{Digest, Sha256};
+
+/// The files a peer must never touch, with their fingerprint before the turn.
+pub struct ControlSnapshot {
+    entries: Vec<(String, PathBuf, Option<Fingerprint>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    symlink: bool,
+    len: u64,
+    digest: [u8; 32],
+}
+
+fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        return Some(Fingerprint { symlink: true, len: 0, digest: [0; 32] });
+    }
+    if !meta.is_file() {
+        return Some(Fingerprint { symlink: false, len: u64::MAX, digest: [0; 32] });
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some(Fingerprint { symlink: false, len: meta.len(), digest: Sha256::digest(&bytes).into() })
+}
+
+impl ControlSnapshot {
+    pub fn take(dir: &PeersDir) -> ControlSnapshot {
+        let names: [(&str, PathBuf); 9] = [
+            ("config.yaml", dir.config_yaml()),
+            ("goals.yaml", dir.goals_yaml()),
+            ("goals.sha256", dir.goals_sha256()),
+            ("state.json", dir.state_json()),
+            ("last-stop-reason.txt", dir.last_stop_reason()),
+            ("log/runs.jsonl", dir.runs_jsonl()),
+            ("log/attest.jsonl", dir.log_dir().join("attest.jsonl")),
+            ("run.lock", dir.run_lock()),
+            ("HALTED.md", dir.halted_md()),
+        ];
+        let entries = names.into_iter().map(|(name, path)| {
+            let print = if name == "run.lock" { None } else { fingerprint(&path) };
+            (name.to_owned(), path, print)
+        });
+        ControlSnapshot { entries: entries.collect() }
+    }
+
+    /// Names of control files that changed, appeared, vanished or became symlinks since `take`.
+    pub fn changed(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, path, before) in &self.entries {
+            if name == "run.lock" {
+                if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    out.push(format!(".peers/{name} was replaced by a symlink"));
+                }
+                continue;
+            }
+            let after = fingerprint(path);
+            if &after != before {
+                let what = match (before, &after) {
+                    (_, Some(f)) if f.symlink => "was replaced by a symlink",
+                    (Some(_), None) => "was deleted",
+                    (None, Some(_)) => "was created",
+                    _ => "was modified",
+                };
+                out.push(format!(".peers/{name} {what} during the peer's turn"));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,59 @@
+//! `DriverError`: why a run could not start or had to stop abnormally. Each variant carries what
+//! the user needs to act; the CLI turns it into `error:`/`hint:` lines.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("another peers run holds the lock{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    LockHeld { pid: Option<u32> },
+
+    #[error(".peers/goals.yaml is not accepted: {detail}")]
+    GoalsNotAccepted { detail: String },
+
+    #[error("pass_when `{expression}`: column {column}: {message}")]
+    PassWhen { expression: String, column: usize, message: String },
+
+    #[error("peer '{peer}' uses provider openrouter but OPENROUTER_API_KEY is not set")]
+    MissingProviderKey { peer: String },
+
+    #[error(transparent)]
+    Store(#[from] peers_store::error::StoreError),
+
+    #[error(transparent)]
+    Git(#[from] peers_git::GitError),
+
+    #[error("cannot start peer '{peer}': {source}")]
+    Agent {
+        peer: String,
+        #[source]
+        source: peers_agent::AgentError,
+    },
+
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl DriverError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+
+    /// A short stable label for `last-stop-reason.txt` (`error:<label>`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::LockHeld { .. } => "lock-held",
+            Self::GoalsNotAccepted { .. } => "goals-not-accepted",
+            Self::PassWhen { .. } => "pass-when",
+            Self::MissingProviderKey { .. } => "missing-provider-key",
+            Self::Store(_) => "store",
+            Self::Git(_) => "git",
+            Self::Agent { .. } => "agent",
+            Self::Io { .. } => "io",
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! After a peer's turn: what it actually did, judged from git, not from what it says. Identity
+//! (every commit of the turn is the turn owner's), history rewrites (detected and undone), the
+//! handoff, uncommitted edits, test-only turns (reverted unless justified), control-file tampering.
+
+use peers_core::integrity::{self, DiffClass, TestOnlyDecision};
+use peers_core::trailer;
+use peers_git::{Commit, Git, Identity};
+use peers_store::layout::PeersDir;
+
+use crate::attest::Attestations;
+use crate::error::DriverError;
+
+/// Minimum substance of a `## Self-Review` section (non-whitespace characters).
+const MIN_SELF_REVIEW_CHARS: usize = 20;
+
+fn substrate() -> Identity {
+    Identity { name: "peers-substrate".to_owned(), email: "peers-substrate@local".to_owned() }
+}
+
+/// Everything the turn did, as the orchestrator judges it.
+#[derive(Debug, Default)]
+pub struct TurnFacts {
+    pub head_after: Option<String>,
+    /// The turn's commits, oldest first (after any restore, what remains in history).
+    pub commits: Vec<Commit>,
+    pub handoff: Option<Commit>,
+    /// Why the tick does not count as a handoff, when it does not.
+    pub fail_reason: Option<String>,
+    pub identity_violations: Vec<String>,
+    pub integrity: Vec<String>,
+    pub warnings: Vec<String>,
+    pub reverted_test_only: bool,
+    pub history_rewritten: bool,
+    pub dirty: bool,
+}
+
+pub struct TurnContext<'a> {
+    pub git: &'a Git,
+    pub dir: &'a PeersDir,
+    pub peer: &'a str,
+    pub iteration: u64,
+    pub head_before: Option<&'a str>,
+    /// The process outcome allows a handoff (success, or idle-timeout after committing).
+    pub process_ok: bool,
+    pub process_reason: Option<String>,
+}
+
+pub fn analyse(ctx: &TurnContext<'_>, attest: &mut Attestations, state: &peers_core::state::State) -> Result<TurnFacts, DriverError> {
+    let mut facts = TurnFacts { head_after: ctx.git.head()?, ..TurnFacts::default() };
+    if restore_rewritten_history(ctx, &mut facts)? {
+        return Ok(facts);
+    }
+    let range = match ctx.head_before {
+        Some(before) => format!("{before}..HEAD"),
+        None => "HEAD".to_owned(),
+    };
+    facts.commits = ctx.git.commits(&range)?;
+    for commit in &facts.commits {
+        attest.record(ctx.dir, &commit.sha, ctx.peer, ctx.iteration)?;
+        if let Some(claimed) = trailer::peer(&commit.message) {
+            if claimed != ctx.peer {
+                facts.identity_violations.push(format!(
+                    "commit {} claims `Peer: {claimed}` but was made during {}'s turn",
+                    short(&commit.sha),
+                    ctx.peer
+                ));
+            }
+        }
+    }
+    facts.dirty = !ctx.git.status_porcelain()?.is_empty();
+    facts.handoff = facts.commits.iter().rev().find(|c| trailer::is_handoff(&c.message)).cloned();
+    check_test_only(ctx, &mut facts, state)?;
+    facts.fail_reason = judge(ctx, &facts);
+    Ok(facts)
+}
+
+/// HEAD no longer descends from where the turn started: keep the rewritten head under
+/// `refs/peers/rewritten/<iteration>` and put the branch back.
+fn restore_rewritten_history(ctx: &TurnContext<'_>, facts: &mut TurnFacts) -> Result<bool, DriverError> {
+    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.clone()) else { return Ok(false) };
+    if before == after || ctx.git.is_ancestor(before, &after)? {
+        return Ok(false);
+    }
+    let saved = format!("refs/peers/rewritten/{}", ctx.iteration);
+    ctx.git.update_ref(&saved, &after)?;
+    ctx.git.reset_hard(before)?;
+    facts.history_rewritten = true;
+    facts.head_after = Some(before.to_owned());
+    facts.integrity.push(format!(
+        "history was rewritten during {}'s turn (HEAD {} does not descend from {}); restored {}, the rewritten head is kept as {saved}",
+        ctx.peer,
+        short(&after),
+        short(before),
+        short(before)
+    ));
+    facts.fail_reason = Some("history rewritten (amend, rebase or reset are not allowed)".to_owned());
+    Ok(true)
+}
+
+fn check_test_only(ctx: &TurnContext<'_>, facts: &mut TurnFacts, state: &peers_core::state::State) -> Result<(), DriverError> {
+    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.as_deref()) else { return Ok(()) };
+    if facts.commits.is_empty() {
+        return Ok(());
+    }
+    let paths = ctx.git.changed_paths(before, after)?;
+    let class = integrity::classify_paths(&paths);
+    if class != DiffClass::TestOnly {
+        return Ok(());
+    }
+    let justification = facts.commits.iter().find_map(|c| justification(&c.message));
+    match integrity::test_only_decision(class, justification.as_deref(), state, ctx.peer) {
+        TestOnlyDecision::Revert(reason) => {
+            let message = format!(
+                "Anti-cheating revert: {}'s turn changed only tests\n\n{reason}\n\nPeer: peers-substrate\n",
+                ctx.peer
+            );
+            let sha = ctx.git.revert_range(before, &message, &substrate())?;
+            facts.head_after = Some(sha);
+            facts.reverted_test_only = true;
+            facts.integrity.push(format!("test-only turn by {} reverted: {reason}", ctx.peer));
+            facts.warnings.push(format!(
+                "your last turn changed only tests and was reverted ({reason}); change production code too, or justify with a `Justified-Test-Only: <reason>` trailer"
+            ));
+        }
+        TestOnlyDecision::AcceptJustified(reason) => {
+            facts.integrity.push(format!("test-only turn by {} accepted with justification: {reason}", ctx.peer));
+        }
+        TestOnlyDecision::Accept => {}
+    }
+    Ok(())
+}
+
+fn justification(message: &str) -> Option<String> {
+    let trailers = trailer::parse_trailers(message);
+    if let Some(value) = trailer::last_value(&trailers, "Justified-Test-Only") {
+        return Some(value.to_owned());
+    }
+    message
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("JUSTIFIED-TEST-ONLY:").map(|r| r.trim().to_owned()))
+}
+
+fn self_review_substance(message: &str) -> usize {
+    let mut in_section = false;
+    let mut count = 0;
+    for line in message.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("##") {
+            in_section = trimmed.trim_start_matches('#').trim().starts_with("Self-Review");
+            continue;
+        }
+        if in_section && !trimmed.contains(": ") {
+            count += trimmed.chars().filter(|c| !c.is_whitespace()).count();
+        }
+    }
+    count
+}
+
+fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
+    if let Some(reason) = &facts.fail_reason {
+        return Some(reason.clone());
+    }
+    if !ctx.process_ok {
+        return Some(ctx.process_reason.clone().unwrap_or_else(|| "the peer process failed".to_owned()));
+    }
+    if !facts.identity_violations.is_empty() {
+        return Some(format!("forged identity: {}", facts.identity_violations.join("; ")));
+    }
+    if facts.reverted_test_only {
+        return Some("test-only turn reverted".to_owned());
+    }
+    let Some(handoff) = &facts.handoff else {
+        return Some(if facts.commits.is_empty() {
+            if facts.dirty {
+                "uncommitted edits: the peer changed files but made no commit".to_owned()
+            } else {
+                "no commit by the peer this turn".to_owned()
+            }
+        } else {
+            "commits but no handoff (needs `Peer-Status: handoff` and `Self-Review: pass`)".to_owned()
+        });
+    };
+    if !trailer::has_section(&handoff.message, "Self-Review") {
+        return Some(format!("handoff {} has no `## Self-Review` section", short(&handoff.sha)));
+    }
+    if self_review_substance(&handoff.message) < MIN_SELF_REVIEW_CHARS {
+        return Some(format!("handoff {} has an empty or token `## Self-Review` section", short(&handoff.sha)));
+    }
+    None
+}
+
+pub fn short(sha: &str) -> &str {
+    sha.get(..8).unwrap_or(sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_review_substance_ignores_trailers_and_counts_the_section_text() {
+        let msg = "fix\n\n## Self-Review\nChecked the edge cases of div.\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
+        assert!(self_review_substance(msg) >= MIN_SELF_REVIEW_CHARS);
+        let token = "fix\n\n## Self-Review\nok\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
+        assert!(self_review_substance(token) < MIN_SELF_REVIEW_CHARS);
+    }
+
+    #[test]
+    fn justification_is_read_from_the_trailer_or_the_original_line() {
+        assert_eq!(justification("t\n\nJustified-Test-Only: the test pins a reported crash\n").as_deref(), Some("the test pins a reported crash"));
+        assert_eq!(justification("t\n\nJUSTIFIED-TEST-ONLY: adding regression coverage for BUG-3\n").as_deref(), Some("adding regression coverage for BUG-3"));
+    }
+}

@@ -1,0 +1,24 @@
+//! What the driver tells its caller as the run goes: the CLI prints these live.
+
+use crate::record::TickRecord;
+
+#[derive(Debug)]
+pub enum Progress<'a> {
+    Started { iteration: u64, peers: &'a [String] },
+    Resumed { detail: String },
+    TickStarted { iteration: u64, peer: &'a str, skeptic: bool },
+    TickFinished { record: &'a TickRecord },
+    Note(String),
+    Stopped { reason: &'a str },
+}
+
+pub trait ProgressSink {
+    fn event(&mut self, event: Progress<'_>);
+}
+
+/// Discards everything.
+pub struct Silent;
+
+impl ProgressSink for Silent {
+    fn event(&mut self, _event: Progress<'_>) {}
+}

@@ -1,0 +1,222 @@
+//! One `peers run`: take the lock, load and repair state (finish a tick a crash left in flight),
+//! evaluate the gates, then tick until a stop reason; always write the exit record and
+//! `last-stop-reason.txt`, whatever happened.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use peers_core::config::{ConfigSettings, MaxUsdMode};
+use peers_core::goals::GoalSet;
+use peers_core::state::State;
+use peers_gate::runner::RunnerSettings;
+use peers_git::{Commit, Git};
+use peers_store::layout::PeersDir;
+use peers_store::run_lock::RunLock;
+
+use crate::attest::Attestations;
+use crate::error::DriverError;
+use crate::evaluate::{self, Evaluation, Evaluator};
+use crate::ledger_view::LedgerView;
+use crate::loop_state::{self, LoopState};
+use crate::options::RunOptions;
+use crate::progress::{Progress, ProgressSink};
+use crate::record::ExitRecord;
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub reason: String,
+    pub ticks_in_run: u64,
+    pub iteration: u64,
+}
+
+impl RunSummary {
+    /// 0 for complete and max_ticks, 130 when interrupted, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self.reason.as_str() {
+            "complete" | "max_ticks" => 0,
+            "interrupted" => 130,
+            _ => 1,
+        }
+    }
+}
+
+/// Everything a run needs, loaded and validated by the caller.
+pub struct RunInputs {
+    pub git: Git,
+    pub dir: PeersDir,
+    pub config: ConfigSettings,
+    pub goals: GoalSet,
+    /// The digest of goals.yaml accepted at start; any other digest later is a mutation.
+    pub goals_digest: String,
+    /// `max_usd_mode` after resolving `auto`.
+    pub usd_mode: MaxUsdMode,
+    pub options: RunOptions,
+    /// Set by SIGINT/SIGTERM.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// The live run.
+pub struct Session {
+    pub(crate) inputs: RunInputs,
+    pub(crate) state: State,
+    pub(crate) loop_state: LoopState,
+    pub(crate) attest: Attestations,
+    pub(crate) ledger: LedgerView,
+    pub(crate) last_handoff: Option<Commit>,
+    pub(crate) runner: RunnerSettings,
+    pub(crate) evaluation: Option<Evaluation>,
+    pub(crate) started: Instant,
+    pub(crate) ticks_in_run: u64,
+}
+
+/// Runs the loop to a stop reason. Only a failure to start (lock held, unreadable state) is an
+/// `Err`; everything after the lock is taken ends in a `RunSummary` with its reason recorded.
+pub fn run(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<RunSummary, DriverError> {
+    let dir = inputs.dir.clone();
+    let lock = RunLock::acquire(&inputs.dir).map_err(|err| match err {
+        peers_store::error::StoreError::LockHeld { pid, .. } => DriverError::LockHeld { pid },
+        other => DriverError::Store(other),
+    })?;
+    peers_store::last_stop::clear_last_stop(&inputs.dir)?;
+    let mut session = match Session::open(inputs, progress) {
+        Ok(session) => session,
+        Err(err) => {
+            let reason = format!("error:{}", err.label());
+            let _ = peers_store::last_stop::write_last_stop(&dir, &reason);
+            return Err(err);
+        }
+    };
+    let outcome = session.run_ticks(progress);
+    let reason = match &outcome {
+        Ok(reason) => reason.clone(),
+        Err(err) => format!("error:{}", err.label()),
+    };
+    let summary = session.finish(&reason, progress);
+    drop(lock);
+    match outcome {
+        Ok(_) => Ok(summary),
+        Err(err) => Err(err),
+    }
+}
+
+impl Session {
+    fn open(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<Session, DriverError> {
+        let names: Vec<String> = inputs.config.peers.iter().map(|p| p.name.clone()).collect();
+        let loaded = peers_store::state_file::load_state(&inputs.dir, &names)?;
+        let mut state = loaded.state;
+        if loaded.migrated_from_v1 {
+            progress.event(Progress::Note("state.json was migrated from schema v1 (backup: state.json.pre-migration)".into()));
+        }
+        if state.sync_peers(&names) {
+            progress.event(Progress::Note("the peers in config.yaml changed: turn order reset to the config order".into()));
+        }
+        let mut loop_state = LoopState::read(&state);
+        let digest = loop_state::goal_set_digest(&inputs.goals);
+        if loop_state.goal_set_digest.as_deref() != Some(digest.as_str()) {
+            let ids: Vec<String> = inputs.goals.goals.iter().map(|g| g.id.clone()).collect();
+            peers_core::convergence::reset_for_goal_set(&mut state, &ids);
+            loop_state.goal_set_digest = Some(digest);
+        }
+        let attest = Attestations::load(&inputs.dir)?;
+        let ledger = LedgerView::build(&inputs.git, &attest)?;
+        let last_handoff = inputs
+            .git
+            .recent_commits("HEAD", peers_gate::builtin::HANDOFF_LOOKBACK)?
+            .into_iter()
+            .rev()
+            .find(|c| peers_core::trailer::is_handoff(&c.message));
+        let runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
+        let mut session = Session {
+            inputs,
+            state,
+            loop_state,
+            attest,
+            ledger,
+            last_handoff,
+            runner,
+            evaluation: None,
+            started: Instant::now(),
+            ticks_in_run: 0,
+        };
+        crate::recovery::finish_interrupted_tick(&mut session, progress)?;
+        crate::survey::write_context_files(&session, progress);
+        session.save()?;
+        progress.event(Progress::Started { iteration: session.state.iteration, peers: &names });
+        Ok(session)
+    }
+
+    pub(crate) fn save(&mut self) -> Result<(), DriverError> {
+        self.loop_state.write(&mut self.state);
+        peers_store::state_file::save_state(&self.inputs.dir, &self.state)?;
+        Ok(())
+    }
+
+    pub(crate) fn evaluate(&mut self) -> Result<(), DriverError> {
+        let evaluator = Evaluator { config: &self.inputs.config, goals: &self.inputs.goals, settings: &self.runner };
+        let evaluation = evaluator.evaluate(&self.ledger.ledger, self.last_handoff.as_ref())?;
+        evaluate::record(&mut self.state, &evaluation);
+        self.evaluation = Some(evaluation);
+        Ok(())
+    }
+
+    fn run_ticks(&mut self, progress: &mut dyn ProgressSink) -> Result<String, DriverError> {
+        self.evaluate()?;
+        self.save()?;
+        loop {
+            if let Some(reason) = self.pre_tick_stop(progress)? {
+                return Ok(reason);
+            }
+            let outcome = crate::tick::run_one(self, progress)?;
+            self.ticks_in_run += 1;
+            if let Some(reason) = outcome.stop {
+                return Ok(reason);
+            }
+        }
+    }
+
+    /// Why the loop must stop before starting another tick, if it must.
+    fn pre_tick_stop(&mut self, progress: &mut dyn ProgressSink) -> Result<Option<String>, DriverError> {
+        if self.inputs.cancel.load(Ordering::SeqCst) {
+            return Ok(Some("interrupted".to_owned()));
+        }
+        if let Some(detail) = self.goals_mutation()? {
+            progress.event(Progress::Note(format!("goals.yaml changed during the run: {detail}")));
+            return Ok(Some("goals-mutated".to_owned()));
+        }
+        if let Some(gate) = evaluate::stuck_gate(&self.state, &self.inputs.config) {
+            return Ok(Some(format!("stuck:{gate}")));
+        }
+        if let Some(reason) = crate::tick::budget_stop(self, progress) {
+            return Ok(Some(reason));
+        }
+        Ok(None)
+    }
+
+    /// `Some(detail)` when goals.yaml no longer has the digest accepted at start (or is gone).
+    fn goals_mutation(&self) -> Result<Option<String>, DriverError> {
+        let path = self.inputs.dir.goals_yaml();
+        match peers_store::safe_fs::read_control_file_if_exists(&path, peers_store::layout::GOALS_CAP) {
+            Ok(None) => Ok(Some("goals.yaml was deleted".to_owned())),
+            Ok(Some(bytes)) => {
+                let digest = peers_store::goals_hash::goals_digest(&bytes);
+                Ok((digest != self.inputs.goals_digest).then(|| {
+                    "its sha256 differs from the one accepted at run start; run `peers goals accept` after a deliberate edit, then start again".to_owned()
+                }))
+            }
+            Err(err) => Ok(Some(format!("goals.yaml can no longer be read safely: {err}"))),
+        }
+    }
+
+    fn finish(&mut self, reason: &str, progress: &mut dyn ProgressSink) -> RunSummary {
+        let _ = self.save();
+        let record = ExitRecord::new(reason, self.ticks_in_run, self.state.iteration);
+        if let Ok(value) = serde_json::to_value(&record) {
+            let _ = peers_store::run_log::append_record(&self.inputs.dir, &value);
+        }
+        let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, reason);
+        progress.event(Progress::Stopped { reason });
+        RunSummary { reason: reason.to_owned(), ticks_in_run: self.ticks_in_run, iteration: self.state.iteration }
+    }
+}

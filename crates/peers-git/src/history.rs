@@ -1,0 +1,112 @@
+//! The history operations the loop needs after a peer's turn: which paths a range changed,
+//! putting history back when it was rewritten, and reverting a turn's commits.
+
+use crate::command::not_an_option;
+use crate::{Git, GitError, Identity};
+
+impl Git {
+    /// Paths changed between `from` and `to` (both commits), as `git diff --name-only -z`.
+    pub fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>, GitError> {
+        not_an_option("revision", from)?;
+        not_an_option("revision", to)?;
+        let command = self.command(&["diff", "--name-only", "-z", "--no-renames", from, to, "--"]);
+        let stdout = command.run()?;
+        Ok(stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    }
+
+    /// Points `refname` (e.g. `refs/peers/rewritten/7`) at `rev`, so nothing is lost when the
+    /// branch is moved back.
+    pub fn update_ref(&self, refname: &str, rev: &str) -> Result<(), GitError> {
+        not_an_option("ref name", refname)?;
+        not_an_option("revision", rev)?;
+        self.command(&["update-ref", refname, rev]).run()?;
+        Ok(())
+    }
+
+    /// `git reset --hard rev`: the branch, index and worktree back to `rev`.
+    pub fn reset_hard(&self, rev: &str) -> Result<(), GitError> {
+        not_an_option("revision", rev)?;
+        self.command(&["reset", "--hard", "--quiet", rev]).run()?;
+        Ok(())
+    }
+
+    /// Reverts every commit of `from..HEAD` in one new commit authored by `identity`.
+    pub fn revert_range(&self, from: &str, message: &str, identity: &Identity) -> Result<String, GitError> {
+        not_an_option("revision", from)?;
+        let range = format!("{from}..HEAD");
+        self.command(&["revert", "--no-commit", "--no-edit", range.as_str()]).run()?;
+        self.commit(message, identity)
+    }
+
+    /// Discards uncommitted changes to tracked files and removes untracked, non-ignored files.
+    pub fn clean_worktree(&self) -> Result<(), GitError> {
+        self.command(&["reset", "--hard", "--quiet", "HEAD"]).run()?;
+        self.command(&["clean", "-fdq"]).run()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let status = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn repo() -> (tempfile::TempDir, Git) {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("a.txt"), "a\n").unwrap();
+        git(dir.path(), &["add", "a.txt"]);
+        git(dir.path(), &["commit", "-q", "-m", "a"]);
+        let g = Git::discover(dir.path()).unwrap();
+        (dir, g)
+    }
+
+    #[test]
+    fn changed_paths_and_revert_range_undo_a_turn() {
+        let (dir, git_repo) = repo();
+        let before = git_repo.head().unwrap().unwrap();
+        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+        std::fs::write(dir.path().join("tests/t.sh"), "true\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-q", "-m", "tests only"]);
+        let head = git_repo.head().unwrap().unwrap();
+        assert_eq!(git_repo.changed_paths(&before, &head).unwrap(), ["tests/t.sh"]);
+        let identity = Identity { name: "peers-substrate".into(), email: "peers-substrate@local".into() };
+        git_repo.revert_range(&before, "Anti-cheating revert\n\nPeer: peers-substrate\n", &identity).unwrap();
+        assert!(!dir.path().join("tests/t.sh").exists());
+    }
+
+    #[test]
+    fn reset_hard_restores_history_and_update_ref_keeps_the_rewritten_head() {
+        let (dir, git_repo) = repo();
+        let before = git_repo.head().unwrap().unwrap();
+        std::fs::write(dir.path().join("b.txt"), "b\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-q", "--amend", "-m", "rewritten"]);
+        let rewritten = git_repo.head().unwrap().unwrap();
+        assert!(!git_repo.is_ancestor(&before, &rewritten).unwrap());
+        git_repo.update_ref("refs/peers/rewritten/1", &rewritten).unwrap();
+        git_repo.reset_hard(&before).unwrap();
+        assert_eq!(git_repo.head().unwrap().unwrap(), before);
+        assert_eq!(git_repo.rev_parse("refs/peers/rewritten/1").unwrap().unwrap(), rewritten);
+    }
+}
