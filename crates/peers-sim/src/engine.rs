@@ -1,0 +1,255 @@
+//! Running a script: pick this invocation's turn, then perform its steps in order.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::SimContext;
+use crate::counter;
+use crate::error::SimError;
+use crate::git::{PeerGit, Staging};
+use crate::process_steps;
+use crate::prompt_reading;
+use crate::repo_path;
+use crate::script::{Script, Step, Stream, WhenExhausted};
+use crate::usage::{self, UsageCounts};
+
+/// Where printed output goes: the process's stdout and stderr, or buffers in tests.
+pub(crate) struct Streams<'a> {
+    pub(crate) out: Box<dyn Write + 'a>,
+    pub(crate) err: Box<dyn Write + 'a>,
+}
+
+impl Streams<'static> {
+    pub(crate) fn real() -> Streams<'static> {
+        Streams {
+            out: Box::new(std::io::stdout()),
+            err: Box::new(std::io::stderr()),
+        }
+    }
+}
+
+impl Streams<'_> {
+    /// Write and flush at once: a supervisor watching for idleness must see every line.
+    pub(crate) fn write(&mut self, stream: Stream, bytes: &[u8]) -> Result<(), SimError> {
+        let sink = match stream {
+            Stream::Stdout => &mut self.out,
+            Stream::Stderr => &mut self.err,
+        };
+        sink.write_all(bytes)
+            .and_then(|()| sink.flush())
+            .map_err(|source| SimError::Output {
+                stream: stream.as_str(),
+                source,
+            })
+    }
+
+    pub(crate) fn line(&mut self, stream: Stream, text: &str) -> Result<(), SimError> {
+        let mut bytes = text.as_bytes().to_vec();
+        if !text.ends_with('\n') {
+            bytes.push(b'\n');
+        }
+        self.write(stream, &bytes)
+    }
+}
+
+/// Who runs the turn and where; `other` fills `{other}`.
+pub(crate) struct TurnContext<'a> {
+    pub(crate) peer: &'a str,
+    pub(crate) other: String,
+    pub(crate) repo: &'a Path,
+}
+
+impl TurnContext<'_> {
+    fn fill(&self, text: &str) -> String {
+        text.replace("{peer}", self.peer)
+            .replace("{other}", &self.other)
+    }
+
+    fn git(&self) -> PeerGit<'_> {
+        PeerGit::new(self.repo, self.peer)
+    }
+}
+
+/// Take this peer's counter and run the turn it selects.
+pub(crate) fn run_script(
+    script: &Script,
+    ctx: &SimContext,
+    streams: &mut Streams<'_>,
+) -> Result<i32, SimError> {
+    let state_dir = std::env::var_os(counter::STATE_DIR_VARIABLE)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from);
+    let path = counter::counter_path(&ctx.repo, &ctx.peer, state_dir)?;
+    let index = counter::take(&path)?;
+    let Some(turn) = pick_turn(script, index) else {
+        return Ok(0);
+    };
+    let turn_ctx = TurnContext {
+        peer: &ctx.peer,
+        other: other_peer(script, ctx),
+        repo: &ctx.repo,
+    };
+    run_turn(turn, &turn_ctx, streams)
+}
+
+/// The turn for the `index`-th invocation (0-based), or `None` once an `exit0` script is done.
+pub(crate) fn pick_turn(script: &Script, index: u64) -> Option<&[Step]> {
+    let index = usize::try_from(index).unwrap_or(usize::MAX);
+    match script.turns.get(index) {
+        Some(turn) => Some(turn),
+        None => match script.when_exhausted {
+            WhenExhausted::RepeatLast => script.turns.last().map(Vec::as_slice),
+            WhenExhausted::Exit0 => None,
+        },
+    }
+}
+
+fn other_peer(script: &Script, ctx: &SimContext) -> String {
+    script
+        .peers
+        .iter()
+        .find(|name| **name != ctx.peer)
+        .cloned()
+        .or_else(|| prompt_reading::counterpart(&ctx.prompt))
+        .unwrap_or_else(|| "other".to_owned())
+}
+
+/// Perform `steps`; the exit code is that of the first `exit` step, else 0.
+pub(crate) fn run_turn(
+    steps: &[Step],
+    ctx: &TurnContext<'_>,
+    streams: &mut Streams<'_>,
+) -> Result<i32, SimError> {
+    for step in steps {
+        if let Some(code) = run_step(step, ctx, streams)? {
+            return Ok(code);
+        }
+    }
+    Ok(0)
+}
+
+/// One step; `Some(code)` ends the turn with that exit code.
+fn run_step(
+    step: &Step,
+    ctx: &TurnContext<'_>,
+    streams: &mut Streams<'_>,
+) -> Result<Option<i32>, SimError> {
+    match step {
+        Step::Print {
+            text,
+            stream,
+            repeat,
+            delay_ms,
+        } => print(streams, *stream, &ctx.fill(text), *repeat, *delay_ms)?,
+        Step::StderrError { text } => streams.line(Stream::Stderr, &ctx.fill(text))?,
+        Step::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
+        Step::WriteFile { path, content } => write_file(ctx, path, &ctx.fill(content), false)?,
+        Step::AppendFile { path, content } => write_file(ctx, path, &ctx.fill(content), true)?,
+        Step::DeleteFile { path } => delete_file(ctx, path)?,
+        Step::GitCommit {
+            message,
+            all,
+            allow_empty,
+        } => {
+            let staging = if *all { Staging::All } else { Staging::AsIs };
+            ctx.git()
+                .commit(&ctx.fill(message), staging, *allow_empty)?
+        }
+        Step::RewriteHistory { reset_to } => ctx.git().reset_hard(reset_to)?,
+        Step::Exit { code } => return Ok(Some(*code)),
+        Step::Hang => process_steps::hang(),
+        Step::IgnoreSigterm => return Err(process_steps::ignore_sigterm()),
+        Step::SpawnBackground { command } => process_steps::spawn_background(command, ctx.repo)?,
+        Step::GrandchildHoldsStdout { seconds } => {
+            process_steps::grandchild_holds_stdout(*seconds, ctx.repo)?
+        }
+        Step::Flood { bytes, stream } => flood(streams, *stream, *bytes)?,
+        Step::InvalidUtf8 { stream } => {
+            streams.write(*stream, b"invalid utf-8 follows: \xff\xfe\xc3\x28 end\n")?
+        }
+        Step::EmitUsage {
+            tool,
+            input,
+            output,
+            cached,
+            usd,
+        } => {
+            let counts = UsageCounts {
+                input: *input,
+                output: *output,
+                cached: *cached,
+                usd: *usd,
+            };
+            streams.write(Stream::Stdout, usage::render(*tool, &counts).as_bytes())?
+        }
+    }
+    Ok(None)
+}
+
+fn print(
+    streams: &mut Streams<'_>,
+    stream: Stream,
+    text: &str,
+    repeat: u32,
+    delay_ms: u64,
+) -> Result<(), SimError> {
+    for _ in 0..repeat {
+        if delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(delay_ms));
+        }
+        streams.line(stream, text)?;
+    }
+    Ok(())
+}
+
+/// `bytes` bytes of 79 `x` and a newline per line, written in 64 KiB blocks.
+fn flood(streams: &mut Streams<'_>, stream: Stream, bytes: u64) -> Result<(), SimError> {
+    let line: Vec<u8> = [[b'x'; 79].as_slice(), b"\n"].concat();
+    let block: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
+    let mut left = bytes;
+    while left > 0 {
+        let take = usize::try_from(left).unwrap_or(usize::MAX).min(block.len());
+        streams.write(stream, &block[..take])?;
+        left -= take as u64;
+    }
+    Ok(())
+}
+
+fn write_file(
+    ctx: &TurnContext<'_>,
+    path: &str,
+    content: &str,
+    append: bool,
+) -> Result<(), SimError> {
+    let full = repo_path::resolve(ctx.repo, path)?;
+    let io = |action, source| SimError::Io {
+        action,
+        path: full.clone(),
+        source,
+    };
+    if let Some(parent) = full.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io("create the directory of", e))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(&full)
+        .map_err(|e| io("open", e))?;
+    file.write_all(content.as_bytes())
+        .map_err(|e| io("write", e))
+}
+
+fn delete_file(ctx: &TurnContext<'_>, path: &str) -> Result<(), SimError> {
+    let full = repo_path::resolve(ctx.repo, path)?;
+    std::fs::remove_file(&full).map_err(|source| SimError::Io {
+        action: "delete",
+        path: full.clone(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;
