@@ -16,9 +16,11 @@ Exit codes:
   130  interrupted
 
 Start here:
+  peers demo          see the whole loop on a sample repository (no API keys)
   peers init          write .peers/ into this git repository
   peers info          check the configuration: peers, the exact commands, goals, budget
-  peers verify        run every hard gate now and write .peers/VERIFY.md";
+  peers verify        run every hard gate now and write .peers/VERIFY.md
+  peers run           let the peers work until the gates are honestly green";
 
 /// Drive AI coding-agent CLIs as cooperating peers on a git repository, with hard gates
 /// that must be green before anything counts as done.
@@ -45,4 +47,24 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Inspect or accept goals.yaml (the goal-mutation lock).
     Goals(GoalsArgs),
+    /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
+    /// or a cap stops it. Ctrl-C stops gracefully (exit 130).
+    Run(RunArgs),
+    /// Run exactly one tick (same flags as run).
+    Tick(RunArgs),
+    /// Show what the peer saw and did in one tick: record, prompt, commits, output.
+    Replay(ReplayArgs),
+    /// Write .peers/REPORT.md: ticks, peers, bugs, gate timeline, tokens and cost.
+    Report(ReportArgs),
+    /// Follow .peers/log/runs.jsonl live; exits when the run ends.
+    Watch(WatchArgs),
+    /// The bug ledger from the commit history: summary, list, or gate (exit 1 when blocking bugs are open).
+    Bugs(BugsArgs),
+    /// Put a halted, degraded or unavailable peer back into the rotation.
+    Revive(ReviveArgs),
+    /// The whole loop on a sample repository with two simulated peers: no network, no API keys.
+    Demo(DemoArgs),
+    /// Run a scripted agent (used by the demo and by tests).
+    #[command(hide = true)]
+    SimAgent(SimAgentArgs),
 }

@@ -3,7 +3,7 @@
 mod cli;
 mod commands;
 mod error;
-mod gates;
+mod progress;
 mod project;
 mod table;
 

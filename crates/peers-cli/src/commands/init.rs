@@ -25,6 +25,10 @@ pub struct InitArgs {
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// What `init` did, for the summary and `--json`.
@@ -60,7 +64,9 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     write_scaffold(&project.dir, &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
     report.baseline = tag_baseline(&project)?;
-    print_report(&report, args.json);
+    if !args.quiet {
+        print_report(&report, args.json);
+    }
     Ok(0)
 }
 

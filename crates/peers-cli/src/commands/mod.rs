@@ -1,10 +1,18 @@
 //! One module per subcommand; `dispatch` calls exactly one `run` per arm.
 
+pub mod bugs;
+pub mod demo;
 pub mod goals;
 pub mod info;
 pub mod init;
+pub mod replay;
+pub mod report;
+pub mod revive;
+pub mod run;
+pub mod sim_agent;
 pub mod status;
 pub mod verify;
+pub mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliResult;
@@ -17,5 +25,14 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Status(args) => status::run(directory, args),
         Command::Verify(args) => verify::run(directory, args),
         Command::Goals(args) => goals::run(directory, args),
+        Command::Run(args) => run::run(directory, args),
+        Command::Tick(args) => run::tick(directory, args),
+        Command::Replay(args) => replay::run(directory, args),
+        Command::Report(args) => report::run(directory, args),
+        Command::Watch(args) => watch::run(directory, args),
+        Command::Bugs(args) => bugs::run(directory, args),
+        Command::Revive(args) => revive::run(directory, args),
+        Command::Demo(args) => demo::run(args),
+        Command::SimAgent(args) => sim_agent::run(directory, args),
     }
 }

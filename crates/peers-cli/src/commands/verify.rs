@@ -10,7 +10,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::gates;
+use peers_driver::gates;
 use crate::project::{Project, git_error, store_error};
 use crate::table;
 
@@ -52,12 +52,14 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         GateCache::default()
     };
     let hard_jobs = gates::hard_goal_jobs(
-        &project.git,
+        project.root(),
         &config,
         &goals,
         config.verify.timeout_s,
         fingerprint.as_deref(),
-    )?;
+        std::sync::Arc::new(gates::FromHistory(project.git.clone())),
+    )
+    .map_err(crate::commands::run::driver_error)?;
     let hard_count = hard_jobs.len();
     let mut jobs = hard_jobs;
     jobs.extend(gates::verify_command_jobs(&config, config.goals.timeout_s));

@@ -1,0 +1,232 @@
+//! One tick: decide the peer, build its prompt, run it under the supervisor with the budget
+//! watching, judge what it did, re-evaluate the gates, account, record, save.
+
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use peers_agent::{Classification, Flow, Invocation, LiveEvent, PeerRun};
+use peers_core::budget::{self, BudgetVerdict, RunCounters, TickAccount, TickUsage};
+use peers_core::convergence::{self, CleanTickFacts, Decision, TickResult};
+use peers_core::peer_health::{self, HealthEvent};
+use peers_core::turns::{self, TurnOutcome};
+
+use crate::control_files::ControlSnapshot;
+use crate::error::DriverError;
+use crate::loop_state::InFlight;
+use crate::post_tick::{self, TurnContext, TurnFacts};
+use crate::progress::{Progress, ProgressSink};
+use crate::session::Session;
+
+/// What the loop does after this tick.
+pub struct TickOutcome {
+    pub stop: Option<String>,
+}
+
+fn now_s() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+pub(crate) fn run_counters(session: &Session) -> RunCounters {
+    let elapsed = session.started.elapsed().as_secs_f64();
+    RunCounters {
+        ticks_this_run: session.ticks_in_run,
+        max_ticks: session.inputs.options.max_ticks,
+        run_started_at_s: now_s() - elapsed,
+        runtime_before_run_s: session.runtime_before_run_s,
+        max_runtime_this_run_s: session.inputs.options.max_runtime.map(|d| d.as_secs()),
+        now_s: now_s(),
+    }
+}
+
+fn budget_settings(session: &Session) -> peers_core::config::BudgetSettings {
+    let mut settings = session.inputs.config.budget.clone();
+    if let Some(usd) = session.inputs.options.max_usd {
+        settings.max_usd = Some(usd);
+    }
+    if let Some(tokens) = session.inputs.options.max_tokens {
+        settings.max_tokens = Some(tokens);
+    }
+    settings
+}
+
+/// A budget cap reached before the next tick: its stop reason.
+pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Option<String> {
+    let settings = budget_settings(session);
+    let run = run_counters(session);
+    match budget::check_before_tick(&settings, session.inputs.usd_mode, &mut session.state.budget, &run) {
+        BudgetVerdict::Continue => None,
+        BudgetVerdict::Warn(message) => {
+            progress.event(Progress::Note(message));
+            None
+        }
+        BudgetVerdict::Stop(stop) => {
+            progress.event(Progress::Note(format!("budget: {}", stop.detail)));
+            Some(stop.cap.stop_reason().to_owned())
+        }
+    }
+}
+
+pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result<TickOutcome, DriverError> {
+    let pick = match turns::pick(&session.state, &session.inputs.config.peers, &session.inputs.config.turns) {
+        Ok(pick) => pick,
+        Err(no_turn) => {
+            crate::halted::write_if_stranded(session)?;
+            return Ok(TickOutcome { stop: Some(no_turn.stop_reason()) });
+        }
+    };
+    let peer = pick.peer.clone();
+    let iteration = session.state.iteration + 1;
+    let skeptic = convergence::skeptic_due(&session.state);
+    let prompt = crate::tick_prompt::build(session, &peer, skeptic, pick.recovery);
+    crate::tick_prompt::keep(session, iteration, &peer, &prompt.text)?;
+    progress.event(Progress::TickStarted { iteration, peer: &peer, skeptic });
+
+    let head_before = session.inputs.git.head()?;
+    session.loop_state.in_flight = Some(InFlight {
+        iteration,
+        peer: peer.clone(),
+        head_before: head_before.clone(),
+        started_at: peers_store::timestamp::now_iso_utc(),
+        skeptic,
+    });
+    session.save()?;
+    let snapshot = ControlSnapshot::take(&session.inputs.dir);
+    let tick_started = Instant::now();
+    let (run, budget_stop) = invoke_peer(session, &peer, &prompt.text)?;
+    let tampering = snapshot.changed();
+
+    let process_ok = matches!(run.classification, Classification::Success | Classification::IdleTimeout);
+    let ctx = TurnContext {
+        git: &session.inputs.git,
+        dir: &session.inputs.dir,
+        peer: &peer,
+        iteration,
+        head_before: head_before.as_deref(),
+        process_ok,
+        process_reason: (!process_ok).then(|| format!("run classification {}", run.classification.as_str())),
+    };
+    let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
+    facts.integrity.extend(tampering.iter().cloned());
+    crate::tick_finish::finish(session, progress, crate::tick_finish::Finished {
+        peer: &peer,
+        iteration,
+        skeptic,
+        head_before,
+        run,
+        facts,
+        tampering,
+        duration: tick_started.elapsed(),
+        budget_stop,
+    })
+}
+
+/// Runs the peer process; returns its outcome and a budget stop reason when streamed usage
+/// crossed a hard cap mid-tick.
+fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerRun, Option<String>), DriverError> {
+    let settings = session
+        .inputs
+        .config
+        .peers
+        .iter()
+        .find(|p| p.name == peer)
+        .cloned()
+        .ok_or_else(|| DriverError::MissingPeer { peer: peer.to_owned() })?;
+    let scratch = session.inputs.dir.path().join("tmp");
+    peers_store::safe_fs::ensure_private_dir(&scratch)?;
+    let command = peers_agent::prepare_command(&settings, prompt, &scratch)
+        .map_err(|source| DriverError::Agent { peer: peer.to_owned(), source })?;
+    let resolved = peers_core::peer_command::resolve_command(&settings);
+    let env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
+    let health = &session.inputs.config.health;
+    let invocation = Invocation {
+        peer: peer.to_owned(),
+        tool: settings.tool.clone(),
+        command,
+        cwd: session.inputs.git.root().to_path_buf(),
+        env,
+        limits: peers_agent::Limits {
+            idle: std::time::Duration::from_secs(health.idle_timeout_s),
+            absolute: std::time::Duration::from_secs(health.absolute_max_runtime_s),
+            grace: std::time::Duration::from_secs(health.grace_s),
+            buf_cap: usize::try_from(health.buf_cap_bytes).unwrap_or(usize::MAX),
+        },
+        patterns: session.patterns.clone(),
+    };
+    let budget = budget_settings(session);
+    let usd_mode = session.inputs.usd_mode;
+    let run_counters = run_counters(session);
+    let started = Instant::now();
+    let mut stop_reason = None;
+    let state_budget = &mut session.state.budget;
+    let cancel = std::sync::Arc::clone(&session.inputs.cancel);
+    let mut observer = |event: &LiveEvent| -> Flow {
+        let LiveEvent::Usage(usage) = event else { return Flow::Continue };
+        let mut counters = run_counters;
+        counters.now_s = run_counters.now_s + started.elapsed().as_secs_f64();
+        let tick = TickUsage { tokens: usage.total_tokens(), usd: usage.usd };
+        match budget::check_during_tick(&budget, usd_mode, state_budget, &tick, &counters) {
+            BudgetVerdict::Stop(stop) => {
+                stop_reason = Some(stop.cap.stop_reason().to_owned());
+                Flow::Stop(format!("budget: {}", stop.detail))
+            }
+            _ => Flow::Continue,
+        }
+    };
+    let run = peers_agent::invoke(&invocation, &cancel, &mut observer)
+        .map_err(|source| DriverError::Agent { peer: peer.to_owned(), source })?;
+    if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
+        stop_reason = Some("interrupted".to_owned());
+    }
+    Ok((run, stop_reason))
+}
+
+/// How the tick counts for turns, health and the clean-tick streak.
+pub(crate) fn judge_outcome(run: &PeerRun, facts: &TurnFacts) -> (TurnOutcome, HealthEvent, TickResult) {
+    let transient = matches!(run.classification, Classification::RateLimited | Classification::Overloaded);
+    let neutral = transient || matches!(run.classification, Classification::Interrupted | Classification::Stopped(_));
+    if facts.fail_reason.is_none() {
+        return (TurnOutcome::Success, HealthEvent::Success, TickResult::Handoff);
+    }
+    if neutral {
+        return (TurnOutcome::Transient, HealthEvent::Transient, TickResult::Neutral);
+    }
+    if let Some(matched) = run.matched.as_ref().filter(|m| m.halt) {
+        let event = HealthEvent::Unavailable { reason: matched.pattern.clone(), snippet: matched.snippet.clone() };
+        return (TurnOutcome::Failure, event, TickResult::Failed);
+    }
+    if facts.reverted_test_only {
+        return (TurnOutcome::Failure, HealthEvent::CheatRevert, TickResult::Failed);
+    }
+    let productive = !facts.commits.is_empty() && facts.identity_violations.is_empty() && !facts.history_rewritten;
+    let event = if productive && run.classification == Classification::Success {
+        HealthEvent::ProductiveNoHandoff
+    } else {
+        HealthEvent::Failure {
+            classification: run.classification.as_str().to_owned(),
+            pattern: run.matched.as_ref().map(|m| m.pattern.clone()),
+        }
+    };
+    (TurnOutcome::Failure, event, TickResult::Failed)
+}
+
+/// Stops the run when the convergence rules say so.
+pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<String> {
+    let convergence_n = session.inputs.config.goals.convergence_n;
+    match convergence::after_evaluation(&mut session.state, facts, convergence_n, session.inputs.options.skeptic) {
+        Decision::Complete => Some("complete".to_owned()),
+        Decision::Continue | Decision::RunSkeptic => None,
+    }
+}
+
+/// Accounts the tick in the budget state.
+pub(crate) fn account(session: &mut Session, peer: &str, outcome: TurnOutcome, duration_s: f64, run: &PeerRun) {
+    let run_counters = run_counters(session);
+    let tick = TickAccount { peer, outcome, duration_s, tokens: run.usage.total_tokens(), usd: run.usage.usd };
+    budget::account_tick(&mut session.state, &tick, &run_counters);
+}
+
+/// Turn and health bookkeeping; returns the warnings it produced.
+pub(crate) fn advance(session: &mut Session, peer: &str, outcome: TurnOutcome, event: HealthEvent, iteration: u64) -> Vec<String> {
+    turns::advance(&mut session.state, peer, outcome, &session.inputs.config.turns);
+    peer_health::apply(&mut session.state, peer, event, iteration).iter().map(|c| c.to_string()).collect()
+}
