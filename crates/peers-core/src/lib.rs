@@ -3,16 +3,22 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod billing;
+pub mod budget;
 pub mod config;
 pub mod config_decode;
+pub mod convergence;
 pub mod decode_error;
 pub mod goals;
 pub mod goals_decode;
+pub mod integrity;
 pub mod ledger;
 pub mod location;
 pub mod pass_when;
 pub mod peer_command;
+pub mod peer_health;
+pub mod soft_review;
 pub mod state;
 pub mod suggest;
 pub mod trailer;
+pub mod turns;
 pub mod yaml;

@@ -51,8 +51,36 @@ pub struct State {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     pub rate_limit_streak: u64,
+    /// Where the post-convergence skeptic tick stands. Persisted (the original kept it in
+    /// memory only, so a restart repeated the skeptic tick); absent from the file while idle.
+    #[serde(skip_serializing_if = "SkepticPhase::is_idle")]
+    pub skeptic: SkepticPhase,
+    /// Hash of the goal set the per-goal counters belong to; when the goals change the
+    /// counters start over (the original never pruned them, §14.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goals_hash: Option<String>,
     #[serde(flatten)]
     pub extra: ExtraKeys,
+}
+
+/// The post-convergence skeptic tick, owned by the convergence rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "kebab-case")]
+pub enum SkepticPhase {
+    /// No convergence reached since the last reset.
+    #[default]
+    Idle,
+    /// Convergence was reached after tick `at_iteration`; the next tick is the skeptic's.
+    Requested { at_iteration: u64 },
+    /// The skeptic tick ran clean after tick `at_iteration`; convergence is final while the
+    /// goals stay green.
+    Passed { at_iteration: u64 },
+}
+
+impl SkepticPhase {
+    pub fn is_idle(&self) -> bool {
+        *self == Self::Idle
+    }
 }
 
 /// Caps and spending. Caps are re-applied from the config at every start.
@@ -75,6 +103,10 @@ pub struct BudgetState {
     pub consecutive_failures: u64,
     pub spent_tokens: u64,
     pub spent_usd: f64,
+    /// The `max_usd` value a warn-mode warning was last given for (one warning per cap value;
+    /// the original's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_usd_warned_for: Option<f64>,
     #[serde(flatten)]
     pub extra: ExtraKeys,
 }
@@ -154,6 +186,10 @@ pub struct PeerHealth {
     pub unavailable_at_iter: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable_snippet: Option<String>,
+    /// Anti-cheat reverts in a row; two make the peer degraded. (Not the original's
+    /// `failed_cheating` key, whose type varied; that one stays in `extra`.)
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cheat_reverts_in_a_row: u64,
     #[serde(flatten)]
     pub extra: ExtraKeys,
 }
@@ -219,6 +255,8 @@ impl Default for State {
             dirty_worktree: false,
             phase: None,
             rate_limit_streak: 0,
+            skeptic: SkepticPhase::Idle,
+            goals_hash: None,
             extra: Map::new(),
         }
     }
@@ -242,6 +280,7 @@ impl Default for BudgetState {
             consecutive_failures: 0,
             spent_tokens: 0,
             spent_usd: 0.0,
+            max_usd_warned_for: None,
             extra: Map::new(),
         }
     }
@@ -317,6 +356,10 @@ impl State {
         value.sort_all_objects();
         Ok(value)
     }
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Drops `_`-prefixed keys from the top level and from every peer entry.
