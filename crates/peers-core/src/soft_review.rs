@@ -332,3 +332,35 @@ pub fn mark_requested(state: &mut State, goal: &str, iteration: u64) {
 
 #[cfg(test)]
 mod tests;
+
+/// A short progress line for prompts and records: `passed`, or `count/needed` (mode `both`:
+/// peers that reached consensus / peers; mode `quorum`: distinct passing reviewers / needed).
+pub fn status_line(state: &State, goal: &str, soft: &SoftGoal, passed: bool) -> String {
+    if passed {
+        return "passed".to_owned();
+    }
+    let status = status(state, goal);
+    let needed = soft.consensus_needed.max(1);
+    match soft.reviewer {
+        ReviewerMode::Both => {
+            let done = status.per_peer.values().filter(|p| p.consensus_count >= needed).count();
+            format!("{done}/{} peers", state.peer_order.len())
+        }
+        ReviewerMode::Quorum => {
+            let quorum = soft.quorum.map(|q| q.needed).unwrap_or(needed);
+            let window = soft.quorum.map(|q| q.window as usize).unwrap_or(usize::MAX);
+            let mut reviewers: Vec<&str> = status
+                .history
+                .iter()
+                .rev()
+                .take(window)
+                .filter(|r| r.pass)
+                .map(|r| r.reviewer.as_str())
+                .collect();
+            reviewers.sort_unstable();
+            reviewers.dedup();
+            format!("{}/{quorum} reviewers", reviewers.len())
+        }
+        ReviewerMode::Other | ReviewerMode::Alternating => format!("{}/{needed}", status.consensus_count),
+    }
+}

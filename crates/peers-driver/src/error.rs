@@ -17,6 +17,9 @@ pub enum DriverError {
     #[error("peer '{peer}' uses provider openrouter but OPENROUTER_API_KEY is not set")]
     MissingProviderKey { peer: String },
 
+    #[error("peer '{peer}' is in the turn order but not in config.yaml")]
+    MissingPeer { peer: String },
+
     #[error(transparent)]
     Store(#[from] peers_store::error::StoreError),
 
@@ -50,6 +53,7 @@ impl DriverError {
             Self::GoalsNotAccepted { .. } => "goals-not-accepted",
             Self::PassWhen { .. } => "pass-when",
             Self::MissingProviderKey { .. } => "missing-provider-key",
+            Self::MissingPeer { .. } => "missing-peer",
             Self::Store(_) => "store",
             Self::Git(_) => "git",
             Self::Agent { .. } => "agent",

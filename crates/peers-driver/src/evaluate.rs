@@ -76,8 +76,8 @@ impl Evaluator<'_> {
     }
 }
 
-/// Records an evaluation in state: the status of each goal and the consecutive-failure counters.
-pub fn record(state: &mut State, evaluation: &Evaluation) {
+/// Records the status of each goal in state (the failure counters are the rules' business).
+pub fn record_status(state: &mut State, evaluation: &Evaluation) {
     for result in &evaluation.results {
         let status = GoalStatus {
             state: if result.pass { GoalState::Pass } else { GoalState::Fail },
@@ -86,22 +86,5 @@ pub fn record(state: &mut State, evaluation: &Evaluation) {
             ..GoalStatus::default()
         };
         state.goals_status.insert(result.id.clone(), status);
-        if result.pass {
-            state.stuck_counter.remove(&result.id);
-        } else {
-            *state.stuck_counter.entry(result.id.clone()).or_insert(0) += 1;
-        }
     }
-}
-
-/// The watched gate that has been red for too long, if any: `stuck:<gate>`.
-pub fn stuck_gate(state: &State, config: &ConfigSettings) -> Option<String> {
-    config
-        .goals
-        .stuck_halt_gates
-        .iter()
-        .filter_map(|gate| state.stuck_counter.get(gate).map(|count| (gate, *count)))
-        .filter(|(_, count)| *count >= u64::from(config.goals.stuck_halt_after))
-        .max_by_key(|(_, count)| *count)
-        .map(|(gate, _)| gate.clone())
 }

@@ -11,8 +11,9 @@ const KEY: &str = "loop";
 #[serde(default)]
 pub struct LoopState {
     pub in_flight: Option<InFlight>,
-    pub goal_set_digest: Option<String>,
     pub last_handoff_peer: Option<String>,
+    /// Warnings for a peer's next prompt (ledger complaints about its reports, reverts…).
+    pub warnings: std::collections::BTreeMap<String, Vec<String>>,
     /// A tick record already reflected in this state but perhaps not yet in runs.jsonl: the
     /// state is saved first, then the record appended, then this cleared.
     pub pending_record: Option<serde_json::Value>,
@@ -38,25 +39,33 @@ impl LoopState {
             .unwrap_or_default()
     }
 
+    /// Queues a warning for `peer`'s next prompt (kept to the newest 50).
+    pub fn warn(&mut self, peer: &str, warning: String) {
+        let queue = self.warnings.entry(peer.to_owned()).or_default();
+        if !queue.contains(&warning) {
+            queue.push(warning);
+        }
+        let excess = queue.len().saturating_sub(50);
+        queue.drain(..excess);
+    }
+
+    /// Queues a warning for every peer in `peers`.
+    pub fn warn_all(&mut self, peers: &[String], warning: String) {
+        for peer in peers {
+            self.warn(peer, warning.clone());
+        }
+    }
+
+    /// The warnings for `peer`'s prompt, removed from the queue.
+    pub fn take_warnings(&mut self, peer: &str) -> Vec<String> {
+        self.warnings.remove(peer).unwrap_or_default()
+    }
+
     pub fn write(&self, state: &mut State) {
         if let Ok(value) = serde_json::to_value(self) {
             state.extra.insert(KEY.to_owned(), value);
         }
     }
-}
-
-/// A stable digest of the goal ids and kinds; when it changes, per-goal counters are reset.
-pub fn goal_set_digest(goals: &peers_core::goals::GoalSet) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for goal in &goals.goals {
-        hasher.update(goal.id.as_bytes());
-        hasher.update(match goal.kind {
-            peers_core::goals::GoalKind::Hard(_) => b"\0hard\n",
-            peers_core::goals::GoalKind::Soft(_) => b"\0soft\n",
-        });
-    }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -68,8 +77,8 @@ mod tests {
         let mut state = State::for_peers(&["a".to_owned(), "b".to_owned()]);
         let loop_state = LoopState {
             in_flight: Some(InFlight { iteration: 4, peer: "a".into(), head_before: Some("abc".into()), started_at: "t".into(), skeptic: true }),
-            goal_set_digest: Some("d".into()),
             last_handoff_peer: Some("b".into()),
+            warnings: Default::default(),
             pending_record: None,
         };
         loop_state.write(&mut state);

@@ -18,7 +18,7 @@ use crate::attest::Attestations;
 use crate::error::DriverError;
 use crate::evaluate::{self, Evaluation, Evaluator};
 use crate::ledger_view::LedgerView;
-use crate::loop_state::{self, LoopState};
+use crate::loop_state::LoopState;
 use crate::options::RunOptions;
 use crate::progress::{Progress, ProgressSink};
 use crate::record::ExitRecord;
@@ -69,6 +69,8 @@ pub struct Session {
     pub(crate) evaluation: Option<Evaluation>,
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
+    pub(crate) patterns: peers_agent::Patterns,
+    pub(crate) runtime_before_run_s: f64,
 }
 
 /// Runs the loop to a stop reason. Only a failure to start (lock held, unreadable state) is an
@@ -112,13 +114,20 @@ impl Session {
         if state.sync_peers(&names) {
             progress.event(Progress::Note("the peers in config.yaml changed: turn order reset to the config order".into()));
         }
-        let mut loop_state = LoopState::read(&state);
-        let digest = loop_state::goal_set_digest(&inputs.goals);
-        if loop_state.goal_set_digest.as_deref() != Some(digest.as_str()) {
-            let ids: Vec<String> = inputs.goals.goals.iter().map(|g| g.id.clone()).collect();
-            peers_core::convergence::reset_for_goal_set(&mut state, &ids);
-            loop_state.goal_set_digest = Some(digest);
+        let loop_state = LoopState::read(&state);
+        let ids: Vec<&str> = inputs.goals.goals.iter().map(|g| g.id.as_str()).collect();
+        let reset = peers_core::convergence::reset_for_goal_set(&mut state, &ids, &inputs.goals_digest);
+        if reset.changed && state.iteration > 0 {
+            progress.event(Progress::Note("the goal set changed since the last run: failure counters, the clean-tick streak and the skeptic phase start over".into()));
         }
+        for (goal, soft) in inputs.goals.soft() {
+            if let Some(notice) = peers_core::soft_review::quorum_notice(&goal.id, soft, names.len()) {
+                progress.event(Progress::Note(notice));
+            }
+        }
+        let patterns = peers_agent::Patterns::compile(&inputs.config.health.error_patterns, &inputs.config.health.halt_patterns)
+            .map_err(|source| DriverError::Agent { peer: String::new(), source })?;
+        let runtime_before_run_s = state.budget.spent_runtime_s;
         let attest = Attestations::load(&inputs.dir)?;
         let ledger = LedgerView::build(&inputs.git, &attest)?;
         let last_handoff = inputs
@@ -139,6 +148,8 @@ impl Session {
             evaluation: None,
             started: Instant::now(),
             ticks_in_run: 0,
+            patterns,
+            runtime_before_run_s,
         };
         crate::recovery::finish_interrupted_tick(&mut session, progress)?;
         crate::survey::write_context_files(&session, progress);
@@ -156,7 +167,9 @@ impl Session {
     pub(crate) fn evaluate(&mut self) -> Result<(), DriverError> {
         let evaluator = Evaluator { config: &self.inputs.config, goals: &self.inputs.goals, settings: &self.runner };
         let evaluation = evaluator.evaluate(&self.ledger.ledger, self.last_handoff.as_ref())?;
-        evaluate::record(&mut self.state, &evaluation);
+        let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
+        peers_core::convergence::record_gate_results(&mut self.state, results, peers_core::convergence::EvaluationKind::Full);
+        evaluate::record_status(&mut self.state, &evaluation);
         self.evaluation = Some(evaluation);
         Ok(())
     }
@@ -185,8 +198,9 @@ impl Session {
             progress.event(Progress::Note(format!("goals.yaml changed during the run: {detail}")));
             return Ok(Some("goals-mutated".to_owned()));
         }
-        if let Some(gate) = evaluate::stuck_gate(&self.state, &self.inputs.config) {
-            return Ok(Some(format!("stuck:{gate}")));
+        if let Some(stuck) = peers_core::convergence::stuck_gate(&self.state, &self.inputs.config.goals) {
+            progress.event(Progress::Note(format!("{} has failed {} evaluations in a row", stuck.gate, stuck.count)));
+            return Ok(Some(stuck.stop_reason()));
         }
         if let Some(reason) = crate::tick::budget_stop(self, progress) {
             return Ok(Some(reason));

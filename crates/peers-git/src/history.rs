@@ -42,11 +42,34 @@ impl Git {
         self.commit(message, identity)
     }
 
-    /// Discards uncommitted changes to tracked files and removes untracked, non-ignored files.
-    pub fn clean_worktree(&self) -> Result<(), GitError> {
-        self.command(&["reset", "--hard", "--quiet", "HEAD"]).run()?;
-        self.command(&["clean", "-fdq"]).run()?;
+    /// Moves every uncommitted change, untracked files included, into a stash entry named
+    /// `label`, leaving a clean tree and losing nothing (`git stash list` shows it).
+    pub fn stash_all(&self, label: &str) -> Result<(), GitError> {
+        not_an_option("stash message", label)?;
+        self.command(&[
+            "-c",
+            "user.name=peers-substrate",
+            "-c",
+            "user.email=peers-substrate@local",
+            "stash",
+            "push",
+            "--include-untracked",
+            "--quiet",
+            "--message",
+            label,
+        ])
+        .run()?;
         Ok(())
+    }
+
+    /// Every tracked path (`git ls-files -z`).
+    pub fn tracked_files(&self) -> Result<Vec<String>, GitError> {
+        let stdout = self.command(&["ls-files", "-z"]).run()?;
+        Ok(stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
     }
 }
 

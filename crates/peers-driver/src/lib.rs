@@ -1,0 +1,23 @@
+//! peers-driver: the peer loop. A run takes the lock, repairs state after a crash, evaluates the
+//! gates, then ticks — pick a peer, prompt it, supervise it, judge its commits, re-evaluate,
+//! account, record — until a stop reason: complete, a cap, an interrupt, or no peer left.
+
+pub mod attest;
+pub mod control_files;
+pub mod error;
+pub mod evaluate;
+pub mod gates;
+pub mod halted;
+pub mod ledger_view;
+pub mod loop_state;
+pub mod options;
+pub mod peer_env;
+pub mod post_tick;
+pub mod progress;
+pub mod record;
+pub mod recovery;
+pub mod session;
+pub mod survey;
+pub mod tick;
+pub mod tick_finish;
+pub mod tick_prompt;

@@ -1,0 +1,273 @@
+//! The second half of a tick: apply what the turn did to the ledger and the soft reviews,
+//! re-evaluate the gates, update turns, health, budget and the clean-tick streak, then make it
+//! durable (state first, then the run-log record) and decide whether the run stops.
+
+use std::time::Duration;
+
+use peers_agent::{Classification, PeerRun};
+use peers_core::convergence::CleanTickFacts;
+use peers_core::ledger::blocking_or_flag_reports;
+use peers_core::soft_review::{self, IngestOutcome, Submission};
+use peers_core::trailer;
+
+use crate::error::DriverError;
+use crate::post_tick::TurnFacts;
+use crate::progress::{Progress, ProgressSink};
+use crate::record::{GateSnapshot, RECORD_VERSION, TickRecord};
+use crate::session::Session;
+use crate::tick::{self, TickOutcome};
+
+pub struct Finished<'a> {
+    pub peer: &'a str,
+    pub iteration: u64,
+    pub skeptic: bool,
+    pub head_before: Option<String>,
+    pub run: PeerRun,
+    pub facts: TurnFacts,
+    pub tampering: Vec<String>,
+    pub duration: Duration,
+    pub budget_stop: Option<String>,
+}
+
+#[derive(Default)]
+struct SoftCounts {
+    seen: u32,
+    ingested: u32,
+    rejected: u32,
+}
+
+pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Finished<'_>) -> Result<TickOutcome, DriverError> {
+    let Finished { peer, iteration, skeptic, head_before, run, mut facts, tampering, duration, budget_stop } = done;
+    repair_tampering(session, &tampering)?;
+    if facts.dirty && facts.fail_reason.is_some() {
+        let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
+        if session.inputs.git.stash_all(&label).is_ok() {
+            facts.warnings.push(format!("{peer}'s uncommitted edits were stashed as \"{label}\""));
+        }
+    }
+    session.state.dirty_worktree = facts.dirty;
+    let author_of_reviewed_work = session.loop_state.last_handoff_peer.clone();
+    let (filed, resolved) = apply_ledger(session, &facts);
+    let soft = ingest_reviews(session, &facts, peer, author_of_reviewed_work.as_deref(), iteration, &mut facts.warnings);
+    if facts.fail_reason.is_none() {
+        if let Some(handoff) = &facts.handoff {
+            session.last_handoff = Some(handoff.clone());
+            session.loop_state.last_handoff_peer = Some(peer.to_owned());
+        }
+    }
+    session.evaluate()?;
+    let (turn_outcome, health_event, tick_result) = tick::judge_outcome(&run, &facts);
+    tick::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
+    let health_warnings = tick::advance(session, peer, turn_outcome, health_event, iteration);
+    let new_blocking: usize = facts
+        .commits
+        .iter()
+        .map(|c| blocking_or_flag_reports(&peers_core::ledger::LedgerCommit::from_message(&c.sha, &c.message)))
+        .sum();
+    let evaluation = session.evaluation.as_ref();
+    let clean = CleanTickFacts {
+        tick: tick_result,
+        all_hard_green: evaluation.is_some_and(|e| e.all_green()),
+        open_blocking_bugs: session.ledger.ledger.open_blocking().len(),
+        soft_consensus: !session.inputs.config.goals.soft_consensus_required
+            || soft_review::all_passed(&session.state, &session.inputs.goals),
+        new_blocking_reports: new_blocking,
+    };
+    let decision = tick::decide(session, &clean);
+    for warning in facts.warnings.iter() {
+        session.loop_state.warn(peer, warning.clone());
+    }
+    let record = build_record(session, &BuildInput {
+        peer, iteration, skeptic, head_before, run: &run, facts: &facts, soft, filed, resolved, health_warnings,
+    });
+    make_durable(session, &record)?;
+    write_output_logs(session, iteration, peer, &run);
+    progress.event(Progress::TickFinished { record: &record });
+    let stop = budget_stop
+        .or_else(|| (run.classification == Classification::Interrupted).then(|| "interrupted".to_owned()))
+        .or(decision)
+        .or_else(|| peers_core::peer_health::stranded(&session.state).map(|s| s.stop_reason().to_owned()));
+    if stop.as_deref().is_some_and(|s| s.starts_with("peer-unavailable")) {
+        crate::halted::write_if_stranded(session)?;
+    }
+    Ok(TickOutcome { stop })
+}
+
+/// Puts back what peers owns when the turn touched it: the stop reason is cleared, the state is
+/// rewritten below from memory; goals.yaml is left for the pre-tick mutation check to halt on.
+fn repair_tampering(session: &mut Session, tampering: &[String]) -> Result<(), DriverError> {
+    for note in tampering {
+        if note.contains("last-stop-reason.txt") {
+            let path = session.inputs.dir.last_stop_reason();
+            if std::fs::symlink_metadata(&path).is_ok() {
+                std::fs::remove_file(&path).map_err(|e| DriverError::io(&path, e))?;
+            }
+        }
+        if note.contains("state.json") {
+            let path = session.inputs.dir.state_json();
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+                std::fs::remove_file(&path).map_err(|e| DriverError::io(&path, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_ledger(session: &mut Session, facts: &TurnFacts) -> (Vec<String>, Vec<String>) {
+    let warnings_before = session.ledger.ledger.warnings().len();
+    session.ledger.apply(&facts.commits, &session.attest);
+    let mut filed = Vec::new();
+    let mut resolved = Vec::new();
+    for commit in &facts.commits {
+        let trailers = trailer::parse_trailers(&commit.message);
+        filed.extend(trailer::values(&trailers, "Bug-Report").map(str::to_owned));
+        resolved.extend(trailer::values(&trailers, "Bug-Resolves").map(str::to_owned));
+    }
+    let new_warnings: Vec<(Option<String>, String)> = session.ledger.ledger.warnings()[warnings_before..]
+        .iter()
+        .map(|w| (w.peer.clone(), w.to_string()))
+        .collect();
+    for (author, warning) in new_warnings {
+        match author {
+            Some(author) => session.loop_state.warn(&author, format!("bug ledger: {warning}")),
+            None => {
+                let peers = session.state.peer_order.clone();
+                session.loop_state.warn_all(&peers, format!("bug ledger: {warning}"));
+            }
+        }
+    }
+    (filed, resolved)
+}
+
+fn ingest_reviews(
+    session: &mut Session,
+    facts: &TurnFacts,
+    peer: &str,
+    author: Option<&str>,
+    iteration: u64,
+    warnings: &mut Vec<String>,
+) -> SoftCounts {
+    let mut counts = SoftCounts::default();
+    for commit in &facts.commits {
+        let Some(parsed) = soft_review::parse_review(&commit.message) else { continue };
+        counts.seen += 1;
+        let review = match parsed {
+            Ok(review) => review,
+            Err(reason) => {
+                counts.rejected += 1;
+                warnings.push(format!("review in {} rejected: {reason}", crate::post_tick::short(&commit.sha)));
+                continue;
+            }
+        };
+        let submission = Submission { reviewer: peer, author_of_reviewed_work: author, sha: &commit.sha, iteration };
+        match soft_review::ingest(&mut session.state, &session.inputs.goals, &review, &submission) {
+            IngestOutcome::Counted { .. } => counts.ingested += 1,
+            IngestOutcome::Rejected(reason) => {
+                counts.rejected += 1;
+                warnings.push(format!("review of {} in {} rejected: {reason}", review.goal, crate::post_tick::short(&commit.sha)));
+            }
+        }
+    }
+    counts
+}
+
+struct BuildInput<'a> {
+    peer: &'a str,
+    iteration: u64,
+    skeptic: bool,
+    head_before: Option<String>,
+    run: &'a PeerRun,
+    facts: &'a TurnFacts,
+    soft: SoftCounts,
+    filed: Vec<String>,
+    resolved: Vec<String>,
+    health_warnings: Vec<String>,
+}
+
+fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
+    let run = input.run;
+    let facts = input.facts;
+    let tool = session.inputs.config.peers.iter().find(|p| p.name == input.peer).map(|p| p.tool.as_str().to_owned()).unwrap_or_default();
+    let (out_cap, err_cap) = if facts.fail_reason.is_none() { (200, 400) } else { (400, 800) };
+    let soft: std::collections::BTreeMap<String, String> = session
+        .inputs
+        .goals
+        .soft()
+        .map(|(goal, soft)| {
+            let passed = soft_review::passed(&session.state, &goal.id, soft, &session.state.peer_order);
+            (goal.id.clone(), soft_review::status_line(&session.state, &goal.id, soft, passed))
+        })
+        .collect();
+    let mut warnings = facts.warnings.clone();
+    warnings.extend(input.health_warnings.iter().cloned());
+    TickRecord {
+        v: RECORD_VERSION,
+        event: "tick".to_owned(),
+        ts: peers_store::timestamp::now_iso_utc(),
+        iteration: input.iteration,
+        peer: input.peer.to_owned(),
+        tool,
+        classification: run.classification.as_str().to_owned(),
+        exit_code: run.exit_code,
+        duration_ms: u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX),
+        success: facts.fail_reason.is_none(),
+        soft_fail_reason: facts.fail_reason.clone(),
+        skeptic: input.skeptic,
+        tokens_this_tick: run.usage.total_tokens(),
+        usd_this_tick: run.usage.usd,
+        usd_unknown: run.usage.usd.is_none() && run.usage.total_tokens() > 0,
+        spent_tokens_total: session.state.budget.spent_tokens,
+        spent_usd_total: session.state.budget.spent_usd,
+        head_before: input.head_before.clone(),
+        head_after: facts.head_after.clone(),
+        commits: facts.commits.iter().map(|c| c.sha.clone()).collect(),
+        peer_state_after: session.state.peers.get(input.peer).map(|p| p.state.as_str().to_owned()).unwrap_or_default(),
+        warnings_emitted: warnings,
+        matched_error_pattern: run.matched.as_ref().map(|m| m.pattern.clone()),
+        matched_error_snippet: run.matched.as_ref().map(|m| m.snippet.chars().take(200).collect()),
+        matched_error_source: run.matched.as_ref().map(|m| m.source.to_owned()),
+        stdout_tail: tail(&run.stdout_tail, out_cap),
+        stderr_tail: tail(&run.stderr_tail, err_cap),
+        truncated: run.truncated,
+        prompt_delivery: run.prompt_delivery.clone(),
+        soft_reviews_seen: input.soft.seen,
+        soft_reviews_ingested: input.soft.ingested,
+        soft_reviews_rejected: input.soft.rejected,
+        bugs_filed: input.filed.clone(),
+        bugs_resolved: input.resolved.clone(),
+        identity_violations: facts.identity_violations.clone(),
+        integrity: facts.integrity.clone(),
+        gates: GateSnapshot { hard: session.evaluation.as_ref().map(|e| e.snapshot()).unwrap_or_default(), soft },
+        gate_durations_ms: session.evaluation.as_ref().map(|e| e.durations()).unwrap_or_default(),
+    }
+}
+
+fn tail(text: &str, max_chars: usize) -> String {
+    let count = text.chars().count();
+    text.chars().skip(count.saturating_sub(max_chars)).collect()
+}
+
+/// State first (with the record pending), then the log, then the state again: a crash at any
+/// point leaves either nothing of this tick or all of it, and never the record twice.
+fn make_durable(session: &mut Session, record: &TickRecord) -> Result<(), DriverError> {
+    let value = serde_json::to_value(record).unwrap_or_default();
+    session.loop_state.in_flight = None;
+    session.loop_state.pending_record = Some(value.clone());
+    session.save()?;
+    peers_store::run_log::append_record(&session.inputs.dir, &value)?;
+    session.loop_state.pending_record = None;
+    session.save()
+}
+
+fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRun) {
+    let dir = session.inputs.dir.log_dir().join("peers");
+    if peers_store::safe_fs::ensure_private_dir(&dir).is_err() {
+        return;
+    }
+    for (suffix, bytes) in [("stdout", &run.stdout_log), ("stderr", &run.stderr_log)] {
+        if !bytes.is_empty() {
+            let path = dir.join(format!("tick-{iteration:05}-{peer}.{suffix}.log"));
+            let _ = peers_store::safe_fs::write_atomic(&path, bytes);
+        }
+    }
+}
