@@ -13,6 +13,7 @@ pub mod location;
 pub mod pass_when;
 pub mod peer_command;
 pub mod prompt;
+pub mod recon;
 pub mod state;
 pub mod suggest;
 pub mod trailer;
