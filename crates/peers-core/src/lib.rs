@@ -3,6 +3,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod billing;
+pub mod codemap;
 pub mod config;
 pub mod config_decode;
 pub mod decode_error;
