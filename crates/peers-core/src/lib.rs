@@ -4,6 +4,7 @@
 
 pub mod billing;
 pub mod budget;
+pub mod codemap;
 pub mod config;
 pub mod config_decode;
 pub mod convergence;
@@ -16,6 +17,8 @@ pub mod location;
 pub mod pass_when;
 pub mod peer_command;
 pub mod peer_health;
+pub mod prompt;
+pub mod recon;
 pub mod soft_review;
 pub mod state;
 pub mod suggest;
