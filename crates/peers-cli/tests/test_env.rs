@@ -61,7 +61,7 @@ impl TestEnv {
         dir
     }
 
-    fn base_command(&self, program: &str) -> Command {
+    pub fn base_command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -182,4 +182,75 @@ pub fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     }
     out.sort();
     out
+}
+
+/// A handoff commit message with a real self-review, for sim scripts.
+pub const HANDOFF: &str =
+    "Work by {peer}\n\n## Self-Review\nRe-read the diff and ran the checks myself; nothing left out.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass";
+
+/// Goals that a peer meets by handing off properly: the built-ins plus a trivial command gate.
+pub const SIMPLE_GOALS: &str = "goals:\n  - {id: builds, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n  - {id: bug-hunt-clean, type: hard, builtin: bug-hunt-clean}\n";
+
+impl TestEnv {
+    /// A repository whose peers are scripted sim agents: `peers` are (name, tool, script JSON).
+    /// `extra_config` is appended to config.yaml (budget/health/goals sections).
+    pub fn sim_project(&self, name: &str, peers: &[(&str, &str, serde_json::Value)], goals: &str, extra_config: &str) -> PathBuf {
+        let repo = self.initialised_repo(name);
+        let scripts = self.root().join(format!("{name}-scripts"));
+        std::fs::create_dir_all(&scripts).expect("scripts dir");
+        let mut config = String::from("peers:\n");
+        for (peer, tool, script) in peers {
+            let path = scripts.join(format!("{peer}.json"));
+            std::fs::write(&path, serde_json::to_vec_pretty(script).expect("json")).expect("script");
+            config.push_str(&format!(
+                "  - name: {peer}\n    tool: {tool}\n    argv: ['{}', 'sim-agent', '--script', '{}']\n    prompt_mode: stdin\n",
+                env!("CARGO_BIN_EXE_peers"),
+                path.display()
+            ));
+        }
+        if !extra_config.contains("health:") {
+            config.push_str("health:\n  idle_timeout_s: 30\n  absolute_max_runtime_s: 60\n  grace_s: 1\n");
+        }
+        config.push_str(extra_config);
+        std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
+        self.set_goals(&repo, goals);
+        repo
+    }
+
+    /// The tick records of runs.jsonl.
+    pub fn ticks(&self, repo: &Path) -> Vec<serde_json::Value> {
+        self.records(repo).into_iter().filter(|r| r["event"] == "tick").collect()
+    }
+
+    pub fn records(&self, repo: &Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(repo.join(".peers/log/runs.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    pub fn state(&self, repo: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(repo.join(".peers/state.json")).expect("state")).expect("json")
+    }
+
+    pub fn last_stop(&self, repo: &Path) -> String {
+        std::fs::read_to_string(repo.join(".peers/last-stop-reason.txt"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// `peers run` as a child process (for signals), with the same hermetic environment.
+    pub fn spawn_peers(&self, dir: &Path, args: &[&str]) -> std::process::Child {
+        self.base_command(env!("CARGO_BIN_EXE_peers"))
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn peers")
+    }
 }

@@ -1,8 +1,6 @@
 //! Before the first tick: `.peers/recon.md` (what the repository is) and `.peers/codemap.md` +
 //! `.peers/CODEMAP.yaml` (its public symbols), so tick 1 does not start blind. No model call.
 
-use std::collections::BTreeMap;
-
 use peers_core::codemap;
 use peers_core::recon::{self, RepoSurvey};
 
@@ -11,8 +9,7 @@ use crate::session::Session;
 
 /// Files larger than this are not scanned for symbols.
 const SCAN_CAP: u64 = 512 * 1024;
-const DIGEST_CAP: usize = 24 * 1024;
-const DOC_PREVIEW_LINES: usize = 8;
+const DIGEST_CAP: usize = 16 * 1024;
 
 pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
     let options = &session.inputs.options;
@@ -33,12 +30,17 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
         .collect();
     let dir = &session.inputs.dir;
     if options.recon {
-        let docs = sized
-            .iter()
-            .filter(|(f, size)| *size <= SCAN_CAP && is_doc(f))
-            .filter_map(|(f, _)| {
-                let text = std::fs::read_to_string(root.join(f)).ok()?;
-                Some((f.clone(), text.lines().take(DOC_PREVIEW_LINES).collect::<Vec<_>>().join("\n")))
+        let docs = recon::key_docs(&sized)
+            .into_iter()
+            .take(recon::MAX_DOC_EXCERPTS)
+            .filter_map(|f| {
+                let text = std::fs::read_to_string(root.join(&f)).ok()?;
+                let excerpt: String = text.lines().take(recon::DOC_EXCERPT_LINES).collect::<Vec<_>>().join("\n");
+                let mut cut = excerpt.len().min(recon::DOC_EXCERPT_BYTES);
+                while !excerpt.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                Some((f, excerpt[..cut].to_owned()))
             })
             .collect();
         let text = recon::render(&RepoSurvey { files: sized.clone(), docs });
@@ -47,7 +49,7 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
         }
     }
     if options.codemap {
-        let mut symbols = BTreeMap::new();
+        let mut symbols = Vec::new();
         for (file, size) in &sized {
             if *size > SCAN_CAP || !codemap::is_scanned(file) {
                 continue;
@@ -55,7 +57,7 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
             if let Ok(text) = std::fs::read_to_string(root.join(file)) {
                 let found = codemap::scan(file, &text);
                 if !found.is_empty() {
-                    symbols.insert(file.clone(), found);
+                    symbols.push((file.clone(), found));
                 }
             }
         }
@@ -67,9 +69,4 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
             }
         }
     }
-}
-
-fn is_doc(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_uppercase();
-    ["README", "ARCHITECTURE", "CONTRIBUTING", "DESIGN", "SPEC"].iter().any(|d| name.starts_with(d)) || path.starts_with("docs/")
 }

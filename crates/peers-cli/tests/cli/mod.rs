@@ -5,5 +5,8 @@ mod compat;
 mod goals;
 mod info;
 mod init;
+mod run_budget;
+mod run_durability;
+mod run_loop;
 mod status;
 mod verify;
