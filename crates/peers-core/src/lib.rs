@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod location;
 pub mod pass_when;
 pub mod peer_command;
+pub mod review;
 pub mod state;
 pub mod suggest;
 pub mod trailer;
