@@ -7,6 +7,7 @@
 //! - `normalise_claim` lowercases (Unicode), turns every character that is not a letter or a
 //!   digit into a space, collapses runs of spaces and trims. So case, punctuation, quoting
 //!   and spacing never split one claim in two, while any change of wording does.
+//!
 //! The newline between the two parts keeps `("a", "b c")` and `("a b", "c")` apart.
 //! Ids a reviewer writes itself are ignored: the engine always recomputes them.
 

@@ -151,7 +151,7 @@ pub fn build(
         &mut verdict.important,
         &mut verdict.contested,
     ] {
-        section.sort_by(|a, b| b.severity.cmp(&a.severity));
+        section.sort_by_key(|entry| std::cmp::Reverse(entry.severity));
     }
     verdict.process_notes = process_notes(debate, &verdict);
     verdict
