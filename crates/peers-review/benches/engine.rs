@@ -56,7 +56,7 @@ fn one_review(material: &Material, answers: &[String; 2]) -> usize {
     for round in 2..=3 {
         let prompts: Vec<String> = ["alice", "bob"]
             .iter()
-            .map(|name| prompt::debate(material, &debate, name, round))
+            .map(|name| prompt::debate(material, &debate, name, round, true))
             .collect();
         let texts: Vec<String> = (0..2).map(|r| stances_text(&debate, round, r)).collect();
         let parsed: Vec<_> = texts

@@ -53,10 +53,26 @@ pub(crate) struct CallStats {
     pub resume_fallbacks: u32,
 }
 
+/// One round's prompt for a fresh call, and the shorter one for a resumed session.
+#[derive(Debug, Clone)]
+pub(crate) struct RoundPrompt {
+    pub fresh: String,
+    pub resumed: String,
+}
+
+impl RoundPrompt {
+    fn with_reminder(&self, reminder: &str) -> Self {
+        Self {
+            fresh: format!("{}{reminder}", self.fresh),
+            resumed: format!("{}{reminder}", self.resumed),
+        }
+    }
+}
+
 /// Runs the round for one reviewer. `Err` says why the reviewer gave no usable answer.
 pub(crate) fn answer(
     ctx: &CallContext<'_>,
-    prompt: &str,
+    prompt: &RoundPrompt,
     session: Option<&str>,
     debate_round: bool,
 ) -> Result<Answer, String> {
@@ -68,7 +84,7 @@ pub(crate) fn answer(
         return Ok(first.into_answer(session, stats));
     }
     stats.format_retries += 1;
-    let retry_prompt = format!("{prompt}{}", format_reminder(&first.problems, debate_round));
+    let retry_prompt = prompt.with_reminder(&format_reminder(&first.problems, debate_round));
     let retried = call_with_fallback(ctx, &retry_prompt, session.as_deref(), "retry", &mut stats);
     let failure = match retried {
         Ok((text, retry_session)) => {
@@ -150,10 +166,10 @@ fn parse(text: &str, debate_round: bool) -> Parsed {
 }
 
 /// Resumes `session` when possible; a failed resume falls back to a fresh call with the same
-/// prompt (it carries the whole table). Returns the reply text and the session to keep.
+/// prompt (it carries the whole table and the scope). Returns the reply text and the session.
 fn call_with_fallback(
     ctx: &CallContext<'_>,
-    prompt: &str,
+    prompt: &RoundPrompt,
     session: Option<&str>,
     label: &str,
     stats: &mut CallStats,
@@ -164,7 +180,7 @@ fn call_with_fallback(
         } else {
             format!("{label}.resume")
         };
-        match call(ctx, prompt, Some(id), &resume_label, stats) {
+        match call(ctx, &prompt.resumed, Some(id), &resume_label, stats) {
             Ok((text, new_session)) => {
                 stats.resumed += 1;
                 return Ok((text, new_session.or_else(|| Some(id.to_owned()))));
@@ -172,7 +188,7 @@ fn call_with_fallback(
             Err(_) => stats.resume_fallbacks += 1,
         }
     }
-    call(ctx, prompt, None, label, stats)
+    call(ctx, &prompt.fresh, None, label, stats)
 }
 
 /// One process run: spawn, archive, read the reply. `Err` when the process failed.

@@ -10,7 +10,7 @@ use peers_core::review::{
 };
 
 use crate::archive::Archive;
-use crate::call::{Answer, CallContext, CallLimits, answer};
+use crate::call::{Answer, CallContext, CallLimits, RoundPrompt, answer};
 use crate::error::ReviewError;
 use crate::prompt;
 use crate::reviewer::Reviewer;
@@ -130,8 +130,14 @@ fn run_round(
                     return None;
                 }
                 let text = match &blind {
-                    Some(text) => text.clone(),
-                    None => prompt::debate(material, debate, &reviewer.name, round),
+                    Some(text) => RoundPrompt {
+                        fresh: text.clone(),
+                        resumed: text.clone(),
+                    },
+                    None => RoundPrompt {
+                        fresh: prompt::debate(material, debate, &reviewer.name, round, true),
+                        resumed: prompt::debate(material, debate, &reviewer.name, round, false),
+                    },
                 };
                 let ctx = CallContext {
                     reviewer,

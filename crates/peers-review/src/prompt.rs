@@ -59,8 +59,15 @@ pub fn blind(material: &Material, reviewers: usize) -> String {
     out
 }
 
-/// A debate round for `reviewer`: the table, the others' last responses, the task.
-pub fn debate(material: &Material, debate: &Debate, reviewer: &str, round: u32) -> String {
+/// A debate round for `reviewer`: the table, the others' last responses, the task. A prompt for
+/// a resumed session leaves out the scope's diff (the session has it); a fresh call carries it.
+pub fn debate(
+    material: &Material,
+    debate: &Debate,
+    reviewer: &str,
+    round: u32,
+    with_scope: bool,
+) -> String {
     let mut out = format!(
         "Round {round} of a peer review: you are continuing the debate as reviewer `{reviewer}`. \
          Respond to each open issue with a stance.\n\n## Scope\n{}\n\n## Canonical issue table (current state)\n",
@@ -95,13 +102,17 @@ pub fn debate(material: &Material, debate: &Debate, reviewer: &str, round: u32) 
             "- (their findings are the rows of the table above; see the sources)"
         );
     }
+    let scope = if with_scope {
+        material.body.as_str()
+    } else {
+        "(unchanged: it is earlier in this session)"
+    };
     let _ = write!(
         out,
-        "\n## The scope, again\n{}\n\n## Your task\n{STANCES_FORMAT}\n\nAfter the stances block you \
+        "\n## The scope, again\n{scope}\n\n## Your task\n{STANCES_FORMAT}\n\nAfter the stances block you \
          may emit a `findings` block with NEW issues only (same format as before; add \
          \"merges\":\"<id>\" to a finding that is more evidence for an existing issue). New issues \
-         must follow the critic lens.\n\n{LENSES}",
-        material.body
+         must follow the critic lens.\n\n{LENSES}"
     );
     out
 }
@@ -179,7 +190,9 @@ mod tests {
             merges: None,
         };
         table.blind_pass(&[("alice", std::slice::from_ref(&finding))]);
-        let text = debate(&material(), &table, "bob", 2);
+        let text = debate(&material(), &table, "bob", 2, true);
+        assert!(text.contains("diff --git a/x b/x"));
+        assert!(!debate(&material(), &table, "bob", 2, false).contains("diff --git"));
         assert!(text.contains("Round 2"));
         assert!(text.contains(short_id(&table.issues()[0].id)));
         assert!(text.contains("[proposed]"));

@@ -3,6 +3,7 @@
 pub mod goals;
 pub mod info;
 pub mod init;
+pub mod review;
 pub mod status;
 pub mod verify;
 
@@ -17,5 +18,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Status(args) => status::run(directory, args),
         Command::Verify(args) => verify::run(directory, args),
         Command::Goals(args) => goals::run(directory, args),
+        Command::Review(args) => review::run(directory, args),
     }
 }

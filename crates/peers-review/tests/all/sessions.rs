@@ -36,6 +36,9 @@ fn a_resumable_reviewer_continues_its_session() {
     );
     let alice = &outcome.verdict.reviewers[0];
     assert_eq!((alice.resumed, alice.resume_fallbacks), (1, 0));
+    let resumed =
+        std::fs::read_to_string(outcome.archive.join("round-2/alice.resume.prompt.md")).unwrap();
+    assert!(resumed.contains("Canonical issue table") && !resumed.contains("diff --git"));
     assert_eq!(alice.usd, Some(0.02));
     assert_eq!(alice.input_tokens, 200);
     assert_eq!(
