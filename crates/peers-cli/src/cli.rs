@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    goals::GoalsArgs, info::InfoArgs, init::InitArgs, status::StatusArgs, verify::VerifyArgs,
+    goals::GoalsArgs, info::InfoArgs, init::InitArgs, review::ReviewArgs, status::StatusArgs,
+    verify::VerifyArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -67,4 +68,6 @@ pub enum Command {
     /// Run a scripted agent (used by the demo and by tests).
     #[command(hide = true)]
     SimAgent(SimAgentArgs),
+    /// Blind-debate review of a diff, a commit, the uncommitted changes or a question by every peer, read-only.
+    Review(ReviewArgs),
 }

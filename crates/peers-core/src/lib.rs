@@ -20,6 +20,7 @@ pub mod peer_health;
 pub mod prompt;
 pub mod recon;
 pub mod soft_review;
+pub mod review;
 pub mod state;
 pub mod suggest;
 pub mod trailer;

@@ -10,6 +10,7 @@ pub mod report;
 pub mod revive;
 pub mod run;
 pub mod sim_agent;
+pub mod review;
 pub mod status;
 pub mod verify;
 pub mod watch;
@@ -34,5 +35,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Revive(args) => revive::run(directory, args),
         Command::Demo(args) => demo::run(args),
         Command::SimAgent(args) => sim_agent::run(directory, args),
+        Command::Review(args) => review::run(directory, args),
     }
 }

@@ -1,0 +1,330 @@
+//! `peers review`: the symmetric blind-debate review of a diff, a commit, the uncommitted
+//! changes or a question, by every configured peer (or `--tool` list), read-only.
+
+use std::ffi::OsString;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Args;
+use peers_core::config::{HealthSettings, PeerRole, PeerSettings, PromptMode, ToolKind};
+use peers_core::location::Span;
+use peers_review::{Archive, CallLimits, ReviewError, ReviewSettings, Reviewer, Scope};
+
+use crate::error::{CliError, CliResult};
+use crate::project::{Project, display_path};
+
+const AFTER_HELP: &str = "\
+Scope (exactly one): --base REF, --uncommitted, --commit SHA, or a QUESTION.
+
+Exit codes:
+  0  nothing critical was accepted
+  1  a critical/high finding was accepted, or a critical/high security finding awaits arbitration
+  2  usage error (no scope, unknown reviewer, fewer than two reviewers, unknown revision)
+  3  a reviewer gave no usable answer and was dropped (the verdict is still printed and saved)
+
+Every round's prompts and raw outputs are saved under .peers/reviews/<timestamp>/.";
+
+const KNOWN_TOOLS: [&str; 4] = ["claude", "codex", "opencode", "gemini"];
+
+/// Variables a reviewer CLI may need (credentials, config homes, proxies); nothing else passes.
+const ENV_NAMES: [&str; 16] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+    "IS_SANDBOX",
+];
+const ENV_PREFIXES: [&str; 12] = [
+    "ANTHROPIC_",
+    "CLAUDE_",
+    "CODEX_",
+    "OPENAI_",
+    "GEMINI_",
+    "GOOGLE_",
+    "OPENCODE_",
+    "OPENROUTER_",
+    "XDG_",
+    "AWS_",
+    "DISABLE_",
+    "NODE_",
+];
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ReviewArgs {
+    /// A question to review instead of a diff, e.g. "Is the retry loop safe?".
+    #[arg(value_name = "QUESTION")]
+    pub question: Option<String>,
+
+    /// Review what HEAD adds since it forked from REF (git diff REF...HEAD).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["uncommitted", "commit", "question"])]
+    pub base: Option<String>,
+
+    /// Review staged, unstaged and untracked changes.
+    #[arg(long, conflicts_with_all = ["commit", "question"])]
+    pub uncommitted: bool,
+
+    /// Review one commit.
+    #[arg(long, value_name = "SHA", conflicts_with = "question")]
+    pub commit: Option<String>,
+
+    /// A configured peer to review with (repeatable; default: every peer in .peers/config.yaml).
+    #[arg(long = "reviewer", value_name = "NAME")]
+    pub reviewers: Vec<String>,
+
+    /// Review with these CLIs and their default commands, e.g. --tool claude,codex
+    /// (for repositories without .peers/).
+    #[arg(long, value_name = "TOOLS", value_delimiter = ',')]
+    pub tool: Vec<String>,
+
+    /// Rounds in total, the blind pass included (3 = a blind pass and two debate rounds).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_rounds: u32,
+
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
+    let project = Project::open(directory)?;
+    let scope = scope(args)?;
+    let (peers, health) = reviewers(&project, args)?;
+    let reviewers = peers
+        .iter()
+        .map(|peer| Reviewer::from_peer(peer).map_err(review_error))
+        .collect::<CliResult<Vec<_>>>()?;
+    let material = peers_review::collect(&project.git, &scope).map_err(review_error)?;
+    let archive = Archive::create(project.dir.path(), &peers_store::timestamp::now_iso_utc())
+        .map_err(review_error)?;
+    let settings = ReviewSettings {
+        repo: project.root().to_path_buf(),
+        reviewers,
+        max_rounds: args.max_rounds,
+        env: environment(),
+        limits: CallLimits {
+            timeout: Duration::from_secs(health.absolute_max_runtime_s),
+            grace: Duration::from_secs(health.grace_s),
+            capture_cap: usize::try_from(health.buf_cap_bytes).unwrap_or(usize::MAX),
+        },
+    };
+    let progress = |line: &str| eprintln!("peers review: {line}");
+    let outcome = peers_review::run_review(&settings, &material, &archive, &progress)
+        .map_err(review_error)?;
+    let saved = display_path(project.root(), &outcome.archive);
+    if args.json {
+        let mut value = serde_json::to_value(&outcome.verdict).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("archive".to_owned(), saved.display().to_string().into());
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else {
+        print!("{}", outcome.markdown);
+        println!("\nsaved {}/", saved.display());
+    }
+    for reviewer in &outcome.verdict.reviewers {
+        if let Some(why) = &reviewer.failed {
+            eprintln!(
+                "error: reviewer {} gave no usable answer: {why}",
+                reviewer.name
+            );
+        }
+    }
+    Ok(exit_code(
+        outcome.verdict.has_blocking(),
+        outcome.reviewer_failed,
+    ))
+}
+
+/// 1 beats 3: an accepted critical finding is a definite result even when a reviewer dropped out.
+fn exit_code(blocking: bool, reviewer_failed: bool) -> u8 {
+    match (blocking, reviewer_failed) {
+        (true, _) => 1,
+        (false, true) => 3,
+        (false, false) => 0,
+    }
+}
+
+/// The scope from the flags; without one, ask on a terminal, otherwise refuse (never guess).
+fn scope(args: &ReviewArgs) -> CliResult<Scope> {
+    if let Some(base) = &args.base {
+        return Ok(Scope::Base(base.clone()));
+    }
+    if args.uncommitted {
+        return Ok(Scope::Uncommitted);
+    }
+    if let Some(commit) = &args.commit {
+        return Ok(Scope::Commit(commit.clone()));
+    }
+    if let Some(question) = args.question.as_ref().filter(|q| !q.trim().is_empty()) {
+        return Ok(Scope::Question(question.clone()));
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        return ask_scope();
+    }
+    Err(
+        CliError::usage("no review scope given; peers never guesses the base")
+            .hint("--base REF        review git diff REF...HEAD")
+            .hint("--uncommitted     review staged, unstaged and untracked changes")
+            .hint("--commit SHA      review one commit")
+            .hint("\"QUESTION\"        review an answer to a question (no diff)"),
+    )
+}
+
+fn ask_scope() -> CliResult<Scope> {
+    let ask = |question: &str| -> CliResult<String> {
+        eprint!("{question}");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|err| CliError::failed(format!("cannot read the answer: {err}")))?;
+        Ok(line.trim().to_owned())
+    };
+    let choice =
+        ask("Review what? [1] changes vs a branch  [2] uncommitted changes  [3] one commit: ")?;
+    let scope = match choice.as_str() {
+        "1" => Scope::Base(ask("Base branch or ref: ")?),
+        "2" => Scope::Uncommitted,
+        "3" => Scope::Commit(ask("Commit: ")?),
+        other => return Err(CliError::usage(format!("'{other}' is not one of 1, 2, 3"))),
+    };
+    match &scope {
+        Scope::Base(text) | Scope::Commit(text) if text.is_empty() => {
+            Err(CliError::usage("no revision given"))
+        }
+        _ => Ok(scope),
+    }
+}
+
+/// The peers that review, and the health limits they run under.
+fn reviewers(
+    project: &Project,
+    args: &ReviewArgs,
+) -> CliResult<(Vec<PeerSettings>, HealthSettings)> {
+    let (mut peers, health) = if !args.tool.is_empty() {
+        (tool_peers(&args.tool)?, HealthSettings::default())
+    } else if project.dir.path().is_dir() {
+        let config = project.load_config()?;
+        (config.peers, config.health)
+    } else {
+        return Err(CliError::usage(format!(
+            "{} has no .peers/ directory",
+            project.root().display()
+        ))
+        .hint("name the reviewers' CLIs: peers review --tool claude,codex …")
+        .hint("or run `peers init` to configure peers"));
+    };
+    if !args.reviewers.is_empty() {
+        let names: Vec<&str> = peers.iter().map(|p| p.name.as_str()).collect();
+        for wanted in &args.reviewers {
+            if !names.contains(&wanted.as_str()) {
+                let mut err = CliError::usage(format!("no reviewer named '{wanted}'"))
+                    .hint(format!("the peers are: {}", names.join(", ")));
+                if let Some(hint) = peers_core::suggest::hint_for(wanted, &names) {
+                    err = err.hint(hint);
+                }
+                return Err(err);
+            }
+        }
+        peers.retain(|p| args.reviewers.contains(&p.name));
+    }
+    if peers.len() < 2 {
+        return Err(CliError::usage(format!(
+            "a review needs at least two reviewers, got {}",
+            peers.len()
+        ))
+        .hint("name two or more with --reviewer NAME, or --tool claude,codex"));
+    }
+    Ok((peers, health))
+}
+
+/// One peer per `--tool` entry with the tool's default command; repeats get `-2`, `-3`, ….
+fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
+    let mut peers: Vec<PeerSettings> = Vec::new();
+    for tool in tools.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        let kind = ToolKind::from_name(tool);
+        let Some(argv) = peers_core::peer_command::default_argv(&kind) else {
+            let mut err = CliError::usage(format!("unknown tool '{tool}'"))
+                .hint(format!("--tool takes {}", KNOWN_TOOLS.join(", ")));
+            if let Some(hint) = peers_core::suggest::hint_for(tool, &KNOWN_TOOLS) {
+                err = err.hint(hint);
+            }
+            return Err(err);
+        };
+        let repeats = peers.iter().filter(|p| p.tool == kind).count();
+        let name = if repeats == 0 {
+            tool.to_owned()
+        } else {
+            format!("{tool}-{}", repeats + 1)
+        };
+        peers.push(PeerSettings {
+            name,
+            tool: kind,
+            argv,
+            argv_explicit: false,
+            prompt_mode: PromptMode::ArgvSubstitute,
+            role: PeerRole::Default,
+            model: None,
+            reasoning: None,
+            provider: None,
+            span: Span::new(0, 0),
+        });
+    }
+    Ok(peers)
+}
+
+/// The allowlisted part of peers' own environment.
+fn environment() -> Vec<(OsString, OsString)> {
+    std::env::vars_os()
+        .filter(|(key, _)| {
+            key.to_str().is_some_and(|key| {
+                ENV_NAMES.contains(&key)
+                    || ENV_NAMES.contains(&key.to_ascii_uppercase().as_str())
+                    || ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
+            })
+        })
+        .collect()
+}
+
+fn review_error(err: ReviewError) -> CliError {
+    let usage = matches!(
+        err,
+        ReviewError::UnknownRevision { .. }
+            | ReviewError::EmptyScope { .. }
+            | ReviewError::TooFewReviewers { .. }
+            | ReviewError::EmptyCommand { .. }
+    );
+    let message = err.to_string();
+    let cli = if usage {
+        CliError::usage(message)
+    } else {
+        CliError::failed(message)
+    };
+    let cli = match &err {
+        ReviewError::EmptyScope { .. } => {
+            cli.hint("pick another scope: --base REF, --uncommitted, --commit SHA or a question")
+        }
+        _ => cli,
+    };
+    cli.causes_of(&err)
+}
+
+#[cfg(test)]
+mod tests;

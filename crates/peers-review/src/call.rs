@@ -1,0 +1,264 @@
+//! One reviewer answering one round: resume the session if it can (falling back to a fresh
+//! call when that fails), parse the answer, and ask once more with a format reminder when the
+//! answer is malformed. Every call's prompt and raw output is archived.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+use peers_core::review::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
+use peers_process::{CommandSpec, StdinSource, run};
+
+use crate::archive::{Archive, with_suffix};
+use crate::prompt::format_reminder;
+use crate::reviewer::Reviewer;
+use crate::tool_output::{Usage, read_reply};
+
+/// Limits and environment shared by every call of a review.
+#[derive(Debug, Clone)]
+pub struct CallLimits {
+    /// Absolute limit of one call.
+    pub timeout: Duration,
+    pub grace: Duration,
+    pub capture_cap: usize,
+}
+
+/// Everything one call needs besides the prompt.
+pub(crate) struct CallContext<'a> {
+    pub reviewer: &'a Reviewer,
+    pub repo: &'a Path,
+    pub env: &'a [(OsString, OsString)],
+    pub limits: &'a CallLimits,
+    pub archive: &'a Archive,
+    pub round: u32,
+}
+
+/// What a reviewer answered in one round, and what it cost.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Answer {
+    pub findings: FindingsBlock,
+    pub stances: StancesBlock,
+    pub session: Option<String>,
+    pub stats: CallStats,
+    /// Lines skipped in the accepted answer, for the process notes.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallStats {
+    pub usage: Usage,
+    pub seconds: f64,
+    pub format_retries: u32,
+    pub resumed: u32,
+    pub resume_fallbacks: u32,
+}
+
+/// One round's prompt for a fresh call, and the shorter one for a resumed session.
+#[derive(Debug, Clone)]
+pub(crate) struct RoundPrompt {
+    pub fresh: String,
+    pub resumed: String,
+}
+
+impl RoundPrompt {
+    fn with_reminder(&self, reminder: &str) -> Self {
+        Self {
+            fresh: format!("{}{reminder}", self.fresh),
+            resumed: format!("{}{reminder}", self.resumed),
+        }
+    }
+}
+
+/// Runs the round for one reviewer. `Err` says why the reviewer gave no usable answer.
+pub(crate) fn answer(
+    ctx: &CallContext<'_>,
+    prompt: &RoundPrompt,
+    session: Option<&str>,
+    debate_round: bool,
+) -> Result<Answer, String> {
+    let mut stats = CallStats::default();
+    let (text, first_session) = call_with_fallback(ctx, prompt, session, "", &mut stats)?;
+    let session = first_session.or_else(|| session.map(str::to_owned));
+    let first = parse(&text, debate_round);
+    if first.problems.is_empty() {
+        return Ok(first.into_answer(session, stats));
+    }
+    stats.format_retries += 1;
+    let retry_prompt = prompt.with_reminder(&format_reminder(&first.problems, debate_round));
+    let retried = call_with_fallback(ctx, &retry_prompt, session.as_deref(), "retry", &mut stats);
+    let failure = match retried {
+        Ok((text, retry_session)) => {
+            let second = parse(&text, debate_round);
+            if second.usable(debate_round) {
+                return Ok(second.into_answer(retry_session.or(session), stats));
+            }
+            format!("malformed output twice: {}", second.problems.join("; "))
+        }
+        Err(err) => format!("the format retry failed: {err}"),
+    };
+    // The first answer had a block with some bad lines: keep its good lines.
+    if first.usable(debate_round) {
+        return Ok(first.into_answer(session, stats));
+    }
+    Err(failure)
+}
+
+/// The parsed blocks of one answer and what is wrong with it.
+struct Parsed {
+    findings: FindingsBlock,
+    stances: StancesBlock,
+    /// Empty when the answer is well-formed.
+    problems: Vec<String>,
+}
+
+impl Parsed {
+    /// The block the round needs is there (possibly with skipped lines).
+    fn usable(&self, debate_round: bool) -> bool {
+        if debate_round {
+            self.stances.found
+        } else {
+            self.findings.found
+        }
+    }
+
+    fn into_answer(self, session: Option<String>, stats: CallStats) -> Answer {
+        Answer {
+            findings: self.findings,
+            stances: self.stances,
+            session,
+            stats,
+            problems: self.problems,
+        }
+    }
+}
+
+/// The blocks of an answer and what is wrong with it.
+fn parse(text: &str, debate_round: bool) -> Parsed {
+    let findings = parse_findings(text);
+    let stances = if debate_round {
+        parse_stances(text)
+    } else {
+        StancesBlock::default()
+    };
+    let mut problems = Vec::new();
+    if debate_round && !stances.found {
+        problems.push("no ```stances block was found".to_owned());
+    }
+    if !debate_round && !findings.found {
+        problems.push("no ```findings block was found".to_owned());
+    }
+    for (block, list) in [
+        ("findings", &findings.problems),
+        ("stances", &stances.problems),
+    ] {
+        for problem in list {
+            problems.push(format!(
+                "{block} line {}: {}",
+                problem.line, problem.message
+            ));
+        }
+    }
+    Parsed {
+        findings,
+        stances,
+        problems,
+    }
+}
+
+/// Resumes `session` when possible; a failed resume falls back to a fresh call with the same
+/// prompt (it carries the whole table and the scope). Returns the reply text and the session.
+fn call_with_fallback(
+    ctx: &CallContext<'_>,
+    prompt: &RoundPrompt,
+    session: Option<&str>,
+    label: &str,
+    stats: &mut CallStats,
+) -> Result<(String, Option<String>), String> {
+    if let Some(id) = session.filter(|_| ctx.reviewer.supports_resume()) {
+        let resume_label = if label.is_empty() {
+            "resume".to_owned()
+        } else {
+            format!("{label}.resume")
+        };
+        match call(ctx, &prompt.resumed, Some(id), &resume_label, stats) {
+            Ok((text, new_session)) => {
+                stats.resumed += 1;
+                return Ok((text, new_session.or_else(|| Some(id.to_owned()))));
+            }
+            Err(_) => stats.resume_fallbacks += 1,
+        }
+    }
+    call(ctx, &prompt.fresh, None, label, stats)
+}
+
+/// One process run: spawn, archive, read the reply. `Err` when the process failed.
+fn call(
+    ctx: &CallContext<'_>,
+    prompt: &str,
+    session: Option<&str>,
+    label: &str,
+    stats: &mut CallStats,
+) -> Result<(String, Option<String>), String> {
+    let prefix = ctx
+        .archive
+        .call_prefix(ctx.round, &ctx.reviewer.name, label)
+        .map_err(|err| err.to_string())?;
+    let prompt_path = with_suffix(&prefix, "prompt.md");
+    ctx.archive
+        .write(&prompt_path, prompt.as_bytes())
+        .map_err(|err| err.to_string())?;
+    let invocation = ctx.reviewer.invocation(prompt, session, &prompt_path);
+    let Some((program, args)) = invocation.argv.split_first() else {
+        return Err("empty command line".to_owned());
+    };
+    let mut spec = CommandSpec::new(program, ctx.repo);
+    spec.args = args.iter().map(OsString::from).collect();
+    spec.env = environment(ctx);
+    spec.stdin = invocation
+        .stdin
+        .map_or(StdinSource::Null, StdinSource::Bytes);
+    spec.timeout = Some(ctx.limits.timeout);
+    spec.grace = ctx.limits.grace;
+    spec.capture_cap = ctx.limits.capture_cap;
+    let outcome = run(&spec).map_err(|err| format!("cannot start {program}: {err}"))?;
+    stats.seconds += outcome.duration.as_secs_f64();
+    let stdout = outcome.stdout.to_string_lossy();
+    let stderr = outcome.stderr.to_string_lossy();
+    let saved = ctx
+        .archive
+        .write(&with_suffix(&prefix, "stdout"), stdout.as_bytes())
+        .and_then(|()| {
+            ctx.archive
+                .write(&with_suffix(&prefix, "stderr"), stderr.as_bytes())
+        });
+    saved.map_err(|err| err.to_string())?;
+    let reply = read_reply(&ctx.reviewer.tool, &stdout);
+    stats.usage.add(&reply.usage);
+    if !outcome.success() {
+        let why = if outcome.timed_out {
+            "timed out".to_owned()
+        } else {
+            outcome.exit.to_string()
+        };
+        let tail = outcome.stderr.tail_lossy(300);
+        return Err(format!("{program} {why}: {}", tail.trim()));
+    }
+    Ok((reply.text, reply.session_id))
+}
+
+/// The base environment, the peer's overrides (`$NAME` resolved from peers' own environment)
+/// and the round markers scripted reviewers key on.
+fn environment(ctx: &CallContext<'_>) -> Vec<(OsString, OsString)> {
+    let mut env = ctx.env.to_vec();
+    for (key, value) in &ctx.reviewer.env {
+        let resolved = match value.strip_prefix('$') {
+            Some(name) => std::env::var_os(name).unwrap_or_default(),
+            None => OsString::from(value),
+        };
+        env.retain(|(k, _)| k != key.as_str());
+        env.push((key.into(), resolved));
+    }
+    env.push(("PEERS_REVIEW_ROUND".into(), ctx.round.to_string().into()));
+    env.push(("PEERS_REVIEWER".into(), ctx.reviewer.name.clone().into()));
+    env
+}

@@ -1,0 +1,224 @@
+//! The review loop: a blind pass, then debate rounds until the table converges (derived from
+//! the issue states) or the round cap is reached; reviewers of one round run concurrently.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use peers_core::review::{
+    Debate, RawFinding, ReviewerReport, RoundResponse, StanceLine, Verdict, build, render_markdown,
+};
+
+use crate::archive::Archive;
+use crate::call::{Answer, CallContext, CallLimits, RoundPrompt, answer};
+use crate::error::ReviewError;
+use crate::prompt;
+use crate::reviewer::Reviewer;
+use crate::scope::Material;
+
+/// Everything a review runs with.
+#[derive(Debug, Clone)]
+pub struct ReviewSettings {
+    /// Working directory of every reviewer (the repository root).
+    pub repo: PathBuf,
+    pub reviewers: Vec<Reviewer>,
+    /// Rounds in total, the blind pass included (default 3: one blind pass, two debate rounds).
+    pub max_rounds: u32,
+    /// The complete base environment of every reviewer (the caller chooses what passes).
+    pub env: Vec<(OsString, OsString)>,
+    pub limits: CallLimits,
+}
+
+/// The result of a review.
+#[derive(Debug, Clone)]
+pub struct ReviewOutcome {
+    pub verdict: Verdict,
+    pub markdown: String,
+    /// Where the prompts, raw outputs and the verdict were saved.
+    pub archive: PathBuf,
+    /// Some reviewer gave no usable answer in some round and was dropped.
+    pub reviewer_failed: bool,
+    /// Wall time of each round, blind pass first.
+    pub round_times: Vec<Duration>,
+}
+
+/// Per-reviewer progress across rounds.
+struct Seat {
+    report: ReviewerReport,
+    session: Option<String>,
+    active: bool,
+}
+
+/// Runs the whole review and saves it under `archive`. `progress` gets one line per event.
+pub fn run_review(
+    settings: &ReviewSettings,
+    material: &Material,
+    archive: &Archive,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<ReviewOutcome, ReviewError> {
+    if settings.reviewers.len() < 2 {
+        return Err(ReviewError::TooFewReviewers {
+            count: settings.reviewers.len(),
+        });
+    }
+    let mut seats: Vec<Seat> = settings.reviewers.iter().map(seat).collect();
+    let mut debate = Debate::new();
+    let mut round_times = Vec::new();
+    let max_rounds = settings.max_rounds.max(1);
+    for round in 1..=max_rounds {
+        if round > 1 && debate.converged() {
+            break;
+        }
+        let active = seats.iter().filter(|s| s.active).count();
+        if round > 1 && active < 2 {
+            debate.note(format!(
+                "round {round}: fewer than two reviewers left; the debate stopped"
+            ));
+            break;
+        }
+        progress(&format!("round {round}: {active} reviewer(s)…"));
+        let started = Instant::now();
+        let answers = run_round(settings, material, archive, &debate, &seats, round);
+        round_times.push(started.elapsed());
+        apply_round(&mut debate, &mut seats, answers, round);
+    }
+    let reviewer_failed = seats.iter().any(|s| s.report.failed.is_some());
+    let reports = seats.into_iter().map(|s| s.report).collect();
+    let verdict = build(&debate, &material.description, max_rounds, reports);
+    let markdown = render_markdown(&verdict);
+    let json = serde_json::to_string_pretty(&verdict).unwrap_or_default();
+    archive.save_verdict(&markdown, &json)?;
+    Ok(ReviewOutcome {
+        verdict,
+        markdown,
+        archive: archive.dir().to_path_buf(),
+        reviewer_failed,
+        round_times,
+    })
+}
+
+fn seat(reviewer: &Reviewer) -> Seat {
+    Seat {
+        report: ReviewerReport {
+            name: reviewer.name.clone(),
+            tool: reviewer.tool.as_str().to_owned(),
+            read_only: reviewer.read_only.clone(),
+            ..ReviewerReport::default()
+        },
+        session: None,
+        active: true,
+    }
+}
+
+/// Every active reviewer answers the round on its own thread; answers come back in seat order.
+fn run_round(
+    settings: &ReviewSettings,
+    material: &Material,
+    archive: &Archive,
+    debate: &Debate,
+    seats: &[Seat],
+    round: u32,
+) -> Vec<Option<Result<Answer, String>>> {
+    let blind = (round == 1).then(|| prompt::blind(material, settings.reviewers.len()));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = settings
+            .reviewers
+            .iter()
+            .zip(seats)
+            .map(|(reviewer, seat)| {
+                if !seat.active {
+                    return None;
+                }
+                let text = match &blind {
+                    Some(text) => RoundPrompt {
+                        fresh: text.clone(),
+                        resumed: text.clone(),
+                    },
+                    None => RoundPrompt {
+                        fresh: prompt::debate(material, debate, &reviewer.name, round, true),
+                        resumed: prompt::debate(material, debate, &reviewer.name, round, false),
+                    },
+                };
+                let ctx = CallContext {
+                    reviewer,
+                    repo: &settings.repo,
+                    env: &settings.env,
+                    limits: &settings.limits,
+                    archive,
+                    round,
+                };
+                let session = seat.session.clone();
+                Some(scope.spawn(move || answer(&ctx, &text, session.as_deref(), round > 1)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("the reviewer thread panicked".to_owned()))
+                })
+            })
+            .collect()
+    })
+}
+
+/// Books the answers (usage, failures, sessions) and moves the table.
+fn apply_round(
+    debate: &mut Debate,
+    seats: &mut [Seat],
+    answers: Vec<Option<Result<Answer, String>>>,
+    round: u32,
+) {
+    let mut answered: Vec<(String, Vec<StanceLine>, Vec<RawFinding>)> = Vec::new();
+    for (seat, result) in seats.iter_mut().zip(answers) {
+        let report = &mut seat.report;
+        match result {
+            None => {}
+            Some(Err(why)) => {
+                seat.active = false;
+                report.failed = Some(format!("round {round}: {why}"));
+            }
+            Some(Ok(answer)) => {
+                report.rounds_answered += 1;
+                report.format_retries += answer.stats.format_retries;
+                report.resumed += answer.stats.resumed;
+                report.resume_fallbacks += answer.stats.resume_fallbacks;
+                report.input_tokens += answer.stats.usage.input;
+                report.cached_tokens += answer.stats.usage.cached;
+                report.output_tokens += answer.stats.usage.output;
+                report.usd = match (report.usd, answer.stats.usage.usd) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                report.seconds += answer.stats.seconds;
+                seat.session = answer.session;
+                for problem in &answer.problems {
+                    debate.note(format!("round {round}: {}: skipped {problem}", report.name));
+                }
+                answered.push((
+                    report.name.clone(),
+                    answer.stances.stances,
+                    answer.findings.findings,
+                ));
+            }
+        }
+    }
+    if round == 1 {
+        let blind: Vec<(&str, &[RawFinding])> = answered
+            .iter()
+            .map(|(name, _, findings)| (name.as_str(), findings.as_slice()))
+            .collect();
+        debate.blind_pass(&blind);
+    } else {
+        let responses: Vec<RoundResponse<'_>> = answered
+            .iter()
+            .map(|(name, stances, findings)| RoundResponse {
+                reviewer: name,
+                stances,
+                findings,
+            })
+            .collect();
+        debate.debate_round(&responses);
+    }
+}

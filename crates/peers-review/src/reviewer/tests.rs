@@ -1,0 +1,147 @@
+//! Read-only flags, resume arguments and prompt delivery for each kind of reviewer.
+
+use super::*;
+use peers_core::config::PeerRole;
+use peers_core::location::Span;
+use peers_core::peer_command::default_argv;
+
+fn peer(tool: ToolKind, argv: Option<Vec<&str>>, mode: PromptMode) -> PeerSettings {
+    let explicit = argv.is_some();
+    let argv = argv
+        .map(|a| a.into_iter().map(str::to_owned).collect())
+        .or_else(|| default_argv(&tool))
+        .unwrap_or_default();
+    PeerSettings {
+        name: "r".to_owned(),
+        tool,
+        argv,
+        argv_explicit: explicit,
+        prompt_mode: mode,
+        role: PeerRole::Default,
+        model: None,
+        reasoning: None,
+        provider: None,
+        span: Span::new(1, 1),
+    }
+}
+
+fn file() -> &'static Path {
+    Path::new("/tmp/prompt.md")
+}
+
+#[test]
+fn codex_runs_in_a_read_only_sandbox_and_resumes_before_the_prompt() {
+    let reviewer =
+        Reviewer::from_peer(&peer(ToolKind::Codex, None, PromptMode::ArgvSubstitute)).unwrap();
+    let call = reviewer.invocation("hi", Some("thread-1"), file());
+    assert!(
+        !call.argv.iter().any(|a| a.contains("dangerously")),
+        "{:?}",
+        call.argv
+    );
+    assert_eq!(&call.argv[..4], ["codex", "exec", "--sandbox", "read-only"]);
+    let n = call.argv.len();
+    assert_eq!(&call.argv[n - 3..], ["resume", "thread-1", "hi"]);
+}
+
+#[test]
+fn codex_replaces_a_configured_sandbox() {
+    let argv = vec![
+        "codex",
+        "exec",
+        "-s",
+        "workspace-write",
+        "--sandbox=danger-full-access",
+        "{PROMPT}",
+    ];
+    let reviewer = Reviewer::from_peer(&peer(
+        ToolKind::Codex,
+        Some(argv),
+        PromptMode::ArgvSubstitute,
+    ))
+    .unwrap();
+    let call = reviewer.invocation("p", None, file());
+    assert_eq!(call.argv, ["codex", "exec", "--sandbox", "read-only", "p"]);
+}
+
+#[test]
+fn claude_loses_its_edit_tools_and_resumes_with_an_equals_flag() {
+    let reviewer =
+        Reviewer::from_peer(&peer(ToolKind::Claude, None, PromptMode::ArgvSubstitute)).unwrap();
+    let call = reviewer.invocation("hi", Some("s-1"), file());
+    assert_eq!(call.argv[1], "--resume=s-1");
+    assert!(
+        call.argv
+            .iter()
+            .any(|a| a.starts_with("--disallowedTools=Edit,Write"))
+    );
+    assert!(
+        !call
+            .argv
+            .iter()
+            .any(|a| a == "--dangerously-skip-permissions")
+    );
+    assert_eq!(call.argv.last().map(String::as_str), Some("hi"));
+}
+
+#[test]
+fn generic_reviewers_run_as_configured_and_never_resume() {
+    let argv = vec!["./fake.sh", "--x", "{PROMPT}"];
+    let reviewer = Reviewer::from_peer(&peer(
+        ToolKind::Generic("fake".into()),
+        Some(argv),
+        PromptMode::ArgvSubstitute,
+    ))
+    .unwrap();
+    assert!(!reviewer.supports_resume());
+    let call = reviewer.invocation("p", Some("ignored"), file());
+    assert_eq!(call.argv, ["./fake.sh", "--x", "p"]);
+}
+
+#[test]
+fn prompts_over_100_kib_go_through_stdin() {
+    let big = "x".repeat(ARGV_PROMPT_LIMIT + 1);
+    let claude =
+        Reviewer::from_peer(&peer(ToolKind::Claude, None, PromptMode::ArgvSubstitute)).unwrap();
+    let call = claude.invocation(&big, None, file());
+    assert!(call.argv.iter().all(|a| a.len() < 1000));
+    assert_eq!(call.stdin.as_deref().map(<[u8]>::len), Some(big.len()));
+    let codex =
+        Reviewer::from_peer(&peer(ToolKind::Codex, None, PromptMode::ArgvSubstitute)).unwrap();
+    assert_eq!(
+        codex
+            .invocation(&big, None, file())
+            .argv
+            .last()
+            .map(String::as_str),
+        Some("-")
+    );
+}
+
+#[test]
+fn file_mode_substitutes_the_prompt_file() {
+    let argv = vec!["tool", "--prompt-file", "{PROMPT_FILE}"];
+    let reviewer = Reviewer::from_peer(&peer(
+        ToolKind::Generic("t".into()),
+        Some(argv),
+        PromptMode::File,
+    ))
+    .unwrap();
+    let call = reviewer.invocation("p", None, file());
+    assert_eq!(call.argv, ["tool", "--prompt-file", "/tmp/prompt.md"]);
+    assert_eq!(call.prompt_file.as_deref(), Some(file()));
+}
+
+#[test]
+fn stdin_mode_sends_the_prompt_on_stdin() {
+    let argv = vec!["tool"];
+    let reviewer = Reviewer::from_peer(&peer(
+        ToolKind::Generic("t".into()),
+        Some(argv),
+        PromptMode::Stdin,
+    ))
+    .unwrap();
+    let call = reviewer.invocation("p", None, file());
+    assert_eq!(call.argv, ["tool"]);
+    assert_eq!(call.stdin.as_deref(), Some(&b"p"[..]));
+}
