@@ -125,8 +125,8 @@ impl Session {
                 progress.event(Progress::Note(notice));
             }
         }
-        let patterns = peers_agent::Patterns::compile(&inputs.config.health.error_patterns, &inputs.config.health.halt_patterns)
-            .map_err(|source| DriverError::Agent { peer: String::new(), source })?;
+        let patterns = peers_agent::Patterns::from_health(&inputs.config.health)
+            .map_err(|source| DriverError::Agent { peer: "(patterns)".to_owned(), source })?;
         let runtime_before_run_s = state.budget.spent_runtime_s;
         let attest = Attestations::load(&inputs.dir)?;
         let ledger = LedgerView::build(&inputs.git, &attest)?;

@@ -92,7 +92,7 @@ pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result
     session.save()?;
     let snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
-    let (run, budget_stop) = invoke_peer(session, &peer, &prompt.text)?;
+    let (run, budget_stop, delivery) = invoke_peer(session, &peer, &prompt.text)?;
     let tampering = snapshot.changed();
 
     let process_ok = matches!(run.classification, Classification::Success | Classification::IdleTimeout);
@@ -117,12 +117,13 @@ pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result
         tampering,
         duration: tick_started.elapsed(),
         budget_stop,
+        delivery,
     })
 }
 
 /// Runs the peer process; returns its outcome and a budget stop reason when streamed usage
 /// crossed a hard cap mid-tick.
-fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerRun, Option<String>), DriverError> {
+fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerRun, Option<String>, String), DriverError> {
     let settings = session
         .inputs
         .config
@@ -135,6 +136,7 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
     peers_store::safe_fs::ensure_private_dir(&scratch)?;
     let command = peers_agent::prepare_command(&settings, prompt, &scratch)
         .map_err(|source| DriverError::Agent { peer: peer.to_owned(), source })?;
+    let delivery = command.delivery.as_str().to_owned();
     let resolved = peers_core::peer_command::resolve_command(&settings);
     let env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
     let health = &session.inputs.config.health;
@@ -144,12 +146,7 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
         command,
         cwd: session.inputs.git.root().to_path_buf(),
         env,
-        limits: peers_agent::Limits {
-            idle: std::time::Duration::from_secs(health.idle_timeout_s),
-            absolute: std::time::Duration::from_secs(health.absolute_max_runtime_s),
-            grace: std::time::Duration::from_secs(health.grace_s),
-            buf_cap: usize::try_from(health.buf_cap_bytes).unwrap_or(usize::MAX),
-        },
+        limits: peers_agent::Limits::from_health(health),
         patterns: session.patterns.clone(),
     };
     let budget = budget_settings(session);
@@ -177,7 +174,7 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some("interrupted".to_owned());
     }
-    Ok((run, stop_reason))
+    Ok((run, stop_reason, delivery))
 }
 
 /// How the tick counts for turns, health and the clean-tick streak.

@@ -27,6 +27,7 @@ pub struct Finished<'a> {
     pub tampering: Vec<String>,
     pub duration: Duration,
     pub budget_stop: Option<String>,
+    pub delivery: String,
 }
 
 #[derive(Default)]
@@ -37,7 +38,7 @@ struct SoftCounts {
 }
 
 pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Finished<'_>) -> Result<TickOutcome, DriverError> {
-    let Finished { peer, iteration, skeptic, head_before, run, mut facts, tampering, duration, budget_stop } = done;
+    let Finished { peer, iteration, skeptic, head_before, run, mut facts, tampering, duration, budget_stop, delivery } = done;
     repair_tampering(session, &tampering)?;
     if facts.dirty && facts.fail_reason.is_some() {
         let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
@@ -78,7 +79,7 @@ pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Fini
         session.loop_state.warn(peer, warning.clone());
     }
     let record = build_record(session, &BuildInput {
-        peer, iteration, skeptic, head_before, run: &run, facts: &facts, soft, filed, resolved, health_warnings,
+        peer, iteration, skeptic, head_before, run: &run, facts: &facts, soft, filed, resolved, health_warnings, delivery,
     });
     make_durable(session, &record)?;
     write_output_logs(session, iteration, peer, &run);
@@ -182,6 +183,7 @@ struct BuildInput<'a> {
     filed: Vec<String>,
     resolved: Vec<String>,
     health_warnings: Vec<String>,
+    delivery: String,
 }
 
 fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
@@ -229,7 +231,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         stdout_tail: tail(&run.stdout_tail, out_cap),
         stderr_tail: tail(&run.stderr_tail, err_cap),
         truncated: run.truncated,
-        prompt_delivery: run.prompt_delivery.clone(),
+        prompt_delivery: input.delivery.clone(),
         soft_reviews_seen: input.soft.seen,
         soft_reviews_ingested: input.soft.ingested,
         soft_reviews_rejected: input.soft.rejected,

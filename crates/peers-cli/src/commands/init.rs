@@ -95,6 +95,12 @@ fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
         ))
         .hint("move it out of the way, then run `peers init` again"));
     }
+    // A .peers/ that holds no scaffold file yet (e.g. only `reviews/` from `peers review
+    // --tool`) is initialised in place.
+    let scaffolded = SCAFFOLD_FILES.iter().any(|name| std::fs::symlink_metadata(peers.join(name)).is_ok());
+    if !scaffolded {
+        return Ok(Plan { replace: Vec::new() });
+    }
     if !force {
         return Err(CliError::usage(format!("{} already exists", peers.display()))
             .hint("`peers init --force` rewrites config.yaml, goals.yaml, goals.sha256 and state.json after backing them up; logs are kept"));
