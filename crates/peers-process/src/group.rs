@@ -34,6 +34,16 @@ impl ChildGroup {
         }
     }
 
+    /// Readable once the child has exited (None on kernels without pidfds).
+    pub(crate) fn pidfd(&self) -> Option<&OwnedFd> {
+        self.pidfd.as_ref()
+    }
+
+    /// True once the child has exited (it stays an unreaped zombie).
+    pub(crate) fn has_exited(&self) -> bool {
+        self.wait_exited(Some(Instant::now()))
+    }
+
     pub(crate) fn child_mut(&mut self) -> &mut Child {
         &mut self.child
     }
@@ -78,6 +88,7 @@ impl ChildGroup {
     pub(crate) fn reap(&mut self) -> io::Result<ExitStatus> {
         let status = self.child.wait()?;
         self.reaped = true;
+        crate::registry::forget(self.child.id());
         Ok(status)
     }
 
@@ -106,6 +117,7 @@ impl Drop for ChildGroup {
         if !self.reaped {
             self.signal_group(Signal::KILL);
             let _ = self.child.wait();
+            crate::registry::forget(self.child.id());
         }
     }
 }

@@ -4,16 +4,25 @@
 //! Every child starts from an empty environment, reads `/dev/null` unless given bytes, leads its
 //! own process group (signalled on timeout and SIGKILLed after exit, so nothing it started in
 //! the background survives), and is SIGKILLed by Linux if peers itself dies.
+//!
+//! [`run_observed`] is the live variant for agents: an [`Observer`] sees output as it arrives
+//! and may stop the child, an idle timeout applies, and with `Watch::sweep_descendants` every
+//! process the child started is killed at the end, even one that left its group or session.
 
 mod capture;
 mod death_signal;
+mod descendants;
 mod error;
 mod group;
+mod observe;
 mod pump;
+mod registry;
 mod run;
 mod spec;
 
 pub use capture::Captured;
+pub use descendants::{become_subreaper, reap_orphans};
 pub use error::SpawnError;
+pub use observe::{Control, Ending, Observed, Observer, Stream, Watch, run_observed};
 pub use run::{ExitInfo, Outcome, run};
 pub use spec::{CommandSpec, StdinSource};

@@ -17,7 +17,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use crate::capture::{CaptureBuffer, Captured};
 
 /// Bytes read per `read` call: large enough that a 200 MB flood costs few syscalls.
-const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 /// Reads allowed after a stop request, so a grandchild still writing cannot keep us busy.
 const SWEEP_READS: usize = 16;
 
@@ -80,13 +80,14 @@ impl Pump {
     }
 }
 
-struct Output {
-    fd: Option<OwnedFd>,
-    buffer: CaptureBuffer,
+/// One output pipe, non-blocking, and what was kept of it.
+pub(crate) struct Output {
+    pub(crate) fd: Option<OwnedFd>,
+    pub(crate) buffer: CaptureBuffer,
 }
 
 impl Output {
-    fn new(fd: OwnedFd, cap: usize) -> io::Result<Self> {
+    pub(crate) fn new(fd: OwnedFd, cap: usize) -> io::Result<Self> {
         set_nonblocking(&fd)?;
         Ok(Self {
             fd: Some(fd),
@@ -94,28 +95,33 @@ impl Output {
         })
     }
 
-    /// One read; EOF or a hard error closes the stream.
-    fn read_once(&mut self, chunk: &mut [u8]) -> Result<(), Errno> {
-        let Some(fd) = &self.fd else { return Ok(()) };
+    /// One read into `chunk`, kept in the buffer; returns how many bytes arrived (0 when none
+    /// did). EOF or a hard error closes the stream; `Err(AGAIN)` means the pipe is empty.
+    pub(crate) fn read_once(&mut self, chunk: &mut [u8]) -> Result<usize, Errno> {
+        let Some(fd) = &self.fd else { return Ok(0) };
         match rustix::io::read(fd, &mut *chunk) {
             Ok(0) => self.fd = None,
-            Ok(count) => self.buffer.push(&chunk[..count]),
+            Ok(count) => {
+                self.buffer.push(&chunk[..count]);
+                return Ok(count);
+            }
             Err(error) if error == Errno::INTR => {}
             Err(error) if error == Errno::AGAIN => return Err(error),
             Err(_) => self.fd = None,
         }
-        Ok(())
+        Ok(0)
     }
 }
 
-struct Input {
-    fd: OwnedFd,
+/// The stdin pipe, non-blocking, and the bytes still to write into it.
+pub(crate) struct Input {
+    pub(crate) fd: OwnedFd,
     bytes: Vec<u8>,
     written: usize,
 }
 
 impl Input {
-    fn new(fd: OwnedFd, bytes: Vec<u8>) -> io::Result<Self> {
+    pub(crate) fn new(fd: OwnedFd, bytes: Vec<u8>) -> io::Result<Self> {
         set_nonblocking(&fd)?;
         Ok(Self {
             fd,
@@ -125,7 +131,7 @@ impl Input {
     }
 
     /// Writes what the pipe accepts; false once everything is written or the reader is gone.
-    fn write_some(&mut self) -> bool {
+    pub(crate) fn write_some(&mut self) -> bool {
         match rustix::io::write(&self.fd, &self.bytes[self.written..]) {
             Ok(count) => self.written += count,
             Err(error) if error == Errno::INTR || error == Errno::AGAIN => {}
@@ -135,7 +141,7 @@ impl Input {
     }
 }
 
-fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
+pub(crate) fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     let flags = fcntl_getfl(fd)?;
     fcntl_setfl(fd, flags | OFlags::NONBLOCK)?;
     Ok(())

@@ -81,9 +81,7 @@ pub fn run(spec: &CommandSpec) -> Result<Outcome, SpawnError> {
         });
     }
     let started = Instant::now();
-    let child = spec
-        .to_command()
-        .spawn()
+    let child = crate::registry::spawn(&mut spec.to_command())
         .map_err(|source| start_error(spec, source))?;
     let mut group = ChildGroup::new(child);
     let pump = start_pump(spec, &mut group)?;
@@ -98,6 +96,10 @@ pub fn run(spec: &CommandSpec) -> Result<Outcome, SpawnError> {
         pid: group.pid(),
         source,
     })?;
+    if crate::descendants::is_subreaper() {
+        // What the group kill left as zombies re-parented to us would otherwise pile up.
+        crate::descendants::reap_orphans();
+    }
     let (drained, pipes_held_after_exit) =
         pump.finish(spec.grace.clamp(MIN_PIPE_WAIT, MAX_PIPE_WAIT));
     Ok(Outcome {
@@ -110,7 +112,7 @@ pub fn run(spec: &CommandSpec) -> Result<Outcome, SpawnError> {
     })
 }
 
-fn start_error(spec: &CommandSpec, source: std::io::Error) -> SpawnError {
+pub(crate) fn start_error(spec: &CommandSpec, source: std::io::Error) -> SpawnError {
     if source.kind() == std::io::ErrorKind::NotFound {
         SpawnError::NotFound {
             program: spec.program.clone(),
@@ -125,7 +127,7 @@ fn start_error(spec: &CommandSpec, source: std::io::Error) -> SpawnError {
     }
 }
 
-fn start_pump(spec: &CommandSpec, group: &mut ChildGroup) -> Result<Pump, SpawnError> {
+pub(crate) fn start_pump(spec: &CommandSpec, group: &mut ChildGroup) -> Result<Pump, SpawnError> {
     let pipes_error = |source| SpawnError::Pipes {
         program: spec.program.clone(),
         source,

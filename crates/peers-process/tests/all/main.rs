@@ -1,7 +1,8 @@
-//! Integration tests of `peers_process::run` against real shells and coreutils.
+//! Integration tests of `peers_process::run` and `run_observed` against real shells and coreutils.
 
 mod cleanup;
 mod death_signal;
 mod lifecycle;
+mod observe;
 mod output;
 mod support;

@@ -1,0 +1,30 @@
+//! peers-agent: one peer's agent CLI under supervision. [`prepare_command`] fills the prompt
+//! into the command line (never E2BIG); [`invoke`] runs it in its own process group with
+//! idle/absolute timeouts, a cancel flag and a live observer, kills everything it started,
+//! and returns a [`PeerRun`]: the [`Classification`], the output, and the [`Usage`] read from
+//! the CLI's own output format (claude, codex, opencode, gemini; generic tools have none).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod adapter;
+mod classify;
+mod error;
+mod invocation;
+mod lines;
+mod outcome;
+mod patterns;
+mod prepare;
+mod prices;
+mod supervisor;
+mod usage;
+
+pub use error::AgentError;
+pub use invocation::{
+    Flow, Invocation, Limits, LiveEvent, PreparedCommand, PromptDelivery, Stream,
+};
+pub use lines::MAX_LINE_BYTES;
+pub use outcome::{Classification, PatternMatch, PeerRun};
+pub use patterns::Patterns;
+pub use prepare::{ARGV_PROMPT_LIMIT, prepare_command};
+pub use prices::{BUILTIN_PRICES_AS_OF, ModelPrice, PriceTable};
+pub use supervisor::{invoke, invoke_with_prices};
+pub use usage::Usage;
