@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    goals::GoalsArgs, info::InfoArgs, init::InitArgs, review::ReviewArgs, status::StatusArgs,
-    verify::VerifyArgs,
+    bugs::BugsArgs, demo::DemoArgs, goals::GoalsArgs, info::InfoArgs, init::InitArgs,
+    replay::ReplayArgs, report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
+    sim_agent::SimAgentArgs, status::StatusArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\

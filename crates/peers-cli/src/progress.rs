@@ -19,15 +19,26 @@ impl ProgressSink for TerminalProgress {
         }
         match event {
             Progress::Started { iteration, peers } => {
-                eprintln!("peers: run started at iteration {iteration} with {}", peers.join(", "));
+                eprintln!(
+                    "peers: run started at iteration {iteration} with {}",
+                    peers.join(", ")
+                );
             }
             Progress::Resumed { detail } => eprintln!("peers: resumed: {detail}"),
-            Progress::TickStarted { iteration, peer, skeptic } => {
+            Progress::TickStarted {
+                iteration,
+                peer,
+                skeptic,
+            } => {
                 let what = if skeptic { " (skeptic re-audit)" } else { "" };
                 eprintln!("peers: tick {iteration} {peer}{what} …");
             }
             Progress::TickFinished { record } => {
-                let status = if record.success { "handoff".to_owned() } else { record.classification.clone() };
+                let status = match (record.success, record.classification.as_str()) {
+                    (true, _) => "handoff".to_owned(),
+                    (false, "success") => "no-handoff".to_owned(),
+                    (false, other) => other.to_owned(),
+                };
                 let cost = match (record.usd_this_tick, record.usd_unknown) {
                     (Some(usd), _) => format!(" ${usd:.4}"),
                     (None, true) if record.tokens_this_tick > 0 => " $?".to_owned(),
@@ -45,11 +56,19 @@ impl ProgressSink for TerminalProgress {
                 if record.tokens_this_tick > 0 {
                     line.push_str(&format!(" tokens {}{cost}", record.tokens_this_tick));
                 }
-                if let Some(reason) = record.soft_fail_reason.as_deref().filter(|_| !record.success) {
+                if let Some(reason) = record
+                    .soft_fail_reason
+                    .as_deref()
+                    .filter(|_| !record.success)
+                {
                     line.push_str(&format!(" — {reason}"));
                 }
                 eprintln!("{line}");
-                for note in record.integrity.iter().chain(record.identity_violations.iter()) {
+                for note in record
+                    .integrity
+                    .iter()
+                    .chain(record.identity_violations.iter())
+                {
                     eprintln!("peers:   ! {note}");
                 }
             }

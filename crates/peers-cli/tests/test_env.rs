@@ -185,8 +185,7 @@ pub fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
 }
 
 /// A handoff commit message with a real self-review, for sim scripts.
-pub const HANDOFF: &str =
-    "Work by {peer}\n\n## Self-Review\nRe-read the diff and ran the checks myself; nothing left out.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass";
+pub const HANDOFF: &str = "Work by {peer}\n\n## Self-Review\nRe-read the diff and ran the checks myself; nothing left out.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass";
 
 /// Goals that a peer meets by handing off properly: the built-ins plus a trivial command gate.
 pub const SIMPLE_GOALS: &str = "goals:\n  - {id: builds, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n  - {id: bug-hunt-clean, type: hard, builtin: bug-hunt-clean}\n";
@@ -194,14 +193,21 @@ pub const SIMPLE_GOALS: &str = "goals:\n  - {id: builds, type: hard, cmd: 'true'
 impl TestEnv {
     /// A repository whose peers are scripted sim agents: `peers` are (name, tool, script JSON).
     /// `extra_config` is appended to config.yaml (budget/health/goals sections).
-    pub fn sim_project(&self, name: &str, peers: &[(&str, &str, serde_json::Value)], goals: &str, extra_config: &str) -> PathBuf {
+    pub fn sim_project(
+        &self,
+        name: &str,
+        peers: &[(&str, &str, serde_json::Value)],
+        goals: &str,
+        extra_config: &str,
+    ) -> PathBuf {
         let repo = self.initialised_repo(name);
         let scripts = self.root().join(format!("{name}-scripts"));
         std::fs::create_dir_all(&scripts).expect("scripts dir");
         let mut config = String::from("peers:\n");
         for (peer, tool, script) in peers {
             let path = scripts.join(format!("{peer}.json"));
-            std::fs::write(&path, serde_json::to_vec_pretty(script).expect("json")).expect("script");
+            std::fs::write(&path, serde_json::to_vec_pretty(script).expect("json"))
+                .expect("script");
             config.push_str(&format!(
                 "  - name: {peer}\n    tool: {tool}\n    argv: ['{}', 'sim-agent', '--script', '{}']\n    prompt_mode: stdin\n",
                 env!("CARGO_BIN_EXE_peers"),
@@ -209,7 +215,9 @@ impl TestEnv {
             ));
         }
         if !extra_config.contains("health:") {
-            config.push_str("health:\n  idle_timeout_s: 30\n  absolute_max_runtime_s: 60\n  grace_s: 1\n");
+            config.push_str(
+                "health:\n  idle_timeout_s: 30\n  absolute_max_runtime_s: 60\n  grace_s: 1\n",
+            );
         }
         config.push_str(extra_config);
         std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
@@ -219,7 +227,10 @@ impl TestEnv {
 
     /// The tick records of runs.jsonl.
     pub fn ticks(&self, repo: &Path) -> Vec<serde_json::Value> {
-        self.records(repo).into_iter().filter(|r| r["event"] == "tick").collect()
+        self.records(repo)
+            .into_iter()
+            .filter(|r| r["event"] == "tick")
+            .collect()
     }
 
     pub fn records(&self, repo: &Path) -> Vec<serde_json::Value> {
@@ -231,7 +242,10 @@ impl TestEnv {
     }
 
     pub fn state(&self, repo: &Path) -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(repo.join(".peers/state.json")).expect("state")).expect("json")
+        serde_json::from_str(
+            &std::fs::read_to_string(repo.join(".peers/state.json")).expect("state"),
+        )
+        .expect("json")
     }
 
     pub fn last_stop(&self, repo: &Path) -> String {

@@ -343,7 +343,11 @@ pub fn status_line(state: &State, goal: &str, soft: &SoftGoal, passed: bool) -> 
     let needed = soft.consensus_needed.max(1);
     match soft.reviewer {
         ReviewerMode::Both => {
-            let done = status.per_peer.values().filter(|p| p.consensus_count >= needed).count();
+            let done = status
+                .per_peer
+                .values()
+                .filter(|p| p.consensus_count >= needed)
+                .count();
             format!("{done}/{} peers", state.peer_order.len())
         }
         ReviewerMode::Quorum => {
@@ -361,6 +365,8 @@ pub fn status_line(state: &State, goal: &str, soft: &SoftGoal, passed: bool) -> 
             reviewers.dedup();
             format!("{}/{quorum} reviewers", reviewers.len())
         }
-        ReviewerMode::Other | ReviewerMode::Alternating => format!("{}/{needed}", status.consensus_count),
+        ReviewerMode::Other | ReviewerMode::Alternating => {
+            format!("{}/{needed}", status.consensus_count)
+        }
     }
 }

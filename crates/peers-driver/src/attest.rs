@@ -27,7 +27,10 @@ fn path(dir: &PeersDir) -> std::path::PathBuf {
 impl Attestations {
     pub fn load(dir: &PeersDir) -> Result<Self, DriverError> {
         let mut by_sha = HashMap::new();
-        let bytes = match peers_store::safe_fs::read_control_file_if_exists(&path(dir), 64 * 1024 * 1024)? {
+        let bytes = match peers_store::safe_fs::read_control_file_if_exists(
+            &path(dir),
+            64 * 1024 * 1024,
+        )? {
             Some(bytes) => bytes,
             None => return Ok(Self { by_sha }),
         };
@@ -43,11 +46,21 @@ impl Attestations {
         self.by_sha.get(sha).map(String::as_str)
     }
 
-    pub fn record(&mut self, dir: &PeersDir, sha: &str, peer: &str, iteration: u64) -> Result<(), DriverError> {
+    pub fn record(
+        &mut self,
+        dir: &PeersDir,
+        sha: &str,
+        peer: &str,
+        iteration: u64,
+    ) -> Result<(), DriverError> {
         if self.by_sha.get(sha).is_some_and(|p| p == peer) {
             return Ok(());
         }
-        let entry = Attestation { sha: sha.to_owned(), peer: peer.to_owned(), iteration };
+        let entry = Attestation {
+            sha: sha.to_owned(),
+            peer: peer.to_owned(),
+            iteration,
+        };
         let line = serde_json::to_vec(&entry).unwrap_or_default();
         peers_store::safe_fs::append_line(&path(dir), &line)?;
         self.by_sha.insert(sha.to_owned(), peer.to_owned());

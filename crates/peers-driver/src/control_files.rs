@@ -10,7 +10,14 @@ use sha2::{Digest, Sha256};
 /// The files a peer must never touch, with their fingerprint before the turn.
 pub struct ControlSnapshot {
     entries: Vec<(String, PathBuf, Option<Fingerprint>)>,
+    /// Contents of the user's own control files, to put back if peers' own restore of a
+    /// rewritten history deletes them (a peer may have committed them into that history).
+    kept: Vec<(String, PathBuf, Vec<u8>)>,
 }
+
+/// Files whose contents the snapshot keeps: the user's configuration, small and not peers-owned.
+const KEPT: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256"];
+const KEPT_CAP: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Fingerprint {
@@ -22,13 +29,25 @@ struct Fingerprint {
 fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     if meta.file_type().is_symlink() {
-        return Some(Fingerprint { symlink: true, len: 0, digest: [0; 32] });
+        return Some(Fingerprint {
+            symlink: true,
+            len: 0,
+            digest: [0; 32],
+        });
     }
     if !meta.is_file() {
-        return Some(Fingerprint { symlink: false, len: u64::MAX, digest: [0; 32] });
+        return Some(Fingerprint {
+            symlink: false,
+            len: u64::MAX,
+            digest: [0; 32],
+        });
     }
     let bytes = std::fs::read(path).ok()?;
-    Some(Fingerprint { symlink: false, len: meta.len(), digest: Sha256::digest(&bytes).into() })
+    Some(Fingerprint {
+        symlink: false,
+        len: meta.len(),
+        digest: Sha256::digest(&bytes).into(),
+    })
 }
 
 impl ControlSnapshot {
@@ -44,11 +63,45 @@ impl ControlSnapshot {
             ("run.lock", dir.run_lock()),
             ("HALTED.md", dir.halted_md()),
         ];
+        let kept = names
+            .iter()
+            .filter(|(name, _)| KEPT.contains(name))
+            .filter_map(|(name, path)| {
+                let bytes = peers_store::safe_fs::read_control_file(path, KEPT_CAP).ok()?;
+                Some(((*name).to_owned(), path.clone(), bytes))
+            })
+            .collect();
         let entries = names.into_iter().map(|(name, path)| {
-            let print = if name == "run.lock" { None } else { fingerprint(&path) };
+            let print = if name == "run.lock" {
+                None
+            } else {
+                fingerprint(&path)
+            };
             (name.to_owned(), path, print)
         });
-        ControlSnapshot { entries: entries.collect() }
+        ControlSnapshot {
+            entries: entries.collect(),
+            kept,
+        }
+    }
+
+    /// Puts back kept files that are gone now although the peer's turn did not touch them
+    /// (`changed_during_turn` is what [`ControlSnapshot::changed`] reported before peers'
+    /// own git operations). Returns a note per restored file.
+    pub fn restore_deleted(&self, changed_during_turn: &[String]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (name, path, bytes) in &self.kept {
+            let touched = changed_during_turn
+                .iter()
+                .any(|c| c.contains(&format!(".peers/{name} ")));
+            if touched || std::fs::symlink_metadata(path).is_ok() {
+                continue;
+            }
+            if peers_store::safe_fs::write_atomic(path, bytes).is_ok() {
+                notes.push(format!(".peers/{name} was removed by restoring history (the peer had committed it); put back"));
+            }
+        }
+        notes
     }
 
     /// Names of control files that changed, appeared, vanished or became symlinks since `take`.

@@ -12,7 +12,11 @@ pub enum DriverError {
     GoalsNotAccepted { detail: String },
 
     #[error("pass_when `{expression}`: column {column}: {message}")]
-    PassWhen { expression: String, column: usize, message: String },
+    PassWhen {
+        expression: String,
+        column: usize,
+        message: String,
+    },
 
     #[error("peer '{peer}' uses provider openrouter but OPENROUTER_API_KEY is not set")]
     MissingProviderKey { peer: String },
@@ -43,7 +47,10 @@ pub enum DriverError {
 
 impl DriverError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A short stable label for `last-stop-reason.txt` (`error:<label>`).

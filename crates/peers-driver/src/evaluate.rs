@@ -43,14 +43,24 @@ impl Evaluation {
     pub fn snapshot(&self) -> BTreeMap<String, String> {
         self.results
             .iter()
-            .map(|r| (r.id.clone(), if r.pass { "pass" } else { "fail" }.to_owned()))
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    if r.pass { "pass" } else { "fail" }.to_owned(),
+                )
+            })
             .collect()
     }
 
     pub fn durations(&self) -> BTreeMap<String, u64> {
         self.results
             .iter()
-            .map(|r| (r.id.clone(), u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX)))
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX),
+                )
+            })
             .collect()
     }
 }
@@ -63,16 +73,35 @@ pub struct Evaluator<'a> {
 
 impl Evaluator<'_> {
     /// Runs every hard gate. `last_handoff` is the newest handoff commit the loop has seen.
-    pub fn evaluate(&self, ledger: &Ledger, last_handoff: Option<&Commit>) -> Result<Evaluation, DriverError> {
+    pub fn evaluate(
+        &self,
+        ledger: &Ledger,
+        last_handoff: Option<&Commit>,
+    ) -> Result<Evaluation, DriverError> {
         let commits: Vec<Commit> = last_handoff.cloned().into_iter().collect();
         let (sr_pass, sr_diag) = peers_gate::builtin::self_review_verdict(&commits);
         let (bh_pass, bh_diag) = peers_gate::builtin::bug_hunt_verdict(ledger);
         let verdicts = LoopVerdicts {
-            self_review: Verdict { pass: sr_pass, diagnostic: sr_diag },
-            bug_hunt: Verdict { pass: bh_pass, diagnostic: bh_diag },
+            self_review: Verdict {
+                pass: sr_pass,
+                diagnostic: sr_diag,
+            },
+            bug_hunt: Verdict {
+                pass: bh_pass,
+                diagnostic: bh_diag,
+            },
         };
-        let jobs = gates::hard_goal_jobs(&self.settings.repo, self.config, self.goals, None, None, Arc::new(verdicts))?;
-        Ok(Evaluation { results: gates::run_jobs(jobs, self.settings, None) })
+        let jobs = gates::hard_goal_jobs(
+            &self.settings.repo,
+            self.config,
+            self.goals,
+            None,
+            None,
+            Arc::new(verdicts),
+        )?;
+        Ok(Evaluation {
+            results: gates::run_jobs(jobs, self.settings, None),
+        })
     }
 }
 
@@ -80,7 +109,11 @@ impl Evaluator<'_> {
 pub fn record_status(state: &mut State, evaluation: &Evaluation) {
     for result in &evaluation.results {
         let status = GoalStatus {
-            state: if result.pass { GoalState::Pass } else { GoalState::Fail },
+            state: if result.pass {
+                GoalState::Pass
+            } else {
+                GoalState::Fail
+            },
             diagnostic: result.diagnostic.clone(),
             duration_ms: u64::try_from(result.duration.as_millis()).unwrap_or(u64::MAX),
             ..GoalStatus::default()

@@ -83,7 +83,9 @@ pub struct FromHistory(pub Git);
 impl BuiltinVerdicts for FromHistory {
     fn verdict(&self, gate: BuiltinGate) -> Verdict {
         let (pass, diagnostic) = match gate {
-            BuiltinGate::SelfReviewOnHandoff => peers_gate::builtin::self_review_on_handoff(&self.0),
+            BuiltinGate::SelfReviewOnHandoff => {
+                peers_gate::builtin::self_review_on_handoff(&self.0)
+            }
             BuiltinGate::BugHuntClean => peers_gate::builtin::bug_hunt_clean(&self.0),
         };
         Verdict { pass, diagnostic }
@@ -114,19 +116,31 @@ pub fn hard_goal_jobs(
             }
         };
         let cache = match (&hard.check, fingerprint) {
-            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => Some(CacheKey::for_command(
-                tree,
-                &format!("{cmd}\n{pass_when}"),
-                Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout)),
-            )),
+            (GateCheck::Command { cmd, pass_when, .. }, Some(tree)) if hard.cacheable => {
+                Some(CacheKey::for_command(
+                    tree,
+                    &format!("{cmd}\n{pass_when}"),
+                    Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout)),
+                ))
+            }
             _ => None,
         };
-        jobs.push(GateJob { id: goal.id.clone(), work, retry_on_fail: hard.retry_on_fail, cache });
+        jobs.push(GateJob {
+            id: goal.id.clone(),
+            work,
+            retry_on_fail: hard.retry_on_fail,
+            cache,
+        });
     }
     Ok(jobs)
 }
 
-fn command_work(root: &Path, cmd: &str, pass_when: &str, timeout: Duration) -> Result<GateWork, DriverError> {
+fn command_work(
+    root: &Path,
+    cmd: &str,
+    pass_when: &str,
+    timeout: Duration,
+) -> Result<GateWork, DriverError> {
     let expression = pass_when::parse(pass_when).map_err(|err| DriverError::PassWhen {
         expression: pass_when.to_owned(),
         column: err.column,

@@ -25,8 +25,14 @@ impl LedgerView {
     /// Replays every commit reachable from HEAD, oldest first.
     pub fn build(git: &Git, attest: &Attestations) -> Result<LedgerView, DriverError> {
         let commits = git.commits("HEAD")?;
-        let entries: Vec<LedgerCommit> = commits.iter().map(|c| to_ledger_commit(c, attest)).collect();
-        Ok(LedgerView { ledger: Ledger::build(&entries), cursor: commits.last().map(|c| c.sha.clone()) })
+        let entries: Vec<LedgerCommit> = commits
+            .iter()
+            .map(|c| to_ledger_commit(c, attest))
+            .collect();
+        Ok(LedgerView {
+            ledger: Ledger::build(&entries),
+            cursor: commits.last().map(|c| c.sha.clone()),
+        })
     }
 
     /// Applies `commits` (oldest first), the ones a tick added.

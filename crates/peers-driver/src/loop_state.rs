@@ -76,7 +76,13 @@ mod tests {
     fn loop_state_survives_a_round_trip_through_state_extra() {
         let mut state = State::for_peers(&["a".to_owned(), "b".to_owned()]);
         let loop_state = LoopState {
-            in_flight: Some(InFlight { iteration: 4, peer: "a".into(), head_before: Some("abc".into()), started_at: "t".into(), skeptic: true }),
+            in_flight: Some(InFlight {
+                iteration: 4,
+                peer: "a".into(),
+                head_before: Some("abc".into()),
+                started_at: "t".into(),
+                skeptic: true,
+            }),
             last_handoff_peer: Some("b".into()),
             warnings: Default::default(),
             pending_record: None,

@@ -23,6 +23,11 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn new() -> Self {
-        Self { recon: true, codemap: true, skeptic: true, ..Self::default() }
+        Self {
+            recon: true,
+            codemap: true,
+            skeptic: true,
+            ..Self::default()
+        }
     }
 }

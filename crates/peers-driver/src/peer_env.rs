@@ -7,16 +7,45 @@ use peers_core::peer_command::PeerCommand;
 
 /// Exact names passed through from peers' own environment.
 const EXACT: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TZ", "TMPDIR", "IS_SANDBOX",
-    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "OPENROUTER_API_KEY",
-    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-    "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "TZ",
+    "TMPDIR",
+    "IS_SANDBOX",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "OPENROUTER_API_KEY",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_GLOBAL",
 ];
 
 /// Prefixes passed through: locale, XDG dirs, and each supported CLI's own settings.
 const PREFIXES: &[&str] = &[
-    "LC_", "XDG_", "ANTHROPIC_", "CLAUDE_", "OPENAI_", "CODEX_", "OPENCODE_", "GEMINI_", "GOOGLE_",
+    "LC_",
+    "XDG_",
+    "ANTHROPIC_",
+    "CLAUDE_",
+    "OPENAI_",
+    "CODEX_",
+    "OPENCODE_",
+    "GEMINI_",
+    "GOOGLE_",
     "PEERS_SIM_",
 ];
 
@@ -32,9 +61,17 @@ pub fn peer_environment(
     peer: &str,
 ) -> Vec<(OsString, OsString)> {
     let parent: Vec<(OsString, OsString)> = parent.collect();
-    let lookup = |name: &str| parent.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut env: Vec<(OsString, OsString)> =
-        parent.iter().filter(|(k, _)| k.to_str().is_some_and(allowed)).cloned().collect();
+    let lookup = |name: &str| {
+        parent
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut env: Vec<(OsString, OsString)> = parent
+        .iter()
+        .filter(|(k, _)| k.to_str().is_some_and(allowed))
+        .cloned()
+        .collect();
     for (key, value) in &command.env {
         let resolved = match value.strip_prefix('$') {
             Some(var) => lookup(var).unwrap_or_default(),
@@ -53,27 +90,59 @@ mod tests {
     use super::*;
 
     fn os(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
-        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
     }
 
     #[test]
     fn only_allowlisted_variables_reach_the_peer() {
-        let parent = os(&[("PATH", "/bin"), ("AWS_SECRET_ACCESS_KEY", "x"), ("ANTHROPIC_API_KEY", "k"), ("LC_ALL", "C")]);
-        let env = peer_environment(parent.into_iter(), &PeerCommand { argv: vec![], env: vec![], notes: vec![] }, "a");
-        let names: Vec<_> = env.iter().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["PATH", "ANTHROPIC_API_KEY", "LC_ALL", "PEERS_PEER_NAME"]);
+        let parent = os(&[
+            ("PATH", "/bin"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            ("ANTHROPIC_API_KEY", "k"),
+            ("LC_ALL", "C"),
+        ]);
+        let env = peer_environment(
+            parent.into_iter(),
+            &PeerCommand {
+                argv: vec![],
+                env: vec![],
+                notes: vec![],
+            },
+            "a",
+        );
+        let names: Vec<_> = env
+            .iter()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["PATH", "ANTHROPIC_API_KEY", "LC_ALL", "PEERS_PEER_NAME"]
+        );
     }
 
     #[test]
     fn overrides_resolve_dollar_names_from_the_parent() {
-        let parent = os(&[("OPENROUTER_API_KEY", "or-key"), ("ANTHROPIC_API_KEY", "real")]);
+        let parent = os(&[
+            ("OPENROUTER_API_KEY", "or-key"),
+            ("ANTHROPIC_API_KEY", "real"),
+        ]);
         let command = PeerCommand {
             argv: vec![],
-            env: vec![("ANTHROPIC_AUTH_TOKEN".into(), "$OPENROUTER_API_KEY".into()), ("ANTHROPIC_API_KEY".into(), String::new())],
+            env: vec![
+                ("ANTHROPIC_AUTH_TOKEN".into(), "$OPENROUTER_API_KEY".into()),
+                ("ANTHROPIC_API_KEY".into(), String::new()),
+            ],
             notes: vec![],
         };
         let env = peer_environment(parent.into_iter(), &command, "a");
-        let get = |n: &str| env.iter().find(|(k, _)| k == n).map(|(_, v)| v.to_string_lossy().into_owned());
+        let get = |n: &str| {
+            env.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.to_string_lossy().into_owned())
+        };
         assert_eq!(get("ANTHROPIC_AUTH_TOKEN").as_deref(), Some("or-key"));
         assert_eq!(get("ANTHROPIC_API_KEY").as_deref(), Some(""));
     }

@@ -14,7 +14,10 @@ use crate::error::DriverError;
 const MIN_SELF_REVIEW_CHARS: usize = 20;
 
 fn substrate() -> Identity {
-    Identity { name: "peers-substrate".to_owned(), email: "peers-substrate@local".to_owned() }
+    Identity {
+        name: "peers-substrate".to_owned(),
+        email: "peers-substrate@local".to_owned(),
+    }
 }
 
 /// Everything the turn did, as the orchestrator judges it.
@@ -45,8 +48,15 @@ pub struct TurnContext<'a> {
     pub process_reason: Option<String>,
 }
 
-pub fn analyse(ctx: &TurnContext<'_>, attest: &mut Attestations, state: &peers_core::state::State) -> Result<TurnFacts, DriverError> {
-    let mut facts = TurnFacts { head_after: ctx.git.head()?, ..TurnFacts::default() };
+pub fn analyse(
+    ctx: &TurnContext<'_>,
+    attest: &mut Attestations,
+    state: &peers_core::state::State,
+) -> Result<TurnFacts, DriverError> {
+    let mut facts = TurnFacts {
+        head_after: ctx.git.head()?,
+        ..TurnFacts::default()
+    };
     if restore_rewritten_history(ctx, &mut facts)? {
         return Ok(facts);
     }
@@ -68,7 +78,12 @@ pub fn analyse(ctx: &TurnContext<'_>, attest: &mut Attestations, state: &peers_c
         }
     }
     facts.dirty = !ctx.git.status_porcelain()?.is_empty();
-    facts.handoff = facts.commits.iter().rev().find(|c| trailer::is_handoff(&c.message)).cloned();
+    facts.handoff = facts
+        .commits
+        .iter()
+        .rev()
+        .find(|c| trailer::is_handoff(&c.message))
+        .cloned();
     check_test_only(ctx, &mut facts, state)?;
     facts.fail_reason = judge(ctx, &facts);
     Ok(facts)
@@ -76,8 +91,13 @@ pub fn analyse(ctx: &TurnContext<'_>, attest: &mut Attestations, state: &peers_c
 
 /// HEAD no longer descends from where the turn started: keep the rewritten head under
 /// `refs/peers/rewritten/<iteration>` and put the branch back.
-fn restore_rewritten_history(ctx: &TurnContext<'_>, facts: &mut TurnFacts) -> Result<bool, DriverError> {
-    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.clone()) else { return Ok(false) };
+fn restore_rewritten_history(
+    ctx: &TurnContext<'_>,
+    facts: &mut TurnFacts,
+) -> Result<bool, DriverError> {
+    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.clone()) else {
+        return Ok(false);
+    };
     if before == after || ctx.git.is_ancestor(before, &after)? {
         return Ok(false);
     }
@@ -93,16 +113,29 @@ fn restore_rewritten_history(ctx: &TurnContext<'_>, facts: &mut TurnFacts) -> Re
         short(before),
         short(before)
     ));
-    facts.fail_reason = Some("history rewritten (amend, rebase or reset are not allowed)".to_owned());
+    facts.fail_reason =
+        Some("history rewritten (amend, rebase or reset are not allowed)".to_owned());
     Ok(true)
 }
 
-fn check_test_only(ctx: &TurnContext<'_>, facts: &mut TurnFacts, state: &peers_core::state::State) -> Result<(), DriverError> {
-    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.as_deref()) else { return Ok(()) };
+fn check_test_only(
+    ctx: &TurnContext<'_>,
+    facts: &mut TurnFacts,
+    state: &peers_core::state::State,
+) -> Result<(), DriverError> {
+    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.as_deref()) else {
+        return Ok(());
+    };
     if facts.commits.is_empty() {
         return Ok(());
     }
     let paths = ctx.git.changed_paths(before, after)?;
+    for path in integrity::tampered_control_paths(&paths) {
+        facts.integrity.push(format!(
+            "{} committed {path}: peers' control files are not part of the project",
+            ctx.peer
+        ));
+    }
     let class = integrity::classify_paths(&paths);
     if class != DiffClass::TestOnly {
         return Ok(());
@@ -117,13 +150,18 @@ fn check_test_only(ctx: &TurnContext<'_>, facts: &mut TurnFacts, state: &peers_c
             let sha = ctx.git.revert_range(before, &message, &substrate())?;
             facts.head_after = Some(sha);
             facts.reverted_test_only = true;
-            facts.integrity.push(format!("test-only turn by {} reverted: {reason}", ctx.peer));
+            facts
+                .integrity
+                .push(format!("test-only turn by {} reverted: {reason}", ctx.peer));
             facts.warnings.push(format!(
                 "your last turn changed only tests and was reverted ({reason}); change production code too, or justify with a `Justified-Test-Only: <reason>` trailer"
             ));
         }
         TestOnlyDecision::AcceptJustified(reason) => {
-            facts.integrity.push(format!("test-only turn by {} accepted with justification: {reason}", ctx.peer));
+            facts.integrity.push(format!(
+                "test-only turn by {} accepted with justification: {reason}",
+                ctx.peer
+            ));
         }
         TestOnlyDecision::Accept => {}
     }
@@ -135,9 +173,11 @@ fn justification(message: &str) -> Option<String> {
     if let Some(value) = trailer::last_value(&trailers, "Justified-Test-Only") {
         return Some(value.to_owned());
     }
-    message
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("JUSTIFIED-TEST-ONLY:").map(|r| r.trim().to_owned()))
+    message.lines().find_map(|line| {
+        line.trim()
+            .strip_prefix("JUSTIFIED-TEST-ONLY:")
+            .map(|r| r.trim().to_owned())
+    })
 }
 
 fn self_review_substance(message: &str) -> usize {
@@ -146,7 +186,10 @@ fn self_review_substance(message: &str) -> usize {
     for line in message.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("##") {
-            in_section = trimmed.trim_start_matches('#').trim().starts_with("Self-Review");
+            in_section = trimmed
+                .trim_start_matches('#')
+                .trim()
+                .starts_with("Self-Review");
             continue;
         }
         if in_section && !trimmed.contains(": ") {
@@ -161,10 +204,17 @@ fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
         return Some(reason.clone());
     }
     if !ctx.process_ok {
-        return Some(ctx.process_reason.clone().unwrap_or_else(|| "the peer process failed".to_owned()));
+        return Some(
+            ctx.process_reason
+                .clone()
+                .unwrap_or_else(|| "the peer process failed".to_owned()),
+        );
     }
     if !facts.identity_violations.is_empty() {
-        return Some(format!("forged identity: {}", facts.identity_violations.join("; ")));
+        return Some(format!(
+            "forged identity: {}",
+            facts.identity_violations.join("; ")
+        ));
     }
     if facts.reverted_test_only {
         return Some("test-only turn reverted".to_owned());
@@ -177,14 +227,21 @@ fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
                 "no commit by the peer this turn".to_owned()
             }
         } else {
-            "commits but no handoff (needs `Peer-Status: handoff` and `Self-Review: pass`)".to_owned()
+            "commits but no handoff (needs `Peer-Status: handoff` and `Self-Review: pass`)"
+                .to_owned()
         });
     };
     if !trailer::has_section(&handoff.message, "Self-Review") {
-        return Some(format!("handoff {} has no `## Self-Review` section", short(&handoff.sha)));
+        return Some(format!(
+            "handoff {} has no `## Self-Review` section",
+            short(&handoff.sha)
+        ));
     }
     if self_review_substance(&handoff.message) < MIN_SELF_REVIEW_CHARS {
-        return Some(format!("handoff {} has an empty or token `## Self-Review` section", short(&handoff.sha)));
+        return Some(format!(
+            "handoff {} has an empty or token `## Self-Review` section",
+            short(&handoff.sha)
+        ));
     }
     None
 }
@@ -201,13 +258,21 @@ mod tests {
     fn self_review_substance_ignores_trailers_and_counts_the_section_text() {
         let msg = "fix\n\n## Self-Review\nChecked the edge cases of div.\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
         assert!(self_review_substance(msg) >= MIN_SELF_REVIEW_CHARS);
-        let token = "fix\n\n## Self-Review\nok\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
+        let token =
+            "fix\n\n## Self-Review\nok\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
         assert!(self_review_substance(token) < MIN_SELF_REVIEW_CHARS);
     }
 
     #[test]
     fn justification_is_read_from_the_trailer_or_the_original_line() {
-        assert_eq!(justification("t\n\nJustified-Test-Only: the test pins a reported crash\n").as_deref(), Some("the test pins a reported crash"));
-        assert_eq!(justification("t\n\nJUSTIFIED-TEST-ONLY: adding regression coverage for BUG-3\n").as_deref(), Some("adding regression coverage for BUG-3"));
+        assert_eq!(
+            justification("t\n\nJustified-Test-Only: the test pins a reported crash\n").as_deref(),
+            Some("the test pins a reported crash")
+        );
+        assert_eq!(
+            justification("t\n\nJUSTIFIED-TEST-ONLY: adding regression coverage for BUG-3\n")
+                .as_deref(),
+            Some("adding regression coverage for BUG-3")
+        );
     }
 }

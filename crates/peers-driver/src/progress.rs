@@ -4,12 +4,25 @@ use crate::record::TickRecord;
 
 #[derive(Debug)]
 pub enum Progress<'a> {
-    Started { iteration: u64, peers: &'a [String] },
-    Resumed { detail: String },
-    TickStarted { iteration: u64, peer: &'a str, skeptic: bool },
-    TickFinished { record: &'a TickRecord },
+    Started {
+        iteration: u64,
+        peers: &'a [String],
+    },
+    Resumed {
+        detail: String,
+    },
+    TickStarted {
+        iteration: u64,
+        peer: &'a str,
+        skeptic: bool,
+    },
+    TickFinished {
+        record: &'a TickRecord,
+    },
     Note(String),
-    Stopped { reason: &'a str },
+    Stopped {
+        reason: &'a str,
+    },
 }
 
 pub trait ProgressSink {

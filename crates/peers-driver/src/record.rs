@@ -97,20 +97,33 @@ pub enum Record {
 impl Record {
     pub fn from_value(value: serde_json::Value) -> Record {
         match value.get("event").and_then(|e| e.as_str()) {
-            Some("exit") => serde_json::from_value(value.clone()).map(Record::Exit).unwrap_or(Record::Other(value)),
-            // The original's tick entries have no `event` key.
-            Some("tick") | None if value.get("iteration").is_some() => serde_json::from_value(value.clone())
-                .map(|t| Record::Tick(Box::new(t)))
+            Some("exit") => serde_json::from_value(value.clone())
+                .map(Record::Exit)
                 .unwrap_or(Record::Other(value)),
+            // The original's tick entries have no `event` key.
+            Some("tick") | None if value.get("iteration").is_some() => {
+                serde_json::from_value(value.clone())
+                    .map(|t| Record::Tick(Box::new(t)))
+                    .unwrap_or(Record::Other(value))
+            }
             _ => Record::Other(value),
         }
     }
 }
 
 /// Every record of the run log, with the number of lines that did not parse.
-pub fn read_all(dir: &peers_store::layout::PeersDir) -> Result<(Vec<Record>, usize), peers_store::error::StoreError> {
+pub fn read_all(
+    dir: &peers_store::layout::PeersDir,
+) -> Result<(Vec<Record>, usize), peers_store::error::StoreError> {
     let records = peers_store::run_log::read_records(dir)?;
-    Ok((records.records.into_iter().map(Record::from_value).collect(), records.malformed))
+    Ok((
+        records
+            .records
+            .into_iter()
+            .map(Record::from_value)
+            .collect(),
+        records.malformed,
+    ))
 }
 
 #[cfg(test)]
@@ -119,7 +132,13 @@ mod tests {
 
     #[test]
     fn tick_record_round_trips_and_original_entries_without_event_still_read_as_ticks() {
-        let record = TickRecord { v: 1, event: "tick".into(), iteration: 3, peer: "claude".into(), ..TickRecord::default() };
+        let record = TickRecord {
+            v: 1,
+            event: "tick".into(),
+            iteration: 3,
+            peer: "claude".into(),
+            ..TickRecord::default()
+        };
         let value = serde_json::to_value(&record).unwrap();
         assert!(matches!(Record::from_value(value), Record::Tick(t) if t.iteration == 3));
         let original = serde_json::json!({"ts": "2026-01-01T00:00:00Z", "iteration": 4, "peer": "codex", "classification": "success", "success": true});

@@ -7,7 +7,7 @@ use peers_core::state::State;
 use crate::error::DriverError;
 use crate::ledger_view::LedgerView;
 use crate::progress::{Progress, ProgressSink};
-use crate::record::{Record, RECORD_VERSION, TickRecord};
+use crate::record::{RECORD_VERSION, Record, TickRecord};
 use crate::session::Session;
 
 /// The iteration of the newest tick record in runs.jsonl.
@@ -19,27 +19,46 @@ fn last_logged_iteration(session: &Session) -> Result<Option<u64>, DriverError> 
     }))
 }
 
-pub fn finish_interrupted_tick(session: &mut Session, progress: &mut dyn ProgressSink) -> Result<(), DriverError> {
+pub fn finish_interrupted_tick(
+    session: &mut Session,
+    progress: &mut dyn ProgressSink,
+) -> Result<(), DriverError> {
     if let Some(record) = session.loop_state.pending_record.take() {
         let iteration = record.get("iteration").and_then(|v| v.as_u64());
         if iteration.is_some() && last_logged_iteration(session)? != iteration {
             peers_store::run_log::append_record(&session.inputs.dir, &record)?;
-            progress.event(Progress::Resumed { detail: format!("appended the record of tick {} that a crash left unwritten", iteration.unwrap_or(0)) });
+            progress.event(Progress::Resumed {
+                detail: format!(
+                    "appended the record of tick {} that a crash left unwritten",
+                    iteration.unwrap_or(0)
+                ),
+            });
         }
         session.save()?;
     }
-    let Some(flight) = session.loop_state.in_flight.take() else { return Ok(()) };
+    let Some(flight) = session.loop_state.in_flight.take() else {
+        return Ok(());
+    };
     let range = match &flight.head_before {
         Some(before) => format!("{before}..HEAD"),
         None => "HEAD".to_owned(),
     };
     let commits = session.inputs.git.commits(&range).unwrap_or_default();
     for commit in &commits {
-        session.attest.record(&session.inputs.dir, &commit.sha, &flight.peer, flight.iteration)?;
+        session.attest.record(
+            &session.inputs.dir,
+            &commit.sha,
+            &flight.peer,
+            flight.iteration,
+        )?;
     }
     // Authorship may have changed for those commits: rebuild rather than patch.
     session.ledger = LedgerView::build(&session.inputs.git, &session.attest)?;
-    if let Some(handoff) = commits.iter().rev().find(|c| peers_core::trailer::is_handoff(&c.message)) {
+    if let Some(handoff) = commits
+        .iter()
+        .rev()
+        .find(|c| peers_core::trailer::is_handoff(&c.message))
+    {
         session.last_handoff = Some(handoff.clone());
     }
     count_interrupted_tick(&mut session.state, flight.iteration);
@@ -52,11 +71,18 @@ pub fn finish_interrupted_tick(session: &mut Session, progress: &mut dyn Progres
         classification: "interrupted".to_owned(),
         success: false,
         skeptic: flight.skeptic,
-        soft_fail_reason: Some("the run stopped during this tick (crash or kill); finalised on resume".to_owned()),
+        soft_fail_reason: Some(
+            "the run stopped during this tick (crash or kill); finalised on resume".to_owned(),
+        ),
         head_before: flight.head_before.clone(),
         head_after: session.inputs.git.head()?,
         commits: commits.iter().map(|c| c.sha.clone()).collect(),
-        peer_state_after: session.state.peers.get(&flight.peer).map(|p| p.state.as_str().to_owned()).unwrap_or_default(),
+        peer_state_after: session
+            .state
+            .peers
+            .get(&flight.peer)
+            .map(|p| p.state.as_str().to_owned())
+            .unwrap_or_default(),
         spent_tokens_total: session.state.budget.spent_tokens,
         spent_usd_total: session.state.budget.spent_usd,
         usd_unknown: true,
@@ -69,7 +95,12 @@ pub fn finish_interrupted_tick(session: &mut Session, progress: &mut dyn Progres
     session.loop_state.pending_record = None;
     session.save()?;
     progress.event(Progress::Resumed {
-        detail: format!("tick {} ({}) was interrupted by a crash; recorded it as interrupted with {} commit(s)", flight.iteration, flight.peer, commits.len()),
+        detail: format!(
+            "tick {} ({}) was interrupted by a crash; recorded it as interrupted with {} commit(s)",
+            flight.iteration,
+            flight.peer,
+            commits.len()
+        ),
     });
     Ok(())
 }

@@ -109,24 +109,36 @@ impl Session {
         let loaded = peers_store::state_file::load_state(&inputs.dir, &names)?;
         let mut state = loaded.state;
         if loaded.migrated_from_v1 {
-            progress.event(Progress::Note("state.json was migrated from schema v1 (backup: state.json.pre-migration)".into()));
+            progress.event(Progress::Note(
+                "state.json was migrated from schema v1 (backup: state.json.pre-migration)".into(),
+            ));
         }
         if state.sync_peers(&names) {
-            progress.event(Progress::Note("the peers in config.yaml changed: turn order reset to the config order".into()));
+            progress.event(Progress::Note(
+                "the peers in config.yaml changed: turn order reset to the config order".into(),
+            ));
         }
         let loop_state = LoopState::read(&state);
         let ids: Vec<&str> = inputs.goals.goals.iter().map(|g| g.id.as_str()).collect();
-        let reset = peers_core::convergence::reset_for_goal_set(&mut state, &ids, &inputs.goals_digest);
+        let reset =
+            peers_core::convergence::reset_for_goal_set(&mut state, &ids, &inputs.goals_digest);
         if reset.changed && state.iteration > 0 {
             progress.event(Progress::Note("the goal set changed since the last run: failure counters, the clean-tick streak and the skeptic phase start over".into()));
         }
         for (goal, soft) in inputs.goals.soft() {
-            if let Some(notice) = peers_core::soft_review::quorum_notice(&goal.id, soft, names.len()) {
+            if let Some(notice) =
+                peers_core::soft_review::quorum_notice(&goal.id, soft, names.len())
+            {
                 progress.event(Progress::Note(notice));
             }
         }
-        let patterns = peers_agent::Patterns::from_health(&inputs.config.health)
-            .map_err(|source| DriverError::Agent { peer: "(patterns)".to_owned(), source })?;
+        let patterns =
+            peers_agent::Patterns::from_health(&inputs.config.health).map_err(|source| {
+                DriverError::Agent {
+                    peer: "(patterns)".to_owned(),
+                    source,
+                }
+            })?;
         let runtime_before_run_s = state.budget.spent_runtime_s;
         let attest = Attestations::load(&inputs.dir)?;
         let ledger = LedgerView::build(&inputs.git, &attest)?;
@@ -154,7 +166,10 @@ impl Session {
         crate::recovery::finish_interrupted_tick(&mut session, progress)?;
         crate::survey::write_context_files(&session, progress);
         session.save()?;
-        progress.event(Progress::Started { iteration: session.state.iteration, peers: &names });
+        progress.event(Progress::Started {
+            iteration: session.state.iteration,
+            peers: &names,
+        });
         Ok(session)
     }
 
@@ -165,10 +180,18 @@ impl Session {
     }
 
     pub(crate) fn evaluate(&mut self) -> Result<(), DriverError> {
-        let evaluator = Evaluator { config: &self.inputs.config, goals: &self.inputs.goals, settings: &self.runner };
+        let evaluator = Evaluator {
+            config: &self.inputs.config,
+            goals: &self.inputs.goals,
+            settings: &self.runner,
+        };
         let evaluation = evaluator.evaluate(&self.ledger.ledger, self.last_handoff.as_ref())?;
         let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
-        peers_core::convergence::record_gate_results(&mut self.state, results, peers_core::convergence::EvaluationKind::Full);
+        peers_core::convergence::record_gate_results(
+            &mut self.state,
+            results,
+            peers_core::convergence::EvaluationKind::Full,
+        );
         evaluate::record_status(&mut self.state, &evaluation);
         self.evaluation = Some(evaluation);
         Ok(())
@@ -190,16 +213,26 @@ impl Session {
     }
 
     /// Why the loop must stop before starting another tick, if it must.
-    fn pre_tick_stop(&mut self, progress: &mut dyn ProgressSink) -> Result<Option<String>, DriverError> {
+    fn pre_tick_stop(
+        &mut self,
+        progress: &mut dyn ProgressSink,
+    ) -> Result<Option<String>, DriverError> {
         if self.inputs.cancel.load(Ordering::SeqCst) {
             return Ok(Some("interrupted".to_owned()));
         }
         if let Some(detail) = self.goals_mutation()? {
-            progress.event(Progress::Note(format!("goals.yaml changed during the run: {detail}")));
+            progress.event(Progress::Note(format!(
+                "goals.yaml changed during the run: {detail}"
+            )));
             return Ok(Some("goals-mutated".to_owned()));
         }
-        if let Some(stuck) = peers_core::convergence::stuck_gate(&self.state, &self.inputs.config.goals) {
-            progress.event(Progress::Note(format!("{} has failed {} evaluations in a row", stuck.gate, stuck.count)));
+        if let Some(stuck) =
+            peers_core::convergence::stuck_gate(&self.state, &self.inputs.config.goals)
+        {
+            progress.event(Progress::Note(format!(
+                "{} has failed {} evaluations in a row",
+                stuck.gate, stuck.count
+            )));
             return Ok(Some(stuck.stop_reason()));
         }
         if let Some(reason) = crate::tick::budget_stop(self, progress) {
@@ -211,7 +244,10 @@ impl Session {
     /// `Some(detail)` when goals.yaml no longer has the digest accepted at start (or is gone).
     fn goals_mutation(&self) -> Result<Option<String>, DriverError> {
         let path = self.inputs.dir.goals_yaml();
-        match peers_store::safe_fs::read_control_file_if_exists(&path, peers_store::layout::GOALS_CAP) {
+        match peers_store::safe_fs::read_control_file_if_exists(
+            &path,
+            peers_store::layout::GOALS_CAP,
+        ) {
             Ok(None) => Ok(Some("goals.yaml was deleted".to_owned())),
             Ok(Some(bytes)) => {
                 let digest = peers_store::goals_hash::goals_digest(&bytes);
@@ -219,7 +255,9 @@ impl Session {
                     "its sha256 differs from the one accepted at run start; run `peers goals accept` after a deliberate edit, then start again".to_owned()
                 }))
             }
-            Err(err) => Ok(Some(format!("goals.yaml can no longer be read safely: {err}"))),
+            Err(err) => Ok(Some(format!(
+                "goals.yaml can no longer be read safely: {err}"
+            ))),
         }
     }
 
@@ -231,6 +269,10 @@ impl Session {
         }
         let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, reason);
         progress.event(Progress::Stopped { reason });
-        RunSummary { reason: reason.to_owned(), ticks_in_run: self.ticks_in_run, iteration: self.state.iteration }
+        RunSummary {
+            reason: reason.to_owned(),
+            ticks_in_run: self.ticks_in_run,
+            iteration: self.state.iteration,
+        }
     }
 }

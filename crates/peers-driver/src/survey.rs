@@ -26,7 +26,12 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
     };
     let sized: Vec<(String, u64)> = files
         .iter()
-        .filter_map(|f| std::fs::symlink_metadata(root.join(f)).ok().filter(|m| m.is_file()).map(|m| (f.clone(), m.len())))
+        .filter_map(|f| {
+            std::fs::symlink_metadata(root.join(f))
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| (f.clone(), m.len()))
+        })
         .collect();
     let dir = &session.inputs.dir;
     if options.recon {
@@ -35,7 +40,11 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
             .take(recon::MAX_DOC_EXCERPTS)
             .filter_map(|f| {
                 let text = std::fs::read_to_string(root.join(&f)).ok()?;
-                let excerpt: String = text.lines().take(recon::DOC_EXCERPT_LINES).collect::<Vec<_>>().join("\n");
+                let excerpt: String = text
+                    .lines()
+                    .take(recon::DOC_EXCERPT_LINES)
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 let mut cut = excerpt.len().min(recon::DOC_EXCERPT_BYTES);
                 while !excerpt.is_char_boundary(cut) {
                     cut -= 1;
@@ -43,9 +52,16 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
                 Some((f, excerpt[..cut].to_owned()))
             })
             .collect();
-        let text = recon::render(&RepoSurvey { files: sized.clone(), docs });
-        if let Err(err) = peers_store::safe_fs::write_atomic(&dir.path().join("recon.md"), text.as_bytes()) {
-            progress.event(Progress::Note(format!("cannot write .peers/recon.md: {err}")));
+        let text = recon::render(&RepoSurvey {
+            files: sized.clone(),
+            docs,
+        });
+        if let Err(err) =
+            peers_store::safe_fs::write_atomic(&dir.path().join("recon.md"), text.as_bytes())
+        {
+            progress.event(Progress::Note(format!(
+                "cannot write .peers/recon.md: {err}"
+            )));
         }
     }
     if options.codemap {
@@ -64,7 +80,9 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
         let digest = codemap::render_digest(&symbols, DIGEST_CAP);
         let yaml = codemap::render_yaml(&symbols);
         for (name, text) in [("codemap.md", digest), ("CODEMAP.yaml", yaml)] {
-            if let Err(err) = peers_store::safe_fs::write_atomic(&dir.path().join(name), text.as_bytes()) {
+            if let Err(err) =
+                peers_store::safe_fs::write_atomic(&dir.path().join(name), text.as_bytes())
+            {
                 progress.event(Progress::Note(format!("cannot write .peers/{name}: {err}")));
             }
         }

@@ -23,7 +23,10 @@ pub struct TickOutcome {
 }
 
 fn now_s() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 pub(crate) fn run_counters(session: &Session) -> RunCounters {
@@ -53,7 +56,12 @@ fn budget_settings(session: &Session) -> peers_core::config::BudgetSettings {
 pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Option<String> {
     let settings = budget_settings(session);
     let run = run_counters(session);
-    match budget::check_before_tick(&settings, session.inputs.usd_mode, &mut session.state.budget, &run) {
+    match budget::check_before_tick(
+        &settings,
+        session.inputs.usd_mode,
+        &mut session.state.budget,
+        &run,
+    ) {
         BudgetVerdict::Continue => None,
         BudgetVerdict::Warn(message) => {
             progress.event(Progress::Note(message));
@@ -66,12 +74,21 @@ pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Op
     }
 }
 
-pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result<TickOutcome, DriverError> {
-    let pick = match turns::pick(&session.state, &session.inputs.config.peers, &session.inputs.config.turns) {
+pub fn run_one(
+    session: &mut Session,
+    progress: &mut dyn ProgressSink,
+) -> Result<TickOutcome, DriverError> {
+    let pick = match turns::pick(
+        &session.state,
+        &session.inputs.config.peers,
+        &session.inputs.config.turns,
+    ) {
         Ok(pick) => pick,
         Err(no_turn) => {
             crate::halted::write_if_stranded(session)?;
-            return Ok(TickOutcome { stop: Some(no_turn.stop_reason()) });
+            return Ok(TickOutcome {
+                stop: Some(no_turn.stop_reason()),
+            });
         }
     };
     let peer = pick.peer.clone();
@@ -79,7 +96,11 @@ pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result
     let skeptic = convergence::skeptic_due(&session.state);
     let prompt = crate::tick_prompt::build(session, &peer, skeptic, pick.recovery);
     crate::tick_prompt::keep(session, iteration, &peer, &prompt.text)?;
-    progress.event(Progress::TickStarted { iteration, peer: &peer, skeptic });
+    progress.event(Progress::TickStarted {
+        iteration,
+        peer: &peer,
+        skeptic,
+    });
 
     let head_before = session.inputs.git.head()?;
     session.loop_state.in_flight = Some(InFlight {
@@ -95,7 +116,10 @@ pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result
     let (run, budget_stop, delivery) = invoke_peer(session, &peer, &prompt.text)?;
     let tampering = snapshot.changed();
 
-    let process_ok = matches!(run.classification, Classification::Success | Classification::IdleTimeout);
+    let process_ok = matches!(
+        run.classification,
+        Classification::Success | Classification::IdleTimeout
+    );
     let ctx = TurnContext {
         git: &session.inputs.git,
         dir: &session.inputs.dir,
@@ -103,27 +127,37 @@ pub fn run_one(session: &mut Session, progress: &mut dyn ProgressSink) -> Result
         iteration,
         head_before: head_before.as_deref(),
         process_ok,
-        process_reason: (!process_ok).then(|| format!("run classification {}", run.classification.as_str())),
+        process_reason: (!process_ok)
+            .then(|| format!("run classification {}", run.classification.as_str())),
     };
     let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
     facts.integrity.extend(tampering.iter().cloned());
-    crate::tick_finish::finish(session, progress, crate::tick_finish::Finished {
-        peer: &peer,
-        iteration,
-        skeptic,
-        head_before,
-        run,
-        facts,
-        tampering,
-        duration: tick_started.elapsed(),
-        budget_stop,
-        delivery,
-    })
+    facts.integrity.extend(snapshot.restore_deleted(&tampering));
+    crate::tick_finish::finish(
+        session,
+        progress,
+        crate::tick_finish::Finished {
+            peer: &peer,
+            iteration,
+            skeptic,
+            head_before,
+            run,
+            facts,
+            tampering,
+            duration: tick_started.elapsed(),
+            budget_stop,
+            delivery,
+        },
+    )
 }
 
 /// Runs the peer process; returns its outcome and a budget stop reason when streamed usage
 /// crossed a hard cap mid-tick.
-fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerRun, Option<String>, String), DriverError> {
+fn invoke_peer(
+    session: &mut Session,
+    peer: &str,
+    prompt: &str,
+) -> Result<(PeerRun, Option<String>, String), DriverError> {
     let settings = session
         .inputs
         .config
@@ -131,11 +165,17 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
         .iter()
         .find(|p| p.name == peer)
         .cloned()
-        .ok_or_else(|| DriverError::MissingPeer { peer: peer.to_owned() })?;
+        .ok_or_else(|| DriverError::MissingPeer {
+            peer: peer.to_owned(),
+        })?;
     let scratch = session.inputs.dir.path().join("tmp");
     peers_store::safe_fs::ensure_private_dir(&scratch)?;
-    let command = peers_agent::prepare_command(&settings, prompt, &scratch)
-        .map_err(|source| DriverError::Agent { peer: peer.to_owned(), source })?;
+    let command = peers_agent::prepare_command(&settings, prompt, &scratch).map_err(|source| {
+        DriverError::Agent {
+            peer: peer.to_owned(),
+            source,
+        }
+    })?;
     let delivery = command.delivery.as_str().to_owned();
     let resolved = peers_core::peer_command::resolve_command(&settings);
     let env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
@@ -157,10 +197,15 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
     let state_budget = &mut session.state.budget;
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
     let mut observer = |event: &LiveEvent| -> Flow {
-        let LiveEvent::Usage(usage) = event else { return Flow::Continue };
+        let LiveEvent::Usage(usage) = event else {
+            return Flow::Continue;
+        };
         let mut counters = run_counters;
         counters.now_s = run_counters.now_s + started.elapsed().as_secs_f64();
-        let tick = TickUsage { tokens: usage.total_tokens(), usd: usage.usd };
+        let tick = TickUsage {
+            tokens: usage.total_tokens(),
+            usd: usage.usd,
+        };
         match budget::check_during_tick(&budget, usd_mode, state_budget, &tick, &counters) {
             BudgetVerdict::Stop(stop) => {
                 stop_reason = Some(stop.cap.stop_reason().to_owned());
@@ -169,8 +214,12 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
             _ => Flow::Continue,
         }
     };
-    let run = peers_agent::invoke(&invocation, &cancel, &mut observer)
-        .map_err(|source| DriverError::Agent { peer: peer.to_owned(), source })?;
+    let run = peers_agent::invoke(&invocation, &cancel, &mut observer).map_err(|source| {
+        DriverError::Agent {
+            peer: peer.to_owned(),
+            source,
+        }
+    })?;
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some("interrupted".to_owned());
     }
@@ -178,23 +227,50 @@ fn invoke_peer(session: &mut Session, peer: &str, prompt: &str) -> Result<(PeerR
 }
 
 /// How the tick counts for turns, health and the clean-tick streak.
-pub(crate) fn judge_outcome(run: &PeerRun, facts: &TurnFacts) -> (TurnOutcome, HealthEvent, TickResult) {
-    let transient = matches!(run.classification, Classification::RateLimited | Classification::Overloaded);
-    let neutral = transient || matches!(run.classification, Classification::Interrupted | Classification::Stopped(_));
+pub(crate) fn judge_outcome(
+    run: &PeerRun,
+    facts: &TurnFacts,
+) -> (TurnOutcome, HealthEvent, TickResult) {
+    let transient = matches!(
+        run.classification,
+        Classification::RateLimited | Classification::Overloaded
+    );
+    let neutral = transient
+        || matches!(
+            run.classification,
+            Classification::Interrupted | Classification::Stopped(_)
+        );
     if facts.fail_reason.is_none() {
-        return (TurnOutcome::Success, HealthEvent::Success, TickResult::Handoff);
+        return (
+            TurnOutcome::Success,
+            HealthEvent::Success,
+            TickResult::Handoff,
+        );
     }
     if neutral {
-        return (TurnOutcome::Transient, HealthEvent::Transient, TickResult::Neutral);
+        return (
+            TurnOutcome::Transient,
+            HealthEvent::Transient,
+            TickResult::Neutral,
+        );
     }
     if let Some(matched) = run.matched.as_ref().filter(|m| m.halt) {
-        let event = HealthEvent::Unavailable { reason: matched.pattern.clone(), snippet: matched.snippet.clone() };
+        let event = HealthEvent::Unavailable {
+            reason: matched.pattern.clone(),
+            snippet: matched.snippet.clone(),
+        };
         return (TurnOutcome::Failure, event, TickResult::Failed);
     }
     if facts.reverted_test_only {
-        return (TurnOutcome::Failure, HealthEvent::CheatRevert, TickResult::Failed);
+        return (
+            TurnOutcome::Failure,
+            HealthEvent::CheatRevert,
+            TickResult::Failed,
+        );
     }
-    let productive = !facts.commits.is_empty() && facts.identity_violations.is_empty() && !facts.history_rewritten;
+    let productive = !facts.commits.is_empty()
+        && facts.identity_violations.is_empty()
+        && !facts.history_rewritten;
     let event = if productive && run.classification == Classification::Success {
         HealthEvent::ProductiveNoHandoff
     } else {
@@ -209,21 +285,52 @@ pub(crate) fn judge_outcome(run: &PeerRun, facts: &TurnFacts) -> (TurnOutcome, H
 /// Stops the run when the convergence rules say so.
 pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<String> {
     let convergence_n = session.inputs.config.goals.convergence_n;
-    match convergence::after_evaluation(&mut session.state, facts, convergence_n, session.inputs.options.skeptic) {
+    match convergence::after_evaluation(
+        &mut session.state,
+        facts,
+        convergence_n,
+        session.inputs.options.skeptic,
+    ) {
         Decision::Complete => Some("complete".to_owned()),
         Decision::Continue | Decision::RunSkeptic => None,
     }
 }
 
 /// Accounts the tick in the budget state.
-pub(crate) fn account(session: &mut Session, peer: &str, outcome: TurnOutcome, duration_s: f64, run: &PeerRun) {
+pub(crate) fn account(
+    session: &mut Session,
+    peer: &str,
+    outcome: TurnOutcome,
+    duration_s: f64,
+    run: &PeerRun,
+) {
     let run_counters = run_counters(session);
-    let tick = TickAccount { peer, outcome, duration_s, tokens: run.usage.total_tokens(), usd: run.usage.usd };
+    let tick = TickAccount {
+        peer,
+        outcome,
+        duration_s,
+        tokens: run.usage.total_tokens(),
+        usd: run.usage.usd,
+    };
     budget::account_tick(&mut session.state, &tick, &run_counters);
 }
 
 /// Turn and health bookkeeping; returns the warnings it produced.
-pub(crate) fn advance(session: &mut Session, peer: &str, outcome: TurnOutcome, event: HealthEvent, iteration: u64) -> Vec<String> {
-    turns::advance(&mut session.state, peer, outcome, &session.inputs.config.turns);
-    peer_health::apply(&mut session.state, peer, event, iteration).iter().map(|c| c.to_string()).collect()
+pub(crate) fn advance(
+    session: &mut Session,
+    peer: &str,
+    outcome: TurnOutcome,
+    event: HealthEvent,
+    iteration: u64,
+) -> Vec<String> {
+    turns::advance(
+        &mut session.state,
+        peer,
+        outcome,
+        &session.inputs.config.turns,
+    );
+    peer_health::apply(&mut session.state, peer, event, iteration)
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
 }

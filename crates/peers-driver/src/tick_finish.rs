@@ -37,19 +37,45 @@ struct SoftCounts {
     rejected: u32,
 }
 
-pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Finished<'_>) -> Result<TickOutcome, DriverError> {
-    let Finished { peer, iteration, skeptic, head_before, run, mut facts, tampering, duration, budget_stop, delivery } = done;
+pub fn finish(
+    session: &mut Session,
+    progress: &mut dyn ProgressSink,
+    done: Finished<'_>,
+) -> Result<TickOutcome, DriverError> {
+    let Finished {
+        peer,
+        iteration,
+        skeptic,
+        head_before,
+        run,
+        mut facts,
+        tampering,
+        duration,
+        budget_stop,
+        delivery,
+    } = done;
     repair_tampering(session, &tampering)?;
     if facts.dirty && facts.fail_reason.is_some() {
         let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
         if session.inputs.git.stash_all(&label).is_ok() {
-            facts.warnings.push(format!("{peer}'s uncommitted edits were stashed as \"{label}\""));
+            facts.warnings.push(format!(
+                "{peer}'s uncommitted edits were stashed as \"{label}\""
+            ));
         }
     }
     session.state.dirty_worktree = facts.dirty;
     let author_of_reviewed_work = session.loop_state.last_handoff_peer.clone();
     let (filed, resolved) = apply_ledger(session, &facts);
-    let soft = ingest_reviews(session, &facts, peer, author_of_reviewed_work.as_deref(), iteration, &mut facts.warnings);
+    let mut review_warnings = Vec::new();
+    let soft = ingest_reviews(
+        session,
+        &facts,
+        peer,
+        author_of_reviewed_work.as_deref(),
+        iteration,
+        &mut review_warnings,
+    );
+    facts.warnings.extend(review_warnings);
     if facts.fail_reason.is_none() {
         if let Some(handoff) = &facts.handoff {
             session.last_handoff = Some(handoff.clone());
@@ -63,7 +89,11 @@ pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Fini
     let new_blocking: usize = facts
         .commits
         .iter()
-        .map(|c| blocking_or_flag_reports(&peers_core::ledger::LedgerCommit::from_message(&c.sha, &c.message)))
+        .map(|c| {
+            blocking_or_flag_reports(&peers_core::ledger::LedgerCommit::from_message(
+                &c.sha, &c.message,
+            ))
+        })
         .sum();
     let evaluation = session.evaluation.as_ref();
     let clean = CleanTickFacts {
@@ -78,17 +108,37 @@ pub fn finish(session: &mut Session, progress: &mut dyn ProgressSink, done: Fini
     for warning in facts.warnings.iter() {
         session.loop_state.warn(peer, warning.clone());
     }
-    let record = build_record(session, &BuildInput {
-        peer, iteration, skeptic, head_before, run: &run, facts: &facts, soft, filed, resolved, health_warnings, delivery,
-    });
+    let record = build_record(
+        session,
+        &BuildInput {
+            peer,
+            iteration,
+            skeptic,
+            head_before,
+            run: &run,
+            facts: &facts,
+            soft,
+            filed,
+            resolved,
+            health_warnings,
+            delivery,
+        },
+    );
     make_durable(session, &record)?;
     write_output_logs(session, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
     let stop = budget_stop
-        .or_else(|| (run.classification == Classification::Interrupted).then(|| "interrupted".to_owned()))
+        .or_else(|| {
+            (run.classification == Classification::Interrupted).then(|| "interrupted".to_owned())
+        })
         .or(decision)
-        .or_else(|| peers_core::peer_health::stranded(&session.state).map(|s| s.stop_reason().to_owned()));
-    if stop.as_deref().is_some_and(|s| s.starts_with("peer-unavailable")) {
+        .or_else(|| {
+            peers_core::peer_health::stranded(&session.state).map(|s| s.stop_reason().to_owned())
+        });
+    if stop
+        .as_deref()
+        .is_some_and(|s| s.starts_with("peer-unavailable"))
+    {
         crate::halted::write_if_stranded(session)?;
     }
     Ok(TickOutcome { stop })
@@ -124,16 +174,21 @@ fn apply_ledger(session: &mut Session, facts: &TurnFacts) -> (Vec<String>, Vec<S
         filed.extend(trailer::values(&trailers, "Bug-Report").map(str::to_owned));
         resolved.extend(trailer::values(&trailers, "Bug-Resolves").map(str::to_owned));
     }
-    let new_warnings: Vec<(Option<String>, String)> = session.ledger.ledger.warnings()[warnings_before..]
+    let new_warnings: Vec<(Option<String>, String)> = session.ledger.ledger.warnings()
+        [warnings_before..]
         .iter()
         .map(|w| (w.peer.clone(), w.to_string()))
         .collect();
     for (author, warning) in new_warnings {
         match author {
-            Some(author) => session.loop_state.warn(&author, format!("bug ledger: {warning}")),
+            Some(author) => session
+                .loop_state
+                .warn(&author, format!("bug ledger: {warning}")),
             None => {
                 let peers = session.state.peer_order.clone();
-                session.loop_state.warn_all(&peers, format!("bug ledger: {warning}"));
+                session
+                    .loop_state
+                    .warn_all(&peers, format!("bug ledger: {warning}"));
             }
         }
     }
@@ -150,22 +205,41 @@ fn ingest_reviews(
 ) -> SoftCounts {
     let mut counts = SoftCounts::default();
     for commit in &facts.commits {
-        let Some(parsed) = soft_review::parse_review(&commit.message) else { continue };
+        let Some(parsed) = soft_review::parse_review(&commit.message) else {
+            continue;
+        };
         counts.seen += 1;
         let review = match parsed {
             Ok(review) => review,
             Err(reason) => {
                 counts.rejected += 1;
-                warnings.push(format!("review in {} rejected: {reason}", crate::post_tick::short(&commit.sha)));
+                warnings.push(format!(
+                    "review in {} rejected: {reason}",
+                    crate::post_tick::short(&commit.sha)
+                ));
                 continue;
             }
         };
-        let submission = Submission { reviewer: peer, author_of_reviewed_work: author, sha: &commit.sha, iteration };
-        match soft_review::ingest(&mut session.state, &session.inputs.goals, &review, &submission) {
+        let submission = Submission {
+            reviewer: peer,
+            author_of_reviewed_work: author,
+            sha: &commit.sha,
+            iteration,
+        };
+        match soft_review::ingest(
+            &mut session.state,
+            &session.inputs.goals,
+            &review,
+            &submission,
+        ) {
             IngestOutcome::Counted { .. } => counts.ingested += 1,
             IngestOutcome::Rejected(reason) => {
                 counts.rejected += 1;
-                warnings.push(format!("review of {} in {} rejected: {reason}", review.goal, crate::post_tick::short(&commit.sha)));
+                warnings.push(format!(
+                    "review of {} in {} rejected: {reason}",
+                    review.goal,
+                    crate::post_tick::short(&commit.sha)
+                ));
             }
         }
     }
@@ -189,15 +263,30 @@ struct BuildInput<'a> {
 fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
     let run = input.run;
     let facts = input.facts;
-    let tool = session.inputs.config.peers.iter().find(|p| p.name == input.peer).map(|p| p.tool.as_str().to_owned()).unwrap_or_default();
-    let (out_cap, err_cap) = if facts.fail_reason.is_none() { (200, 400) } else { (400, 800) };
+    let tool = session
+        .inputs
+        .config
+        .peers
+        .iter()
+        .find(|p| p.name == input.peer)
+        .map(|p| p.tool.as_str().to_owned())
+        .unwrap_or_default();
+    let (out_cap, err_cap) = if facts.fail_reason.is_none() {
+        (200, 400)
+    } else {
+        (400, 800)
+    };
     let soft: std::collections::BTreeMap<String, String> = session
         .inputs
         .goals
         .soft()
         .map(|(goal, soft)| {
-            let passed = soft_review::passed(&session.state, &goal.id, soft, &session.state.peer_order);
-            (goal.id.clone(), soft_review::status_line(&session.state, &goal.id, soft, passed))
+            let passed =
+                soft_review::passed(&session.state, &goal.id, soft, &session.state.peer_order);
+            (
+                goal.id.clone(),
+                soft_review::status_line(&session.state, &goal.id, soft, passed),
+            )
         })
         .collect();
     let mut warnings = facts.warnings.clone();
@@ -223,10 +312,18 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         head_before: input.head_before.clone(),
         head_after: facts.head_after.clone(),
         commits: facts.commits.iter().map(|c| c.sha.clone()).collect(),
-        peer_state_after: session.state.peers.get(input.peer).map(|p| p.state.as_str().to_owned()).unwrap_or_default(),
+        peer_state_after: session
+            .state
+            .peers
+            .get(input.peer)
+            .map(|p| p.state.as_str().to_owned())
+            .unwrap_or_default(),
         warnings_emitted: warnings,
         matched_error_pattern: run.matched.as_ref().map(|m| m.pattern.clone()),
-        matched_error_snippet: run.matched.as_ref().map(|m| m.snippet.chars().take(200).collect()),
+        matched_error_snippet: run
+            .matched
+            .as_ref()
+            .map(|m| m.snippet.chars().take(200).collect()),
         matched_error_source: run.matched.as_ref().map(|m| m.source.to_owned()),
         stdout_tail: tail(&run.stdout_tail, out_cap),
         stderr_tail: tail(&run.stderr_tail, err_cap),
@@ -239,8 +336,19 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         bugs_resolved: input.resolved.clone(),
         identity_violations: facts.identity_violations.clone(),
         integrity: facts.integrity.clone(),
-        gates: GateSnapshot { hard: session.evaluation.as_ref().map(|e| e.snapshot()).unwrap_or_default(), soft },
-        gate_durations_ms: session.evaluation.as_ref().map(|e| e.durations()).unwrap_or_default(),
+        gates: GateSnapshot {
+            hard: session
+                .evaluation
+                .as_ref()
+                .map(|e| e.snapshot())
+                .unwrap_or_default(),
+            soft,
+        },
+        gate_durations_ms: session
+            .evaluation
+            .as_ref()
+            .map(|e| e.durations())
+            .unwrap_or_default(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! due, the inbox of other peers' commits, this peer's open bugs and the warnings meant for it.
 
 use peers_core::goals::GoalKind;
-use peers_core::prompt::{self, AssignedBug, HardGoalStatus, InboxCommit, Prompt, PromptContext, SoftGoalStatus};
+use peers_core::prompt::{
+    self, AssignedBug, HardGoalStatus, InboxCommit, Prompt, PromptContext, SoftGoalStatus,
+};
 use peers_core::soft_review::{self, RequestContext};
 
 use crate::error::DriverError;
@@ -13,9 +15,17 @@ const INBOX_SCAN_LIMIT: usize = 200;
 pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -> Prompt {
     let iteration = session.state.iteration + 1;
     let settings = session.inputs.config.peers.iter().find(|p| p.name == peer);
-    let role = settings.map(|p| p.role).unwrap_or(peers_core::config::PeerRole::Default);
-    let counterparts: Vec<String> =
-        session.inputs.config.peers.iter().filter(|p| p.name != peer).map(|p| p.name.clone()).collect();
+    let role = settings
+        .map(|p| p.role)
+        .unwrap_or(peers_core::config::PeerRole::Default);
+    let counterparts: Vec<String> = session
+        .inputs
+        .config
+        .peers
+        .iter()
+        .filter(|p| p.name != peer)
+        .map(|p| p.name.clone())
+        .collect();
     let task = if recovery {
         "You are back after a recovery pause. Take ONE concrete, verified step toward the open goals.".to_owned()
     } else {
@@ -58,7 +68,10 @@ fn hard_statuses(session: &Session) -> Vec<HardGoalStatus> {
         .goals
         .hard()
         .map(|(goal, _)| {
-            let result = session.evaluation.as_ref().and_then(|e| e.results.iter().find(|r| r.id == goal.id));
+            let result = session
+                .evaluation
+                .as_ref()
+                .and_then(|e| e.results.iter().find(|r| r.id == goal.id));
             HardGoalStatus {
                 id: goal.id.clone(),
                 description: goal.description.clone(),
@@ -74,8 +87,14 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
     let names = session.state.peer_order.clone();
     let mut out = Vec::new();
     for goal in &session.inputs.goals.goals {
-        let GoalKind::Soft(soft) = &goal.kind else { continue };
-        let ctx = RequestContext { peer, last_author: last_author.as_deref(), iteration };
+        let GoalKind::Soft(soft) = &goal.kind else {
+            continue;
+        };
+        let ctx = RequestContext {
+            peer,
+            last_author: last_author.as_deref(),
+            iteration,
+        };
         let requested = soft_review::requested(&session.state, &goal.id, soft, &ctx);
         if requested {
             soft_review::mark_requested(&mut session.state, &goal.id, iteration);
@@ -97,14 +116,27 @@ fn inbox(session: &mut Session, peer: &str) -> Vec<InboxCommit> {
     let head = session.inputs.git.head().ok().flatten();
     let since = session.state.last_inbox_sha.get(peer).cloned();
     if let Some(head) = &head {
-        session.state.last_inbox_sha.insert(peer.to_owned(), head.clone());
+        session
+            .state
+            .last_inbox_sha
+            .insert(peer.to_owned(), head.clone());
     }
-    let Some(since) = since else { return Vec::new() };
-    let commits = session.inputs.git.recent_commits(&format!("{since}..HEAD"), INBOX_SCAN_LIMIT).unwrap_or_default();
+    let Some(since) = since else {
+        return Vec::new();
+    };
+    let commits = session
+        .inputs
+        .git
+        .recent_commits(&format!("{since}..HEAD"), INBOX_SCAN_LIMIT)
+        .unwrap_or_default();
     commits
         .iter()
         .filter_map(|c| {
-            let author = session.attest.peer_of(&c.sha).map(str::to_owned).or_else(|| peers_core::trailer::peer(&c.message))?;
+            let author = session
+                .attest
+                .peer_of(&c.sha)
+                .map(str::to_owned)
+                .or_else(|| peers_core::trailer::peer(&c.message))?;
             (author != peer).then(|| InboxCommit {
                 sha: c.sha.clone(),
                 peer: author,
@@ -125,7 +157,12 @@ fn assigned_bugs(session: &Session, peer: &str) -> Vec<AssignedBug> {
             id: b.id.clone(),
             severity: b.severity,
             location: b.fields.location.clone(),
-            description: b.fields.description.clone().or_else(|| b.fields.title.clone()).unwrap_or_default(),
+            description: b
+                .fields
+                .description
+                .clone()
+                .or_else(|| b.fields.title.clone())
+                .unwrap_or_default(),
         })
         .collect()
 }

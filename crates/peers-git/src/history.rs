@@ -35,10 +35,16 @@ impl Git {
     }
 
     /// Reverts every commit of `from..HEAD` in one new commit authored by `identity`.
-    pub fn revert_range(&self, from: &str, message: &str, identity: &Identity) -> Result<String, GitError> {
+    pub fn revert_range(
+        &self,
+        from: &str,
+        message: &str,
+        identity: &Identity,
+    ) -> Result<String, GitError> {
         not_an_option("revision", from)?;
         let range = format!("{from}..HEAD");
-        self.command(&["revert", "--no-commit", "--no-edit", range.as_str()]).run()?;
+        self.command(&["revert", "--no-commit", "--no-edit", range.as_str()])
+            .run()?;
         self.commit(message, identity)
     }
 
@@ -112,9 +118,21 @@ mod tests {
         git(dir.path(), &["add", "."]);
         git(dir.path(), &["commit", "-q", "-m", "tests only"]);
         let head = git_repo.head().unwrap().unwrap();
-        assert_eq!(git_repo.changed_paths(&before, &head).unwrap(), ["tests/t.sh"]);
-        let identity = Identity { name: "peers-substrate".into(), email: "peers-substrate@local".into() };
-        git_repo.revert_range(&before, "Anti-cheating revert\n\nPeer: peers-substrate\n", &identity).unwrap();
+        assert_eq!(
+            git_repo.changed_paths(&before, &head).unwrap(),
+            ["tests/t.sh"]
+        );
+        let identity = Identity {
+            name: "peers-substrate".into(),
+            email: "peers-substrate@local".into(),
+        };
+        git_repo
+            .revert_range(
+                &before,
+                "Anti-cheating revert\n\nPeer: peers-substrate\n",
+                &identity,
+            )
+            .unwrap();
         assert!(!dir.path().join("tests/t.sh").exists());
     }
 
@@ -127,9 +145,17 @@ mod tests {
         git(dir.path(), &["commit", "-q", "--amend", "-m", "rewritten"]);
         let rewritten = git_repo.head().unwrap().unwrap();
         assert!(!git_repo.is_ancestor(&before, &rewritten).unwrap());
-        git_repo.update_ref("refs/peers/rewritten/1", &rewritten).unwrap();
+        git_repo
+            .update_ref("refs/peers/rewritten/1", &rewritten)
+            .unwrap();
         git_repo.reset_hard(&before).unwrap();
         assert_eq!(git_repo.head().unwrap().unwrap(), before);
-        assert_eq!(git_repo.rev_parse("refs/peers/rewritten/1").unwrap().unwrap(), rewritten);
+        assert_eq!(
+            git_repo
+                .rev_parse("refs/peers/rewritten/1")
+                .unwrap()
+                .unwrap(),
+            rewritten
+        );
     }
 }

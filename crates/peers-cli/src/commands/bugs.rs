@@ -31,13 +31,22 @@ pub struct BugsArgs {
 pub fn run(directory: Option<&Path>, args: &BugsArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     let commits = project.git.commits("HEAD").map_err(git_error)?;
-    let entries: Vec<LedgerCommit> = commits.iter().map(|c| LedgerCommit::from_message(&c.sha, &c.message)).collect();
+    let entries: Vec<LedgerCommit> = commits
+        .iter()
+        .map(|c| LedgerCommit::from_message(&c.sha, &c.message))
+        .collect();
     let ledger = Ledger::build(&entries);
     let summary = ledger.summary();
     let blocking = ledger.open_blocking();
     match (args.view, args.json) {
-        (BugsView::List, true) => println!("{}", serde_json::to_string_pretty(ledger.bugs()).unwrap_or_default()),
-        (_, true) => println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default()),
+        (BugsView::List, true) => println!(
+            "{}",
+            serde_json::to_string_pretty(ledger.bugs()).unwrap_or_default()
+        ),
+        (_, true) => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        ),
         (BugsView::List, false) => {
             for bug in ledger.bugs() {
                 println!("{}", bug_line(bug));
@@ -70,7 +79,15 @@ fn bug_line(bug: &peers_core::ledger::Bug) -> String {
         status,
         bug.fields.fix_by.as_deref().unwrap_or("-"),
         bug.fields.location.as_deref().unwrap_or("-"),
-        bug.fields.description.as_deref().or(bug.fields.title.as_deref()).unwrap_or(""),
-        if bug.malformed { " [malformed report: counted as high]" } else { "" }
+        bug.fields
+            .description
+            .as_deref()
+            .or(bug.fields.title.as_deref())
+            .unwrap_or(""),
+        if bug.malformed {
+            " [malformed report: counted as high]"
+        } else {
+            ""
+        }
     )
 }

@@ -79,7 +79,14 @@ goals:
 fn git(dir: &Path, args: &[&str]) -> CliResult<()> {
     let status = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=peers-demo", "-c", "user.email=peers-demo@local", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=peers-demo",
+            "-c",
+            "user.email=peers-demo@local",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -88,7 +95,11 @@ fn git(dir: &Path, args: &[&str]) -> CliResult<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(CliError::failed(format!("git {} failed in {}", args.join(" "), dir.display())))
+        Err(CliError::failed(format!(
+            "git {} failed in {}",
+            args.join(" "),
+            dir.display()
+        )))
     }
 }
 
@@ -100,23 +111,42 @@ fn target_dir(args: &DemoArgs) -> CliResult<PathBuf> {
             std::env::temp_dir().join(format!("peers-demo-{stamp}-{}", std::process::id()))
         }
     };
-    if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(CliError::usage(format!("{} exists and is not empty", dir.display()))
-            .hint("pass --dir with a new directory"));
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(
+            CliError::usage(format!("{} exists and is not empty", dir.display()))
+                .hint("pass --dir with a new directory"),
+        );
     }
-    std::fs::create_dir_all(&dir).map_err(|err| CliError::failed(format!("cannot create {}: {err}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| CliError::failed(format!("cannot create {}: {err}", dir.display())))?;
     Ok(dir)
 }
 
 pub fn run(args: &DemoArgs) -> CliResult<u8> {
     let dir = target_dir(args)?;
-    let exe = std::env::current_exe().map_err(|err| CliError::failed(format!("cannot locate the peers binary: {err}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|err| CliError::failed(format!("cannot locate the peers binary: {err}")))?;
     println!("peers demo: sample repository in {}", dir.display());
     git(&dir, &["init", "-q", "-b", "main"])?;
-    peers_sim::write_demo_repository(&dir).map_err(|err| CliError::failed(format!("cannot write the sample: {err}")))?;
+    peers_sim::write_demo_repository(&dir)
+        .map_err(|err| CliError::failed(format!("cannot write the sample: {err}")))?;
     git(&dir, &["add", "-A"])?;
-    git(&dir, &["commit", "-q", "-m", "calc: a small calculator with tests"])?;
-    crate::commands::init::run(Some(&dir), &crate::commands::init::InitArgs { force: false, json: false, quiet: true })?;
+    git(
+        &dir,
+        &["commit", "-q", "-m", "calc: a small calculator with tests"],
+    )?;
+    crate::commands::init::run(
+        Some(&dir),
+        &crate::commands::init::InitArgs {
+            force: false,
+            json: false,
+            quiet: true,
+        },
+    )?;
     let peers_dir = dir.join(".peers");
     std::fs::write(peers_dir.join("config.yaml"), demo_config(&exe))
         .and_then(|()| std::fs::write(peers_dir.join("goals.yaml"), DEMO_GOALS))
@@ -125,7 +155,9 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
     project.load_config()?;
     project.load_goals()?;
     peers_store::goals_hash::write_goals_hash(&project.dir).map_err(crate::project::store_error)?;
-    println!("peers demo: alice implements, bob reviews; the run ends when the gates are green and the skeptic tick is clean\n");
+    println!(
+        "peers demo: alice implements, bob reviews; the run ends when the gates are green and the skeptic tick is clean\n"
+    );
     let run_args = crate::commands::run::RunArgs {
         max_ticks: Some(20),
         max_usd: None,
@@ -137,7 +169,14 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         quiet: false,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
-    crate::commands::report::run(Some(&dir), &crate::commands::report::ReportArgs { print: true })?;
-    println!("\npeers demo: the repository is {} — try `peers -C {} replay 2`", dir.display(), dir.display());
+    crate::commands::report::run(
+        Some(&dir),
+        &crate::commands::report::ReportArgs { print: true },
+    )?;
+    println!(
+        "\npeers demo: the repository is {} — try `peers -C {} replay 2`",
+        dir.display(),
+        dir.display()
+    );
     Ok(code)
 }

@@ -97,9 +97,13 @@ fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
     }
     // A .peers/ that holds no scaffold file yet (e.g. only `reviews/` from `peers review
     // --tool`) is initialised in place.
-    let scaffolded = SCAFFOLD_FILES.iter().any(|name| std::fs::symlink_metadata(peers.join(name)).is_ok());
+    let scaffolded = SCAFFOLD_FILES
+        .iter()
+        .any(|name| std::fs::symlink_metadata(peers.join(name)).is_ok());
     if !scaffolded {
-        return Ok(Plan { replace: Vec::new() });
+        return Ok(Plan {
+            replace: Vec::new(),
+        });
     }
     if !force {
         return Err(CliError::usage(format!("{} already exists", peers.display()))

@@ -22,7 +22,9 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
     if malformed > 0 {
-        eprintln!("warning: {malformed} line(s) of .peers/log/runs.jsonl do not parse and were skipped");
+        eprintln!(
+            "warning: {malformed} line(s) of .peers/log/runs.jsonl do not parse and were skipped"
+        );
     }
     let ticks: Vec<_> = records
         .into_iter()
@@ -32,8 +34,11 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
         })
         .collect();
     let Some(tick) = ticks.last() else {
-        return Err(CliError::failed(format!("no tick {} in .peers/log/runs.jsonl", args.iteration))
-            .hint("`peers report` lists the recorded ticks"));
+        return Err(CliError::failed(format!(
+            "no tick {} in .peers/log/runs.jsonl",
+            args.iteration
+        ))
+        .hint("`peers report` lists the recorded ticks"));
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(tick).unwrap_or_default());
@@ -44,14 +49,36 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
         tick.iteration,
         tick.peer,
         tick.tool,
-        if tick.success { "handoff".to_owned() } else { tick.classification.clone() },
-        tick.soft_fail_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+        if tick.success {
+            "handoff".to_owned()
+        } else {
+            tick.classification.clone()
+        },
+        tick.soft_fail_reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
     );
-    out.push_str(&format!("at {}, {} ms, prompt by {}\n", tick.ts, tick.duration_ms, tick.prompt_delivery));
-    let prompt = project.dir.log_dir().join("prompts").join(format!("tick-{:05}-{}.txt", tick.iteration, tick.peer));
+    out.push_str(&format!(
+        "at {}, {} ms, prompt by {}\n",
+        tick.ts, tick.duration_ms, tick.prompt_delivery
+    ));
+    let prompt = project
+        .dir
+        .log_dir()
+        .join("prompts")
+        .join(format!("tick-{:05}-{}.txt", tick.iteration, tick.peer));
     match std::fs::read_to_string(&prompt) {
-        Ok(text) => out.push_str(&format!("\n--- prompt ({} bytes, {})\n{}\n", text.len(), prompt.display(), text.trim_end())),
-        Err(_) => out.push_str(&format!("\n--- prompt: not kept ({} missing)\n", prompt.display())),
+        Ok(text) => out.push_str(&format!(
+            "\n--- prompt ({} bytes, {})\n{}\n",
+            text.len(),
+            prompt.display(),
+            text.trim_end()
+        )),
+        Err(_) => out.push_str(&format!(
+            "\n--- prompt: not kept ({} missing)\n",
+            prompt.display()
+        )),
     }
     out.push_str("\n--- commits\n");
     for sha in &tick.commits {
@@ -67,7 +94,11 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     if tick.commits.is_empty() {
         out.push_str("(none)\n");
     }
-    for (label, items) in [("warnings", &tick.warnings_emitted), ("integrity", &tick.integrity), ("identity", &tick.identity_violations)] {
+    for (label, items) in [
+        ("warnings", &tick.warnings_emitted),
+        ("integrity", &tick.integrity),
+        ("identity", &tick.identity_violations),
+    ] {
         for item in items.iter() {
             out.push_str(&format!("{label}: {item}\n"));
         }

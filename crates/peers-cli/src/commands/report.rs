@@ -41,31 +41,72 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let state = peers_store::state_file::load_state(&project.dir, &names).map_err(store_error)?.state;
+    let state = peers_store::state_file::load_state(&project.dir, &names)
+        .map_err(store_error)?
+        .state;
     let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
-    let ticks: Vec<&TickRecord> = records.iter().filter_map(|r| if let Record::Tick(t) = r { Some(&**t) } else { None }).collect();
+    let ticks: Vec<&TickRecord> = records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Tick(t) = r {
+                Some(&**t)
+            } else {
+                None
+            }
+        })
+        .collect();
     let commits = project.git.commits("HEAD").map_err(git_error)?;
-    let ledger = Ledger::build(&commits.iter().map(|c| LedgerCommit::from_message(&c.sha, &c.message)).collect::<Vec<_>>());
-    let name = project.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ledger = Ledger::build(
+        &commits
+            .iter()
+            .map(|c| LedgerCommit::from_message(&c.sha, &c.message))
+            .collect::<Vec<_>>(),
+    );
+    let name = project
+        .root()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
 
     let mut out = format!("# peers report — {name}\n\n");
-    out.push_str(&format!("- iterations: {}\n- next peer: {}\n- peer order: {}\n", state.iteration, state.peer_order.get(state.turn_index).cloned().unwrap_or_default(), state.peer_order.join(", ")));
+    out.push_str(&format!(
+        "- iterations: {}\n- next peer: {}\n- peer order: {}\n",
+        state.iteration,
+        state
+            .peer_order
+            .get(state.turn_index)
+            .cloned()
+            .unwrap_or_default(),
+        state.peer_order.join(", ")
+    ));
     if let Some(stop) = &last_stop {
-        out.push_str(&format!("- last stop: **{}** at {}\n", stop.reason, stop.at));
+        out.push_str(&format!(
+            "- last stop: **{}** at {}\n",
+            stop.reason, stop.at
+        ));
     }
     if project.dir.halted_md().exists() {
         out.push_str("- **HALTED**: see .peers/HALTED.md\n");
     }
     out.push_str("\n## Goals (last evaluation)\n\n| goal | state | diagnostic |\n|---|---|---|\n");
     for (id, goal) in &state.goals_status {
-        out.push_str(&format!("| {} | {} | {} |\n", cell(id, 60), goal.state.as_str(), cell(&goal.diagnostic, 100)));
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            cell(id, 60),
+            goal.state.as_str(),
+            cell(&goal.diagnostic, 100)
+        ));
     }
     let mut tallies: BTreeMap<&str, PeerTally> = BTreeMap::new();
     for tick in &ticks {
         let tally = tallies.entry(tick.peer.as_str()).or_default();
         tally.ticks += 1;
-        if tick.success { tally.handoffs += 1 } else { tally.failures += 1 }
+        if tick.success {
+            tally.handoffs += 1
+        } else {
+            tally.failures += 1
+        }
         tally.tokens += tick.tokens_this_tick;
         match tick.usd_this_tick {
             Some(usd) => tally.usd += usd,
@@ -75,20 +116,38 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     out.push_str("\n## Peers\n\n| peer | state | ticks | handoffs | failed | tokens | USD |\n|---|---|---|---|---|---|---|\n");
     for name in &state.peer_order {
         let tally = tallies.remove(name.as_str()).unwrap_or_default();
-        let peer_state = state.peers.get(name).map(|p| p.state.as_str()).unwrap_or("-");
-        let usd = if tally.usd_unknown { format!("{:.4} + unknown", tally.usd) } else { format!("{:.4}", tally.usd) };
-        out.push_str(&format!("| {name} | {peer_state} | {} | {} | {} | {} | {usd} |\n", tally.ticks, tally.handoffs, tally.failures, tally.tokens));
+        let peer_state = state
+            .peers
+            .get(name)
+            .map(|p| p.state.as_str())
+            .unwrap_or("-");
+        let usd = if tally.usd_unknown {
+            format!("{:.4} + unknown", tally.usd)
+        } else {
+            format!("{:.4}", tally.usd)
+        };
+        out.push_str(&format!(
+            "| {name} | {peer_state} | {} | {} | {} | {} | {usd} |\n",
+            tally.ticks, tally.handoffs, tally.failures, tally.tokens
+        ));
     }
     let summary = ledger.summary();
     out.push_str(&format!(
         "\n## Bugs\n\n{} reported, {} fixed, {} deferred, {} open blocking.\n\n",
-        summary.total, summary.fixed, summary.deferred, ledger.open_blocking().len()
+        summary.total,
+        summary.fixed,
+        summary.deferred,
+        ledger.open_blocking().len()
     ));
     if !ledger.bugs().is_empty() {
         out.push_str("| bug | severity | found by | status | location | description |\n|---|---|---|---|---|---|\n");
         for bug in ledger.bugs() {
             let status = match &bug.resolution {
-                Some(r) => format!("{}{}", r.status.as_str(), if bug.is_open() { " (still open)" } else { "" }),
+                Some(r) => format!(
+                    "{}{}",
+                    r.status.as_str(),
+                    if bug.is_open() { " (still open)" } else { "" }
+                ),
                 None => "open".to_owned(),
             };
             out.push_str(&format!(
@@ -98,7 +157,14 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
                 bug.found_by.as_deref().unwrap_or("-"),
                 status,
                 cell(bug.fields.location.as_deref().unwrap_or("-"), 40),
-                cell(bug.fields.description.as_deref().or(bug.fields.title.as_deref()).unwrap_or(""), 80)
+                cell(
+                    bug.fields
+                        .description
+                        .as_deref()
+                        .or(bug.fields.title.as_deref())
+                        .unwrap_or(""),
+                    80
+                )
             ));
         }
     }
@@ -108,21 +174,42 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     ));
     out.push_str(&format!("\n## Gate timeline ({} ticks)\n\n| tick | peer | outcome | gates | failing | reason |\n|---|---|---|---|---|---|\n", ticks.len()));
     for tick in ticks.iter().rev().take(50).rev() {
-        let failing: Vec<&str> = tick.gates.hard.iter().filter(|(_, v)| *v != "pass").map(|(k, _)| k.as_str()).collect();
+        let failing: Vec<&str> = tick
+            .gates
+            .hard
+            .iter()
+            .filter(|(_, v)| *v != "pass")
+            .map(|(k, _)| k.as_str())
+            .collect();
         let passing = tick.gates.hard.len() - failing.len();
         out.push_str(&format!(
             "| {} | {} | {} | {passing}/{} | {} | {} |\n",
             tick.iteration,
             tick.peer,
-            if tick.success { "handoff" } else { tick.classification.as_str() },
+            if tick.success {
+                "handoff"
+            } else {
+                tick.classification.as_str()
+            },
             tick.gates.hard.len(),
             cell(&failing.join(", "), 60),
-            cell(tick.soft_fail_reason.as_deref().filter(|_| !tick.success).unwrap_or(""), 80)
+            cell(
+                tick.soft_fail_reason
+                    .as_deref()
+                    .filter(|_| !tick.success)
+                    .unwrap_or(""),
+                80
+            )
         ));
     }
     let findings: Vec<String> = ticks
         .iter()
-        .flat_map(|t| t.integrity.iter().chain(t.identity_violations.iter()).map(move |n| format!("tick {}: {n}", t.iteration)))
+        .flat_map(|t| {
+            t.integrity
+                .iter()
+                .chain(t.identity_violations.iter())
+                .map(move |n| format!("tick {}: {n}", t.iteration))
+        })
         .collect();
     if !findings.is_empty() {
         out.push_str("\n## Integrity findings\n\n");
@@ -130,18 +217,36 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
             out.push_str(&format!("- {}\n", cell(finding, 300)));
         }
     }
-    let exits: Vec<String> = records.iter().filter_map(|r| if let Record::Exit(e) = r { Some(format!("- {} — {} ({} ticks)", e.ts, e.reason, e.ticks_in_run)) } else { None }).collect();
+    let exits: Vec<String> = records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Exit(e) = r {
+                Some(format!(
+                    "- {} — {} ({} ticks)",
+                    e.ts, e.reason, e.ticks_in_run
+                ))
+            } else {
+                None
+            }
+        })
+        .collect();
     if !exits.is_empty() {
         out.push_str(&format!("\n## Runs\n\n{}\n", exits.join("\n")));
     }
     if malformed > 0 {
-        out.push_str(&format!("\n_{malformed} malformed line(s) in runs.jsonl were skipped._\n"));
+        out.push_str(&format!(
+            "\n_{malformed} malformed line(s) in runs.jsonl were skipped._\n"
+        ));
     }
-    peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes()).map_err(store_error)?;
+    peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())
+        .map_err(store_error)?;
     if args.print {
         print!("{out}");
     } else {
-        println!("wrote {}", crate::project::display_path(project.root(), &project.dir.report_md()).display());
+        println!(
+            "wrote {}",
+            crate::project::display_path(project.root(), &project.dir.report_md()).display()
+        );
     }
     Ok(0)
 }

@@ -22,7 +22,9 @@ pub struct ReviveArgs {
 
 pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
-    if let LockState::Held { pid } = peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)? {
+    if let LockState::Held { pid } =
+        peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?
+    {
         return Err(CliError::usage(format!(
             "a run is active{}; peers will not edit its state under it",
             pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
@@ -31,7 +33,9 @@ pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
     }
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let mut state = peers_store::state_file::load_state(&project.dir, &names).map_err(store_error)?.state;
+    let mut state = peers_store::state_file::load_state(&project.dir, &names)
+        .map_err(store_error)?
+        .state;
     state.sync_peers(&names);
     let targets: Vec<String> = match &args.peer {
         Some(peer) => vec![peer.clone()],
@@ -42,14 +46,17 @@ pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
             Ok(Some(change)) => println!("{change}"),
             Ok(None) => println!("{peer} was already healthy"),
             Err(err) => {
-                return Err(CliError::usage(err.to_string()).hint(format!("the peers are: {}", names.join(", "))));
+                return Err(CliError::usage(err.to_string())
+                    .hint(format!("the peers are: {}", names.join(", "))));
             }
         }
     }
     peers_store::state_file::save_state(&project.dir, &state).map_err(store_error)?;
     let halted = project.dir.halted_md();
     if halted.exists() && peers_core::peer_health::stranded(&state).is_none() {
-        std::fs::remove_file(&halted).map_err(|err| CliError::failed(format!("cannot remove {}: {err}", halted.display())))?;
+        std::fs::remove_file(&halted).map_err(|err| {
+            CliError::failed(format!("cannot remove {}: {err}", halted.display()))
+        })?;
         println!("removed .peers/HALTED.md");
     }
     Ok(0)

@@ -45,13 +45,22 @@ pub struct RunArgs {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 90s, 30m or 8h)"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (try 90s, 30m or 8h)"))?;
     let seconds = match unit {
         "" | "s" => value,
         "m" => value * 60,
         "h" => value * 3600,
-        other => return Err(format!("unknown unit `{other}` in `{text}` (use s, m or h)")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use s, m or h)"
+            ));
+        }
     };
     if seconds == 0 {
         return Err("the duration must be positive".to_owned());
@@ -70,7 +79,9 @@ pub fn tick(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
 fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> CliResult<u8> {
     if let Some(usd) = args.max_usd {
         if !(usd.is_finite() && usd > 0.0) {
-            return Err(CliError::usage(format!("--max-usd must be a positive number, got {usd}")));
+            return Err(CliError::usage(format!(
+                "--max-usd must be a positive number, got {usd}"
+            )));
         }
     }
     let project = Project::open_initialised(directory)?;
@@ -78,12 +89,18 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     if !matches!(lock, GoalsHashStatus::Match) {
-        return Err(CliError::usage(format!("goals.yaml is not accepted: {}", describe_goals_lock(&lock)))
-            .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
+        return Err(CliError::usage(format!(
+            "goals.yaml is not accepted: {}",
+            describe_goals_lock(&lock)
+        ))
+        .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
     check_provider_keys(&config)?;
-    let goals_bytes = peers_store::safe_fs::read_control_file(&project.dir.goals_yaml(), peers_store::layout::GOALS_CAP)
-        .map_err(store_error)?;
+    let goals_bytes = peers_store::safe_fs::read_control_file(
+        &project.dir.goals_yaml(),
+        peers_store::layout::GOALS_CAP,
+    )
+    .map_err(store_error)?;
     let usd = crate::commands::info::resolve_usd(&config);
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -118,25 +135,32 @@ fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult
     for peer in &config.peers {
         let openrouter = peer.provider == Some(peers_core::config::Provider::Openrouter);
         if openrouter && std::env::var_os("OPENROUTER_API_KEY").is_none_or(|v| v.is_empty()) {
-            return Err(CliError::usage(format!("peer '{}' uses provider openrouter but OPENROUTER_API_KEY is not set", peer.name))
-                .hint("export OPENROUTER_API_KEY=… before starting the run"));
+            return Err(CliError::usage(format!(
+                "peer '{}' uses provider openrouter but OPENROUTER_API_KEY is not set",
+                peer.name
+            ))
+            .hint("export OPENROUTER_API_KEY=… before starting the run"));
         }
     }
     Ok(())
 }
 
 fn print_summary(summary: &RunSummary) {
-    println!("Stopped: {} (iteration {}, {} tick(s) in this run)", summary.reason, summary.iteration, summary.ticks_in_run);
+    println!(
+        "Stopped: {} (iteration {}, {} tick(s) in this run)",
+        summary.reason, summary.iteration, summary.ticks_in_run
+    );
 }
 
 pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
     use peers_driver::error::DriverError;
     match &err {
-        DriverError::LockHeld { .. } => CliError::failed(err.to_string())
-            .hint("`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)"),
-        DriverError::GoalsNotAccepted { .. } | DriverError::PassWhen { .. } | DriverError::MissingProviderKey { .. } => {
-            CliError::usage(err.to_string())
-        }
+        DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
+            "`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)",
+        ),
+        DriverError::GoalsNotAccepted { .. }
+        | DriverError::PassWhen { .. }
+        | DriverError::MissingProviderKey { .. } => CliError::usage(err.to_string()),
         _ => CliError::failed(err.to_string()).causes_of(&err),
     }
 }

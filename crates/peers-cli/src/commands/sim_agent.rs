@@ -24,7 +24,8 @@ pub struct SimAgentArgs {
 pub fn run(directory: Option<&Path>, args: &SimAgentArgs) -> CliResult<u8> {
     let repo = match directory {
         Some(dir) => dir.to_path_buf(),
-        None => std::env::current_dir().map_err(|err| CliError::failed(format!("cannot read the current directory: {err}")))?,
+        None => std::env::current_dir()
+            .map_err(|err| CliError::failed(format!("cannot read the current directory: {err}")))?,
     };
     let prompt = match &args.prompt {
         Some(text) => text.clone(),

@@ -10,9 +10,9 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use peers_driver::gates;
 use crate::project::{Project, git_error, store_error};
 use crate::table;
+use peers_driver::gates;
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {

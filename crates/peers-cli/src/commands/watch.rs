@@ -27,7 +27,11 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
     let path = project.dir.runs_jsonl();
     let mut file = std::fs::File::open(&path)
         .map_err(|err| CliError::failed(format!("cannot open {}: {err}", path.display())))?;
-    let mut offset = if args.from_start { 0 } else { file.seek(SeekFrom::End(0)).unwrap_or(0) };
+    let mut offset = if args.from_start {
+        0
+    } else {
+        file.seek(SeekFrom::End(0)).unwrap_or(0)
+    };
     let poll = Duration::from_secs_f64(args.poll_s.clamp(0.05, 60.0));
     let mut pending = String::new();
     let mut idle_polls_without_run = 0;
@@ -46,9 +50,17 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
                         "tick {} {} {} {} ms{}",
                         t.iteration,
                         t.peer,
-                        if t.success { "handoff" } else { t.classification.as_str() },
+                        if t.success {
+                            "handoff"
+                        } else {
+                            t.classification.as_str()
+                        },
                         t.duration_ms,
-                        t.soft_fail_reason.as_deref().filter(|_| !t.success).map(|r| format!(" — {r}")).unwrap_or_default()
+                        t.soft_fail_reason
+                            .as_deref()
+                            .filter(|_| !t.success)
+                            .map(|r| format!(" — {r}"))
+                            .unwrap_or_default()
                     ),
                     Record::Exit(e) => {
                         println!("run ended: {} (iteration {})", e.reason, e.iteration);
@@ -61,8 +73,15 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
             }
         }
         caught_up = true;
-        let running = matches!(peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?, LockState::Held { .. });
-        idle_polls_without_run = if running || read > 0 { 0 } else { idle_polls_without_run + 1 };
+        let running = matches!(
+            peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?,
+            LockState::Held { .. }
+        );
+        idle_polls_without_run = if running || read > 0 {
+            0
+        } else {
+            idle_polls_without_run + 1
+        };
         if idle_polls_without_run >= 3 {
             println!("no run is active");
             return Ok(0);

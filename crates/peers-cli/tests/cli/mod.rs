@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod compat;
+mod demo;
 mod goals;
 mod info;
 mod init;

@@ -22,10 +22,18 @@ fn wait_for(mut check: impl FnMut() -> bool, limit: Duration) -> bool {
 fn sigint_mid_tick_stops_gracefully() {
     let env = TestEnv::new();
     let hang = json!({"turns": [["hang"]]});
-    let repo = env.sim_project("app", &[("alice", "sim", hang.clone()), ("bob", "sim", hang)], SIMPLE_GOALS, "");
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", hang.clone()), ("bob", "sim", hang)],
+        SIMPLE_GOALS,
+        "",
+    );
     let mut child = env.spawn_peers(&repo, &["run"]);
     let prompt = repo.join(".peers/log/prompts/tick-00001-alice.txt");
-    assert!(wait_for(|| prompt.exists(), Duration::from_secs(20)), "the tick started");
+    assert!(
+        wait_for(|| prompt.exists(), Duration::from_secs(20)),
+        "the tick started"
+    );
     std::thread::sleep(Duration::from_millis(300));
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
@@ -38,7 +46,10 @@ fn sigint_mid_tick_stops_gracefully() {
     let out = env.peers(&repo, &["status", "--json"]);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["lock"]["state"], "free", "the lock was released");
-    assert!(env.state(&repo)["loop"]["in_flight"].is_null(), "no tick left in flight");
+    assert!(
+        env.state(&repo)["loop"]["in_flight"].is_null(),
+        "no tick left in flight"
+    );
 }
 
 #[test]
@@ -46,7 +57,12 @@ fn kill_minus_nine_at_random_points_then_resume_keeps_a_consistent_record() {
     let env = TestEnv::new();
     let turn = json!([{"sleep": {"ms": 60}}, {"append_file": {"path": "{peer}.txt", "content": "x\n"}}, {"git_commit": {"message": HANDOFF}}]);
     let script = json!({"turns": [turn]});
-    let repo = env.sim_project("app", &[("alice", "sim", script.clone()), ("bob", "sim", script)], SIMPLE_GOALS, "goals:\n  convergence_n: 4\n");
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", script.clone()), ("bob", "sim", script)],
+        SIMPLE_GOALS,
+        "goals:\n  convergence_n: 4\n",
+    );
     // Pseudo-random but reproducible kill delays.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for _ in 0..6 {
@@ -63,11 +79,23 @@ fn kill_minus_nine_at_random_points_then_resume_keeps_a_consistent_record() {
     assert_eq!(out.code, 0, "{}", out.combined());
     assert_eq!(env.last_stop(&repo), "complete");
     let ticks = env.ticks(&repo);
-    let iterations: Vec<u64> = ticks.iter().map(|t| t["iteration"].as_u64().unwrap()).collect();
+    let iterations: Vec<u64> = ticks
+        .iter()
+        .map(|t| t["iteration"].as_u64().unwrap())
+        .collect();
     let expected: Vec<u64> = (1..=iterations.len() as u64).collect();
-    assert_eq!(iterations, expected, "every tick recorded exactly once, in order");
+    assert_eq!(
+        iterations, expected,
+        "every tick recorded exactly once, in order"
+    );
     let state = env.state(&repo);
-    assert_eq!(state["iteration"].as_u64().unwrap(), iterations.len() as u64);
-    assert_eq!(state["budget"]["spent_iterations"].as_u64().unwrap(), iterations.len() as u64);
+    assert_eq!(
+        state["iteration"].as_u64().unwrap(),
+        iterations.len() as u64
+    );
+    assert_eq!(
+        state["budget"]["spent_iterations"].as_u64().unwrap(),
+        iterations.len() as u64
+    );
     assert_eq!(env.peers(&repo, &["bugs", "gate"]).code, 0);
 }
