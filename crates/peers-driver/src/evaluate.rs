@@ -6,29 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use peers_core::config::ConfigSettings;
-use peers_core::goals::{BuiltinGate, GoalSet};
-use peers_core::ledger::Ledger;
+use peers_core::goals::GoalSet;
 use peers_core::state::{GoalState, GoalStatus, State};
-use peers_gate::runner::{GateResult, RunnerSettings, Verdict};
-use peers_git::Commit;
+use peers_gate::runner::{GateResult, RunnerSettings};
 
 use crate::error::DriverError;
-use crate::gates::{self, BuiltinVerdicts};
-
-/// Built-in verdicts computed once per evaluation from what the loop already knows.
-struct LoopVerdicts {
-    self_review: Verdict,
-    bug_hunt: Verdict,
-}
-
-impl BuiltinVerdicts for LoopVerdicts {
-    fn verdict(&self, gate: BuiltinGate) -> Verdict {
-        match gate {
-            BuiltinGate::SelfReviewOnHandoff => self.self_review.clone(),
-            BuiltinGate::BugHuntClean => self.bug_hunt.clone(),
-        }
-    }
-}
+use crate::gates::{self, BuiltinSources};
 
 /// The result of one evaluation.
 pub struct Evaluation {
@@ -72,32 +55,15 @@ pub struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
-    /// Runs every hard gate. `last_handoff` is the newest handoff commit the loop has seen.
-    pub fn evaluate(
-        &self,
-        ledger: &Ledger,
-        last_handoff: Option<&Commit>,
-    ) -> Result<Evaluation, DriverError> {
-        let commits: Vec<Commit> = last_handoff.cloned().into_iter().collect();
-        let (sr_pass, sr_diag) = peers_gate::builtin::self_review_verdict(&commits);
-        let (bh_pass, bh_diag) = peers_gate::builtin::bug_hunt_verdict(ledger);
-        let verdicts = LoopVerdicts {
-            self_review: Verdict {
-                pass: sr_pass,
-                diagnostic: sr_diag,
-            },
-            bug_hunt: Verdict {
-                pass: bh_pass,
-                diagnostic: bh_diag,
-            },
-        };
+    /// Runs every hard gate; built-in gates read `sources`.
+    pub fn evaluate(&self, sources: BuiltinSources) -> Result<Evaluation, DriverError> {
         let jobs = gates::hard_goal_jobs(
             &self.settings.repo,
             self.config,
             self.goals,
             None,
             None,
-            Arc::new(verdicts),
+            Arc::new(sources),
         )?;
         Ok(Evaluation {
             results: gates::run_jobs(jobs, self.settings, None),

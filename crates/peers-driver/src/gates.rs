@@ -7,13 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use peers_core::config::{ConfigSettings, VerifyCommand};
+use std::collections::BTreeMap;
+
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
+use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_core::pass_when::{self, EvalInput, JsonLoader};
+use peers_gate::builtin::{GateContext, RunFacts};
 use peers_gate::cache::{CacheKey, GateCache};
 use peers_gate::runner::{
     self, CommandResult, GateJob, GateResult, GateWork, RunnerSettings, Verdict,
 };
-use peers_git::Git;
+use peers_git::{Commit, Git};
 
 use crate::error::DriverError;
 
@@ -71,26 +75,65 @@ impl JsonLoader for RepoJsonLoader {
     }
 }
 
-/// Where built-in gates get their verdicts: `verify` reads git afresh, the loop answers from its
-/// incremental ledger and handoff tracking.
-pub trait BuiltinVerdicts: Send + Sync {
-    fn verdict(&self, gate: BuiltinGate) -> Verdict;
+/// What built-in gates read, owned so the runner's threads can share it: `verify` builds it
+/// from history, the loop from its incremental ledger and handoff tracking.
+#[derive(Clone)]
+pub struct BuiltinSources {
+    pub git: Git,
+    pub ledger: Arc<Ledger>,
+    pub last_handoff: Option<Commit>,
+    pub env: Arc<Vec<(OsString, OsString)>>,
+    pub cache_dir: PathBuf,
+    pub run: Option<RunFacts>,
 }
 
-/// Built-in verdicts computed from the repository's history on demand.
-pub struct FromHistory(pub Git);
+impl BuiltinSources {
+    /// For `peers verify`: the ledger and the newest handoff read from the whole history.
+    pub fn from_history(git: &Git, cache_dir: PathBuf) -> Result<Self, DriverError> {
+        let commits = git.commits("HEAD")?;
+        let entries: Vec<LedgerCommit> = commits
+            .iter()
+            .map(|c| LedgerCommit::from_message(&c.sha, &c.message))
+            .collect();
+        let last_handoff = commits
+            .iter()
+            .rev()
+            .take(peers_gate::builtin::HANDOFF_LOOKBACK)
+            .find(|c| peers_core::trailer::is_handoff(&c.message))
+            .cloned();
+        Ok(Self {
+            git: git.clone(),
+            ledger: Arc::new(Ledger::build(&entries)),
+            last_handoff,
+            env: Arc::new(gate_environment()),
+            cache_dir,
+            run: None,
+        })
+    }
 
-impl BuiltinVerdicts for FromHistory {
-    fn verdict(&self, gate: BuiltinGate) -> Verdict {
-        let (pass, diagnostic) = match gate {
-            BuiltinGate::SelfReviewOnHandoff => {
-                peers_gate::builtin::self_review_on_handoff(&self.0)
-            }
-            BuiltinGate::BugHuntClean => peers_gate::builtin::bug_hunt_clean(&self.0),
+    pub fn verdict(
+        &self,
+        gate: BuiltinGate,
+        params: &BTreeMap<String, serde_json::Value>,
+        timeout: Duration,
+    ) -> Verdict {
+        let ctx = GateContext {
+            git: &self.git,
+            params,
+            baseline: BASELINE_REF,
+            timeout,
+            env: &self.env,
+            cache_dir: &self.cache_dir,
+            ledger: &self.ledger,
+            last_handoff: self.last_handoff.as_ref(),
+            run: self.run.as_ref(),
         };
-        Verdict { pass, diagnostic }
+        peers_gate::builtin::evaluate(gate, &ctx)
     }
 }
+
+/// The tag `peers init` puts on the starting point.
+pub const BASELINE_REF: &str = "peers-baseline";
 
 /// One job per hard goal, in goals.yaml order. `timeout_override` is `verify.timeout_s`.
 pub fn hard_goal_jobs(
@@ -99,7 +142,7 @@ pub fn hard_goal_jobs(
     goals: &GoalSet,
     timeout_override: Option<u64>,
     fingerprint: Option<&str>,
-    builtins: Arc<dyn BuiltinVerdicts>,
+    builtins: Arc<BuiltinSources>,
 ) -> Result<Vec<GateJob>, DriverError> {
     let default_timeout = timeout_override.unwrap_or(config.goals.timeout_s);
     let mut jobs = Vec::new();
@@ -109,10 +152,12 @@ pub fn hard_goal_jobs(
                 let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
                 command_work(root, cmd, pass_when, timeout)?
             }
-            GateCheck::Builtin { gate, .. } => {
+            GateCheck::Builtin { gate, params } => {
                 let gate = *gate;
+                let params = params.clone();
+                let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
                 let builtins = Arc::clone(&builtins);
-                GateWork::InProcess(Arc::new(move || builtins.verdict(gate)))
+                GateWork::InProcess(Arc::new(move || builtins.verdict(gate, &params, timeout)))
             }
         };
         let cache = match (&hard.check, fingerprint) {

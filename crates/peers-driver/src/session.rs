@@ -185,7 +185,15 @@ impl Session {
             goals: &self.inputs.goals,
             settings: &self.runner,
         };
-        let evaluation = evaluator.evaluate(&self.ledger.ledger, self.last_handoff.as_ref())?;
+        let sources = crate::gates::BuiltinSources {
+            git: self.inputs.git.clone(),
+            ledger: std::sync::Arc::new(self.ledger.ledger.clone()),
+            last_handoff: self.last_handoff.clone(),
+            env: std::sync::Arc::new(self.runner.env.clone()),
+            cache_dir: self.inputs.dir.cache_dir(),
+            run: Some(self.run_facts()),
+        };
+        let evaluation = evaluator.evaluate(sources)?;
         let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
         peers_core::convergence::record_gate_results(
             &mut self.state,
@@ -239,6 +247,21 @@ impl Session {
             return Ok(Some(reason));
         }
         Ok(None)
+    }
+
+    fn run_facts(&self) -> peers_gate::builtin::RunFacts {
+        let unhealthy_peers = self
+            .state
+            .peers
+            .iter()
+            .filter(|(_, p)| p.state != peers_core::state::PeerState::Healthy)
+            .map(|(name, p)| format!("{name}: {}", p.state.as_str()))
+            .collect();
+        peers_gate::builtin::RunFacts {
+            consecutive_clean_ticks: self.state.consecutive_clean_ticks,
+            convergence_n: self.inputs.config.goals.convergence_n,
+            unhealthy_peers,
+        }
     }
 
     /// `Some(detail)` when goals.yaml no longer has the digest accepted at start (or is gone).

@@ -1,4 +1,5 @@
-//! The two gates peers ships itself: `self-review-on-handoff` and `bug-hunt-clean`.
+//! The gates peers ships itself. This file holds `self-review-on-handoff` and `bug-hunt-clean`;
+//! `context` dispatches every built-in gate; each further gate has its own module.
 //!
 //! Each returns `(pass, diagnostic)`; the diagnostic is what the failing peer reads next
 //! turn, so it names commits, bugs and the exact trailer or section that is missing.
@@ -193,5 +194,8 @@ fn error_chain(error: &GitError) -> String {
     text
 }
 
+mod context;
 #[cfg(test)]
 mod tests;
+
+pub use context::{GateContext, RunFacts, evaluate};

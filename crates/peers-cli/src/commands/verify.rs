@@ -57,7 +57,10 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         &goals,
         config.verify.timeout_s,
         fingerprint.as_deref(),
-        std::sync::Arc::new(gates::FromHistory(project.git.clone())),
+        std::sync::Arc::new(
+            gates::BuiltinSources::from_history(&project.git, project.dir.cache_dir())
+                .map_err(crate::commands::run::driver_error)?,
+        ),
     )
     .map_err(crate::commands::run::driver_error)?;
     let hard_count = hard_jobs.len();

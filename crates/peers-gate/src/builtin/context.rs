@@ -1,0 +1,57 @@
+//! What a built-in gate may look at, and the one place that sends a gate to its check.
+//! Gates are implemented in the binary so no agent can edit what they do; goals.yaml names
+//! them (`builtin: <id>`) and may tune their documented `params`.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+use peers_core::goals::BuiltinGate;
+use peers_core::ledger::Ledger;
+use peers_git::{Commit, Git};
+
+use crate::runner::Verdict;
+
+/// Facts about the running loop that the `thorough` gates judge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFacts {
+    pub consecutive_clean_ticks: u64,
+    pub convergence_n: u32,
+    /// Peers not healthy, with their state (e.g. `codex: unavailable`).
+    pub unhealthy_peers: Vec<String>,
+}
+
+/// Everything one built-in gate evaluation may read.
+pub struct GateContext<'a> {
+    pub git: &'a Git,
+    /// The goal's `params:` from goals.yaml.
+    pub params: &'a BTreeMap<String, serde_json::Value>,
+    /// The ref the comparison gates (regression, coverage, stubs, secrets, deps, API) diff
+    /// against: `peers-baseline`.
+    pub baseline: &'a str,
+    /// The goal's timeout, for gates that run tools.
+    pub timeout: Duration,
+    /// The environment for tools a gate runs.
+    pub env: &'a [(OsString, OsString)],
+    /// peers' scratch directory (`.peers/cache/`) for baseline snapshots.
+    pub cache_dir: &'a Path,
+    /// The bug ledger as of now.
+    pub ledger: &'a Ledger,
+    /// The newest handoff commit, if any.
+    pub last_handoff: Option<&'a Commit>,
+    /// Present inside `peers run`; `None` under `peers verify`.
+    pub run: Option<&'a RunFacts>,
+}
+
+/// Evaluates `gate` in `ctx`.
+pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
+    let (pass, diagnostic) = match gate {
+        BuiltinGate::SelfReviewOnHandoff => {
+            let commits: Vec<Commit> = ctx.last_handoff.cloned().into_iter().collect();
+            super::self_review_verdict(&commits)
+        }
+        BuiltinGate::BugHuntClean => super::bug_hunt_verdict(ctx.ledger),
+    };
+    Verdict { pass, diagnostic }
+}
