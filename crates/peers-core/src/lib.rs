@@ -12,6 +12,7 @@ pub mod decode_error;
 pub mod goals;
 pub mod goals_decode;
 pub mod integrity;
+pub mod language;
 pub mod ledger;
 pub mod location;
 pub mod pass_when;
