@@ -357,8 +357,9 @@ fn tail(text: &str, max_chars: usize) -> String {
     text.chars().skip(count.saturating_sub(max_chars)).collect()
 }
 
-/// State first (with the record pending), then the log, then the state again: a crash at any
-/// point leaves either nothing of this tick or all of it, and never the record twice.
+/// State first (with the record pending), then the log: a crash at any point leaves either
+/// nothing of this tick or all of it, and never the record twice (resume appends a pending
+/// record only when the log does not have it yet). The pending copy is dropped at the next save.
 fn make_durable(session: &mut Session, record: &TickRecord) -> Result<(), DriverError> {
     let value = serde_json::to_value(record).unwrap_or_default();
     session.loop_state.in_flight = None;
@@ -366,7 +367,7 @@ fn make_durable(session: &mut Session, record: &TickRecord) -> Result<(), Driver
     session.save()?;
     peers_store::run_log::append_record(&session.inputs.dir, &value)?;
     session.loop_state.pending_record = None;
-    session.save()
+    Ok(())
 }
 
 fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRun) {

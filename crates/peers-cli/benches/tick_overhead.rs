@@ -1,0 +1,126 @@
+//! Orchestrator overhead per tick: `peers run --max-ticks 20` with instant scripted peers and
+//! five trivial gates, minus the peers' own time (the supervisor's per-tick `duration_ms`), plus
+//! the peak RSS of the run. Run with `scripts/bench`.
+#![expect(clippy::expect_used, reason = "a benchmark harness: a failed setup step must stop it loudly")]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const PEERS: &str = env!("CARGO_BIN_EXE_peers");
+const TICKS: u64 = 20;
+
+fn command(program: &str, dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+fn ok(mut cmd: Command) {
+    let status = cmd.status().expect("spawn");
+    assert!(status.success(), "{cmd:?}: {status}");
+}
+
+fn setup(root: &Path, home: &Path) -> std::path::PathBuf {
+    let repo = root.join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    let git = |args: &[&str]| {
+        let mut c = command("git", &repo, home);
+        c.args(args);
+        ok(c);
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "bench\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "initial"]);
+    let mut init = command(PEERS, &repo, home);
+    init.arg("init");
+    ok(init);
+    let script = root.join("peer.json");
+    std::fs::write(
+        &script,
+        r#"{"turns": [[{"append_file": {"path": "{peer}.txt", "content": "x\n"}}, {"git_commit": {"message": "Work\n\n## Self-Review\nChecked the one-line change and nothing else moved.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass"}}]]}"#,
+    )
+    .expect("script");
+    let mut config = String::from("peers:\n");
+    for name in ["alice", "bob"] {
+        config.push_str(&format!(
+            "  - {{name: {name}, tool: sim, argv: ['{PEERS}', 'sim-agent', '--script', '{}'], prompt_mode: stdin}}\n",
+            script.display()
+        ));
+    }
+    config.push_str("goals:\n  convergence_n: 1000\nbudget:\n  max_iterations: 100000\n");
+    std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
+    let mut goals = String::from("goals:\n");
+    for i in 1..=5 {
+        goals.push_str(&format!("  - {{id: g{i}, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}}\n"));
+    }
+    std::fs::write(repo.join(".peers/goals.yaml"), goals).expect("goals");
+    let mut accept = command(PEERS, &repo, home);
+    accept.args(["goals", "accept"]);
+    ok(accept);
+    repo
+}
+
+/// VmHWM (the kernel's high-water mark of resident memory) of a live process, in KiB.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let home = temp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = setup(temp.path(), &home);
+    let started = Instant::now();
+    let mut run = command(PEERS, &repo, &home);
+    run.args(["run", "--max-ticks", &TICKS.to_string(), "--without-recon", "--no-codemap"]);
+    let mut child = run.spawn().expect("spawn peers run");
+    // VmHWM only grows, so the last sample before exit is the peak (to within one sample).
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(kib) = vm_hwm_kib(child.id()) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    assert!(status.success(), "peers run failed: {status}");
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let log = std::fs::read_to_string(repo.join(".peers/log/runs.jsonl")).expect("log");
+    let mut peers_ms = 0.0;
+    let mut ticks = 0u64;
+    for line in log.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("json");
+        if value["event"] == "tick" {
+            ticks += 1;
+            peers_ms += value["duration_ms"].as_f64().unwrap_or(0.0);
+        }
+    }
+    assert_eq!(ticks, TICKS, "the run did every tick");
+    let overhead = (wall_ms - peers_ms) / ticks as f64;
+    println!(
+        "peers run --max-ticks {TICKS}: wall {wall_ms:.0} ms, peers' own time {peers_ms:.0} ms, orchestrator overhead {overhead:.1} ms/tick (goal ≤ 25 ms: {})",
+        if overhead <= 25.0 { "ok" } else { "OVER" }
+    );
+    let rss_mib = peak_kib as f64 / 1024.0;
+    println!(
+        "peak RSS of peers run (VmHWM sampled every 2 ms): {rss_mib:.1} MiB (goal ≤ 50 MiB: {})",
+        if rss_mib <= 50.0 { "ok" } else { "OVER" }
+    );
+}
