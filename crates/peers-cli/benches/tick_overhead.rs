@@ -1,7 +1,10 @@
 //! Orchestrator overhead per tick: `peers run --max-ticks 20` with instant scripted peers and
 //! five trivial gates, minus the peers' own time (the supervisor's per-tick `duration_ms`), plus
 //! the peak RSS of the run. Run with `scripts/bench`.
-#![expect(clippy::expect_used, reason = "a benchmark harness: a failed setup step must stop it loudly")]
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark harness: a failed setup step must stop it loudly"
+)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -64,7 +67,9 @@ fn setup(root: &Path, home: &Path) -> std::path::PathBuf {
     std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
     let mut goals = String::from("goals:\n");
     for i in 1..=5 {
-        goals.push_str(&format!("  - {{id: g{i}, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}}\n"));
+        goals.push_str(&format!(
+            "  - {{id: g{i}, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}}\n"
+        ));
     }
     std::fs::write(repo.join(".peers/goals.yaml"), goals).expect("goals");
     let mut accept = command(PEERS, &repo, home);
@@ -87,7 +92,13 @@ fn main() {
     let repo = setup(temp.path(), &home);
     let started = Instant::now();
     let mut run = command(PEERS, &repo, &home);
-    run.args(["run", "--max-ticks", &TICKS.to_string(), "--without-recon", "--no-codemap"]);
+    run.args([
+        "run",
+        "--max-ticks",
+        &TICKS.to_string(),
+        "--without-recon",
+        "--no-codemap",
+    ]);
     let mut child = run.spawn().expect("spawn peers run");
     // VmHWM only grows, so the last sample before exit is the peak (to within one sample).
     let mut peak_kib = 0;

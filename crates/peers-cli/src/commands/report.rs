@@ -98,6 +98,21 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
             cell(&goal.diagnostic, 100)
         ));
     }
+    let goals = project.load_goals()?;
+    if goals.soft().next().is_some() {
+        out.push_str(
+            "\n### Soft goals (peer reviews)\n\n| goal | reviewer | status |\n|---|---|---|\n",
+        );
+        for (goal, soft) in goals.soft() {
+            let passed = peers_core::soft_review::passed(&state, &goal.id, soft, &state.peer_order);
+            let status = peers_core::soft_review::status_line(&state, &goal.id, soft, passed);
+            out.push_str(&format!(
+                "| {} | {} | {status} |\n",
+                cell(&goal.id, 60),
+                soft.reviewer.as_str()
+            ));
+        }
+    }
     let mut tallies: BTreeMap<&str, PeerTally> = BTreeMap::new();
     for tick in &ticks {
         let tally = tallies.entry(tick.peer.as_str()).or_default();

@@ -9,5 +9,6 @@ mod init;
 mod run_budget;
 mod run_durability;
 mod run_loop;
+mod run_views;
 mod status;
 mod verify;
