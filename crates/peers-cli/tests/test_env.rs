@@ -126,13 +126,13 @@ impl TestEnv {
         let sha256 = regex::Regex::new(r"\b[0-9a-f]{64}\b").expect("regex");
         let sha1 = regex::Regex::new(r"\b[0-9a-f]{40}\b").expect("regex");
         let short = regex::Regex::new(r"\b(commit|at|HEAD) +[0-9a-f]{8}\b").expect("regex");
-        let ms = regex::Regex::new(r"\b\d+ ms\b").expect("regex");
+        let ms = regex::Regex::new(r" *\b\d+ ms\b").expect("regex");
         let stamp = regex::Regex::new(r"init-\d{8}T\d{6}Z").expect("regex");
         let cores = regex::Regex::new(r"concurrency=\d+ \(cores\)").expect("regex");
         let text = sha256.replace_all(&text, "[SHA256]");
         let text = sha1.replace_all(&text, "[SHA]");
         let text = short.replace_all(&text, "$1 [SHORT]");
-        let text = ms.replace_all(&text, "[N] ms");
+        let text = ms.replace_all(&text, " [N] ms");
         let text = stamp.replace_all(&text, "init-[TIME]");
         cores
             .replace_all(&text, "concurrency=[N] (cores)")

@@ -46,24 +46,36 @@ impl Attestations {
         self.by_sha.get(sha).map(String::as_str)
     }
 
-    pub fn record(
+    /// Attributes every commit of `shas` to `peer`, in one append.
+    pub fn record_all(
         &mut self,
         dir: &PeersDir,
-        sha: &str,
+        shas: &[&str],
         peer: &str,
         iteration: u64,
     ) -> Result<(), DriverError> {
-        if self.by_sha.get(sha).is_some_and(|p| p == peer) {
+        let fresh: Vec<&str> = shas
+            .iter()
+            .copied()
+            .filter(|sha| self.by_sha.get(*sha).is_none_or(|p| p != peer))
+            .collect();
+        if fresh.is_empty() {
             return Ok(());
         }
-        let entry = Attestation {
-            sha: sha.to_owned(),
-            peer: peer.to_owned(),
-            iteration,
-        };
-        let line = serde_json::to_vec(&entry).unwrap_or_default();
-        peers_store::safe_fs::append_line(&path(dir), &line)?;
-        self.by_sha.insert(sha.to_owned(), peer.to_owned());
+        let mut lines = Vec::new();
+        for sha in &fresh {
+            let entry = Attestation {
+                sha: (*sha).to_owned(),
+                peer: peer.to_owned(),
+                iteration,
+            };
+            lines.extend(serde_json::to_vec(&entry).unwrap_or_default());
+            lines.push(b'\n');
+        }
+        peers_store::safe_fs::append_line(&path(dir), &lines)?;
+        for sha in fresh {
+            self.by_sha.insert(sha.to_owned(), peer.to_owned());
+        }
         Ok(())
     }
 }

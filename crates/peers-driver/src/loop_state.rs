@@ -14,10 +14,23 @@ pub struct LoopState {
     pub last_handoff_peer: Option<String>,
     /// Warnings for a peer's next prompt (ledger complaints about its reports, reverts…).
     pub warnings: std::collections::BTreeMap<String, Vec<String>>,
+    /// Each peer's inbox: other peers' commits since its last turn, newest last, capped.
+    pub inbox: std::collections::BTreeMap<String, Vec<InboxEntry>>,
     /// A tick record already reflected in this state but perhaps not yet in runs.jsonl: the
     /// state is saved first, then the record appended, then this cleared.
     pub pending_record: Option<serde_json::Value>,
 }
+
+/// One commit in a peer's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxEntry {
+    pub sha: String,
+    pub peer: String,
+    pub subject: String,
+}
+
+/// Commits kept per inbox; older ones are dropped (the prompt shows at most this many).
+pub const INBOX_CAP: usize = 50;
 
 /// A tick that was started but not yet recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +74,28 @@ impl LoopState {
         self.warnings.remove(peer).unwrap_or_default()
     }
 
+    /// Delivers `author`'s commits to every other peer's inbox.
+    pub fn deliver(&mut self, peers: &[String], author: &str, commits: &[peers_git::Commit]) {
+        if commits.is_empty() {
+            return;
+        }
+        for peer in peers.iter().filter(|p| p.as_str() != author) {
+            let inbox = self.inbox.entry(peer.clone()).or_default();
+            inbox.extend(commits.iter().map(|c| InboxEntry {
+                sha: c.sha.clone(),
+                peer: author.to_owned(),
+                subject: c.message.lines().next().unwrap_or("").to_owned(),
+            }));
+            let excess = inbox.len().saturating_sub(INBOX_CAP);
+            inbox.drain(..excess);
+        }
+    }
+
+    /// `peer`'s inbox, emptied: it is shown once, in the peer's next prompt.
+    pub fn take_inbox(&mut self, peer: &str) -> Vec<InboxEntry> {
+        self.inbox.remove(peer).unwrap_or_default()
+    }
+
     pub fn write(&self, state: &mut State) {
         if let Ok(value) = serde_json::to_value(self) {
             state.extra.insert(KEY.to_owned(), value);
@@ -85,6 +120,7 @@ mod tests {
             }),
             last_handoff_peer: Some("b".into()),
             warnings: Default::default(),
+            inbox: Default::default(),
             pending_record: None,
         };
         loop_state.write(&mut state);

@@ -64,9 +64,12 @@ pub fn analyse(
         Some(before) => format!("{before}..HEAD"),
         None => "HEAD".to_owned(),
     };
-    facts.commits = ctx.git.commits(&range)?;
+    if facts.head_after.as_deref() != ctx.head_before {
+        facts.commits = ctx.git.commits(&range)?;
+    }
+    let shas: Vec<&str> = facts.commits.iter().map(|c| c.sha.as_str()).collect();
+    attest.record_all(ctx.dir, &shas, ctx.peer, ctx.iteration)?;
     for commit in &facts.commits {
-        attest.record(ctx.dir, &commit.sha, ctx.peer, ctx.iteration)?;
         if let Some(claimed) = trailer::peer(&commit.message) {
             if claimed != ctx.peer {
                 facts.identity_violations.push(format!(

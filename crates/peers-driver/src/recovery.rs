@@ -44,14 +44,12 @@ pub fn finish_interrupted_tick(
         None => "HEAD".to_owned(),
     };
     let commits = session.inputs.git.commits(&range).unwrap_or_default();
-    for commit in &commits {
-        session.attest.record(
-            &session.inputs.dir,
-            &commit.sha,
-            &flight.peer,
-            flight.iteration,
-        )?;
-    }
+    let shas: Vec<&str> = commits.iter().map(|c| c.sha.as_str()).collect();
+    session
+        .attest
+        .record_all(&session.inputs.dir, &shas, &flight.peer, flight.iteration)?;
+    let peers = session.state.peer_order.clone();
+    session.loop_state.deliver(&peers, &flight.peer, &commits);
     // Authorship may have changed for those commits: rebuild rather than patch.
     session.ledger = LedgerView::build(&session.inputs.git, &session.attest)?;
     if let Some(handoff) = commits

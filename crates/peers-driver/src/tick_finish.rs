@@ -66,6 +66,8 @@ pub fn finish(
     session.state.dirty_worktree = facts.dirty;
     let author_of_reviewed_work = session.loop_state.last_handoff_peer.clone();
     let (filed, resolved) = apply_ledger(session, &facts);
+    let peers = session.state.peer_order.clone();
+    session.loop_state.deliver(&peers, peer, &facts.commits);
     let mut review_warnings = Vec::new();
     let soft = ingest_reviews(
         session,
@@ -378,7 +380,7 @@ fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRu
     for (suffix, bytes) in [("stdout", &run.stdout_log), ("stderr", &run.stderr_log)] {
         if !bytes.is_empty() {
             let path = dir.join(format!("tick-{iteration:05}-{peer}.{suffix}.log"));
-            let _ = peers_store::safe_fs::write_atomic(&path, bytes);
+            let _ = peers_store::safe_fs::write_replacing_unsynced(&path, bytes);
         }
     }
 }

@@ -10,8 +10,6 @@ use peers_core::soft_review::{self, RequestContext};
 use crate::error::DriverError;
 use crate::session::Session;
 
-const INBOX_SCAN_LIMIT: usize = 200;
-
 pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -> Prompt {
     let iteration = session.state.iteration + 1;
     let settings = session.inputs.config.peers.iter().find(|p| p.name == peer);
@@ -111,37 +109,17 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
     out
 }
 
-/// Other peers' commits since this peer's last turn (oldest first, capped).
+/// Other peers' commits since this peer's last turn (oldest first, capped), kept by the loop
+/// as ticks happen rather than read back from git.
 fn inbox(session: &mut Session, peer: &str) -> Vec<InboxCommit> {
-    let head = session.inputs.git.head().ok().flatten();
-    let since = session.state.last_inbox_sha.get(peer).cloned();
-    if let Some(head) = &head {
-        session
-            .state
-            .last_inbox_sha
-            .insert(peer.to_owned(), head.clone());
-    }
-    let Some(since) = since else {
-        return Vec::new();
-    };
-    let commits = session
-        .inputs
-        .git
-        .recent_commits(&format!("{since}..HEAD"), INBOX_SCAN_LIMIT)
-        .unwrap_or_default();
-    commits
-        .iter()
-        .filter_map(|c| {
-            let author = session
-                .attest
-                .peer_of(&c.sha)
-                .map(str::to_owned)
-                .or_else(|| peers_core::trailer::peer(&c.message))?;
-            (author != peer).then(|| InboxCommit {
-                sha: c.sha.clone(),
-                peer: author,
-                subject: c.message.lines().next().unwrap_or("").to_owned(),
-            })
+    session
+        .loop_state
+        .take_inbox(peer)
+        .into_iter()
+        .map(|entry| InboxCommit {
+            sha: entry.sha,
+            peer: entry.peer,
+            subject: entry.subject,
         })
         .collect()
 }
@@ -172,6 +150,6 @@ pub fn keep(session: &Session, iteration: u64, peer: &str, text: &str) -> Result
     let dir = session.inputs.dir.log_dir().join("prompts");
     peers_store::safe_fs::ensure_private_dir(&dir)?;
     let path = dir.join(format!("tick-{iteration:05}-{peer}.txt"));
-    peers_store::safe_fs::write_atomic(&path, text.as_bytes())?;
+    peers_store::safe_fs::write_replacing_unsynced(&path, text.as_bytes())?;
     Ok(())
 }

@@ -56,13 +56,24 @@ pub fn open_control_file(path: &Path) -> Result<(File, Metadata), StoreError> {
 /// Replaces `path` atomically: a private temp file in the same directory, fsync, rename over
 /// the target, fsync the directory. Refuses a target that is a link or not a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_replacing(path, bytes, true)
+}
+
+/// Like [`write_atomic`] (same refusals, temp + rename, never a torn file) but without the
+/// fsyncs: for copies kept for forensics (prompts, output logs) whose loss in a power cut costs
+/// nothing, on the per-tick hot path.
+pub fn write_replacing_unsynced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_replacing(path, bytes, false)
+}
+
+fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
     let (parent, name) = split_parent(path)?;
     let dir = open_dir_nofollow(parent)?;
     check_existing_target(&dir, name, path)?;
     let (temp_name, mut file) = create_temp(&dir, name, parent)?;
     let written = file
         .write_all(bytes)
-        .and_then(|()| file.sync_all())
+        .and_then(|()| if durable { file.sync_all() } else { Ok(()) })
         .map_err(|e| StoreError::io("write", parent.join(&temp_name), e))
         .and_then(|()| {
             rfs::renameat(&dir, &temp_name, &dir, name)
@@ -72,6 +83,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         // Best effort: the temp file is ours and useless now.
         let _ = rfs::unlinkat(&dir, &temp_name, AtFlags::empty());
         return Err(err);
+    }
+    if !durable {
+        return Ok(());
     }
     rfs::fsync(&dir).map_err(|e| StoreError::io("sync the directory", parent, e.into()))
 }
