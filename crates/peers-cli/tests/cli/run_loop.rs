@@ -344,3 +344,33 @@ fn run_refuses_unaccepted_goals() {
     assert_eq!(out.code, 2, "{}", out.combined());
     assert!(out.stderr.contains("peers goals accept"));
 }
+
+#[test]
+fn a_requested_skeptic_tick_survives_a_restart() {
+    let env = TestEnv::new();
+    let repo = env.sim_project(
+        "app",
+        &[
+            ("alice", "sim", honest("a.txt")),
+            ("bob", "sim", honest("b.txt")),
+        ],
+        SIMPLE_GOALS,
+        "goals:\n  convergence_n: 2\n",
+    );
+    // Two clean ticks request the skeptic; the run stops before it.
+    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "2"]).code, 0);
+    assert_eq!(env.last_stop(&repo), "max_ticks");
+    assert_eq!(
+        env.state(&repo)["skeptic"]["phase"],
+        "requested",
+        "{}",
+        env.state(&repo)
+    );
+    // The next run starts with exactly that skeptic tick, then completes.
+    let out = env.peers(&repo, &["run"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    let ticks = env.ticks(&repo);
+    assert_eq!(ticks.len(), 3);
+    assert_eq!(ticks[2]["skeptic"], true);
+    assert_eq!(env.last_stop(&repo), "complete");
+}
