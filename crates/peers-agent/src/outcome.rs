@@ -25,6 +25,9 @@ pub struct PeerRun {
     pub matched: Option<PatternMatch>,
     pub usage: Usage,
     pub session_id: Option<String>,
+    /// Processes the peer left running when its main process exited (`pid N: command`);
+    /// they were killed. An agent must clean up after itself.
+    pub left_running: Vec<String>,
 }
 
 /// The outcome classes the driver acts on.

@@ -136,6 +136,7 @@ fn spawn_failure(
         matched: None,
         usage: Usage::default(),
         session_id: None,
+        left_running: Vec::new(),
     })
 }
 
@@ -252,6 +253,21 @@ impl LineHandler<'_> {
             matched,
             usage: parsed.usage,
             session_id: parsed.session_id,
+            left_running: observed
+                .left_running
+                .iter()
+                .map(|l| {
+                    format!(
+                        "pid {}: {}",
+                        l.pid,
+                        if l.command.is_empty() {
+                            "?"
+                        } else {
+                            l.command.as_str()
+                        }
+                    )
+                })
+                .collect(),
         }
     }
 

@@ -249,6 +249,40 @@ fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
     None
 }
 
+/// A turn that touched peers' control files, or left processes running, does not count, even
+/// with a valid handoff: both are reported by name.
+pub fn fail_on_misconduct(
+    facts: &mut TurnFacts,
+    peer: &str,
+    tampering: &[String],
+    left_running: &[String],
+) {
+    if !left_running.is_empty() {
+        facts.integrity.push(format!(
+            "{peer} left {} process(es) running after its turn (killed): {}",
+            left_running.len(),
+            left_running.join("; ")
+        ));
+        facts.warnings.push(format!(
+            "your last turn left processes running ({}); stop every server or background job you start before you hand off",
+            left_running.join("; ")
+        ));
+        facts
+            .fail_reason
+            .get_or_insert_with(|| "left processes running after the turn".to_owned());
+    }
+    if !tampering.is_empty() {
+        facts.warnings.push(format!(
+            "your last turn changed peers' control files ({}); never touch .peers/",
+            tampering.join("; ")
+        ));
+        facts.fail_reason = Some(format!(
+            "tampered with peers' control files: {}",
+            tampering.join("; ")
+        ));
+    }
+}
+
 pub fn short(sha: &str) -> &str {
     sha.get(..8).unwrap_or(sha)
 }

@@ -87,6 +87,27 @@ fn snapshot() -> Vec<ProcStat> {
         .collect()
 }
 
+/// A process a child left running when it exited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub pid: u32,
+    /// `/proc/<pid>/cmdline`, arguments joined by spaces (empty when unreadable).
+    pub command: String,
+}
+
+fn command_line(pid: i32) -> String {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            bytes
+                .split(|b| *b == 0)
+                .filter(|part| !part.is_empty())
+                .map(|part| String::from_utf8_lossy(part).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
 /// The descendants of one root process, as far as seen so far.
 #[derive(Debug)]
 pub(crate) struct Tracker {
@@ -167,6 +188,27 @@ impl Tracker {
         if stat.sid == stat.pid {
             self.sessions.insert(stat.pid);
         }
+    }
+
+    /// Descendants other than the root that are still running (not zombies) now, with their
+    /// command lines: what the root left behind if it has exited.
+    pub(crate) fn running_descendants(&mut self) -> Vec<Leftover> {
+        let table = {
+            let live = registry::lock();
+            let table = snapshot();
+            self.update(&table, &live);
+            table
+        };
+        table
+            .iter()
+            .filter(|stat| {
+                stat.pid != self.root && !stat.zombie && self.members.contains_key(&stat.pid)
+            })
+            .map(|stat| Leftover {
+                pid: u32::try_from(stat.pid).unwrap_or(0),
+                command: command_line(stat.pid),
+            })
+            .collect()
     }
 
     /// SIGKILLs every descendant except the root (its owner reaps it), until none is left

@@ -21,7 +21,7 @@ mod run;
 mod spec;
 
 pub use capture::Captured;
-pub use descendants::{become_subreaper, reap_orphans};
+pub use descendants::{Leftover, become_subreaper, reap_orphans};
 pub use error::SpawnError;
 pub use observe::{Control, Ending, Observed, Observer, Stream, Watch, run_observed};
 pub use run::{ExitInfo, Outcome, run};

@@ -106,6 +106,9 @@ pub struct Observed {
     pub ending: Ending,
     /// Descendants killed by the final sweep (outside the group or still running in it).
     pub swept: Vec<u32>,
+    /// Processes the child left running when it exited normally (only with
+    /// `watch.sweep_descendants`); they are killed too.
+    pub left_running: Vec<crate::descendants::Leftover>,
 }
 
 /// Runs `spec` like [`crate::run`], showing output to `observer` as it arrives.
@@ -133,6 +136,12 @@ pub fn run_observed(
     let mut group = ChildGroup::new(child);
     let mut session = Session::start(spec, watch, &mut group, started)?;
     let ending = session.watch(&group, observer);
+    // What is still running after a normal exit was left behind by the child (a server, a
+    // background job): reported, then killed with everything else below.
+    let left_running = match (&ending, session.tracker.as_mut()) {
+        (Ending::Exited, Some(tracker)) => tracker.running_descendants(),
+        _ => Vec::new(),
+    };
     if ending != Ending::Exited {
         session.stop(&group, spec.grace, observer);
     }
@@ -163,6 +172,7 @@ pub fn run_observed(
         },
         ending,
         swept,
+        left_running,
     })
 }
 
