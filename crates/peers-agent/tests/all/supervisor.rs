@@ -81,7 +81,14 @@ fn peer_ignoring_sigterm_is_killed_after_grace() {
 
 #[test]
 fn grandchild_holding_stdout_after_parent_exit_does_not_block() {
-    let mut inv = generic("setsid sh -c 'echo $$; exec sleep 30' & sleep 0.2; echo parent-done");
+    // The parent waits until the grandchild has printed its pid (a file marks it), so the
+    // ordering does not depend on the machine's load.
+    let mark = tempfile::NamedTempFile::new().expect("mark");
+    let mark = mark.path().display().to_string();
+    let mut inv = generic(&format!(
+        "rm -f {mark}; setsid sh -c 'echo $$; : > {mark}; exec sleep 30' & \
+         while [ ! -e {mark} ]; do sleep 0.01; done; echo parent-done"
+    ));
     inv.limits.grace = Duration::from_millis(500);
     let (run, _) = run(&inv);
     let pids = printed_pids(&run.stdout_tail);
@@ -139,7 +146,14 @@ fn flood_keeps_memory_bounded_and_records_truncation() {
     assert!(run.stdout_tail.ends_with("tail-line\n"));
     let marker = String::from_utf8_lossy(&run.stdout_log);
     assert!(marker.contains("bytes omitted"));
-    assert!(grown_mib < 64, "peak RSS grew by {grown_mib} MiB");
+    // Process-wide peak RSS also counts tests running in parallel, so the bound is set to catch
+    // what it guards (the flood buffered whole: ≥ 200 MiB by default), not a few MiB of noise.
+    // The precise figure is the supervisor benchmark's (2 GB through invoke, bounded RSS).
+    let flood_mib = bytes / (1024 * 1024);
+    assert!(
+        grown_mib < (flood_mib * 3 / 4).max(64),
+        "peak RSS grew by {grown_mib} MiB for a {flood_mib} MiB flood"
+    );
 }
 
 #[test]

@@ -385,13 +385,26 @@ fn a_peer_that_leaves_a_server_running_fails_the_tick_and_the_server_dies() {
         {"append_file": {"path": "a.txt", "content": "x\n"}},
         {"git_commit": {"message": HANDOFF}}
     ]]});
-    let repo = env.sim_project("app", &[("alice", "sim", leaky), ("bob", "sim", honest("b.txt"))], SIMPLE_GOALS, "");
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", leaky), ("bob", "sim", honest("b.txt"))],
+        SIMPLE_GOALS,
+        "",
+    );
     assert_eq!(env.peers(&repo, &["run", "--max-ticks", "1"]).code, 0);
     let tick = &env.ticks(&repo)[0];
     assert_eq!(tick["success"], false, "{tick}");
-    assert!(tick["integrity"].to_string().contains("sleep 300"), "the leftover is named: {tick}");
-    let pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
-    let alive = rustix::process::test_kill_process(rustix::process::Pid::from_raw(pid).unwrap()).is_ok();
+    assert!(
+        tick["integrity"].to_string().contains("sleep 300"),
+        "the leftover is named: {tick}"
+    );
+    let pid: i32 = std::fs::read_to_string(&marker)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive =
+        rustix::process::test_kill_process(rustix::process::Pid::from_raw(pid).unwrap()).is_ok();
     assert!(!alive, "the server the peer left was killed");
 }
 
@@ -404,12 +417,31 @@ fn writing_peers_state_during_a_turn_fails_the_tick_and_is_undone() {
         {"append_file": {"path": "a.txt", "content": "x\n"}},
         {"git_commit": {"message": HANDOFF}}
     ]]});
-    let repo = env.sim_project("app", &[("alice", "sim", forger), ("bob", "sim", honest("b.txt"))], SIMPLE_GOALS, "");
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", forger), ("bob", "sim", honest("b.txt"))],
+        SIMPLE_GOALS,
+        "",
+    );
     assert_eq!(env.peers(&repo, &["run", "--max-ticks", "1"]).code, 0);
     let tick = &env.ticks(&repo)[0];
     assert_eq!(tick["success"], false);
-    assert!(tick["soft_fail_reason"].as_str().unwrap().contains("tampered"), "{tick}");
-    assert!(tick["integrity"].to_string().contains("state.json was modified"));
+    assert!(
+        tick["soft_fail_reason"]
+            .as_str()
+            .unwrap()
+            .contains("tampered"),
+        "{tick}"
+    );
+    assert!(
+        tick["integrity"]
+            .to_string()
+            .contains("state.json was modified")
+    );
     assert_eq!(env.state(&repo)["iteration"], 1, "peers' own state wins");
-    assert_eq!(env.last_stop(&repo), "max_ticks", "the forged stop reason is gone");
+    assert_eq!(
+        env.last_stop(&repo),
+        "max_ticks",
+        "the forged stop reason is gone"
+    );
 }
