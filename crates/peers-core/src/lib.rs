@@ -26,4 +26,5 @@ pub mod state;
 pub mod suggest;
 pub mod trailer;
 pub mod turns;
+pub mod unified_diff;
 pub mod yaml;
