@@ -195,11 +195,13 @@ fn error_chain(error: &GitError) -> String {
 }
 
 mod all_peers_healthy;
+mod api_stable;
 mod context;
 mod convergence_reached;
 mod deps_justified;
 mod diff_size_per_resolve;
 mod finding;
+mod no_hidden_code;
 mod no_secrets_committed;
 mod no_stubs;
 mod scope;

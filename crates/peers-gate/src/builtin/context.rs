@@ -62,7 +62,8 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
         BuiltinGate::DepsJustified => super::deps_justified::deps_justified(ctx),
         BuiltinGate::DiffSizePerResolve => super::diff_size_per_resolve::diff_size_per_resolve(ctx),
         BuiltinGate::TddReproducesBug => super::tdd_reproduces_bug::tdd_reproduces_bug(ctx),
-        _ => (false, "not yet wired".to_owned()),
+        BuiltinGate::NoHiddenCode => super::no_hidden_code::no_hidden_code(ctx),
+        BuiltinGate::ApiStable => super::api_stable::api_stable(ctx),
     };
     Verdict { pass, diagnostic }
 }
