@@ -15,6 +15,7 @@ pub mod integrity;
 pub mod language;
 pub mod ledger;
 pub mod location;
+pub mod modes;
 pub mod pass_when;
 pub mod peer_command;
 pub mod peer_health;
