@@ -93,7 +93,8 @@ fn rules() -> Result<Vec<Rule>, String> {
     let table: &[(Language, &str, Kind, bool)] = &[
         (
             Language::Rust,
-            r"#\[\s*ignore\s*(=|\])",
+            // At the start of a line (after other attributes), so such text in a string is not one.
+            r"^\s*(#\[[^\]]*\]\s*)*#\[\s*ignore\s*(=|\])",
             Kind::Skip("#[ignore]"),
             true,
         ),

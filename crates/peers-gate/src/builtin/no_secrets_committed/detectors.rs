@@ -25,7 +25,7 @@ const TOKEN_PATTERNS: &[(&str, &str)] = &[
     ("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}"),
 ];
 
-/// `password = "literal"` and friends, in any file.
+/// A password, secret, API key or token assigned a quoted literal, in any file.
 const QUOTED_ASSIGNMENT: &str = r#"(?i)\b(\w*(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)\w*)["']?\s*(?::|=|:=|=>)\s*["']([^"'\s]{6,})["']"#;
 /// `API_KEY=literal` without quotes, in env, ini and YAML-like files.
 const BARE_ASSIGNMENT: &str = r#"(?i)^\s*(?:export\s+)?([A-Z0-9_.\-]*(?:password|passwd|secret|api[_-]?key|apikey|token)[A-Z0-9_.\-]*)\s*[:=]\s*([^\s"'#]{6,})\s*$"#;
@@ -161,6 +161,7 @@ impl Detectors {
             });
             if !names_a_place
                 && !is_placeholder(value)
+                && !is_reference(value)
                 && !hits.iter().any(|h| h.token.contains(value))
             {
                 hits.push(Hit {
@@ -194,6 +195,21 @@ fn is_placeholder(value: &str) -> bool {
         || value
             .chars()
             .all(|c| c == value.chars().next().unwrap_or(c))
+}
+
+/// An assigned value that names a secret instead of being one: an environment variable
+/// name (`ANTHROPIC_API_KEY`) or text that says what it is (`no-secrets-committed`).
+fn is_reference(value: &str) -> bool {
+    let env_name = value.contains('_')
+        && value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let lower = value.to_lowercase();
+    env_name
+        || ["secret", "password", "passwd", "token", "api_key", "apikey"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 fn file_name(path: &str) -> &str {
