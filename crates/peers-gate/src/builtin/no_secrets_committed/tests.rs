@@ -117,7 +117,7 @@ fn entropy_flags_random_tokens_and_long_hex_next_to_key_words() {
     let hex = joined(&["9f86d081884c7d659a2f", "eaa0c55ad015a3bf4f1b"]);
     assert_eq!(
         high_entropy_tokens(&format!("x = \"{random}\"")),
-        [random.clone()]
+        std::slice::from_ref(&random)
     );
     assert!(high_entropy_tokens(&format!("sum = \"{hex}\"")).is_empty());
     assert_eq!(
