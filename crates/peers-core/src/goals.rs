@@ -78,7 +78,8 @@ pub enum BuiltinGate {
     SelfReviewOnHandoff,
     /// No open bug at severity crit, high or med.
     BugHuntClean,
-    /// No stub (`todo!()`, `pass`-only body, `TODO`, …) in code added since the baseline.
+    /// No placeholder code (todo macros, `pass`-only bodies, work-left markers) added since the
+    /// baseline.
     NoStubs,
     /// Every skip, ignore, xfail or only marker added since the baseline carries a reason.
     TestsNoUnjustifiedSkipOrFail,
@@ -144,8 +145,9 @@ impl BuiltinGate {
             }
             Self::BugHuntClean => "no open bug at severity crit, high or med in the ledger",
             Self::NoStubs => {
-                "no todo!()/unimplemented!(), TODO/FIXME/XXX, NotImplementedError, pass-only body, \
-                 `not implemented` throw or panic in code added since peers-baseline"
+                "no placeholder code added since peers-baseline: todo and unimplemented macros, \
+                 work-left markers in comments, NotImplementedError, pass-only bodies, \
+                 not-implemented throws and panics"
             }
             Self::TestsNoUnjustifiedSkipOrFail => {
                 "every test skip/ignore/xfail marker added since peers-baseline gives a reason of \
