@@ -6,8 +6,9 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     bugs::BugsArgs, demo::DemoArgs, goals::GoalsArgs, info::InfoArgs, init::InitArgs,
-    replay::ReplayArgs, report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
-    sim_agent::SimAgentArgs, status::StatusArgs, verify::VerifyArgs, watch::WatchArgs,
+    modes::ModesArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs,
+    revive::ReviveArgs, run::RunArgs, sim_agent::SimAgentArgs, status::StatusArgs,
+    verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -49,6 +50,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Inspect or accept goals.yaml (the goal-mutation lock).
     Goals(GoalsArgs),
+    /// The modes `peers init --modes` applies (built-in and user modes) and their gates.
+    Modes(ModesArgs),
     /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
     /// or a cap stops it. Ctrl-C stops gracefully (exit 130).
     Run(RunArgs),

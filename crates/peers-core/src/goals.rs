@@ -78,15 +78,59 @@ pub enum BuiltinGate {
     SelfReviewOnHandoff,
     /// No open bug at severity crit, high or med.
     BugHuntClean,
+    /// No placeholder code (todo macros, `pass`-only bodies, work-left markers) added since the
+    /// baseline.
+    NoStubs,
+    /// Every skip, ignore, xfail or only marker added since the baseline carries a reason.
+    TestsNoUnjustifiedSkipOrFail,
+    /// No credential in the tracked tree or in any commit since the baseline.
+    NoSecretsCommitted,
+    /// Every dependency added since the baseline has a `Dependency-Justification:` trailer.
+    DepsJustified,
+    /// Every public symbol removed or changed since the baseline has a `Breaking-API:` trailer.
+    ApiStable,
+    /// Each bug-resolution commit stays under a size limit unless waived.
+    DiffSizePerResolve,
+    /// Each fixed blocking bug has an older `Bug-Reproduce` commit touching a test.
+    TddReproducesBug,
+    /// No change since the baseline to coverage or test-runner settings that hides code.
+    NoHiddenCode,
+    /// The run has had N consecutive clean ticks (judged inside `peers run`).
+    ConvergenceReached,
+    /// Every peer of the run is healthy (judged inside `peers run`).
+    AllPeersHealthy,
 }
 
 impl BuiltinGate {
-    pub const ALL: &'static [BuiltinGate] = &[Self::SelfReviewOnHandoff, Self::BugHuntClean];
+    pub const ALL: &'static [BuiltinGate] = &[
+        Self::SelfReviewOnHandoff,
+        Self::BugHuntClean,
+        Self::NoStubs,
+        Self::TestsNoUnjustifiedSkipOrFail,
+        Self::NoSecretsCommitted,
+        Self::DepsJustified,
+        Self::ApiStable,
+        Self::DiffSizePerResolve,
+        Self::TddReproducesBug,
+        Self::NoHiddenCode,
+        Self::ConvergenceReached,
+        Self::AllPeersHealthy,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SelfReviewOnHandoff => "self-review-on-handoff",
             Self::BugHuntClean => "bug-hunt-clean",
+            Self::NoStubs => "no-stubs",
+            Self::TestsNoUnjustifiedSkipOrFail => "tests-no-unjustified-skip-or-fail",
+            Self::NoSecretsCommitted => "no-secrets-committed",
+            Self::DepsJustified => "deps-justified",
+            Self::ApiStable => "api-stable",
+            Self::DiffSizePerResolve => "diff-size-per-resolve",
+            Self::TddReproducesBug => "tdd-reproduces-bug",
+            Self::NoHiddenCode => "no-hidden-code",
+            Self::ConvergenceReached => "convergence-reached",
+            Self::AllPeersHealthy => "all-peers-healthy",
         }
     }
 
@@ -100,6 +144,55 @@ impl BuiltinGate {
                 "the newest handoff commit carries a `## Self-Review` section and `Self-Review: pass`"
             }
             Self::BugHuntClean => "no open bug at severity crit, high or med in the ledger",
+            Self::NoStubs => {
+                "no placeholder code added since peers-baseline: todo and unimplemented macros, \
+                 work-left markers in comments, NotImplementedError, pass-only bodies, \
+                 not-implemented throws and panics"
+            }
+            Self::TestsNoUnjustifiedSkipOrFail => {
+                "every test skip/ignore/xfail marker added since peers-baseline gives a reason of \
+                 substance; `.only` is never allowed"
+            }
+            Self::NoSecretsCommitted => {
+                "no private key, cloud or forge token, password assignment or high-entropy secret in \
+                 the tracked tree or any commit since peers-baseline"
+            }
+            Self::DepsJustified => {
+                "each dependency added since peers-baseline has a `Dependency-Justification: <name> \
+                 <reason>` line in a commit"
+            }
+            Self::ApiStable => {
+                "each public symbol removed or changed since peers-baseline has a `Breaking-API: \
+                 <symbol>` line in a commit"
+            }
+            Self::DiffSizePerResolve => {
+                "each Bug-Resolves commit changes at most max_lines lines unless waived"
+            }
+            Self::TddReproducesBug => {
+                "each fixed blocking bug has an older `Bug-Reproduce` commit that touches a test"
+            }
+            Self::NoHiddenCode => {
+                "no unjustified change since peers-baseline to coverage or test-runner settings \
+                 that hides code from the gates"
+            }
+            Self::ConvergenceReached => "the run has had N consecutive clean ticks",
+            Self::AllPeersHealthy => "every peer of the run is healthy",
+        }
+    }
+
+    /// The `params:` keys this gate accepts; any other key is rejected when goals.yaml loads.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Self::SelfReviewOnHandoff
+            | Self::BugHuntClean
+            | Self::TddReproducesBug
+            | Self::AllPeersHealthy => &[],
+            Self::NoStubs | Self::ApiStable => &["lang", "exclude"],
+            Self::TestsNoUnjustifiedSkipOrFail => &["lang", "exclude", "scope"],
+            Self::NoSecretsCommitted => &["exclude", "entropy"],
+            Self::DepsJustified | Self::NoHiddenCode => &["exclude"],
+            Self::DiffSizePerResolve => &["max_lines", "exclude"],
+            Self::ConvergenceReached => &["n"],
         }
     }
 }

@@ -5,8 +5,10 @@
 //! (§14.14); here an unjustified test-only turn is reverted every time, and the caller reports
 //! `HealthEvent::CheatRevert` so two in a row degrade the peer.
 
+mod hiding_config;
 mod test_paths;
 
+pub use hiding_config::{HidingChange, hiding_config_changes};
 pub use test_paths::is_test_path;
 
 use crate::state::State;

@@ -194,8 +194,23 @@ fn error_chain(error: &GitError) -> String {
     text
 }
 
+mod all_peers_healthy;
+mod api_stable;
 mod context;
+mod convergence_reached;
+mod deps_justified;
+mod diff_size_per_resolve;
+mod finding;
+mod no_hidden_code;
+mod no_secrets_committed;
+mod no_stubs;
+mod scope;
+mod source_comments;
+mod tdd_reproduces_bug;
+#[cfg(test)]
+mod test_repo;
 #[cfg(test)]
 mod tests;
+mod tests_no_unjustified_skip_or_fail;
 
 pub use context::{GateContext, RunFacts, evaluate};

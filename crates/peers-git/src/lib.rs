@@ -8,6 +8,7 @@ mod error;
 mod fingerprint;
 mod history;
 mod log;
+mod patch;
 mod status;
 
 use std::ffi::OsStr;
@@ -18,6 +19,7 @@ use command::{GitCommand, not_an_option};
 
 pub use error::GitError;
 pub use log::Commit;
+pub use patch::{CommitPatch, LineCounts};
 pub use status::StatusEntry;
 
 /// The author and committer a commit is made as. Passed explicitly so committing never

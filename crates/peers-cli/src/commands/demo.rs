@@ -145,6 +145,8 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
             force: false,
             json: false,
             quiet: true,
+            modes: Vec::new(),
+            lang: Vec::new(),
         },
     )?;
     let peers_dir = dir.join(".peers");

@@ -29,6 +29,21 @@ pub struct InitArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Write the goals of these modes (and the modes they require) into goals.yaml,
+    /// comma-separated, e.g. audit,thorough. `peers modes list` shows every mode.
+    #[arg(long, value_delimiter = ',', value_name = "MODE,...")]
+    pub modes: Vec<String>,
+
+    /// Languages the modes' gates are set up for: auto (detected from tracked files; a mixed
+    /// repository gets each language's gates) or rust, python, js, go (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LANG,...",
+        default_value = "auto"
+    )]
+    pub lang: Vec<String>,
 }
 
 /// What `init` did, for the summary and `--json`.
@@ -41,12 +56,14 @@ struct InitReport {
     backup_dir: Option<PathBuf>,
     gitignore_commit: Option<String>,
     baseline: String,
+    modes: Option<String>,
 }
 
 pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     refuse_dangerous_root(project.root())?;
     let plan = preflight(&project, args.force)?;
+    let goals = super::modes::plan_goals(&project, GOALS_TEMPLATE, &args.modes, &args.lang)?;
     let mut report = InitReport {
         repository: project.root().to_path_buf(),
         peers_dir: project.dir.path().to_path_buf(),
@@ -55,13 +72,14 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
         backup_dir: None,
         gitignore_commit: None,
         baseline: String::new(),
+        modes: goals.as_ref().map(|g| g.summary.clone()),
     };
     if !plan.replace.is_empty() {
         let backup = backup_files(&project.dir, &plan.replace)?;
         report.backed_up = plan.replace.iter().map(|p| (*p).to_owned()).collect();
         report.backup_dir = Some(backup);
     }
-    write_scaffold(&project.dir, &mut report)?;
+    write_scaffold(&project.dir, goals.as_ref(), &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
     report.baseline = tag_baseline(&project)?;
     if !args.quiet {
@@ -76,6 +94,9 @@ struct Plan {
 }
 
 const SCAFFOLD_FILES: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256", "state.json"];
+/// Written only by some inits; a re-init moves an old one to the backup so it cannot lie.
+const OPTIONAL_FILES: &[&str] = &[MODES_APPLIED];
+const MODES_APPLIED: &str = "modes-applied.txt";
 
 fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
     let peers = project.dir.path();
@@ -110,7 +131,7 @@ fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
             .hint("`peers init --force` rewrites config.yaml, goals.yaml, goals.sha256 and state.json after backing them up; logs are kept"));
     }
     let mut replace = Vec::new();
-    for name in SCAFFOLD_FILES {
+    for name in SCAFFOLD_FILES.iter().chain(OPTIONAL_FILES) {
         let path = peers.join(name);
         match std::fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() || !meta.is_file() => {
@@ -170,12 +191,22 @@ fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
     Ok(backup)
 }
 
-fn write_scaffold(dir: &PeersDir, report: &mut InitReport) -> CliResult<()> {
+fn write_scaffold(
+    dir: &PeersDir,
+    modes: Option<&super::modes::GoalsPlan>,
+    report: &mut InitReport,
+) -> CliResult<()> {
     use peers_store::safe_fs::{ensure_private_dir, write_atomic};
     ensure_private_dir(dir.path()).map_err(store_error)?;
     ensure_private_dir(&dir.log_dir()).map_err(store_error)?;
     write_atomic(&dir.config_yaml(), CONFIG_TEMPLATE.as_bytes()).map_err(store_error)?;
-    write_atomic(&dir.goals_yaml(), GOALS_TEMPLATE.as_bytes()).map_err(store_error)?;
+    let goals = modes.map_or(GOALS_TEMPLATE, |plan| plan.goals_yaml.as_str());
+    write_atomic(&dir.goals_yaml(), goals.as_bytes()).map_err(store_error)?;
+    if let Some(plan) = modes {
+        write_atomic(&dir.path().join(MODES_APPLIED), plan.applied.as_bytes())
+            .map_err(store_error)?;
+        report.created.push(MODES_APPLIED.to_owned());
+    }
     peers_store::goals_hash::write_goals_hash(dir).map_err(store_error)?;
     let config = peers_core::config_decode::decode_config(CONFIG_TEMPLATE, ".peers/config.yaml")
         .map_err(|err| {
@@ -267,6 +298,9 @@ fn print_report(report: &InitReport, json: bool) {
         ));
     }
     out.push_str(&format!("  wrote    {}\n", report.created.join(", ")));
+    if let Some(modes) = &report.modes {
+        out.push_str(&format!("  modes    {modes}\n"));
+    }
     match &report.gitignore_commit {
         Some(sha) => out.push_str(&format!(
             "  commit   {} peers init: add .peers/ to .gitignore\n",
@@ -278,9 +312,15 @@ fn print_report(report: &InitReport, json: bool) {
         "  tagged   {BASELINE_TAG} at {}\n",
         short(&report.baseline)
     ));
-    out.push_str(
-        "\nNext:\n  1. edit .peers/goals.yaml: replace placeholder-replace-me with your real gates\n  2. peers goals accept      (re-locks goals.yaml)\n  3. peers info              (check peers, commands, budget)\n  4. peers verify            (run the gates once)\n",
-    );
+    if report.modes.is_some() {
+        out.push_str(
+            "\nNext:\n  1. peers info              (check peers, commands, budget, the goals the modes wrote)\n  2. peers verify            (run the gates once)\n  3. peers run\n",
+        );
+    } else {
+        out.push_str(
+            "\nNext:\n  1. edit .peers/goals.yaml: replace placeholder-replace-me with your real gates\n  2. peers goals accept      (re-locks goals.yaml)\n  3. peers info              (check peers, commands, budget)\n  4. peers verify            (run the gates once)\n",
+        );
+    }
     print!("{out}");
 }
 

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod goals;
 pub mod info;
 pub mod init;
+pub mod modes;
 pub mod replay;
 pub mod report;
 pub mod review;
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Status(args) => status::run(directory, args),
         Command::Verify(args) => verify::run(directory, args),
         Command::Goals(args) => goals::run(directory, args),
+        Command::Modes(args) => modes::run(directory, args),
         Command::Run(args) => run::run(directory, args),
         Command::Tick(args) => run::tick(directory, args),
         Command::Replay(args) => replay::run(directory, args),

@@ -140,6 +140,7 @@ fn builtin_check(map: &Map<'_>, field: &Field<'_>) -> Result<GateCheck, DecodeEr
     let params = match map.field("params").filter(|f| !f.is_null()) {
         Some(params) => {
             let params = params.map()?;
+            check_params(&params, gate)?;
             params
                 .entries
                 .iter()
@@ -154,6 +155,29 @@ fn builtin_check(map: &Map<'_>, field: &Field<'_>) -> Result<GateCheck, DecodeEr
         None => BTreeMap::new(),
     };
     Ok(GateCheck::Builtin { gate, params })
+}
+
+/// Every key must be one the gate documents, so a misspelt parameter is never silently inert.
+fn check_params(params: &Map<'_>, gate: BuiltinGate) -> Result<(), DecodeError> {
+    let accepted = gate.params();
+    for (key, _) in params.entries {
+        if accepted.contains(&key.text.as_str()) {
+            continue;
+        }
+        let hint = match crate::suggest::hint_for(&key.text, accepted) {
+            Some(hint) => hint,
+            None if accepted.is_empty() => format!("{} takes no parameters", gate.as_str()),
+            None => format!("{} accepts: {}", gate.as_str(), accepted.join(", ")),
+        };
+        return Err(DecodeError::new(
+            params.file,
+            Some(key.span),
+            Some(&params.path_of(&key.text)),
+            format!("unknown parameter '{}' for {}", key.text, gate.as_str()),
+        )
+        .with_hint(hint));
+    }
+    Ok(())
 }
 
 /// Parameters are passed to built-in gates as JSON values.

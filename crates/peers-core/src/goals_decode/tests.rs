@@ -147,14 +147,17 @@ fn hard_command_goal_reads_every_key() {
 #[test]
 fn builtin_goal_with_params() {
     let set = decode(
-        "goals:\n  - id: b\n    type: hard\n    builtin: bug-hunt-clean\n    params: {severities: [crit, high], limit: 3}\n    timeout_s: null\n",
+        "goals:\n  - id: b\n    type: hard\n    builtin: diff-size-per-resolve\n    params: {exclude: [Cargo.lock, go.sum], max_lines: 3}\n    timeout_s: null\n",
     );
     let GateCheck::Builtin { gate, params } = &hard(&set, 0).check else {
         panic!()
     };
-    assert_eq!(*gate, BuiltinGate::BugHuntClean);
-    assert_eq!(params["severities"], serde_json::json!(["crit", "high"]));
-    assert_eq!(params["limit"], serde_json::json!(3));
+    assert_eq!(*gate, BuiltinGate::DiffSizePerResolve);
+    assert_eq!(
+        params["exclude"],
+        serde_json::json!(["Cargo.lock", "go.sum"])
+    );
+    assert_eq!(params["max_lines"], serde_json::json!(3));
     assert_eq!(hard(&set, 0).timeout_s, None);
 }
 
@@ -186,6 +189,14 @@ fn hard_goal_errors() {
             ".peers/goals.yaml:5:16: goals[0].pass_when: pass_when applies only to cmd gates; a built-in gate decides pass or fail itself",
         ),
         (
+            "id: a\ntype: hard\nbuiltin: diff-size-per-resolve\nparams: {max_line: 3}",
+            ".peers/goals.yaml:5:14: goals[0].params.max_line: unknown parameter 'max_line' for diff-size-per-resolve",
+        ),
+        (
+            "id: a\ntype: hard\nbuiltin: bug-hunt-clean\nparams: {limit: 3}",
+            ".peers/goals.yaml:5:14: goals[0].params.limit: unknown parameter 'limit' for bug-hunt-clean",
+        ),
+        (
             "id: a\ntype: hard\ncmd: make\npass_when: x\nretry_on_fail: 6",
             ".peers/goals.yaml:6:20: goals[0].retry_on_fail: retry_on_fail is at most 5, found 6",
         ),
@@ -211,10 +222,12 @@ fn unknown_builtin_suggests_the_nearest_gate() {
         ".peers/goals.yaml:4:14: goals[0].builtin: unknown built-in gate 'bug-hunt-clear'"
     );
     assert_eq!(hint.as_deref(), Some("did you mean 'bug-hunt-clean'?"));
-    let (_, hint) = error(one("id: a\ntype: hard\nbuiltin: lint"));
-    assert_eq!(
-        hint.as_deref(),
-        Some("built-in gates: self-review-on-handoff, bug-hunt-clean")
+    let (_, hint) = error(one("id: a\ntype: hard\nbuiltin: zzz"));
+    let hint = hint.unwrap_or_default();
+    assert!(
+        hint.starts_with("built-in gates: self-review-on-handoff, bug-hunt-clean, ")
+            && hint.contains(", no-stubs, "),
+        "{hint}"
     );
 }
 

@@ -52,6 +52,18 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
             super::self_review_verdict(&commits)
         }
         BuiltinGate::BugHuntClean => super::bug_hunt_verdict(ctx.ledger),
+        BuiltinGate::NoStubs => super::no_stubs::no_stubs(ctx),
+        BuiltinGate::NoSecretsCommitted => super::no_secrets_committed::no_secrets_committed(ctx),
+        BuiltinGate::TestsNoUnjustifiedSkipOrFail => {
+            super::tests_no_unjustified_skip_or_fail::tests_no_unjustified_skip_or_fail(ctx)
+        }
+        BuiltinGate::ConvergenceReached => super::convergence_reached::convergence_reached(ctx),
+        BuiltinGate::AllPeersHealthy => super::all_peers_healthy::all_peers_healthy(ctx),
+        BuiltinGate::DepsJustified => super::deps_justified::deps_justified(ctx),
+        BuiltinGate::DiffSizePerResolve => super::diff_size_per_resolve::diff_size_per_resolve(ctx),
+        BuiltinGate::TddReproducesBug => super::tdd_reproduces_bug::tdd_reproduces_bug(ctx),
+        BuiltinGate::NoHiddenCode => super::no_hidden_code::no_hidden_code(ctx),
+        BuiltinGate::ApiStable => super::api_stable::api_stable(ctx),
     };
     Verdict { pass, diagnostic }
 }

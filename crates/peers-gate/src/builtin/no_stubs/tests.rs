@@ -1,0 +1,180 @@
+//! `no-stubs` on small repositories per language: placeholders added since the baseline fail
+//! with file:line, the same placeholders already in the baseline do not.
+
+use peers_core::goals::BuiltinGate;
+use serde_json::json;
+
+use super::*;
+use crate::builtin::test_repo::{TestRepo, joined};
+
+/// Marker words are spelt at run time so this file passes its own gate.
+fn expand(text: &str) -> String {
+    text.replace("@TD", &joined(&["TO", "DO"]))
+        .replace("@FM", &joined(&["FIX", "ME"]))
+        .replace("@tdm", &joined(&["to", "do"]))
+        .replace("@unimpl", &joined(&["unimpl", "emented"]))
+}
+
+fn gate(repo: &TestRepo, params: serde_json::Value) -> (bool, String) {
+    let verdict = repo.run(BuiltinGate::NoStubs, params);
+    (verdict.pass, verdict.diagnostic)
+}
+
+#[test]
+fn rust_placeholders_added_since_the_baseline_fail_with_file_and_line() {
+    let repo = TestRepo::new();
+    repo.write("Cargo.toml", "[package]\nname = \"x\"\n")
+        .write("src/lib.rs", &expand("pub fn old() { @tdm!() }\n"));
+    repo.baseline();
+    repo.write(
+        "src/lib.rs",
+        &expand("pub fn old() { @tdm!() }\npub fn new() -> u8 {\n    @unimpl!(\"later\")\n}\n// @TD: tidy\n"),
+    );
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(!pass);
+    assert!(
+        diagnostic.contains("src/lib.rs:3: unimplemented! macro"),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic.contains(&expand("src/lib.rs:5: @TD marker")),
+        "{diagnostic}"
+    );
+    assert!(
+        !diagnostic.contains("src/lib.rs:1:"),
+        "the baseline's placeholder is not judged: {diagnostic}"
+    );
+}
+
+#[test]
+fn honest_rust_code_passes() {
+    let repo = TestRepo::new();
+    repo.write("src/lib.rs", "pub fn a() -> u8 { 1 }\n");
+    repo.baseline();
+    repo.write(
+        "src/lib.rs",
+        "pub fn a() -> u8 { 1 }\n/// Returns two; `TODOS` is a word.\npub fn b() -> u8 { 2 }\n",
+    );
+    repo.commit("add b\n\nPeer: claude\n");
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(pass, "{diagnostic}");
+}
+
+#[test]
+fn python_stub_bodies_and_not_implemented_fail_but_abstract_methods_pass() {
+    let repo = TestRepo::new();
+    repo.write("pkg/mod.py", "def keep():\n    return 1\n");
+    repo.baseline();
+    repo.write(
+        "pkg/mod.py",
+        "import abc\n\ndef keep():\n    pass\n\nclass A(abc.ABC):\n    @abc.abstractmethod\n    def run(self):\n        raise NotImplementedError\n\ndef later():\n    raise NotImplementedError(\"soon\")\n",
+    );
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(!pass);
+    assert!(
+        diagnostic.contains("pkg/mod.py:4: `def keep` (line 3) has an empty body"),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic.contains("pkg/mod.py:12: raise NotImplementedError"),
+        "{diagnostic}"
+    );
+    assert!(
+        !diagnostic.contains("pkg/mod.py:9:"),
+        "abstract method spared: {diagnostic}"
+    );
+}
+
+#[test]
+fn python_test_doubles_may_have_empty_bodies() {
+    let repo = TestRepo::new();
+    repo.write("tests/test_a.py", "def test_a():\n    assert True\n");
+    repo.baseline();
+    repo.write(
+        "tests/test_a.py",
+        "class FakeLog:\n    def write(self, line):\n        pass\n\ndef test_a():\n    assert FakeLog() is not None\n",
+    );
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(pass, "{diagnostic}");
+}
+
+#[test]
+fn js_and_go_placeholders_fail_in_untracked_files_too() {
+    let repo = TestRepo::new();
+    repo.write("README.md", "x\n");
+    repo.baseline();
+    repo.write(
+        "web/app.ts",
+        "export function f(): number {\n  throw new Error(\"Not implemented\");\n}\n",
+    )
+    .write(
+        "main.go",
+        &expand("package main\n\nfunc F() {\n\tpanic(\"@TD: write F\")\n}\n"),
+    );
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(!pass);
+    assert!(
+        diagnostic.contains("web/app.ts:2: throw of a not-implemented Error"),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic.contains("main.go:4: panic with a not-implemented message"),
+        "{diagnostic}"
+    );
+}
+
+#[test]
+fn lang_and_exclude_params_narrow_the_scan() {
+    let repo = TestRepo::new();
+    repo.write("README.md", "x\n");
+    repo.baseline();
+    repo.write(
+        "main.go",
+        "package main\n\nfunc F() {\n\tpanic(\"not implemented\")\n}\n",
+    )
+    .write("fixtures/stub.py", "def f():\n    pass\n");
+    let (pass, diagnostic) = gate(&repo, json!({"lang": ["python"], "exclude": ["fixtures/"]}));
+    assert!(pass, "{diagnostic}");
+    let (pass, diagnostic) = gate(&repo, json!({"lang": ["cobol"]}));
+    assert!(!pass);
+    assert!(
+        diagnostic.contains("unknown language 'cobol'"),
+        "{diagnostic}"
+    );
+}
+
+#[test]
+fn a_missing_baseline_fails_closed_with_the_fix() {
+    let repo = TestRepo::new();
+    repo.write("a.rs", "fn a() {}\n");
+    repo.commit("a\n\nPeer: claude\n");
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(!pass);
+    assert!(diagnostic.contains("`peers init` tags it"), "{diagnostic}");
+}
+
+#[test]
+fn markers_count_in_comments_not_in_strings() {
+    let repo = TestRepo::new();
+    repo.write("src/lib.rs", "pub fn a() {}\n");
+    repo.baseline();
+    repo.write(
+        "src/lib.rs",
+        &expand("pub fn a() {}\npub const HELP: &str = \"@TD markers fail\";\n/* block\n   @FM later */\n"),
+    );
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(!pass);
+    assert!(
+        diagnostic.contains(&expand("src/lib.rs:4: @FM marker")),
+        "{diagnostic}"
+    );
+    assert!(!diagnostic.contains("src/lib.rs:2:"), "{diagnostic}");
+}
+
+#[test]
+fn markers_are_whole_upper_case_words() {
+    assert!(contains_word(&expand("// @TD: x"), &expand("@TD")));
+    assert!(!contains_word(&expand("let @TDS = 1;"), &expand("@TD")));
+    assert!(!contains_word(&expand("my_@TD"), &expand("@TD")));
+    assert!(contains_word(&expand("x(@FM)"), &expand("@FM")));
+}

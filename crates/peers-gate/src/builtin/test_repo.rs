@@ -1,0 +1,127 @@
+//! A hermetic temporary repository for the built-in gate tests: write files, commit with
+//! trailers, tag the baseline, evaluate a gate with params.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use peers_core::goals::BuiltinGate;
+use peers_core::ledger::{Ledger, LedgerCommit};
+use peers_git::Git;
+
+use super::{GateContext, RunFacts, evaluate};
+use crate::runner::Verdict;
+
+pub(crate) struct TestRepo {
+    pub dir: tempfile::TempDir,
+    pub git: Git,
+}
+
+impl TestRepo {
+    pub fn new() -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("git")
+            .args(["init", "--quiet", "--initial-branch=main"])
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let git = Git::discover(dir.path()).unwrap();
+        TestRepo { dir, git }
+    }
+
+    pub fn write(&self, path: &str, text: &str) -> &TestRepo {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+        self
+    }
+
+    pub fn remove(&self, path: &str) -> &TestRepo {
+        std::fs::remove_file(self.dir.path().join(path)).unwrap();
+        self
+    }
+
+    /// Stages everything and commits it (empty commits allowed: protocol-only messages);
+    /// returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git_cli(&["add", "-A", "."], None);
+        self.git_cli(
+            &["commit", "--quiet", "--allow-empty", "--file=-"],
+            Some(message),
+        );
+        self.git.head().unwrap().unwrap()
+    }
+
+    fn git_cli(&self, args: &[&str], stdin: Option<&str>) {
+        use std::io::Write;
+        let mut child = Command::new("git")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "claude")
+            .env("GIT_AUTHOR_EMAIL", "claude@peers.invalid")
+            .env("GIT_COMMITTER_NAME", "claude")
+            .env("GIT_COMMITTER_EMAIL", "claude@peers.invalid")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(pipe);
+        assert!(child.wait().unwrap().success(), "git {args:?}");
+    }
+
+    /// Commits what is there and tags it `peers-baseline`.
+    pub fn baseline(&self) -> String {
+        let sha = self.commit("baseline\n\nPeer: peers-init\n");
+        self.git.tag_force("peers-baseline", &sha).unwrap();
+        sha
+    }
+
+    pub fn run(&self, gate: BuiltinGate, params: serde_json::Value) -> Verdict {
+        self.run_with(gate, params, None)
+    }
+
+    pub fn run_with(
+        &self,
+        gate: BuiltinGate,
+        params: serde_json::Value,
+        run: Option<&RunFacts>,
+    ) -> Verdict {
+        let params: BTreeMap<String, serde_json::Value> = match params {
+            serde_json::Value::Object(map) => map.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        let commits: Vec<LedgerCommit> = self
+            .git
+            .commits("HEAD")
+            .unwrap()
+            .into_iter()
+            .map(|c| LedgerCommit::from_message(c.sha, c.message))
+            .collect();
+        let ledger = Ledger::build(&commits);
+        let cache = self.dir.path().join(".peers/cache");
+        let ctx = GateContext {
+            git: &self.git,
+            params: &params,
+            baseline: "peers-baseline",
+            timeout: Duration::from_secs(60),
+            env: &[],
+            cache_dir: &cache,
+            ledger: &ledger,
+            last_handoff: None,
+            run,
+        };
+        evaluate(gate, &ctx)
+    }
+}
+
+/// Builds marker words at run time, so this crate's sources stay clean under its own
+/// `no-stubs` and `no-secrets-committed` gates.
+pub(crate) fn joined(parts: &[&str]) -> String {
+    parts.concat()
+}
