@@ -195,6 +195,7 @@ fn error_chain(error: &GitError) -> String {
 }
 
 mod context;
+pub mod runners;
 #[cfg(test)]
 mod tests;
 
