@@ -24,7 +24,7 @@ fn jest_report_names_tests_by_relative_file_and_full_title() {
     assert!(
         parsed.failed[1]
             .excerpt
-            .contains("Test suite failed to run"),
+            .contains("SyntaxError: /tmp/jsx/broken.test.js: Missing semicolon. (1:6)"),
         "{}",
         parsed.failed[1].excerpt
     );
