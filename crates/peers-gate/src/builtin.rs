@@ -194,9 +194,19 @@ fn error_chain(error: &GitError) -> String {
     text
 }
 
+mod baseline_snapshot;
 mod context;
+mod coverage_changes;
+mod coverage_holds;
+mod coverage_run;
+mod lint_clean;
+mod no_prior_regression;
 pub mod runners;
 #[cfg(test)]
+mod samples;
+#[cfg(test)]
 mod tests;
+mod tests_pass;
+mod type_clean;
 
 pub use context::{GateContext, RunFacts, evaluate};

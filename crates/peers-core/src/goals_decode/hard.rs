@@ -140,6 +140,7 @@ fn builtin_check(map: &Map<'_>, field: &Field<'_>) -> Result<GateCheck, DecodeEr
     let params = match map.field("params").filter(|f| !f.is_null()) {
         Some(params) => {
             let params = params.map()?;
+            params.check_keys(gate.params())?;
             params
                 .entries
                 .iter()

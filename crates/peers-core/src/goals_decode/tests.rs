@@ -147,14 +147,14 @@ fn hard_command_goal_reads_every_key() {
 #[test]
 fn builtin_goal_with_params() {
     let set = decode(
-        "goals:\n  - id: b\n    type: hard\n    builtin: bug-hunt-clean\n    params: {severities: [crit, high], limit: 3}\n    timeout_s: null\n",
+        "goals:\n  - id: b\n    type: hard\n    builtin: coverage-holds\n    params: {lang: [rust, go], tolerance: 0.5}\n    timeout_s: null\n",
     );
     let GateCheck::Builtin { gate, params } = &hard(&set, 0).check else {
         panic!()
     };
-    assert_eq!(*gate, BuiltinGate::BugHuntClean);
-    assert_eq!(params["severities"], serde_json::json!(["crit", "high"]));
-    assert_eq!(params["limit"], serde_json::json!(3));
+    assert_eq!(*gate, BuiltinGate::CoverageHolds);
+    assert_eq!(params["lang"], serde_json::json!(["rust", "go"]));
+    assert_eq!(params["tolerance"], serde_json::json!(0.5));
     assert_eq!(hard(&set, 0).timeout_s, None);
 }
 
@@ -211,11 +211,26 @@ fn unknown_builtin_suggests_the_nearest_gate() {
         ".peers/goals.yaml:4:14: goals[0].builtin: unknown built-in gate 'bug-hunt-clear'"
     );
     assert_eq!(hint.as_deref(), Some("did you mean 'bug-hunt-clean'?"));
-    let (_, hint) = error(one("id: a\ntype: hard\nbuiltin: lint"));
-    assert_eq!(
-        hint.as_deref(),
-        Some("built-in gates: self-review-on-handoff, bug-hunt-clean")
+    let (_, hint) = error(one("id: a\ntype: hard\nbuiltin: zzz"));
+    let hint = hint.unwrap_or_default();
+    assert!(
+        hint.starts_with("built-in gates: self-review-on-handoff, bug-hunt-clean, tests-pass"),
+        "{hint}"
     );
+}
+
+#[test]
+fn unknown_builtin_params_are_rejected_with_the_nearest_name() {
+    let (msg, hint) = error(one(
+        "id: a\ntype: hard\nbuiltin: coverage-holds\nparams: {tolerence: 1}",
+    ));
+    assert!(msg.contains("goals[0].params"), "{msg}");
+    assert!(msg.contains("unknown key"), "{msg}");
+    assert_eq!(hint.as_deref(), Some("did you mean 'tolerance'?"));
+    let (msg, _) = error(one(
+        "id: a\ntype: hard\nbuiltin: bug-hunt-clean\nparams: {limit: 3}",
+    ));
+    assert!(msg.contains("unknown key"), "{msg}");
 }
 
 #[test]

@@ -236,6 +236,41 @@ fn parse_lang_param(value: &serde_json::Value) -> Result<Vec<Language>, String> 
     Ok(languages)
 }
 
+/// A toolbox for one gate evaluation, with a scratch directory under `cache_dir` that is
+/// removed when the returned guard drops.
+pub fn toolbox(
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    timeout: std::time::Duration,
+    cache_dir: &Path,
+) -> Result<(Toolbox, tempfile::TempDir), String> {
+    std::fs::create_dir_all(cache_dir)
+        .map_err(|error| format!("cannot create {}: {error}", cache_dir.display()))?;
+    let scratch = tempfile::Builder::new()
+        .prefix("gate-")
+        .tempdir_in(cache_dir)
+        .map_err(|error| {
+            format!(
+                "cannot create a scratch directory in {}: {error}",
+                cache_dir.display()
+            )
+        })?;
+    Ok((
+        Toolbox::new(env, timeout, scratch.path().to_path_buf()),
+        scratch,
+    ))
+}
+
+/// Whether `dir` holds a `lang` project (a Python project needs no manifest).
+pub fn has_project(lang: Language, dir: &Path) -> bool {
+    let manifests: &[&str] = match lang {
+        Language::Rust => &["Cargo.toml"],
+        Language::Python => return dir.is_dir(),
+        Language::Js => &["package.json"],
+        Language::Go => &["go.mod"],
+    };
+    manifests.iter().any(|name| dir.join(name).is_file())
+}
+
 /// The directory `lang`'s tools run in: the shallowest directory holding its manifest among
 /// the tracked files (the repository root when it has one or none is found).
 pub fn project_dir(git: &Git, lang: Language) -> PathBuf {

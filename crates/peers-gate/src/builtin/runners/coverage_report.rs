@@ -74,10 +74,7 @@ impl LineCoverage {
                 continue;
             }
             let bad = || format!("cover profile line {}: cannot read `{line}`", number + 1);
-            let (location, counts) = line
-                .rsplit_once(':')
-                .map(|(file, rest)| (file, rest))
-                .ok_or_else(bad)?;
+            let (location, counts) = line.rsplit_once(':').ok_or_else(bad)?;
             let mut parts = counts.split_whitespace();
             let (Some(range), Some(_statements), Some(Ok(hits))) = (
                 parts.next(),

@@ -79,9 +79,12 @@ fn attribute(attributes: &[(String, String)], key: &str) -> Option<String> {
         .map(|(_, value)| value.clone())
 }
 
+/// A tag's attributes, whether it closes itself, and the offset just past its `>`.
+type Tag = (Vec<(String, String)>, bool, usize);
+
 /// Reads the attributes of a tag whose name was just consumed: returns them, whether the tag
 /// closes itself (`/>`), and the offset just past its `>`.
-fn read_tag(text: &str) -> Result<(Vec<(String, String)>, bool, usize), String> {
+fn read_tag(text: &str) -> Result<Tag, String> {
     let mut attributes = Vec::new();
     let mut chars = text.char_indices().peekable();
     let mut name = String::new();

@@ -166,14 +166,16 @@ pub fn parse_nextest(output: &str) -> Parsed {
         match &caps[1] {
             "PASS" | "LEAK" => parsed.passed.push(name),
             "SKIP" => parsed.skipped += 1,
-            status if is_nextest_failure(status) => {
-                if !parsed.failed.iter().any(|failure| failure.name == name) {
-                    parsed.failed.push(TestFailure {
-                        name,
-                        excerpt: String::new(),
-                    });
-                    current = Some(parsed.failed.len() - 1);
-                }
+            // The summary repeats each failure; the first one holds the output.
+            status
+                if is_nextest_failure(status)
+                    && !parsed.failed.iter().any(|failure| failure.name == name) =>
+            {
+                parsed.failed.push(TestFailure {
+                    name,
+                    excerpt: String::new(),
+                });
+                current = Some(parsed.failed.len() - 1);
             }
             _ => {}
         }

@@ -70,10 +70,6 @@ fn binary_names_lose_their_hash_only() {
 fn nextest_timeouts_and_signals_are_failures() {
     let output = "        TIMEOUT [  60.000s] (1/2) sample tests::hangs\n        SIGSEGV [   0.010s] (2/2) sample tests::crashes\n";
     let parsed = parse_nextest(output);
-    let names: Vec<&str> = parsed
-        .failed
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names: Vec<&str> = parsed.failed.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, vec!["sample tests::hangs", "sample tests::crashes"]);
 }
