@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::builtin::samples::{SampleRepo, tool_available};
+use crate::builtin::samples::{SampleRepo, path_with_only, tool_available};
 
 fn lcov(files: &[(&str, &[(u32, u64)])]) -> LineCoverage {
     LineCoverage {
@@ -165,29 +165,17 @@ fn js_uncovered_new_code_fails_under_c8() {
 
 #[test]
 fn rust_without_cargo_llvm_cov_fails_with_the_install_commands() {
-    let Some(cargo) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("cargo"))
-        .find(|path| path.is_file())
-    else {
+    // A PATH holding cargo and git but no cargo-llvm-cov, whatever this machine has installed.
+    let Some(bin) = path_with_only(&["cargo", "git"]) else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "cargo must be on PATH in CI"
+            "cargo and git must be on PATH in CI"
         );
         return;
     };
     let mut repo = SampleRepo::rust(false);
     repo.tag_baseline();
-    // A PATH holding cargo and git but no cargo-llvm-cov, whatever this machine has installed.
-    let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(&cargo, bin.path().join("cargo")).unwrap();
-    let git = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("git"))
-        .find(|path| path.is_file())
-        .unwrap();
-    std::os::unix::fs::symlink(git, bin.path().join("git")).unwrap();
-    repo.env.retain(|(key, _)| key != "PATH");
-    repo.env
-        .push(("PATH".into(), bin.path().as_os_str().to_owned()));
+    repo.set_path(bin.path());
     let (pass, text) = coverage_holds(&repo.context());
     assert!(!pass);
     assert_eq!(

@@ -1,5 +1,7 @@
 //! lint-clean on the sample projects: clean, one finding, a missing linter.
 
+use std::path::Path;
+
 use super::*;
 use crate::builtin::samples::{SampleRepo, tool_available};
 
@@ -89,8 +91,7 @@ fn go_vet_reports_a_bad_format_verb() {
 #[test]
 fn a_missing_linter_fails_with_its_install_command() {
     let mut repo = SampleRepo::python(false);
-    repo.env.retain(|(key, _)| key != "PATH");
-    repo.env.push(("PATH".into(), "/nonexistent".into()));
+    repo.set_path(Path::new("/nonexistent"));
     let (pass, text) = lint(&repo);
     assert!(!pass);
     assert_eq!(text, "python: ruff is not installed: pip install ruff");

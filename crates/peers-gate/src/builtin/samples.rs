@@ -39,6 +39,20 @@ pub fn tool_available(tool: &str) -> bool {
     false
 }
 
+/// A directory holding links to only `programs` (found on PATH), to run a gate with a PATH
+/// that lacks a given tool whatever this machine has installed. `None` when one is missing.
+pub fn path_with_only(programs: &[&str]) -> Option<tempfile::TempDir> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let bin = tempfile::tempdir().unwrap();
+    for program in programs {
+        let found = std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())?;
+        std::os::unix::fs::symlink(found, bin.path().join(program)).unwrap();
+    }
+    Some(bin)
+}
+
 impl SampleRepo {
     pub fn new() -> SampleRepo {
         let dir = tempfile::tempdir().unwrap();
@@ -94,6 +108,21 @@ impl SampleRepo {
             email: "tester@peers.invalid".to_owned(),
         };
         self.git.commit(message, &identity).unwrap()
+    }
+
+    /// Replaces the tool PATH.
+    pub fn set_path(&mut self, path: &Path) {
+        self.env.retain(|(key, _)| key != "PATH");
+        self.env.push(("PATH".into(), path.as_os_str().to_owned()));
+    }
+
+    /// Fails when a gate left files in (or changed) the worktree.
+    pub fn assert_clean(&self) {
+        let status = self.git.status_porcelain().unwrap();
+        assert!(
+            status.is_empty(),
+            "the gate left the worktree dirty: {status:?}"
+        );
     }
 
     pub fn tag_baseline(&self) {

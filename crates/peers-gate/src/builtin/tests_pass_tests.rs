@@ -1,10 +1,13 @@
 //! tests-pass on the sample projects of each language, passing and failing.
 
+use std::path::Path;
+
 use super::*;
-use crate::builtin::samples::{SampleRepo, tool_available};
+use crate::builtin::samples::{SampleRepo, path_with_only, tool_available};
 
 fn check(repo: &SampleRepo, expect_pass: bool, expect: &[&str]) {
     let (pass, text) = tests_pass(&repo.context());
+    repo.assert_clean();
     assert_eq!(pass, expect_pass, "{text}");
     for needle in expect {
         assert!(text.contains(needle), "`{needle}` not in:\n{text}");
@@ -31,6 +34,30 @@ fn rust_sample_passes_and_its_broken_variant_names_the_test_and_the_panic() {
             "add is wrong",
         ],
     );
+}
+
+#[test]
+fn rust_without_nextest_runs_cargo_test_and_reads_libtest_lines() {
+    let Some(bin) = path_with_only(&["cargo", "rustc", "sh", "cc"]) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cargo must be on PATH in CI"
+        );
+        return;
+    };
+    let mut repo = SampleRepo::rust(true);
+    repo.set_path(bin.path());
+    check(
+        &repo,
+        false,
+        &[
+            "(`cargo test --workspace",
+            "FAILED sample tests::adds",
+            "add is wrong",
+        ],
+    );
+    let (_, text) = tests_pass(&repo.context());
+    assert!(text.contains("rust: 2 passed, 1 failed"), "{text}");
 }
 
 #[test]
@@ -107,8 +134,7 @@ fn go_sample_passes_and_fails_by_test() {
 #[test]
 fn a_missing_tool_fails_closed_with_its_install_command() {
     let mut repo = SampleRepo::go(false);
-    repo.env.retain(|(key, _)| key != "PATH");
-    repo.env.push(("PATH".into(), "/nonexistent".into()));
+    repo.set_path(Path::new("/nonexistent"));
     check(
         &repo,
         false,

@@ -79,7 +79,12 @@ fn mypy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
             python::INSTALL_MYPY
         )
     })?;
-    let cache = tools.scratch.join("mypy-cache");
+    // Kept beside the scratch directory (in the cache dir): a cold mypy run takes seconds.
+    let cache = tools
+        .scratch
+        .parent()
+        .unwrap_or(&tools.scratch)
+        .join("mypy-cache");
     let args = [
         "--no-color-output",
         "--no-error-summary",

@@ -34,7 +34,7 @@ fn tsc_reports_a_type_error_and_plain_js_is_not_applicable() {
     );
     repo.write(
         "tsconfig.json",
-        "{\"compilerOptions\": {\"strict\": true, \"noEmit\": true}, \"files\": [\"app.ts\"]}\n",
+        "{\"compilerOptions\": {\"strict\": true, \"noEmit\": true, \"skipLibCheck\": true, \"lib\": [\"es2020\"], \"types\": []}, \"files\": [\"app.ts\"]}\n",
     )
     .write("app.ts", "export const count: number = 1;\n");
     repo.commit("typescript");
