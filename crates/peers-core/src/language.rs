@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Rust,
@@ -40,12 +38,7 @@ impl Language {
     fn manifest(self) -> &'static [&'static str] {
         match self {
             Self::Rust => &["Cargo.toml"],
-            Self::Python => &[
-                "pyproject.toml",
-                "setup.py",
-                "setup.cfg",
-                "requirements.txt",
-            ],
+            Self::Python => &["pyproject.toml", "setup.py", "setup.cfg", "requirements.txt"],
             Self::Js => &["package.json"],
             Self::Go => &["go.mod"],
         }
@@ -68,25 +61,13 @@ impl fmt::Display for Language {
 }
 
 /// Files under these directories never decide the language (vendored or generated code).
-const IGNORED_DIRS: &[&str] = &[
-    "node_modules/",
-    "vendor/",
-    "target/",
-    "dist/",
-    "build/",
-    ".venv/",
-    "third_party/",
-];
+const IGNORED_DIRS: &[&str] = &["node_modules/", "vendor/", "target/", "dist/", "build/", ".venv/", "third_party/"];
 
 /// The languages of a repository from its tracked paths (relative, `/`-separated), in
 /// `Language::ALL` order. A language counts when it has a build manifest, or at least
 /// `min_sources` source files outside vendored directories.
 pub fn detect<S: AsRef<str>>(paths: &[S], min_sources: usize) -> Vec<Language> {
-    let ignored = |p: &str| {
-        IGNORED_DIRS
-            .iter()
-            .any(|d| p.starts_with(d) || p.contains(&format!("/{d}")))
-    };
+    let ignored = |p: &str| IGNORED_DIRS.iter().any(|d| p.starts_with(d) || p.contains(&format!("/{d}")));
     Language::ALL
         .iter()
         .copied()
@@ -113,40 +94,20 @@ mod tests {
 
     #[test]
     fn manifests_decide_and_mixed_repositories_get_every_language() {
-        let paths = [
-            "Cargo.toml",
-            "src/main.rs",
-            "web/package.json",
-            "web/app.ts",
-            "tools/gen.py",
-        ];
+        let paths = ["Cargo.toml", "src/main.rs", "web/package.json", "web/app.ts", "tools/gen.py"];
         assert_eq!(detect(&paths, 2), vec![Language::Rust, Language::Js]);
-        assert_eq!(
-            detect(&paths, 1),
-            vec![Language::Rust, Language::Python, Language::Js]
-        );
+        assert_eq!(detect(&paths, 1), vec![Language::Rust, Language::Python, Language::Js]);
     }
 
     #[test]
     fn vendored_code_does_not_count() {
-        let paths = [
-            "main.go",
-            "go.sum",
-            "node_modules/x/package.json",
-            "vendor/lib/a.py",
-            "vendor/lib/b.py",
-        ];
+        let paths = ["main.go", "go.sum", "node_modules/x/package.json", "vendor/lib/a.py", "vendor/lib/b.py"];
         assert_eq!(detect(&paths, 1), vec![Language::Go]);
     }
 
     #[test]
     fn names_users_type_parse() {
-        for (name, lang) in [
-            ("rs", Language::Rust),
-            ("TypeScript", Language::Js),
-            ("golang", Language::Go),
-            ("py", Language::Python),
-        ] {
+        for (name, lang) in [("rs", Language::Rust), ("TypeScript", Language::Js), ("golang", Language::Go), ("py", Language::Python)] {
             assert_eq!(Language::parse(name), Some(lang));
         }
         assert_eq!(Language::parse("cobol"), None);
