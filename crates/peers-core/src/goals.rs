@@ -78,6 +78,16 @@ pub enum BuiltinGate {
     SelfReviewOnHandoff,
     /// No open bug at severity crit, high or med.
     BugHuntClean,
+    /// The language's test runner passes; failures summarised by test.
+    TestsPass,
+    /// No test that passed at `peers-baseline` fails now; no tests or test files lost.
+    NoPriorRegression,
+    /// Line coverage, of the changed code and of the project, holds against the baseline.
+    CoverageHolds,
+    /// clippy / ruff / eslint / go vet report nothing.
+    LintClean,
+    /// mypy or pyright / tsc report nothing (Python and TS only).
+    TypeClean,
     /// No placeholder code (todo macros, `pass`-only bodies, work-left markers) added since the
     /// baseline.
     NoStubs,
@@ -105,6 +115,11 @@ impl BuiltinGate {
     pub const ALL: &'static [BuiltinGate] = &[
         Self::SelfReviewOnHandoff,
         Self::BugHuntClean,
+        Self::TestsPass,
+        Self::NoPriorRegression,
+        Self::CoverageHolds,
+        Self::LintClean,
+        Self::TypeClean,
         Self::NoStubs,
         Self::TestsNoUnjustifiedSkipOrFail,
         Self::NoSecretsCommitted,
@@ -121,6 +136,11 @@ impl BuiltinGate {
         match self {
             Self::SelfReviewOnHandoff => "self-review-on-handoff",
             Self::BugHuntClean => "bug-hunt-clean",
+            Self::TestsPass => "tests-pass",
+            Self::NoPriorRegression => "no-prior-regression",
+            Self::CoverageHolds => "coverage-holds",
+            Self::LintClean => "lint-clean",
+            Self::TypeClean => "type-clean",
             Self::NoStubs => "no-stubs",
             Self::TestsNoUnjustifiedSkipOrFail => "tests-no-unjustified-skip-or-fail",
             Self::NoSecretsCommitted => "no-secrets-committed",
@@ -144,6 +164,20 @@ impl BuiltinGate {
                 "the newest handoff commit carries a `## Self-Review` section and `Self-Review: pass`"
             }
             Self::BugHuntClean => "no open bug at severity crit, high or med in the ledger",
+            Self::TestsPass => {
+                "the language's tests pass (cargo nextest/test, pytest, the package's test \
+                 script or jest/vitest, go test)"
+            }
+            Self::NoPriorRegression => {
+                "no test that passed at peers-baseline fails now, the test count does not drop \
+                 and no test file is deleted (a failing test is re-run once before it is blamed)"
+            }
+            Self::CoverageHolds => {
+                "line coverage of the changed code and of the whole project stays at or above \
+                 the baseline's (cargo-llvm-cov, coverage.py, c8/istanbul, go cover)"
+            }
+            Self::LintClean => "clippy, ruff, eslint or go vet report nothing",
+            Self::TypeClean => "mypy or pyright, or tsc --noEmit, report no type error",
             Self::NoStubs => {
                 "no placeholder code added since peers-baseline: todo and unimplemented macros, \
                  work-left markers in comments, NotImplementedError, pass-only bodies, \
@@ -187,6 +221,9 @@ impl BuiltinGate {
             | Self::BugHuntClean
             | Self::TddReproducesBug
             | Self::AllPeersHealthy => &[],
+            Self::TestsPass | Self::NoPriorRegression | Self::LintClean => &["lang"],
+            Self::CoverageHolds => &["lang", "tolerance"],
+            Self::TypeClean => &["lang", "checker"],
             Self::NoStubs | Self::ApiStable => &["lang", "exclude"],
             Self::TestsNoUnjustifiedSkipOrFail => &["lang", "exclude", "scope"],
             Self::NoSecretsCommitted => &["exclude", "entropy"],

@@ -196,14 +196,23 @@ fn error_chain(error: &GitError) -> String {
 
 mod all_peers_healthy;
 mod api_stable;
+mod baseline_snapshot;
 mod context;
 mod convergence_reached;
+mod coverage_changes;
+mod coverage_holds;
+mod coverage_run;
 mod deps_justified;
 mod diff_size_per_resolve;
 mod finding;
+mod lint_clean;
 mod no_hidden_code;
+mod no_prior_regression;
 mod no_secrets_committed;
 mod no_stubs;
+pub mod runners;
+#[cfg(test)]
+mod samples;
 mod scope;
 mod source_comments;
 mod tdd_reproduces_bug;
@@ -212,5 +221,7 @@ mod test_repo;
 #[cfg(test)]
 mod tests;
 mod tests_no_unjustified_skip_or_fail;
+mod tests_pass;
+mod type_clean;
 
 pub use context::{GateContext, RunFacts, evaluate};

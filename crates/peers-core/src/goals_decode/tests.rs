@@ -225,10 +225,24 @@ fn unknown_builtin_suggests_the_nearest_gate() {
     let (_, hint) = error(one("id: a\ntype: hard\nbuiltin: zzz"));
     let hint = hint.unwrap_or_default();
     assert!(
-        hint.starts_with("built-in gates: self-review-on-handoff, bug-hunt-clean, ")
+        hint.starts_with("built-in gates: self-review-on-handoff, bug-hunt-clean, tests-pass")
             && hint.contains(", no-stubs, "),
         "{hint}"
     );
+}
+
+#[test]
+fn unknown_builtin_params_are_rejected_with_the_nearest_name() {
+    let (msg, hint) = error(one(
+        "id: a\ntype: hard\nbuiltin: coverage-holds\nparams: {tolerence: 1}",
+    ));
+    assert!(msg.contains("goals[0].params"), "{msg}");
+    assert!(msg.contains("unknown key"), "{msg}");
+    assert_eq!(hint.as_deref(), Some("did you mean 'tolerance'?"));
+    let (msg, _) = error(one(
+        "id: a\ntype: hard\nbuiltin: bug-hunt-clean\nparams: {limit: 3}",
+    ));
+    assert!(msg.contains("unknown key"), "{msg}");
 }
 
 #[test]

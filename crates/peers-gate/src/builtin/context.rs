@@ -52,6 +52,11 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
             super::self_review_verdict(&commits)
         }
         BuiltinGate::BugHuntClean => super::bug_hunt_verdict(ctx.ledger),
+        BuiltinGate::TestsPass => super::tests_pass::tests_pass(ctx),
+        BuiltinGate::NoPriorRegression => super::no_prior_regression::no_prior_regression(ctx),
+        BuiltinGate::CoverageHolds => super::coverage_holds::coverage_holds(ctx),
+        BuiltinGate::LintClean => super::lint_clean::lint_clean(ctx),
+        BuiltinGate::TypeClean => super::type_clean::type_clean(ctx),
         BuiltinGate::NoStubs => super::no_stubs::no_stubs(ctx),
         BuiltinGate::NoSecretsCommitted => super::no_secrets_committed::no_secrets_committed(ctx),
         BuiltinGate::TestsNoUnjustifiedSkipOrFail => {

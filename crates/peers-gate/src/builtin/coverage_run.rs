@@ -1,0 +1,224 @@
+//! Measuring line coverage with each language's tool: cargo-llvm-cov, coverage.py, jest's
+//! istanbul / vitest / c8, `go test -coverprofile`. A missing tool is an error carrying the
+//! exact install command.
+
+use std::path::Path;
+
+use peers_core::language::Language;
+
+use super::runners::coverage_report::LineCoverage;
+use super::runners::js::{self, JsRunner};
+use super::runners::{Toolbox, all_output, excerpt, go, python, rust};
+
+pub const INSTALL_C8: &str = "npm install -D c8";
+pub const INSTALL_VITEST_COVERAGE: &str = "npm install -D @vitest/coverage-v8";
+
+/// What a baseline coverage measurement is keyed by (with the commit).
+pub fn command_key(lang: Language) -> &'static str {
+    match lang {
+        Language::Rust => "cargo llvm-cov --workspace --lcov",
+        Language::Python => "python -m coverage run -m pytest; coverage lcov",
+        Language::Js => "js coverage lcov (jest | vitest | c8)",
+        Language::Go => "go test -coverprofile ./...",
+    }
+}
+
+pub fn measure(lang: Language, project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+    match lang {
+        Language::Rust => rust_coverage(project, tools),
+        Language::Python => python_coverage(project, tools),
+        Language::Js => js_coverage(project, tools),
+        Language::Go => go_coverage(project, tools),
+    }
+}
+
+fn rust_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+    let cargo = rust::cargo(project, tools)?;
+    if tools.find_program(project, "cargo-llvm-cov").is_none() {
+        return Err(format!(
+            "cargo-llvm-cov is not installed: {}",
+            rust::INSTALL_LLVM_COV
+        ));
+    }
+    let report = tools.scratch.join("rust.lcov");
+    let cargo = cargo.to_string_lossy();
+    let report_arg = report.to_string_lossy();
+    let argv = [
+        &*cargo,
+        "llvm-cov",
+        "--workspace",
+        "--ignore-run-fail",
+        "--color",
+        "never",
+        "--lcov",
+        "--output-path",
+        &report_arg,
+    ];
+    let (program, args) = rust::merged(tools, project, &argv);
+    let outcome = tools.run(&program, &args, project)?;
+    let output = all_output(&outcome);
+    if !outcome.success() && output.contains("llvm-tools") {
+        return Err(format!(
+            "cargo-llvm-cov needs the llvm-tools component: rustup component add llvm-tools-preview\n{}",
+            excerpt(&output, 4)
+        ));
+    }
+    read_lcov(&report, project, &output)
+}
+
+fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+    let python = python::interpreter(project, tools)?;
+    // The data file goes to the scratch directory: a gate leaves nothing in the worktree.
+    let tools = tools.with_var("COVERAGE_FILE", tools.scratch.join("python.coverage"));
+    let run = [
+        "-m",
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+    .map(str::to_owned);
+    let outcome = tools.run(&python, &run, project)?;
+    let output = all_output(&outcome);
+    if python::missing_module(&output, "coverage") {
+        return Err(format!(
+            "coverage.py is not installed: {}",
+            python::INSTALL_COVERAGE
+        ));
+    }
+    if python::missing_module(&output, "pytest") {
+        return Err(format!(
+            "pytest is not installed: {}",
+            python::INSTALL_PYTEST
+        ));
+    }
+    let report = tools.scratch.join("python.lcov");
+    let lcov = [
+        "-m",
+        "coverage",
+        "lcov",
+        "-q",
+        "-o",
+        &report.to_string_lossy(),
+    ]
+    .map(str::to_owned);
+    let written = tools.run(&python, &lcov, project)?;
+    if !written.success() {
+        return Err(format!(
+            "`coverage lcov` failed: {}",
+            excerpt(&all_output(&written), 6)
+        ));
+    }
+    read_lcov(&report, project, &output)
+}
+
+fn js_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+    let (runner, via_script) = js::detect_runner(project)?;
+    let dir = tools.scratch.join("js-coverage");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let direct =
+        |tool: &str, first: &[&str]| -> Result<(std::path::PathBuf, Vec<String>), String> {
+            let (name, args) = if via_script {
+                ("npm", vec!["test", "--silent", "--"])
+            } else {
+                (tool, first.to_vec())
+            };
+            let program = tools
+                .find_program(project, name)
+                .ok_or_else(|| format!("{name} is not installed: npm install -D {name}"))?;
+            Ok((program, args.into_iter().map(str::to_owned).collect()))
+        };
+    let (program, args) = match runner {
+        JsRunner::Jest => {
+            let (program, mut args) = direct("jest", &[])?;
+            args.extend([
+                "--ci".to_owned(),
+                "--coverage".to_owned(),
+                "--coverageReporters=lcov".to_owned(),
+                format!("--coverageDirectory={dir_arg}"),
+            ]);
+            (program, args)
+        }
+        JsRunner::Vitest => {
+            let (program, mut args) = direct("vitest", &["run"])?;
+            args.extend([
+                "--coverage.enabled=true".to_owned(),
+                "--coverage.reporter=lcov".to_owned(),
+                format!("--coverage.reportsDirectory={dir_arg}"),
+            ]);
+            (program, args)
+        }
+        JsRunner::NodeTest | JsRunner::Script => {
+            let c8 = tools
+                .find_program(project, "c8")
+                .ok_or_else(|| format!("c8 is not installed: {INSTALL_C8}"))?;
+            let npm = tools
+                .find_program(project, "npm")
+                .ok_or_else(|| format!("npm is not on PATH: {}", js::INSTALL_NODE))?;
+            let temp = tools.scratch.join("c8-temp").to_string_lossy().into_owned();
+            let args = [
+                "--reporter=lcov",
+                &format!("--report-dir={dir_arg}"),
+                &format!("--temp-directory={temp}"),
+                &npm.to_string_lossy(),
+                "test",
+                "--silent",
+            ]
+            .map(str::to_owned);
+            (c8, args.to_vec())
+        }
+    };
+    let outcome = tools.run(&program, &args, project)?;
+    let output = all_output(&outcome);
+    if output.contains("@vitest/coverage-v8") {
+        return Err(format!(
+            "vitest's coverage provider is not installed: {INSTALL_VITEST_COVERAGE}"
+        ));
+    }
+    read_lcov(&dir.join("lcov.info"), project, &output)
+}
+
+fn go_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+    let program = go::go(project, tools)?;
+    let profile = tools.scratch.join("go.cover");
+    let args = [
+        "test",
+        &format!("-coverprofile={}", profile.display()),
+        "./...",
+    ]
+    .map(str::to_owned);
+    let outcome = tools.run(&program, &args, project)?;
+    let output = all_output(&outcome);
+    let text = std::fs::read_to_string(&profile).map_err(|error| {
+        format!(
+            "go test wrote no cover profile ({error}); its output ends:\n{}",
+            excerpt(&output, 8)
+        )
+    })?;
+    LineCoverage::parse_go_profile(&text, &go_module(project)?)
+}
+
+/// The `module` line of go.mod.
+pub fn go_module(project: &Path) -> Result<String, String> {
+    let path = project.join("go.mod");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("module "))
+        .map(|module| module.trim().trim_matches('"').to_owned())
+        .ok_or_else(|| format!("{} has no `module` line", path.display()))
+}
+
+fn read_lcov(report: &Path, project: &Path, output: &str) -> Result<LineCoverage, String> {
+    let text = std::fs::read_to_string(report).map_err(|error| {
+        format!(
+            "the coverage tool wrote no report to {} ({error}); its output ends:\n{}",
+            report.display(),
+            excerpt(output, 8)
+        )
+    })?;
+    LineCoverage::parse_lcov(&text, project)
+}

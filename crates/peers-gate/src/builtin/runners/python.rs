@@ -1,0 +1,92 @@
+//! Python: `python -m pytest` with a JUnit XML report in the scratch directory; ruff for
+//! lint-clean, mypy or pyright for type-clean, coverage.py for coverage-holds.
+
+use std::path::{Path, PathBuf};
+
+use super::{Parsed, Report, TestCommand, Toolbox, junit};
+
+pub const INSTALL_PYTEST: &str = "pip install pytest";
+pub const INSTALL_COVERAGE: &str = "pip install coverage";
+pub const INSTALL_RUFF: &str = "pip install ruff";
+pub const INSTALL_MYPY: &str = "pip install mypy";
+
+/// The project's own interpreter (`.venv`, `venv`) first, then `python`, then `python3`.
+pub fn interpreter(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
+    ["python", "python3"]
+        .iter()
+        .find_map(|name| tools.find_program(project, name))
+        .ok_or_else(|| {
+            "no Python interpreter: neither `python` nor `python3` is on PATH (install Python 3, \
+             or create the project's .venv)"
+                .to_owned()
+        })
+}
+
+pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
+    let python = interpreter(project, tools)?;
+    let report = tools.scratch.join("pytest-junit.xml");
+    Ok(TestCommand {
+        program: python,
+        args: vec![
+            "-m".to_owned(),
+            "pytest".to_owned(),
+            // No .pytest_cache in the worktree: a gate must not leave files behind.
+            "-p".to_owned(),
+            "no:cacheprovider".to_owned(),
+            "-q".to_owned(),
+            format!("--junitxml={}", report.display()),
+            "-o".to_owned(),
+            "junit_family=xunit2".to_owned(),
+        ],
+        env: Vec::new(),
+        report: Report::JunitXml(report),
+        key: "python -m pytest -p no:cacheprovider".to_owned(),
+    })
+}
+
+/// The JUnit report pytest wrote; `Err` when pytest itself is missing or wrote nothing.
+pub fn read_junit(path: &Path, output: &str) -> Result<Parsed, String> {
+    if missing_module(output, "pytest") {
+        return Err(format!(
+            "pytest is not installed for this interpreter: {INSTALL_PYTEST}"
+        ));
+    }
+    match std::fs::read_to_string(path) {
+        Ok(xml) => junit::parse(&xml),
+        Err(error) => Err(format!(
+            "pytest wrote no report to {} ({error}); its output ends:\n{}",
+            path.display(),
+            super::excerpt(output, 8)
+        )),
+    }
+}
+
+/// `python -m <module>` failed because the module is not installed.
+pub fn missing_module(output: &str, module: &str) -> bool {
+    output.contains(&format!("No module named {module}"))
+        || output.contains(&format!("No module named '{module}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_pytest_is_reported_with_its_install_command() {
+        let output = "/usr/bin/python: No module named pytest\n";
+        let error = read_junit(Path::new("/nonexistent.xml"), output).unwrap_err();
+        assert_eq!(
+            error,
+            "pytest is not installed for this interpreter: pip install pytest"
+        );
+    }
+
+    #[test]
+    fn a_missing_report_names_the_file_and_the_output() {
+        let error = read_junit(Path::new("/nonexistent/report.xml"), "Killed\n").unwrap_err();
+        assert!(
+            error.contains("/nonexistent/report.xml") && error.ends_with("Killed"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! tests-pass on the sample projects of each language, passing and failing.
+
+use std::path::Path;
+
+use super::*;
+use crate::builtin::samples::{SampleRepo, path_with_only, tool_available};
+
+fn check(repo: &SampleRepo, expect_pass: bool, expect: &[&str]) {
+    let (pass, text) = tests_pass(&repo.context());
+    repo.assert_clean();
+    assert_eq!(pass, expect_pass, "{text}");
+    for needle in expect {
+        assert!(text.contains(needle), "`{needle}` not in:\n{text}");
+    }
+}
+
+#[test]
+fn rust_sample_passes_and_its_broken_variant_names_the_test_and_the_panic() {
+    if !tool_available("cargo") {
+        return;
+    }
+    check(
+        &SampleRepo::rust(false),
+        true,
+        &["rust: 3 passed, 0 failed"],
+    );
+    check(
+        &SampleRepo::rust(true),
+        false,
+        &[
+            "rust: 2 passed, 1 failed",
+            "FAILED sample tests::adds",
+            "panicked at src/lib.rs",
+            "add is wrong",
+        ],
+    );
+}
+
+#[test]
+fn rust_without_nextest_runs_cargo_test_and_reads_libtest_lines() {
+    let Some(bin) = path_with_only(&["cargo", "rustc", "sh", "cc"]) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cargo must be on PATH in CI"
+        );
+        return;
+    };
+    let mut repo = SampleRepo::rust(true);
+    repo.set_path(bin.path());
+    check(
+        &repo,
+        false,
+        &[
+            "(`cargo test --workspace",
+            "FAILED sample tests::adds",
+            "add is wrong",
+        ],
+    );
+    let (_, text) = tests_pass(&repo.context());
+    assert!(text.contains("rust: 2 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn python_sample_passes_and_fails_by_test() {
+    if !tool_available("pytest") {
+        return;
+    }
+    check(
+        &SampleRepo::python(false),
+        true,
+        &["python: 3 passed, 0 failed"],
+    );
+    check(
+        &SampleRepo::python(true),
+        false,
+        &[
+            "python: 2 passed, 1 failed",
+            "FAILED tests.test_calc::test_adds",
+            "AssertionError: add is wrong",
+        ],
+    );
+}
+
+#[test]
+fn js_sample_under_node_test_passes_and_fails_by_test() {
+    if !tool_available("node") || !tool_available("npm") {
+        return;
+    }
+    check(
+        &SampleRepo::js_node(false),
+        true,
+        &["js: 3 passed, 0 failed"],
+    );
+    check(
+        &SampleRepo::js_node(true),
+        false,
+        &["js: 2 passed, 1 failed", "FAILED adds", "-1 !== 3"],
+    );
+}
+
+#[test]
+fn js_sample_under_jest_passes_and_fails_by_test() {
+    if !tool_available("jest") {
+        return;
+    }
+    check(
+        &SampleRepo::js_jest(false),
+        true,
+        &["js: 3 passed, 0 failed"],
+    );
+    check(
+        &SampleRepo::js_jest(true),
+        false,
+        &["FAILED sum.test.js > adds", "Expected: 3"],
+    );
+}
+
+#[test]
+fn go_sample_passes_and_fails_by_test() {
+    if !tool_available("go") {
+        return;
+    }
+    check(&SampleRepo::go(false), true, &["go: 3 passed, 0 failed"]);
+    check(
+        &SampleRepo::go(true),
+        false,
+        &[
+            "FAILED example.com/sample TestAdd",
+            "sum_test.go:7: Add(1, 2) = -1, want 3",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_tool_fails_closed_with_its_install_command() {
+    let mut repo = SampleRepo::go(false);
+    repo.set_path(Path::new("/nonexistent"));
+    check(
+        &repo,
+        false,
+        &[
+            "go: the tests could not be run: go is not on PATH: install Go (e.g. `apt-get install golang-go`)",
+        ],
+    );
+}
+
+#[test]
+fn an_empty_repository_names_the_missing_language() {
+    let repo = SampleRepo::new();
+    repo.write("README.md", "nothing\n");
+    repo.commit("docs");
+    check(
+        &repo,
+        false,
+        &["tests-pass: no language detected", "params.lang"],
+    );
+}

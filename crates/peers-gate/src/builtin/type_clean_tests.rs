@@ -1,0 +1,61 @@
+//! type-clean on sample projects: mypy and tsc clean and failing, languages not applicable.
+
+use super::*;
+use crate::builtin::samples::{SampleRepo, tool_available};
+
+#[test]
+fn mypy_reports_a_wrong_return_type() {
+    if !tool_available("mypy") {
+        return;
+    }
+    let repo = SampleRepo::python(false);
+    let (pass, text) = type_clean(&repo.context());
+    assert!(pass, "{text}");
+    repo.write("typed.py", "def name() -> int:\n    return \"peers\"\n");
+    repo.commit("wrong type");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(!pass);
+    assert!(
+        text.contains("typed.py:2:12: error: Incompatible return value type"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tsc_reports_a_type_error_and_plain_js_is_not_applicable() {
+    if !tool_available("tsc") {
+        return;
+    }
+    let repo = SampleRepo::js_node(false);
+    let (pass, text) = type_clean(&repo.context());
+    assert!(
+        pass && text.contains("not applicable: plain JavaScript"),
+        "{text}"
+    );
+    repo.write(
+        "tsconfig.json",
+        "{\"compilerOptions\": {\"strict\": true, \"noEmit\": true, \"skipLibCheck\": true, \"lib\": [\"es2020\"], \"types\": []}, \"files\": [\"app.ts\"]}\n",
+    )
+    .write("app.ts", "export const count: number = 1;\n");
+    repo.commit("typescript");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(pass, "{text}");
+    repo.write("app.ts", "export const count: number = \"one\";\n");
+    repo.commit("wrong type");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(!pass);
+    assert!(text.contains("app.ts(1,14): error TS2322"), "{text}");
+}
+
+#[test]
+fn rust_and_go_are_not_applicable_and_a_bad_checker_is_rejected() {
+    let repo = SampleRepo::new().with_param("lang", serde_json::json!(["rust", "go"]));
+    repo.write("README.md", "x\n");
+    repo.commit("x");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(pass, "{text}");
+    assert!(text.starts_with("rust: not applicable"), "{text}");
+    let repo = repo.with_param("checker", serde_json::json!("pytype"));
+    let (pass, text) = type_clean(&repo.context());
+    assert!(!pass && text.contains("params.checker must be"), "{text}");
+}
