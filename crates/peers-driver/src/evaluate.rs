@@ -23,6 +23,15 @@ impl Evaluation {
         self.results.iter().all(|r| r.pass)
     }
 
+    /// All green apart from `except` (the gates that judge the loop itself, which depend on
+    /// the clean-tick streak this evaluation feeds).
+    pub fn all_green_except(&self, except: &[String]) -> bool {
+        self.results
+            .iter()
+            .filter(|r| !except.contains(&r.id))
+            .all(|r| r.pass)
+    }
+
     pub fn snapshot(&self) -> BTreeMap<String, String> {
         self.results
             .iter()
@@ -86,4 +95,27 @@ pub fn record_status(state: &mut State, evaluation: &Evaluation) {
         };
         state.goals_status.insert(result.id.clone(), status);
     }
+}
+
+/// The goals whose gate judges the loop itself (`convergence-reached`, `all-peers-healthy`):
+/// they depend on the clean-tick streak, so a tick's cleanliness is judged without them and
+/// they are re-judged once the streak is updated.
+pub fn loop_gate_ids(
+    goals: &GoalSet,
+) -> Vec<(
+    String,
+    peers_core::goals::BuiltinGate,
+    std::collections::BTreeMap<String, serde_json::Value>,
+)> {
+    use peers_core::goals::{BuiltinGate, GateCheck};
+    goals
+        .hard()
+        .filter_map(|(goal, hard)| match &hard.check {
+            GateCheck::Builtin {
+                gate: gate @ (BuiltinGate::ConvergenceReached | BuiltinGate::AllPeersHealthy),
+                params,
+            } => Some((goal.id.clone(), *gate, params.clone())),
+            _ => None,
+        })
+        .collect()
 }

@@ -249,6 +249,48 @@ impl Session {
         Ok(None)
     }
 
+    /// Re-evaluates the gates that judge the loop itself with the current run facts, updating
+    /// the evaluation and the recorded status. True when all of them pass (or there are none).
+    pub(crate) fn rejudge_loop_gates(&mut self) -> bool {
+        let loop_gates = evaluate::loop_gate_ids(&self.inputs.goals);
+        if loop_gates.is_empty() {
+            return true;
+        }
+        let facts = self.run_facts();
+        let ledger = self.ledger.ledger.clone();
+        let mut all = true;
+        for (id, gate, params) in loop_gates {
+            let ctx = peers_gate::builtin::GateContext {
+                git: &self.inputs.git,
+                params: &params,
+                baseline: crate::gates::BASELINE_REF,
+                timeout: std::time::Duration::from_secs(self.inputs.config.goals.timeout_s),
+                env: &self.runner.env,
+                cache_dir: &self.inputs.dir.cache_dir(),
+                ledger: &ledger,
+                last_handoff: self.last_handoff.as_ref(),
+                run: Some(&facts),
+            };
+            let verdict = peers_gate::builtin::evaluate(gate, &ctx);
+            all &= verdict.pass;
+            if let Some(evaluation) = self.evaluation.as_mut() {
+                if let Some(result) = evaluation.results.iter_mut().find(|r| r.id == id) {
+                    result.pass = verdict.pass;
+                    result.diagnostic = verdict.diagnostic.clone();
+                }
+            }
+            if let Some(status) = self.state.goals_status.get_mut(&id) {
+                status.state = if verdict.pass {
+                    peers_core::state::GoalState::Pass
+                } else {
+                    peers_core::state::GoalState::Fail
+                };
+                status.diagnostic = verdict.diagnostic;
+            }
+        }
+        all
+    }
+
     fn run_facts(&self) -> peers_gate::builtin::RunFacts {
         let unhealthy_peers = self
             .state

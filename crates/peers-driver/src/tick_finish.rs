@@ -97,16 +97,23 @@ pub fn finish(
             ))
         })
         .sum();
+    let loop_gates: Vec<String> = crate::evaluate::loop_gate_ids(&session.inputs.goals)
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     let evaluation = session.evaluation.as_ref();
     let clean = CleanTickFacts {
         tick: tick_result,
-        all_hard_green: evaluation.is_some_and(|e| e.all_green()),
+        all_hard_green: evaluation.is_some_and(|e| e.all_green_except(&loop_gates)),
         open_blocking_bugs: session.ledger.ledger.open_blocking().len(),
         soft_consensus: !session.inputs.config.goals.soft_consensus_required
             || soft_review::all_passed(&session.state, &session.inputs.goals),
         new_blocking_reports: new_blocking,
     };
     let decision = tick::decide(session, &clean);
+    // With the streak updated, judge the loop's own gates again; completion needs them green.
+    let loop_green = session.rejudge_loop_gates();
+    let decision = decision.filter(|reason| reason != "complete" || loop_green);
     for warning in facts.warnings.iter() {
         session.loop_state.warn(peer, warning.clone());
     }
