@@ -6,6 +6,7 @@ mod demo;
 mod goals;
 mod info;
 mod init;
+mod real_cli;
 mod run_budget;
 mod run_durability;
 mod run_loop;
