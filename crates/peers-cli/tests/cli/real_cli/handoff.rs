@@ -119,3 +119,39 @@ fn gemini_writes_a_file_and_commits_a_handoff_in_a_real_tick() {
         |clis| handoff_tick(clis, Cli::Gemini),
     );
 }
+
+/// The control for the open-stdin pipe above: codex itself, given an open stdin, is still
+/// waiting long after its work is done, and finishes only when stdin closes. peers never
+/// hands its stdin down, so the ticks above finish.
+#[test]
+fn codex_run_directly_waits_on_an_open_stdin_until_it_closes() {
+    isolated(
+        concat!(
+            module_path!(),
+            "::codex_run_directly_waits_on_an_open_stdin_until_it_closes"
+        ),
+        |clis| {
+            let rig = Rig::new(clis, Script::default());
+            let repo = rig.env.repo("direct", true);
+            let args = ["exec", "--json", "--skip-git-repo-check", "say hello"];
+            let mut child = rig
+                .command("codex", &repo, &args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn codex");
+            // A codex run against the server takes about a second.
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "codex exited although its stdin was still open"
+            );
+            assert!(rig.server.requests().is_empty(), "it had not even started");
+            drop(child.stdin.take());
+            let output = child.wait_with_output().expect("codex output");
+            assert!(output.status.success(), "{output:?}");
+            assert!(String::from_utf8_lossy(&output.stdout).contains("MOCK_FINAL: done."));
+        },
+    );
+}

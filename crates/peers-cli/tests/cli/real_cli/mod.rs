@@ -7,6 +7,6 @@
 mod api_errors;
 mod handoff;
 mod isolation;
-// mod prices;
+mod prices;
 // mod review;
 mod rig;

@@ -99,8 +99,14 @@ pub fn spend(
 
 /// A peer of a test project.
 pub enum Peer<'a> {
-    /// A real CLI with its default command line (and the rig's `model`).
+    /// A real CLI with its default command line and `Cli::model`.
     Real { name: &'a str, cli: Cli },
+    /// A real CLI with its default command line and this `model:`.
+    RealWithModel {
+        name: &'a str,
+        cli: Cli,
+        model: &'a str,
+    },
     /// A sim agent running `script` (peers-sim JSON).
     Sim {
         name: &'a str,
@@ -183,12 +189,28 @@ impl Rig {
 
     /// `peers` with the hermetic test environment, the CLIs on PATH and their variables.
     pub fn peers_command(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = self.env.base_command(env!("CARGO_BIN_EXE_peers"));
+        self.command(env!("CARGO_BIN_EXE_peers"), dir, args)
+    }
+
+    /// `program` (a path, or a name looked up on the CLIs-first PATH) with the hermetic test
+    /// environment and the CLIs' variables.
+    pub fn command(&self, program: &str, dir: &Path, args: &[&str]) -> Command {
         let mut path: Vec<PathBuf> = CLI_NAMES.iter().map(|n| self.clis.bin_dir(n)).collect();
         path.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         ));
-        cmd.env("PATH", std::env::join_paths(path).expect("PATH"))
+        let path = std::env::join_paths(path).expect("PATH");
+        let program = if program.contains('/') {
+            PathBuf::from(program)
+        } else {
+            CLI_NAMES
+                .iter()
+                .map(|name| self.clis.bin_dir(name).join(program))
+                .find(|candidate| candidate.is_file())
+                .unwrap_or_else(|| PathBuf::from(program))
+        };
+        let mut cmd = self.env.base_command(&program.to_string_lossy());
+        cmd.env("PATH", path)
             .envs(self.cli_env())
             .current_dir(dir)
             .args(args);
@@ -243,11 +265,9 @@ impl Rig {
         let mut config = String::from("peers:\n");
         for peer in peers {
             match peer {
-                Peer::Real { name, cli } => {
-                    config.push_str(&format!("  - name: {name}\n    tool: {}\n", cli.name()));
-                    if let Some(model) = cli.model() {
-                        config.push_str(&format!("    model: {model}\n"));
-                    }
+                Peer::Real { name, cli } => real_peer(&mut config, name, *cli, cli.model()),
+                Peer::RealWithModel { name, cli, model } => {
+                    real_peer(&mut config, name, *cli, Some(model));
                 }
                 Peer::Sim { name, script } => {
                     let path = self.env.root().join(format!("{name}-sim.json"));
@@ -267,6 +287,13 @@ impl Rig {
         std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
         self.env.set_goals(&repo, SIMPLE_GOALS);
         repo
+    }
+}
+
+fn real_peer(config: &mut String, name: &str, cli: Cli, model: Option<&str>) {
+    config.push_str(&format!("  - name: {name}\n    tool: {}\n", cli.name()));
+    if let Some(model) = model {
+        config.push_str(&format!("    model: {model}\n"));
     }
 }
 
