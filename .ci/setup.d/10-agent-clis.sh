@@ -9,7 +9,7 @@
 # scripts must stay enabled (npm 11 warns about allowScripts but runs them).
 
 peers_agent_clis() {
-    local root="$PEERS_CI_CACHE/agent-clis"
+    local root="${PEERS_CI_CACHE:-$HOME/.cache/peers-ci}/agent-clis"
     local spec name pkg version bin installed
     mkdir -p "$root"
     for spec in \

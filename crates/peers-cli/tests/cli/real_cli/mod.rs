@@ -8,5 +8,5 @@ mod api_errors;
 mod handoff;
 mod isolation;
 mod prices;
-// mod review;
+mod review;
 mod rig;
