@@ -85,7 +85,10 @@ fn review_with_codex_and_claude(clis: &Clis) {
     for report in verdict["reviewers"].as_array().expect("reviewers") {
         assert_eq!(report["failed"], serde_json::Value::Null, "{report:#}");
         assert_eq!(report["rounds_answered"], 2, "{report:#}");
-        assert_eq!(report["resumed"], 1, "round 2 resumed the session: {report:#}");
+        assert_eq!(
+            report["resumed"], 1,
+            "round 2 resumed the session: {report:#}"
+        );
         assert!(report["input_tokens"].as_u64().unwrap() > 0, "{report:#}");
     }
 
