@@ -18,9 +18,56 @@ pub(crate) struct Answer {
 
 /// Answers `request` from `script`; `id` makes the ids in the response unique.
 pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> Answer {
+    let Some(api) = api_of(request) else {
+        return Answer {
+            api: None,
+            agent: false,
+            exchange: None,
+            response: side_answer(request),
+        };
+    };
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let exchange = match api {
+        Api::Responses => wire_responses::exchange(&body),
+        Api::ChatCompletions => wire_chat::exchange(&body),
+        Api::Messages => wire_messages::exchange(&body),
+        Api::Gemini => wire_gemini::exchange(&body),
+    };
+    let structured = api == Api::Gemini && wire_gemini::wants_json(&body);
+    let agent = !exchange.tools.is_empty() && !structured;
+    let response = match script.failure {
+        Some(failure) => failure_response(api, failure),
+        None => {
+            // Side requests (opencode's title, gemini's router) get text, never a tool call.
+            let step = if agent {
+                script.next_step(&exchange)
+            } else {
+                Step::Text {
+                    text: script.final_text.clone(),
+                }
+            };
+            let turn = Turn {
+                path: &request.path,
+                body: &body,
+                exchange: &exchange,
+                step: &step,
+                structured,
+            };
+            reply(api, &turn, script, id)
+        }
+    };
+    Answer {
+        api: Some(api),
+        agent,
+        exchange: Some(exchange),
+        response,
+    }
+}
+
+/// The wire API of a POST, by its path.
+fn api_of(request: &Request) -> Option<Api> {
     let path = request.path.as_str();
-    let api = if request.method != "POST" {
+    if request.method != "POST" {
         None
     } else if path.ends_with("/responses") {
         Some(Api::Responses)
@@ -32,56 +79,39 @@ pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> Answer {
         Some(Api::Gemini)
     } else {
         None
-    };
-    let Some(api) = api else {
-        return Answer {
-            api: None,
-            agent: false,
-            exchange: None,
-            response: side_answer(request),
-        };
-    };
-    let exchange = match api {
-        Api::Responses => wire_responses::exchange(&body),
-        Api::ChatCompletions => wire_chat::exchange(&body),
-        Api::Messages => wire_messages::exchange(&body),
-        Api::Gemini => wire_gemini::exchange(&body),
-    };
-    let structured = api == Api::Gemini && wire_gemini::wants_json(&body);
-    let agent = !exchange.tools.is_empty() && !structured;
-    let response = if let Some(failure) = script.failure {
-        match api {
-            Api::Responses => wire_responses::failure(failure),
-            Api::ChatCompletions => wire_chat::failure(failure),
-            Api::Messages => wire_messages::failure(failure),
-            Api::Gemini => wire_gemini::failure(failure),
+    }
+}
+
+/// One request to answer with a step.
+struct Turn<'a> {
+    path: &'a str,
+    body: &'a Value,
+    exchange: &'a Exchange,
+    step: &'a Step,
+    /// Gemini's router: it wants JSON, not an agent turn.
+    structured: bool,
+}
+
+fn reply(api: Api, turn: &Turn<'_>, script: &Script, id: u64) -> Response {
+    let usage = &script.usage;
+    match api {
+        Api::Responses => wire_responses::reply(turn.body, turn.exchange, turn.step, usage, id),
+        Api::ChatCompletions => wire_chat::reply(turn.body, turn.step, usage, id),
+        Api::Messages => wire_messages::reply(turn.body, turn.step, usage, id),
+        Api::Gemini if turn.structured => wire_gemini::router_reply(usage),
+        Api::Gemini => {
+            let stream = turn.path.contains(":streamGenerateContent");
+            wire_gemini::reply(wire_gemini::model_in(turn.path), turn.step, usage, stream)
         }
-    } else {
-        // Side requests (opencode's title, gemini's router) get text, never a tool call.
-        let step = if agent {
-            script.next_step(&exchange)
-        } else {
-            Step::Text {
-                text: script.final_text.clone(),
-            }
-        };
-        let usage = &script.usage;
-        match api {
-            Api::Responses => wire_responses::reply(&body, &exchange, &step, usage, id),
-            Api::ChatCompletions => wire_chat::reply(&body, &step, usage, id),
-            Api::Messages => wire_messages::reply(&body, &step, usage, id),
-            Api::Gemini if structured => wire_gemini::router_reply(usage),
-            Api::Gemini => {
-                let stream = path.contains(":streamGenerateContent");
-                wire_gemini::reply(wire_gemini::model_in(path), &step, usage, stream)
-            }
-        }
-    };
-    Answer {
-        api: Some(api),
-        agent,
-        exchange: Some(exchange),
-        response,
+    }
+}
+
+fn failure_response(api: Api, failure: Failure) -> Response {
+    match api {
+        Api::Responses => wire_responses::failure(failure),
+        Api::ChatCompletions => wire_chat::failure(failure),
+        Api::Messages => wire_messages::failure(failure),
+        Api::Gemini => wire_gemini::failure(failure),
     }
 }
 

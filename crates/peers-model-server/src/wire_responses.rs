@@ -69,7 +69,46 @@ pub(crate) fn reply(
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or("mock-model");
-    let item = match step {
+    let item = output_item(body, exchange, step, id);
+    let in_progress = response(id, model, "in_progress", &[], None);
+    let mut events = vec![
+        named_event(
+            "response.created",
+            &json!({"type": "response.created", "response": in_progress}),
+        ),
+        named_event(
+            "response.in_progress",
+            &json!({"type": "response.in_progress", "response": in_progress}),
+        ),
+        named_event(
+            "response.output_item.added",
+            &json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        ),
+    ];
+    if let Step::Text { text } = step {
+        events.extend(text_events(&format!("msg_{id}"), text));
+    }
+    events.push(named_event(
+        "response.output_item.done",
+        &json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+    ));
+    let completed = response(
+        id,
+        model,
+        "completed",
+        std::slice::from_ref(&item),
+        Some(usage),
+    );
+    events.push(named_event(
+        "response.completed",
+        &json!({"type": "response.completed", "response": completed}),
+    ));
+    Response::Sse(events)
+}
+
+/// The one output item of the answer: a message, an apply_patch call or a shell call.
+fn output_item(body: &Value, exchange: &Exchange, step: &Step, id: u64) -> Value {
+    match step {
         Step::Text { text } => json!({
             "id": format!("msg_{id}"), "type": "message", "status": "completed", "role": "assistant",
             "content": [{"type": "output_text", "text": text, "annotations": []}],
@@ -91,38 +130,31 @@ pub(crate) fn reply(
             shell_call(exchange, &heredoc_write(path, content), id)
         }
         Step::Shell { command } => shell_call(exchange, command, id),
-    };
-    let mut events = vec![
-        named_event(
-            "response.created",
-            &json!({"type": "response.created", "response": response(id, model, "in_progress", &[], None)}),
-        ),
-        named_event(
-            "response.in_progress",
-            &json!({"type": "response.in_progress", "response": response(id, model, "in_progress", &[], None)}),
-        ),
-        named_event(
-            "response.output_item.added",
-            &json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
-        ),
-    ];
-    if let Step::Text { text } = step {
-        let part = json!({"type": "output_text", "text": text, "annotations": []});
-        let item_id = format!("msg_{id}");
-        events.push(named_event("response.content_part.added", &json!({"type": "response.content_part.added", "item_id": item_id, "output_index": 0, "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}})));
-        events.push(named_event("response.output_text.delta", &json!({"type": "response.output_text.delta", "item_id": item_id, "output_index": 0, "content_index": 0, "delta": text})));
-        events.push(named_event("response.output_text.done", &json!({"type": "response.output_text.done", "item_id": item_id, "output_index": 0, "content_index": 0, "text": text})));
-        events.push(named_event("response.content_part.done", &json!({"type": "response.content_part.done", "item_id": item_id, "output_index": 0, "content_index": 0, "part": part})));
     }
-    events.push(named_event(
-        "response.output_item.done",
-        &json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
-    ));
-    events.push(named_event(
-        "response.completed",
-        &json!({"type": "response.completed", "response": response(id, model, "completed", std::slice::from_ref(&item), Some(usage))}),
-    ));
-    Response::Sse(events)
+}
+
+/// The content-part and text events of a message item.
+fn text_events(item_id: &str, text: &str) -> Vec<String> {
+    let at = |kind: &str, extra: Value| {
+        let mut event =
+            json!({"type": kind, "item_id": item_id, "output_index": 0, "content_index": 0});
+        if let (Some(event), Value::Object(extra)) = (event.as_object_mut(), extra) {
+            event.extend(extra);
+        }
+        named_event(kind, &event)
+    };
+    vec![
+        at(
+            "response.content_part.added",
+            json!({"part": {"type": "output_text", "text": "", "annotations": []}}),
+        ),
+        at("response.output_text.delta", json!({"delta": text})),
+        at("response.output_text.done", json!({"text": text})),
+        at(
+            "response.content_part.done",
+            json!({"part": {"type": "output_text", "text": text, "annotations": []}}),
+        ),
+    ]
 }
 
 /// `exec_command` (codex 0.169's shell tool) or, in older tool sets, `shell`.

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use peers_model_server::{Failure, Script};
 
+use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
-use super::rig::{Cli, Peer, Rig, honest_sim};
+use super::rig::{Peer, Rig, honest_sim};
 
 /// A transient failure must come back this fast: the retries are turned down, not waited out.
 const TRANSIENT_BOUND: Duration = Duration::from_secs(60);

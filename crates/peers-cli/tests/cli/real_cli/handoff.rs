@@ -4,8 +4,9 @@
 
 use peers_model_server::{Script, Step, TokenUsage};
 
+use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
-use super::rig::{Cli, Peer, Rig, commit_command, handoff_message, honest_sim};
+use super::rig::{Peer, Rig, commit_command, handoff_message, honest_sim};
 
 fn handoff_tick(clis: &Clis, cli: Cli) {
     let name = cli.name();

@@ -4,6 +4,7 @@
 //! when the machine allows one. Where the CLIs are not installed the tests skip LOUDLY; with
 //! `CI=true` they fail instead.
 
+mod agent_cli;
 mod api_errors;
 mod handoff;
 mod isolation;

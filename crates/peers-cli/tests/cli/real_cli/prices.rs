@@ -3,8 +3,9 @@
 
 use peers_model_server::{Script, Step, TokenUsage};
 
+use super::agent_cli::{Cli, spend};
 use super::isolation::{Clis, isolated};
-use super::rig::{Cli, Peer, Rig, commit_command, handoff_message, honest_sim, spend};
+use super::rig::{Peer, Rig, commit_command, handoff_message, honest_sim};
 
 const PRICES: &str = "prices:\n  mock-model:\n    input_per_mtok: 2\n    cached_per_mtok: 0.5\n    output_per_mtok: 8\n    reasoning_per_mtok: 16\n";
 

@@ -5,8 +5,9 @@
 
 use peers_model_server::{Api, Exchange, Script, Step};
 
+use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
-use super::rig::{Cli, Peer, Rig};
+use super::rig::{Peer, Rig};
 
 const OFF_BY_ONE: &str = r#"{"file":"src/sum.rs:3","severity":"medium","claim":"Off-by-one: the loop skips the last element","evidence":"sum(&[1,2,3]) returns 3, expected 6","category":"correctness"}"#;
 const NEWLINE: &str = r#"{"file":"src/sum.rs:5","severity":"low","claim":"The file lacks a trailing newline","evidence":"git diff shows no newline at end of file","category":"maintainability"}"#;
