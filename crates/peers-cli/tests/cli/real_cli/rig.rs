@@ -1,6 +1,6 @@
 //! `Rig`: one scripted model server, the config files and environment that point every real
-//! CLI at it (see `agent_cli`), projects whose peers are real CLIs or sim agents, and `peers` run with
-//! an open stdin pipe under a deadline.
+//! CLI at it (see `agent_cli`), projects whose peers are real CLIs or sim agents, and `peers`
+//! run with an open stdin pipe under a deadline.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
