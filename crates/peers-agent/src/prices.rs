@@ -5,6 +5,8 @@
 //! 200k tokens. A model missing from the table has an unknown cost (`usd: None`), never 0.
 //! The table is plain data so configuration can replace or extend it.
 
+use peers_core::config::ModelPriceSettings;
+
 use crate::usage::Usage;
 
 /// The date the built-in prices were taken.
@@ -18,8 +20,9 @@ pub struct ModelPrice {
     pub input: f64,
     pub cached_input: f64,
     pub cache_write: f64,
-    /// Reasoning tokens are billed as output.
     pub output: f64,
+    /// Reasoning tokens; the vendors bill them as output, so the built-in table uses `output`.
+    pub reasoning: f64,
 }
 
 /// A price list and where it came from.
@@ -68,9 +71,38 @@ impl PriceTable {
                     // Neither vendor bills cache writes separately.
                     cache_write: input,
                     output,
+                    reasoning: output,
                 })
                 .collect(),
         }
+    }
+
+    /// The built-in table with `overrides` (config.yaml `prices:`) replacing the entries of
+    /// the same model and adding the others; the source names the overridden models.
+    pub fn with_overrides(overrides: &[ModelPriceSettings]) -> Self {
+        let mut table = Self::builtin();
+        if overrides.is_empty() {
+            return table;
+        }
+        for price in overrides {
+            let model = normalise(&price.model);
+            table.models.retain(|known| known.model != model);
+            table.models.push(ModelPrice {
+                model,
+                input: price.input_per_mtok,
+                cached_input: price.cached_per_mtok,
+                cache_write: price.cache_write_per_mtok,
+                output: price.output_per_mtok,
+                reasoning: price.reasoning_per_mtok,
+            });
+        }
+        let names: Vec<&str> = overrides.iter().map(|p| p.model.as_str()).collect();
+        table.source = format!(
+            "{}; config.yaml prices for {}",
+            table.source,
+            names.join(", ")
+        );
+        table
     }
 
     /// The price of `model`, matched exactly after normalising (`openai/gpt-5-2025-08-07`
@@ -88,7 +120,8 @@ impl PriceTable {
             per_token(usage.input, price.input)
                 + per_token(usage.cached, price.cached_input)
                 + per_token(usage.cache_write, price.cache_write)
-                + per_token(usage.output.saturating_add(usage.reasoning), price.output),
+                + per_token(usage.output, price.output)
+                + per_token(usage.reasoning, price.reasoning),
         )
     }
 }
@@ -140,6 +173,43 @@ mod tests {
             assert!(table.lookup(unknown).is_none(), "{unknown}");
             assert_eq!(table.cost(unknown, &Usage::default()), None);
         }
+    }
+
+    #[test]
+    fn config_prices_replace_and_extend_the_builtin_table() {
+        let setting = |model: &str, reasoning: f64| ModelPriceSettings {
+            model: model.to_owned(),
+            input_per_mtok: 2.0,
+            cached_per_mtok: 0.5,
+            cache_write_per_mtok: 3.0,
+            output_per_mtok: 8.0,
+            reasoning_per_mtok: reasoning,
+            span: peers_core::location::Span::new(1, 1),
+        };
+        let table =
+            PriceTable::with_overrides(&[setting("GPT-5", 8.0), setting("mock-model", 16.0)]);
+        assert_eq!(table.lookup("gpt-5").unwrap().input, 2.0);
+        assert_eq!(
+            table.models.iter().filter(|p| p.model == "gpt-5").count(),
+            1,
+            "replaced, not duplicated"
+        );
+        assert!(
+            table
+                .source
+                .ends_with("config.yaml prices for GPT-5, mock-model")
+        );
+        let usage = Usage {
+            input: 1_000_000,
+            cached: 1_000_000,
+            cache_write: 1_000_000,
+            output: 1_000_000,
+            reasoning: 1_000_000,
+            usd: None,
+        };
+        let usd = table.cost("mock-model", &usage).unwrap();
+        assert!((usd - (2.0 + 0.5 + 3.0 + 8.0 + 16.0)).abs() < 1e-9, "{usd}");
+        assert_eq!(PriceTable::with_overrides(&[]), PriceTable::builtin());
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct ConfigSettings {
     pub goals: GoalRunSettings,
     pub turns: TurnSettings,
     pub verify: VerifySettings,
+    /// `prices:` — per-model prices that override or extend the built-in table used for the
+    /// CLIs that report no cost (codex, gemini). In file order.
+    pub prices: Vec<ModelPriceSettings>,
     /// Keys accepted for compatibility with the original tool that peers does not act on, and
     /// other things the user should know about the file (e.g. the legacy `tools:` map was
     /// promoted). Shown by `peers info` and at run start, so nothing is silently inert.
@@ -297,6 +300,24 @@ pub struct VerifyCommand {
     pub name: String,
     pub cmd: String,
     pub timeout_s: Option<u64>,
+}
+
+/// One model's prices from `prices:`, in US dollars per million tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPriceSettings {
+    /// The model id as written (matched like the built-in table: case, `provider/` prefix
+    /// and date suffix ignored).
+    pub model: String,
+    pub input_per_mtok: f64,
+    /// Input read from the prompt cache; defaults to `input_per_mtok`.
+    pub cached_per_mtok: f64,
+    /// Input written to the prompt cache; defaults to `input_per_mtok`.
+    pub cache_write_per_mtok: f64,
+    pub output_per_mtok: f64,
+    /// Reasoning tokens; defaults to `output_per_mtok` (how the vendors bill them).
+    pub reasoning_per_mtok: f64,
+    /// Where the model's entry is in config.yaml.
+    pub span: Span,
 }
 
 /// Names no peer may take: they collide with files or identities peers itself uses.

@@ -3,6 +3,7 @@
 
 mod legacy;
 mod peers;
+mod prices;
 mod sections;
 
 use crate::config::{ConfigSettings, GoalRunSettings, TurnSettings};
@@ -20,6 +21,7 @@ const TOP_KEYS: &[&str] = &[
     "goals",
     "turns",
     "verify",
+    "prices",
     "driver",
     "comm",
     "pipeline_gates",
@@ -59,6 +61,10 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         None => TurnSettings::default(),
     };
     let verify = sections::verify(section(&top, "verify")?.as_ref())?;
+    let prices = match section(&top, "prices")? {
+        Some(map) => prices::prices(&map)?,
+        None => Vec::new(),
+    };
     Ok(ConfigSettings {
         peers,
         budget,
@@ -66,6 +72,7 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         goals,
         turns,
         verify,
+        prices,
         notices,
     })
 }

@@ -47,6 +47,8 @@ const PREFIXES: &[&str] = &[
     "GEMINI_",
     "GOOGLE_",
     "PEERS_SIM_",
+    // claude's DISABLE_AUTOUPDATER / DISABLE_TELEMETRY / DISABLE_ERROR_REPORTING.
+    "DISABLE_",
 ];
 
 fn allowed(name: &str) -> bool {

@@ -70,6 +70,8 @@ pub struct Session {
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
     pub(crate) patterns: peers_agent::Patterns,
+    /// The built-in price table with config.yaml's `prices:` applied (codex and gemini costs).
+    pub(crate) prices: peers_agent::PriceTable,
     pub(crate) runtime_before_run_s: f64,
 }
 
@@ -139,6 +141,7 @@ impl Session {
                     source,
                 }
             })?;
+        let prices = peers_agent::PriceTable::with_overrides(&inputs.config.prices);
         let runtime_before_run_s = state.budget.spent_runtime_s;
         let attest = Attestations::load(&inputs.dir)?;
         let ledger = LedgerView::build(&inputs.git, &attest)?;
@@ -160,6 +163,7 @@ impl Session {
             evaluation: None,
             started: Instant::now(),
             ticks_in_run: 0,
+            prices,
             patterns,
             runtime_before_run_s,
         };

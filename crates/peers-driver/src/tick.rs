@@ -196,6 +196,7 @@ fn invoke_peer(
     let started = Instant::now();
     let mut stop_reason = None;
     let state_budget = &mut session.state.budget;
+    let prices = &session.prices;
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
     let mut observer = |event: &LiveEvent| -> Flow {
         let LiveEvent::Usage(usage) = event else {
@@ -215,12 +216,11 @@ fn invoke_peer(
             _ => Flow::Continue,
         }
     };
-    let run = peers_agent::invoke(&invocation, &cancel, &mut observer).map_err(|source| {
-        DriverError::Agent {
+    let run = peers_agent::invoke_with_prices(&invocation, prices, &cancel, &mut observer)
+        .map_err(|source| DriverError::Agent {
             peer: peer.to_owned(),
             source,
-        }
-    })?;
+        })?;
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some("interrupted".to_owned());
     }

@@ -1,11 +1,12 @@
 //! `peers info`: the configuration exactly as peers resolves it — every peer's command line,
-//! the goals, the budget with the enforced `max_usd_mode` and why, the health settings.
+//! the goals, the budget with the enforced `max_usd_mode` and why, the health settings, and
+//! the prices config.yaml sets for models whose CLI reports no cost.
 
 use std::path::Path;
 
 use clap::Args;
 use peers_core::billing::{self, Billing, BillingFacts, ResolvedUsdMode};
-use peers_core::config::{ConfigSettings, PeerSettings, ToolKind};
+use peers_core::config::{ConfigSettings, ModelPriceSettings, PeerSettings, ToolKind};
 use peers_core::goals::{GateCheck, GoalKind, GoalSet};
 use peers_core::peer_command::resolve_command;
 use serde_json::json;
@@ -197,6 +198,7 @@ fn render(
             goal_summary(&goal.kind)
         ));
     }
+    render_prices(&mut out, &config.prices);
     let notices: Vec<_> = config.notices.iter().chain(goals.notices.iter()).collect();
     if !notices.is_empty() {
         out.push_str("\nnotices:\n");
@@ -208,6 +210,45 @@ fn render(
         }
     }
     out
+}
+
+/// The `prices:` overrides, when config.yaml has any (the built-in table alone is not listed).
+fn render_prices(out: &mut String, prices: &[ModelPriceSettings]) {
+    if prices.is_empty() {
+        return;
+    }
+    let table = peers_agent::PriceTable::with_overrides(prices);
+    out.push_str(&format!(
+        "\nprices:  {}\n  USD per million tokens, for the CLIs that report no cost (codex, gemini)\n",
+        table.source
+    ));
+    let width = prices
+        .iter()
+        .map(|p| p.model.chars().count())
+        .max()
+        .unwrap_or(0);
+    for price in prices {
+        out.push_str(&format!(
+            "  {:<width$}  input={} cached={} cache_write={} output={} reasoning={}\n",
+            price.model,
+            price.input_per_mtok,
+            price.cached_per_mtok,
+            price.cache_write_per_mtok,
+            price.output_per_mtok,
+            price.reasoning_per_mtok
+        ));
+    }
+}
+
+fn prices_json(prices: &[ModelPriceSettings]) -> serde_json::Value {
+    json!({
+        "source": peers_agent::PriceTable::with_overrides(prices).source,
+        "overrides": prices.iter().map(|p| json!({
+            "model": p.model, "input_per_mtok": p.input_per_mtok, "cached_per_mtok": p.cached_per_mtok,
+            "cache_write_per_mtok": p.cache_write_per_mtok, "output_per_mtok": p.output_per_mtok,
+            "reasoning_per_mtok": p.reasoning_per_mtok, "line": p.span.line,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn kind_label(kind: &GoalKind) -> &'static str {
@@ -283,6 +324,7 @@ fn to_json(
             "convergence_n": g.convergence_n, "stuck_halt_after": g.stuck_halt_after,
             "stuck_halt_gates": g.stuck_halt_gates, "soft_consensus_required": g.soft_consensus_required,
         },
+        "prices": prices_json(&config.prices),
         "turns": { "max_retries": config.turns.max_retries, "recovery_interval": config.turns.recovery_interval },
         "goals_lock": lock,
         "goals": goals.goals.iter().map(|goal| json!({

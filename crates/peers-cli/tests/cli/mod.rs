@@ -7,6 +7,7 @@ mod goals;
 mod info;
 mod init;
 mod modes;
+mod real_cli;
 mod run_budget;
 mod run_durability;
 mod run_loop;
