@@ -58,6 +58,8 @@ pub(crate) struct TurnContext<'a> {
     pub(crate) peer: &'a str,
     pub(crate) other: String,
     pub(crate) repo: &'a Path,
+    /// The soft goals the prompt asks this peer to review.
+    pub(crate) requested_reviews: Vec<String>,
 }
 
 impl TurnContext<'_> {
@@ -89,6 +91,7 @@ pub(crate) fn run_script(
         peer: &ctx.peer,
         other: other_peer(script, ctx),
         repo: &ctx.repo,
+        requested_reviews: prompt_reading::requested_soft_reviews(&ctx.prompt).unwrap_or_default(),
     };
     run_turn(turn, &turn_ctx, streams)
 }
@@ -157,6 +160,13 @@ fn run_step(
                 .commit(&ctx.fill(message), staging, *allow_empty)?
         }
         Step::RewriteHistory { reset_to } => ctx.git().reset_hard(reset_to)?,
+        Step::SubmitReviews { pass, notes } => {
+            for goal in &ctx.requested_reviews {
+                let message =
+                    crate::demo::soft_review_message(ctx.peer, goal, *pass, &ctx.fill(notes));
+                ctx.git().commit(&message, Staging::AsIs, true)?;
+            }
+        }
         Step::Exit { code } => return Ok(Some(*code)),
         Step::Hang => process_steps::hang(),
         Step::IgnoreSigterm => return Err(process_steps::ignore_sigterm()),

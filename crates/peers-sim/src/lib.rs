@@ -49,6 +49,8 @@
 //!   that long after we exit.
 //! - `flood {bytes, stream = "stdout"}`: that many bytes of `x` lines as fast as possible.
 //! - `invalid_utf8 {stream = "stdout"}`: one line with bytes that are not UTF-8.
+//! - `submit_reviews {pass = true, notes}`: one review commit per soft goal listed under the
+//!   prompt's SOFT REVIEWS heading (`## Review` + JSON, `Peer-Review-Of: <goal>`); none when absent.
 //! - `emit_usage {tool, input, output, cached = 0, usd}`: the usage event of that CLI (`claude`,
 //!   `codex`, `opencode`, `gemini`) in its real output format. `input` counts input tokens not
 //!   served from cache, `cached` the cache reads; each CLI's own fields are derived from them

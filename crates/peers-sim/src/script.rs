@@ -123,6 +123,12 @@ pub enum Step {
         #[serde(default)]
         stream: Stream,
     },
+    /// One review commit per soft goal the prompt requests (none when it requests none).
+    SubmitReviews {
+        #[serde(default = "yes")]
+        pass: bool,
+        notes: String,
+    },
     EmitUsage {
         tool: Tool,
         input: u64,

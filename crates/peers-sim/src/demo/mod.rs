@@ -59,3 +59,8 @@ pub(crate) fn run(
     turn.play(role)?;
     Ok(0)
 }
+
+/// A soft-review commit message (for the script step `submit_reviews`).
+pub(crate) fn soft_review_message(peer: &str, goal: &str, pass: bool, notes: &str) -> String {
+    messages::soft_review(peer, goal, pass, notes)
+}

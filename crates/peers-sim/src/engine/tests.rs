@@ -11,6 +11,7 @@ fn run(repo: &Path, steps: Vec<Step>) -> (Result<i32, SimError>, Vec<u8>, Vec<u8
         peer: "alice",
         other: "bob".to_owned(),
         repo,
+        requested_reviews: vec!["review-tests".to_owned()],
     };
     let code = {
         let mut streams = Streams {
@@ -294,4 +295,23 @@ fn other_comes_from_the_script_then_the_prompt() {
         ..ctx
     };
     assert_eq!(other_peer(&without, &silent), "other");
+}
+
+#[test]
+fn submit_reviews_commits_one_review_per_requested_goal() {
+    let repo = test_repo::init();
+    let (code, _, _) = run(
+        repo.path(),
+        vec![Step::SubmitReviews {
+            pass: true,
+            notes: "read every test of {other}".to_owned(),
+        }],
+    );
+    assert_eq!(code.unwrap(), 0);
+    let log = git(repo.path(), &["log", "-1", "--format=%B"]);
+    assert!(log.contains("Peer-Review-Of: review-tests"), "{log}");
+    assert!(
+        log.contains("\"pass\":true") && log.contains("read every test of bob"),
+        "{log}"
+    );
 }
