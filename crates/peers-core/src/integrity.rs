@@ -5,9 +5,11 @@
 //! (§14.14); here an unjustified test-only turn is reverted every time, and the caller reports
 //! `HealthEvent::CheatRevert` so two in a row degrade the peer.
 
+mod assertions;
 mod hiding_config;
 mod test_paths;
 
+pub use assertions::weakened_assertions;
 pub use hiding_config::{HidingChange, hiding_config_changes};
 pub use test_paths::is_test_path;
 

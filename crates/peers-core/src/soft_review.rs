@@ -317,16 +317,25 @@ pub fn requested(state: &State, goal: &str, soft: &SoftGoal, ctx: &RequestContex
             .get(ctx.peer)
             .is_none_or(|p| p.consensus_count < soft.consensus_needed.max(1)),
     };
-    let interval_elapsed = status.last_requested_iter.is_none_or(|last| {
+    let last_asked = status
+        .per_peer
+        .get(ctx.peer)
+        .and_then(|p| p.last_requested_iter);
+    let interval_elapsed = last_asked.is_none_or(|last| {
         ctx.iteration.saturating_sub(last) >= u64::from(soft.review_interval.max(1))
     });
     duty && interval_elapsed
 }
 
-/// Records that a review of `goal` was asked for at `iteration` (the prompt carried it).
-pub fn mark_requested(state: &mut State, goal: &str, iteration: u64) {
+/// Records that `peer` was asked to review `goal` at `iteration` (its prompt carried it).
+pub fn mark_requested(state: &mut State, goal: &str, peer: &str, iteration: u64) {
     let mut status = status(state, goal);
     status.last_requested_iter = Some(iteration);
+    status
+        .per_peer
+        .entry(peer.to_owned())
+        .or_default()
+        .last_requested_iter = Some(iteration);
     store(state, goal, &status);
 }
 

@@ -126,12 +126,13 @@ fn check_test_only(
     facts: &mut TurnFacts,
     state: &peers_core::state::State,
 ) -> Result<(), DriverError> {
-    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.as_deref()) else {
+    let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.clone()) else {
         return Ok(());
     };
     if facts.commits.is_empty() {
         return Ok(());
     }
+    let after = after.as_str();
     let paths = ctx.git.changed_paths(before, after)?;
     for path in integrity::tampered_control_paths(&paths) {
         facts.integrity.push(format!(
@@ -141,7 +142,7 @@ fn check_test_only(
     }
     let class = integrity::classify_paths(&paths);
     if class != DiffClass::TestOnly {
-        return Ok(());
+        return check_weakened_tests(ctx, facts, before, after, &paths);
     }
     let justification = facts.commits.iter().find_map(|c| justification(&c.message));
     match integrity::test_only_decision(class, justification.as_deref(), state, ctx.peer) {
@@ -168,6 +169,54 @@ fn check_test_only(
         }
         TestOnlyDecision::Accept => {}
     }
+    Ok(())
+}
+
+/// Assertions removed or loosened in test files fail the turn unless a commit of the turn
+/// carries `Justified-Test-Change: <reason of substance>`.
+fn check_weakened_tests(
+    ctx: &TurnContext<'_>,
+    facts: &mut TurnFacts,
+    before: &str,
+    after: &str,
+    paths: &[String],
+) -> Result<(), DriverError> {
+    let tests: Vec<&str> = paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| integrity::is_test_path(p))
+        .collect();
+    if tests.is_empty() {
+        return Ok(());
+    }
+    let diff = ctx.git.diff_text(before, after, &tests)?;
+    let findings = integrity::weakened_assertions(&peers_core::unified_diff::parse(&diff));
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let justified = facts.commits.iter().find_map(|c| {
+        let trailers = trailer::parse_trailers(&c.message);
+        trailer::last_value(&trailers, "Justified-Test-Change")
+            .filter(|r| integrity::is_substantive(r))
+            .map(str::to_owned)
+    });
+    if let Some(reason) = justified {
+        facts.integrity.push(format!(
+            "test assertions changed by {}, justified: {reason}",
+            ctx.peer
+        ));
+        return Ok(());
+    }
+    for finding in &findings {
+        facts
+            .integrity
+            .push(format!("weakened tests by {}: {finding}", ctx.peer));
+    }
+    facts.warnings.push(format!(
+        "your last turn weakened tests ({}); keep or sharpen assertions, or explain with `Justified-Test-Change: <reason>`",
+        findings.join("; ")
+    ));
+    facts.fail_reason = Some(format!("weakened tests: {}", findings.join("; ")));
     Ok(())
 }
 

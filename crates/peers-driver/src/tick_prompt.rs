@@ -95,7 +95,7 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
         };
         let requested = soft_review::requested(&session.state, &goal.id, soft, &ctx);
         if requested {
-            soft_review::mark_requested(&mut session.state, &goal.id, iteration);
+            soft_review::mark_requested(&mut session.state, &goal.id, peer, iteration);
         }
         let passed = soft_review::passed(&session.state, &goal.id, soft, &names);
         out.push(SoftGoalStatus {

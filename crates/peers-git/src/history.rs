@@ -18,6 +18,16 @@ impl Git {
             .collect())
     }
 
+    /// `git diff -U0 from to -- paths` as text (no renames), for line-level checks.
+    pub fn diff_text(&self, from: &str, to: &str, paths: &[&str]) -> Result<String, GitError> {
+        not_an_option("revision", from)?;
+        not_an_option("revision", to)?;
+        let mut args = vec!["diff", "-U0", "--no-renames", "--no-color", from, to, "--"];
+        args.extend_from_slice(paths);
+        let stdout = self.command(&args).run()?;
+        Ok(String::from_utf8_lossy(&stdout).into_owned())
+    }
+
     /// Points `refname` (e.g. `refs/peers/rewritten/7`) at `rev`, so nothing is lost when the
     /// branch is moved back.
     pub fn update_ref(&self, refname: &str, rev: &str) -> Result<(), GitError> {

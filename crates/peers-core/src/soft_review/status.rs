@@ -54,6 +54,10 @@ pub struct ReviewRecord {
 pub struct PeerConsensus {
     pub consensus_count: u32,
     pub last_pass: bool,
+    /// The iteration this peer was last asked to review the goal (`review_interval` is per
+    /// reviewer, so alternating turns cannot starve one peer of requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_requested_iter: Option<u64>,
     #[serde(flatten)]
     pub extra: ExtraKeys,
 }

@@ -294,7 +294,7 @@ fn ctx<'a>(peer: &'a str, last_author: Option<&'a str>, iteration: u64) -> Reque
 }
 
 #[test]
-fn review_interval_is_honoured() {
+fn review_interval_is_honoured_per_reviewer() {
     // Regression (§14.30): the original asked every peer on every tick.
     let mut goal = soft(ReviewerMode::Other);
     goal.review_interval = 3;
@@ -305,25 +305,35 @@ fn review_interval_is_honoured() {
         &goal,
         &ctx("b", Some("a"), 4)
     ));
-    mark_requested(&mut state, "readable", 4);
-    assert!(!requested(
-        &state,
-        "readable",
-        &goal,
-        &ctx("a", Some("b"), 5)
-    ));
-    assert!(!requested(
-        &state,
-        "readable",
-        &goal,
-        &ctx("b", Some("a"), 6)
-    ));
+    mark_requested(&mut state, "readable", "b", 4);
+    assert!(
+        !requested(&state, "readable", &goal, &ctx("b", Some("a"), 6)),
+        "b was asked 2 iterations ago"
+    );
+    assert!(
+        requested(&state, "readable", &goal, &ctx("b", Some("a"), 7)),
+        "3 iterations later b is asked again"
+    );
+}
+
+#[test]
+fn alternating_turns_do_not_starve_a_reviewer_of_requests() {
+    // Regression: with one interval per goal and two peers taking turns, an even interval
+    // always landed on the same peer, so an `other` goal needing two reviewers never passed.
+    let mut goal = soft(ReviewerMode::Other);
+    goal.review_interval = 2;
+    let mut state = state();
     assert!(requested(
         &state,
         "readable",
         &goal,
-        &ctx("a", Some("b"), 7)
+        &ctx("a", Some("b"), 3)
     ));
+    mark_requested(&mut state, "readable", "a", 3);
+    assert!(
+        requested(&state, "readable", &goal, &ctx("b", Some("a"), 4)),
+        "b has never been asked"
+    );
 }
 
 #[test]
