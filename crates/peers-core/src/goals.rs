@@ -105,6 +105,8 @@ pub enum BuiltinGate {
     TddReproducesBug,
     /// No change since the baseline to coverage or test-runner settings that hides code.
     NoHiddenCode,
+    /// No test assertion removed or loosened since the baseline without a justification.
+    TestsNotWeakened,
     /// The run has had N consecutive clean ticks (judged inside `peers run`).
     ConvergenceReached,
     /// Every peer of the run is healthy (judged inside `peers run`).
@@ -128,6 +130,7 @@ impl BuiltinGate {
         Self::DiffSizePerResolve,
         Self::TddReproducesBug,
         Self::NoHiddenCode,
+        Self::TestsNotWeakened,
         Self::ConvergenceReached,
         Self::AllPeersHealthy,
     ];
@@ -149,6 +152,7 @@ impl BuiltinGate {
             Self::DiffSizePerResolve => "diff-size-per-resolve",
             Self::TddReproducesBug => "tdd-reproduces-bug",
             Self::NoHiddenCode => "no-hidden-code",
+            Self::TestsNotWeakened => "tests-not-weakened",
             Self::ConvergenceReached => "convergence-reached",
             Self::AllPeersHealthy => "all-peers-healthy",
         }
@@ -209,6 +213,10 @@ impl BuiltinGate {
                 "no unjustified change since peers-baseline to coverage or test-runner settings \
                  that hides code from the gates"
             }
+            Self::TestsNotWeakened => {
+                "no test assertion removed, loosened or made always-true since peers-baseline \
+                 without a `Justified-Test-Change:` reason"
+            }
             Self::ConvergenceReached => "the run has had N consecutive clean ticks",
             Self::AllPeersHealthy => "every peer of the run is healthy",
         }
@@ -220,6 +228,7 @@ impl BuiltinGate {
             Self::SelfReviewOnHandoff
             | Self::BugHuntClean
             | Self::TddReproducesBug
+            | Self::TestsNotWeakened
             | Self::AllPeersHealthy => &[],
             Self::TestsPass | Self::NoPriorRegression | Self::LintClean => &["lang"],
             Self::CoverageHolds => &["lang", "tolerance"],

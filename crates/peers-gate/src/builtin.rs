@@ -221,6 +221,7 @@ mod test_repo;
 #[cfg(test)]
 mod tests;
 mod tests_no_unjustified_skip_or_fail;
+mod tests_not_weakened;
 mod tests_pass;
 mod type_clean;
 

@@ -150,6 +150,7 @@ fn run_step(
         Step::WriteFile { path, content } => write_file(ctx, path, &ctx.fill(content), false)?,
         Step::AppendFile { path, content } => write_file(ctx, path, &ctx.fill(content), true)?,
         Step::DeleteFile { path } => delete_file(ctx, path)?,
+        Step::Symlink { path, target } => symlink(ctx, path, &ctx.fill(target))?,
         Step::GitCommit {
             message,
             all,
@@ -259,6 +260,19 @@ fn delete_file(ctx: &TurnContext<'_>, path: &str) -> Result<(), SimError> {
         path: full.clone(),
         source,
     })
+}
+
+fn symlink(ctx: &TurnContext<'_>, path: &str, target: &str) -> Result<(), SimError> {
+    let full = repo_path::resolve(ctx.repo, path)?;
+    let io = |action, source| SimError::Io {
+        action,
+        path: full.clone(),
+        source,
+    };
+    if std::fs::symlink_metadata(&full).is_ok() {
+        std::fs::remove_file(&full).map_err(|e| io("replace", e))?;
+    }
+    std::os::unix::fs::symlink(target, &full).map_err(|e| io("create a symlink at", e))
 }
 
 #[cfg(test)]

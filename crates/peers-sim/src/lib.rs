@@ -49,6 +49,7 @@
 //!   that long after we exit.
 //! - `flood {bytes, stream = "stdout"}`: that many bytes of `x` lines as fast as possible.
 //! - `invalid_utf8 {stream = "stdout"}`: one line with bytes that are not UTF-8.
+//! - `symlink {path, target}`: replace `path` (in the repository) by a symlink to `target`.
 //! - `submit_reviews {pass = true, notes}`: one review commit per soft goal listed under the
 //!   prompt's SOFT REVIEWS heading (`## Review` + JSON, `Peer-Review-Of: <goal>`); none when absent.
 //! - `emit_usage {tool, input, output, cached = 0, usd}`: the usage event of that CLI (`claude`,

@@ -93,6 +93,11 @@ pub enum Step {
     DeleteFile {
         path: String,
     },
+    /// Replaces `path` (in the repository) with a symlink to `target` (anywhere).
+    Symlink {
+        path: String,
+        target: String,
+    },
     GitCommit {
         message: String,
         #[serde(default = "yes")]

@@ -68,6 +68,7 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
         BuiltinGate::DiffSizePerResolve => super::diff_size_per_resolve::diff_size_per_resolve(ctx),
         BuiltinGate::TddReproducesBug => super::tdd_reproduces_bug::tdd_reproduces_bug(ctx),
         BuiltinGate::NoHiddenCode => super::no_hidden_code::no_hidden_code(ctx),
+        BuiltinGate::TestsNotWeakened => super::tests_not_weakened::tests_not_weakened(ctx),
         BuiltinGate::ApiStable => super::api_stable::api_stable(ctx),
     };
     Verdict { pass, diagnostic }

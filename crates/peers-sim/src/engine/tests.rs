@@ -315,3 +315,21 @@ fn submit_reviews_commits_one_review_per_requested_goal() {
         "{log}"
     );
 }
+
+#[test]
+fn symlink_replaces_a_file_with_a_link() {
+    let repo = test_repo::init();
+    std::fs::write(repo.path().join("a.txt"), "a").unwrap();
+    let (code, _, _) = run(
+        repo.path(),
+        vec![Step::Symlink {
+            path: "a.txt".into(),
+            target: "/etc/hostname".into(),
+        }],
+    );
+    assert_eq!(code.unwrap(), 0);
+    assert_eq!(
+        std::fs::read_link(repo.path().join("a.txt")).unwrap(),
+        std::path::Path::new("/etc/hostname")
+    );
+}
