@@ -74,6 +74,29 @@ pub fn values<'a>(trailers: &'a [(String, String)], key: &'a str) -> impl Iterat
 
 /// Whether the message has a `## <name>` heading line (`^##\s+<name>\b`), e.g. the
 /// `## Self-Review` section a handoff must carry.
+/// A `## Self-Review` with less text than this (non-whitespace characters, trailer lines not
+/// counted) is a token, not a review.
+pub const MIN_SELF_REVIEW_CHARS: usize = 20;
+
+/// Non-whitespace characters in the body of the `## <name>` section, up to the next `##`
+/// heading; `Key: value` trailer lines are not counted. Shared by the loop's handoff check
+/// and the `self-review-on-handoff` gate, so both judge a self-review the same way.
+pub fn section_substance(message: &str, name: &str) -> usize {
+    let mut in_section = false;
+    let mut count = 0;
+    for line in message.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("##") {
+            in_section = trimmed.trim_start_matches('#').trim().starts_with(name);
+            continue;
+        }
+        if in_section && !trimmed.contains(": ") {
+            count += trimmed.chars().filter(|c| !c.is_whitespace()).count();
+        }
+    }
+    count
+}
+
 pub fn has_section(message: &str, name: &str) -> bool {
     message.lines().any(|line| {
         let Some(rest) = line.strip_prefix("##") else {

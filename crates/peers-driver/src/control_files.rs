@@ -85,20 +85,32 @@ impl ControlSnapshot {
         }
     }
 
-    /// Puts back kept files that are gone now although the peer's turn did not touch them
-    /// (`changed_during_turn` is what [`ControlSnapshot::changed`] reported before peers'
-    /// own git operations). Returns a note per restored file.
-    pub fn restore_deleted(&self, changed_during_turn: &[String]) -> Vec<String> {
+    /// Puts back the user's control files that are gone or were replaced by a symlink: a
+    /// symlink is always replaced by the saved contents (nothing may redirect peers' reads); a
+    /// missing file is put back when the peer's turn did not delete it itself (peers' own restore
+    /// of a rewritten history can remove files a peer committed). `changed_during_turn` is what
+    /// [`ControlSnapshot::changed`] reported before peers' own git operations.
+    pub fn restore(&self, changed_during_turn: &[String]) -> Vec<String> {
         let mut notes = Vec::new();
         for (name, path, bytes) in &self.kept {
+            let now = std::fs::symlink_metadata(path);
+            let symlink = now.as_ref().is_ok_and(|m| m.file_type().is_symlink());
             let touched = changed_during_turn
                 .iter()
                 .any(|c| c.contains(&format!(".peers/{name} ")));
-            if touched || std::fs::symlink_metadata(path).is_ok() {
+            let missing = now.is_err();
+            if !(symlink || (missing && !touched)) {
+                continue;
+            }
+            if symlink && std::fs::remove_file(path).is_err() {
                 continue;
             }
             if peers_store::safe_fs::write_atomic(path, bytes).is_ok() {
-                notes.push(format!(".peers/{name} was removed by restoring history (the peer had committed it); put back"));
+                notes.push(if symlink {
+                    format!(".peers/{name} was a symlink; the saved contents were put back")
+                } else {
+                    format!(".peers/{name} was removed by restoring history (the peer had committed it); put back")
+                });
             }
         }
         notes

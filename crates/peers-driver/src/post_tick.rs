@@ -10,9 +10,6 @@ use peers_store::layout::PeersDir;
 use crate::attest::Attestations;
 use crate::error::DriverError;
 
-/// Minimum substance of a `## Self-Review` section (non-whitespace characters).
-const MIN_SELF_REVIEW_CHARS: usize = 20;
-
 fn substrate() -> Identity {
     Identity {
         name: "peers-substrate".to_owned(),
@@ -232,25 +229,6 @@ fn justification(message: &str) -> Option<String> {
     })
 }
 
-fn self_review_substance(message: &str) -> usize {
-    let mut in_section = false;
-    let mut count = 0;
-    for line in message.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("##") {
-            in_section = trimmed
-                .trim_start_matches('#')
-                .trim()
-                .starts_with("Self-Review");
-            continue;
-        }
-        if in_section && !trimmed.contains(": ") {
-            count += trimmed.chars().filter(|c| !c.is_whitespace()).count();
-        }
-    }
-    count
-}
-
 fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
     if let Some(reason) = &facts.fail_reason {
         return Some(reason.clone());
@@ -289,7 +267,8 @@ fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
             short(&handoff.sha)
         ));
     }
-    if self_review_substance(&handoff.message) < MIN_SELF_REVIEW_CHARS {
+    if trailer::section_substance(&handoff.message, "Self-Review") < trailer::MIN_SELF_REVIEW_CHARS
+    {
         return Some(format!(
             "handoff {} has an empty or token `## Self-Review` section",
             short(&handoff.sha)
@@ -343,10 +322,10 @@ mod tests {
     #[test]
     fn self_review_substance_ignores_trailers_and_counts_the_section_text() {
         let msg = "fix\n\n## Self-Review\nChecked the edge cases of div.\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
-        assert!(self_review_substance(msg) >= MIN_SELF_REVIEW_CHARS);
+        assert!(trailer::section_substance(msg, "Self-Review") >= trailer::MIN_SELF_REVIEW_CHARS);
         let token =
             "fix\n\n## Self-Review\nok\n\nPeer: a\nPeer-Status: handoff\nSelf-Review: pass\n";
-        assert!(self_review_substance(token) < MIN_SELF_REVIEW_CHARS);
+        assert!(trailer::section_substance(token, "Self-Review") < trailer::MIN_SELF_REVIEW_CHARS);
     }
 
     #[test]

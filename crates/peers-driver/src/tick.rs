@@ -132,7 +132,7 @@ pub fn run_one(
     };
     let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
     facts.integrity.extend(tampering.iter().cloned());
-    facts.integrity.extend(snapshot.restore_deleted(&tampering));
+    facts.integrity.extend(snapshot.restore(&tampering));
     post_tick::fail_on_misconduct(&mut facts, &peer, &tampering, &run.left_running);
     crate::tick_finish::finish(
         session,

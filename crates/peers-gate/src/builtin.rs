@@ -56,6 +56,11 @@ pub fn self_review_verdict(commits: &[Commit]) -> (bool, String) {
     }
     if !has_section(&commit.message, "Self-Review") {
         missing.push("a `## Self-Review` section in the body".to_owned());
+    } else if peers_core::trailer::section_substance(&commit.message, "Self-Review")
+        < peers_core::trailer::MIN_SELF_REVIEW_CHARS
+    {
+        missing
+            .push("a `## Self-Review` section with substance (it is empty or a token)".to_owned());
     }
     if missing.is_empty() {
         (

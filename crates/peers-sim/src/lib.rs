@@ -15,7 +15,7 @@
 //!   "turns": [
 //!     [ {"print": {"text": "working on {peer}", "repeat": 3, "delay_ms": 100}},
 //!       {"write_file": {"path": "notes.txt", "content": "hello from {peer}\n"}},
-//!       {"git_commit": {"message": "Note\n\n## Self-Review\nok\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass"}},
+//!       {"git_commit": {"message": "Note\n\n## Self-Review\nRe-read the note; nothing else changed.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass"}},
 //!       {"exit": {"code": 0}} ],
 //!     [ "hang" ]
 //!   ]

@@ -66,7 +66,7 @@ fn verify_self_review_gate_turns_green_after_a_proper_handoff() {
         "goals:\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n",
     );
     env.write(&repo, "src.txt", "work\n");
-    env.commit_all(&repo, "work\n\n## Self-Review\nChecked it.\n\nPeer: claude\nPeer-Status: handoff\nSelf-Review: pass");
+    env.commit_all(&repo, "work\n\n## Self-Review\nChecked the change and ran the tests myself.\n\nPeer: claude\nPeer-Status: handoff\nSelf-Review: pass");
     let out = env.peers(&repo, &["verify"]);
     assert_eq!(out.code, 0, "{}", out.combined());
 }

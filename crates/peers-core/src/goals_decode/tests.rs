@@ -237,7 +237,10 @@ fn unknown_builtin_params_are_rejected_with_the_nearest_name() {
         "id: a\ntype: hard\nbuiltin: coverage-holds\nparams: {tolerence: 1}",
     ));
     assert!(msg.contains("goals[0].params.tolerence"), "{msg}");
-    assert!(msg.contains("unknown parameter 'tolerence' for coverage-holds"), "{msg}");
+    assert!(
+        msg.contains("unknown parameter 'tolerence' for coverage-holds"),
+        "{msg}"
+    );
     assert_eq!(hint.as_deref(), Some("did you mean 'tolerance'?"));
     let (msg, hint) = error(one(
         "id: a\ntype: hard\nbuiltin: bug-hunt-clean\nparams: {limit: 3}",
