@@ -188,11 +188,33 @@ impl Git {
         self.log(range, Some(max_count))
     }
 
+    /// Commits of `range` (oldest first) whose message has a line matching the extended regex
+    /// `pattern` (case-insensitive): git filters, so a long history costs little.
+    pub fn commits_matching(&self, range: &str, pattern: &str) -> Result<Vec<Commit>, GitError> {
+        self.log_filtered(range, None, Some(pattern))
+    }
+
     fn log(&self, range: &str, max_count: Option<usize>) -> Result<Vec<Commit>, GitError> {
+        self.log_filtered(range, max_count, None)
+    }
+
+    fn log_filtered(
+        &self,
+        range: &str,
+        max_count: Option<usize>,
+        grep: Option<&str>,
+    ) -> Result<Vec<Commit>, GitError> {
         not_an_option("revision range", range)?;
         let mut args = vec!["log".to_owned(), "-z".to_owned(), "--reverse".to_owned()];
         if let Some(count) = max_count {
             args.push(format!("--max-count={count}"));
+        }
+        if let Some(pattern) = grep {
+            args.extend([
+                "--extended-regexp".to_owned(),
+                "--regexp-ignore-case".to_owned(),
+                format!("--grep={pattern}"),
+            ]);
         }
         args.extend([
             log::LOG_FORMAT.to_owned(),
