@@ -8,6 +8,7 @@ use crate::decode_error::DecodeError;
 use crate::location::Span;
 
 pub use build::{MAX_ALIAS_NODES, MAX_DEPTH};
+pub(crate) use fields::to_json;
 
 /// One node of a YAML document and where it starts.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,6 @@ use crate::config::ConfigNotice;
 use crate::decode_error::DecodeError;
 use crate::goals::{BuiltinGate, GateCheck, HardGoal};
 use crate::yaml::fields::{Field, Map};
-use crate::yaml::{Node, Value};
 
 /// Most extra attempts a failing gate gets; more would hide a flaky gate behind retries.
 const MAX_RETRY_ON_FAIL: u64 = 5;
@@ -147,7 +146,11 @@ fn builtin_check(map: &Map<'_>, field: &Field<'_>) -> Result<GateCheck, DecodeEr
                 .map(|(key, node)| {
                     Ok((
                         key.text.clone(),
-                        to_json(&Field::new(map.file, params.path_of(&key.text), node))?,
+                        crate::yaml::to_json(&Field::new(
+                            map.file,
+                            params.path_of(&key.text),
+                            node,
+                        ))?,
                     ))
                 })
                 .collect::<Result<_, DecodeError>>()?
@@ -178,40 +181,4 @@ fn check_params(params: &Map<'_>, gate: BuiltinGate) -> Result<(), DecodeError> 
         .with_hint(hint));
     }
     Ok(())
-}
-
-/// Parameters are passed to built-in gates as JSON values.
-fn to_json(field: &Field<'_>) -> Result<serde_json::Value, DecodeError> {
-    let node: &Node = field.node;
-    Ok(match &node.value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Int(i) => serde_json::Value::from(*i),
-        Value::Float(x) => serde_json::Number::from_f64(*x)
-            .map(serde_json::Value::Number)
-            .ok_or_else(|| {
-                field.err(format!(
-                    "expected a finite number, found {}",
-                    node.describe()
-                ))
-            })?,
-        Value::Str { text, .. } => serde_json::Value::String(text.clone()),
-        Value::Sequence(_) => serde_json::Value::Array(
-            field
-                .list()?
-                .iter()
-                .map(to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Mapping(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .map(|(key, value)| {
-                    let child =
-                        Field::new(field.file, format!("{}.{}", field.path, key.text), value);
-                    Ok((key.text.clone(), to_json(&child)?))
-                })
-                .collect::<Result<_, DecodeError>>()?,
-        ),
-    })
 }

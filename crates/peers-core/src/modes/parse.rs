@@ -3,8 +3,8 @@
 
 use crate::decode_error::DecodeError;
 use crate::language::Language;
+use crate::yaml;
 use crate::yaml::fields::{Field, Map};
-use crate::yaml::{self, Node, Value};
 
 use super::{Mode, ModeError, ModeGoal, ModeSource};
 
@@ -98,43 +98,12 @@ fn goal(map: &Map<'_>) -> Result<ModeGoal, DecodeError> {
                 .collect::<Result<Vec<_>, _>>()?;
             languages = Some(names);
         } else {
-            entry.insert(key.text.clone(), to_json(&field)?);
+            entry.insert(key.text.clone(), crate::yaml::to_json(&field)?);
         }
     }
     Ok(ModeGoal {
         id,
         entry,
         languages,
-    })
-}
-
-/// A YAML node as JSON, keys in order.
-fn to_json(field: &Field<'_>) -> Result<serde_json::Value, DecodeError> {
-    let node: &Node = field.node;
-    Ok(match &node.value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Int(i) => serde_json::Value::from(*i),
-        Value::Float(x) => serde_json::Number::from_f64(*x)
-            .map(serde_json::Value::Number)
-            .ok_or_else(|| field.err("expected a finite number"))?,
-        Value::Str { text, .. } => serde_json::Value::String(text.clone()),
-        Value::Sequence(_) => serde_json::Value::Array(
-            field
-                .list()?
-                .iter()
-                .map(to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Mapping(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .map(|(key, value)| {
-                    let child =
-                        Field::new(field.file, format!("{}.{}", field.path, key.text), value);
-                    Ok((key.text.clone(), to_json(&child)?))
-                })
-                .collect::<Result<_, DecodeError>>()?,
-        ),
     })
 }

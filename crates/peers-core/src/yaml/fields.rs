@@ -228,3 +228,40 @@ impl<'a> Map<'a> {
         Ok(())
     }
 }
+
+/// A YAML node as JSON (keys in order): how gate `params:` and mode files carry free-form
+/// values. Non-finite floats are refused.
+pub(crate) fn to_json(field: &Field<'_>) -> Result<serde_json::Value, DecodeError> {
+    let node: &Node = field.node;
+    Ok(match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(x) => serde_json::Number::from_f64(*x)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| {
+                field.err(format!(
+                    "expected a finite number, found {}",
+                    node.describe()
+                ))
+            })?,
+        Value::Str { text, .. } => serde_json::Value::String(text.clone()),
+        Value::Sequence(_) => serde_json::Value::Array(
+            field
+                .list()?
+                .iter()
+                .map(to_json)
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Mapping(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(key, value)| {
+                    let child =
+                        Field::new(field.file, format!("{}.{}", field.path, key.text), value);
+                    Ok((key.text.clone(), to_json(&child)?))
+                })
+                .collect::<Result<_, DecodeError>>()?,
+        ),
+    })
+}
