@@ -72,7 +72,8 @@ impl Attestations {
             lines.extend(serde_json::to_vec(&entry).unwrap_or_default());
             lines.push(b'\n');
         }
-        peers_store::safe_fs::append_line(&path(dir), &lines)?;
+        // Unsynced: resume re-attests a tick's commits from the in-flight marker.
+        peers_store::safe_fs::append_line_unsynced(&path(dir), &lines)?;
         for sha in fresh {
             self.by_sha.insert(sha.to_owned(), peer.to_owned());
         }

@@ -50,20 +50,28 @@ pub fn analyse(
     attest: &mut Attestations,
     state: &peers_core::state::State,
 ) -> Result<TurnFacts, DriverError> {
+    // One git call for HEAD and dirtiness; the commits only when HEAD moved.
+    let (head_after, dirty) = ctx.git.head_and_dirty()?;
     let mut facts = TurnFacts {
-        head_after: ctx.git.head()?,
+        head_after,
+        dirty,
         ..TurnFacts::default()
     };
-    if restore_rewritten_history(ctx, &mut facts)? {
+    let moved = facts.head_after.as_deref() != ctx.head_before;
+    let commits = if moved {
+        let range = match ctx.head_before {
+            Some(before) => format!("{before}..HEAD"),
+            None => "HEAD".to_owned(),
+        };
+        ctx.git.commits(&range)?
+    } else {
+        Vec::new()
+    };
+    if moved && !fast_forward(ctx, &commits)? && restore_rewritten_history(ctx, &mut facts)? {
+        facts.dirty = ctx.git.head_and_dirty()?.1;
         return Ok(facts);
     }
-    let range = match ctx.head_before {
-        Some(before) => format!("{before}..HEAD"),
-        None => "HEAD".to_owned(),
-    };
-    if facts.head_after.as_deref() != ctx.head_before {
-        facts.commits = ctx.git.commits(&range)?;
-    }
+    facts.commits = commits;
     let shas: Vec<&str> = facts.commits.iter().map(|c| c.sha.as_str()).collect();
     attest.record_all(ctx.dir, &shas, ctx.peer, ctx.iteration)?;
     for commit in &facts.commits {
@@ -77,7 +85,6 @@ pub fn analyse(
             }
         }
     }
-    facts.dirty = !ctx.git.status_porcelain()?.is_empty();
     facts.handoff = facts
         .commits
         .iter()
@@ -87,6 +94,28 @@ pub fn analyse(
     check_test_only(ctx, &mut facts, state)?;
     facts.fail_reason = judge(ctx, &facts);
     Ok(facts)
+}
+
+/// Whether HEAD descends from where the turn started. A linear run of commits whose oldest
+/// parent is the starting point proves it without asking git; anything else (merges, an
+/// empty range after a move) goes to `git merge-base --is-ancestor`.
+fn fast_forward(ctx: &TurnContext<'_>, commits: &[Commit]) -> Result<bool, DriverError> {
+    let Some(before) = ctx.head_before else {
+        return Ok(true);
+    };
+    let linear = !commits.is_empty()
+        && commits.iter().all(|c| c.parents.len() == 1)
+        && commits.first().is_some_and(|c| c.parents[0] == before)
+        && commits
+            .windows(2)
+            .all(|pair| pair[1].parents[0] == pair[0].sha);
+    if linear {
+        return Ok(true);
+    }
+    match commits.last().map(|c| c.sha.as_str()) {
+        Some(after) => Ok(ctx.git.is_ancestor(before, after)?),
+        None => Ok(false),
+    }
 }
 
 /// HEAD no longer descends from where the turn started: keep the rewritten head under
@@ -99,6 +128,7 @@ fn restore_rewritten_history(
         return Ok(false);
     };
     if before == after || ctx.git.is_ancestor(before, &after)? {
+        // Not linear, but still a descendant (e.g. a merge): not a rewrite.
         return Ok(false);
     }
     let saved = format!("refs/peers/rewritten/{}", ctx.iteration);

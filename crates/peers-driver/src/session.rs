@@ -70,6 +70,9 @@ pub struct Session {
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
     pub(crate) patterns: peers_agent::Patterns,
+    /// HEAD as the previous tick left it; `None` until a tick has run (then read from git).
+    /// Only peers commit during a run, between ticks nothing moves it.
+    pub(crate) known_head: Option<Option<String>>,
     /// The built-in price table with config.yaml's `prices:` applied (codex and gemini costs).
     pub(crate) prices: peers_agent::PriceTable,
     pub(crate) runtime_before_run_s: f64,
@@ -165,6 +168,7 @@ impl Session {
             ticks_in_run: 0,
             prices,
             patterns,
+            known_head: None,
             runtime_before_run_s,
         };
         crate::recovery::finish_interrupted_tick(&mut session, progress)?;
@@ -180,6 +184,14 @@ impl Session {
     pub(crate) fn save(&mut self) -> Result<(), DriverError> {
         self.loop_state.write(&mut self.state);
         peers_store::state_file::save_state(&self.inputs.dir, &self.state)?;
+        Ok(())
+    }
+
+    /// An atomic but unsynced save, for the in-flight marker: `kill -9` loses nothing written,
+    /// and a power cut before the tick's durable save only loses the marker.
+    pub(crate) fn save_quick(&mut self) -> Result<(), DriverError> {
+        self.loop_state.write(&mut self.state);
+        peers_store::state_file::save_state_unsynced(&self.inputs.dir, &self.state)?;
         Ok(())
     }
 

@@ -102,7 +102,10 @@ pub fn run_one(
         skeptic,
     });
 
-    let head_before = session.inputs.git.head()?;
+    let head_before = match session.known_head.take() {
+        Some(head) => head,
+        None => session.inputs.git.head()?,
+    };
     session.loop_state.in_flight = Some(InFlight {
         iteration,
         peer: peer.clone(),
@@ -110,7 +113,7 @@ pub fn run_one(
         started_at: peers_store::timestamp::now_iso_utc(),
         skeptic,
     });
-    session.save()?;
+    session.save_quick()?;
     let snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
     let (run, budget_stop, delivery) = invoke_peer(session, &peer, &prompt.text)?;

@@ -55,6 +55,7 @@ pub fn finish(
         delivery,
     } = done;
     repair_tampering(session, &tampering)?;
+    session.known_head = Some(facts.head_after.clone());
     if facts.dirty && facts.fail_reason.is_some() {
         let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
         if session.inputs.git.stash_all(&label).is_ok() {

@@ -146,11 +146,17 @@ pub fn run_gates(
         .enumerate()
         .filter(|(index, _)| results[*index].is_none())
         .collect();
+    let ran_commands = !pending.is_empty();
     for (index, result) in run_parallel(&pending, settings) {
         if let (Some(cache), Some(key)) = (cache.as_deref_mut(), &jobs[index].cache) {
             cache.record(&result.id, key, result.pass, &result.diagnostic);
         }
         results[index] = Some(result);
+    }
+    if ran_commands {
+        // Zombies of killed gate leftovers, once for the whole batch (a no-op unless peers is a
+        // subreaper, as inside `peers run`).
+        peers_process::reap_orphans();
     }
     results.into_iter().flatten().collect()
 }

@@ -28,6 +28,31 @@ impl Git {
         Ok(String::from_utf8_lossy(&stdout).into_owned())
     }
 
+    /// HEAD (None on an unborn branch) and whether the worktree has any change, untracked files
+    /// included, from one `git status --porcelain=v2 --branch` (the hot path of every tick).
+    pub fn head_and_dirty(&self) -> Result<(Option<String>, bool), GitError> {
+        let stdout = self
+            .command(&[
+                "status",
+                "--porcelain=v2",
+                "--branch",
+                "-z",
+                "--untracked-files=all",
+            ])
+            .run()?;
+        let mut head = None;
+        let mut dirty = false;
+        for record in stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            if let Some(oid) = record.strip_prefix(b"# branch.oid ") {
+                let oid = String::from_utf8_lossy(oid).into_owned();
+                head = (oid != "(initial)").then_some(oid);
+            } else if !record.starts_with(b"#") {
+                dirty = true;
+            }
+        }
+        Ok((head, dirty))
+    }
+
     /// Points `refname` (e.g. `refs/peers/rewritten/7`) at `rev`, so nothing is lost when the
     /// branch is moved back.
     pub fn update_ref(&self, refname: &str, rev: &str) -> Result<(), GitError> {
@@ -117,6 +142,19 @@ mod tests {
         git(dir.path(), &["commit", "-q", "-m", "a"]);
         let g = Git::discover(dir.path()).unwrap();
         (dir, g)
+    }
+
+    #[test]
+    fn head_and_dirty_reads_head_and_any_change_in_one_call() {
+        let (dir, git_repo) = repo();
+        let head = git_repo.head().unwrap();
+        assert_eq!(git_repo.head_and_dirty().unwrap(), (head.clone(), false));
+        std::fs::write(dir.path().join("new.txt"), "x").unwrap();
+        assert_eq!(git_repo.head_and_dirty().unwrap(), (head, true));
+        let empty = tempfile::tempdir().unwrap();
+        git(empty.path(), &["init", "-q", "-b", "main"]);
+        let unborn = Git::discover(empty.path()).unwrap();
+        assert_eq!(unborn.head_and_dirty().unwrap(), (None, false));
     }
 
     #[test]

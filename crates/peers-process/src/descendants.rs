@@ -266,6 +266,10 @@ fn kill_exact(stat: &ProcStat) -> bool {
 /// Reaps zombies re-parented to peers that no owner will wait for: not registered direct
 /// children and not in peers' own group (where plain `std::process::Command` children live).
 pub fn reap_orphans() {
+    if !is_subreaper() {
+        // Orphans go to init then; our own children are reaped by their owners.
+        return;
+    }
     let live = registry::lock();
     let me = getpid().as_raw_nonzero().get();
     let my_group = getpgrp().as_raw_nonzero().get();

@@ -96,7 +96,7 @@ pub fn run(spec: &CommandSpec) -> Result<Outcome, SpawnError> {
         pid: group.pid(),
         source,
     })?;
-    if crate::descendants::is_subreaper() {
+    if spec.reap_orphans && crate::descendants::is_subreaper() {
         // What the group kill left as zombies re-parented to us would otherwise pile up.
         crate::descendants::reap_orphans();
     }

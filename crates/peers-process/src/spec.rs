@@ -22,6 +22,10 @@ pub struct CommandSpec {
     pub grace: Duration,
     /// Bytes kept per stream (half from the start, half from the end).
     pub capture_cap: usize,
+    /// When peers is a subreaper, reap the zombies the group kill re-parented to it right
+    /// after this command. Batch callers (the gate runner) turn it off and call
+    /// [`crate::reap_orphans`] once for the batch: each sweep reads the process table.
+    pub reap_orphans: bool,
 }
 
 impl CommandSpec {
@@ -36,6 +40,7 @@ impl CommandSpec {
             timeout: None,
             grace: Duration::from_secs(1),
             capture_cap: 2 * 1024 * 1024,
+            reap_orphans: true,
         }
     }
 

@@ -94,6 +94,15 @@ fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Store
 /// opened without following links first and the file opened relative to it, so swapping the
 /// parent for a symlink after the check cannot redirect the write.
 pub fn append_line(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    append(path, bytes, true)
+}
+
+/// [`append_line`] without the data sync, for records that can be re-derived (attestations).
+pub fn append_line_unsynced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    append(path, bytes, false)
+}
+
+fn append(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
     let (parent, name) = split_parent(path)?;
     let dir = open_dir_nofollow(parent)?;
     let flags = OFlags::WRONLY
@@ -112,7 +121,7 @@ pub fn append_line(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         line.push(b'\n');
     }
     file.write_all(&line)
-        .and_then(|()| file.sync_data())
+        .and_then(|()| if durable { file.sync_data() } else { Ok(()) })
         .map_err(|e| StoreError::io("append to", path, e))
 }
 

@@ -57,6 +57,17 @@ pub fn load_state(dir: &PeersDir, peer_names: &[String]) -> Result<LoadedState, 
 
 /// Writes `state.json` atomically: pretty JSON, sorted keys, `_` keys dropped.
 pub fn save_state(dir: &PeersDir, state: &State) -> Result<(), StoreError> {
+    save(dir, state, true)
+}
+
+/// Like [`save_state`] (validated, atomic rename, never a torn file) but without fsync: for
+/// intermediate saves whose loss in a power cut the next durable save or the resume logic
+/// covers. A killed process loses nothing that was written.
+pub fn save_state_unsynced(dir: &PeersDir, state: &State) -> Result<(), StoreError> {
+    save(dir, state, false)
+}
+
+fn save(dir: &PeersDir, state: &State, durable: bool) -> Result<(), StoreError> {
     let path = dir.state_json();
     state.validate().map_err(|source| StoreError::State {
         path: path.clone(),
@@ -67,7 +78,11 @@ pub fn save_state(dir: &PeersDir, state: &State) -> Result<(), StoreError> {
         .and_then(|value| serde_json::to_vec_pretty(&value))
         .map_err(|e| StoreError::io("serialize the state for", &path, e.into()))?;
     bytes.push(b'\n');
-    write_atomic(&path, &bytes)
+    if durable {
+        write_atomic(&path, &bytes)
+    } else {
+        crate::safe_fs::write_replacing_unsynced(&path, &bytes)
+    }
 }
 
 /// The first migration's backup is the only copy of the v1 bytes: an existing backup is kept,

@@ -59,6 +59,8 @@ pub(super) fn run(work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome 
             spec.timeout = Some(*timeout);
             spec.grace = settings.grace;
             spec.capture_cap = settings.capture_cap;
+            // The runner sweeps orphans once per batch (see `run_gates`).
+            spec.reap_orphans = false;
             match peers_process::run(&spec) {
                 Ok(outcome) => judge_outcome(&outcome, judge, *timeout),
                 Err(error) => AttemptOutcome::verdict(Verdict {
