@@ -82,7 +82,17 @@ const ENTROPY_SKIPPED_NAMES: &[&str] = &[
     "Gemfile.lock",
     "npm-shrinkwrap.json",
 ];
-const ENTROPY_SKIPPED_SUFFIXES: &[&str] = &[".min.js", ".map", ".svg", ".lock", ".snap"];
+/// Generated files full of hashes and symbol names: minified code, source maps, images,
+/// lock files, snapshots, and coverage reports (LCOV lists mangled symbol names).
+const ENTROPY_SKIPPED_SUFFIXES: &[&str] = &[
+    ".min.js",
+    ".map",
+    ".svg",
+    ".lock",
+    ".snap",
+    ".lcov",
+    ".profdata",
+];
 /// Shortest token the entropy detector considers.
 const MIN_ENTROPY_TOKEN: usize = 20;
 /// Hex strings are hashes far more often than keys: judged only next to one of these words.
@@ -234,6 +244,7 @@ pub(crate) fn high_entropy_tokens(line: &str) -> Vec<String> {
     line.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-')))
         .map(|token| token.trim_end_matches('='))
         .filter(|token| token.len() >= MIN_ENTROPY_TOKEN)
+        .filter(|token| !is_mangled_symbol(token))
         .filter(|token| {
             let entropy = shannon_entropy(token);
             if token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -248,6 +259,17 @@ pub(crate) fn high_entropy_tokens(line: &str) -> Vec<String> {
         })
         .map(str::to_owned)
         .collect()
+}
+
+/// Compiler-mangled symbol names look random but are not secrets: Rust v0 (`_R…`), Itanium
+/// C++/legacy Rust (`_ZN…`), which coverage reports and backtraces are full of.
+fn is_mangled_symbol(token: &str) -> bool {
+    let mangled = |prefix: &str| {
+        token.strip_prefix(prefix).is_some_and(|rest| {
+            rest.starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+    };
+    mangled("_R") || mangled("_ZN")
 }
 
 /// Random text of length n has entropy close to log2(n) for short tokens and to log2(64) = 6

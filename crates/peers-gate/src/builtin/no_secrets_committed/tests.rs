@@ -243,3 +243,18 @@ fn a_clean_repository_passes_and_exclude_skips_paths() {
         verdict.diagnostic
     );
 }
+
+#[test]
+fn mangled_symbols_and_coverage_reports_are_not_secrets() {
+    // Regression: peers' own LCOV fixture (Rust v0 symbol names) was flagged as a secret.
+    assert!(super::detectors::high_entropy_tokens("FN:3,_RNvCs5eEpA1b2C3_4calc3add").is_empty());
+    assert!(
+        super::detectors::high_entropy_tokens("_ZN4core3fmt9Formatter3pad17h0a1B2c3D4e5F6g7E")
+            .is_empty()
+    );
+    let random = "tok: AbC9xYz1QwErTy7UiOp3AsDf";
+    assert!(
+        !super::detectors::high_entropy_tokens(random).is_empty(),
+        "a random token is still flagged"
+    );
+}
