@@ -201,15 +201,7 @@ impl Session {
             goals: &self.inputs.goals,
             settings: &self.runner,
         };
-        let sources = crate::gates::BuiltinSources {
-            git: self.inputs.git.clone(),
-            ledger: std::sync::Arc::new(self.ledger.ledger.clone()),
-            last_handoff: self.last_handoff.clone(),
-            env: std::sync::Arc::new(self.runner.env.clone()),
-            cache_dir: self.inputs.dir.cache_dir(),
-            run: Some(self.run_facts()),
-        };
-        let evaluation = evaluator.evaluate(sources)?;
+        let evaluation = evaluator.evaluate(self.builtin_sources())?;
         let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
         peers_core::convergence::record_gate_results(
             &mut self.state,
@@ -272,22 +264,11 @@ impl Session {
         if loop_gates.is_empty() {
             return true;
         }
-        let facts = self.run_facts();
-        let ledger = self.ledger.ledger.clone();
+        let sources = self.builtin_sources();
+        let timeout = std::time::Duration::from_secs(self.inputs.config.goals.timeout_s);
         let mut all = true;
         for (id, gate, params) in loop_gates {
-            let ctx = peers_gate::builtin::GateContext {
-                git: &self.inputs.git,
-                params: &params,
-                baseline: crate::gates::BASELINE_REF,
-                timeout: std::time::Duration::from_secs(self.inputs.config.goals.timeout_s),
-                env: &self.runner.env,
-                cache_dir: &self.inputs.dir.cache_dir(),
-                ledger: &ledger,
-                last_handoff: self.last_handoff.as_ref(),
-                run: Some(&facts),
-            };
-            let verdict = peers_gate::builtin::evaluate(gate, &ctx);
+            let verdict = sources.verdict(gate, &params, timeout);
             all &= verdict.pass;
             if let Some(evaluation) = self.evaluation.as_mut() {
                 if let Some(result) = evaluation.results.iter_mut().find(|r| r.id == id) {
@@ -305,6 +286,19 @@ impl Session {
             }
         }
         all
+    }
+
+    /// What built-in gates read inside the loop: the incremental ledger, the newest handoff,
+    /// the run's facts.
+    fn builtin_sources(&self) -> crate::gates::BuiltinSources {
+        crate::gates::BuiltinSources {
+            git: self.inputs.git.clone(),
+            ledger: std::sync::Arc::new(self.ledger.ledger.clone()),
+            last_handoff: self.last_handoff.clone(),
+            env: std::sync::Arc::new(self.runner.env.clone()),
+            cache_dir: self.inputs.dir.cache_dir(),
+            run: Some(self.run_facts()),
+        }
     }
 
     fn run_facts(&self) -> peers_gate::builtin::RunFacts {
