@@ -55,12 +55,6 @@ pub struct ResolvedUsdMode {
     pub reason: String,
 }
 
-impl serde::Serialize for MaxUsdMode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
 /// `auto` becomes hard when any peer bills an API key, else warn; explicit modes pass through.
 pub fn resolve_usd_mode(configured: MaxUsdMode, peers: &[(String, Billing)]) -> ResolvedUsdMode {
     if configured != MaxUsdMode::Auto {

@@ -169,9 +169,12 @@ impl Default for BudgetSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the USD cap is enforced; the same type in config.yaml and in state.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MaxUsdMode {
     /// Decide from each peer's billing: any API-key peer → hard, else warn.
+    #[default]
     Auto,
     Hard,
     Warn,

@@ -111,16 +111,8 @@ pub struct BudgetState {
     pub extra: ExtraKeys,
 }
 
-/// How the USD cap is enforced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MaxUsdMode {
-    #[default]
-    Auto,
-    Hard,
-    Warn,
-    Off,
-}
+/// How the USD cap is enforced (the config's type, so the two can never drift).
+pub use crate::config::MaxUsdMode;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
