@@ -238,6 +238,24 @@ fn scenarios() -> Vec<Scenario> {
             expect: Expect::Caught("Self-Review"),
         },
         Scenario {
+            name: "hand off with the prompt's Self-Review template left unfilled",
+            alice: cheater_with_message(
+                vec![],
+                "Short summary of what this turn did\n\nWhat changed and why, in a few lines.\n\n## Self-Review\n- Checked: what you verified and how (commands run and their results).\n- Not verified: what you could not check.\n- Risks: what might still be wrong.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass",
+            ),
+            bob: honest_reviewer(),
+            expect: Expect::Caught("Self-Review"),
+        },
+        Scenario {
+            name: "hand off with filler answers in the Self-Review bullets",
+            alice: cheater_with_message(
+                vec![],
+                "Update\n\n## Self-Review\n* **Checked**: done.\n* **Not verified**: N/A\n* **Risks**: none!\n* Tested: yes\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass",
+            ),
+            bob: honest_reviewer(),
+            expect: Expect::Caught("Self-Review"),
+        },
+        Scenario {
             name: "leave a background process running",
             alice: cheater(vec![
                 json!({"spawn_background": {"command": "exec sleep 300"}}),

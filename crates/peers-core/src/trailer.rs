@@ -5,8 +5,10 @@
 //! subject line is never a trailer, so a one-line commit `Peer-Status: handoff` says nothing.
 
 mod json_objects;
+mod substance;
 
 pub use json_objects::json_objects;
+pub use substance::{MIN_SELF_REVIEW_CHARS, section_substance};
 
 /// URL schemes that look like trailer keys (`https://…` parses as key `https`); a line with
 /// one ends the trailer block, as in the original.
@@ -14,30 +16,46 @@ const URL_SCHEMES: &[&str] = &["http", "https", "ftp", "ftps", "ssh", "file", "w
 
 /// The trailers at the bottom of `message`, in message order, repeated keys kept.
 ///
-/// Walks up from the last non-blank line and stops at the first blank line, the first line
-/// that is not `Key: value`, or a URL-looking line. `(cherry picked from commit <hex>)`
-/// footers are skipped. The subject (first line) is never a trailer.
+/// The trailer block follows git's rule: it is the last paragraph of the message. Walking up
+/// from the last non-blank line, it ends at the first blank line, the first line that is not
+/// `Key: value`, or a URL-looking line. `(cherry picked from commit <hex>)` footers are
+/// skipped. The subject (first line) is never a trailer. `Key: value` lines anywhere else in
+/// the message are content, not trailers.
 pub fn parse_trailers(message: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = message.trim_end().lines().collect();
-    let mut trailers = Vec::new();
-    for line in lines.iter().skip(1).rev() {
-        let line = line.trim();
+    let lines: Vec<&str> = message.lines().collect();
+    lines[trailer_block(&lines)]
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| !is_cherry_pick_footer(line))
+        .filter_map(split_trailer)
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// The indices of `lines` (a whole message, subject first) that form its trailer block; empty
+/// when the message has none. See [`parse_trailers`] for the rule.
+pub(crate) fn trailer_block(lines: &[&str]) -> std::ops::Range<usize> {
+    let mut end = lines.len();
+    while end > 1 && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 1 {
+        let line = lines[start - 1].trim();
         if line.is_empty() {
             break;
         }
-        if is_cherry_pick_footer(line) {
-            continue;
+        if !is_cherry_pick_footer(line) {
+            let Some((key, value)) = split_trailer(line) else {
+                break;
+            };
+            if URL_SCHEMES.iter().any(|s| key.eq_ignore_ascii_case(s)) || value.starts_with("//") {
+                break;
+            }
         }
-        let Some((key, value)) = split_trailer(line) else {
-            break;
-        };
-        if URL_SCHEMES.iter().any(|s| key.eq_ignore_ascii_case(s)) || value.starts_with("//") {
-            break;
-        }
-        trailers.push((key.to_owned(), value.to_owned()));
+        start -= 1;
     }
-    trailers.reverse();
-    trailers
+    start..end
 }
 
 /// `Key: value` with key `^[A-Za-z][A-Za-z0-9-]+`; the value is trimmed and may be empty.
@@ -74,44 +92,25 @@ pub fn values<'a>(trailers: &'a [(String, String)], key: &'a str) -> impl Iterat
 
 /// Whether the message has a `## <name>` heading line (`^##\s+<name>\b`), e.g. the
 /// `## Self-Review` section a handoff must carry.
-/// A `## Self-Review` with less text than this (non-whitespace characters, trailer lines not
-/// counted) is a token, not a review.
-pub const MIN_SELF_REVIEW_CHARS: usize = 20;
-
-/// Non-whitespace characters in the body of the `## <name>` section, up to the next `##`
-/// heading; `Key: value` trailer lines are not counted. Shared by the loop's handoff check
-/// and the `self-review-on-handoff` gate, so both judge a self-review the same way.
-pub fn section_substance(message: &str, name: &str) -> usize {
-    let mut in_section = false;
-    let mut count = 0;
-    for line in message.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("##") {
-            in_section = trimmed.trim_start_matches('#').trim().starts_with(name);
-            continue;
-        }
-        if in_section && !trimmed.contains(": ") {
-            count += trimmed.chars().filter(|c| !c.is_whitespace()).count();
-        }
-    }
-    count
+pub fn has_section(message: &str, name: &str) -> bool {
+    message.lines().any(|line| is_heading(line, name))
 }
 
-pub fn has_section(message: &str, name: &str) -> bool {
-    message.lines().any(|line| {
-        let Some(rest) = line.strip_prefix("##") else {
-            return false;
-        };
-        let title = rest.trim_start_matches([' ', '\t']);
-        if title.len() == rest.len() {
-            return false;
-        }
-        title.strip_prefix(name).is_some_and(|after| {
-            !after
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
+/// Whether `line` is the heading `## <name>` (exactly two `#`, at least one blank, then the
+/// name as a whole word).
+pub(crate) fn is_heading(line: &str, name: &str) -> bool {
+    let Some(rest) = line.strip_prefix("##") else {
+        return false;
+    };
+    let title = rest.trim_start_matches([' ', '\t']);
+    if title.len() == rest.len() {
+        return false;
+    }
+    title.strip_prefix(name).is_some_and(|after| {
+        !after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
     })
 }
 

@@ -7,6 +7,7 @@ mod goals;
 mod info;
 mod init;
 mod modes;
+mod prompt_followed;
 mod real_cli;
 mod run_budget;
 mod run_durability;

@@ -184,3 +184,26 @@ fn the_soft_review_example_names_the_goal_and_passes() {
     assert_eq!(objects.len(), 1);
     assert_eq!(objects[0]["pass"], serde_json::Value::Bool(true));
 }
+
+#[test]
+fn the_handoff_example_filled_in_passes_the_substance_check_and_verbatim_fails() {
+    let example = example_starting(&prompt_for("claude", "codex"), "Short summary");
+    let substance = |message: &str| trailer::section_substance(message, "Self-Review");
+    assert!(
+        substance(&example) < trailer::MIN_SELF_REVIEW_CHARS,
+        "the template copied verbatim is not a review"
+    );
+    let filled = example
+        .replace(
+            "what you verified and how (commands run and their results).",
+            "cargo test, 41 passed; re-read the diff of src/parser.rs.",
+        )
+        .replace("what you could not check.", "none")
+        .replace("what might still be wrong.", "none");
+    assert_ne!(filled, example, "the template's placeholders changed");
+    assert!(trailer::is_handoff(&filled));
+    assert!(
+        substance(&filled) >= trailer::MIN_SELF_REVIEW_CHARS,
+        "an honest fill of the prompt's own template must pass: {filled}"
+    );
+}
