@@ -93,6 +93,9 @@ pub enum LiveEvent {
     Output { stream: Stream, line: String },
     /// Usage so far, cumulative (not a delta); sent whenever the CLI reports more.
     Usage(Usage),
+    /// The supervisor's clock (about every 100 ms, output or not): lets the observer flush
+    /// throttled work, such as a live status file, while the peer is silent.
+    Tick,
 }
 
 /// The observer's answer.

@@ -177,6 +177,7 @@ impl Observer for Watcher<'_> {
         if self.lines.cancel.load(Ordering::Relaxed) {
             self.lines.cause.get_or_insert(StopCause::Interrupted);
         }
+        self.lines.emit(&LiveEvent::Tick);
         self.lines.control()
     }
 }

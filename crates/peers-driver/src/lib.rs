@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod gates;
 pub mod halted;
 pub mod ledger_view;
+pub mod live_file;
 pub mod loop_state;
 pub mod options;
 pub mod peer_env;

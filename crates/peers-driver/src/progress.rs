@@ -16,6 +16,19 @@ pub enum Progress<'a> {
         peer: &'a str,
         skeptic: bool,
     },
+    /// One non-empty line of the running peer's output (stdout or stderr), as it arrives.
+    PeerOutput {
+        line: &'a str,
+    },
+    /// The running peer's usage so far (cumulative), when its CLI streams it.
+    PeerUsage {
+        tokens: u64,
+        usd: Option<f64>,
+    },
+    /// The peer's process ended; its commits and the gates are being judged.
+    Judging {
+        iteration: u64,
+    },
     TickFinished {
         record: &'a TickRecord,
     },

@@ -29,6 +29,9 @@ pub struct RunSummary {
     pub reason: String,
     pub ticks_in_run: u64,
     pub iteration: u64,
+    /// Each gate of the last evaluation with its verdict (true = green), in goals order;
+    /// empty when the run stopped before evaluating.
+    pub gates: Vec<(String, bool)>,
 }
 
 impl RunSummary {
@@ -171,6 +174,8 @@ impl Session {
             known_head: None,
             runtime_before_run_s,
         };
+        // A crash's leftover would show a tick that is not running.
+        crate::live_file::remove(&session.inputs.dir);
         crate::recovery::finish_interrupted_tick(&mut session, progress)?;
         crate::survey::write_context_files(&session, progress);
         session.save()?;
@@ -343,11 +348,17 @@ impl Session {
             let _ = peers_store::run_log::append_record(&self.inputs.dir, &value);
         }
         let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, reason);
+        crate::live_file::remove(&self.inputs.dir);
         progress.event(Progress::Stopped { reason });
         RunSummary {
             reason: reason.to_owned(),
             ticks_in_run: self.ticks_in_run,
             iteration: self.state.iteration,
+            gates: self
+                .evaluation
+                .as_ref()
+                .map(|e| e.results.iter().map(|r| (r.id.clone(), r.pass)).collect())
+                .unwrap_or_default(),
         }
     }
 }

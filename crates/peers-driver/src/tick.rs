@@ -12,6 +12,7 @@ use peers_core::turns::{self, TurnOutcome};
 
 use crate::control_files::ControlSnapshot;
 use crate::error::DriverError;
+use crate::live_file::LiveWriter;
 use crate::loop_state::InFlight;
 use crate::post_tick::{self, TurnContext, TurnFacts};
 use crate::progress::{Progress, ProgressSink};
@@ -114,10 +115,14 @@ pub fn run_one(
         skeptic,
     });
     session.save_quick()?;
+    let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
     let snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
-    let (run, budget_stop, delivery) = invoke_peer(session, &peer, &prompt.text)?;
+    let (run, budget_stop, delivery) =
+        invoke_peer(session, &peer, &prompt.text, progress, &mut live)?;
     let tampering = snapshot.changed();
+    live.judging();
+    progress.event(Progress::Judging { iteration });
 
     let process_ok = matches!(
         run.classification,
@@ -137,7 +142,7 @@ pub fn run_one(
     facts.integrity.extend(tampering.iter().cloned());
     facts.integrity.extend(snapshot.restore(&tampering));
     post_tick::fail_on_misconduct(&mut facts, &peer, &tampering, &run.left_running);
-    crate::tick_finish::finish(
+    let finished = crate::tick_finish::finish(
         session,
         progress,
         crate::tick_finish::Finished {
@@ -152,7 +157,9 @@ pub fn run_one(
             budget_stop,
             delivery,
         },
-    )
+    );
+    crate::live_file::remove(&session.inputs.dir);
+    finished
 }
 
 /// Runs the peer process; returns its outcome and a budget stop reason when streamed usage
@@ -161,6 +168,8 @@ fn invoke_peer(
     session: &mut Session,
     peer: &str,
     prompt: &str,
+    progress: &mut dyn ProgressSink,
+    live: &mut LiveWriter,
 ) -> Result<(PeerRun, Option<String>, String), DriverError> {
     let settings = session
         .inputs
@@ -202,9 +211,26 @@ fn invoke_peer(
     let prices = &session.prices;
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
     let mut observer = |event: &LiveEvent| -> Flow {
-        let LiveEvent::Usage(usage) = event else {
-            return Flow::Continue;
+        let usage = match event {
+            LiveEvent::Output { line, .. } => {
+                // Per line, never per byte: a copy into a reused buffer and a clock check.
+                if !line.trim().is_empty() {
+                    live.line(line);
+                    progress.event(Progress::PeerOutput { line });
+                }
+                return Flow::Continue;
+            }
+            LiveEvent::Tick => {
+                live.flush_due();
+                return Flow::Continue;
+            }
+            LiveEvent::Usage(usage) => usage,
         };
+        live.usage(usage.total_tokens(), usage.usd);
+        progress.event(Progress::PeerUsage {
+            tokens: usage.total_tokens(),
+            usd: usage.usd,
+        });
         let mut counters = run_counters;
         counters.now_s = run_counters.now_s + started.elapsed().as_secs_f64();
         let tick = TickUsage {

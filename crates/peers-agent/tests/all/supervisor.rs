@@ -167,6 +167,21 @@ fn invalid_utf8_is_tolerated() {
     }));
 }
 
+/// Guards the live display's clock: a peer that prints nothing still gets `Tick` events, so
+/// throttled work (the live status file) is flushed while it is silent.
+#[test]
+fn a_silent_peer_still_gets_clock_ticks() {
+    let inv = generic("sleep 0.5");
+    let mut ticks = 0;
+    let run = invoke(&inv, &AtomicBool::new(false), &mut |event| {
+        ticks += u32::from(*event == LiveEvent::Tick);
+        Flow::Continue
+    })
+    .unwrap();
+    assert_eq!(run.classification, Classification::Success);
+    assert!(ticks >= 3, "only {ticks} clock ticks in half a second");
+}
+
 #[test]
 fn cancel_flag_interrupts() {
     let inv = generic("echo working; sleep 30");

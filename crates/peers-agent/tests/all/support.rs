@@ -42,11 +42,13 @@ pub fn shell(tool: ToolKind, script: &str) -> Invocation {
     }
 }
 
-/// Runs `inv` and collects every live event.
+/// Runs `inv` and collects every live event but the clock's.
 pub fn run(inv: &Invocation) -> (PeerRun, Vec<LiveEvent>) {
     let mut events = Vec::new();
     let run = invoke(inv, &AtomicBool::new(false), &mut |event| {
-        events.push(event.clone());
+        if *event != LiveEvent::Tick {
+            events.push(event.clone());
+        }
         Flow::Continue
     })
     .unwrap();

@@ -169,6 +169,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         no_codemap: false,
         without_post_convergence_skeptic: false,
         quiet: false,
+        color: crate::live::color::ColorChoice::Auto,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

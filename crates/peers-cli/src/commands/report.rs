@@ -39,6 +39,20 @@ fn cell(text: &str, max: usize) -> String {
 
 pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
+    let out = write(&project)?;
+    if args.print {
+        print!("{out}");
+    } else {
+        println!(
+            "wrote {}",
+            crate::project::display_path(project.root(), &project.dir.report_md()).display()
+        );
+    }
+    Ok(0)
+}
+
+/// Renders `.peers/REPORT.md` from the record and writes it; returns its text.
+pub fn write(project: &Project) -> CliResult<String> {
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let state = peers_store::state_file::load_state(&project.dir, &names)
@@ -255,13 +269,5 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     }
     peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())
         .map_err(store_error)?;
-    if args.print {
-        print!("{out}");
-    } else {
-        println!(
-            "wrote {}",
-            crate::project::display_path(project.root(), &project.dir.report_md()).display()
-        );
-    }
-    Ok(0)
+    Ok(out)
 }

@@ -4,16 +4,18 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use peers_driver::options::RunOptions;
-use peers_driver::session::{RunInputs, RunSummary};
+use peers_driver::session::RunInputs;
 use peers_store::goals_hash::GoalsHashStatus;
 
 use crate::error::{CliError, CliResult};
+use crate::live::color::{ColorChoice, Terminal};
+use crate::live::summary::Ending;
 use crate::progress::TerminalProgress;
-use crate::project::{Project, describe_goals_lock, store_error};
+use crate::project::{Project, describe_goals_lock, display_path, store_error};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -38,9 +40,12 @@ pub struct RunArgs {
     /// Declare completion without the extra critical re-audit (skeptic) tick.
     #[arg(long)]
     pub without_post_convergence_skeptic: bool,
-    /// Print only the final line.
+    /// Print only the closing summary: no tick lines, no live line, no heartbeat.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Colour on the terminal: auto (a terminal, and NO_COLOR unset or empty), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -125,9 +130,34 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         options,
         cancel,
     };
-    let mut progress = TerminalProgress::new(args.quiet);
-    let summary = peers_driver::session::run(inputs, &mut progress).map_err(driver_error)?;
-    print_summary(&summary);
+    let started = Instant::now();
+    let mut progress = TerminalProgress::new(
+        args.quiet,
+        Terminal::stderr(args.color),
+        crate::live::screen::heartbeat_interval(),
+    );
+    let outcome = peers_driver::session::run(inputs, &mut progress);
+    let tally = progress.finish();
+    let summary = outcome.map_err(driver_error)?;
+    let report = crate::commands::report::write(&project)
+        .map(|_| {
+            display_path(project.root(), &project.dir.report_md())
+                .display()
+                .to_string()
+        })
+        .map_err(|err| err.message);
+    let ending = Ending {
+        reason: &summary.reason,
+        ticks_in_run: summary.ticks_in_run,
+        iteration: summary.iteration,
+        gates: &summary.gates,
+        wall: started.elapsed(),
+        report,
+    };
+    print!(
+        "{}",
+        crate::live::summary::render(&tally, &ending, Terminal::stdout(args.color))
+    );
     Ok(summary.exit_code())
 }
 
@@ -143,13 +173,6 @@ fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult
         }
     }
     Ok(())
-}
-
-fn print_summary(summary: &RunSummary) {
-    println!(
-        "Stopped: {} (iteration {}, {} tick(s) in this run)",
-        summary.reason, summary.iteration, summary.ticks_in_run
-    );
 }
 
 pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {

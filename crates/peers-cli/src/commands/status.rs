@@ -1,5 +1,5 @@
 //! `peers status`: where the run stands — iteration, the next peer, who holds the run lock,
-//! peer health, the last stop reason. Reads only; never takes the lock.
+//! the tick in progress, peer health, the last stop reason. Reads only; never takes the lock.
 
 use std::path::Path;
 
@@ -41,6 +41,8 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
         LockState::Held { pid: Some(pid) } => format!("HELD by running pid {pid}"),
         LockState::Held { pid: None } => "HELD by a running process".to_owned(),
     };
+    let running = matches!(lock, LockState::Held { .. });
+    let in_progress = crate::live::in_progress::read(&project.dir, &state, running);
     if args.json {
         let value = json!({
             "target": project.root(),
@@ -49,6 +51,7 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
             "peer_order": state.peer_order,
             "lock": lock_json(&lock),
             "halted": halted,
+            "in_progress": in_progress.as_ref().map(|p| p.to_json()),
             "last_stop_reason": last_stop.as_ref().map(|s| json!({"reason": s.reason, "at": s.at})),
             "consecutive_clean_ticks": state.consecutive_clean_ticks,
             "peers": state.peers.iter().map(|(name, p)| (name.clone(), json!({
@@ -69,6 +72,13 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
         next,
         lock_text
     );
+    if let Some(tick) = &in_progress {
+        out.push_str(&format!("in progress: {}\n", tick.headline()));
+        let last = tick.last_line();
+        if !last.is_empty() {
+            out.push_str(&format!("  last output: {last}\n"));
+        }
+    }
     if let Some(reason) = &last_stop {
         out.push_str(&format!("last stop:  {} at {}\n", reason.reason, reason.at));
     }

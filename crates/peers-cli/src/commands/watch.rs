@@ -1,9 +1,10 @@
-//! `peers watch`: follow `.peers/log/runs.jsonl` live, one line per tick; exit when the run ends
-//! (an exit record arrives, or no run holds the lock any more).
+//! `peers watch`: follow `.peers/log/runs.jsonl` live, one line per tick, and `.peers/live.json`
+//! for the tick in progress (a line when it starts, a heartbeat line while it runs); exit when the
+//! run ends (an exit record arrives, or no run holds the lock any more).
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use peers_driver::record::Record;
@@ -36,6 +37,7 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
     let mut pending = String::new();
     let mut idle_polls_without_run = 0;
     let mut caught_up = false;
+    let mut live = LiveFollower::new(crate::live::screen::heartbeat_interval());
     loop {
         let mut chunk = String::new();
         let _ = file.seek(SeekFrom::Start(offset));
@@ -77,6 +79,9 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
             peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?,
             LockState::Held { .. }
         );
+        if running {
+            live.poll(&project.dir);
+        }
         idle_polls_without_run = if running || read > 0 {
             0
         } else {
@@ -87,5 +92,55 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
             return Ok(0);
         }
         std::thread::sleep(poll);
+    }
+}
+
+/// The tick in progress as watch reports it: a line when one starts, then one every interval.
+struct LiveFollower {
+    interval: Duration,
+    current: Option<(u64, String)>,
+    last_print: Instant,
+}
+
+impl LiveFollower {
+    fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            current: None,
+            last_print: Instant::now(),
+        }
+    }
+
+    fn poll(&mut self, dir: &peers_store::layout::PeersDir) {
+        let Some(live) = peers_driver::live_file::read(dir) else {
+            return;
+        };
+        let key = (live.iteration, live.peer.clone());
+        let tick = crate::live::render::LiveTick {
+            iteration: live.iteration,
+            peer: live.peer.clone(),
+            skeptic: live.skeptic,
+            judging: live.phase == peers_driver::live_file::LivePhase::Judging,
+            last_line: live.last_line.clone(),
+            tokens: live.tokens,
+        };
+        let elapsed = Duration::from_millis(live.elapsed_ms());
+        if self.current.as_ref() != Some(&key) {
+            let what = if live.skeptic {
+                " (skeptic re-audit)"
+            } else {
+                ""
+            };
+            println!(
+                "tick {} {}{what} started at {}",
+                live.iteration, live.peer, live.started_at
+            );
+            self.current = Some(key);
+            self.last_print = Instant::now();
+        } else if self.last_print.elapsed() >= self.interval {
+            let line = crate::live::render::heartbeat_line(&tick, elapsed);
+            println!("{}", line.trim_start_matches("peers: "));
+            self.last_print = Instant::now();
+        }
     }
 }
