@@ -11,6 +11,7 @@ mod prompt_followed;
 mod real_cli;
 mod run_budget;
 mod run_durability;
+mod run_live;
 mod run_loop;
 mod run_views;
 mod status;
