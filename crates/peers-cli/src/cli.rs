@@ -44,7 +44,7 @@ pub enum Command {
     Init(InitArgs),
     /// Show the configuration as peers resolves it: peers and their exact commands, goals, budget, health.
     Info(InfoArgs),
-    /// Show the run's iteration, the next peer and whether a run holds the lock.
+    /// Show the run's iteration, the next peer, whether a run holds the lock and the tick in progress.
     Status(StatusArgs),
     /// Run every hard gate and verify command now; write .peers/VERIFY.md; exit 0 iff all pass.
     Verify(VerifyArgs),
@@ -54,6 +54,10 @@ pub enum Command {
     Modes(ModesArgs),
     /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
     /// or a cap stops it. Ctrl-C stops gracefully (exit 130).
+    ///
+    /// While a peer works: a live line on a terminal, else a heartbeat line every 30 s
+    /// (PEERS_HEARTBEAT_S sets the interval in seconds). Ends with a summary and writes
+    /// .peers/REPORT.md. Colour only on a terminal; NO_COLOR=1 or --color never turns it off.
     Run(RunArgs),
     /// Run exactly one tick (same flags as run).
     Tick(RunArgs),
@@ -61,7 +65,7 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Write .peers/REPORT.md: ticks, peers, bugs, gate timeline, tokens and cost.
     Report(ReportArgs),
-    /// Follow .peers/log/runs.jsonl live; exits when the run ends.
+    /// Follow the run live: each tick as it starts (with a heartbeat while it runs) and ends; exits when the run ends.
     Watch(WatchArgs),
     /// The bug ledger from the commit history: summary, list, or gate (exit 1 when blocking bugs are open).
     Bugs(BugsArgs),

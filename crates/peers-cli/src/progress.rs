@@ -5,7 +5,7 @@
 use peers_driver::progress::{Progress, ProgressSink};
 
 use crate::live::color::{Style, Terminal};
-use crate::live::render::{LiveTick, RAW_LINE_CAP};
+use crate::live::render::LiveTick;
 use crate::live::screen::Screen;
 use crate::live::summary::{RunTally, outcome_of};
 
@@ -61,12 +61,7 @@ impl ProgressSink for TerminalProgress {
                     ..LiveTick::default()
                 });
             }
-            Progress::PeerOutput { line } => self.screen.update(|tick| {
-                // Reuses the buffer: one bounded copy per line.
-                tick.last_line.clear();
-                tick.last_line
-                    .push_str(peers_driver::live_file::cut(line.trim(), RAW_LINE_CAP));
-            }),
+            Progress::PeerOutput { line } => self.screen.last_line(line),
             Progress::PeerUsage { tokens, .. } => self.screen.update(|tick| tick.tokens = tokens),
             Progress::Judging { .. } => self.screen.update(|tick| tick.judging = true),
             Progress::TickFinished { record } => {

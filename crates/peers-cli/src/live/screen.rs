@@ -4,12 +4,14 @@
 //! through one lock, so the live line never mixes with another line.
 
 use std::io::Write;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::color::Terminal;
-use super::render::{self, LiveTick};
+use peers_driver::live_file::cut;
+
+use super::render::{self, LiveTick, RAW_LINE_CAP};
 
 /// Least time between two redraws of the live line.
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
@@ -95,7 +97,24 @@ impl Screen {
         state.dirty = true;
     }
 
-    /// Changes the tick in progress (per output line: keep it cheap).
+    /// The peer's newest output line. Per line on the supervisor's thread, so it never waits:
+    /// while the display thread holds the lock (a slow or stopped stderr), the line is skipped
+    /// and the next one shown.
+    pub fn last_line(&self, line: &str) {
+        let mut state = match self.shared.0.try_lock() {
+            Ok(state) => state,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        if let Some((tick, _)) = state.tick.as_mut() {
+            // Reuses the buffer: one bounded copy per line.
+            tick.last_line.clear();
+            tick.last_line.push_str(cut(line.trim(), RAW_LINE_CAP));
+            state.dirty = true;
+        }
+    }
+
+    /// Changes the tick in progress.
     pub fn update(&self, change: impl FnOnce(&mut LiveTick)) {
         let mut state = lock(&self.shared);
         if let Some((tick, _)) = state.tick.as_mut() {
