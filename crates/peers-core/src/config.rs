@@ -257,7 +257,13 @@ pub struct GoalRunSettings {
     pub stuck_halt_gates: Vec<String>,
     /// Whether every soft goal must have reached consensus for convergence.
     pub soft_consensus_required: bool,
+    /// MiB kept of each output stream of a gate command (its head and tail); a `pass_when`
+    /// result that could depend on the dropped middle fails closed.
+    pub output_cap_mib: u64,
 }
+
+/// Largest `goals.output_cap_mib`: a gate's output is held in memory, twice per stream.
+pub const MAX_OUTPUT_CAP_MIB: u64 = 256;
 
 impl Default for GoalRunSettings {
     fn default() -> Self {
@@ -268,6 +274,7 @@ impl Default for GoalRunSettings {
             stuck_halt_after: 5,
             stuck_halt_gates: vec!["tests-pass".to_owned(), "no-prior-regression".to_owned()],
             soft_consensus_required: true,
+            output_cap_mib: 2,
         }
     }
 }

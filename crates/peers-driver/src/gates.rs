@@ -11,18 +11,16 @@ use std::collections::BTreeMap;
 
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
 use peers_core::ledger::{Ledger, LedgerCommit};
-use peers_core::pass_when::{self, EvalInput, JsonLoader};
+use peers_core::pass_when::{self, EvalInput, JsonLoader, Truncation};
 use peers_gate::builtin::{GateContext, RunFacts};
 use peers_gate::cache::{CacheKey, GateCache};
 use peers_gate::runner::{
-    self, CommandResult, GateJob, GateResult, GateWork, RunnerSettings, Verdict,
+    self, CommandResult, GateJob, GateResult, GateWork, Omission, RunnerSettings, Verdict,
 };
 use peers_git::{Commit, Git};
 
 use crate::error::DriverError;
 
-/// Cap on each stream kept from a gate command (the DSL sees at most 1 MiB of it).
-const GATE_CAPTURE_CAP: usize = 2 * 1024 * 1024;
 /// Cap on a file read by `json('path')`.
 const JSON_READ_CAP: u64 = 2 * 1024 * 1024;
 
@@ -57,8 +55,13 @@ pub fn runner_settings(root: &Path, config: &ConfigSettings) -> RunnerSettings {
             .unwrap_or_else(default_concurrency)
             .max(1),
         grace: Duration::from_secs(config.health.grace_s.clamp(1, 5)),
-        capture_cap: GATE_CAPTURE_CAP,
+        capture_cap: output_cap_bytes(config),
     }
+}
+
+/// Bytes kept of each stream of a gate command (`goals.output_cap_mib`).
+fn output_cap_bytes(config: &ConfigSettings) -> usize {
+    usize::try_from(config.goals.output_cap_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
 }
 
 /// `json('path')` for pass_when: regular files inside the repository only, no symlinks, capped.
@@ -150,7 +153,7 @@ pub fn hard_goal_jobs(
         let work = match &hard.check {
             GateCheck::Command { cmd, pass_when, .. } => {
                 let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
-                command_work(root, cmd, pass_when, timeout)?
+                command_work(root, cmd, pass_when, timeout, config.goals.output_cap_mib)?
             }
             GateCheck::Builtin { gate, params } => {
                 let gate = *gate;
@@ -185,6 +188,7 @@ fn command_work(
     cmd: &str,
     pass_when: &str,
     timeout: Duration,
+    cap_mib: u64,
 ) -> Result<GateWork, DriverError> {
     let expression = pass_when::parse(pass_when).map_err(|err| DriverError::PassWhen {
         expression: pass_when.to_owned(),
@@ -199,7 +203,10 @@ fn command_work(
             exit_code: result.exit_code,
             stdout: &result.stdout,
             stderr: &result.stderr,
+            stdout_truncation: truncation(result.stdout_omission.as_ref(), cap_mib),
+            stderr_truncation: truncation(result.stderr_omission.as_ref(), cap_mib),
             json_loader: &loader,
+            deadline: Some(result.deadline),
         };
         expression.evaluate(&input).map_err(|err| err.message)
     };
@@ -207,6 +214,14 @@ fn command_work(
         cmd: cmd.to_owned(),
         timeout,
         judge: Arc::new(judge),
+    })
+}
+
+fn truncation(omission: Option<&Omission>, cap_mib: u64) -> Option<Truncation<'_>> {
+    omission.map(|omission| Truncation {
+        marker: &omission.marker,
+        omitted_bytes: omission.omitted_bytes,
+        cap_mib,
     })
 }
 

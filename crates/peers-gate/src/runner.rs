@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::cache::{CacheKey, GateCache};
 
-pub use attempt::CommandResult;
+pub use attempt::{CommandResult, Omission};
 
 /// Decides pass/fail from a command's result (the `pass_when` expression); `Err` is an
 /// evaluation error, reported as `pass_when error: …`.

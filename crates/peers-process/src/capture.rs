@@ -48,11 +48,23 @@ impl Captured {
         }
         let head = without_cut_last_char(&self.head);
         let tail = without_cut_first_char(&self.tail);
-        let omitted = self.total_bytes - (head.len() + tail.len()) as u64;
         let mut text = String::from_utf8_lossy(head).into_owned();
-        let _ = write!(text, "\n… [{omitted} bytes omitted] …\n");
+        text.push_str(&self.omission_marker().unwrap_or_default());
         text.push_str(&String::from_utf8_lossy(tail));
         text
+    }
+
+    /// The line `to_string_lossy` puts where the middle was dropped, `None` when nothing was.
+    pub fn omission_marker(&self) -> Option<String> {
+        if !self.truncated {
+            return None;
+        }
+        let kept =
+            without_cut_last_char(&self.head).len() + without_cut_first_char(&self.tail).len();
+        let omitted = self.total_bytes - kept as u64;
+        let mut marker = String::new();
+        let _ = write!(marker, "\n… [{omitted} bytes omitted] …\n");
+        Some(marker)
     }
 
     /// The last `max_chars` characters of what was kept (from the tail when truncated).

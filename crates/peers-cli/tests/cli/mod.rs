@@ -9,6 +9,7 @@ mod init;
 mod modes;
 mod prompt_followed;
 mod real_cli;
+mod robust;
 mod run_budget;
 mod run_durability;
 mod run_live;

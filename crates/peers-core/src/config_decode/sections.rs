@@ -2,8 +2,8 @@
 
 use super::legacy::notice;
 use crate::config::{
-    BudgetSettings, ConfigNotice, GoalRunSettings, HealthSettings, MaxUsdMode, TurnSettings,
-    VerifyCommand, VerifySettings,
+    BudgetSettings, ConfigNotice, GoalRunSettings, HealthSettings, MAX_OUTPUT_CAP_MIB, MaxUsdMode,
+    TurnSettings, VerifyCommand, VerifySettings,
 };
 use crate::decode_error::DecodeError;
 use crate::yaml::fields::{Field, Map};
@@ -34,6 +34,7 @@ const GOALS_KEYS: &[&str] = &[
     "soft_consensus_required",
     "describe_convergence_n",
     "stuck_progress_reset_gates",
+    "output_cap_mib",
 ];
 const TURNS_KEYS: &[&str] = &["max_retries", "recovery_interval"];
 const VERIFY_KEYS: &[&str] = &["timeout_s", "commands"];
@@ -192,6 +193,9 @@ pub(super) fn goals(
     }
     if let Some(v) = map.opt("soft_consensus_required", Field::bool)? {
         goals.soft_consensus_required = v;
+    }
+    if let Some(v) = map.opt("output_cap_mib", |f| f.pos_int_up_to(MAX_OUTPUT_CAP_MIB))? {
+        goals.output_cap_mib = v;
     }
     if let Some(field) = map.field("describe_convergence_n") {
         notices.push(notice(

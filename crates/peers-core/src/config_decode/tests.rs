@@ -264,6 +264,7 @@ fn goals_and_turns_sections() {
             stuck_halt_after: 9,
             stuck_halt_gates: vec!["a".into(), "b".into()],
             soft_consensus_required: false,
+            output_cap_mib: 2,
         }
     );
     assert_eq!(

@@ -11,6 +11,9 @@ pub(super) struct Node {
     /// 1-based column that errors about this node point at.
     pub(super) column: usize,
     pub(super) ty: Ty,
+    /// Nodes on the longest path down from this one (a leaf is 1); the parser caps it, so
+    /// evaluation, cloning and dropping recurse at most this deep.
+    pub(super) height: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -42,7 +45,13 @@ pub(super) enum NodeKind {
 
 impl Node {
     pub(super) fn new(kind: NodeKind, column: usize, ty: Ty) -> Self {
-        Self { kind, column, ty }
+        let height = 1 + kind.child_height();
+        Self {
+            kind,
+            column,
+            ty,
+            height,
+        }
     }
 
     /// True for the literals `None`, `True` and `False`, the only things `is` compares with.
@@ -51,6 +60,31 @@ impl Node {
             self.kind,
             NodeKind::Literal(Literal::None | Literal::Bool(_))
         )
+    }
+}
+
+impl NodeKind {
+    /// The greatest height among the children (0 for a leaf).
+    fn child_height(&self) -> usize {
+        let of = |node: &Node| node.height;
+        match self {
+            Self::Literal(_) | Self::Var(_) => 0,
+            Self::Not(operand) | Self::Neg(operand) => of(operand),
+            Self::And(operands) | Self::Or(operands) => operands.iter().map(of).max().unwrap_or(0),
+            Self::Compare { first, rest } => rest
+                .iter()
+                .map(|link| of(&link.right))
+                .fold(of(first), usize::max),
+            Self::Add(left, right) => of(left).max(of(right)),
+            Self::Call(call) => match call {
+                Call::Regex { pattern, text, .. } => of(pattern).max(of(text)),
+                Call::Json(x) | Call::Int(x) | Call::Float(x) | Call::Len(x) => of(x),
+            },
+            Self::Method { receiver, args, .. } => {
+                args.iter().map(of).fold(of(receiver), usize::max)
+            }
+            Self::Field { base, .. } => of(base),
+        }
     }
 }
 

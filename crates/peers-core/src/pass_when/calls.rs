@@ -1,7 +1,7 @@
 //! Functions and methods of `pass_when`: their names, arities and the checks made when a call
 //! is parsed (regex patterns compiled, json paths validated, receivers typed).
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 use super::DslError;
 use super::ast::{Call, Literal, Node, NodeKind, Ty};
@@ -9,6 +9,11 @@ use super::names::suggest;
 
 /// Longest regex pattern, in bytes.
 pub(super) const MAX_PATTERN_BYTES: usize = 1024;
+/// Most bytes a compiled pattern may take. Matching costs up to (compiled size) x (text
+/// length), so this bounds the time of one search: `(a{1,100}){1,100}$` is refused.
+const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// Cache of the lazy DFA per pattern (the regex crate's default, made explicit).
+const REGEX_DFA_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Function {
@@ -134,7 +139,25 @@ pub(super) fn compile_regex(pattern: &str) -> Result<Regex, (String, Option<Stri
             None,
         ));
     }
-    Regex::new(pattern).map_err(|error| {
+    let built = RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
+        .build();
+    built.map_err(|error| {
+        if let regex::Error::CompiledTooBig(limit) = error {
+            return (
+                format!(
+                    "regex pattern compiles to more than {} KiB, the limit that keeps matching \
+                     fast",
+                    limit / 1024
+                ),
+                Some(
+                    "counted repetitions multiply a pattern's size: write (a+)+ or a{1,20} \
+                     instead of (a{1,100}){1,100}"
+                        .to_owned(),
+                ),
+            );
+        }
         let unsupported = ["(?=", "(?!", "(?<=", "(?<!"]
             .iter()
             .any(|s| pattern.contains(s))

@@ -2,22 +2,35 @@
 
 use std::borrow::Cow;
 use std::rc::Rc;
+use std::time::Instant;
 
-use super::ast::{Call, Comparison, Literal, Node, NodeKind, Var};
+use super::ast::{Call, CompareOp, Comparison, Literal, Node, NodeKind, Var};
+use super::calls::Method;
 use super::calls::{check_json_path, compile_regex};
 use super::names::suggest;
 use super::value::{self, Value, preview};
-use super::{EvalError, EvalInput, JsonLoader, methods};
+use super::{EvalError, EvalInput, JsonLoader, Truncation, methods, truncation};
 
 pub(super) fn evaluate<'e>(root: &'e Node, input: &EvalInput<'e>) -> Result<bool, EvalError> {
     let mut evaluator = Evaluator {
         exit_code: input.exit_code,
         stdout: input.stdout,
         stderr: input.stderr,
+        streams: [input.stdout_truncation, input.stderr_truncation],
+        uncertain: None,
+        deadline: input.deadline,
         loader: input.json_loader,
         documents: Vec::new(),
     };
-    match evaluator.eval(root)? {
+    let outcome = evaluator.eval(root);
+    // A verdict (or an error such as `.group()` on no match) that rested on the omitted middle
+    // of truncated output fails closed, naming the truncation as the cause.
+    if let Some((column, stream)) = evaluator.uncertain
+        && let Some(truncation) = evaluator.truncation(stream)
+    {
+        return Err(truncation::uncertain_error(column, stream, &truncation));
+    }
+    match outcome? {
         Value::Bool(result) => Ok(result),
         other => Err(EvalError {
             message: format!(
@@ -32,6 +45,11 @@ struct Evaluator<'e> {
     exit_code: Option<i32>,
     stdout: &'e str,
     stderr: &'e str,
+    /// How stdout and stderr were truncated, if they were.
+    streams: [Option<Truncation<'e>>; 2],
+    /// The first decision that could depend on omitted output: its column and stream.
+    uncertain: Option<(usize, Var)>,
+    deadline: Option<Instant>,
     loader: &'e dyn JsonLoader,
     /// Files already read by `json()` in this evaluation, so each is read once.
     documents: Vec<(String, Rc<serde_json::Value>)>,
@@ -40,6 +58,16 @@ struct Evaluator<'e> {
 impl<'e> Evaluator<'e> {
     fn eval(&mut self, node: &'e Node) -> Result<Value<'e>, EvalError> {
         let at = |message: String| EvalError::at(node.column, message);
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            return Err(at(
+                "evaluation ran out of the gate's time budget (timeout_s); \
+                 hint: simplify the regex patterns or raise the goal's timeout_s"
+                    .to_owned(),
+            ));
+        }
         match &node.kind {
             NodeKind::Literal(literal) => Ok(literal_value(literal)),
             NodeKind::Var(var) => Ok(self.variable(*var)),
@@ -58,11 +86,13 @@ impl<'e> Evaluator<'e> {
                 method,
                 args,
             } => {
+                let stream = truncation::tainted(receiver, &self.streams);
                 let receiver = self.eval(receiver)?;
                 let args = args
                     .iter()
                     .map(|arg| self.eval(arg))
                     .collect::<Result<Vec<_>, _>>()?;
+                self.check_method(*method, stream, &receiver, &args, node.column);
                 methods::call_method(*method, receiver, args).map_err(at)
             }
             NodeKind::Field { .. } => self.field(node),
@@ -102,6 +132,7 @@ impl<'e> Evaluator<'e> {
         let mut left = self.eval(first)?;
         for link in rest {
             let right = self.eval(&link.right)?;
+            self.check_comparison(left_node, &left, &right, link);
             let holds = value::compare(link.op, &left, &right).map_err(|message| {
                 let killed =
                     [(left_node, &left), (&link.right, &right)]
@@ -128,6 +159,9 @@ impl<'e> Evaluator<'e> {
 
     fn call(&mut self, call: &'e Call, column: usize) -> Result<Value<'e>, EvalError> {
         let at = |message: String| EvalError::at(column, message);
+        if let Some(stream) = truncation::call_argument_tainted(call, &self.streams) {
+            self.mark_uncertain(column, stream);
+        }
         match call {
             Call::Regex {
                 pattern,
@@ -143,8 +177,14 @@ impl<'e> Evaluator<'e> {
                         &dynamic
                     }
                 };
+                let stream = truncation::tainted(text, &self.streams);
                 let text = self.string_argument(text, "regex() text")?;
-                Ok(methods::search(regex, text))
+                let span = stream.map(|_| regex.find(&text).map(|m| (m.start(), m.end())));
+                let mut found = methods::search(regex, text.clone());
+                if let (Some(stream), Some(span)) = (stream, span) {
+                    self.check_search(stream, &text, span, &mut found, column);
+                }
+                Ok(found)
             }
             Call::Json(path) => {
                 let path = self.string_argument(path, "json() path")?;
@@ -261,5 +301,107 @@ fn literal_value(literal: &Literal) -> Value<'_> {
         Literal::Int(i) => Value::Int(*i),
         Literal::Float(f) => Value::Float(*f),
         Literal::Str(s) => Value::Str(Cow::Borrowed(s)),
+    }
+}
+
+/// Decisions on truncated output (see the `truncation` module): each records the first one
+/// that could depend on the omitted middle.
+impl<'e> Evaluator<'e> {
+    fn truncation(&self, stream: Var) -> Option<Truncation<'e>> {
+        match stream {
+            Var::Stdout => self.streams[0],
+            Var::Stderr => self.streams[1],
+            Var::ExitCode => None,
+        }
+    }
+
+    fn mark_uncertain(&mut self, column: usize, stream: Var) {
+        if self.uncertain.is_none() {
+            self.uncertain = Some((column, stream));
+        }
+    }
+
+    /// A comparison with tainted text is certain only as `is` / `is not`, or as `in` /
+    /// `not in` that found its needle in a kept part.
+    fn check_comparison(
+        &mut self,
+        left_node: &Node,
+        left: &Value<'e>,
+        right: &Value<'e>,
+        link: &Comparison,
+    ) {
+        let left_stream = truncation::tainted(left_node, &self.streams);
+        let right_stream = truncation::tainted(&link.right, &self.streams);
+        let Some(stream) = left_stream.or(right_stream) else {
+            return;
+        };
+        if matches!(link.op, CompareOp::Is | CompareOp::IsNot) {
+            return;
+        }
+        if left_stream.is_none()
+            && matches!(link.op, CompareOp::In | CompareOp::NotIn)
+            && let (Value::Str(needle), Value::Str(text)) = (left, right)
+            && let Some(cut) = self.truncation(stream)
+            && truncation::found_in_kept_part(text, needle, &truncation::gaps(text, &cut))
+        {
+            return;
+        }
+        self.mark_uncertain(link.column, stream);
+    }
+
+    /// A search of tainted text is certain when it found a match clear of the gap; a match
+    /// after the gap keeps its existence but not its groups.
+    fn check_search(
+        &mut self,
+        stream: Var,
+        text: &str,
+        span: Option<(usize, usize)>,
+        found: &mut Value<'e>,
+        column: usize,
+    ) {
+        let Some(cut) = self.truncation(stream) else {
+            return;
+        };
+        let position = span.and_then(|(start, end)| {
+            truncation::match_position(start, end, &truncation::gaps(text, &cut))
+        });
+        match (position, found) {
+            (Some(true), Value::Match(found)) => found.after_gap = Some(stream),
+            (Some(_), _) => {}
+            (None, _) => self.mark_uncertain(column, stream),
+        }
+    }
+
+    fn check_method(
+        &mut self,
+        method: Method,
+        stream: Option<Var>,
+        receiver: &Value<'e>,
+        args: &[Value<'e>],
+        column: usize,
+    ) {
+        if let Value::Match(found) = receiver
+            && let Some(after) = found.after_gap
+        {
+            self.mark_uncertain(column, after);
+        }
+        let Some(stream) = stream else {
+            return;
+        };
+        if !matches!(method, Method::Startswith | Method::Endswith) {
+            return;
+        }
+        if let (Value::Str(text), Some(Value::Str(affix)), Some(cut)) =
+            (receiver, args.first(), self.truncation(stream))
+            && truncation::affix_in_kept_part(
+                method,
+                text,
+                affix.len(),
+                &truncation::gaps(text, &cut),
+            )
+        {
+            return;
+        }
+        self.mark_uncertain(column, stream);
     }
 }

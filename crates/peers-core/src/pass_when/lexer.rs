@@ -1,7 +1,7 @@
 //! Lexer of `pass_when`: splits the source into tokens, each with its 1-based character column.
 
 use super::DslError;
-use super::literal;
+use super::{limits, literal};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum TokenKind {
@@ -44,6 +44,7 @@ const SYMBOLS: [&str; 36] = [
 
 pub(super) fn tokenize(source: &str) -> Result<Vec<Token>, DslError> {
     let chars: Vec<char> = source.chars().collect();
+    limits::check_source(chars.len())?;
     let mut tokens = Vec::new();
     let mut pos = 0;
     while let Some(&c) = chars.get(pos) {
@@ -52,6 +53,7 @@ pub(super) fn tokenize(source: &str) -> Result<Vec<Token>, DslError> {
             continue;
         }
         let (kind, end) = lex_token(&chars, pos)?;
+        limits::check_tokens(tokens.len() + 1, pos + 1)?;
         tokens.push(Token {
             kind,
             column: pos + 1,

@@ -192,7 +192,11 @@ pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> Value<'e> {
         .enumerate()
         .filter_map(|(index, name)| name.map(|name| (name.to_owned(), index)))
         .collect();
-    Value::Match(Match { groups, names })
+    Value::Match(Match {
+        groups,
+        names,
+        after_gap: None,
+    })
 }
 
 /// Python's `int(x)`.

@@ -66,6 +66,24 @@
 //! bool. Subscripts, collection literals, lambdas, conditional expressions, comprehensions,
 //! f-strings and all other operators are rejected when goals.yaml is loaded.
 //!
+//! # Limits
+//!
+//! An expression is at most 16,384 characters and 2,048 tokens, nests parentheses, calls,
+//! `not` and unary `-` at most 64 deep, and its tree (chains of `.strip()`, `+`, fields) is at
+//! most 128 levels tall; a regex pattern compiles to at most 256 KiB (so `(a{1,100}){1,100}`
+//! is refused). All are checked by [`parse`], with the column, so whatever `goals accept`
+//! accepts evaluates with bounded recursion. Evaluation stops at [`EvalInput::deadline`], the
+//! end of the gate's time budget.
+//!
+//! # Truncated output
+//!
+//! A stream longer than the capture cap (`goals.output_cap_mib`) is seen as its head and tail
+//! joined by a marker line. A result that could depend on the dropped middle (a regex that found
+//! nothing, `in` that is false, `len`, `==` on the text, the groups of a match after the gap)
+//! fails the gate with a diagnostic naming the truncation and the key that raises the cap; a
+//! match or `in` found in the kept text, `startswith` in the head and `endswith` in the tail
+//! decide as usual. See the `truncation` module.
+//!
 //! # Errors
 //!
 //! [`parse`] reports `column N: message` (plus an optional hint), N counting characters from
@@ -80,18 +98,23 @@ mod atom;
 mod calls;
 mod eval;
 mod lexer;
+mod limits;
 mod literal;
 mod methods;
 mod names;
 mod parser;
+mod truncation;
 mod value;
 
 #[cfg(test)]
 mod error_tests;
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
+use std::time::Instant;
 
 /// A parsed, checked `pass_when` expression, ready to be evaluated many times.
 #[derive(Clone)]
@@ -142,10 +165,25 @@ impl Eq for PassWhen {}
 pub struct EvalInput<'a> {
     /// `None` when a signal (or the timeout) killed the command.
     pub exit_code: Option<i32>,
-    /// Capped by the caller (1 MiB).
+    /// Capped by the caller; see `stdout_truncation`.
     pub stdout: &'a str,
     pub stderr: &'a str,
+    /// Set when `stdout` is the head and tail of a longer output, joined by a marker line.
+    pub stdout_truncation: Option<Truncation<'a>>,
+    pub stderr_truncation: Option<Truncation<'a>>,
     pub json_loader: &'a dyn JsonLoader,
+    /// When the gate's time budget ends; evaluation stops with an error once it has passed.
+    pub deadline: Option<Instant>,
+}
+
+/// How a stream handed to `pass_when` was cut (see the `truncation` module).
+#[derive(Debug, Clone, Copy)]
+pub struct Truncation<'a> {
+    /// The exact line that stands where the middle was dropped.
+    pub marker: &'a str,
+    pub omitted_bytes: u64,
+    /// The capture cap per stream, named in the diagnostic (`goals.output_cap_mib`).
+    pub cap_mib: u64,
 }
 
 /// Reads a JSON file for `json('relative/path')`. The path has already been checked to be

@@ -5,9 +5,14 @@ use super::DslError;
 use super::ast::{CompareOp, Comparison, Literal, Node, NodeKind, Ty};
 use super::calls;
 use super::lexer::{Token, TokenKind};
+use super::limits;
 
 pub(super) fn parse_tokens(tokens: &[Token]) -> Result<Node, DslError> {
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     if parser.peek().kind == TokenKind::End {
         return Err(DslError::new(1, "expression is empty")
             .with_hint("write a condition such as: exit_code == 0"));
@@ -22,6 +27,8 @@ pub(super) struct Parser<'t> {
     /// Never empty: the lexer ends every list with `End`.
     pub(super) tokens: &'t [Token],
     pub(super) pos: usize,
+    /// Nesting levels entered and not yet left (see `limits::MAX_NESTING`).
+    depth: usize,
 }
 
 impl<'t> Parser<'t> {
@@ -51,7 +58,23 @@ impl<'t> Parser<'t> {
     }
 
     pub(super) fn expression(&mut self) -> Result<Node, DslError> {
-        self.bool_chain("or", Self::and_expr, NodeKind::Or)
+        self.nested(|parser| parser.bool_chain("or", Self::and_expr, NodeKind::Or))
+    }
+
+    /// Parses one nesting level with `parse`, refusing to go deeper than the limits allow
+    /// before the recursion could exhaust the stack.
+    fn nested(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<Node, DslError>,
+    ) -> Result<Node, DslError> {
+        let column = self.peek().column;
+        limits::check_nesting(self.depth, column)?;
+        self.depth += 1;
+        let node = parse(self);
+        self.depth -= 1;
+        let node = node?;
+        limits::check_height(&node, node.column)?;
+        Ok(node)
     }
 
     fn and_expr(&mut self) -> Result<Node, DslError> {
@@ -85,7 +108,7 @@ impl<'t> Parser<'t> {
             return self.comparison();
         }
         let column = self.advance().column;
-        let operand = self.not_expr()?;
+        let operand = self.nested(Self::not_expr)?;
         Ok(Node::new(
             NodeKind::Not(Box::new(operand)),
             column,
@@ -194,6 +217,7 @@ impl<'t> Parser<'t> {
                 token.column,
                 ty,
             );
+            limits::check_height(&left, token.column)?;
         }
     }
 
@@ -202,7 +226,7 @@ impl<'t> Parser<'t> {
             return self.postfix();
         }
         let column = self.advance().column;
-        let operand = self.unary()?;
+        let operand = self.nested(Self::unary)?;
         if !operand.ty.may_be_number() {
             return Err(DslError::new(
                 column,
@@ -233,6 +257,7 @@ impl<'t> Parser<'t> {
                 TokenKind::Symbol(".") => {
                     self.advance();
                     node = self.member(node)?;
+                    limits::check_height(&node, token.column)?;
                 }
                 TokenKind::Symbol("[") => {
                     return Err(DslError::new(

@@ -42,7 +42,10 @@ fn evaluate_with(source: &str, exit_code: Option<i32>, stdout: &str) -> Result<b
         exit_code,
         stdout,
         stderr: STDERR,
+        stdout_truncation: None,
+        stderr_truncation: None,
         json_loader: &loader,
+        deadline: None,
     };
     when.evaluate(&input)
 }
@@ -339,7 +342,10 @@ fn each_json_file_is_read_once_per_evaluation() {
         exit_code: Some(0),
         stdout: "",
         stderr: "",
+        stdout_truncation: None,
+        stderr_truncation: None,
         json_loader: &loader,
+        deadline: None,
     };
     assert!(when.evaluate(&input).unwrap());
     assert_eq!(loader.reads.get(), 1);
@@ -387,7 +393,10 @@ fn large_output_is_searched_quickly() {
         exit_code: Some(0),
         stdout: &stdout,
         stderr: "",
+        stdout_truncation: None,
+        stderr_truncation: None,
         json_loader: &loader,
+        deadline: None,
     };
     let started = Instant::now();
     for _ in 0..20 {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::ast::CompareOp;
+use super::ast::{CompareOp, Var};
 
 /// A value during evaluation. Strings borrow from the command's output or the expression
 /// where they can, so `'x' in stdout` copies nothing.
@@ -29,6 +29,9 @@ pub(super) struct Match<'e> {
     pub(super) groups: Vec<Option<Cow<'e, str>>>,
     /// Named groups and their indexes.
     pub(super) names: Vec<(String, usize)>,
+    /// Found after the omitted middle of truncated output, so an earlier match may have been
+    /// dropped: its groups cannot be trusted (see `truncation`).
+    pub(super) after_gap: Option<Var>,
 }
 
 impl Value<'_> {

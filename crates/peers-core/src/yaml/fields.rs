@@ -71,6 +71,14 @@ impl<'a> Field<'a> {
             .map_err(|_| self.expected("a positive integer up to 4294967295"))
     }
 
+    /// A positive integer no greater than `max`.
+    pub fn pos_int_up_to(&self, max: u64) -> Result<u64, DecodeError> {
+        match self.pos_int() {
+            Ok(value) if value <= max => Ok(value),
+            _ => Err(self.expected(&format!("a positive integer up to {max}"))),
+        }
+    }
+
     /// A positive, finite number; integers are accepted.
     pub fn pos_number(&self) -> Result<f64, DecodeError> {
         let x = match self.node.value {

@@ -3,7 +3,9 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Duration;
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use peers_process::{CommandSpec, Outcome, StdinSource};
 
@@ -11,20 +13,42 @@ use super::{GateWork, Judge, RunnerSettings, Verdict};
 
 /// Characters of each stream quoted in a diagnostic (as the original).
 const TAIL_CHARS: usize = 1000;
-/// Characters of each stream handed to the judge (the original's `stdout`/`stderr` names).
-const JUDGE_CHARS: usize = 1024 * 1024;
+/// Least time a judge gets even when the command used up nearly all of the gate's budget.
+const MIN_JUDGE_TIME: Duration = Duration::from_millis(500);
 
 /// What the `pass_when` judge sees of a finished command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandResult {
     /// `None` when a signal ended the command.
     pub exit_code: Option<i32>,
-    /// At most 1 MiB characters; a truncated stream shows `… [N bytes omitted] …` in the middle.
+    /// Everything captured (at most the capture cap); a truncated stream is its head, the
+    /// `stdout_omission` marker line, and its tail.
     pub stdout: String,
     pub stderr: String,
+    pub stdout_omission: Option<Omission>,
+    pub stderr_omission: Option<Omission>,
     pub timed_out: bool,
     /// Either stream exceeded the capture cap.
     pub truncated: bool,
+    /// When the gate's time budget ends; the judge stops there.
+    pub deadline: Instant,
+}
+
+/// Where the middle of a stream over the capture cap was dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Omission {
+    /// The exact line that stands for the dropped middle in the text.
+    pub marker: String,
+    pub omitted_bytes: u64,
+}
+
+impl Omission {
+    fn of(captured: &peers_process::Captured) -> Option<Self> {
+        Some(Self {
+            marker: captured.omission_marker()?,
+            omitted_bytes: captured.omitted_bytes(),
+        })
+    }
 }
 
 pub(super) struct AttemptOutcome {
@@ -89,15 +113,19 @@ fn judge_outcome(outcome: &Outcome, judge: &Judge, timeout: Duration) -> Attempt
             format!("timed out after {seconds}s; {}", tails(outcome)),
         )
     } else {
+        let budget = timeout.saturating_sub(outcome.duration).max(MIN_JUDGE_TIME);
         let result = CommandResult {
             exit_code: outcome.exit.code,
-            stdout: first_chars(outcome.stdout.to_string_lossy(), JUDGE_CHARS),
-            stderr: first_chars(outcome.stderr.to_string_lossy(), JUDGE_CHARS),
+            stdout: outcome.stdout.to_string_lossy(),
+            stderr: outcome.stderr.to_string_lossy(),
+            stdout_omission: Omission::of(&outcome.stdout),
+            stderr_omission: Omission::of(&outcome.stderr),
             timed_out: false,
             truncated,
+            deadline: Instant::now() + budget,
         };
         let exit = exit_code_text(outcome);
-        match guarded("pass_when", || judge(&result)) {
+        match judge_within(judge, result, budget, timeout) {
             Ok(Ok(true)) => (true, format!("pass_when returned true; {exit}")),
             Ok(Ok(false)) => (
                 false,
@@ -174,10 +202,34 @@ fn quoted(text: &str) -> String {
     out
 }
 
-fn first_chars(text: String, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => text[..end].to_owned(),
-        None => text,
+/// Runs the judge on its own thread and gives up at the end of `budget`: the verdict never
+/// waits past the gate's time. The judge checks the same deadline between steps, so an
+/// abandoned evaluation stops after the step it was in (one regex search, bounded by the
+/// pattern size limit).
+fn judge_within(
+    judge: &Judge,
+    result: CommandResult,
+    budget: Duration,
+    timeout: Duration,
+) -> Result<Result<bool, String>, String> {
+    let (sender, receiver) = mpsc::channel();
+    let judge = Arc::clone(judge);
+    let spawned = thread::Builder::new()
+        .name("pass_when".to_owned())
+        .spawn(move || {
+            let _ = sender.send(guarded("pass_when", || judge(&result)));
+        });
+    if let Err(error) = spawned {
+        return Err(format!("could not start the pass_when evaluation: {error}"));
+    }
+    match receiver.recv_timeout(budget) {
+        Ok(verdict) => verdict,
+        Err(_) => Err(format!(
+            "pass_when did not finish within the gate's time budget ({}s of timeout_s {}s); \
+             hint: simplify its regex patterns or raise the goal's timeout_s",
+            budget.as_secs_f64(),
+            timeout.as_secs_f64()
+        )),
     }
 }
 

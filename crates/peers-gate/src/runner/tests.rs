@@ -325,3 +325,52 @@ fn empty_batch_returns_nothing() {
     let repo = tempfile::tempdir().unwrap();
     assert!(run_gates(Vec::new(), &settings(repo.path()), None).is_empty());
 }
+
+#[test]
+fn the_judge_sees_head_and_tail_with_the_omission_marked() {
+    let repo = tempfile::tempdir().unwrap();
+    let mut settings = settings(repo.path());
+    settings.capture_cap = 100;
+    let judge: Judge = Arc::new(|result: &CommandResult| {
+        let omission = result.stdout_omission.as_ref().ok_or("no omission")?;
+        Ok(result.stdout.starts_with("1\n")
+            && result.stdout.ends_with("10000\n")
+            && result.stdout.contains(&omission.marker)
+            && omission.omitted_bytes > 48_000
+            && result.stderr_omission.is_none())
+    });
+    let results = run_gates(
+        vec![command_with("big", "seq 1 10000", judge)],
+        &settings,
+        None,
+    );
+    assert!(results[0].pass, "{results:?}");
+}
+
+#[test]
+fn a_judge_that_does_not_finish_fails_within_the_gate_budget() {
+    let repo = tempfile::tempdir().unwrap();
+    let judge: Judge = Arc::new(|_: &CommandResult| {
+        std::thread::sleep(Duration::from_secs(30));
+        Ok(true)
+    });
+    let mut job = command_with("slow-judge", "true", judge);
+    job.work = match job.work {
+        GateWork::Command { cmd, judge, .. } => GateWork::Command {
+            cmd,
+            timeout: Duration::from_secs(1),
+            judge,
+        },
+        other => other,
+    };
+    let started = Instant::now();
+    let results = run_gates(vec![job], &settings(repo.path()), None);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!results[0].pass);
+    assert!(
+        results[0]
+            .diagnostic
+            .contains("did not finish within the gate's time budget"),
+        "{results:?}"
+    );
+}
