@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-pub use filing::ReportFields;
+pub use filing::{MAX_FILINGS_PER_COMMIT, ReportFields};
 use filing::{ReportFiling, ResolutionFiling, read_filings};
 pub use summary::{LedgerSummary, SeverityCounts};
 

@@ -13,6 +13,9 @@ impl Ledger {
         for value in &filings.unreadable {
             self.warn(commit, None, format!("`{value}` names no bug id; ignored"));
         }
+        for note in filings.over_cap {
+            self.warn(commit, None, note);
+        }
         for report in filings.reports {
             self.apply_report(commit, report);
         }

@@ -1,6 +1,8 @@
 //! Reading one commit's bug filings: which ids it reports, resolves, defers or reproduces,
 //! and what its JSON bodies say about them.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::{ResolutionStatus, Severity};
@@ -8,6 +10,12 @@ use crate::trailer::{json_objects, parse_trailers, values};
 
 /// Trailer values of `Bug-Report` that flag an earlier fix instead of a new defect.
 const FLAG_PREFIXES: &[&str] = &["weak-fix:", "shallow-fix:"];
+
+/// Most filings of one kind (reports, resolutions, deferrals, …) one commit may make. Any agent
+/// can write a commit, so a flood must cost bounded time: more reports than this are one
+/// malformed (blocking) filing, and further filings of the other kinds are ignored, each with
+/// a warning to the author.
+pub const MAX_FILINGS_PER_COMMIT: usize = 500;
 
 /// Everything a commit files, in the order the ledger applies it.
 #[derive(Debug, Default)]
@@ -19,6 +27,8 @@ pub(crate) struct Filings {
     pub(crate) wontfix_agreements: Vec<String>,
     /// Trailer values that carried no bug id.
     pub(crate) unreadable: Vec<String>,
+    /// Filings over `MAX_FILINGS_PER_COMMIT` that were not read, as messages to the author.
+    pub(crate) over_cap: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -67,49 +77,139 @@ pub(crate) struct ResolutionFiling {
     pub(crate) warning: Option<String>,
 }
 
+/// Reads every filing of one commit in time linear in the message: JSON bodies are indexed
+/// by the id they name once, instead of scanned once per trailer.
 pub(crate) fn read_filings(message: &str) -> Filings {
     let trailers = parse_trailers(message);
-    let objects = json_objects(message);
     let mut filings = Filings::default();
-    for value in values(&trailers, "Bug-Report") {
+    let objects = json_objects(message);
+    let index = ObjectIndex::new(&objects);
+    let reports: Vec<&str> = values(&trailers, "Bug-Report").collect();
+    if reports.len() > MAX_FILINGS_PER_COMMIT {
+        filings.reports.push(flood(&reports));
+    }
+    for value in reports
+        .iter()
+        .filter(|_| reports.len() <= MAX_FILINGS_PER_COMMIT)
+    {
         let (flag, rest) = split_flag(value);
         match bug_id(rest) {
-            Some(id) => filings.reports.push(read_report(id, flag, &objects)),
+            Some(id) => filings.reports.push(read_report(id, flag, &index)),
             None => filings.unreadable.push(format!("Bug-Report: {value}")),
         }
     }
     let has_section = crate::trailer::has_section(message, "Bug-Resolution");
-    for value in values(&trailers, "Bug-Resolves") {
+    for value in capped(&trailers, "Bug-Resolves", &mut filings.over_cap) {
         match bug_id(value) {
             Some(id) => filings
                 .resolutions
-                .push(read_resolution(id, &objects, has_section)),
+                .push(read_resolution(id, &index, has_section)),
             None => filings.unreadable.push(format!("Bug-Resolves: {value}")),
         }
     }
-    for value in values(&trailers, "Bug-Defer") {
+    for value in capped(&trailers, "Bug-Defer", &mut filings.over_cap) {
         match bug_id(value) {
-            Some(id) => filings.defers.push(read_defer(id, &objects)),
+            Some(id) => filings.defers.push(read_defer(id, &index)),
             None => filings.unreadable.push(format!("Bug-Defer: {value}")),
         }
     }
-    filings.reproductions = ids_of(&trailers, "Bug-Reproduce", &mut filings.unreadable);
+    filings.reproductions = ids_of(&trailers, "Bug-Reproduce", &mut filings);
     if let Some(id) = legacy_reproducer_subject(message) {
         filings.reproductions.push(id);
     }
-    filings.wontfix_agreements = ids_of(&trailers, "Bug-Wontfix-Agree", &mut filings.unreadable);
+    filings.wontfix_agreements = ids_of(&trailers, "Bug-Wontfix-Agree", &mut filings);
     filings
 }
 
-fn ids_of(trailers: &[(String, String)], key: &str, unreadable: &mut Vec<String>) -> Vec<String> {
+/// A commit with more Bug-Reports than the cap: one malformed, blocking filing under the
+/// first id, so the flood is neither read nor silently dropped.
+fn flood(reports: &[&str]) -> ReportFiling {
+    let id = reports
+        .iter()
+        .find_map(|value| bug_id(split_flag(value).1))
+        .unwrap_or_else(|| "BUG-FLOOD".to_owned());
+    ReportFiling {
+        malformed: Some(format!(
+            "the commit files {} Bug-Reports and at most {MAX_FILINGS_PER_COMMIT} per commit \
+             are read, so none of them was; file them in several commits",
+            reports.len()
+        )),
+        id,
+        flag: None,
+        severity: Severity::High,
+        fields: ReportFields::default(),
+    }
+}
+
+/// The values of `key`, at most `MAX_FILINGS_PER_COMMIT` of them; the rest become a note.
+fn capped<'a>(
+    trailers: &'a [(String, String)],
+    key: &'a str,
+    over_cap: &mut Vec<String>,
+) -> Vec<&'a str> {
+    let mut all: Vec<&str> = values(trailers, key).collect();
+    if all.len() > MAX_FILINGS_PER_COMMIT {
+        over_cap.push(format!(
+            "the commit has {} `{key}` trailers; only the first {MAX_FILINGS_PER_COMMIT} were read",
+            all.len()
+        ));
+        all.truncate(MAX_FILINGS_PER_COMMIT);
+    }
+    all
+}
+
+fn ids_of(trailers: &[(String, String)], key: &str, filings: &mut Filings) -> Vec<String> {
     let mut ids = Vec::new();
-    for value in values(trailers, key) {
+    for value in capped(trailers, key, &mut filings.over_cap) {
         match bug_id(value) {
             Some(id) => ids.push(id),
-            None => unreadable.push(format!("{key}: {value}")),
+            None => filings.unreadable.push(format!("{key}: {value}")),
         }
     }
     ids
+}
+
+/// The JSON objects of a message by the id each names under `id`, `resolves` and `defers`,
+/// with their position so "the first object naming it" keeps its meaning.
+struct ObjectIndex<'a> {
+    by_name: HashMap<(&'static str, String), Vec<Positioned<'a>>>,
+}
+
+/// An object and its place among the message's objects.
+type Positioned<'a> = (usize, &'a Map<String, Value>);
+
+impl<'a> ObjectIndex<'a> {
+    const KEYS: [&'static str; 3] = ["id", "resolves", "defers"];
+
+    fn new(objects: &'a [Value]) -> Self {
+        let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
+        for (position, object) in objects.iter().filter_map(Value::as_object).enumerate() {
+            for key in Self::KEYS {
+                if let Some(name) = text(object, key) {
+                    by_name
+                        .entry((key, name))
+                        .or_default()
+                        .push((position, object));
+                }
+            }
+        }
+        Self { by_name }
+    }
+
+    /// Objects whose `key` names `id`, in message order.
+    fn naming(&self, key: &'static str, id: &str) -> &[Positioned<'a>] {
+        self.by_name
+            .get(&(key, id.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The first object in message order whose value under any of `keys` is `id`.
+    fn first_naming(&self, keys: &[&'static str], id: &str) -> Option<&'a Map<String, Value>> {
+        keys.iter()
+            .filter_map(|key| self.naming(key, id).first())
+            .min_by_key(|(position, _)| *position)
+            .map(|(_, object)| *object)
+    }
 }
 
 /// `weak-fix: BUG-7` → (`weak-fix`, `BUG-7`); the prefix is matched case-insensitively.
@@ -136,14 +236,13 @@ fn legacy_reproducer_subject(message: &str) -> Option<String> {
     bug_id(subject.strip_prefix("TDD: reproducer for ")?)
 }
 
-fn read_report(id: String, flag: Option<String>, objects: &[Value]) -> ReportFiling {
+fn read_report(id: String, flag: Option<String>, index: &ObjectIndex<'_>) -> ReportFiling {
     // Anti-decoy: of all objects naming this id, the most severe one counts. An object with
     // an unreadable severity counts as `high`, so a broken body can never lower the stakes.
-    let chosen = objects
+    let chosen = index
+        .naming("id", &id)
         .iter()
-        .filter_map(Value::as_object)
-        .filter(|object| text(object, "id").as_deref() == Some(id.as_str()))
-        .map(|object| (object_severity(object), object))
+        .map(|(_, object)| (object_severity(object), *object))
         .max_by_key(|(severity, _)| match severity {
             Ok(severity) => (*severity, true),
             Err(_) => (Severity::High, false),
@@ -191,8 +290,8 @@ fn report_fields(object: &Map<String, Value>) -> ReportFields {
     }
 }
 
-fn read_resolution(id: String, objects: &[Value], has_section: bool) -> ResolutionFiling {
-    let Some(object) = first_naming(objects, &["resolves", "id"], &id) else {
+fn read_resolution(id: String, index: &ObjectIndex<'_>, has_section: bool) -> ResolutionFiling {
+    let Some(object) = index.first_naming(&["resolves", "id"], &id) else {
         let warning = has_section.then(|| {
             format!("its ## Bug-Resolution has no JSON object resolving {id}; treated as fixed")
         });
@@ -225,8 +324,9 @@ fn read_resolution(id: String, objects: &[Value], has_section: bool) -> Resoluti
     }
 }
 
-fn read_defer(id: String, objects: &[Value]) -> ResolutionFiling {
-    let note = first_naming(objects, &["defers", "id"], &id)
+fn read_defer(id: String, index: &ObjectIndex<'_>) -> ResolutionFiling {
+    let note = index
+        .first_naming(&["defers", "id"], &id)
         .and_then(|object| text(object, "reason").or_else(|| text(object, "note")));
     let warning = note
         .is_none()
@@ -237,17 +337,6 @@ fn read_defer(id: String, objects: &[Value]) -> ResolutionFiling {
         note,
         warning,
     }
-}
-
-fn first_naming<'a>(
-    objects: &'a [Value],
-    keys: &[&str],
-    id: &str,
-) -> Option<&'a Map<String, Value>> {
-    objects.iter().filter_map(Value::as_object).find(|object| {
-        keys.iter()
-            .any(|key| text(object, key).as_deref() == Some(id))
-    })
 }
 
 /// A string field, or a number written without quotes (`"cwe": 79`), trimmed.

@@ -389,3 +389,72 @@ fn json_output_flattens_report_fields() {
     let summary = serde_json::to_value(l.summary()).unwrap();
     assert_eq!(summary["open_by_severity"]["high"], 1);
 }
+
+/// A commit filing `count` well-formed low-severity reports, bodies first then trailers.
+fn many_reports(count: usize, peer: &str) -> String {
+    let bodies: String = (0..count)
+        .map(|i| format!("{{\"id\":\"BUG-{i}\",\"severity\":\"low\"}}\n"))
+        .collect();
+    let trailers: String = (0..count)
+        .map(|i| format!("Bug-Report: BUG-{i}\n"))
+        .collect();
+    format!("Many\n\n## Bug-Report\n{bodies}\nPeer: {peer}\n{trailers}")
+}
+
+#[test]
+fn a_commit_may_file_up_to_the_cap() {
+    let l = ledger(&[many_reports(MAX_FILINGS_PER_COMMIT, "claude")]);
+    assert_eq!(l.summary().total, MAX_FILINGS_PER_COMMIT);
+    assert_eq!(l.summary().open_blocking, 0);
+    assert!(l.warnings().is_empty(), "{:?}", l.warnings());
+}
+
+/// Regression: reading the ledger was quadratic in the Bug-Reports of one commit (40,000
+/// took 120 s and stalled the loop); a flood is now one malformed, blocking filing.
+#[test]
+fn a_commit_over_the_cap_is_one_malformed_filing_reported_to_its_author() {
+    let l = ledger(&[many_reports(MAX_FILINGS_PER_COMMIT + 1, "codex")]);
+    assert_eq!(l.summary().total, 1);
+    assert_eq!(l.summary().open_blocking, 1);
+    let bug = l.bug("BUG-0").unwrap();
+    assert!(bug.malformed);
+    assert_eq!(bug.severity, Severity::High);
+    let warning = &l.warnings()[0];
+    assert_eq!(warning.peer.as_deref(), Some("codex"));
+    assert!(
+        warning.message.contains(&format!(
+            "files {} Bug-Reports and at most {MAX_FILINGS_PER_COMMIT}",
+            MAX_FILINGS_PER_COMMIT + 1
+        )),
+        "{warning}"
+    );
+}
+
+#[test]
+fn resolutions_over_the_cap_are_ignored_with_a_warning() {
+    let resolves: String = (0..=MAX_FILINGS_PER_COMMIT)
+        .map(|i| format!("Bug-Resolves: BUG-{i}\n"))
+        .collect();
+    let l = ledger(&[
+        many_reports(MAX_FILINGS_PER_COMMIT, "claude"),
+        format!("Fix all\n\nPeer: codex\n{resolves}"),
+    ]);
+    assert_eq!(l.summary().fixed, MAX_FILINGS_PER_COMMIT);
+    assert!(
+        l.warnings()
+            .iter()
+            .any(|w| w.message.contains("only the first 500 were read")),
+        "{:?}",
+        l.warnings()
+    );
+}
+
+#[test]
+fn the_first_object_naming_a_bug_decides_its_resolution() {
+    let l = ledger(&[
+        report("BUG-1", "high", "claude"),
+        "Fix\n\n## Bug-Resolution\n{\"id\":\"BUG-1\",\"status\":\"wontfix\"}\n{\"resolves\":\"BUG-1\",\"status\":\"fixed\"}\n\nPeer: codex\nBug-Resolves: BUG-1\n".to_owned(),
+    ]);
+    let resolution = l.bug("BUG-1").unwrap().resolution.clone().unwrap();
+    assert_eq!(resolution.status, ResolutionStatus::Wontfix);
+}
