@@ -21,6 +21,11 @@ pub struct Attestations {
 }
 
 fn path(dir: &PeersDir) -> std::path::PathBuf {
+    log_path(dir)
+}
+
+/// `.peers/log/attest.jsonl`.
+pub(crate) fn log_path(dir: &PeersDir) -> std::path::PathBuf {
     dir.log_dir().join("attest.jsonl")
 }
 
@@ -72,6 +77,8 @@ impl Attestations {
             lines.extend(serde_json::to_vec(&entry).unwrap_or_default());
             lines.push(b'\n');
         }
+        // A torn last line would swallow the first new entry.
+        peers_store::heal::repair_torn_tail(&path(dir))?;
         // Unsynced: resume re-attests a tick's commits from the in-flight marker.
         peers_store::safe_fs::append_line_unsynced(&path(dir), &lines)?;
         for sha in fresh {

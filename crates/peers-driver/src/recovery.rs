@@ -108,3 +108,41 @@ fn count_interrupted_tick(state: &mut State, iteration: u64) {
     state.iteration = state.iteration.max(iteration);
     state.budget.spent_iterations += 1;
 }
+
+/// Repairs what an interrupted write left, once the run lock is held (`lock_taken_at`): a torn
+/// last line of runs.jsonl or attest.jsonl is quarantined next to the log, and temporary files
+/// of atomic writes older than this run are removed. Each repair is named in the run's header.
+pub fn heal_interrupted_writes(
+    dir: &peers_store::PeersDir,
+    lock_taken_at: std::time::SystemTime,
+    progress: &mut dyn ProgressSink,
+) -> Result<(), DriverError> {
+    use peers_store::heal;
+    let mut torn = Vec::new();
+    if let Some(tail) = peers_store::run_log::repair_torn_tail(dir)? {
+        torn.push(("runs.jsonl", tail));
+    }
+    if let Some(tail) = heal::repair_torn_tail(&crate::attest::log_path(dir))? {
+        torn.push(("attest.jsonl", tail));
+    }
+    for (log, tail) in torn {
+        progress.event(Progress::Note(format!(
+            ".peers/log/{log} ended in an incomplete line ({} bytes, from an interrupted \
+             write); it was moved to {} and the log continues after its last complete record",
+            tail.bytes,
+            tail.quarantine.display()
+        )));
+    }
+    let mut removed = Vec::new();
+    for place in [dir.path().to_path_buf(), dir.log_dir(), dir.cache_dir()] {
+        removed.extend(heal::remove_stale_temp_files(&place, lock_taken_at)?);
+    }
+    if !removed.is_empty() {
+        progress.event(Progress::Note(format!(
+            "removed {} temporary file(s) left by interrupted writes: {}",
+            removed.len(),
+            removed.join(", ")
+        )));
+    }
+    Ok(())
+}

@@ -85,11 +85,13 @@ pub struct Session {
 /// `Err`; everything after the lock is taken ends in a `RunSummary` with its reason recorded.
 pub fn run(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<RunSummary, DriverError> {
     let dir = inputs.dir.clone();
+    let lock_taken_at = std::time::SystemTime::now();
     let lock = RunLock::acquire(&inputs.dir).map_err(|err| match err {
         peers_store::error::StoreError::LockHeld { pid, .. } => DriverError::LockHeld { pid },
         other => DriverError::Store(other),
     })?;
     peers_store::last_stop::clear_last_stop(&inputs.dir)?;
+    crate::recovery::heal_interrupted_writes(&inputs.dir, lock_taken_at, progress)?;
     let mut session = match Session::open(inputs, progress) {
         Ok(session) => session,
         Err(err) => {

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod goals_hash;
+pub mod heal;
 pub mod last_stop;
 pub mod layout;
 pub mod run_lock;

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use serde_json::{Map, Value};
 
 use crate::error::StoreError;
+use crate::heal::{self, TornTail};
 use crate::layout::PeersDir;
 use crate::safe_fs::{append_line, ensure_private_dir, open_control_file};
 
@@ -36,7 +37,26 @@ pub fn append_record(dir: &PeersDir, record: &Value) -> Result<(), StoreError> {
     let line = serde_json::to_vec(&Value::Object(versioned))
         .map_err(|e| StoreError::io("serialize a record for", &path, e.into()))?;
     ensure_private_dir(&dir.log_dir())?;
+    repair_torn_tail(dir)?;
     append_line(&path, &line)
+}
+
+/// Moves a torn last line of the log to `runs.jsonl.torn` (see `heal::repair_torn_tail`) and
+/// records that it did, so the next record starts a line of its own and the loss is visible.
+pub fn repair_torn_tail(dir: &PeersDir) -> Result<Option<TornTail>, StoreError> {
+    let path = dir.runs_jsonl();
+    let Some(torn) = heal::repair_torn_tail(&path)? else {
+        return Ok(None);
+    };
+    let record = serde_json::json!({
+        "v": RECORD_VERSION,
+        "event": "log_repaired",
+        "ts": crate::timestamp::now_iso_utc(),
+        "quarantined_bytes": torn.bytes,
+        "quarantine": torn.quarantine.file_name().map(|n| n.to_string_lossy().into_owned()),
+    });
+    append_line(&path, record.to_string().as_bytes())?;
+    Ok(Some(torn))
 }
 
 /// Reads the whole log; a missing log is empty.
@@ -113,6 +133,30 @@ mod tests {
         let read = read_records(&dir).unwrap();
         assert_eq!(read.records.len(), 1);
         assert_eq!(read.malformed, 2);
+    }
+
+    /// Regression: the next record was glued onto a torn last line and lost with it.
+    #[test]
+    fn a_record_after_a_torn_line_is_readable_and_the_repair_recorded() {
+        let (_temp, dir) = peers_dir();
+        append_record(&dir, &json!({"iteration": 1})).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.runs_jsonl())
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"iteration\": 2, \"tr"))
+            .unwrap();
+        append_record(&dir, &json!({"iteration": 3})).unwrap();
+        let read = read_records(&dir).unwrap();
+        assert_eq!(read.malformed, 0);
+        let events: Vec<&Value> = read.records.iter().map(|r| &r["event"]).collect();
+        assert_eq!(events, [&Value::Null, &json!("log_repaired"), &Value::Null]);
+        assert_eq!(read.records[1]["quarantined_bytes"], 20);
+        assert_eq!(read.records[2]["iteration"], 3);
+        let quarantine = dir.log_dir().join("runs.jsonl.torn");
+        assert_eq!(
+            std::fs::read(quarantine).unwrap(),
+            b"{\"iteration\": 2, \"tr\n"
+        );
     }
 
     #[test]

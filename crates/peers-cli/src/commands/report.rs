@@ -262,6 +262,7 @@ pub fn write(project: &Project) -> CliResult<String> {
     if !exits.is_empty() {
         out.push_str(&format!("\n## Runs\n\n{}\n", exits.join("\n")));
     }
+    out.push_str(&log_repairs(&records));
     if malformed > 0 {
         out.push_str(&format!(
             "\n_{malformed} malformed line(s) in runs.jsonl were skipped._\n"
@@ -270,4 +271,25 @@ pub fn write(project: &Project) -> CliResult<String> {
     peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())
         .map_err(store_error)?;
     Ok(out)
+}
+
+/// The torn last lines of runs.jsonl that a run moved to the quarantine file before appending.
+fn log_repairs(records: &[Record]) -> String {
+    let lines: Vec<String> = records
+        .iter()
+        .filter_map(|record| match record {
+            Record::Other(value) if value["event"] == "log_repaired" => Some(format!(
+                "- {}: an incomplete last line of {} bytes (an interrupted write) was moved to \
+                 .peers/log/{}",
+                value["ts"].as_str().unwrap_or("?"),
+                value["quarantined_bytes"].as_u64().unwrap_or(0),
+                value["quarantine"].as_str().unwrap_or("runs.jsonl.torn"),
+            )),
+            _ => None,
+        })
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("\n## Log repairs\n\n{}\n", lines.join("\n"))
 }

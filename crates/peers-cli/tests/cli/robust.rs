@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::test_env::TestEnv;
+use crate::test_env::{HANDOFF, SIMPLE_GOALS, TestEnv};
 
 fn write_goals(repo: &Path, pass_when: &str) {
     let yaml = format!(
@@ -106,4 +106,73 @@ fn verdicts_over_truncated_output_see_the_tail_or_fail_closed() {
         "{diagnostic}"
     );
     assert_eq!(gate("summary-at-the-end")["pass"], true);
+}
+
+/// Regression: a torn last line of runs.jsonl swallowed the next record (state said tick 2,
+/// `peers replay 2` found nothing); temp files of interrupted atomic writes were never removed.
+#[test]
+fn a_torn_log_tail_is_quarantined_and_the_next_tick_is_readable() {
+    let env = TestEnv::new();
+    let turn = serde_json::json!([{"append_file": {"path": "{peer}.txt", "content": "x\n"}}, {"git_commit": {"message": HANDOFF}}]);
+    let script = serde_json::json!({"turns": [turn]});
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", script.clone()), ("bob", "sim", script)],
+        SIMPLE_GOALS,
+        "",
+    );
+    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "1"]).code, 0);
+    let log = repo.join(".peers/log/runs.jsonl");
+    let fragment = b"{\"v\":1,\"event\":\"tick\",\"iteration\":2,\"peer\":\"bo";
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(fragment);
+    std::fs::write(&log, bytes).unwrap();
+    let stale = repo.join(".peers/.state.json.1f2e3d.tmp");
+    std::fs::write(&stale, b"{\"half\":").unwrap();
+    let foreign = repo.join(".peers/.notes.tmp");
+    std::fs::write(&foreign, b"mine").unwrap();
+
+    let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(
+        out.stderr
+            .contains("runs.jsonl ended in an incomplete line (46 bytes"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "removed 1 temporary file(s) left by interrupted writes: .state.json.1f2e3d.tmp"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!stale.exists());
+    assert!(
+        foreign.exists(),
+        "only our own temp-file pattern is removed"
+    );
+    let quarantined = std::fs::read(repo.join(".peers/log/runs.jsonl.torn")).unwrap();
+    assert_eq!(quarantined, [&fragment[..], b"\n"].concat());
+
+    let ticks: Vec<u64> = env
+        .ticks(&repo)
+        .iter()
+        .map(|t| t["iteration"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ticks, vec![1, 2]);
+    let replay = env.peers(&repo, &["replay", "2"]);
+    assert_eq!(replay.code, 0, "{}", replay.combined());
+    assert!(
+        replay.stdout.contains("tick 2 — peer bob"),
+        "{}",
+        replay.stdout
+    );
+    assert!(!replay.stderr.contains("do not parse"), "{}", replay.stderr);
+    assert_eq!(env.peers(&repo, &["report"]).code, 0);
+    let report = std::fs::read_to_string(repo.join(".peers/REPORT.md")).unwrap();
+    assert!(
+        report.contains("## Log repairs") && report.contains("46 bytes"),
+        "{report}"
+    );
 }
