@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
 use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_core::pass_when::{self, EvalInput, JsonLoader, Truncation};
+use peers_gate::budget::GateBudget;
 use peers_gate::builtin::{GateContext, RunFacts};
 use peers_gate::cache::{CacheKey, GateCache};
 use peers_gate::runner::{
@@ -118,13 +119,14 @@ impl BuiltinSources {
         &self,
         gate: BuiltinGate,
         params: &BTreeMap<String, serde_json::Value>,
-        timeout: Duration,
+        budget: GateBudget,
     ) -> Verdict {
         let ctx = GateContext {
             git: &self.git,
             params,
             baseline: BASELINE_REF,
-            timeout,
+            timeout: budget.timeout(),
+            budget,
             env: &self.env,
             cache_dir: &self.cache_dir,
             ledger: &self.ledger,
@@ -160,7 +162,12 @@ pub fn hard_goal_jobs(
                 let params = params.clone();
                 let timeout = Duration::from_secs(hard.timeout_s.unwrap_or(default_timeout));
                 let builtins = Arc::clone(&builtins);
-                GateWork::InProcess(Arc::new(move || builtins.verdict(gate, &params, timeout)))
+                GateWork::InProcess {
+                    check: Arc::new(move |budget: &GateBudget| {
+                        builtins.verdict(gate, &params, budget.clone())
+                    }),
+                    timeout,
+                }
             }
         };
         let cache = match (&hard.check, fingerprint) {

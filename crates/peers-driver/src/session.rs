@@ -275,7 +275,8 @@ impl Session {
         let timeout = std::time::Duration::from_secs(self.inputs.config.goals.timeout_s);
         let mut all = true;
         for (id, gate, params) in loop_gates {
-            let verdict = sources.verdict(gate, &params, timeout);
+            let budget = peers_gate::budget::GateBudget::new(timeout);
+            let verdict = sources.verdict(gate, &params, budget);
             all &= verdict.pass;
             if let Some(evaluation) = self.evaluation.as_mut() {
                 if let Some(result) = evaluation.results.iter_mut().find(|r| r.id == id) {

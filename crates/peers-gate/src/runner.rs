@@ -17,6 +17,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::budget::GateBudget;
 use crate::cache::{CacheKey, GateCache};
 
 pub use attempt::{CommandResult, Omission};
@@ -25,8 +26,10 @@ pub use attempt::{CommandResult, Omission};
 /// evaluation error, reported as `pass_when error: …`.
 pub type Judge = Arc<dyn Fn(&CommandResult) -> Result<bool, String> + Send + Sync>;
 
-/// A gate computed inside peers (the built-in gates).
-pub type InProcessCheck = Arc<dyn Fn() -> Verdict + Send + Sync>;
+/// A gate computed inside peers (the built-in gates). It runs on a thread of its own; it
+/// should record its activity in the budget and stop once the budget has expired, and the
+/// runner stops waiting for it at the deadline either way.
+pub type InProcessCheck = Arc<dyn Fn(&GateBudget) -> Verdict + Send + Sync>;
 
 /// One gate to evaluate.
 #[derive(Clone)]
@@ -48,7 +51,11 @@ pub enum GateWork {
         timeout: Duration,
         judge: Judge,
     },
-    InProcess(InProcessCheck),
+    /// A built-in gate and its `timeout_s`.
+    InProcess {
+        check: InProcessCheck,
+        timeout: Duration,
+    },
 }
 
 impl fmt::Debug for GateWork {
@@ -59,7 +66,10 @@ impl fmt::Debug for GateWork {
                 .field("cmd", cmd)
                 .field("timeout", timeout)
                 .finish_non_exhaustive(),
-            Self::InProcess(_) => formatter.write_str("InProcess(..)"),
+            Self::InProcess { timeout, .. } => formatter
+                .debug_struct("InProcess")
+                .field("timeout", timeout)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -209,7 +219,7 @@ fn run_job(job: &GateJob, settings: &RunnerSettings) -> GateResult {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let outcome = attempt::run(&job.work, settings);
+        let outcome = attempt::run(&job.id, &job.work, settings);
         if outcome.pass || attempts >= allowed {
             let diagnostic = with_attempt_note(outcome.diagnostic, outcome.pass, attempts);
             return GateResult {

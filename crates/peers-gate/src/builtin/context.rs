@@ -11,6 +11,7 @@ use peers_core::goals::BuiltinGate;
 use peers_core::ledger::Ledger;
 use peers_git::{Commit, Git};
 
+use crate::budget::GateBudget;
 use crate::runner::Verdict;
 
 /// Facts about the running loop that the `thorough` gates judge.
@@ -32,6 +33,9 @@ pub struct GateContext<'a> {
     pub baseline: &'a str,
     /// The goal's timeout, for gates that run tools.
     pub timeout: Duration,
+    /// This attempt's deadline and activity: tools run until the deadline at most, and loops
+    /// over agent-written input stop once it has passed.
+    pub budget: GateBudget,
     /// The environment for tools a gate runs.
     pub env: &'a [(OsString, OsString)],
     /// peers' scratch directory (`.peers/cache/`) for baseline snapshots.
@@ -46,6 +50,7 @@ pub struct GateContext<'a> {
 
 /// Evaluates `gate` in `ctx`.
 pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
+    ctx.budget.doing(format!("checking {}", gate.as_str()));
     let (pass, diagnostic) = match gate {
         BuiltinGate::SelfReviewOnHandoff => {
             let commits: Vec<Commit> = ctx.last_handoff.cloned().into_iter().collect();

@@ -33,7 +33,7 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> (bool, String) {
         Ok(sha) => sha,
         Err(message) => return (false, format!("coverage-holds: {message}")),
     };
-    let (tools, _scratch) = match runners::toolbox(ctx.env, ctx.timeout, ctx.cache_dir) {
+    let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
         Err(reason) => return (false, format!("coverage-holds: {reason}")),
     };

@@ -55,6 +55,7 @@ pub(crate) fn scan_sources(
                 let Some(language) = filter.wants_source(&patch.path) else {
                     continue;
                 };
+                scope::within_budget(ctx, || format!("scanning {}", patch.path))?;
                 let Some(text) = scope::worktree_text(ctx.git, &patch.path) else {
                     continue;
                 };
@@ -78,6 +79,7 @@ pub(crate) fn scan_sources(
                 let Some(language) = filter.wants_source(path) else {
                     continue;
                 };
+                scope::within_budget(ctx, || format!("scanning {path}"))?;
                 let Some(text) = scope::worktree_text(ctx.git, path) else {
                     continue;
                 };

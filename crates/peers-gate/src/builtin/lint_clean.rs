@@ -27,7 +27,7 @@ pub fn run_checker(
         Ok(languages) => languages,
         Err(message) => return (false, message),
     };
-    let (tools, _scratch) = match runners::toolbox(ctx.env, ctx.timeout, ctx.cache_dir) {
+    let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
         Err(reason) => return (false, format!("{gate}: {reason}")),
     };

@@ -23,7 +23,7 @@ pub fn no_prior_regression(ctx: &GateContext<'_>) -> (bool, String) {
         Ok(sha) => sha,
         Err(message) => return (false, format!("no-prior-regression: {message}")),
     };
-    let (tools, _scratch) = match runners::toolbox(ctx.env, ctx.timeout, ctx.cache_dir) {
+    let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
         Err(reason) => return (false, format!("no-prior-regression: {reason}")),
     };

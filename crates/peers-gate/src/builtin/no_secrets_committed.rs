@@ -74,6 +74,7 @@ fn tree_leaks(
         .iter()
         .filter(|p| !scope::is_control_path(p) && !filter.excludes(p))
     {
+        scope::within_budget(ctx, || format!("scanning {path} for secrets"))?;
         let Some(text) = scope::worktree_text(ctx.git, path) else {
             continue;
         };
@@ -109,6 +110,7 @@ fn history_leaks(
     let mut leaks = Vec::new();
     for commit in patches {
         let short: String = commit.sha.chars().take(7).collect();
+        scope::within_budget(ctx, || format!("scanning commit {short} for secrets"))?;
         for file in unified_diff::parse(&commit.patch) {
             if scope::is_control_path(&file.path) || filter.excludes(&file.path) {
                 continue;

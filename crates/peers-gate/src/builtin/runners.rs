@@ -240,7 +240,7 @@ fn parse_lang_param(value: &serde_json::Value) -> Result<Vec<Language>, String> 
 /// removed when the returned guard drops.
 pub fn toolbox(
     env: &[(std::ffi::OsString, std::ffi::OsString)],
-    timeout: std::time::Duration,
+    budget: &crate::budget::GateBudget,
     cache_dir: &Path,
 ) -> Result<(Toolbox, tempfile::TempDir), String> {
     std::fs::create_dir_all(cache_dir)
@@ -254,10 +254,9 @@ pub fn toolbox(
                 cache_dir.display()
             )
         })?;
-    Ok((
-        Toolbox::new(env, timeout, scratch.path().to_path_buf()),
-        scratch,
-    ))
+    let mut tools = Toolbox::new(env, budget.timeout(), scratch.path().to_path_buf());
+    tools.budget = Some(budget.clone());
+    Ok((tools, scratch))
 }
 
 /// Whether `dir` holds a `lang` project (a Python project needs no manifest).

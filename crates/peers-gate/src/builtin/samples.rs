@@ -141,6 +141,7 @@ impl SampleRepo {
             params: &self.params,
             baseline: "peers-baseline",
             timeout: Duration::from_secs(300),
+            budget: crate::budget::GateBudget::new(Duration::from_secs(300)),
             env: &self.env,
             cache_dir: self.cache.path(),
             ledger: &self.ledger,

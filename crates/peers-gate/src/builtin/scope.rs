@@ -29,10 +29,28 @@ pub(crate) fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, String> {
     }
 }
 
+/// Records `activity` as what the gate is doing, or fails once its time budget has run out:
+/// called in every loop over agent-written files and commits.
+pub(crate) fn within_budget(
+    ctx: &GateContext<'_>,
+    activity: impl FnOnce() -> String,
+) -> Result<(), String> {
+    if ctx.budget.expired() {
+        return Err(format!(
+            "the goal's timeout_s of {} s ran out while {}",
+            ctx.budget.timeout().as_secs_f64(),
+            ctx.budget.activity()
+        ));
+    }
+    ctx.budget.doing(activity());
+    Ok(())
+}
+
 /// Every file changed since the baseline: the diff to the worktree (no context lines), plus
 /// untracked, non-ignored files as wholly added. Control files under `.peers/` are left out.
 pub(crate) fn changes_since_baseline(ctx: &GateContext<'_>) -> Result<Vec<FilePatch>, String> {
     let base = baseline_commit(ctx)?;
+    within_budget(ctx, || "reading the changes since the baseline".to_owned())?;
     let diff = ctx.git.diff_to_worktree(&base, 0).map_err(|error| {
         format!(
             "cannot diff against the baseline: {}",
@@ -48,6 +66,7 @@ pub(crate) fn changes_since_baseline(ctx: &GateContext<'_>) -> Result<Vec<FilePa
     })?;
     for entry in status.iter().filter(|entry| entry.is_untracked()) {
         let path = entry.path.to_string_lossy().into_owned();
+        within_budget(ctx, || format!("reading the untracked file {path}"))?;
         if let Some(text) = worktree_text(ctx.git, &path) {
             files.push(FilePatch::whole_file(&path, &text));
         }

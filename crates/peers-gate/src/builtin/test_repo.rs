@@ -110,6 +110,7 @@ impl TestRepo {
             params: &params,
             baseline: "peers-baseline",
             timeout: Duration::from_secs(60),
+            budget: crate::budget::GateBudget::new(Duration::from_secs(60)),
             env: &[],
             cache_dir: &cache,
             ledger: &ledger,

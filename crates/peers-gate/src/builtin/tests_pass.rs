@@ -14,7 +14,7 @@ pub fn tests_pass(ctx: &GateContext<'_>) -> (bool, String) {
         Ok(languages) => languages,
         Err(message) => return (false, message),
     };
-    let (tools, _scratch) = match runners::toolbox(ctx.env, ctx.timeout, ctx.cache_dir) {
+    let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
         Err(reason) => return (false, format!("tests-pass: {reason}")),
     };

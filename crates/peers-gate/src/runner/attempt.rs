@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 
 use peers_process::{CommandSpec, Outcome, StdinSource};
 
-use super::{GateWork, Judge, RunnerSettings, Verdict};
+use super::{GateWork, InProcessCheck, Judge, RunnerSettings, Verdict};
+use crate::budget::GateBudget;
 
 /// Characters of each stream quoted in a diagnostic (as the original).
 const TAIL_CHARS: usize = 1000;
+/// How long past its deadline the runner waits for a built-in gate to report on its own.
+const IN_PROCESS_SLACK: Duration = Duration::from_millis(250);
 /// Least time a judge gets even when the command used up nearly all of the gate's budget.
 const MIN_JUDGE_TIME: Duration = Duration::from_millis(500);
 
@@ -69,7 +72,7 @@ impl AttemptOutcome {
     }
 }
 
-pub(super) fn run(work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome {
+pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome {
     match work {
         GateWork::Command {
             cmd,
@@ -93,14 +96,41 @@ pub(super) fn run(work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome 
                 }),
             }
         }
-        GateWork::InProcess(check) => {
-            AttemptOutcome::verdict(guarded("gate check", || check()).unwrap_or_else(|panic| {
-                Verdict {
-                    pass: false,
-                    diagnostic: panic,
-                }
-            }))
-        }
+        GateWork::InProcess { check, timeout } => run_in_process(id, check, *timeout),
+    }
+}
+
+/// Runs a built-in gate on its own thread and stops waiting at its deadline (plus a moment for
+/// a gate that noticed the deadline itself to say so): the verdict never waits past
+/// `timeout_s`. A gate left running stops at its next budget check; the tools it runs are
+/// child processes killed at the same deadline.
+fn run_in_process(id: &str, check: &InProcessCheck, timeout: Duration) -> AttemptOutcome {
+    let budget = GateBudget::new(timeout);
+    let (sender, receiver) = mpsc::channel();
+    let (check, on_thread) = (Arc::clone(check), budget.clone());
+    let spawned = thread::Builder::new()
+        .name(format!("gate {id}"))
+        .spawn(move || {
+            let _ = sender.send(guarded("gate check", || check(&on_thread)));
+        });
+    if let Err(error) = spawned {
+        return AttemptOutcome::verdict(Verdict {
+            pass: false,
+            diagnostic: format!("could not start built-in gate `{id}`: {error}"),
+        });
+    }
+    match receiver.recv_timeout(timeout + IN_PROCESS_SLACK) {
+        Ok(Ok(verdict)) => AttemptOutcome::verdict(verdict),
+        Ok(Err(panic)) => AttemptOutcome::verdict(Verdict {
+            pass: false,
+            diagnostic: panic,
+        }),
+        Err(_) => AttemptOutcome {
+            pass: false,
+            diagnostic: budget.timed_out(id),
+            timed_out: true,
+            truncated: false,
+        },
     }
 }
 

@@ -40,10 +40,13 @@ fn in_process(id: &str, pass: bool) -> GateJob {
     let diagnostic = format!("{id} checked");
     GateJob {
         id: id.to_owned(),
-        work: GateWork::InProcess(Arc::new(move || Verdict {
-            pass,
-            diagnostic: diagnostic.clone(),
-        })),
+        work: GateWork::InProcess {
+            check: Arc::new(move |_: &crate::budget::GateBudget| Verdict {
+                pass,
+                diagnostic: diagnostic.clone(),
+            }),
+            timeout: Duration::from_secs(20),
+        },
         retry_on_fail: 0,
         cache: None,
     }
@@ -373,4 +376,75 @@ fn a_judge_that_does_not_finish_fails_within_the_gate_budget() {
             .contains("did not finish within the gate's time budget"),
         "{results:?}"
     );
+}
+
+fn in_process_with(id: &str, timeout: Duration, check: InProcessCheck) -> GateJob {
+    GateJob {
+        id: id.to_owned(),
+        work: GateWork::InProcess { check, timeout },
+        retry_on_fail: 0,
+        cache: None,
+    }
+}
+
+/// Regression: `bug-hunt-clean` ran 104.7 s with `timeout_s: 2`; built-in gates ignored
+/// their timeout. A gate that never looks at its budget is given up on at the deadline.
+#[test]
+fn a_built_in_gate_that_overruns_is_reported_at_its_deadline_with_its_activity() {
+    let repo = tempfile::tempdir().unwrap();
+    let stuck: InProcessCheck = Arc::new(|budget: &crate::budget::GateBudget| {
+        budget.doing("reading 40000 bug reports");
+        std::thread::sleep(Duration::from_secs(30));
+        Verdict {
+            pass: true,
+            diagnostic: String::new(),
+        }
+    });
+    let started = Instant::now();
+    let results = run_gates(
+        vec![in_process_with(
+            "bug-hunt-clean",
+            Duration::from_secs(1),
+            stuck,
+        )],
+        &settings(repo.path()),
+        None,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!results[0].pass);
+    assert!(results[0].timed_out);
+    assert_eq!(
+        results[0].diagnostic,
+        "built-in gate `bug-hunt-clean` timed out after 1s (timeout_s) while reading 40000 bug \
+         reports; hint: raise the goal's timeout_s in goals.yaml if this work is legitimately slow"
+    );
+}
+
+#[test]
+fn a_built_in_gate_that_watches_its_budget_reports_on_its_own() {
+    let repo = tempfile::tempdir().unwrap();
+    let cooperative: InProcessCheck = Arc::new(|budget: &crate::budget::GateBudget| {
+        while !budget.expired() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Verdict {
+            pass: false,
+            diagnostic: format!("stopped at the deadline, {:?} left", budget.remaining()),
+        }
+    });
+    let results = run_gates(
+        vec![in_process_with(
+            "scan",
+            Duration::from_millis(300),
+            cooperative,
+        )],
+        &settings(repo.path()),
+        None,
+    );
+    assert_eq!(results[0].diagnostic, "stopped at the deadline, 0ns left");
+    assert!(!results[0].timed_out);
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use peers_process::{CommandSpec, Outcome};
 
+use crate::budget::GateBudget;
+
 /// Output kept per stream: enough for the result lines of a large suite; a truncated stream
 /// is reported, never silently compared.
 const CAPTURE_CAP: usize = 16 * 1024 * 1024;
@@ -20,6 +22,9 @@ pub struct Toolbox {
     pub timeout: Duration,
     /// A private directory for report files (JUnit XML, JSON, LCOV); removed with the evaluation.
     pub scratch: PathBuf,
+    /// The gate attempt's budget: each tool runs until its deadline at most, and is recorded
+    /// as the gate's activity.
+    pub budget: Option<GateBudget>,
 }
 
 impl Toolbox {
@@ -48,6 +53,7 @@ impl Toolbox {
             env,
             timeout,
             scratch,
+            budget: None,
         }
     }
 
@@ -90,9 +96,22 @@ impl Toolbox {
         let mut spec = CommandSpec::new(program.as_os_str(), cwd);
         spec.args = args.iter().map(OsString::from).collect();
         spec.env = self.env.clone();
-        spec.timeout = Some(self.timeout);
-        spec.capture_cap = CAPTURE_CAP;
         let line = command_line(program, args);
+        let timeout = match &self.budget {
+            Some(budget) => {
+                budget.doing(format!("running `{line}`"));
+                self.timeout.min(budget.remaining())
+            }
+            None => self.timeout,
+        };
+        if timeout.is_zero() {
+            return Err(format!(
+                "the goal's timeout of {} s ran out before `{line}` could run",
+                self.timeout.as_secs()
+            ));
+        }
+        spec.timeout = Some(timeout);
+        spec.capture_cap = CAPTURE_CAP;
         let outcome = peers_process::run(&spec).map_err(|error| {
             let mut text = format!("cannot run `{line}`: {error}");
             let mut source = std::error::Error::source(&error);
@@ -188,6 +207,32 @@ fn truncate_line(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn toolbox(budget: GateBudget) -> Toolbox {
+        let env = [(OsString::from("PATH"), OsString::from("/usr/bin:/bin"))];
+        let mut tools = Toolbox::new(&env, Duration::from_secs(60), std::env::temp_dir());
+        tools.budget = Some(budget);
+        tools
+    }
+
+    /// Tools of one gate share its budget: a second tool gets what the first left, not a
+    /// fresh `timeout_s`.
+    #[test]
+    fn a_tool_runs_only_until_the_gate_deadline() {
+        let budget = GateBudget::new(Duration::from_millis(400));
+        let tools = toolbox(budget.clone());
+        let started = std::time::Instant::now();
+        let error = tools
+            .run(Path::new("/bin/sleep"), &["30".to_owned()], Path::new("/"))
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(error.contains("did not finish"), "{error}");
+        assert_eq!(budget.activity(), "running `sleep 30`");
+        let error = tools
+            .run(Path::new("/bin/true"), &[], Path::new("/"))
+            .unwrap_err();
+        assert!(error.contains("ran out before `true` could run"), "{error}");
+    }
 
     #[test]
     fn excerpt_starts_at_the_panic_and_drops_the_backtrace() {
