@@ -59,7 +59,11 @@ fn project(root: &Path, name: &str, home: &Path) -> PathBuf {
         .expect("init");
     assert!(status.success());
     git(&dir, home, &["add", "-A"]);
-    git(&dir, home, &["commit", "-q", "-m", "peers init"]);
+    git(
+        &dir,
+        home,
+        &["commit", "-q", "--allow-empty", "-m", "peers init"],
+    );
     dir
 }
 
