@@ -111,6 +111,8 @@ mod error_tests;
 #[cfg(test)]
 mod limits_tests;
 #[cfg(test)]
+mod property_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
