@@ -24,6 +24,7 @@ pub mod recon;
 pub mod review;
 pub mod soft_review;
 pub mod state;
+pub mod stop_advice;
 pub mod suggest;
 pub mod trailer;
 pub mod turns;

@@ -1,10 +1,46 @@
-//! `.peers/HALTED.md`: written when no peer can run any more, saying who is out, why, and the
-//! exact command that brings each back.
+//! `.peers/HALTED.md`: written when a run stops for a reason the next run would stop on too
+//! (no peer can run, a stuck gate, a failure streak, a spent budget, goals changed), saying what
+//! happened and the exact command that lets the project run again; removed when a later run
+//! stops for a reason that needs nothing.
 
 use peers_core::state::PeerState;
 
 use crate::error::DriverError;
 use crate::session::Session;
+
+/// At the end of every run: a blocking stop writes HALTED.md with its advice (stranded peers
+/// keep the table [`write_if_stranded`] wrote); any other stop removes a stale one.
+pub fn record_stop(session: &Session, reason: &str) -> Result<(), DriverError> {
+    let path = session.inputs.dir.halted_md();
+    if peers_core::peer_health::stranded(&session.state).is_some() {
+        return Ok(());
+    }
+    match peers_core::stop_advice::advise(reason) {
+        Some(advice) if advice.blocks_next_run => {
+            let text = format!(
+                "# peers halted\n\nThe run stopped: `{reason}`, at iteration {}.\n\n{}.\n\n## What to do\n\n{}.\n\nUntil then every `peers run` stops again before its first tick. `peers status` shows this too.\n",
+                session.state.iteration,
+                capitalised(&advice.what),
+                capitalised(&advice.fix),
+            );
+            peers_store::safe_fs::write_atomic(&path, text.as_bytes())?;
+        }
+        _ => {
+            if std::fs::symlink_metadata(&path).is_ok() {
+                std::fs::remove_file(&path).map_err(|e| DriverError::io(&path, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
 
 pub fn write_if_stranded(session: &Session) -> Result<(), DriverError> {
     let Some(stranded) = peers_core::peer_health::stranded(&session.state) else {

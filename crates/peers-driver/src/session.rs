@@ -352,6 +352,11 @@ impl Session {
         }
         let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, reason);
         crate::live_file::remove(&self.inputs.dir);
+        if let Err(err) = crate::halted::record_stop(self, reason) {
+            progress.event(Progress::Note(format!(
+                "could not update .peers/HALTED.md: {err}"
+            )));
+        }
         progress.event(Progress::Stopped { reason });
         RunSummary {
             reason: reason.to_owned(),

@@ -68,6 +68,7 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
             .hint("restore it, or run `peers init --force`"));
     }
     let digest = peers_store::goals_hash::write_goals_hash(&project.dir).map_err(store_error)?;
+    clear_goals_mutated_halt(project)?;
     let hard = goals.hard().count();
     let soft = goals.soft().count();
     if as_json {
@@ -86,4 +87,16 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
         );
     }
     Ok(0)
+}
+
+/// A HALTED.md written because goals.yaml changed under a run is answered by this accept.
+fn clear_goals_mutated_halt(project: &Project) -> CliResult<()> {
+    let last = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let halted = project.dir.halted_md();
+    if last.is_some_and(|stop| stop.reason == "goals-mutated") && halted.is_file() {
+        std::fs::remove_file(&halted).map_err(|err| {
+            CliError::failed(format!("cannot remove {}: {err}", halted.display()))
+        })?;
+    }
+    Ok(())
 }

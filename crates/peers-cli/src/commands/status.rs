@@ -27,6 +27,12 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
     let lock = peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?;
     let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
     let halted = project.dir.halted_md().exists();
+    // The advice holds while HALTED.md stands (a blocking stop not yet cleared) and always
+    // for a stop the next run simply resumes from.
+    let advice = last_stop
+        .as_ref()
+        .and_then(|stop| peers_core::stop_advice::advise(&stop.reason))
+        .filter(|advice| halted || !advice.blocks_next_run);
     let next = state
         .peer_order
         .get(state.turn_index)
@@ -53,6 +59,11 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
             "halted": halted,
             "in_progress": in_progress.as_ref().map(|p| p.to_json()),
             "last_stop_reason": last_stop.as_ref().map(|s| json!({"reason": s.reason, "at": s.at})),
+            "stopped": advice.as_ref().map(|a| json!({
+                "what": a.what, "fix": a.fix, "blocks_next_run": a.blocks_next_run,
+            })),
+            "consecutive_failures": state.budget.consecutive_failures,
+            "stuck_counter": state.stuck_counter,
             "consecutive_clean_ticks": state.consecutive_clean_ticks,
             "peers": state.peers.iter().map(|(name, p)| (name.clone(), json!({
                 "state": p.state.as_str(), "consecutive_fails": p.consecutive_fails,
@@ -82,8 +93,16 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
     if let Some(reason) = &last_stop {
         out.push_str(&format!("last stop:  {} at {}\n", reason.reason, reason.at));
     }
+    if let Some(advice) = &advice {
+        out.push_str(&format!(
+            "  what happened: {}\n  what to do:    {}\n",
+            advice.what, advice.fix
+        ));
+    }
     if halted {
-        out.push_str("HALTED:     every peer is halted; read .peers/HALTED.md\n");
+        out.push_str(
+            "HALTED:     the next `peers run` stops before its first tick; read .peers/HALTED.md\n",
+        );
     }
     out.push_str(&format!(
         "clean ticks in a row: {}\npeers:\n",

@@ -112,6 +112,9 @@ pub fn render(tally: &RunTally, ending: &Ending<'_>, term: Terminal) -> String {
         "usage",
         &format!("{} tokens, {cost}", tally.tokens),
     );
+    if let Some(advice) = blocking_advice(ending.reason) {
+        row(&mut out, "why", &advice.what);
+    }
     row(&mut out, "next", &next_step(ending.reason));
     match &ending.report {
         Ok(path) => row(&mut out, "report", path),
@@ -122,6 +125,10 @@ pub fn render(tally: &RunTally, ending: &Ending<'_>, term: Terminal) -> String {
         ),
     }
     out
+}
+
+fn blocking_advice(reason: &str) -> Option<peers_core::stop_advice::StopAdvice> {
+    peers_core::stop_advice::advise(reason).filter(|advice| advice.blocks_next_run)
 }
 
 fn gates_text(gates: &[(String, bool)], term: Terminal) -> String {
@@ -144,6 +151,14 @@ fn gates_text(gates: &[(String, bool)], term: Terminal) -> String {
 
 /// What the user should do after a run that stopped for `reason`.
 pub fn next_step(reason: &str) -> String {
+    // A stop the next run would stop on too: the one fix (peers_core::stop_advice), as in
+    // .peers/HALTED.md and `peers status`.
+    if let Some(advice) = blocking_advice(reason) {
+        return format!(
+            "{}; until then every `peers run` stops before its first tick (.peers/HALTED.md)",
+            advice.fix
+        );
+    }
     let text = match reason {
         "complete" => {
             "every gate is green and the skeptic tick was clean: review the commits (`git log peers-baseline..`) and the report"
