@@ -57,6 +57,7 @@ pub fn runner_settings(root: &Path, config: &ConfigSettings) -> RunnerSettings {
             .max(1),
         grace: Duration::from_secs(config.health.grace_s.clamp(1, 5)),
         capture_cap: output_cap_bytes(config),
+        cancel: None,
     }
 }
 

@@ -159,7 +159,8 @@ impl Session {
             .into_iter()
             .rev()
             .find(|c| peers_core::trailer::is_handoff(&c.message));
-        let runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
+        let mut runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
+        runner.cancel = Some(Arc::clone(&inputs.cancel));
         let mut session = Session {
             inputs,
             state,
@@ -209,6 +210,12 @@ impl Session {
             settings: &self.runner,
         };
         let evaluation = evaluator.evaluate(self.builtin_sources())?;
+        if self.runner.cancelled() {
+            // Gates stopped by Ctrl-C judged nothing: no verdict, no failure counted, and the
+            // tick that just ran cannot be clean. The next pre-tick check stops the run.
+            self.evaluation = None;
+            return Ok(());
+        }
         let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
         peers_core::convergence::record_gate_results(
             &mut self.state,

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -106,6 +106,9 @@ pub struct RunnerSettings {
     pub grace: Duration,
     /// Bytes of output kept per stream per gate.
     pub capture_cap: usize,
+    /// Set by SIGINT/SIGTERM: running gate commands are stopped as a group (SIGTERM, grace,
+    /// SIGKILL), no retry or further gate starts, and the batch returns at once.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl RunnerSettings {
@@ -117,7 +120,15 @@ impl RunnerSettings {
             concurrency: thread::available_parallelism().map_or(1, NonZeroUsize::get),
             grace: Duration::from_secs(1),
             capture_cap: 2 * 1024 * 1024,
+            cancel: None,
         }
+    }
+
+    /// The batch was interrupted: results of this batch may be cut short and must not count.
+    pub fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|cancel| cancel.load(Ordering::SeqCst))
     }
 }
 
@@ -219,8 +230,12 @@ fn run_job(job: &GateJob, settings: &RunnerSettings) -> GateResult {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let outcome = attempt::run(&job.id, &job.work, settings);
-        if outcome.pass || attempts >= allowed {
+        let outcome = if settings.cancelled() {
+            attempt::interrupted()
+        } else {
+            attempt::run(&job.id, &job.work, settings)
+        };
+        if outcome.pass || attempts >= allowed || settings.cancelled() {
             let diagnostic = with_attempt_note(outcome.diagnostic, outcome.pass, attempts);
             return GateResult {
                 id: job.id.clone(),

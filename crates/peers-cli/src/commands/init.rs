@@ -18,7 +18,9 @@ const GITIGNORE_COMMIT: &str = "peers init: add .peers/ to .gitignore\n\nPeer: p
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Rewrite config.yaml, goals.yaml, goals.sha256 and state.json of an existing .peers/.
-    /// The replaced files are moved to .peers/backups/init-<time>/ first; logs are kept.
+    /// The replaced files are moved to .peers/backups/init-<time>/ first (a new directory
+    /// each time); logs are kept. A moved peers-baseline is kept as peers-baseline-<time>.
+    /// Refused (exit 2) while a run holds .peers/run.lock.
     #[arg(long)]
     pub force: bool,
 
@@ -56,6 +58,8 @@ struct InitReport {
     backup_dir: Option<PathBuf>,
     gitignore_commit: Option<String>,
     baseline: String,
+    /// The tag the moved `peers-baseline` was kept under, and the commit it names.
+    previous_baseline: Option<(String, String)>,
     modes: Option<String>,
 }
 
@@ -63,6 +67,9 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     refuse_dangerous_root(project.root())?;
     let plan = preflight(&project, args.force)?;
+    // Held until init is done: a run cannot start under it, and init never rewrites the
+    // config, goals and state of a run that is going.
+    let _lock = lock_existing(&project.dir)?;
     let goals = super::modes::plan_goals(&project, GOALS_TEMPLATE, &args.modes, &args.lang)?;
     let mut report = InitReport {
         repository: project.root().to_path_buf(),
@@ -72,6 +79,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
         backup_dir: None,
         gitignore_commit: None,
         baseline: String::new(),
+        previous_baseline: None,
         modes: goals.as_ref().map(|g| g.summary.clone()),
     };
     if !plan.replace.is_empty() {
@@ -81,7 +89,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     }
     write_scaffold(&project.dir, goals.as_ref(), &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
-    report.baseline = tag_baseline(&project)?;
+    (report.baseline, report.previous_baseline) = tag_baseline(&project)?;
     if !args.quiet {
         print_report(&report, args.json);
     }
@@ -177,9 +185,8 @@ fn refuse_dangerous_root(root: &Path) -> CliResult<()> {
 
 fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
     let stamp = peers_store::timestamp::now_iso_utc().replace(['-', ':'], "");
-    let backup = dir.path().join("backups").join(format!("init-{stamp}"));
     peers_store::safe_fs::ensure_private_dir(&dir.path().join("backups")).map_err(store_error)?;
-    peers_store::safe_fs::ensure_private_dir(&backup).map_err(store_error)?;
+    let backup = new_backup_dir(&dir.path().join("backups"), &format!("init-{stamp}"))?;
     for name in names {
         std::fs::rename(dir.path().join(name), backup.join(name)).map_err(|err| {
             CliError::failed(format!(
@@ -189,6 +196,50 @@ fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
         })?;
     }
     Ok(backup)
+}
+
+/// A directory made for this backup alone (`name`, else `name-2`, `name-3`…): created
+/// exclusively, so two inits in the same second never share one.
+fn new_backup_dir(parent: &Path, name: &str) -> CliResult<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    for attempt in 1..1000u32 {
+        let candidate = match attempt {
+            1 => parent.join(name),
+            n => parent.join(format!("{name}-{n}")),
+        };
+        match std::fs::DirBuilder::new().mode(0o700).create(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => {
+                return Err(CliError::failed(format!(
+                    "cannot create {}: {err}",
+                    candidate.display()
+                )));
+            }
+        }
+    }
+    Err(CliError::failed(format!(
+        "{} already holds 999 backups named {name}",
+        parent.display()
+    ))
+    .hint("remove old backups from .peers/backups/, then run `peers init --force` again"))
+}
+
+/// Takes `run.lock` when `.peers/` exists; refuses (exit 2) while a run holds it.
+fn lock_existing(dir: &PeersDir) -> CliResult<Option<peers_store::run_lock::RunLock>> {
+    if std::fs::symlink_metadata(dir.path()).is_err() {
+        return Ok(None);
+    }
+    match peers_store::run_lock::RunLock::acquire(dir) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(peers_store::error::StoreError::LockHeld { pid, path }) => Err(CliError::usage(format!(
+            "a run holds {}{}; peers init will not rewrite its config, goals and state under it",
+            path.display(),
+            pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+        ))
+        .hint("wait for the run to end or stop it (Ctrl-C or SIGTERM), then run `peers init --force` again")),
+        Err(err) => Err(store_error(err)),
+    }
 }
 
 fn write_scaffold(
@@ -270,15 +321,40 @@ fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
     Ok(Some(sha))
 }
 
-fn tag_baseline(project: &Project) -> CliResult<String> {
+/// Tags HEAD `peers-baseline`; a baseline that named another commit is kept as
+/// `peers-baseline-<UTC time>` (never replacing an existing tag) and returned with its commit.
+fn tag_baseline(project: &Project) -> CliResult<(String, Option<(String, String)>)> {
     let head = project.git.head().map_err(git_error)?.ok_or_else(|| {
         CliError::failed("the repository still has no commit after writing .gitignore".to_owned())
     })?;
+    let old = project
+        .git
+        .rev_parse(&format!("refs/tags/{BASELINE_TAG}"))
+        .map_err(git_error)?
+        .filter(|old| *old != head);
+    let mut kept = None;
+    if let Some(old) = old {
+        let stamp = peers_store::timestamp::now_iso_utc().replace(['-', ':'], "");
+        let base = format!("{BASELINE_TAG}-{stamp}");
+        let mut name = base.clone();
+        let mut n = 1;
+        while project
+            .git
+            .rev_parse(&format!("refs/tags/{name}"))
+            .map_err(git_error)?
+            .is_some()
+        {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        project.git.tag_force(&name, &old).map_err(git_error)?;
+        kept = Some((name, old));
+    }
     project
         .git
         .tag_force(BASELINE_TAG, &head)
         .map_err(git_error)?;
-    Ok(head)
+    Ok((head, kept))
 }
 
 fn print_report(report: &InitReport, json: bool) {
@@ -312,6 +388,12 @@ fn print_report(report: &InitReport, json: bool) {
         "  tagged   {BASELINE_TAG} at {}\n",
         short(&report.baseline)
     ));
+    if let Some((tag, old)) = &report.previous_baseline {
+        out.push_str(&format!(
+            "  kept     the previous baseline {} as {tag}\n",
+            short(old)
+        ));
+    }
     if report.modes.is_some() {
         out.push_str(
             "\nNext:\n  1. peers info              (check peers, commands, budget, the goals the modes wrote)\n  2. peers verify            (run the gates once)\n  3. peers run\n",

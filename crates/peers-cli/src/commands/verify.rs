@@ -2,6 +2,8 @@
 //! write `.peers/VERIFY.md`; print the table; exit 0 only when everything passed.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 use peers_gate::cache::GateCache;
@@ -39,7 +41,8 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
             "if you edited goals.yaml on purpose, run `peers goals accept`; otherwise restore it",
         ));
     }
-    let settings = gates::runner_settings(project.root(), &config);
+    let mut settings = gates::runner_settings(project.root(), &config);
+    settings.cancel = Some(interrupt_flag()?);
     let needs_fingerprint = goals.hard().any(|(_, h)| h.cacheable);
     let fingerprint = if needs_fingerprint {
         Some(project.git.worktree_fingerprint().map_err(git_error)?)
@@ -67,6 +70,11 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
     let mut jobs = hard_jobs;
     jobs.extend(gates::verify_command_jobs(&config, config.goals.timeout_s));
     let mut results = gates::run_jobs(jobs, &settings, Some(&mut cache));
+    if settings.cancelled() {
+        // Stopped gates judged nothing: no report that could be read as a verdict.
+        eprintln!("interrupted: running gates were stopped; .peers/VERIFY.md was not written");
+        return Ok(130);
+    }
     let verify_results = results.split_off(hard_count);
     if needs_fingerprint {
         save_cache(&project, &cache)?;
@@ -100,6 +108,18 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         );
     }
     Ok(if all_pass { 0 } else { 1 })
+}
+
+/// Set by the first SIGINT/SIGTERM (running gate commands are stopped as a group); a second
+/// one exits at once with 130, for a built-in gate that is still finishing.
+fn interrupt_flag() -> CliResult<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&flag)))
+            .map_err(|err| CliError::failed(format!("cannot install the signal handler: {err}")))?;
+    }
+    Ok(flag)
 }
 
 fn result_json(result: &GateResult) -> serde_json::Value {

@@ -1,5 +1,6 @@
 //! Tests of each `peers` command against the built binary.
 
+mod admin_safety;
 mod bad_input;
 mod compat;
 mod demo;

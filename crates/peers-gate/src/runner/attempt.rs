@@ -3,11 +3,14 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use peers_process::{CommandSpec, Outcome, StdinSource};
+use peers_process::{
+    CommandSpec, Control, Ending, Observer, Outcome, SpawnError, StdinSource, Stream, Watch,
+};
 
 use super::{GateWork, InProcessCheck, Judge, RunnerSettings, Verdict};
 use crate::budget::GateBudget;
@@ -18,6 +21,9 @@ const TAIL_CHARS: usize = 1000;
 const IN_PROCESS_SLACK: Duration = Duration::from_millis(250);
 /// Least time a judge gets even when the command used up nearly all of the gate's budget.
 const MIN_JUDGE_TIME: Duration = Duration::from_millis(500);
+
+/// How often a running gate checks the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// What the `pass_when` judge sees of a finished command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +78,50 @@ impl AttemptOutcome {
     }
 }
 
+/// A gate not run (or stopped) because the batch was interrupted.
+pub(super) fn interrupted() -> AttemptOutcome {
+    AttemptOutcome {
+        pass: false,
+        diagnostic: "interrupted (Ctrl-C or SIGTERM) before the gate finished".to_owned(),
+        timed_out: false,
+        truncated: false,
+    }
+}
+
+/// Stops the gate's process group as soon as the cancel flag is set.
+struct CancelWatch<'a>(&'a AtomicBool);
+
+impl Observer for CancelWatch<'_> {
+    fn output(&mut self, _stream: Stream, _bytes: &[u8]) -> Control {
+        self.tick()
+    }
+
+    fn tick(&mut self) -> Control {
+        if self.0.load(Ordering::SeqCst) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    }
+}
+
+/// Runs the command; with a cancel flag, watched so Ctrl-C stops its whole group at once.
+fn run_command(
+    spec: &CommandSpec,
+    settings: &RunnerSettings,
+) -> Result<Option<Outcome>, SpawnError> {
+    let Some(cancel) = settings.cancel.as_deref() else {
+        return peers_process::run(spec).map(Some);
+    };
+    let watch = Watch {
+        idle: None,
+        tick: CANCEL_POLL,
+        sweep_descendants: false,
+    };
+    let observed = peers_process::run_observed(spec, &watch, &mut CancelWatch(cancel))?;
+    Ok((observed.ending != Ending::Stopped).then_some(observed.outcome))
+}
+
 pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome {
     match work {
         GateWork::Command {
@@ -88,8 +138,9 @@ pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> Attem
             spec.capture_cap = settings.capture_cap;
             // The runner sweeps orphans once per batch (see `run_gates`).
             spec.reap_orphans = false;
-            match peers_process::run(&spec) {
-                Ok(outcome) => judge_outcome(&outcome, judge, *timeout),
+            match run_command(&spec, settings) {
+                Ok(Some(outcome)) => judge_outcome(&outcome, judge, *timeout),
+                Ok(None) => interrupted(),
                 Err(error) => AttemptOutcome::verdict(Verdict {
                     pass: false,
                     diagnostic: format!("could not run gate command: {}", error_chain(&error)),
