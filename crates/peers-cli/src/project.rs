@@ -70,7 +70,7 @@ impl Project {
     pub fn load_config(&self) -> CliResult<ConfigSettings> {
         let path = self.dir.config_yaml();
         let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP)
-            .map_err(store_error)?;
+            .map_err(|err| missing_control_file(err, "config.yaml"))?;
         let text = utf8(&path, bytes)?;
         peers_core::config_decode::decode_config(&text, ".peers/config.yaml").map_err(decode_error)
     }
@@ -79,13 +79,26 @@ impl Project {
     pub fn load_goals(&self) -> CliResult<GoalSet> {
         let path = self.dir.goals_yaml();
         let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::GOALS_CAP)
-            .map_err(store_error)?;
+            .map_err(|err| missing_control_file(err, "goals.yaml"))?;
         let text = utf8(&path, bytes)?;
         let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml")
+            .map_err(decode_error)?;
+        peers_core::goals_decode::require_hard_goal(&goals, ".peers/goals.yaml")
             .map_err(decode_error)?;
         validate_pass_when(&goals)?;
         Ok(goals)
     }
+}
+
+/// A deleted control file is a configuration error (exit 2) that says how to get it back.
+fn missing_control_file(err: StoreError, name: &str) -> CliError {
+    if !err.is_not_found() {
+        return store_error(err);
+    }
+    CliError::usage(format!(".peers/{name} is missing"))
+        .hint(format!(
+            "restore it (a copy may be in .peers/backups/), or `peers init --force` to write a fresh {name} (the rest is backed up first)"
+        ))
 }
 
 fn validate_pass_when(goals: &GoalSet) -> CliResult<()> {

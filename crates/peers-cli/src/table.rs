@@ -2,6 +2,29 @@
 
 use peers_gate::runner::GateResult;
 
+/// A gate only a run can judge (convergence-reached, all-peers-healthy): `peers verify` shows
+/// the last run's verdict instead of running it.
+#[derive(Debug, Clone)]
+pub struct RunJudged {
+    pub id: String,
+    /// `None` when no run has judged it under the current goals.
+    pub verdict: Option<bool>,
+    pub diagnostic: String,
+}
+
+impl RunJudged {
+    pub fn state(&self) -> &'static str {
+        match self.verdict {
+            Some(true) => "pass (last run)",
+            Some(false) => "FAIL (last run)",
+            None => "not yet judged",
+        }
+    }
+}
+
+const RUN_JUDGED_NOTE: &str =
+    "judged in a run: the last run's verdict counts; with none yet, the exit code ignores the gate";
+
 fn flatten(text: &str, max: usize) -> String {
     let flat: String = text.replace(['\n', '\r'], " ").replace('|', "\\|");
     if flat.chars().count() <= max {
@@ -19,10 +42,16 @@ fn duration_ms(result: &GateResult) -> u128 {
     result.duration.as_millis()
 }
 
-pub fn verify_markdown(name: &str, hard: &[GateResult], verify: &[GateResult]) -> String {
+pub fn verify_markdown(
+    name: &str,
+    hard: &[GateResult],
+    verify: &[GateResult],
+    in_run: &[RunJudged],
+) -> String {
     let hard_pass = hard.iter().filter(|r| r.pass).count();
     let verify_pass = verify.iter().filter(|r| r.pass).count();
-    let overall = if hard_pass == hard.len() && verify_pass == verify.len() {
+    let run_failed = in_run.iter().any(|r| r.verdict == Some(false));
+    let overall = if hard_pass == hard.len() && verify_pass == verify.len() && !run_failed {
         "PASS"
     } else {
         "FAIL"
@@ -32,6 +61,19 @@ pub fn verify_markdown(name: &str, hard: &[GateResult], verify: &[GateResult]) -
         hard.len(),
         verify.len()
     );
+    if !in_run.is_empty() {
+        out.push_str(&format!(
+            "\n## Judged in a run\n\n{RUN_JUDGED_NOTE}.\n\n| id | last run | diagnostic |\n|---|---|---|\n"
+        ));
+        for r in in_run {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                flatten(&r.id, 200),
+                r.state(),
+                flatten(&r.diagnostic, 200)
+            ));
+        }
+    }
     if hard.is_empty() && verify.is_empty() {
         out.push_str(
             "\nNothing to check: goals.yaml has no hard goal and config.yaml no verify command.\n",
@@ -58,11 +100,12 @@ pub fn verify_markdown(name: &str, hard: &[GateResult], verify: &[GateResult]) -
     out
 }
 
-pub fn verify_terminal(hard: &[GateResult], verify: &[GateResult]) -> String {
+pub fn verify_terminal(hard: &[GateResult], verify: &[GateResult], in_run: &[RunJudged]) -> String {
     let width = hard
         .iter()
         .chain(verify)
         .map(|r| r.id.chars().count())
+        .chain(in_run.iter().map(|r| r.id.chars().count()))
         .max()
         .unwrap_or(2)
         .max(2);
@@ -83,6 +126,17 @@ pub fn verify_terminal(hard: &[GateResult], verify: &[GateResult]) -> String {
                 r.id,
                 state(r),
                 duration_ms(r)
+            ));
+        }
+    }
+    if !in_run.is_empty() {
+        out.push_str(&format!("{RUN_JUDGED_NOTE}:\n"));
+        for r in in_run {
+            out.push_str(&format!(
+                "  {:<width$}  {}  {}\n",
+                r.id,
+                r.state(),
+                flatten(&r.diagnostic, 160)
             ));
         }
     }

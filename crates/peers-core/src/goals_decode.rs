@@ -39,6 +39,25 @@ enum GoalType {
     Soft,
 }
 
+/// A goal set peers can run against has at least one hard goal: soft goals are peer
+/// opinions, so with none (an empty or all-soft goals.yaml) nothing could prove "done".
+pub fn require_hard_goal(set: &GoalSet, file: &str) -> Result<(), DecodeError> {
+    if set.hard().next().is_some() {
+        return Ok(());
+    }
+    let found = match set.goals.len() {
+        0 => "no goal at all".to_owned(),
+        n => format!("only soft goals ({n})"),
+    };
+    Err(DecodeError::new(
+        file,
+        None,
+        Some("goals"),
+        format!("{found}: without a hard goal nothing could prove the work is done"),
+    )
+    .with_hint("add at least one hard goal, e.g. `- {id: tests-pass, type: hard, builtin: tests-pass}` or a command gate with `cmd:` and `pass_when:`; `peers init --force` writes the commented template"))
+}
+
 /// Decodes goals.yaml. `file` is the path shown in messages. An empty file has no goals.
 pub fn decode_goals(source: &str, file: &str) -> Result<GoalSet, DecodeError> {
     let mut set = GoalSet::default();

@@ -170,11 +170,15 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         without_post_convergence_skeptic: false,
         quiet: false,
         color: crate::live::color::ColorChoice::Auto,
+        json: false,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(
         Some(&dir),
-        &crate::commands::report::ReportArgs { print: true },
+        &crate::commands::report::ReportArgs {
+            print: true,
+            json: false,
+        },
     )?;
     println!(
         "\npeers demo: the repository is {} — try `peers -C {} replay 2`",

@@ -18,7 +18,8 @@ pub struct GoalsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GoalsCommand {
-    /// Say whether goals.yaml matches the hash in goals.sha256 (exit 1 when it does not).
+    /// Say whether goals.yaml matches the hash in goals.sha256 (exit 1 when it does not, 2 when
+    /// goals.yaml is missing).
     Check {
         /// Print the result as JSON.
         #[arg(long)]
@@ -43,6 +44,11 @@ pub fn run(directory: Option<&Path>, args: &GoalsArgs) -> CliResult<u8> {
 fn check(project: &Project, as_json: bool) -> CliResult<u8> {
     let status = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
     let ok = matches!(status, GoalsHashStatus::Match);
+    if matches!(status, GoalsHashStatus::MissingGoals) {
+        return Err(CliError::usage(".peers/goals.yaml is missing".to_owned()).hint(
+            "restore it (a copy may be in .peers/backups/), or `peers init --force` to write a fresh one",
+        ));
+    }
     if as_json {
         println!(
             "{}",

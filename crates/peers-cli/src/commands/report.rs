@@ -14,8 +14,12 @@ use crate::project::{Project, git_error, store_error};
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Also print the report to stdout.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub print: bool,
+    /// Print a summary as JSON (REPORT.md is still written): its path, iterations, ticks,
+    /// the last stop.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Default)]
@@ -40,7 +44,9 @@ fn cell(text: &str, max: usize) -> String {
 pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let out = write(&project)?;
-    if args.print {
+    if args.json {
+        print_json(&project)?;
+    } else if args.print {
         print!("{out}");
     } else {
         println!(
@@ -49,6 +55,34 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
         );
     }
     Ok(0)
+}
+
+/// `--json`: where the report is and the figures it starts with.
+fn print_json(project: &Project) -> CliResult<()> {
+    let config = project.load_config()?;
+    let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
+    let state = peers_store::state_file::load_state(&project.dir, &names)
+        .map_err(store_error)?
+        .state;
+    let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
+    let ticks = records
+        .iter()
+        .filter(|r| matches!(r, Record::Tick(_)))
+        .count();
+    let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let value = serde_json::json!({
+        "report": project.dir.report_md(),
+        "iteration": state.iteration,
+        "ticks": ticks,
+        "malformed_lines": malformed,
+        "halted": project.dir.halted_md().exists(),
+        "last_stop_reason": last_stop.map(|s| serde_json::json!({"reason": s.reason, "at": s.at})),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
+    Ok(())
 }
 
 /// Renders `.peers/REPORT.md` from the record and writes it; returns its text.

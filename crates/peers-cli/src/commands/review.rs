@@ -22,6 +22,7 @@ Exit codes:
   1  a critical/high finding was accepted, or a critical/high security finding awaits arbitration
   2  usage error (no scope, unknown reviewer, fewer than two reviewers, unknown revision)
   3  a reviewer gave no usable answer and was dropped (the verdict is still printed and saved)
+  4  every reviewer failed: nothing was reviewed (never reported as converged or clean)
 
 Every round's prompts and raw outputs are saved under .peers/reviews/<timestamp>/.";
 
@@ -145,6 +146,13 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
             );
         }
     }
+    if !outcome.verdict.reviewed {
+        eprintln!(
+            "error: every reviewer failed, so nothing was reviewed\nhint: check each reviewer's command with `peers info`; their raw outputs are in {}/",
+            saved.display()
+        );
+        return Ok(4);
+    }
     Ok(exit_code(
         outcome.verdict.has_blocking(),
         outcome.reviewer_failed,
@@ -152,6 +160,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
 }
 
 /// 1 beats 3: an accepted critical finding is a definite result even when a reviewer dropped out.
+/// (4, nothing reviewed at all, is decided before.)
 fn exit_code(blocking: bool, reviewer_failed: bool) -> u8 {
     match (blocking, reviewer_failed) {
         (true, _) => 1,

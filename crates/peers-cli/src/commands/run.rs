@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Colour on the terminal: auto (a terminal, and NO_COLOR unset or empty), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+    /// Print the outcome as JSON on stdout (reason, iteration, ticks, what to do); progress
+    /// lines still go to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -154,10 +158,14 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         wall: started.elapsed(),
         report,
     };
-    print!(
-        "{}",
-        crate::live::summary::render(&tally, &ending, Terminal::stdout(args.color))
-    );
+    if args.json {
+        print_summary_json(&summary, &ending.report);
+    } else {
+        print!(
+            "{}",
+            crate::live::summary::render(&tally, &ending, Terminal::stdout(args.color))
+        );
+    }
     Ok(summary.exit_code())
 }
 
@@ -173,6 +181,27 @@ fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult
         }
     }
     Ok(())
+}
+
+fn print_summary_json(
+    summary: &peers_driver::session::RunSummary,
+    report: &Result<String, String>,
+) {
+    let advice = peers_core::stop_advice::advise(&summary.reason);
+    let value = serde_json::json!({
+        "reason": summary.reason,
+        "iteration": summary.iteration,
+        "ticks_in_run": summary.ticks_in_run,
+        "exit_code": summary.exit_code(),
+        "report": report.as_ref().ok(),
+        "stopped": advice.map(|a| serde_json::json!({
+            "what": a.what, "fix": a.fix, "blocks_next_run": a.blocks_next_run,
+        })),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
 }
 
 pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {

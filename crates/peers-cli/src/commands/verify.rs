@@ -17,6 +17,13 @@ use crate::table;
 use peers_driver::gates;
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Gates only a run can judge (convergence-reached, all-peers-healthy) are not run here: they are \
+shown as \"judged in a run\" with the last run's verdict, which counts for the exit code; \
+before any run has judged them under the current goals, the exit code ignores them.
+
+Exit codes: 0 every gate passed, 1 a gate failed, 2 usage or configuration error, \
+130 interrupted (Ctrl-C stops the running gates; VERIFY.md is not written).")]
 pub struct VerifyArgs {
     /// Print the results as JSON (VERIFY.md is still written).
     #[arg(long)]
@@ -66,6 +73,15 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         ),
     )
     .map_err(crate::commands::run::driver_error)?;
+    let in_run_ids: Vec<String> = peers_driver::evaluate::loop_gate_ids(&goals)
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    let hard_jobs: Vec<_> = hard_jobs
+        .into_iter()
+        .filter(|job| !in_run_ids.contains(&job.id))
+        .collect();
+    let in_run = judged_in_last_run(&project, &config, &in_run_ids)?;
     let hard_count = hard_jobs.len();
     let mut jobs = hard_jobs;
     jobs.extend(gates::verify_command_jobs(&config, config.goals.timeout_s));
@@ -84,16 +100,22 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| project.root().display().to_string());
-    let markdown = table::verify_markdown(&name, &results, &verify_results);
+    let markdown = table::verify_markdown(&name, &results, &verify_results, &in_run);
     peers_store::safe_fs::write_atomic(&project.dir.verify_md(), markdown.as_bytes())
         .map_err(store_error)?;
-    let all_pass = results.iter().chain(verify_results.iter()).all(|r| r.pass);
+    let all_pass = results.iter().chain(verify_results.iter()).all(|r| r.pass)
+        && in_run.iter().all(|r| r.verdict != Some(false));
     if args.json {
         let value = json!({
             "result": if all_pass { "pass" } else { "fail" },
             "goals_lock": crate::project::describe_goals_lock(&lock),
             "hard": results.iter().map(result_json).collect::<Vec<_>>(),
             "verify": verify_results.iter().map(result_json).collect::<Vec<_>>(),
+            "judged_in_run": in_run.iter().map(|r| json!({
+                "id": r.id,
+                "last_run": r.verdict.map(|pass| if pass { "pass" } else { "fail" }),
+                "diagnostic": r.diagnostic,
+            })).collect::<Vec<_>>(),
             "report": project.dir.verify_md(),
         });
         println!(
@@ -101,13 +123,55 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     } else {
-        print!("{}", table::verify_terminal(&results, &verify_results));
+        print!(
+            "{}",
+            table::verify_terminal(&results, &verify_results, &in_run)
+        );
         println!(
             "wrote {}",
             crate::project::display_path(project.root(), &project.dir.verify_md()).display()
         );
     }
     Ok(if all_pass { 0 } else { 1 })
+}
+
+/// The gates only a run can judge, with the verdict the last run recorded for them under the
+/// goals accepted now (a verdict earned against other goals does not count).
+fn judged_in_last_run(
+    project: &Project,
+    config: &peers_core::config::ConfigSettings,
+    ids: &[String],
+) -> CliResult<Vec<table::RunJudged>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
+    let state = peers_store::state_file::load_state(&project.dir, &names)
+        .map_err(store_error)?
+        .state;
+    let goals_bytes = peers_store::safe_fs::read_control_file(
+        &project.dir.goals_yaml(),
+        peers_store::layout::GOALS_CAP,
+    )
+    .map_err(store_error)?;
+    let digest = peers_store::goals_hash::goals_digest(&goals_bytes);
+    let same_goals = state.goals_hash.as_deref() == Some(digest.as_str());
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let status = state.goals_status.get(id).filter(|_| same_goals);
+            let verdict = status.map(|s| s.state == peers_core::state::GoalState::Pass);
+            let diagnostic = match (verdict, status) {
+                (Some(_), Some(status)) => status.diagnostic.clone(),
+                _ => "no run has judged it under these goals yet".to_owned(),
+            };
+            table::RunJudged {
+                id: id.clone(),
+                verdict,
+                diagnostic,
+            }
+        })
+        .collect())
 }
 
 /// Set by the first SIGINT/SIGTERM (running gate commands are stopped as a group); a second

@@ -107,7 +107,11 @@ fn pass_when_that_does_not_parse() {
 fn goals_hash_mismatch() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
-    std::fs::write(repo.join(".peers/goals.yaml"), "goals: []\n").unwrap();
+    std::fs::write(
+        repo.join(".peers/goals.yaml"),
+        "goals:\n  - {id: other, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n",
+    )
+    .unwrap();
     insta::assert_snapshot!(refused(&env, &repo).combined());
 }
 

@@ -17,5 +17,6 @@ mod run_live;
 mod run_loop;
 mod run_unstuck;
 mod run_views;
+mod smaller_edges;
 mod status;
 mod verify;

@@ -339,7 +339,11 @@ fn run_refuses_unaccepted_goals() {
         SIMPLE_GOALS,
         "",
     );
-    std::fs::write(repo.join(".peers/goals.yaml"), "goals: []\n").unwrap();
+    std::fs::write(
+        repo.join(".peers/goals.yaml"),
+        "goals:\n  - {id: other, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n",
+    )
+    .unwrap();
     let out = env.peers(&repo, &["run"]);
     assert_eq!(out.code, 2, "{}", out.combined());
     assert!(out.stderr.contains("peers goals accept"));

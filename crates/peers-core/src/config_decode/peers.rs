@@ -155,8 +155,8 @@ fn check_unique(peers: &[PeerSettings], name: &NameAt<'_>, file: &str) -> Result
 
 fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSettings, DecodeError> {
     check_name(name, map.file)?;
-    let tool = match map.opt("tool", Field::non_empty_string)? {
-        Some(tool) => ToolKind::from_name(tool),
+    let tool = match map.opt("tool", known_tool)? {
+        Some(tool) => tool,
         None => ToolKind::from_name(name.text),
     };
     let (argv, argv_explicit) = match map.opt("argv", argv)? {
@@ -190,6 +190,31 @@ fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSetti
         provider,
         span,
     })
+}
+
+/// The tools peers knows by name: the four agent CLIs, `generic` (any other command, run as
+/// written in argv) and `sim` (peers' own scripted agent, for the demo and tests).
+pub const KNOWN_TOOLS: &[&str] = &["claude", "codex", "opencode", "gemini", "generic", "sim"];
+
+/// An explicit `tool:` must be a known tool, even with an explicit argv: a misspelt `claud`
+/// would otherwise silently lose the CLI's output parsing, usage and cost.
+fn known_tool(field: &Field<'_>) -> Result<ToolKind, DecodeError> {
+    let tool = field.non_empty_string()?;
+    if KNOWN_TOOLS.contains(&tool) {
+        return Ok(ToolKind::from_name(tool));
+    }
+    let hint = match crate::suggest::did_you_mean(tool, KNOWN_TOOLS) {
+        Some(near) => format!(
+            "did you mean '{near}'? For any other agent CLI write `tool: generic` with its argv"
+        ),
+        None => "for any other agent CLI write `tool: generic` with its argv".to_owned(),
+    };
+    Err(field
+        .err(format!(
+            "unknown tool '{tool}' (known: {})",
+            KNOWN_TOOLS.join(", ")
+        ))
+        .with_hint(hint))
 }
 
 fn check_name(name: &NameAt<'_>, file: &str) -> Result<(), DecodeError> {

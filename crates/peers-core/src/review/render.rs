@@ -10,7 +10,9 @@ pub fn render_markdown(verdict: &Verdict) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Peer Review Result — {}\n", verdict.scope);
     let _ = writeln!(out, "**Mode:** {}", verdict.mode);
-    let ending = if verdict.converged {
+    let ending = if !verdict.reviewed {
+        "NO REVIEW: every reviewer failed"
+    } else if verdict.converged {
         "converged"
     } else {
         "cap reached"

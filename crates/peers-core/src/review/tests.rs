@@ -310,3 +310,22 @@ fn empty_review_converges_after_the_blind_pass() {
     assert_eq!(verdict.issues_total, 0);
     assert!(render_markdown(&verdict).contains("converged after 1 round"));
 }
+
+#[test]
+fn every_reviewer_failing_is_no_review_never_a_clean_convergence() {
+    let debate = Debate::new();
+    let failed = |name: &str| ReviewerReport {
+        name: name.to_owned(),
+        failed: Some("round 1: exit code 1".to_owned()),
+        ..ReviewerReport::default()
+    };
+    let verdict = build(&debate, "the diff", 3, vec![failed("a"), failed("b")]);
+    assert!(!verdict.reviewed);
+    assert!(!verdict.converged);
+    let text = render_markdown(&verdict);
+    assert!(text.contains("every reviewer failed"), "{text}");
+    assert!(!text.contains("converged"), "{text}");
+    let mut one_answered = vec![failed("a"), failed("b")];
+    one_answered[0].rounds_answered = 1;
+    assert!(build(&debate, "the diff", 3, one_answered).reviewed);
+}

@@ -73,6 +73,9 @@ pub struct Verdict {
     pub mode: &'static str,
     pub rounds: u32,
     pub max_rounds: u32,
+    /// Some reviewer gave a usable answer in some round. When none did, nothing was reviewed:
+    /// the verdict is neither converged nor clean, whatever its (empty) issue lists say.
+    pub reviewed: bool,
     pub converged: bool,
     pub issues_total: usize,
     pub issues_from_several: usize,
@@ -114,12 +117,18 @@ pub fn build(
         .filter(|issue| issue.state != IssueState::Merged)
         .collect();
     let several = canonical.iter().filter(|i| i.sources.len() > 1).count();
+    // Nothing was reviewed when every reviewer dropped out without answering a single round.
+    let reviewed = !reviewers
+        .iter()
+        .all(|r| r.rounds_answered == 0 && r.failed.is_some())
+        || reviewers.is_empty();
     let mut verdict = Verdict {
         scope: scope.to_owned(),
         mode: "blind-debate",
         rounds: debate.round(),
         max_rounds,
-        converged: debate.converged(),
+        reviewed,
+        converged: reviewed && debate.converged(),
         issues_total: canonical.len(),
         issues_from_several: several,
         issues_unique: canonical.len() - several,
@@ -184,7 +193,11 @@ fn entry(issue: &Issue) -> Entry {
 
 fn process_notes(debate: &Debate, verdict: &Verdict) -> Vec<String> {
     let mut notes = Vec::new();
-    if verdict.converged {
+    if !verdict.reviewed {
+        notes.push(
+            "every reviewer failed: no usable answer in any round, so nothing was reviewed (the empty issue lists mean nothing)".to_owned(),
+        );
+    } else if verdict.converged {
         notes.push(format!("converged after {} round(s)", verdict.rounds));
     } else {
         let open = debate.open_issues().count();

@@ -38,7 +38,7 @@ fn project() -> (tempfile::TempDir, PathBuf) {
         .join("../peers-review/tests/fixtures/fake-reviewer.sh");
     let script = script.to_string_lossy();
     let config = format!(
-        "peers:\n  - name: alice\n    tool: fake\n    argv: [\"{script}\", \"{{PROMPT}}\"]\n  - name: bob\n    tool: fake\n    argv: [\"{script}\", \"{{PROMPT}}\"]\n"
+        "peers:\n  - name: alice\n    tool: generic\n    argv: [\"{script}\", \"{{PROMPT}}\"]\n  - name: bob\n    tool: generic\n    argv: [\"{script}\", \"{{PROMPT}}\"]\n"
     );
     std::fs::write(dir.join(".peers/config.yaml"), config).unwrap();
     (temp, dir)

@@ -65,7 +65,7 @@ fn tool_defaults_to_name_and_argv_to_the_tool_default() {
 #[test]
 fn prompt_mode_is_inferred_from_the_placeholders() {
     let config = decode(
-        "peers:\n  - {name: a, tool: x, argv: [x, '{PROMPT}']}\n  - {name: b, tool: y, argv: [y, --file, '{PROMPT_FILE}']}\n  - {name: c, tool: z, argv: [z]}\n",
+        "peers:\n  - {name: x, argv: [x, '{PROMPT}']}\n  - {name: y, tool: generic, argv: [y, --file, '{PROMPT_FILE}']}\n  - {name: z, argv: [z]}\n",
     );
     let modes: Vec<PromptMode> = config.peers.iter().map(|p| p.prompt_mode).collect();
     assert_eq!(
@@ -82,18 +82,18 @@ fn prompt_mode_is_inferred_from_the_placeholders() {
 #[test]
 fn prompt_mode_must_match_the_placeholders() {
     let (msg, _) = error(first_peer(
-        "{name: a, tool: x, argv: [x], prompt_mode: argv-substitute}",
+        "{name: x, argv: [x], prompt_mode: argv-substitute}",
     ));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:48: peers[0].prompt_mode: argv-substitute needs a {PROMPT} element in argv"
+        ".peers/config.yaml:2:39: peers[0].prompt_mode: argv-substitute needs a {PROMPT} element in argv"
     );
     let (msg, _) = error(first_peer(
-        "{name: a, tool: x, argv: [x, '{PROMPT}'], prompt_mode: file}",
+        "{name: x, argv: [x, '{PROMPT}'], prompt_mode: file}",
     ));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:60: peers[0].prompt_mode: file needs a {PROMPT_FILE} element in argv"
+        ".peers/config.yaml:2:51: peers[0].prompt_mode: file needs a {PROMPT_FILE} element in argv"
     );
     let (msg, _) = error(first_peer("{name: claude, prompt_mode: stdin}"));
     assert_eq!(
@@ -110,13 +110,34 @@ fn prompt_mode_must_match_the_placeholders() {
 
 #[test]
 fn unknown_tool_without_argv_is_refused() {
-    let (msg, _) = error(first_peer("name: x\n    tool: aider"));
+    let (msg, _) = error(first_peer("name: aider"));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:5: peers[0]: peer 'x' uses tool 'aider' which has no default command: add argv"
+        ".peers/config.yaml:2:5: peers[0]: peer 'aider' uses tool 'aider' which has no default command: add argv"
     );
-    let (_, hint) = error(first_peer("name: x\n    tool: Claude"));
-    assert_eq!(hint.as_deref(), Some("did you mean 'claude'?"));
+    let (msg, _) = error(first_peer("name: x\n    tool: generic"));
+    assert!(
+        msg.ends_with("peer 'x' uses tool 'generic' which has no default command: add argv"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_unknown_tool_is_refused_even_with_argv() {
+    let (msg, hint) = error(first_peer(
+        "name: x\n    tool: Claude\n    argv: [claude, '{PROMPT}']",
+    ));
+    assert_eq!(
+        msg,
+        ".peers/config.yaml:3:11: peers[0].tool: unknown tool 'Claude' (known: claude, codex, opencode, gemini, generic, sim)"
+    );
+    assert!(hint.unwrap().starts_with("did you mean 'claude'?"));
+    let (_, hint) = error(first_peer("name: x\n    tool: aider\n    argv: [aider]"));
+    assert!(hint.unwrap().contains("tool: generic"));
+    let config = decode(
+        "peers:\n  - {name: a, tool: generic, argv: [aider]}\n  - {name: b, tool: sim, argv: [b]}\n",
+    );
+    assert_eq!(config.peers[0].tool, ToolKind::Generic("generic".into()));
 }
 
 #[test]
@@ -242,10 +263,10 @@ fn reasoning_is_checked_per_tool() {
         msg,
         ".peers/config.yaml:2:31: peers[0].reasoning: gemini has no reasoning setting peers can pass"
     );
-    let (msg, _) = error(first_peer("{name: a, tool: x, argv: [x], reasoning: high}"));
+    let (msg, _) = error(first_peer("{name: x, argv: [x], reasoning: high}"));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:46: peers[0].reasoning: peers can set reasoning only for claude, codex and opencode, not 'x'"
+        ".peers/config.yaml:2:37: peers[0].reasoning: peers can set reasoning only for claude, codex and opencode, not 'x'"
     );
 }
 
@@ -270,21 +291,19 @@ fn provider_is_checked_per_tool() {
         hint.as_deref(),
         Some("encode the provider in model as provider/model, e.g. model: ollama/qwen2.5")
     );
-    let (msg, _) = error(first_peer(
-        "{name: a, tool: x, argv: [x], provider: openai}",
-    ));
+    let (msg, _) = error(first_peer("{name: x, argv: [x], provider: openai}"));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:45: peers[0].provider: peers can set provider only for claude, codex and gemini, not 'x'"
+        ".peers/config.yaml:2:36: peers[0].provider: peers can set provider only for claude, codex and gemini, not 'x'"
     );
 }
 
 #[test]
 fn model_needs_a_known_tool() {
-    let (msg, _) = error(first_peer("{name: a, tool: x, argv: [x], model: m}"));
+    let (msg, _) = error(first_peer("{name: x, argv: [x], model: m}"));
     assert_eq!(
         msg,
-        ".peers/config.yaml:2:42: peers[0].model: peers can set model only for claude, codex, opencode and gemini, not 'x'"
+        ".peers/config.yaml:2:33: peers[0].model: peers can set model only for claude, codex, opencode and gemini, not 'x'"
     );
     let (msg, _) = error(first_peer("{name: claude, model: ''}"));
     assert_eq!(
