@@ -2,6 +2,7 @@
 //! runs a built-in gate and the runner that waits for it, so a gate that overruns its
 //! `timeout_s` is reported by name, time and activity instead of stalling the loop.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ pub struct GateBudget {
     timeout: Duration,
     deadline: Instant,
     activity: Arc<Mutex<String>>,
+    /// Set by Ctrl-C: the tools of this attempt are stopped at once.
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl GateBudget {
@@ -20,7 +23,26 @@ impl GateBudget {
             timeout,
             deadline: Instant::now() + timeout,
             activity: Arc::new(Mutex::new("starting".to_owned())),
+            cancel: None,
         }
+    }
+
+    /// This budget, with the run's (or verify's) interrupt flag.
+    #[must_use]
+    pub fn with_cancel(mut self, cancel: Option<Arc<AtomicBool>>) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// The interrupt flag tools of this attempt watch, if any.
+    pub fn cancel_flag(&self) -> Option<&AtomicBool> {
+        self.cancel.as_deref()
+    }
+
+    /// Ctrl-C was pressed: stop, the verdict will not count.
+    pub fn cancelled(&self) -> bool {
+        self.cancel_flag()
+            .is_some_and(|cancel| cancel.load(Ordering::SeqCst))
     }
 
     /// The goal's `timeout_s`.

@@ -5,10 +5,13 @@
 //! own process group (signalled on timeout and SIGKILLed after exit, so nothing it started in
 //! the background survives), and is SIGKILLed by Linux if peers itself dies.
 //!
+//! [`run_cancellable`] also stops the child's group as soon as a shared flag is set (Ctrl-C).
+//!
 //! [`run_observed`] is the live variant for agents: an [`Observer`] sees output as it arrives
 //! and may stop the child, an idle timeout applies, and with `Watch::sweep_descendants` every
 //! process the child started is killed at the end, even one that left its group or session.
 
+mod cancellable;
 mod capture;
 mod death_signal;
 mod descendants;
@@ -20,6 +23,7 @@ mod registry;
 mod run;
 mod spec;
 
+pub use cancellable::run_cancellable;
 pub use capture::Captured;
 pub use descendants::{Leftover, become_subreaper, reap_orphans};
 pub use error::SpawnError;

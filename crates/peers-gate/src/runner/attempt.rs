@@ -3,14 +3,12 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use peers_process::{
-    CommandSpec, Control, Ending, Observer, Outcome, SpawnError, StdinSource, Stream, Watch,
-};
+use peers_process::{CommandSpec, Outcome, SpawnError, StdinSource};
 
 use super::{GateWork, InProcessCheck, Judge, RunnerSettings, Verdict};
 use crate::budget::GateBudget;
@@ -22,7 +20,7 @@ const IN_PROCESS_SLACK: Duration = Duration::from_millis(250);
 /// Least time a judge gets even when the command used up nearly all of the gate's budget.
 const MIN_JUDGE_TIME: Duration = Duration::from_millis(500);
 
-/// How often a running gate checks the cancel flag.
+/// How often the runner checks the cancel flag while a built-in gate works.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// What the `pass_when` judge sees of a finished command.
@@ -88,38 +86,15 @@ pub(super) fn interrupted() -> AttemptOutcome {
     }
 }
 
-/// Stops the gate's process group as soon as the cancel flag is set.
-struct CancelWatch<'a>(&'a AtomicBool);
-
-impl Observer for CancelWatch<'_> {
-    fn output(&mut self, _stream: Stream, _bytes: &[u8]) -> Control {
-        self.tick()
-    }
-
-    fn tick(&mut self) -> Control {
-        if self.0.load(Ordering::SeqCst) {
-            Control::Stop
-        } else {
-            Control::Continue
-        }
-    }
-}
-
-/// Runs the command; with a cancel flag, watched so Ctrl-C stops its whole group at once.
+/// Runs the command; with a cancel flag, Ctrl-C stops its whole group at once (`None`).
 fn run_command(
     spec: &CommandSpec,
     settings: &RunnerSettings,
 ) -> Result<Option<Outcome>, SpawnError> {
-    let Some(cancel) = settings.cancel.as_deref() else {
-        return peers_process::run(spec).map(Some);
-    };
-    let watch = Watch {
-        idle: None,
-        tick: CANCEL_POLL,
-        sweep_descendants: false,
-    };
-    let observed = peers_process::run_observed(spec, &watch, &mut CancelWatch(cancel))?;
-    Ok((observed.ending != Ending::Stopped).then_some(observed.outcome))
+    match settings.cancel.as_deref() {
+        Some(cancel) => peers_process::run_cancellable(spec, cancel),
+        None => peers_process::run(spec).map(Some),
+    }
 }
 
 pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> AttemptOutcome {
@@ -147,7 +122,9 @@ pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> Attem
                 }),
             }
         }
-        GateWork::InProcess { check, timeout } => run_in_process(id, check, *timeout),
+        GateWork::InProcess { check, timeout } => {
+            run_in_process(id, check, *timeout, settings.cancel.clone())
+        }
     }
 }
 
@@ -155,8 +132,13 @@ pub(super) fn run(id: &str, work: &GateWork, settings: &RunnerSettings) -> Attem
 /// a gate that noticed the deadline itself to say so): the verdict never waits past
 /// `timeout_s`. A gate left running stops at its next budget check; the tools it runs are
 /// child processes killed at the same deadline.
-fn run_in_process(id: &str, check: &InProcessCheck, timeout: Duration) -> AttemptOutcome {
-    let budget = GateBudget::new(timeout);
+fn run_in_process(
+    id: &str,
+    check: &InProcessCheck,
+    timeout: Duration,
+    cancel: Option<Arc<AtomicBool>>,
+) -> AttemptOutcome {
+    let budget = GateBudget::new(timeout).with_cancel(cancel);
     let (sender, receiver) = mpsc::channel();
     let (check, on_thread) = (Arc::clone(check), budget.clone());
     let spawned = thread::Builder::new()
@@ -170,7 +152,20 @@ fn run_in_process(id: &str, check: &InProcessCheck, timeout: Duration) -> Attemp
             diagnostic: format!("could not start built-in gate `{id}`: {error}"),
         });
     }
-    match receiver.recv_timeout(timeout + IN_PROCESS_SLACK) {
+    // Waits in short steps so Ctrl-C is answered at once; the gate's tools watch the same
+    // flag and a gate left running stops at its next budget check.
+    let until = Instant::now() + timeout + IN_PROCESS_SLACK;
+    let received = loop {
+        let step = until
+            .saturating_duration_since(Instant::now())
+            .min(CANCEL_POLL);
+        match receiver.recv_timeout(step) {
+            Err(mpsc::RecvTimeoutError::Timeout) if budget.cancelled() => return interrupted(),
+            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < until => {}
+            other => break other,
+        }
+    };
+    match received {
         Ok(Ok(verdict)) => AttemptOutcome::verdict(verdict),
         Ok(Err(panic)) => AttemptOutcome::verdict(Verdict {
             pass: false,

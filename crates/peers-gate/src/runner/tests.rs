@@ -448,3 +448,49 @@ fn a_built_in_gate_that_watches_its_budget_reports_on_its_own() {
     assert_eq!(results[0].diagnostic, "stopped at the deadline, 0ns left");
     assert!(!results[0].timed_out);
 }
+
+/// Ctrl-C during a batch: a command gate's group is stopped, a built-in gate is no longer
+/// waited for, nothing retries, and the batch returns within moments.
+#[test]
+fn a_cancelled_batch_returns_at_once() {
+    let repo = tempfile::tempdir().unwrap();
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut settings = settings(repo.path());
+    settings.cancel = Some(Arc::clone(&cancel));
+    let slow_builtin = GateJob {
+        id: "slow-builtin".to_owned(),
+        work: GateWork::InProcess {
+            check: Arc::new(|_: &crate::budget::GateBudget| {
+                std::thread::sleep(Duration::from_secs(30));
+                Verdict {
+                    pass: true,
+                    diagnostic: String::new(),
+                }
+            }),
+            timeout: Duration::from_secs(60),
+        },
+        retry_on_fail: 3,
+        cache: None,
+    };
+    let mut slow_command = command("slow-command", "sleep 60");
+    slow_command.retry_on_fail = 3;
+    let flag = Arc::clone(&cancel);
+    let trigger = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let started = Instant::now();
+    let results = run_gates(vec![slow_builtin, slow_command], &settings, None);
+    trigger.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(settings.cancelled());
+    for result in &results {
+        assert!(!result.pass, "{result:?}");
+        assert_eq!(result.attempts, 1, "no retry after Ctrl-C: {result:?}");
+        assert!(result.diagnostic.contains("interrupted"), "{result:?}");
+    }
+}

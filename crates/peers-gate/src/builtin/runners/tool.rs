@@ -112,7 +112,12 @@ impl Toolbox {
         }
         spec.timeout = Some(timeout);
         spec.capture_cap = CAPTURE_CAP;
-        let outcome = peers_process::run(&spec).map_err(|error| {
+        let cancel = self.budget.as_ref().and_then(GateBudget::cancel_flag);
+        let ran = match cancel {
+            Some(cancel) => peers_process::run_cancellable(&spec, cancel),
+            None => peers_process::run(&spec).map(Some),
+        };
+        let outcome = ran.map_err(|error| {
             let mut text = format!("cannot run `{line}`: {error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
@@ -121,6 +126,9 @@ impl Toolbox {
             }
             text
         })?;
+        let Some(outcome) = outcome else {
+            return Err(format!("`{line}` was interrupted (Ctrl-C or SIGTERM)"));
+        };
         if outcome.timed_out {
             return Err(format!(
                 "`{line}` did not finish within the goal's timeout of {} s (raise timeout_s in \
@@ -213,6 +221,62 @@ mod tests {
         let mut tools = Toolbox::new(&env, Duration::from_secs(60), std::env::temp_dir());
         tools.budget = Some(budget);
         tools
+    }
+
+    /// Ctrl-C (the budget's cancel flag) stops a running tool's whole group at once.
+    #[test]
+    fn a_cancelled_tool_stops_at_once_with_its_group() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("tool.pid");
+        let cancel = Arc::new(AtomicBool::new(false));
+        let tools = toolbox(
+            GateBudget::new(Duration::from_secs(120)).with_cancel(Some(Arc::clone(&cancel))),
+        );
+        let script = format!("echo $$ > {}; sleep 60", pid_file.display());
+        let started = std::time::Instant::now();
+        let result = std::thread::scope(|scope| {
+            let run = scope
+                .spawn(|| tools.run(Path::new("/bin/sh"), &["-c".to_owned(), script], dir.path()));
+            while !pid_file.exists() && started.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            cancel.store(true, Ordering::SeqCst);
+            run.join().unwrap()
+        });
+        let error = result.unwrap_err();
+        assert!(error.contains("interrupted"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the tool ran to its end"
+        );
+        let pgid = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert!(
+            live_members(&pgid).is_empty(),
+            "the tool's process group survived"
+        );
+    }
+
+    /// Processes of group `pgid` still running (a zombie waiting for its reaper is dead).
+    fn live_members(pgid: &str) -> Vec<String> {
+        let mut live = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            if fields.get(2) == Some(&pgid) && fields.first() != Some(&"Z") {
+                live.push(stat);
+            }
+        }
+        live
     }
 
     /// Tools of one gate share its budget: a second tool gets what the first left, not a
