@@ -53,7 +53,8 @@ pub enum Command {
     /// The modes `peers init --modes` applies (built-in and user modes) and their gates.
     Modes(ModesArgs),
     /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
-    /// or a cap stops it. Ctrl-C stops gracefully (exit 130).
+    /// or a cap stops it. Ctrl-C stops gracefully, running gates included (exit 130). Every stop
+    /// says what to do next (also in .peers/HALTED.md when the next run would stop at once).
     ///
     /// While a peer works: a live line on a terminal, else a heartbeat line every 30 s
     /// (PEERS_HEARTBEAT_S sets the interval in seconds). Ends with a summary and writes
@@ -69,7 +70,8 @@ pub enum Command {
     Watch(WatchArgs),
     /// The bug ledger from the commit history: summary, list, or gate (exit 1 when blocking bugs are open).
     Bugs(BugsArgs),
-    /// Put a halted, degraded or unavailable peer back into the rotation.
+    /// Put a halted, degraded or unavailable peer back into the rotation; --counters resets the
+    /// failure streak and stuck-gate counters after a stuck:<gate> or max_consecutive_failures stop.
     Revive(ReviveArgs),
     /// The whole loop on a sample repository with two simulated peers: no network, no API keys.
     Demo(DemoArgs),
