@@ -22,3 +22,4 @@ pub mod survey;
 pub mod tick;
 pub mod tick_finish;
 pub mod tick_prompt;
+pub mod tick_trace;

@@ -14,6 +14,7 @@ mod run_budget;
 mod run_durability;
 mod run_live;
 mod run_loop;
+mod run_orphans;
 mod run_views;
 mod status;
 mod verify;
