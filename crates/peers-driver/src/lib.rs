@@ -16,6 +16,7 @@ pub mod peer_env;
 pub mod post_tick;
 pub mod progress;
 pub mod record;
+pub mod record_summary;
 pub mod recovery;
 pub mod session;
 pub mod survey;

@@ -8,16 +8,14 @@ use peers_core::state::State;
 use crate::error::DriverError;
 use crate::ledger_view::LedgerView;
 use crate::progress::{Progress, ProgressSink};
-use crate::record::{RECORD_VERSION, Record, TickRecord};
+use crate::record::{RECORD_VERSION, TickRecord};
 use crate::session::Session;
 
-/// The iteration of the newest tick record in runs.jsonl.
+/// The iteration of the newest tick record in runs.jsonl (through its index).
 fn last_logged_iteration(session: &Session) -> Result<Option<u64>, DriverError> {
-    let (records, _) = crate::record::read_all(&session.inputs.dir)?;
-    Ok(records.iter().rev().find_map(|r| match r {
-        Record::Tick(t) => Some(t.iteration),
-        _ => None,
-    }))
+    Ok(peers_store::run_log::last_tick_iteration(
+        &session.inputs.dir,
+    )?)
 }
 
 pub fn finish_interrupted_tick(

@@ -118,10 +118,16 @@ pub fn run_one(
     });
     session.save_quick()?;
     let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
-    let snapshot = ControlSnapshot::take(&session.inputs.dir);
+    let mut snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
-    let (run, budget_stop, delivery) =
-        invoke_peer(session, &peer, &prompt.text, progress, &mut live)?;
+    let (run, budget_stop, delivery) = invoke_peer(
+        session,
+        &peer,
+        &prompt.text,
+        progress,
+        &mut live,
+        &mut snapshot,
+    )?;
     let tampering = snapshot.changed();
     live.judging();
     progress.event(Progress::Judging { iteration });
@@ -172,6 +178,7 @@ fn invoke_peer(
     prompt: &str,
     progress: &mut dyn ProgressSink,
     live: &mut LiveWriter,
+    snapshot: &mut ControlSnapshot,
 ) -> Result<(PeerRun, Option<String>, String), DriverError> {
     let settings = session
         .inputs
@@ -223,7 +230,7 @@ fn invoke_peer(
     let mut observer = |event: &LiveEvent| -> Flow {
         let usage = match event {
             LiveEvent::Started { pid } => {
-                record_leader(session, *pid);
+                record_leader(session, *pid, snapshot);
                 return Flow::Continue;
             }
             LiveEvent::Output { line, .. } => {
@@ -273,10 +280,13 @@ fn invoke_peer(
 
 /// Saves the peer process's identity in the in-flight record, so a resume after a crash finds
 /// its process group. A failed save is not fatal: the environment marker finds it too.
-fn record_leader(session: &mut Session, pid: u32) {
+fn record_leader(session: &mut Session, pid: u32, snapshot: &mut ControlSnapshot) {
     if let Some(flight) = session.loop_state.in_flight.as_mut() {
         flight.leader = crate::tick_trace::leader(pid);
-        let _ = session.save_quick();
+        if session.save_quick().is_ok() {
+            // Our own write, not the peer's: tamper evidence starts from it.
+            snapshot.refresh("state.json");
+        }
     }
 }
 
