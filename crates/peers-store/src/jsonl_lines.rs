@@ -155,4 +155,40 @@ mod tests {
         assert_eq!(located.line, Line::Complete(&long));
         assert!(reader.next_line().unwrap().is_none());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Whatever the bytes: lines tile the input exactly, and a kept line is its bytes.
+        #[test]
+        fn lines_tile_the_input(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![proptest::prelude::Just(b'\n'), proptest::prelude::any::<u8>()],
+                0..400,
+            ),
+            cap in 0usize..40,
+        ) {
+            let mut reader = LineReader::with_cap(&text[..], 0, cap);
+            let mut at = 0u64;
+            while let Some(located) = reader.next_line().unwrap() {
+                proptest::prop_assert_eq!(located.offset, at);
+                let start = usize::try_from(at).unwrap();
+                let end = start + usize::try_from(located.len).unwrap();
+                let source = &text[start..end];
+                match located.line {
+                    Line::Complete(line) => {
+                        proptest::prop_assert!(line.len() <= cap);
+                        proptest::prop_assert_eq!([line, b"\n"].concat(), source.to_vec());
+                    }
+                    Line::Unterminated(line) => proptest::prop_assert_eq!(line, source),
+                    Line::TooLong { terminated } => {
+                        proptest::prop_assert!(source.len() > cap);
+                        proptest::prop_assert_eq!(terminated, source.ends_with(b"\n"));
+                    }
+                }
+                at += located.len;
+            }
+            proptest::prop_assert_eq!(at, text.len() as u64);
+        }
+    }
 }

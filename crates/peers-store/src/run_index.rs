@@ -285,4 +285,18 @@ mod tests {
         assert_eq!(tick_iteration(&original), Some(4));
         assert_eq!(tick_iteration(&exit), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_entry_round_trips(offset: u64, len in 0u64..=u64::from(u32::MAX), iteration: Option<u64>) {
+            let iteration = iteration.filter(|i| *i != NOT_A_TICK);
+            let entry = Entry { offset, len, iteration };
+            proptest::prop_assert_eq!(Entry::decode(entry.encode().as_bytes()), Some(entry));
+        }
+
+        #[test]
+        fn decoding_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60)) {
+            let _ = Entry::decode(&bytes);
+        }
+    }
 }
