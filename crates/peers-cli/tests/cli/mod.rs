@@ -6,6 +6,7 @@ mod demo;
 mod goals;
 mod info;
 mod init;
+mod kill_storm;
 mod modes;
 mod prompt_followed;
 mod real_cli;
