@@ -58,7 +58,10 @@ fn setup(root: &Path, home: &Path) -> (std::path::PathBuf, String) {
         .stdout(Stdio::piped())
         .output()
         .expect("git rev-parse");
-    (repo, String::from_utf8_lossy(&head.stdout).trim().to_owned())
+    (
+        repo,
+        String::from_utf8_lossy(&head.stdout).trim().to_owned(),
+    )
 }
 
 /// Writes tick records (with realistic output tails) and an exit record every 100 ticks until
@@ -194,7 +197,10 @@ fn main() {
         let mut walls: Vec<f64> = (0..5)
             .map(|_| measure(&repo, &home, &["replay", &target]))
             .map(|(wall, rss)| {
-                assert!(rss.is_none_or(|mib| mib <= MEMORY_GOAL_MIB), "replay peak {rss:?}");
+                assert!(
+                    rss.is_none_or(|mib| mib <= MEMORY_GOAL_MIB),
+                    "replay peak {rss:?}"
+                );
                 wall.as_secs_f64() * 1000.0
             })
             .collect();

@@ -24,20 +24,44 @@ fn tools() -> Vec<ToolKind> {
 /// Lines shaped like the CLIs' JSON events, with fields of the wrong types mixed in.
 fn event_line() -> impl Strategy<Value = String> {
     let key = prop::sample::select(vec![
-        "type", "usage", "input_tokens", "output_tokens", "cache_read_input_tokens",
-        "total_cost_usd", "session_id", "is_error", "error", "status", "message", "model",
-        "tokens", "cost", "stats", "result", "subtype", "msg", "info", "total_token_usage",
+        "type",
+        "usage",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "total_cost_usd",
+        "session_id",
+        "is_error",
+        "error",
+        "status",
+        "message",
+        "model",
+        "tokens",
+        "cost",
+        "stats",
+        "result",
+        "subtype",
+        "msg",
+        "info",
+        "total_token_usage",
     ]);
     let value = prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
-        any::<f64>().prop_map(|f| if f.is_finite() { f.to_string() } else { "1e308".to_owned() }),
+        any::<f64>().prop_map(|f| if f.is_finite() {
+            f.to_string()
+        } else {
+            "1e308".to_owned()
+        }),
         "[a-z_]{0,10}".prop_map(|s| format!("\"{s}\"")),
         Just("null".to_owned()),
         Just("{\"input_tokens\": 5, \"output_tokens\": -2}".to_owned()),
         Just("[1, \"x\", {}]".to_owned()),
     ];
     prop::collection::vec((key, value), 0..8).prop_map(|fields| {
-        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
         format!("{{{}}}", body.join(", "))
     })
 }

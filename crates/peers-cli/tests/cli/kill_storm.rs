@@ -122,7 +122,10 @@ fn a_kill_minus_nine_storm_loses_nothing_and_leaves_no_orphans() {
         storm.failed_resumes,
         storm.orphans
     );
-    assert!(storm.ticks > 0, "the storm let some ticks finish: {storm:?}");
+    assert!(
+        storm.ticks > 0,
+        "the storm let some ticks finish: {storm:?}"
+    );
     assert_eq!(
         (
             storm.corrupt_state,

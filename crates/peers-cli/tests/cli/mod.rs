@@ -3,6 +3,7 @@
 mod bad_input;
 mod compat;
 mod demo;
+mod fuzz_regressions;
 mod goals;
 mod info;
 mod init;

@@ -15,7 +15,10 @@ const GOALS: &str = "goals:\n  - {id: builds, type: hard, cmd: 'cargo build', pa
 
 /// `text` with up to 8 edits: a byte range deleted, replaced or duplicated (char-aligned).
 fn mutated(text: &'static str) -> impl Strategy<Value = String> {
-    let edits = prop::collection::vec((any::<prop::sample::Index>(), 0usize..24, 0u8..3, ".{0,6}"), 1..8);
+    let edits = prop::collection::vec(
+        (any::<prop::sample::Index>(), 0usize..24, 0u8..3, ".{0,6}"),
+        1..8,
+    );
     edits.prop_map(move |edits| {
         let mut out = text.to_owned();
         for (at, span, kind, insert) in edits {
@@ -50,10 +53,48 @@ impl JsonLoader for NoJson {
 /// Short expressions from the DSL's own vocabulary (deep nesting is `pass_when`'s own tests').
 fn dsl_expression() -> impl Strategy<Value = String> {
     let token = prop::sample::select(vec![
-        "exit_code", "stdout", "stderr", "==", "!=", "<", ">=", "and", "or", "not", "in", "(",
-        ")", "[", "]", ",", ".", "0", "1", "-1", "2.5", "'ok'", "\"x\"", "len", "re", "search",
-        "strip", "lower", "splitlines", "json", "True", "False", "None", "+", "*", "%", "'a\\'b'",
-        "contains", "count", "[0]", "[-1]", "[1:]",
+        "exit_code",
+        "stdout",
+        "stderr",
+        "==",
+        "!=",
+        "<",
+        ">=",
+        "and",
+        "or",
+        "not",
+        "in",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        ".",
+        "0",
+        "1",
+        "-1",
+        "2.5",
+        "'ok'",
+        "\"x\"",
+        "len",
+        "re",
+        "search",
+        "strip",
+        "lower",
+        "splitlines",
+        "json",
+        "True",
+        "False",
+        "None",
+        "+",
+        "*",
+        "%",
+        "'a\\'b'",
+        "contains",
+        "count",
+        "[0]",
+        "[-1]",
+        "[1:]",
     ]);
     prop::collection::vec(token, 0..14).prop_map(|tokens| tokens.join(" "))
 }
