@@ -4,8 +4,10 @@
 //! [`TAIL_LIMIT`]), rebuilt in one streaming pass when missing or stale.
 //!
 //! Format: one fixed-width line per log line, in log order,
-//! `{offset:016x} {len:08x} {iteration:016x}\n` (len includes the newline; the iteration is
-//! `ffffffffffffffff` for a line that is not a tick record).
+//! `{offset:016x} {len:08x} {iteration:016x} {high:016x} {sorted}\n`: len includes the
+//! newline; the iteration is `ffffffffffffffff` for a line that is not a tick record; `high`
+//! is the highest tick iteration so far and `sorted` (`1`/`0`) whether every tick so far came
+//! in non-decreasing order, so a sorted log is searched by bisection.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -19,7 +21,7 @@ use crate::layout::PeersDir;
 use crate::safe_fs::{append_line_unsynced, open_control_file, write_replacing_unsynced};
 
 /// Bytes per entry, newline included.
-pub const ENTRY_BYTES: u64 = 43;
+pub const ENTRY_BYTES: u64 = 62;
 const NOT_A_TICK: u64 = u64::MAX;
 /// A log that grew more than this past its index (written by a build without the index) gets
 /// the index rebuilt rather than scanned from the index's end.
@@ -36,32 +38,58 @@ pub struct Entry {
     pub len: u64,
     /// `None` when the line is not a tick record.
     pub iteration: Option<u64>,
+    /// The highest tick iteration up to this line (0 before any tick).
+    pub high: u64,
+    /// Every tick up to this line came in non-decreasing iteration order.
+    pub sorted: bool,
 }
 
 impl Entry {
+    /// The entry of the line after `previous` (`None` for the first line).
+    pub fn after(previous: Option<&Entry>, offset: u64, len: u64, iteration: Option<u64>) -> Entry {
+        let (high, sorted) = previous.map_or((0, true), |p| (p.high, p.sorted));
+        Entry {
+            offset,
+            len,
+            iteration,
+            high: iteration.map_or(high, |i| i.max(high)),
+            sorted: sorted && iteration.is_none_or(|i| i >= high),
+        }
+    }
+
     fn end(&self) -> u64 {
         self.offset + self.len
     }
 
     fn encode(&self) -> String {
         format!(
-            "{:016x} {:08x} {:016x}",
+            "{:016x} {:08x} {:016x} {:016x} {}",
             self.offset,
             self.len,
-            self.iteration.unwrap_or(NOT_A_TICK)
+            self.iteration.unwrap_or(NOT_A_TICK),
+            self.high,
+            u8::from(self.sorted)
         )
     }
 
     fn decode(bytes: &[u8]) -> Option<Entry> {
-        let text = std::str::from_utf8(bytes.get(..42)?).ok()?;
+        let text = std::str::from_utf8(bytes.get(..ENTRY_BYTES as usize - 1)?).ok()?;
         let mut fields = text.split(' ');
         let offset = u64::from_str_radix(fields.next()?, 16).ok()?;
         let len = u64::from_str_radix(fields.next()?, 16).ok()?;
         let iteration = u64::from_str_radix(fields.next()?, 16).ok()?;
+        let high = u64::from_str_radix(fields.next()?, 16).ok()?;
+        let sorted = match fields.next()? {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        };
         Some(Entry {
             offset,
             len,
             iteration: (iteration != NOT_A_TICK).then_some(iteration),
+            high,
+            sorted,
         })
     }
 }
@@ -82,10 +110,10 @@ pub fn index_path(dir: &PeersDir) -> PathBuf {
 
 /// Records that the line `offset..offset+len` was appended to the log. Keeps the index only
 /// while it is contiguous with the log; otherwise removes it for a reader to rebuild.
-pub fn note_append(dir: &PeersDir, entry: Entry) {
+pub fn note_append(dir: &PeersDir, offset: u64, len: u64, iteration: Option<u64>) {
     let path = index_path(dir);
     let last = match std::fs::symlink_metadata(&path) {
-        Err(_) if entry.offset == 0 => None,
+        Err(_) if offset == 0 => None,
         Err(_) => return,
         Ok(_) => match read_last(&path) {
             Some(last) => Some(last),
@@ -95,7 +123,8 @@ pub fn note_append(dir: &PeersDir, entry: Entry) {
             }
         },
     };
-    let contiguous = last.map_or(entry.offset == 0, |l| l.end() == entry.offset);
+    let contiguous = last.map_or(offset == 0, |l| l.end() == offset);
+    let entry = Entry::after(last.as_ref(), offset, len, iteration);
     if !contiguous || append_line_unsynced(&path, entry.encode().as_bytes()).is_err() {
         let _ = std::fs::remove_file(&path);
     }
@@ -118,6 +147,8 @@ pub struct Index {
     file: Option<File>,
     entries: u64,
     pub covered: u64,
+    /// Every tick in the index is in non-decreasing iteration order.
+    pub sorted: bool,
 }
 
 impl Index {
@@ -131,6 +162,7 @@ impl Index {
             file: None,
             entries: 0,
             covered: 0,
+            sorted: false,
         }))
     }
 
@@ -146,6 +178,7 @@ impl Index {
                 file: None,
                 entries: 0,
                 covered: 0,
+                sorted: true,
             });
         }
         let last = read_last(&path)?;
@@ -164,13 +197,49 @@ impl Index {
             file: Some(file),
             entries,
             covered: last.end(),
+            sorted: last.sorted,
         })
     }
 
-    /// Entries from the newest back, until `visit` returns something.
-    pub fn find_back<T>(&mut self, mut visit: impl FnMut(&Entry) -> Option<T>) -> Option<T> {
+    /// In a sorted index: how many entries precede the first whose highest iteration so far
+    /// exceeds `iteration` (the newest record of `iteration`, if any, is just before).
+    pub fn sorted_end(&mut self, iteration: u64) -> Option<u64> {
+        if !self.sorted {
+            return None;
+        }
+        let (mut low, mut high) = (0, self.entries);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.entry(middle)?.high <= iteration {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        Some(low)
+    }
+
+    fn entry(&mut self, position: u64) -> Option<Entry> {
         let file = self.file.as_mut()?;
-        let mut end = self.entries;
+        let mut bytes = [0u8; ENTRY_BYTES as usize];
+        file.seek(SeekFrom::Start(position * ENTRY_BYTES)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        Entry::decode(&bytes)
+    }
+
+    /// Entries from the newest back, until `visit` returns something.
+    pub fn find_back<T>(&mut self, visit: impl FnMut(&Entry) -> Option<T>) -> Option<T> {
+        self.find_back_from(self.entries, visit)
+    }
+
+    /// Entries before position `end`, newest first, until `visit` returns something.
+    pub fn find_back_from<T>(
+        &mut self,
+        end: u64,
+        mut visit: impl FnMut(&Entry) -> Option<T>,
+    ) -> Option<T> {
+        let file = self.file.as_mut()?;
+        let mut end = end.min(self.entries);
         let mut chunk = Vec::new();
         while end > 0 {
             let start = end.saturating_sub(ENTRIES_PER_READ);
@@ -221,6 +290,7 @@ fn write_entries(log: File, log_path: &Path, temp: &Path) -> Result<(), StoreErr
     let mut reader = LineReader::new(log, 0);
     let mut batch = String::new();
     let mut batched = 0;
+    let mut previous: Option<Entry> = None;
     // An empty file still marks the index as built (for an empty log).
     write_replacing_unsynced(temp, b"")?;
     loop {
@@ -237,11 +307,8 @@ fn write_entries(log: File, log_path: &Path, temp: &Path) -> Result<(), StoreErr
             // Not yet a whole line: it stays in the tail the readers scan.
             Line::Unterminated(_) | Line::TooLong { terminated: false } => break,
         };
-        let entry = Entry {
-            offset: located.offset,
-            len: located.len,
-            iteration,
-        };
+        let entry = Entry::after(previous.as_ref(), located.offset, located.len, iteration);
+        previous = Some(entry);
         batch.push_str(&entry.encode());
         batch.push('\n');
         batched += 1;
@@ -264,16 +331,27 @@ mod tests {
     #[test]
     fn entries_round_trip_at_fixed_width() {
         for iteration in [Some(0), Some(7), Some(u64::MAX - 1), None] {
-            let entry = Entry {
-                offset: 123_456,
-                len: 789,
-                iteration,
-            };
+            let entry = Entry::after(None, 123_456, 789, iteration);
             let text = entry.encode();
             assert_eq!(text.len() as u64 + 1, ENTRY_BYTES);
             assert_eq!(Entry::decode(text.as_bytes()), Some(entry));
         }
         assert_eq!(Entry::decode(b"not an entry"), None);
+    }
+
+    #[test]
+    fn order_is_tracked_from_entry_to_entry() {
+        let first = Entry::after(None, 0, 10, Some(1));
+        let exit = Entry::after(Some(&first), 10, 5, None);
+        let second = Entry::after(Some(&exit), 15, 10, Some(2));
+        assert!(second.sorted && second.high == 2);
+        let restart = Entry::after(Some(&second), 25, 10, Some(1));
+        assert!(!restart.sorted && restart.high == 2);
+        let later = Entry::after(Some(&restart), 35, 10, Some(3));
+        assert!(
+            !later.sorted,
+            "once out of order, the index is searched backwards"
+        );
     }
 
     #[test]
@@ -290,7 +368,7 @@ mod tests {
         #[test]
         fn any_entry_round_trips(offset: u64, len in 0u64..=u64::from(u32::MAX), iteration: Option<u64>) {
             let iteration = iteration.filter(|i| *i != NOT_A_TICK);
-            let entry = Entry { offset, len, iteration };
+            let entry = Entry { offset, len, iteration, high: iteration.unwrap_or(0), sorted: len % 2 == 0 };
             proptest::prop_assert_eq!(Entry::decode(entry.encode().as_bytes()), Some(entry));
         }
 

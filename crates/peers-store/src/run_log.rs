@@ -47,11 +47,9 @@ pub fn append_record(dir: &PeersDir, record: &Value) -> Result<(), StoreError> {
     append_line(&path, &line)?;
     run_index::note_append(
         dir,
-        run_index::Entry {
-            offset,
-            len: line.len() as u64 + 1,
-            iteration: run_index::tick_iteration(&record),
-        },
+        offset,
+        line.len() as u64 + 1,
+        run_index::tick_iteration(&record),
     );
     Ok(())
 }
@@ -150,6 +148,7 @@ fn decode_line(line: &Line<'_>) -> Decoded {
 pub fn find_tick(dir: &PeersDir, iteration: u64) -> Result<Option<Value>, StoreError> {
     find_back(
         dir,
+        Some(iteration),
         &|entry| entry.iteration == Some(iteration),
         &|record| run_index::tick_iteration(record) == Some(iteration),
     )
@@ -158,15 +157,19 @@ pub fn find_tick(dir: &PeersDir, iteration: u64) -> Result<Option<Value>, StoreE
 /// The iteration of the newest tick record in the log.
 pub fn last_tick_iteration(dir: &PeersDir) -> Result<Option<u64>, StoreError> {
     let tick = |record: &Value| run_index::tick_iteration(record).is_some();
-    Ok(find_back(dir, &|entry| entry.iteration.is_some(), &tick)?
-        .as_ref()
-        .and_then(run_index::tick_iteration))
+    Ok(
+        find_back(dir, None, &|entry| entry.iteration.is_some(), &tick)?
+            .as_ref()
+            .and_then(run_index::tick_iteration),
+    )
 }
 
 /// The newest record `wanted` accepts: the unindexed tail first, then the index backwards; a
 /// wrong index entry (the log was edited) rebuilds the index once, then falls back to a scan.
+/// `iteration`: the iteration sought, when a sorted index may be bisected for it.
 fn find_back(
     dir: &PeersDir,
+    iteration: Option<u64>,
     candidate: &dyn Fn(&run_index::Entry) -> bool,
     wanted: &dyn Fn(&Value) -> bool,
 ) -> Result<Option<Value>, StoreError> {
@@ -185,7 +188,13 @@ fn find_back(
             return Ok(None);
         }
         let mut stale = false;
-        let found = index.find_back(|entry| {
+        let end = iteration.and_then(|i| index.sorted_end(i));
+        let bisected = end.is_some();
+        let found = index.find_back_from(end.unwrap_or(u64::MAX), |entry| {
+            // Sorted: the first tick back from the bisection point is the only candidate.
+            if bisected && entry.iteration.is_some() && !candidate(entry) {
+                return Some(None);
+            }
             if !candidate(entry) {
                 return None;
             }
@@ -199,7 +208,7 @@ fn find_back(
         });
         match found {
             Some(Some(record)) => return Ok(Some(record)),
-            None if !stale => return Ok(None),
+            None | Some(None) if !stale => return Ok(None),
             _ if attempt == 0 => run_index::rebuild(dir)?,
             _ => {}
         }

@@ -147,3 +147,31 @@ fn an_oversized_line_is_skipped_and_counted() {
     assert_eq!(found_note(&repo, 1), None);
     assert_eq!(found_note(&repo, 2).as_deref(), Some("n2"));
 }
+
+#[test]
+fn a_log_that_restarts_its_iterations_is_still_searched_right() {
+    let repo = TempRepo::new();
+    for (i, note) in [(1, "a1"), (2, "a2"), (3, "a3"), (1, "b1"), (2, "b2")] {
+        append_record(&repo.dir, &tick(i, note)).unwrap();
+        append_record(&repo.dir, &json!({"event": "exit", "iteration": i})).unwrap();
+    }
+    assert_eq!(found_note(&repo, 1).as_deref(), Some("b1"));
+    assert_eq!(found_note(&repo, 3).as_deref(), Some("a3"));
+    assert_eq!(found_note(&repo, 4), None);
+}
+
+#[test]
+fn a_sorted_log_is_bisected_to_every_tick() {
+    let repo = TempRepo::new();
+    for i in 1..=200 {
+        append_record(&repo.dir, &tick(i, &format!("n{i}"))).unwrap();
+        if i % 7 == 0 {
+            append_record(&repo.dir, &json!({"event": "exit", "iteration": i})).unwrap();
+        }
+    }
+    for i in 1..=200 {
+        assert_eq!(found_note(&repo, i), Some(format!("n{i}")), "tick {i}");
+    }
+    assert_eq!(found_note(&repo, 0), None);
+    assert_eq!(found_note(&repo, 201), None);
+}
