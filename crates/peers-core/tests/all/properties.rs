@@ -124,7 +124,15 @@ proptest! {
         exit_code in prop::option::of(-3i32..300),
     ) {
         if let Ok(parsed) = pass_when::parse(&source) {
-            let input = EvalInput { exit_code, stdout: &stdout, stderr: "", json_loader: &NoJson };
+            let input = EvalInput {
+                exit_code,
+                stdout: &stdout,
+                stderr: "",
+                stdout_truncation: None,
+                stderr_truncation: None,
+                json_loader: &NoJson,
+                deadline: None,
+            };
             let _ = parsed.evaluate(&input);
         }
     }
