@@ -89,6 +89,8 @@ impl PromptDelivery {
 /// What the observer of [`crate::invoke`] sees while the peer runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiveEvent {
+    /// The peer process started with this pid (also its process group id); sent once, first.
+    Started { pid: u32 },
     /// One complete line (the last one may lack its newline); invalid UTF-8 is replaced.
     Output { stream: Stream, line: String },
     /// Usage so far, cumulative (not a delta); sent whenever the CLI reports more.

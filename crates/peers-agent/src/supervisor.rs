@@ -180,6 +180,11 @@ impl Observer for Watcher<'_> {
         self.lines.emit(&LiveEvent::Tick);
         self.lines.control()
     }
+
+    fn spawned(&mut self, pid: u32) {
+        // The answer is ignored: nothing can be stopped before it has started.
+        let _ = (self.lines.observer)(&LiveEvent::Started { pid });
+    }
 }
 
 /// What happens to each line, and what was learned from all of them.

@@ -99,6 +99,16 @@ impl ControlSnapshot {
         }
     }
 
+    /// Fingerprints `name` again after peers itself wrote it during the turn (the in-flight
+    /// record gains the peer's identity once it has started).
+    pub fn refresh(&mut self, name: &str) {
+        for (entry, path, print) in &mut self.entries {
+            if entry == name {
+                *print = fingerprint(path);
+            }
+        }
+    }
+
     /// Puts back the user's control files that are gone or were replaced by a symlink: a
     /// symlink is always replaced by the saved contents (nothing may redirect peers' reads); a
     /// missing file is put back when the peer's turn did not delete it itself (peers' own restore

@@ -41,6 +41,13 @@ pub struct InFlight {
     pub head_before: Option<String>,
     pub started_at: String,
     pub skeptic: bool,
+    /// The value of `PEERS_TICK_ID` in the peer's environment: every process it starts
+    /// inherits it, so a resume finds them even outside its process group and session.
+    #[serde(default)]
+    pub marker: Option<String>,
+    /// The peer process right after it started (saved once it exists).
+    #[serde(default)]
+    pub leader: Option<crate::tick_trace::LeaderRecord>,
 }
 
 impl LoopState {
@@ -117,6 +124,13 @@ mod tests {
                 head_before: Some("abc".into()),
                 started_at: "t".into(),
                 skeptic: true,
+                marker: Some("0123abcd".into()),
+                leader: Some(crate::tick_trace::LeaderRecord {
+                    pid: 41,
+                    pgid: 41,
+                    sid: 7,
+                    start: 12345,
+                }),
             }),
             last_handoff_peer: Some("b".into()),
             warnings: Default::default(),

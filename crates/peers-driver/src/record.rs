@@ -111,21 +111,6 @@ impl Record {
     }
 }
 
-/// Every record of the run log, with the number of lines that did not parse.
-pub fn read_all(
-    dir: &peers_store::layout::PeersDir,
-) -> Result<(Vec<Record>, usize), peers_store::error::StoreError> {
-    let records = peers_store::run_log::read_records(dir)?;
-    Ok((
-        records
-            .records
-            .into_iter()
-            .map(Record::from_value)
-            .collect(),
-        records.malformed,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

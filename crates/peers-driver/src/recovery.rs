@@ -1,22 +1,21 @@
 //! Resuming after a crash or `kill -9`: a tick that was in flight is finalised exactly once
 //! (its commits attested to the peer whose turn it was, an `interrupted` record written, the
 //! iteration counted), and a record that was saved in state but not yet appended is appended.
+//! Processes the interrupted tick left running are stopped first and named (terminal, record).
 
 use peers_core::state::State;
 
 use crate::error::DriverError;
 use crate::ledger_view::LedgerView;
 use crate::progress::{Progress, ProgressSink};
-use crate::record::{RECORD_VERSION, Record, TickRecord};
+use crate::record::{RECORD_VERSION, TickRecord};
 use crate::session::Session;
 
-/// The iteration of the newest tick record in runs.jsonl.
+/// The iteration of the newest tick record in runs.jsonl (through its index).
 fn last_logged_iteration(session: &Session) -> Result<Option<u64>, DriverError> {
-    let (records, _) = crate::record::read_all(&session.inputs.dir)?;
-    Ok(records.iter().rev().find_map(|r| match r {
-        Record::Tick(t) => Some(t.iteration),
-        _ => None,
-    }))
+    Ok(peers_store::run_log::last_tick_iteration(
+        &session.inputs.dir,
+    )?)
 }
 
 pub fn finish_interrupted_tick(
@@ -39,6 +38,24 @@ pub fn finish_interrupted_tick(
     let Some(flight) = session.loop_state.in_flight.take() else {
         return Ok(());
     };
+    // Before anything is judged: a job the peer left running could still commit.
+    let grace = std::time::Duration::from_secs(session.inputs.config.health.grace_s);
+    let stopped =
+        crate::tick_trace::stop_left_behind(flight.marker.as_deref(), flight.leader, grace);
+    let left_note = (!stopped.is_empty()).then(|| {
+        format!(
+            "tick {} ({}) was interrupted and left {} process(es) running; stopped on resume: {}",
+            flight.iteration,
+            flight.peer,
+            stopped.len(),
+            stopped.join("; ")
+        )
+    });
+    if let Some(note) = &left_note {
+        progress.event(Progress::Resumed {
+            detail: note.clone(),
+        });
+    }
     let range = match &flight.head_before {
         Some(before) => format!("{before}..HEAD"),
         None => "HEAD".to_owned(),
@@ -84,6 +101,7 @@ pub fn finish_interrupted_tick(
         spent_tokens_total: session.state.budget.spent_tokens,
         spent_usd_total: session.state.budget.spent_usd,
         usd_unknown: true,
+        integrity: left_note.into_iter().collect(),
         ..TickRecord::default()
     };
     let value = serde_json::to_value(&record).unwrap_or_default();

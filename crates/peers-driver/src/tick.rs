@@ -113,13 +113,21 @@ pub fn run_one(
         head_before: head_before.clone(),
         started_at: peers_store::timestamp::now_iso_utc(),
         skeptic,
+        marker: Some(crate::tick_trace::new_marker()),
+        leader: None,
     });
     session.save_quick()?;
     let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
-    let snapshot = ControlSnapshot::take(&session.inputs.dir);
+    let mut snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
-    let (run, budget_stop, delivery) =
-        invoke_peer(session, &peer, &prompt.text, progress, &mut live)?;
+    let (run, budget_stop, delivery) = invoke_peer(
+        session,
+        &peer,
+        &prompt.text,
+        progress,
+        &mut live,
+        &mut snapshot,
+    )?;
     let tampering = snapshot.changed();
     live.judging();
     progress.event(Progress::Judging { iteration });
@@ -170,6 +178,7 @@ fn invoke_peer(
     prompt: &str,
     progress: &mut dyn ProgressSink,
     live: &mut LiveWriter,
+    snapshot: &mut ControlSnapshot,
 ) -> Result<(PeerRun, Option<String>, String), DriverError> {
     let settings = session
         .inputs
@@ -191,7 +200,16 @@ fn invoke_peer(
     })?;
     let delivery = command.delivery.as_str().to_owned();
     let resolved = peers_core::peer_command::resolve_command(&settings);
-    let env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
+    let mut env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
+    let marker = session
+        .loop_state
+        .in_flight
+        .as_ref()
+        .and_then(|f| f.marker.clone());
+    if let Some(marker) = marker {
+        env.retain(|(k, _)| k != crate::tick_trace::MARKER_VARIABLE);
+        env.push((crate::tick_trace::MARKER_VARIABLE.into(), marker.into()));
+    }
     let health = &session.inputs.config.health;
     let invocation = Invocation {
         peer: peer.to_owned(),
@@ -207,11 +225,14 @@ fn invoke_peer(
     let run_counters = run_counters(session);
     let started = Instant::now();
     let mut stop_reason = None;
-    let state_budget = &mut session.state.budget;
-    let prices = &session.prices;
+    let prices = session.prices.clone();
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
     let mut observer = |event: &LiveEvent| -> Flow {
         let usage = match event {
+            LiveEvent::Started { pid } => {
+                record_leader(session, *pid, snapshot);
+                return Flow::Continue;
+            }
             LiveEvent::Output { line, .. } => {
                 // Per line, never per byte: a copy into a reused buffer and a clock check.
                 if !line.trim().is_empty() {
@@ -237,6 +258,7 @@ fn invoke_peer(
             tokens: usage.total_tokens(),
             usd: usage.usd,
         };
+        let state_budget = &mut session.state.budget;
         match budget::check_during_tick(&budget, usd_mode, state_budget, &tick, &counters) {
             BudgetVerdict::Stop(stop) => {
                 stop_reason = Some(stop.cap.stop_reason().to_owned());
@@ -245,7 +267,7 @@ fn invoke_peer(
             _ => Flow::Continue,
         }
     };
-    let run = peers_agent::invoke_with_prices(&invocation, prices, &cancel, &mut observer)
+    let run = peers_agent::invoke_with_prices(&invocation, &prices, &cancel, &mut observer)
         .map_err(|source| DriverError::Agent {
             peer: peer.to_owned(),
             source,
@@ -254,6 +276,18 @@ fn invoke_peer(
         stop_reason = Some("interrupted".to_owned());
     }
     Ok((run, stop_reason, delivery))
+}
+
+/// Saves the peer process's identity in the in-flight record, so a resume after a crash finds
+/// its process group. A failed save is not fatal: the environment marker finds it too.
+fn record_leader(session: &mut Session, pid: u32, snapshot: &mut ControlSnapshot) {
+    if let Some(flight) = session.loop_state.in_flight.as_mut() {
+        flight.leader = crate::tick_trace::leader(pid);
+        if session.save_quick().is_ok() {
+            // Our own write, not the peer's: tamper evidence starts from it.
+            snapshot.refresh("state.json");
+        }
+    }
 }
 
 /// How the tick counts for turns, health and the clean-tick streak.

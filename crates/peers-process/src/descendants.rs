@@ -49,17 +49,17 @@ pub(crate) fn is_subreaper() -> bool {
 
 /// One line of `/proc/<pid>/stat`, the fields the sweep needs.
 #[derive(Debug, Clone, Copy)]
-struct ProcStat {
-    pid: i32,
-    ppid: i32,
-    pgid: i32,
-    sid: i32,
+pub(crate) struct ProcStat {
+    pub(crate) pid: i32,
+    pub(crate) ppid: i32,
+    pub(crate) pgid: i32,
+    pub(crate) sid: i32,
     /// Clock ticks after boot; with the pid it names one process for ever.
-    start: u64,
-    zombie: bool,
+    pub(crate) start: u64,
+    pub(crate) zombie: bool,
 }
 
-fn read_stat(pid: i32) -> Option<ProcStat> {
+pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces and parentheses; the fields follow the last ')'.
     let (_, rest) = text.rsplit_once(')')?;
@@ -77,7 +77,7 @@ fn read_stat(pid: i32) -> Option<ProcStat> {
     })
 }
 
-fn snapshot() -> Vec<ProcStat> {
+pub(crate) fn snapshot() -> Vec<ProcStat> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -95,7 +95,7 @@ pub struct Leftover {
     pub command: String,
 }
 
-fn command_line(pid: i32) -> String {
+pub(crate) fn command_line(pid: i32) -> String {
     fs::read(format!("/proc/{pid}/cmdline"))
         .map(|bytes| {
             bytes
@@ -246,6 +246,11 @@ impl Tracker {
 
 /// SIGKILL to exactly the process `stat` describes, never to a later owner of its pid.
 fn kill_exact(stat: &ProcStat) -> bool {
+    signal_exact(stat, Signal::KILL)
+}
+
+/// `signal` to exactly the process `stat` describes, never to a later owner of its pid.
+pub(crate) fn signal_exact(stat: &ProcStat, signal: Signal) -> bool {
     let Some(pid) = Pid::from_raw(stat.pid) else {
         return false;
     };
@@ -253,12 +258,12 @@ fn kill_exact(stat: &ProcStat) -> bool {
         Ok(pidfd) => {
             // The pidfd pins this pid; the start time says it is still the process we saw.
             read_stat(stat.pid).is_some_and(|now| now.start == stat.start)
-                && pidfd_send_signal(&pidfd, Signal::KILL).is_ok()
+                && pidfd_send_signal(&pidfd, signal).is_ok()
         }
         // No pidfds (old kernel): the start-time check narrows the race to microseconds.
         Err(_) => {
             read_stat(stat.pid).is_some_and(|now| now.start == stat.start)
-                && kill_process(pid, Signal::KILL).is_ok()
+                && kill_process(pid, signal).is_ok()
         }
     }
 }

@@ -17,6 +17,7 @@ mod death_signal;
 mod descendants;
 mod error;
 mod group;
+mod left_behind;
 mod observe;
 mod pump;
 mod registry;
@@ -27,6 +28,9 @@ pub use cancellable::run_cancellable;
 pub use capture::Captured;
 pub use descendants::{Leftover, become_subreaper, reap_orphans};
 pub use error::SpawnError;
+pub use left_behind::{
+    LeaderIdentity, TurnTrace, find_left_behind, leader_identity, stop_left_behind,
+};
 pub use observe::{Control, Ending, Observed, Observer, Stream, Watch, run_observed};
 pub use run::{ExitInfo, Outcome, run};
 pub use spec::{CommandSpec, StdinSource};

@@ -61,6 +61,9 @@ pub trait Observer {
     fn tick(&mut self) -> Control {
         Control::Continue
     }
+    /// Called once, right after the child started, with its pid (which is also its process
+    /// group id): what a caller records to find the child's processes after a crash.
+    fn spawned(&mut self, _pid: u32) {}
 }
 
 /// How to watch: the limits beyond those of the [`CommandSpec`].
@@ -133,6 +136,7 @@ pub fn run_observed(
     let started = Instant::now();
     let child = crate::registry::spawn(&mut spec.to_command())
         .map_err(|source| crate::run::start_error(spec, source))?;
+    observer.spawned(child.id());
     let mut group = ChildGroup::new(child);
     let mut session = Session::start(spec, watch, &mut group, started)?;
     let ending = session.watch(&group, observer);

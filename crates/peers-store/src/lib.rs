@@ -6,8 +6,10 @@
 pub mod error;
 pub mod goals_hash;
 pub mod heal;
+pub mod jsonl_lines;
 pub mod last_stop;
 pub mod layout;
+pub mod run_index;
 pub mod run_lock;
 pub mod run_log;
 pub mod safe_fs;

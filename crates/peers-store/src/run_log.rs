@@ -1,13 +1,16 @@
 //! `.peers/log/runs.jsonl`: one JSON object per line, appended by the single run that holds
 //! the run lock, never rewritten. Every record carries a `"v"` version field.
 
-use std::io::{BufRead, BufReader};
+use std::io::{Seek, SeekFrom};
 
 use serde_json::{Map, Value};
 
 use crate::error::StoreError;
 use crate::heal::{self, TornTail};
+pub use crate::jsonl_lines::MAX_LINE_BYTES;
+use crate::jsonl_lines::{Line, LineReader};
 use crate::layout::PeersDir;
+use crate::run_index;
 use crate::safe_fs::{append_line, ensure_private_dir, open_control_file};
 
 /// The record format version this build writes.
@@ -33,12 +36,22 @@ pub fn append_record(dir: &PeersDir, record: &Value) -> Result<(), StoreError> {
         versioned.insert("v".to_owned(), Value::from(RECORD_VERSION));
     }
     versioned.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let record = Value::Object(versioned);
     let path = dir.runs_jsonl();
-    let line = serde_json::to_vec(&Value::Object(versioned))
+    let line = serde_json::to_vec(&record)
         .map_err(|e| StoreError::io("serialize a record for", &path, e.into()))?;
     ensure_private_dir(&dir.log_dir())?;
     repair_torn_tail(dir)?;
-    append_line(&path, &line)
+    // One writer (the run lock): the log's length now is where this line will start.
+    let offset = std::fs::symlink_metadata(&path).map_or(0, |m| m.len());
+    append_line(&path, &line)?;
+    run_index::note_append(
+        dir,
+        offset,
+        line.len() as u64 + 1,
+        run_index::tick_iteration(&record),
+    );
+    Ok(())
 }
 
 /// Moves a torn last line of the log to `runs.jsonl.torn` (see `heal::repair_torn_tail`) and
@@ -59,33 +72,178 @@ pub fn repair_torn_tail(dir: &PeersDir) -> Result<Option<TornTail>, StoreError> 
     Ok(Some(torn))
 }
 
-/// Reads the whole log; a missing log is empty.
+/// Reads the whole log into memory; a missing log is empty. For a log of any size, use
+/// [`scan_records`].
 pub fn read_records(dir: &PeersDir) -> Result<RunRecords, StoreError> {
+    let mut records = Vec::new();
+    let malformed = scan_records(dir, |record| records.push(record))?;
+    Ok(RunRecords { records, malformed })
+}
+
+/// Calls `visit` with every readable record, in order, holding one line at a time (lines over
+/// [`MAX_LINE_BYTES`] are skipped); returns how many lines could not be decoded.
+pub fn scan_records(dir: &PeersDir, mut visit: impl FnMut(Value)) -> Result<usize, StoreError> {
+    scan_lines(dir, |bytes| match serde_json::from_slice::<Value>(bytes) {
+        Ok(record @ Value::Object(_)) => {
+            visit(record);
+            true
+        }
+        _ => false,
+    })
+}
+
+/// Calls `visit` with the bytes of every non-blank line, in order, one line at a time (lines
+/// over [`MAX_LINE_BYTES`] are skipped); `visit` says whether it could decode the line.
+/// Returns how many lines were skipped or not decoded.
+pub fn scan_lines(
+    dir: &PeersDir,
+    mut visit: impl FnMut(&[u8]) -> bool,
+) -> Result<usize, StoreError> {
     let path = dir.runs_jsonl();
     let file = match open_control_file(&path) {
         Ok((file, _)) => file,
-        Err(err) if err.is_not_found() => return Ok(RunRecords::default()),
+        Err(err) if err.is_not_found() => return Ok(0),
         Err(err) => return Err(err),
     };
-    let mut reader = BufReader::new(file);
-    let mut result = RunRecords::default();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| StoreError::io("read", &path, e))?;
-        if read == 0 {
-            return Ok(result);
-        }
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<Value>(&line) {
-            Ok(record @ Value::Object(_)) => result.records.push(record),
-            _ => result.malformed += 1,
+    let mut reader = LineReader::new(file, 0);
+    let mut malformed = 0;
+    while let Some(located) = reader
+        .next_line()
+        .map_err(|e| StoreError::io("read", &path, e))?
+    {
+        match located.line {
+            Line::Complete(bytes) | Line::Unterminated(bytes) => {
+                if !bytes.trim_ascii().is_empty() && !visit(bytes) {
+                    malformed += 1;
+                }
+            }
+            Line::TooLong { .. } => malformed += 1,
         }
     }
+    Ok(malformed)
+}
+
+enum Decoded {
+    Record(Value),
+    Blank,
+    Malformed,
+}
+
+fn decode_line(line: &Line<'_>) -> Decoded {
+    let bytes = match line {
+        Line::Complete(bytes) | Line::Unterminated(bytes) => bytes,
+        Line::TooLong { .. } => return Decoded::Malformed,
+    };
+    if bytes.trim_ascii().is_empty() {
+        return Decoded::Blank;
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(record @ Value::Object(_)) => Decoded::Record(record),
+        _ => Decoded::Malformed,
+    }
+}
+
+/// The last tick record of iteration `iteration`, found through the index
+/// (`runs.jsonl.idx`, rebuilt when missing or stale) and the log's unindexed tail.
+pub fn find_tick(dir: &PeersDir, iteration: u64) -> Result<Option<Value>, StoreError> {
+    find_back(
+        dir,
+        Some(iteration),
+        &|entry| entry.iteration == Some(iteration),
+        &|record| run_index::tick_iteration(record) == Some(iteration),
+    )
+}
+
+/// The iteration of the newest tick record in the log.
+pub fn last_tick_iteration(dir: &PeersDir) -> Result<Option<u64>, StoreError> {
+    let tick = |record: &Value| run_index::tick_iteration(record).is_some();
+    Ok(
+        find_back(dir, None, &|entry| entry.iteration.is_some(), &tick)?
+            .as_ref()
+            .and_then(run_index::tick_iteration),
+    )
+}
+
+/// The newest record `wanted` accepts: the unindexed tail first, then the index backwards; a
+/// wrong index entry (the log was edited) rebuilds the index once, then falls back to a scan.
+/// `iteration`: the iteration sought, when a sorted index may be bisected for it.
+fn find_back(
+    dir: &PeersDir,
+    iteration: Option<u64>,
+    candidate: &dyn Fn(&run_index::Entry) -> bool,
+    wanted: &dyn Fn(&Value) -> bool,
+) -> Result<Option<Value>, StoreError> {
+    let path = dir.runs_jsonl();
+    let (mut log, metadata) = match open_control_file(&path) {
+        Ok(opened) => opened,
+        Err(err) if err.is_not_found() => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    for attempt in 0..2 {
+        let mut index = run_index::Index::open(dir, &mut log, metadata.len())?;
+        if let Some(found) = newest_in_tail(&path, &mut log, index.covered, wanted)? {
+            return Ok(Some(found));
+        }
+        if index.covered == 0 {
+            return Ok(None);
+        }
+        let mut stale = false;
+        let end = iteration.and_then(|i| index.sorted_end(i));
+        let bisected = end.is_some();
+        let found = index.find_back_from(end.unwrap_or(u64::MAX), |entry| {
+            // Sorted: the first tick back from the bisection point is the only candidate.
+            if bisected && entry.iteration.is_some() && !candidate(entry) {
+                return Some(None);
+            }
+            if !candidate(entry) {
+                return None;
+            }
+            let line = run_index::read_line(&mut log, entry);
+            let record = line.and_then(|l| serde_json::from_slice::<Value>(&l).ok());
+            if record.as_ref().and_then(run_index::tick_iteration) != entry.iteration {
+                stale = true;
+                return Some(None);
+            }
+            record.filter(|r| wanted(r)).map(Some)
+        });
+        match found {
+            Some(Some(record)) => return Ok(Some(record)),
+            None | Some(None) if !stale => return Ok(None),
+            _ if attempt == 0 => run_index::rebuild(dir)?,
+            _ => {}
+        }
+    }
+    let mut newest = None;
+    scan_records(dir, |record| {
+        if wanted(&record) {
+            newest = Some(record);
+        }
+    })?;
+    Ok(newest)
+}
+
+/// The newest record `wanted` accepts among the lines from `from` to the end of the log.
+fn newest_in_tail(
+    path: &std::path::Path,
+    log: &mut std::fs::File,
+    from: u64,
+    wanted: &dyn Fn(&Value) -> bool,
+) -> Result<Option<Value>, StoreError> {
+    log.seek(SeekFrom::Start(from))
+        .map_err(|e| StoreError::io("seek in", path, e))?;
+    let mut reader = LineReader::new(&mut *log, from);
+    let mut newest = None;
+    while let Some(located) = reader
+        .next_line()
+        .map_err(|e| StoreError::io("read", path, e))?
+    {
+        if let Decoded::Record(record) = decode_line(&located.line)
+            && wanted(&record)
+        {
+            newest = Some(record);
+        }
+    }
+    Ok(newest)
 }
 
 fn truncate_for_message(text: &str) -> String {

@@ -7,6 +7,8 @@ mod codex;
 mod gemini;
 mod generic;
 mod opencode;
+#[cfg(test)]
+mod properties;
 
 use std::ffi::OsString;
 

@@ -27,7 +27,7 @@ fn live_usages(events: &[LiveEvent]) -> Vec<Usage> {
         .iter()
         .filter_map(|event| match event {
             LiveEvent::Usage(usage) => Some(*usage),
-            LiveEvent::Output { .. } | LiveEvent::Tick => None,
+            LiveEvent::Output { .. } | LiveEvent::Tick | LiveEvent::Started { .. } => None,
         })
         .collect()
 }

@@ -20,20 +20,11 @@ pub struct ReplayArgs {
 
 pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
-    let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
-    if malformed > 0 {
-        eprintln!(
-            "warning: {malformed} line(s) of .peers/log/runs.jsonl do not parse and were skipped"
-        );
-    }
-    let ticks: Vec<_> = records
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Tick(t) if t.iteration == args.iteration => Some(t),
-            _ => None,
-        })
-        .collect();
-    let Some(tick) = ticks.last() else {
+    // Found through runs.jsonl.idx: the log is never read whole.
+    let record = peers_store::run_log::find_tick(&project.dir, args.iteration)
+        .map_err(store_error)?
+        .map(Record::from_value);
+    let Some(Record::Tick(tick)) = record else {
         return Err(CliError::failed(format!(
             "no tick {} in .peers/log/runs.jsonl",
             args.iteration
@@ -41,7 +32,10 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
         .hint("`peers report` lists the recorded ticks"));
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(tick).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&tick).unwrap_or_default()
+        );
         return Ok(0);
     }
     let mut out = format!(

@@ -1,12 +1,11 @@
 //! `peers report`: write `.peers/REPORT.md` — ticks, per-peer outcomes, bugs filed and fixed,
 //! the gate timeline, tokens and cost — from state.json, runs.jsonl and the commit history.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use clap::Args;
 use peers_core::ledger::{Ledger, LedgerCommit};
-use peers_driver::record::{Record, TickRecord};
+use peers_driver::record_summary::{FINDINGS_KEPT, LogSummary, TIMELINE_ROWS};
 
 use crate::error::CliResult;
 use crate::project::{Project, git_error, store_error};
@@ -22,22 +21,63 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
-#[derive(Default)]
-struct PeerTally {
-    ticks: u64,
-    handoffs: u64,
-    failures: u64,
-    tokens: u64,
-    usd: f64,
-    usd_unknown: bool,
-}
-
 fn cell(text: &str, max: usize) -> String {
     let flat = text.replace(['\n', '\r'], " ").replace('|', "\\|");
     if flat.chars().count() <= max {
         flat
     } else {
         format!("{}…", flat.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// The gate timeline, integrity findings, runs and unreadable lines, from the log summary.
+fn render_log(out: &mut String, log: &LogSummary) {
+    out.push_str(&format!("\n## Gate timeline ({} ticks{})\n\n| tick | peer | outcome | gates | failing | reason |\n|---|---|---|---|---|---|\n", log.ticks, if log.ticks > TIMELINE_ROWS as u64 { format!(", the last {TIMELINE_ROWS} shown") } else { String::new() }));
+    for row in &log.timeline {
+        out.push_str(&format!(
+            "| {} | {} | {} | {}/{} | {} | {} |\n",
+            row.iteration,
+            row.peer,
+            row.outcome,
+            row.passing,
+            row.gates,
+            cell(&row.failing.join(", "), 60),
+            cell(&row.reason, 80)
+        ));
+    }
+    if !log.findings.is_empty() {
+        out.push_str("\n## Integrity findings\n\n");
+        if log.findings_total > FINDINGS_KEPT as u64 {
+            out.push_str(&format!(
+                "_{} findings; the newest {} are shown (`peers replay <tick>` shows each tick's)._\n\n",
+                log.findings_total,
+                log.findings.len()
+            ));
+        }
+        for finding in &log.findings {
+            out.push_str(&format!("- {}\n", cell(finding, 300)));
+        }
+    }
+    if !log.exits.is_empty() {
+        let exits: Vec<String> = log
+            .exits
+            .iter()
+            .map(|e| format!("- {} — {} ({} ticks)", e.ts, e.reason, e.ticks_in_run))
+            .collect();
+        let earlier = log.exits_total - log.exits.len() as u64;
+        let note = if earlier > 0 {
+            format!("_{earlier} earlier run(s) not shown._\n")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("\n## Runs\n\n{note}{}\n", exits.join("\n")));
+    }
+    out.push_str(&log_repairs(&log.repairs));
+    if log.malformed > 0 {
+        out.push_str(&format!(
+            "\n_{} malformed line(s) in runs.jsonl were skipped._\n",
+            log.malformed
+        ));
     }
 }
 
@@ -92,17 +132,8 @@ pub fn write(project: &Project) -> CliResult<String> {
     let state = peers_store::state_file::load_state(&project.dir, &names)
         .map_err(store_error)?
         .state;
-    let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
-    let ticks: Vec<&TickRecord> = records
-        .iter()
-        .filter_map(|r| {
-            if let Record::Tick(t) = r {
-                Some(&**t)
-            } else {
-                None
-            }
-        })
-        .collect();
+    // One streaming pass: the log may be gigabytes.
+    let log = peers_driver::record_summary::summarise(&project.dir).map_err(store_error)?;
     let commits = project.git.commits("HEAD").map_err(git_error)?;
     let ledger = Ledger::build(
         &commits
@@ -161,24 +192,10 @@ pub fn write(project: &Project) -> CliResult<String> {
             ));
         }
     }
-    let mut tallies: BTreeMap<&str, PeerTally> = BTreeMap::new();
-    for tick in &ticks {
-        let tally = tallies.entry(tick.peer.as_str()).or_default();
-        tally.ticks += 1;
-        if tick.success {
-            tally.handoffs += 1
-        } else {
-            tally.failures += 1
-        }
-        tally.tokens += tick.tokens_this_tick;
-        match tick.usd_this_tick {
-            Some(usd) => tally.usd += usd,
-            None => tally.usd_unknown |= tick.tokens_this_tick > 0,
-        }
-    }
+    let mut tallies = log.tallies.clone();
     out.push_str("\n## Peers\n\n| peer | state | ticks | handoffs | failed | tokens | USD |\n|---|---|---|---|---|---|---|\n");
     for name in &state.peer_order {
-        let tally = tallies.remove(name.as_str()).unwrap_or_default();
+        let tally = tallies.remove(name).unwrap_or_default();
         let peer_state = state
             .peers
             .get(name)
@@ -233,97 +250,19 @@ pub fn write(project: &Project) -> CliResult<String> {
     }
     out.push_str(&format!(
         "\n## Budget\n\n- ticks: {} (this record: {})\n- runtime: {:.0} s (wasted on failed ticks: {:.0} s)\n- tokens: {}\n- USD: {:.4}\n",
-        state.budget.spent_iterations, ticks.len(), state.budget.spent_runtime_s, state.budget.wasted_runtime_s, state.budget.spent_tokens, state.budget.spent_usd
+        state.budget.spent_iterations, log.ticks, state.budget.spent_runtime_s, state.budget.wasted_runtime_s, state.budget.spent_tokens, state.budget.spent_usd
     ));
-    out.push_str(&format!("\n## Gate timeline ({} ticks)\n\n| tick | peer | outcome | gates | failing | reason |\n|---|---|---|---|---|---|\n", ticks.len()));
-    for tick in ticks.iter().rev().take(50).rev() {
-        let failing: Vec<&str> = tick
-            .gates
-            .hard
-            .iter()
-            .filter(|(_, v)| *v != "pass")
-            .map(|(k, _)| k.as_str())
-            .collect();
-        let passing = tick.gates.hard.len() - failing.len();
-        out.push_str(&format!(
-            "| {} | {} | {} | {passing}/{} | {} | {} |\n",
-            tick.iteration,
-            tick.peer,
-            if tick.success {
-                "handoff"
-            } else {
-                tick.classification.as_str()
-            },
-            tick.gates.hard.len(),
-            cell(&failing.join(", "), 60),
-            cell(
-                tick.soft_fail_reason
-                    .as_deref()
-                    .filter(|_| !tick.success)
-                    .unwrap_or(""),
-                80
-            )
-        ));
-    }
-    let findings: Vec<String> = ticks
-        .iter()
-        .flat_map(|t| {
-            t.integrity
-                .iter()
-                .chain(t.identity_violations.iter())
-                .map(move |n| format!("tick {}: {n}", t.iteration))
-        })
-        .collect();
-    if !findings.is_empty() {
-        out.push_str("\n## Integrity findings\n\n");
-        for finding in &findings {
-            out.push_str(&format!("- {}\n", cell(finding, 300)));
-        }
-    }
-    let exits: Vec<String> = records
-        .iter()
-        .filter_map(|r| {
-            if let Record::Exit(e) = r {
-                Some(format!(
-                    "- {} — {} ({} ticks)",
-                    e.ts, e.reason, e.ticks_in_run
-                ))
-            } else {
-                None
-            }
-        })
-        .collect();
-    if !exits.is_empty() {
-        out.push_str(&format!("\n## Runs\n\n{}\n", exits.join("\n")));
-    }
-    out.push_str(&log_repairs(&records));
-    if malformed > 0 {
-        out.push_str(&format!(
-            "\n_{malformed} malformed line(s) in runs.jsonl were skipped._\n"
-        ));
-    }
+    render_log(&mut out, &log);
     peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())
         .map_err(store_error)?;
     Ok(out)
 }
 
 /// The torn last lines of runs.jsonl that a run moved to the quarantine file before appending.
-fn log_repairs(records: &[Record]) -> String {
-    let lines: Vec<String> = records
-        .iter()
-        .filter_map(|record| match record {
-            Record::Other(value) if value["event"] == "log_repaired" => Some(format!(
-                "- {}: an incomplete last line of {} bytes (an interrupted write) was moved to \
-                 .peers/log/{}",
-                value["ts"].as_str().unwrap_or("?"),
-                value["quarantined_bytes"].as_u64().unwrap_or(0),
-                value["quarantine"].as_str().unwrap_or("runs.jsonl.torn"),
-            )),
-            _ => None,
-        })
-        .collect();
-    if lines.is_empty() {
+fn log_repairs(repairs: &std::collections::VecDeque<String>) -> String {
+    if repairs.is_empty() {
         return String::new();
     }
+    let lines: Vec<String> = repairs.iter().map(|r| format!("- {r}")).collect();
     format!("\n## Log repairs\n\n{}\n", lines.join("\n"))
 }

@@ -2,12 +2,13 @@
 //! for the tick in progress (a line when it starts, a heartbeat line while it runs); exit when the
 //! run ends (an exit record arrives, or no run holds the lock any more).
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use peers_driver::record::Record;
+use peers_store::jsonl_lines::{Line, LineReader};
 use peers_store::run_lock::LockState;
 
 use crate::error::{CliError, CliResult};
@@ -34,44 +35,50 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
         file.seek(SeekFrom::End(0)).unwrap_or(0)
     };
     let poll = Duration::from_secs_f64(args.poll_s.clamp(0.05, 60.0));
-    let mut pending = String::new();
     let mut idle_polls_without_run = 0;
     let mut caught_up = false;
     let mut live = LiveFollower::new(crate::live::screen::heartbeat_interval());
     loop {
-        let mut chunk = String::new();
+        // One line at a time from where the last poll stopped; a line still being written
+        // (no newline yet) is read again at the next poll.
         let _ = file.seek(SeekFrom::Start(offset));
-        let read = file.read_to_string(&mut chunk).unwrap_or(0);
-        offset += read as u64;
-        pending.push_str(&chunk);
-        while let Some(end) = pending.find('\n') {
-            let line: String = pending.drain(..=end).collect();
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
-                match Record::from_value(value) {
-                    Record::Tick(t) => println!(
-                        "tick {} {} {} {} ms{}",
-                        t.iteration,
-                        t.peer,
-                        if t.success {
-                            "handoff"
-                        } else {
-                            t.classification.as_str()
-                        },
-                        t.duration_ms,
-                        t.soft_fail_reason
-                            .as_deref()
-                            .filter(|_| !t.success)
-                            .map(|r| format!(" — {r}"))
-                            .unwrap_or_default()
-                    ),
-                    Record::Exit(e) => {
-                        println!("run ended: {} (iteration {})", e.reason, e.iteration);
-                        if caught_up {
-                            return Ok(0);
-                        }
+        let mut reader = LineReader::new(&mut file, offset);
+        let mut read = false;
+        while let Ok(Some(located)) = reader.next_line() {
+            let bytes = match located.line {
+                Line::Complete(bytes) => Some(bytes),
+                Line::TooLong { terminated: true } => None,
+                Line::Unterminated(_) | Line::TooLong { terminated: false } => break,
+            };
+            offset = located.offset + located.len;
+            read = true;
+            let Some(value) = bytes.and_then(|b| serde_json::from_slice(b).ok()) else {
+                continue;
+            };
+            match Record::from_value(value) {
+                Record::Tick(t) => println!(
+                    "tick {} {} {} {} ms{}",
+                    t.iteration,
+                    t.peer,
+                    if t.success {
+                        "handoff"
+                    } else {
+                        t.classification.as_str()
+                    },
+                    t.duration_ms,
+                    t.soft_fail_reason
+                        .as_deref()
+                        .filter(|_| !t.success)
+                        .map(|r| format!(" — {r}"))
+                        .unwrap_or_default()
+                ),
+                Record::Exit(e) => {
+                    println!("run ended: {} (iteration {})", e.reason, e.iteration);
+                    if caught_up {
+                        return Ok(0);
                     }
-                    Record::Other(_) => {}
                 }
+                Record::Other(_) => {}
             }
         }
         caught_up = true;
@@ -82,7 +89,7 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
         if running {
             live.poll(&project.dir);
         }
-        idle_polls_without_run = if running || read > 0 {
+        idle_polls_without_run = if running || read {
             0
         } else {
             idle_polls_without_run + 1
