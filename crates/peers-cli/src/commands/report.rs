@@ -104,11 +104,9 @@ fn print_json(project: &Project) -> CliResult<()> {
     let state = peers_store::state_file::load_state(&project.dir, &names)
         .map_err(store_error)?
         .state;
-    let (records, malformed) = peers_driver::record::read_all(&project.dir).map_err(store_error)?;
-    let ticks = records
-        .iter()
-        .filter(|r| matches!(r, Record::Tick(_)))
-        .count();
+    // One streaming pass, as for the report itself: the log may be gigabytes.
+    let log = peers_driver::record_summary::summarise(&project.dir).map_err(store_error)?;
+    let (ticks, malformed) = (log.ticks, log.malformed);
     let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
     let value = serde_json::json!({
         "report": project.dir.report_md(),
