@@ -4,6 +4,7 @@ mod admin_safety;
 mod bad_input;
 mod compat;
 mod demo;
+mod git_inert;
 mod goals;
 mod info;
 mod init;
