@@ -20,7 +20,7 @@
 //!   `git config --list` and every such key found is overridden by name. That listing is cached
 //!   per directory and reused only while every file it came from (and every file git would
 //!   read: local, worktree, global, system, `include.path` targets, HEAD for `onbranch:`) is
-//!   byte-for-byte unchanged;
+//!   unchanged (same inode, size and change time);
 //! - diffs run with `--no-ext-diff --no-textconv`, every call with `--no-pager`;
 //! - an empty command value makes git skip a filter; for the other program keys an empty value
 //!   makes git fail rather than run anything, which is the safe side.
@@ -34,8 +34,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
-
-use sha2::{Digest, Sha256};
 
 /// Fixed keys that run a program, with the value that makes them inert.
 pub const FIXED_OVERRIDES: &[(&str, &str)] = &[
@@ -181,7 +179,7 @@ pub fn overrides(dir: &Path) -> Vec<String> {
 
 /// What one `git config --list` in a directory found, and the files it depends on.
 struct Listing {
-    watched: Vec<(PathBuf, [u8; 32])>,
+    watched: Vec<(PathBuf, Stamp)>,
     settings: Vec<String>,
 }
 
@@ -197,7 +195,7 @@ fn named_overrides(dir: &Path) -> Vec<String> {
             && listing
                 .watched
                 .iter()
-                .all(|(path, digest)| file_digest(path) == *digest)
+                .all(|(path, stamp)| file_stamp(path) == *stamp)
         {
             return listing.settings.clone();
         }
@@ -211,18 +209,23 @@ fn named_overrides(dir: &Path) -> Vec<String> {
     settings
 }
 
-/// SHA-256 of a file's bytes; a missing or unreadable file hashes as empty content plus a
-/// marker, so its appearance later is a change.
-fn file_digest(path: &Path) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            hasher.update(b"present\0");
-            hasher.update(&bytes);
-        }
-        Err(_) => hasher.update(b"absent\0"),
-    }
-    hasher.finalize().into()
+/// What identifies a file's content without reading it: device, inode, size and the change
+/// time (which every write updates and no caller can set back), plus the modification time.
+/// A missing file has no stamp, so its appearance later is a change.
+type Stamp = Option<(u64, u64, u64, i64, i64, i64, i64)>;
+
+fn file_stamp(path: &Path) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+    ))
 }
 
 /// Run `git config --list` (with the fixed overrides, so even this call runs nothing) and
@@ -266,8 +269,8 @@ fn list(dir: &Path) -> Listing {
     let watched = watched_paths
         .into_iter()
         .map(|path| {
-            let digest = file_digest(&path);
-            (path, digest)
+            let stamp = file_stamp(&path);
+            (path, stamp)
         })
         .collect();
     Listing { watched, settings }
