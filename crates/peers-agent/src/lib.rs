@@ -8,6 +8,7 @@
 mod adapter;
 mod classify;
 mod error;
+mod git_leftover;
 mod invocation;
 mod lines;
 mod outcome;

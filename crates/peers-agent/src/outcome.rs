@@ -28,6 +28,9 @@ pub struct PeerRun {
     /// Processes the peer left running when its main process exited (`pid N: command`);
     /// they were killed. An agent must clean up after itself.
     pub left_running: Vec<String>,
+    /// git's own automatic maintenance (`git maintenance run --auto`, `git gc --auto` and the
+    /// git helpers under it) still running when the peer exited: stopped, never the peer's.
+    pub git_maintenance_stopped: Vec<String>,
 }
 
 /// The outcome classes the driver acts on.

@@ -137,7 +137,22 @@ fn spawn_failure(
         usage: Usage::default(),
         session_id: None,
         left_running: Vec::new(),
+        git_maintenance_stopped: Vec::new(),
     })
+}
+
+/// `pid N: command` for each leftover.
+fn describe(left: &[peers_process::Leftover]) -> Vec<String> {
+    left.iter()
+        .map(|l| {
+            let command = if l.command.is_empty() {
+                "?"
+            } else {
+                l.command.as_str()
+            };
+            format!("pid {}: {command}", l.pid)
+        })
+        .collect()
 }
 
 /// Why we stopped the peer, first cause wins.
@@ -246,6 +261,7 @@ impl LineHandler<'_> {
             (self.observer)(&LiveEvent::Usage(parsed.usage));
         }
         let (classification, matched) = self.classify(&observed, &parsed);
+        let (peer_left, git_left) = crate::git_leftover::split(observed.left_running.clone());
         PeerRun {
             classification,
             exit_code: outcome.exit.code,
@@ -259,21 +275,8 @@ impl LineHandler<'_> {
             matched,
             usage: parsed.usage,
             session_id: parsed.session_id,
-            left_running: observed
-                .left_running
-                .iter()
-                .map(|l| {
-                    format!(
-                        "pid {}: {}",
-                        l.pid,
-                        if l.command.is_empty() {
-                            "?"
-                        } else {
-                            l.command.as_str()
-                        }
-                    )
-                })
-                .collect(),
+            left_running: describe(&peer_left),
+            git_maintenance_stopped: describe(&git_left),
         }
     }
 

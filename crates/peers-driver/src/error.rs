@@ -8,6 +8,13 @@ pub enum DriverError {
     #[error("another peers run holds the lock{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     LockHeld { pid: Option<u32> },
 
+    #[error(
+        "the working tree has uncommitted changes ({} path(s): {}); a run would stash them as a peer's",
+        paths.len(),
+        paths.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+    )]
+    DirtyTree { paths: Vec<String> },
+
     #[error(".peers/goals.yaml is not accepted: {detail}")]
     GoalsNotAccepted { detail: String },
 
@@ -57,6 +64,7 @@ impl DriverError {
     pub fn label(&self) -> &'static str {
         match self {
             Self::LockHeld { .. } => "lock-held",
+            Self::DirtyTree { .. } => "dirty-tree",
             Self::GoalsNotAccepted { .. } => "goals-not-accepted",
             Self::PassWhen { .. } => "pass-when",
             Self::MissingProviderKey { .. } => "missing-provider-key",

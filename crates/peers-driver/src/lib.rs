@@ -7,6 +7,7 @@ pub mod control_files;
 pub mod error;
 pub mod evaluate;
 pub mod gates;
+pub mod git_control;
 pub mod halted;
 pub mod ledger_view;
 pub mod live_file;

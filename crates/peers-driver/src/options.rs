@@ -19,6 +19,9 @@ pub struct RunOptions {
     pub codemap: bool,
     /// Run one critical re-audit tick before declaring completion.
     pub skeptic: bool,
+    /// Start on a working tree with uncommitted changes (`--allow-dirty`): they are stashed
+    /// under a name that says they are the user's, before the first tick.
+    pub allow_dirty: bool,
 }
 
 impl RunOptions {

@@ -51,6 +51,12 @@ const PREFIXES: &[&str] = &[
     "DISABLE_",
 ];
 
+/// Settings every git the peer runs receives through `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`:
+/// no automatic maintenance, so a peer's `git commit` never leaves a detached
+/// `git maintenance run --auto` (or `git gc --auto`) behind that would read as the peer's
+/// leftover process and leave `.git/gc.pid` when swept.
+pub const PEER_GIT_CONFIG: &[(&str, &str)] = &[("gc.auto", "0"), ("maintenance.auto", "false")];
+
 fn allowed(name: &str) -> bool {
     EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
 }
@@ -84,7 +90,26 @@ pub fn peer_environment(
     }
     env.retain(|(k, _)| k != "PEERS_PEER_NAME");
     env.push((OsString::from("PEERS_PEER_NAME"), OsString::from(peer)));
+    push_git_config(&mut env);
     env
+}
+
+/// Replace any `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n` with `PEER_GIT_CONFIG`.
+fn push_git_config(env: &mut Vec<(OsString, OsString)>) {
+    env.retain(|(k, _)| {
+        let name = k.to_string_lossy();
+        name != "GIT_CONFIG_COUNT"
+            && !name.starts_with("GIT_CONFIG_KEY_")
+            && !name.starts_with("GIT_CONFIG_VALUE_")
+    });
+    env.push((
+        OsString::from("GIT_CONFIG_COUNT"),
+        OsString::from(PEER_GIT_CONFIG.len().to_string()),
+    ));
+    for (index, (key, value)) in PEER_GIT_CONFIG.iter().enumerate() {
+        env.push((format!("GIT_CONFIG_KEY_{index}").into(), (*key).into()));
+        env.push((format!("GIT_CONFIG_VALUE_{index}").into(), (*value).into()));
+    }
 }
 
 #[cfg(test)]
@@ -121,7 +146,17 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["PATH", "ANTHROPIC_API_KEY", "LC_ALL", "PEERS_PEER_NAME"]
+            [
+                "PATH",
+                "ANTHROPIC_API_KEY",
+                "LC_ALL",
+                "PEERS_PEER_NAME",
+                "GIT_CONFIG_COUNT",
+                "GIT_CONFIG_KEY_0",
+                "GIT_CONFIG_VALUE_0",
+                "GIT_CONFIG_KEY_1",
+                "GIT_CONFIG_VALUE_1",
+            ]
         );
     }
 

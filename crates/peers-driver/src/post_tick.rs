@@ -307,14 +307,55 @@ fn judge(ctx: &TurnContext<'_>, facts: &TurnFacts) -> Option<String> {
     None
 }
 
-/// A turn that touched peers' control files, or left processes running, does not count, even
-/// with a valid handoff: both are reported by name.
-pub fn fail_on_misconduct(
-    facts: &mut TurnFacts,
-    peer: &str,
-    tampering: &[String],
-    left_running: &[String],
-) {
+/// What a turn did that it must not: each list names files or processes.
+pub struct Misconduct<'a> {
+    /// Changes to `.peers/` control files.
+    pub tampering: &'a [String],
+    /// Changes to `.git/config`, `.git/hooks/`, `.git/info/attributes` (already put back).
+    pub git_tampering: &'a [String],
+    /// Processes of the peer still running when it exited (already killed).
+    pub left_running: &'a [String],
+}
+
+/// git's own automatic maintenance still running when the peer exited was stopped with the
+/// peer's processes: said in the record, never held against the peer. A `gc.pid` the stopped
+/// gc leaves behind would make the next gc wait; it is removed when its process is gone.
+pub fn note_git_maintenance(facts: &mut TurnFacts, stopped: &[String], git: &peers_git::Git) {
+    if stopped.is_empty() {
+        return;
+    }
+    facts.integrity.push(format!(
+        "git's own background maintenance was still running after the turn and was stopped (not the peer's): {}",
+        stopped.join("; ")
+    ));
+    let Ok(dirs) = git.dirs() else {
+        return;
+    };
+    let pid_file = dirs.common_dir.join("gc.pid");
+    let Ok(text) = std::fs::read_to_string(&pid_file) else {
+        return;
+    };
+    let alive = text
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+    if !alive && std::fs::remove_file(&pid_file).is_ok() {
+        facts
+            .integrity
+            .push("removed .git/gc.pid left by the stopped gc".to_owned());
+    }
+}
+
+/// A turn that touched peers' control files or the repository's git configuration or hooks,
+/// or left processes running, does not count, even with a valid handoff: each is reported by
+/// name.
+pub fn fail_on_misconduct(facts: &mut TurnFacts, peer: &str, misconduct: Misconduct<'_>) {
+    let Misconduct {
+        tampering,
+        git_tampering,
+        left_running,
+    } = misconduct;
     if !left_running.is_empty() {
         facts.integrity.push(format!(
             "{peer} left {} process(es) running after its turn (killed): {}",
@@ -328,6 +369,16 @@ pub fn fail_on_misconduct(
         facts
             .fail_reason
             .get_or_insert_with(|| "left processes running after the turn".to_owned());
+    }
+    if !git_tampering.is_empty() {
+        facts.warnings.push(format!(
+            "your last turn changed the repository's git configuration or hooks ({}); they were put back: never change .git/config, .git/hooks or .git/info/attributes",
+            git_tampering.join("; ")
+        ));
+        facts.fail_reason = Some(format!(
+            "changed the repository's git configuration or hooks: {}",
+            git_tampering.join("; ")
+        ));
     }
     if !tampering.is_empty() {
         facts.warnings.push(format!(

@@ -180,6 +180,7 @@ impl Session {
         // A crash's leftover would show a tick that is not running.
         crate::live_file::remove(&session.inputs.dir);
         crate::recovery::finish_interrupted_tick(&mut session, progress)?;
+        set_aside_users_edits(&session, progress)?;
         crate::survey::write_context_files(&session, progress);
         session.save()?;
         progress.event(Progress::Started {
@@ -376,4 +377,36 @@ impl Session {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// The user's tree is the user's: uncommitted changes at the start (after a crashed tick was
+/// finished) refuse the run, or with `--allow-dirty` go to a stash named as the user's, so no
+/// peer is blamed for them and nothing is lost.
+fn set_aside_users_edits(
+    session: &Session,
+    progress: &mut dyn ProgressSink,
+) -> Result<(), DriverError> {
+    let entries = session.inputs.git.status_porcelain()?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !session.inputs.options.allow_dirty {
+        return Err(DriverError::DirtyTree {
+            paths: entries
+                .iter()
+                .map(|entry| entry.path.to_string_lossy().into_owned())
+                .collect(),
+        });
+    }
+    let label = format!(
+        "peers: your uncommitted edits, set aside before the run at {}",
+        peers_store::timestamp::now_iso_utc()
+    );
+    if let Some(stash) = session.inputs.git.stash_all(&label)? {
+        progress.event(Progress::Note(format!(
+            "--allow-dirty: your uncommitted edits were stashed as {}",
+            crate::tick_finish::stash_name(&stash, &label)
+        )));
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ use peers_core::turns::{self, TurnOutcome};
 
 use crate::control_files::ControlSnapshot;
 use crate::error::DriverError;
+use crate::git_control::GitControlSnapshot;
 use crate::live_file::LiveWriter;
 use crate::loop_state::InFlight;
 use crate::post_tick::{self, TurnContext, TurnFacts};
@@ -119,6 +120,7 @@ pub fn run_one(
     session.save_quick()?;
     let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
     let mut snapshot = ControlSnapshot::take(&session.inputs.dir);
+    let git_snapshot = GitControlSnapshot::take(&session.inputs.git.dirs()?);
     let tick_started = Instant::now();
     let (run, budget_stop, delivery) = invoke_peer(
         session,
@@ -129,6 +131,8 @@ pub fn run_one(
         &mut snapshot,
     )?;
     let tampering = snapshot.changed();
+    // Before any git call of ours: what the peer planted in .git/ is undone first.
+    let git_tampering = git_snapshot.restore_changes();
     live.judging();
     progress.event(Progress::Judging { iteration });
 
@@ -149,7 +153,21 @@ pub fn run_one(
     let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
     facts.integrity.extend(tampering.iter().cloned());
     facts.integrity.extend(snapshot.restore(&tampering));
-    post_tick::fail_on_misconduct(&mut facts, &peer, &tampering, &run.left_running);
+    facts.integrity.extend(git_tampering.iter().cloned());
+    post_tick::note_git_maintenance(
+        &mut facts,
+        &run.git_maintenance_stopped,
+        &session.inputs.git,
+    );
+    post_tick::fail_on_misconduct(
+        &mut facts,
+        &peer,
+        post_tick::Misconduct {
+            tampering: &tampering,
+            git_tampering: &git_tampering,
+            left_running: &run.left_running,
+        },
+    );
     let finished = crate::tick_finish::finish(
         session,
         progress,

@@ -37,6 +37,12 @@ struct SoftCounts {
     rejected: u32,
 }
 
+/// How a stash is named to the user: its message, its commit, and how to get it back.
+pub fn stash_name(stash: &str, label: &str) -> String {
+    let short = stash.get(..12).unwrap_or(stash);
+    format!("\"{label}\" (stash commit {short}; `git stash apply {short}` brings it back)")
+}
+
 pub fn finish(
     session: &mut Session,
     progress: &mut dyn ProgressSink,
@@ -58,9 +64,16 @@ pub fn finish(
     session.known_head = Some(facts.head_after.clone());
     if facts.dirty && facts.fail_reason.is_some() {
         let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
-        if session.inputs.git.stash_all(&label).is_ok() {
+        if let Ok(Some(stash)) = session.inputs.git.stash_all(&label) {
+            let named = stash_name(&stash, &label);
             facts.warnings.push(format!(
-                "{peer}'s uncommitted edits were stashed as \"{label}\""
+                "your uncommitted edits were stashed as {named}; commit your work before you hand off"
+            ));
+            progress.event(Progress::Note(format!(
+                "{peer}'s uncommitted edits were stashed as {named}"
+            )));
+            facts.integrity.push(format!(
+                "{peer}'s uncommitted edits were stashed as {named}"
             ));
         }
     }

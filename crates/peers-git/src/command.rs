@@ -6,20 +6,6 @@ use std::process::{Command, Output, Stdio};
 
 use crate::error::GitError;
 
-/// Variables that would point git at another repository, index or object store than the one
-/// we discovered. An agent (or the user's shell) may have exported them; we never honour them.
-const REDIRECTING_VARIABLES: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-];
-
 /// How much of stderr an error keeps: enough for git's `fatal:`/`hint:` lines.
 const STDERR_TAIL_BYTES: usize = 2000;
 
@@ -60,15 +46,10 @@ impl<'a> GitCommand<'a> {
     /// The `Command` with its environment decided: inherited, minus anything that could
     /// redirect git, plus our fixed settings and this call's extras.
     fn build(&self) -> Command {
-        let mut command = Command::new("git");
-        command.args(&self.args).current_dir(self.dir);
-        for name in REDIRECTING_VARIABLES {
-            command.env_remove(name);
-        }
+        let mut command = crate::inert::command(self.dir, &self.args);
         // Status and diff would otherwise refresh the index under a lock, racing an agent
         // that is running git in the same worktree.
         command.env("GIT_OPTIONAL_LOCKS", "0");
-        command.env("GIT_TERMINAL_PROMPT", "0").env("LC_ALL", "C");
         for (name, value) in &self.extra_env {
             command.env(name, value);
         }
@@ -174,7 +155,7 @@ mod tests {
     fn redirecting_variables_are_removed_and_prompts_disabled() {
         let command = GitCommand::new(Path::new("/"), &["status"]).build();
         let envs: Vec<(&OsStr, Option<&OsStr>)> = command.get_envs().collect();
-        for name in REDIRECTING_VARIABLES {
+        for name in crate::inert::SCRUBBED_VARIABLES {
             assert!(
                 envs.contains(&(OsStr::new(name), None)),
                 "{name} not removed"

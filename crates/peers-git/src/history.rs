@@ -84,8 +84,9 @@ impl Git {
     }
 
     /// Moves every uncommitted change, untracked files included, into a stash entry named
-    /// `label`, leaving a clean tree and losing nothing (`git stash list` shows it).
-    pub fn stash_all(&self, label: &str) -> Result<(), GitError> {
+    /// `label`, leaving a clean tree and losing nothing (`git stash list` shows it). Returns
+    /// the stash commit (stable, unlike `stash@{n}`), or `None` when there was nothing to stash.
+    pub fn stash_all(&self, label: &str) -> Result<Option<String>, GitError> {
         not_an_option("stash message", label)?;
         self.command(&[
             "-c",
@@ -100,7 +101,14 @@ impl Git {
             label,
         ])
         .run()?;
-        Ok(())
+        let stash = self.rev_parse("refs/stash")?;
+        let message = match &stash {
+            Some(sha) => self
+                .command(&["log", "-1", "--format=%s", sha.as_str()])
+                .run()?,
+            None => Vec::new(),
+        };
+        Ok(stash.filter(|_| String::from_utf8_lossy(&message).contains(label)))
     }
 
     /// Every tracked path (`git ls-files -z`).

@@ -7,6 +7,7 @@ mod command;
 mod error;
 mod fingerprint;
 mod history;
+pub mod inert;
 mod log;
 mod patch;
 mod status;
@@ -34,6 +35,16 @@ pub struct Identity {
 #[derive(Debug, Clone)]
 pub struct Git {
     root: PathBuf,
+    dirs: std::sync::OnceLock<GitDirs>,
+}
+
+/// Where the repository's own files live: `git_dir` holds this worktree's HEAD, index and
+/// `config.worktree`; `common_dir` the shared `config`, `hooks/` and `info/` (the same
+/// directory outside linked worktrees). Both absolute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitDirs {
+    pub git_dir: PathBuf,
+    pub common_dir: PathBuf,
 }
 
 impl Git {
@@ -61,11 +72,31 @@ impl Git {
         }
         Ok(Git {
             root: PathBuf::from(OsStr::from_bytes(stdout)),
+            dirs: std::sync::OnceLock::new(),
         })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The repository's git directory and common directory, asked once and then remembered.
+    pub fn dirs(&self) -> Result<GitDirs, GitError> {
+        if let Some(dirs) = self.dirs.get() {
+            return Ok(dirs.clone());
+        }
+        let command = self.command(&["rev-parse", "--absolute-git-dir", "--git-common-dir"]);
+        let stdout = command.run()?;
+        let text = String::from_utf8_lossy(&stdout);
+        let mut lines = text.lines();
+        let (Some(git_dir), Some(common)) = (lines.next(), lines.next()) else {
+            return Err(command.unexpected("expected two lines: git dir and common dir"));
+        };
+        let dirs = GitDirs {
+            git_dir: PathBuf::from(git_dir),
+            common_dir: self.root.join(common),
+        };
+        Ok(self.dirs.get_or_init(|| dirs).clone())
     }
 
     fn command<S: AsRef<str>>(&self, args: &[S]) -> GitCommand<'_> {

@@ -93,6 +93,16 @@ pub struct Leftover {
     pub pid: u32,
     /// `/proc/<pid>/cmdline`, arguments joined by spaces (empty when unreadable).
     pub command: String,
+    /// `/proc/<pid>/exe`: the program actually running, whatever `argv[0]` claims (empty when
+    /// unreadable).
+    pub program: String,
+}
+
+/// `/proc/<pid>/exe` as text (empty when unreadable).
+pub(crate) fn executable(pid: i32) -> String {
+    fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 pub(crate) fn command_line(pid: i32) -> String {
@@ -207,6 +217,7 @@ impl Tracker {
             .map(|stat| Leftover {
                 pid: u32::try_from(stat.pid).unwrap_or(0),
                 command: command_line(stat.pid),
+                program: executable(stat.pid),
             })
             .collect()
     }

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Signal, getpid};
 
-use crate::descendants::{Leftover, ProcStat, command_line, read_stat, signal_exact, snapshot};
+use crate::descendants::{
+    Leftover, ProcStat, command_line, executable, read_stat, signal_exact, snapshot,
+};
 
 /// Longest `/proc/<pid>/environ` read; a marker is in the first entries of a normal process.
 const ENVIRON_CAP: u64 = 1024 * 1024;
@@ -97,6 +99,7 @@ fn named(stat: &ProcStat) -> Leftover {
     Leftover {
         pid: u32::try_from(stat.pid).unwrap_or(0),
         command: command_line(stat.pid),
+        program: executable(stat.pid),
     }
 }
 

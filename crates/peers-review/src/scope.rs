@@ -1,7 +1,6 @@
 //! What is reviewed: a diff against a base, the uncommitted changes, one commit, or a question;
 //! and the text every reviewer receives for it.
 
-use std::ffi::OsString;
 use std::path::Path;
 
 use peers_git::Git;
@@ -155,11 +154,10 @@ fn cap(mut text: String, limit: usize) -> String {
 /// Runs git in `root` with a small explicit environment and returns stdout as text.
 fn git_text(root: &Path, args: &[&str]) -> Result<String, ReviewError> {
     let mut spec = CommandSpec::new("git", root);
-    spec.args = ["-c", "core.quotepath=off"]
-        .iter()
-        .chain(args)
-        .map(OsString::from)
-        .collect();
+    // Inert: no program named by the repository's configuration runs (peers_git::inert).
+    spec.args = peers_git::inert::argv(root, args);
+    spec.args
+        .splice(0..0, ["-c".into(), "core.quotepath=off".into()]);
     for key in ["PATH", "HOME"] {
         if let Some(value) = std::env::var_os(key) {
             spec.env.push((key.into(), value));

@@ -10,22 +10,6 @@ use std::process::{Command, Output, Stdio};
 
 use crate::error::SimError;
 
-/// Variables that would point git somewhere other than the repository we were started in.
-const REDIRECTING_VARIABLES: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_CONFIG",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-];
-
 const STDERR_TAIL_BYTES: usize = 1000;
 
 /// What to stage before committing.
@@ -106,11 +90,9 @@ impl<'a> PeerGit<'a> {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("git");
-        command.args(args).current_dir(self.repo);
-        for name in REDIRECTING_VARIABLES {
-            command.env_remove(name);
-        }
+        // The same inert command the orchestrator uses: a scripted peer must not run
+        // programs another peer planted in `.git/config` either.
+        let mut command = peers_git::inert::command(self.repo, args);
         let email = format!("{}@peers.local", self.peer);
         command
             .env("GIT_CONFIG_GLOBAL", "/dev/null")

@@ -3,7 +3,7 @@
 //! both review, the skeptic tick passes, the run completes; then the report.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use clap::Args;
 
@@ -77,18 +77,11 @@ goals:
 }
 
 fn git(dir: &Path, args: &[&str]) -> CliResult<()> {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=peers-demo",
-            "-c",
-            "user.email=peers-demo@local",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .stdin(Stdio::null())
+    let status = peers_git::inert::command(dir, args)
+        .env("GIT_AUTHOR_NAME", "peers-demo")
+        .env("GIT_AUTHOR_EMAIL", "peers-demo@local")
+        .env("GIT_COMMITTER_NAME", "peers-demo")
+        .env("GIT_COMMITTER_EMAIL", "peers-demo@local")
         .stdout(Stdio::null())
         .status()
         .map_err(|err| CliError::failed(format!("cannot run git: {err}")).hint("install git"))?;
@@ -168,6 +161,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         without_recon: false,
         no_codemap: false,
         without_post_convergence_skeptic: false,
+        allow_dirty: false,
         quiet: false,
         color: crate::live::color::ColorChoice::Auto,
         json: false,

@@ -40,6 +40,12 @@ pub struct RunArgs {
     /// Declare completion without the extra critical re-audit (skeptic) tick.
     #[arg(long)]
     pub without_post_convergence_skeptic: bool,
+    /// Start even though the working tree has uncommitted changes. Without it `peers run`
+    /// refuses (exit 2), because a peer's turn would otherwise be blamed for them. With it, the
+    /// changes are stashed before the first tick under a name saying they are yours
+    /// (`git stash list`; `git stash apply <commit>` brings them back).
+    #[arg(long)]
+    pub allow_dirty: bool,
     /// Print only the closing summary: no tick lines, no live line, no heartbeat.
     #[arg(long, short)]
     pub quiet: bool,
@@ -124,6 +130,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     options.recon = !args.without_recon;
     options.codemap = !args.no_codemap;
     options.skeptic = !args.without_post_convergence_skeptic;
+    options.allow_dirty = args.allow_dirty;
     let inputs = RunInputs {
         git: project.git.clone(),
         dir: project.dir.clone(),
@@ -209,6 +216,10 @@ pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
     match &err {
         DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
             "`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)",
+        ),
+        DriverError::DirtyTree { .. } => CliError::usage(err.to_string()).hint(
+            "commit your changes (or `git stash push --include-untracked`) and run again, or pass \
+             --allow-dirty to have peers stash them under your name before the first tick",
         ),
         DriverError::GoalsNotAccepted { .. }
         | DriverError::PassWhen { .. }

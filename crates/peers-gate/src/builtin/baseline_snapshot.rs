@@ -144,24 +144,26 @@ pub fn measured<T: Serialize + DeserializeOwned>(
     Ok(value)
 }
 
-/// Runs git with the tool environment (minus variables that would redirect it).
+/// Runs git with the tool environment (minus variables that would redirect it or name a
+/// program), inertly.
 pub fn git(repo: &Path, tools: &Toolbox, args: &[&str]) -> Result<String, String> {
+    // PATH only: a `git` under the project's node_modules/.bin or .venv/bin is the
+    // repository's program, not ours.
     let program = tools
-        .find_program(repo, "git")
+        .find_on_path("git")
         .unwrap_or_else(|| PathBuf::from("git"));
     let mut tools = tools.clone();
-    const REDIRECTS: &[&str] = &[
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_COMMON_DIR",
-    ];
-    tools
-        .env
-        .retain(|(key, _)| !REDIRECTS.iter().any(|name| key == name));
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    let outcome = tools.run(&program, &args, repo)?;
+    tools.env.retain(|(key, _)| {
+        !peers_git::inert::SCRUBBED_VARIABLES
+            .iter()
+            .any(|name| key == name)
+    });
+    // Inert: no program named by the repository's configuration runs (peers_git::inert).
+    let inert: Vec<String> = peers_git::inert::argv(repo, args)
+        .into_iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let outcome = tools.run(&program, &inert, repo)?;
     if outcome.success() {
         Ok(outcome.stdout.to_string_lossy())
     } else {

@@ -70,17 +70,12 @@ fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, Stri
     let python = python::interpreter(project, tools)?;
     // The data file goes to the scratch directory: a gate leaves nothing in the worktree.
     let tools = tools.with_var("COVERAGE_FILE", tools.scratch.join("python.coverage"));
-    let run = [
-        "-m",
+    // coverage honours the isolated path: with sys.path[0] not the working directory it
+    // leaves it alone, so pytest too is the installed one.
+    let run = python::module_args(
         "coverage",
-        "run",
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-    ]
-    .map(str::to_owned);
+        &["run", "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+    );
     let outcome = tools.run(&python, &run, project)?;
     let output = all_output(&outcome);
     if python::missing_module(&output, "coverage") {
@@ -96,15 +91,7 @@ fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, Stri
         ));
     }
     let report = tools.scratch.join("python.lcov");
-    let lcov = [
-        "-m",
-        "coverage",
-        "lcov",
-        "-q",
-        "-o",
-        &report.to_string_lossy(),
-    ]
-    .map(str::to_owned);
+    let lcov = python::module_args("coverage", &["lcov", "-q", "-o", &report.to_string_lossy()]);
     let written = tools.run(&python, &lcov, project)?;
     if !written.success() {
         return Err(format!(

@@ -82,6 +82,31 @@ fn python_sample_passes_and_fails_by_test() {
 }
 
 #[test]
+fn a_pytest_module_at_the_repository_root_cannot_stand_in_for_pytest() {
+    if !tool_available("python3") && !tool_available("python") {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("shadow-ran");
+    let repo = SampleRepo::python(false);
+    let shadow = format!(
+        "import sys\nopen({:?}, 'w').write('ran')\nsys.exit(0)\n",
+        marker.display().to_string()
+    );
+    repo.write("pytest.py", &shadow);
+    repo.write("runpy.py", &shadow);
+    repo.commit("a module named like the tool");
+    let (pass, text) = tests_pass(&repo.context());
+    assert!(!marker.exists(), "the repository's pytest.py ran: {text}");
+    if tool_available("pytest") {
+        assert!(pass, "{text}");
+        assert!(text.contains("python: 3 passed, 0 failed"), "{text}");
+    } else {
+        assert!(!pass && text.contains("pytest is not installed"), "{text}");
+    }
+}
+
+#[test]
 fn js_sample_under_node_test_passes_and_fails_by_test() {
     if !tool_available("node") || !tool_available("npm") {
         return;

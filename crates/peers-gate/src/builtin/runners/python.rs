@@ -10,6 +10,35 @@ pub const INSTALL_COVERAGE: &str = "pip install coverage";
 pub const INSTALL_RUFF: &str = "pip install ruff";
 pub const INSTALL_MYPY: &str = "pip install mypy";
 
+/// Runs `sys.argv[1]` as `python -m` would, except that the working directory is searched
+/// last instead of first: a `pytest.py`, `coverage/` or `runpy.py` at the repository root
+/// cannot stand in for the tool, while the project's own modules stay importable. Only `sys`
+/// (built in) is used before the path is fixed. The standard library's directory goes first
+/// so that coverage's `run -m` finds a directory there that is not the working directory and
+/// leaves `sys.path` alone. `-P`/`PYTHONSAFEPATH` would do the first half
+/// but needs Python 3.11 and would reach the tests' own subprocesses.
+const ISOLATED_MODULE_BOOTSTRAP: &str = "import sys
+sys.path[:] = [p for p in sys.path if p not in ('', '.')]
+import os, runpy
+sys.path.insert(0, os.path.dirname(os.__file__))
+sys.path.append(os.getcwd())
+module = sys.argv[1]
+sys.argv = [module] + sys.argv[2:]
+runpy.run_module(module, run_name='__main__', alter_sys=True)
+";
+
+/// The interpreter arguments for `python -m <module> <args…>` with the repository root
+/// searched last (see `ISOLATED_MODULE_BOOTSTRAP`).
+pub fn module_args(module: &str, args: &[&str]) -> Vec<String> {
+    let mut out = vec![
+        "-c".to_owned(),
+        ISOLATED_MODULE_BOOTSTRAP.to_owned(),
+        module.to_owned(),
+    ];
+    out.extend(args.iter().map(|arg| (*arg).to_owned()));
+    out
+}
+
 /// The project's own interpreter (`.venv`, `venv`) first, then `python`, then `python3`.
 pub fn interpreter(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
     ["python", "python3"]
@@ -27,17 +56,18 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
     let report = tools.scratch.join("pytest-junit.xml");
     Ok(TestCommand {
         program: python,
-        args: vec![
-            "-m".to_owned(),
-            "pytest".to_owned(),
-            // No .pytest_cache in the worktree: a gate must not leave files behind.
-            "-p".to_owned(),
-            "no:cacheprovider".to_owned(),
-            "-q".to_owned(),
-            format!("--junitxml={}", report.display()),
-            "-o".to_owned(),
-            "junit_family=xunit2".to_owned(),
-        ],
+        // No .pytest_cache in the worktree: a gate must not leave files behind.
+        args: module_args(
+            "pytest",
+            &[
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                &format!("--junitxml={}", report.display()),
+                "-o",
+                "junit_family=xunit2",
+            ],
+        ),
         env: Vec::new(),
         report: Report::JunitXml(report),
         key: "python -m pytest -p no:cacheprovider".to_owned(),

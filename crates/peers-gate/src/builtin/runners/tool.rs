@@ -90,6 +90,14 @@ impl Toolbox {
             .find(|candidate| is_executable(candidate))
     }
 
+    /// `name` on the toolbox's PATH only, never from the project's own directories.
+    pub fn find_on_path(&self, name: &str) -> Option<PathBuf> {
+        let path = self.var("PATH").unwrap_or_default().to_owned();
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| is_executable(candidate))
+    }
+
     /// Runs `program args` in `cwd` with this toolbox's environment and timeout. `Err` is a
     /// reason the tool could not run at all (not found, timed out), for an infrastructure error.
     pub fn run(&self, program: &Path, args: &[String], cwd: &Path) -> Result<Outcome, String> {

@@ -1,0 +1,145 @@
+//! Tests for `inert`: programs planted in a repository's configuration never run.
+
+use super::*;
+
+fn plain_git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn inert(dir: &Path, args: &[&str]) -> std::process::Output {
+    command(dir, args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .unwrap()
+}
+
+/// A repository whose config, attributes and hooks name a marker-writing program.
+fn planted(dir: &Path, marker: &Path) {
+    plain_git(dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        dir.join(".gitattributes"),
+        "*.txt filter=f diff=d merge=m\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("a.txt"), "a\n").unwrap();
+    plain_git(dir, &["add", "."]);
+    plain_git(dir, &["commit", "-q", "-m", "a"]);
+    let program = format!("touch {}; cat", marker.display());
+    for key in [
+        "core.fsmonitor",
+        "filter.f.clean",
+        "filter.f.smudge",
+        "filter.f.process",
+        "diff.d.textconv",
+        "diff.d.command",
+        "diff.external",
+        "merge.m.driver",
+        "core.pager",
+    ] {
+        plain_git(dir, &["config", key, &program]);
+    }
+    plain_git(dir, &["config", "filter.f.required", "true"]);
+    let hooks = dir.join(".git/hooks");
+    for hook in [
+        "pre-commit",
+        "commit-msg",
+        "post-commit",
+        "reference-transaction",
+    ] {
+        let path = hooks.join(hook);
+        std::fs::write(&path, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&path, permissions).unwrap();
+    }
+}
+
+#[test]
+fn planted_programs_in_the_repository_config_never_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    planted(&repo, &marker);
+    assert!(!marker.exists(), "setup itself ran the program");
+    std::fs::write(repo.join("a.txt"), "a\nb\n").unwrap();
+    for args in [
+        &["status", "--porcelain"][..],
+        &["diff"],
+        &["diff", "--stat"],
+        &["add", "a.txt"],
+        &["commit", "-q", "-m", "b"],
+        &["log", "-p", "-1"],
+        &["show", "HEAD"],
+        &["stash", "list"],
+        &["checkout", "-q", "HEAD~1", "--", "a.txt"],
+        &["reset", "-q", "--hard", "HEAD"],
+    ] {
+        let output = inert(&repo, args);
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!marker.exists(), "git {args:?} ran a planted program");
+    }
+}
+
+#[test]
+fn a_filter_added_after_the_first_call_is_neutralised_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    plain_git(dir.path(), &["init", "-q", "-b", "main"]);
+    assert!(
+        !overrides(dir.path())
+            .iter()
+            .any(|s| s.starts_with("filter.late."))
+    );
+    std::fs::write(
+        dir.path().join("extra.cfg"),
+        "[filter \"late\"]\n\tclean = x\n",
+    )
+    .unwrap();
+    plain_git(dir.path(), &["config", "include.path", "../extra.cfg"]);
+    assert!(overrides(dir.path()).contains(&"filter.late.clean=".to_owned()));
+    // The included file changes alone: the cache notices.
+    std::fs::write(
+        dir.path().join("extra.cfg"),
+        format!(
+            "[filter \"later\"]\n\tprocess = touch {}\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    assert!(overrides(dir.path()).contains(&"filter.later.process=".to_owned()));
+}
+
+#[test]
+fn diff_commands_get_no_external_diff_or_textconv() {
+    let args = argv(Path::new("/"), &["log", "-p"]);
+    let text: Vec<&str> = args.iter().map(|a| a.to_str().unwrap()).collect();
+    let log = text.iter().position(|a| *a == "log").unwrap();
+    assert_eq!(
+        &text[log..],
+        ["log", "--no-ext-diff", "--no-textconv", "-p"]
+    );
+    assert_eq!(text[0], "--no-pager");
+    assert!(text.contains(&"core.hooksPath=/dev/null"));
+    assert!(text.contains(&"core.fsmonitor=false"));
+}
