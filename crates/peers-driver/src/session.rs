@@ -69,6 +69,8 @@ pub struct Session {
     pub(crate) ledger: LedgerView,
     pub(crate) last_handoff: Option<Commit>,
     pub(crate) runner: RunnerSettings,
+    /// The scratch worktree the hard gates judge.
+    pub(crate) gate_tree: crate::gate_tree::GateTree,
     pub(crate) evaluation: Option<Evaluation>,
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
@@ -160,6 +162,8 @@ impl Session {
             .rev()
             .find(|c| peers_core::trailer::is_handoff(&c.message));
         let runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
+        let gate_tree =
+            crate::gate_tree::GateTree::new(&inputs.git, &inputs.config.gates.outside_git)?;
         let mut session = Session {
             inputs,
             state,
@@ -168,6 +172,7 @@ impl Session {
             ledger,
             last_handoff,
             runner,
+            gate_tree,
             evaluation: None,
             started: Instant::now(),
             ticks_in_run: 0,
@@ -202,13 +207,26 @@ impl Session {
         Ok(())
     }
 
-    pub(crate) fn evaluate(&mut self) -> Result<(), DriverError> {
+    /// Every hard gate on the commit at HEAD, in the scratch worktree (never the live tree).
+    pub(crate) fn evaluate(&mut self, progress: &mut dyn ProgressSink) -> Result<(), DriverError> {
+        let head = match self.known_head.clone() {
+            Some(head) => head,
+            None => self.inputs.git.head()?,
+        };
+        let head = head.ok_or(DriverError::NoCommitToJudge)?;
+        let tree = self.gate_tree.prepare(&self.inputs.git, &head)?;
+        for note in &tree.notes {
+            progress.event(Progress::Note(note.clone()));
+        }
+        let mut settings = self.runner.clone();
+        settings.repo = tree.root().to_path_buf();
         let evaluator = Evaluator {
             config: &self.inputs.config,
             goals: &self.inputs.goals,
-            settings: &self.runner,
+            settings: &settings,
         };
-        let evaluation = evaluator.evaluate(self.builtin_sources())?;
+        let mut evaluation = evaluator.evaluate(self.builtin_sources().judging(&tree))?;
+        self.gate_tree.finish(&tree, &mut evaluation.results);
         let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
         peers_core::convergence::record_gate_results(
             &mut self.state,
@@ -221,7 +239,7 @@ impl Session {
     }
 
     fn run_ticks(&mut self, progress: &mut dyn ProgressSink) -> Result<String, DriverError> {
-        self.evaluate()?;
+        self.evaluate(progress)?;
         self.save()?;
         loop {
             if let Some(reason) = self.pre_tick_stop(progress)? {
@@ -301,6 +319,7 @@ impl Session {
     fn builtin_sources(&self) -> crate::gates::BuiltinSources {
         crate::gates::BuiltinSources {
             git: self.inputs.git.clone(),
+            judged_commit: None,
             ledger: std::sync::Arc::new(self.ledger.ledger.clone()),
             last_handoff: self.last_handoff.clone(),
             env: std::sync::Arc::new(self.runner.env.clone()),

@@ -116,6 +116,7 @@ pub fn run_one(
     });
     session.save_quick()?;
     let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
+    session.gate_tree.before_turn();
     let snapshot = ControlSnapshot::take(&session.inputs.dir);
     let tick_started = Instant::now();
     let (run, budget_stop, delivery) =

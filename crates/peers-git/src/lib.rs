@@ -9,6 +9,7 @@ mod fingerprint;
 mod history;
 mod log;
 mod patch;
+mod scratch;
 mod status;
 
 use std::ffi::OsStr;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod compat;
 mod demo;
+mod gate_tree;
 mod goals;
 mod info;
 mod init;
