@@ -55,6 +55,8 @@ pub struct PreparedTree {
     linked: Vec<Linked>,
     /// Things the user should know (a discarded cache, a declared directory the commit tracks).
     pub notes: Vec<String>,
+    /// Held until this evaluation is done: one evaluation uses the tree at a time.
+    _lock: peers_store::tree_lock::TreeLock,
 }
 
 impl PreparedTree {
@@ -89,7 +91,16 @@ impl GateTree {
     }
 
     /// Forces the scratch tree to `commit` and links the declared outside-git directories.
-    pub fn prepare(&mut self, repo: &Git, commit: &str) -> Result<PreparedTree, DriverError> {
+    /// `waiting` is told when another evaluation (a run's, a `peers verify`) holds the tree.
+    pub fn prepare(
+        &mut self,
+        repo: &Git,
+        commit: &str,
+        waiting: impl FnOnce(),
+    ) -> Result<PreparedTree, DriverError> {
+        let base = self.record_path.parent().unwrap_or(&self.path);
+        std::fs::create_dir_all(base).map_err(|error| DriverError::io(base, error))?;
+        let lock = peers_store::tree_lock::TreeLock::acquire(&base.join("lock"), waiting)?;
         let mut notes = Vec::new();
         self.check_kept_cache(&mut notes)?;
         let git = repo.checkout_scratch(&self.path, commit)?;
@@ -105,6 +116,7 @@ impl GateTree {
             commit: commit.to_owned(),
             linked,
             notes,
+            _lock: lock,
         })
     }
 

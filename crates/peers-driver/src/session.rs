@@ -214,7 +214,16 @@ impl Session {
             None => self.inputs.git.head()?,
         };
         let head = head.ok_or(DriverError::NoCommitToJudge)?;
-        let tree = self.gate_tree.prepare(&self.inputs.git, &head)?;
+        let mut waited = false;
+        let tree = self
+            .gate_tree
+            .prepare(&self.inputs.git, &head, || waited = true)?;
+        if waited {
+            progress.event(Progress::Note(
+                "waited for another evaluation (a `peers verify`) to release the gates' scratch tree"
+                    .to_owned(),
+            ));
+        }
         for note in &tree.notes {
             progress.event(Progress::Note(note.clone()));
         }

@@ -49,7 +49,11 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         peers_driver::gate_tree::GateTree::new(&project.git, &config.gates.outside_git)
             .map_err(crate::commands::run::driver_error)?;
     let tree = gate_tree
-        .prepare(&project.git, &head)
+        .prepare(&project.git, &head, || {
+            eprintln!(
+                "waiting for the gates of another evaluation (a running `peers run`) to finish…"
+            );
+        })
         .map_err(crate::commands::run::driver_error)?;
     if dirty && !args.json {
         eprintln!(

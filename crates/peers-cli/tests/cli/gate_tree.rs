@@ -145,9 +145,13 @@ fn only_declared_outside_git_directories_are_visible_and_read_only() {
     env.write(&repo, ".venv/bin/tool", "#!/bin/sh\n");
     env.write(&repo, "data/big.csv", "1,2\n");
     let config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
+    assert!(
+        config.contains("  outside_git: []\n"),
+        "the template has the key"
+    );
     std::fs::write(
         repo.join(".peers/config.yaml"),
-        format!("{config}\ngates:\n  outside_git: [.venv]\n"),
+        config.replace("  outside_git: []\n", "  outside_git: [.venv]\n"),
     )
     .unwrap();
     env.set_goals(
