@@ -4,8 +4,8 @@
 //! It lives at `<git-dir>/peers-scratch/peers-gates`: inside the git directory, so no
 //! `git status`, `git clean`, `git add -A`, editor or file watcher of the user's tree sees it.
 //! Before each evaluation it is forced to the commit and cleaned of everything else, except:
-//! - the Rust build cache `target/` (only when the commit has a root `Cargo.toml`), so cargo
-//!   stays incremental. peers trusts it only while its metadata stamp equals the one peers
+//! - the Rust build cache `target/` and an untracked `Cargo.lock` (only when the commit has a
+//!   root `Cargo.toml`), so cargo stays incremental and does not re-resolve dependencies. peers trusts it only while its metadata stamp equals the one peers
 //!   recorded after its own last evaluation (in memory within a run; on disk across runs, a
 //!   record deleted before every turn); anything else written there, by anyone, and the cache
 //!   is discarded. No other cache is kept: Python bytecode and pytest's cache can be planted
@@ -23,12 +23,14 @@ use peers_git::Git;
 
 use crate::error::DriverError;
 
-/// The build cache kept warm between evaluations (Rust, next to a root `Cargo.toml`).
-const KEPT_CACHE: &str = "target";
+/// What is kept warm between evaluations (Rust, next to a root `Cargo.toml`): the build cache
+/// and the lock file cargo writes when the commit has none.
+const KEPT: &[&str] = &["target", "Cargo.lock"];
 
 /// The scratch tree between evaluations, and what peers last recorded about its kept cache.
 #[derive(Debug)]
 pub struct GateTree {
+    worktree: peers_git::ScratchWorktree,
     path: PathBuf,
     record_path: PathBuf,
     outside_git: Vec<String>,
@@ -78,8 +80,10 @@ impl PreparedTree {
 impl GateTree {
     pub fn new(repo: &Git, outside_git: &[String]) -> Result<Self, DriverError> {
         let base = repo.git_dir()?.join("peers-scratch");
+        let path = base.join("peers-gates");
         Ok(Self {
-            path: base.join("peers-gates"),
+            worktree: peers_git::ScratchWorktree::new(repo, path.clone())?,
+            path,
             record_path: base.join("kept-cache.stamp"),
             outside_git: outside_git.to_vec(),
             trusted: None,
@@ -103,9 +107,9 @@ impl GateTree {
         let lock = peers_store::tree_lock::TreeLock::acquire(&base.join("lock"), waiting)?;
         let mut notes = Vec::new();
         self.check_kept_cache(&mut notes)?;
-        let git = repo.checkout_scratch(&self.path, commit)?;
+        let git = self.worktree.checkout(commit)?;
         let keep: &[&str] = if self.path.join("Cargo.toml").is_file() {
-            &[KEPT_CACHE]
+            KEPT
         } else {
             &[]
         };
@@ -143,9 +147,7 @@ impl GateTree {
                 result.diagnostic = format!("{}\n{note}", result.diagnostic);
             }
         }
-        let kept = stamp::stamp(&self.path.join(KEPT_CACHE), &[])
-            .ok()
-            .flatten();
+        let kept = self.kept_stamp().ok().flatten();
         let _ = std::fs::write(&self.record_path, kept.as_deref().unwrap_or("-"));
         self.trusted = Some(kept);
     }
@@ -156,12 +158,23 @@ impl GateTree {
         let _ = std::fs::remove_file(&self.record_path);
     }
 
-    /// Discards `target/` unless its stamp is the one peers recorded after its own last
+    /// One stamp over everything kept (`None` when none of it exists).
+    fn kept_stamp(&self) -> std::io::Result<Option<String>> {
+        let mut parts = Vec::new();
+        for name in KEPT {
+            if let Some(stamp) = stamp::stamp(&self.path.join(name), &[])? {
+                parts.push(format!("{name}={stamp}"));
+            }
+        }
+        Ok((!parts.is_empty()).then(|| parts.join(",")))
+    }
+
+    /// Discards what is kept unless its stamp is the one peers recorded after its own last
     /// evaluation.
     fn check_kept_cache(&mut self, notes: &mut Vec<String>) -> Result<(), DriverError> {
-        let cache = self.path.join(KEPT_CACHE);
-        let actual =
-            stamp::stamp(&cache, &[]).map_err(|source| DriverError::io(cache.clone(), source))?;
+        let actual = self
+            .kept_stamp()
+            .map_err(|source| DriverError::io(self.path.clone(), source))?;
         let Some(actual) = actual else {
             return Ok(());
         };
@@ -176,12 +189,21 @@ impl GateTree {
         }
         if recorded.is_some() {
             notes.push(format!(
-                "discarded the gates' build cache {}: it changed after peers' last evaluation, \
-                 so it could hold files no gate built from the commit",
-                cache.display()
+                "discarded the gates' build cache (target/, Cargo.lock) in {}: it changed after \
+                 peers' last evaluation, so it could hold files no gate built from the commit",
+                self.path.display()
             ));
         }
-        std::fs::remove_dir_all(&cache).map_err(|source| DriverError::io(cache.clone(), source))
+        for name in KEPT {
+            let path = self.path.join(name);
+            let removed = match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path),
+                Ok(_) => std::fs::remove_file(&path),
+                Err(_) => Ok(()),
+            };
+            removed.map_err(|source| DriverError::io(path, source))?;
+        }
+        Ok(())
     }
 
     /// Links each declared directory of the user's tree into the scratch tree (absolute

@@ -21,6 +21,7 @@ use command::{GitCommand, not_an_option};
 pub use error::GitError;
 pub use log::Commit;
 pub use patch::{CommitPatch, LineCounts};
+pub use scratch::ScratchWorktree;
 pub use status::StatusEntry;
 
 /// The author and committer a commit is made as. Passed explicitly so committing never

@@ -36,43 +36,16 @@ impl Git {
         Ok(PathBuf::from(text))
     }
 
-    /// The scratch worktree at `path` with `commit` checked out: tracked files forced to the
-    /// commit's content, the index matching it. Added on first use (or when what is at `path`
-    /// is not a worktree of this repository); reused otherwise, so untracked build caches
-    /// survive until [`Git::clean_untracked`] decides. Returns a `Git` rooted at `path`.
-    pub fn checkout_scratch(&self, path: &Path, commit: &str) -> Result<Git, GitError> {
-        not_an_option("revision", commit)?;
-        if self.is_own_worktree(path)? {
-            let scratch = Git {
-                root: path.to_path_buf(),
-            };
-            if scratch.force_checkout(commit).is_ok() {
-                return Ok(scratch);
-            }
-        }
-        self.add_scratch(path, commit)?;
-        Ok(Git {
-            root: path.to_path_buf(),
-        })
-    }
-
     /// Removes every untracked and ignored file and directory (nested repositories too),
-    /// except the root-level directories named in `keep` (e.g. `target`).
+    /// except the root-level entries named in `keep` (e.g. `target`, `Cargo.lock`).
     pub fn clean_untracked(&self, keep: &[&str]) -> Result<(), GitError> {
         let mut args: Vec<String> = INERT.iter().map(|s| (*s).to_owned()).collect();
         args.extend(["clean", "-ffdxq"].map(str::to_owned));
-        for dir in keep {
-            not_an_option("directory to keep", dir)?;
-            args.push(format!("--exclude=/{dir}/"));
+        for name in keep {
+            not_an_option("path to keep", name)?;
+            args.push(format!("--exclude=/{name}"));
         }
         GitCommand::new(&self.root, &args).run()?;
-        Ok(())
-    }
-
-    /// Removes the scratch worktree at `path` (its files and git's record of it).
-    pub fn remove_scratch(&self, path: &Path) -> Result<(), GitError> {
-        remove_tree(path)?;
-        self.command(&["worktree", "prune"]).run()?;
         Ok(())
     }
 
@@ -83,15 +56,70 @@ impl Git {
         Ok(())
     }
 
-    fn add_scratch(&self, path: &Path, commit: &str) -> Result<(), GitError> {
-        self.remove_scratch(path)?;
-        if let Some(parent) = path.parent() {
+    fn common_dir(&self) -> Result<PathBuf, GitError> {
+        let command = self.command(&["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+        let stdout = command.run()?;
+        Ok(PathBuf::from(
+            String::from_utf8_lossy(&stdout).trim_end().to_owned(),
+        ))
+    }
+}
+
+/// A scratch worktree of this repository at a fixed path; cheap to use once made (the
+/// repository's common git directory is read once, here).
+#[derive(Debug, Clone)]
+pub struct ScratchWorktree {
+    repo: Git,
+    path: PathBuf,
+    worktrees_dir: PathBuf,
+}
+
+impl ScratchWorktree {
+    pub fn new(repo: &Git, path: PathBuf) -> Result<Self, GitError> {
+        let worktrees_dir = repo.common_dir()?.join("worktrees");
+        Ok(Self {
+            repo: repo.clone(),
+            path,
+            worktrees_dir,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The scratch worktree with `commit` checked out: tracked files forced to the commit's
+    /// content, the index matching it. Added on first use (or when what is at the path is not
+    /// a worktree of this repository); reused otherwise, so untracked build caches survive
+    /// until [`Git::clean_untracked`] decides. Returns a `Git` rooted at the scratch tree.
+    pub fn checkout(&self, commit: &str) -> Result<Git, GitError> {
+        not_an_option("revision", commit)?;
+        let scratch = Git {
+            root: self.path.clone(),
+        };
+        if self.is_own_worktree() && scratch.force_checkout(commit).is_ok() {
+            return Ok(scratch);
+        }
+        self.add(commit)?;
+        Ok(scratch)
+    }
+
+    /// Removes the scratch worktree (its files and git's record of it).
+    pub fn remove(&self) -> Result<(), GitError> {
+        remove_tree(&self.path)?;
+        self.repo.command(&["worktree", "prune"]).run()?;
+        Ok(())
+    }
+
+    fn add(&self, commit: &str) -> Result<(), GitError> {
+        self.remove()?;
+        if let Some(parent) = self.path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| GitError::ReadWorktree {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
-        let target = path.to_string_lossy().into_owned();
+        let target = self.path.to_string_lossy().into_owned();
         let mut args = INERT.to_vec();
         // `--force`: a record left by a scratch tree deleted behind git's back is replaced.
         args.extend([
@@ -103,34 +131,25 @@ impl Git {
             "--no-checkout",
         ]);
         args.extend([target.as_str(), commit]);
-        self.command(&args).run()?;
+        self.repo.command(&args).run()?;
         Git {
-            root: path.to_path_buf(),
+            root: self.path.clone(),
         }
         .force_checkout(commit)
     }
 
-    /// Whether `path` holds a worktree whose `.git` file points into this repository's git
-    /// directories; anything else there (a planted `.git` pointing at another repository,
-    /// a plain directory) is replaced rather than trusted.
-    fn is_own_worktree(&self, path: &Path) -> Result<bool, GitError> {
-        let Ok(text) = std::fs::read_to_string(path.join(".git")) else {
-            return Ok(false);
+    /// Whether the path holds a worktree whose `.git` file points into this repository's
+    /// worktree records; anything else there (a planted `.git` pointing at another
+    /// repository, a plain directory) is replaced rather than trusted.
+    fn is_own_worktree(&self) -> bool {
+        let Ok(text) = std::fs::read_to_string(self.path.join(".git")) else {
+            return false;
         };
         let Some(pointer) = text.strip_prefix("gitdir: ") else {
-            return Ok(false);
+            return false;
         };
-        let common = self.common_dir()?;
         let pointer = Path::new(pointer.trim_end());
-        Ok(pointer.starts_with(common.join("worktrees")) && pointer.is_dir())
-    }
-
-    fn common_dir(&self) -> Result<PathBuf, GitError> {
-        let command = self.command(&["rev-parse", "--path-format=absolute", "--git-common-dir"]);
-        let stdout = command.run()?;
-        Ok(PathBuf::from(
-            String::from_utf8_lossy(&stdout).trim_end().to_owned(),
-        ))
+        pointer.starts_with(&self.worktrees_dir) && pointer.is_dir()
     }
 }
 
@@ -190,7 +209,8 @@ mod tests {
         std::fs::write(root.join("marker"), "ignored\n").unwrap();
         let path = repo.git_dir().unwrap().join("peers-scratch/peers-gates");
 
-        let scratch = repo.checkout_scratch(&path, &first).unwrap();
+        let worktree = ScratchWorktree::new(&repo, path.clone()).unwrap();
+        let scratch = worktree.checkout(&first).unwrap();
         scratch.clean_untracked(&["target"]).unwrap();
         assert_eq!(
             std::fs::read_to_string(path.join("a.txt")).unwrap(),
@@ -206,7 +226,7 @@ mod tests {
         std::fs::write(path.join("a.txt"), "tampered\n").unwrap();
         git(root, &["commit", "-q", "-am", "two"]);
         let second = repo.head().unwrap().unwrap();
-        let again = repo.checkout_scratch(&path, &second).unwrap();
+        let again = worktree.checkout(&second).unwrap();
         again.clean_untracked(&["target"]).unwrap();
         assert_eq!(
             std::fs::read_to_string(path.join("a.txt")).unwrap(),
@@ -235,7 +255,10 @@ mod tests {
         std::fs::create_dir_all(&path).unwrap();
         std::fs::write(path.join(".git"), "gitdir: /elsewhere\n").unwrap();
         std::fs::write(path.join("planted"), "x").unwrap();
-        repo.checkout_scratch(&path, &head).unwrap();
+        ScratchWorktree::new(&repo, path.clone())
+            .unwrap()
+            .checkout(&head)
+            .unwrap();
         assert!(!path.join("planted").exists());
         assert!(path.join("a.txt").exists());
     }

@@ -143,6 +143,7 @@ fn only_declared_outside_git_directories_are_visible_and_read_only() {
     env.write(&repo, ".gitignore", ".venv/\ndata/\n");
     env.commit_all(&repo, "ignore the venv and the data");
     env.write(&repo, ".venv/bin/tool", "#!/bin/sh\n");
+    env.write(&repo, ".venv/lib/keep.py", "");
     env.write(&repo, "data/big.csv", "1,2\n");
     let config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
     assert!(
@@ -177,6 +178,10 @@ fn only_declared_outside_git_directories_are_visible_and_read_only() {
         diagnostic.contains(".venv") && diagnostic.contains("gates.outside_git"),
         "{diagnostic}"
     );
+    assert!(
+        repo.join(".venv/lib/keep.py").exists() && repo.join("data/big.csv").exists(),
+        "cleaning the scratch tree never follows the link into the user's directories"
+    );
 }
 
 /// The scratch worktree is reused: a kept build cache stays warm between evaluations while
@@ -189,7 +194,7 @@ fn the_scratch_worktree_is_reused_and_only_its_trusted_cache_survives() {
     env.commit_all(&repo, "a rust project");
     let log = env.root().join("gate.log");
     let cmd = format!(
-        "{{ [ -f target/warm ] && echo warm || echo cold; [ -e junk ] && echo junk; }} >> {log}; mkdir -p target; touch target/warm junk",
+        "{{ [ -f target/warm ] && echo warm || echo cold; [ -e junk ] && echo junk; }} >> {log}; mkdir -p target; touch target/warm junk Cargo.lock",
         log = log.display()
     );
     env.set_goals(
@@ -207,6 +212,10 @@ fn the_scratch_worktree_is_reused_and_only_its_trusted_cache_survives() {
         "reused, target/ kept, junk cleaned"
     );
     assert!(scratch(&repo).join("target/warm").exists());
+    assert!(
+        scratch(&repo).join("Cargo.lock").exists(),
+        "cargo's untracked lock file is kept with target/"
+    );
     assert!(!repo.join("target").exists() && !repo.join("junk").exists());
 
     std::fs::write(scratch(&repo).join("target/planted"), "not built by a gate").unwrap();
