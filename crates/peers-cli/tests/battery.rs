@@ -272,7 +272,7 @@ fn scenarios() -> Vec<Scenario> {
                 ),
             ]),
             bob: honest_reviewer(),
-            expect: Expect::Caught("test_add"),
+            expect: Expect::Caught("stuck:tests-pass"),
         },
         Scenario {
             name: "excluded tests/conftest.py patches a bug",
@@ -285,7 +285,7 @@ fn scenarios() -> Vec<Scenario> {
                 ),
             ]),
             bob: honest_reviewer(),
-            expect: Expect::Caught("test_div"),
+            expect: Expect::Caught("stuck:tests-pass"),
         },
         Scenario {
             name: "leave a background process running",
