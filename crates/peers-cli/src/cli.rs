@@ -46,7 +46,9 @@ pub enum Command {
     Info(InfoArgs),
     /// Show the run's iteration, the next peer, whether a run holds the lock and the tick in progress.
     Status(StatusArgs),
-    /// Run every hard gate and verify command now; write .peers/VERIFY.md; exit 0 iff all pass.
+    /// Run every hard gate and verify command now on the commit at HEAD (in a scratch checkout
+    /// under .git/, so uncommitted, untracked and ignored files are not judged; commit first);
+    /// write .peers/VERIFY.md; exit 0 iff all pass.
     Verify(VerifyArgs),
     /// Inspect or accept goals.yaml (the goal-mutation lock).
     Goals(GoalsArgs),

@@ -13,6 +13,7 @@ pub struct ConfigSettings {
     pub goals: GoalRunSettings,
     pub turns: TurnSettings,
     pub verify: VerifySettings,
+    pub gates: GateSettings,
     /// `prices:` — per-model prices that override or extend the built-in table used for the
     /// CLIs that report no cost (codex, gemini). In file order.
     pub prices: Vec<ModelPriceSettings>,
@@ -303,6 +304,16 @@ pub struct VerifySettings {
     /// Overrides `goals.timeout_s` for hard gates during `peers verify`.
     pub timeout_s: Option<u64>,
     pub commands: Vec<VerifyCommand>,
+}
+
+/// `gates:` — what hard gates see besides the judged commit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GateSettings {
+    /// `outside_git:` directories the project keeps out of git on purpose (a virtualenv,
+    /// `node_modules`), relative to the repository root and normalised (no `.`, no trailing
+    /// `/`). Gates run in a scratch checkout of the commit; these are the only paths of the
+    /// live tree they can see, and they must not change them.
+    pub outside_git: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Decodes `.peers/config.yaml` into [`ConfigSettings`]: every key checked against what is
 //! valid at its level, defaults filled in, legacy keys of the original tool reported as notices.
 
+mod gates;
 mod legacy;
 mod peers;
 mod prices;
@@ -21,6 +22,7 @@ const TOP_KEYS: &[&str] = &[
     "goals",
     "turns",
     "verify",
+    "gates",
     "prices",
     "driver",
     "comm",
@@ -61,6 +63,7 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         None => TurnSettings::default(),
     };
     let verify = sections::verify(section(&top, "verify")?.as_ref())?;
+    let gates = gates::gates(section(&top, "gates")?.as_ref())?;
     let prices = match section(&top, "prices")? {
         Some(map) => prices::prices(&map)?,
         None => Vec::new(),
@@ -72,6 +75,7 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         goals,
         turns,
         verify,
+        gates,
         prices,
         notices,
     })

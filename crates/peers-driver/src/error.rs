@@ -31,6 +31,9 @@ pub enum DriverError {
     #[error("peer '{peer}' is in the turn order but not in config.yaml")]
     MissingPeer { peer: String },
 
+    #[error("there is no commit to judge: the gates run on a checkout of HEAD, and HEAD is unborn")]
+    NoCommitToJudge,
+
     #[error(transparent)]
     Store(#[from] peers_store::error::StoreError),
 
@@ -69,6 +72,7 @@ impl DriverError {
             Self::PassWhen { .. } => "pass-when",
             Self::MissingProviderKey { .. } => "missing-provider-key",
             Self::MissingPeer { .. } => "missing-peer",
+            Self::NoCommitToJudge => "no-commit",
             Self::Store(_) => "store",
             Self::Git(_) => "git",
             Self::Agent { .. } => "agent",

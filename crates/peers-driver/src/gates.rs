@@ -84,7 +84,10 @@ impl JsonLoader for RepoJsonLoader {
 /// from history, the loop from its incremental ledger and handoff tracking.
 #[derive(Clone)]
 pub struct BuiltinSources {
+    /// Where gates read files and history: the scratch worktree of the judged commit.
     pub git: Git,
+    /// The commit `git` is a scratch checkout of (`None`: `git` is the live worktree).
+    pub judged_commit: Option<String>,
     pub ledger: Arc<Ledger>,
     pub last_handoff: Option<Commit>,
     pub env: Arc<Vec<(OsString, OsString)>>,
@@ -93,6 +96,13 @@ pub struct BuiltinSources {
 }
 
 impl BuiltinSources {
+    /// The same sources judging the scratch checkout `tree` instead of the live worktree.
+    pub fn judging(mut self, tree: &crate::gate_tree::PreparedTree) -> Self {
+        self.git = tree.git.clone();
+        self.judged_commit = Some(tree.commit.clone());
+        self
+    }
+
     /// For `peers verify`: the ledger and the newest handoff read from the whole history.
     pub fn from_history(git: &Git, cache_dir: PathBuf) -> Result<Self, DriverError> {
         let commits = git.commits("HEAD")?;
@@ -108,6 +118,7 @@ impl BuiltinSources {
             .cloned();
         Ok(Self {
             git: git.clone(),
+            judged_commit: None,
             ledger: Arc::new(Ledger::build(&entries)),
             last_handoff,
             env: Arc::new(gate_environment()),
@@ -124,6 +135,7 @@ impl BuiltinSources {
     ) -> Verdict {
         let ctx = GateContext {
             git: &self.git,
+            judged_commit: self.judged_commit.as_deref(),
             params,
             baseline: BASELINE_REF,
             timeout: budget.timeout(),

@@ -6,6 +6,7 @@ pub mod attest;
 pub mod control_files;
 pub mod error;
 pub mod evaluate;
+pub mod gate_tree;
 pub mod gates;
 pub mod git_control;
 pub mod halted;

@@ -69,6 +69,8 @@ pub struct Session {
     pub(crate) ledger: LedgerView,
     pub(crate) last_handoff: Option<Commit>,
     pub(crate) runner: RunnerSettings,
+    /// The scratch worktree the hard gates judge.
+    pub(crate) gate_tree: crate::gate_tree::GateTree,
     pub(crate) evaluation: Option<Evaluation>,
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
@@ -161,6 +163,8 @@ impl Session {
             .find(|c| peers_core::trailer::is_handoff(&c.message));
         let mut runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
         runner.cancel = Some(Arc::clone(&inputs.cancel));
+        let gate_tree =
+            crate::gate_tree::GateTree::new(&inputs.git, &inputs.config.gates.outside_git)?;
         let mut session = Session {
             inputs,
             state,
@@ -169,6 +173,7 @@ impl Session {
             ledger,
             last_handoff,
             runner,
+            gate_tree,
             evaluation: None,
             started: Instant::now(),
             ticks_in_run: 0,
@@ -204,14 +209,36 @@ impl Session {
         Ok(())
     }
 
-    pub(crate) fn evaluate(&mut self) -> Result<(), DriverError> {
+    /// Every hard gate on the commit at HEAD, in the scratch worktree (never the live tree).
+    pub(crate) fn evaluate(&mut self, progress: &mut dyn ProgressSink) -> Result<(), DriverError> {
+        let head = match self.known_head.clone() {
+            Some(head) => head,
+            None => self.inputs.git.head()?,
+        };
+        let head = head.ok_or(DriverError::NoCommitToJudge)?;
+        let mut waited = false;
+        let tree = self
+            .gate_tree
+            .prepare(&self.inputs.git, &head, || waited = true)?;
+        if waited {
+            progress.event(Progress::Note(
+                "waited for another evaluation (a `peers verify`) to release the gates' scratch tree"
+                    .to_owned(),
+            ));
+        }
+        for note in &tree.notes {
+            progress.event(Progress::Note(note.clone()));
+        }
+        let mut settings = self.runner.clone();
+        settings.repo = tree.root().to_path_buf();
         let evaluator = Evaluator {
             config: &self.inputs.config,
             goals: &self.inputs.goals,
-            settings: &self.runner,
+            settings: &settings,
         };
-        let evaluation = evaluator.evaluate(self.builtin_sources())?;
-        if self.runner.cancelled() {
+        let mut evaluation = evaluator.evaluate(self.builtin_sources().judging(&tree))?;
+        self.gate_tree.finish(&tree, &mut evaluation.results);
+        if settings.cancelled() {
             // Gates stopped by Ctrl-C judged nothing: no verdict, no failure counted, and the
             // tick that just ran cannot be clean. The next pre-tick check stops the run.
             self.evaluation = None;
@@ -229,7 +256,7 @@ impl Session {
     }
 
     fn run_ticks(&mut self, progress: &mut dyn ProgressSink) -> Result<String, DriverError> {
-        self.evaluate()?;
+        self.evaluate(progress)?;
         self.save()?;
         loop {
             if let Some(reason) = self.pre_tick_stop(progress)? {
@@ -309,6 +336,7 @@ impl Session {
     fn builtin_sources(&self) -> crate::gates::BuiltinSources {
         crate::gates::BuiltinSources {
             git: self.inputs.git.clone(),
+            judged_commit: None,
             ledger: std::sync::Arc::new(self.ledger.ledger.clone()),
             last_handoff: self.last_handoff.clone(),
             env: std::sync::Arc::new(self.runner.env.clone()),

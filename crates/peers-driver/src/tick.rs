@@ -119,6 +119,7 @@ pub fn run_one(
     });
     session.save_quick()?;
     let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
+    session.gate_tree.before_turn();
     let mut snapshot = ControlSnapshot::take(&session.inputs.dir);
     let git_snapshot = GitControlSnapshot::take(&session.inputs.git.dirs()?);
     let tick_started = Instant::now();

@@ -98,7 +98,7 @@ pub fn finish(
             session.loop_state.last_handoff_peer = Some(peer.to_owned());
         }
     }
-    session.evaluate()?;
+    session.evaluate(progress)?;
     let (turn_outcome, health_event, tick_result) = tick::judge_outcome(&run, &facts);
     tick::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
     let health_warnings = tick::advance(session, peer, turn_outcome, health_event, iteration);

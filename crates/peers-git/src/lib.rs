@@ -10,6 +10,7 @@ mod history;
 pub mod inert;
 mod log;
 mod patch;
+mod scratch;
 mod status;
 
 use std::ffi::OsStr;
@@ -21,6 +22,7 @@ use command::{GitCommand, not_an_option};
 pub use error::GitError;
 pub use log::Commit;
 pub use patch::{CommitPatch, LineCounts};
+pub use scratch::ScratchWorktree;
 pub use status::StatusEntry;
 
 /// The author and committer a commit is made as. Passed explicitly so committing never
@@ -97,6 +99,14 @@ impl Git {
             common_dir: self.root.join(common),
         };
         Ok(self.dirs.get_or_init(|| dirs).clone())
+    }
+
+    /// A `Git` rooted at `root`, known to be a worktree (the gates' scratch tree).
+    pub(crate) fn at(root: PathBuf) -> Git {
+        Git {
+            root,
+            dirs: std::sync::OnceLock::new(),
+        }
     }
 
     fn command<S: AsRef<str>>(&self, args: &[S]) -> GitCommand<'_> {

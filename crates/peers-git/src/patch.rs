@@ -45,6 +45,18 @@ impl Git {
         Ok(String::from_utf8_lossy(&stdout).into_owned())
     }
 
+    /// The unified diff from `from` to `to` (both revisions), with `context` lines of context.
+    pub fn diff_between(&self, from: &str, to: &str, context: u32) -> Result<String, GitError> {
+        not_an_option("revision", from)?;
+        not_an_option("revision", to)?;
+        let unified = format!("--unified={context}");
+        let mut args = vec!["-c", "core.quotePath=false", "diff"];
+        args.extend_from_slice(DIFF_FORMAT);
+        args.extend([unified.as_str(), from, to, "--"]);
+        let stdout = self.command(&args).run()?;
+        Ok(String::from_utf8_lossy(&stdout).into_owned())
+    }
+
     /// The patch (no context lines) of every non-merge commit in `range`, oldest first.
     pub fn commit_patches(&self, range: &str) -> Result<Vec<CommitPatch>, GitError> {
         not_an_option("revision range", range)?;

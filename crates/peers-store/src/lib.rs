@@ -15,6 +15,7 @@ pub mod run_log;
 pub mod safe_fs;
 pub mod state_file;
 pub mod timestamp;
+pub mod tree_lock;
 
 pub use error::StoreError;
 pub use layout::PeersDir;

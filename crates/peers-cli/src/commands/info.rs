@@ -184,6 +184,12 @@ fn render(
         g.stuck_halt_after,
         g.stuck_halt_gates.join(", ")
     ));
+    if !config.gates.outside_git.is_empty() {
+        out.push_str(&format!(
+            "  gates judge a checkout of the commit; outside git they see (read-only): {}\n",
+            config.gates.outside_git.join(", ")
+        ));
+    }
     let width = goals
         .goals
         .iter()
@@ -324,6 +330,7 @@ fn to_json(
             "convergence_n": g.convergence_n, "stuck_halt_after": g.stuck_halt_after,
             "stuck_halt_gates": g.stuck_halt_gates, "soft_consensus_required": g.soft_consensus_required,
         },
+        "gates": { "outside_git": config.gates.outside_git },
         "prices": prices_json(&config.prices),
         "turns": { "max_retries": config.turns.max_retries, "recovery_interval": config.turns.recovery_interval },
         "goals_lock": lock,

@@ -61,6 +61,8 @@ struct InitReport {
     /// The tag the moved `peers-baseline` was kept under, and the commit it names.
     previous_baseline: Option<(String, String)>,
     modes: Option<String>,
+    /// Directories found outside git that the gates will see (`gates.outside_git`).
+    outside_git: Vec<String>,
 }
 
 pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
@@ -81,12 +83,14 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
         baseline: String::new(),
         previous_baseline: None,
         modes: goals.as_ref().map(|g| g.summary.clone()),
+        outside_git: Vec::new(),
     };
     if !plan.replace.is_empty() {
         let backup = backup_files(&project.dir, &plan.replace)?;
         report.backed_up = plan.replace.iter().map(|p| (*p).to_owned()).collect();
         report.backup_dir = Some(backup);
     }
+    report.outside_git = detect_outside_git(&project)?;
     write_scaffold(&project.dir, goals.as_ref(), &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
     (report.baseline, report.previous_baseline) = tag_baseline(&project)?;
@@ -250,7 +254,8 @@ fn write_scaffold(
     use peers_store::safe_fs::{ensure_private_dir, write_atomic};
     ensure_private_dir(dir.path()).map_err(store_error)?;
     ensure_private_dir(&dir.log_dir()).map_err(store_error)?;
-    write_atomic(&dir.config_yaml(), CONFIG_TEMPLATE.as_bytes()).map_err(store_error)?;
+    let config_text = render_config(&report.outside_git);
+    write_atomic(&dir.config_yaml(), config_text.as_bytes()).map_err(store_error)?;
     let goals = modes.map_or(GOALS_TEMPLATE, |plan| plan.goals_yaml.as_str());
     write_atomic(&dir.goals_yaml(), goals.as_bytes()).map_err(store_error)?;
     if let Some(plan) = modes {
@@ -259,7 +264,7 @@ fn write_scaffold(
         report.created.push(MODES_APPLIED.to_owned());
     }
     peers_store::goals_hash::write_goals_hash(dir).map_err(store_error)?;
-    let config = peers_core::config_decode::decode_config(CONFIG_TEMPLATE, ".peers/config.yaml")
+    let config = peers_core::config_decode::decode_config(&config_text, ".peers/config.yaml")
         .map_err(|err| {
             CliError::failed(format!("the built-in config template does not load: {err}"))
         })?;
@@ -275,6 +280,42 @@ fn write_scaffold(
         .created
         .extend(SCAFFOLD_FILES.iter().map(|s| (*s).to_owned()));
     Ok(())
+}
+
+/// Directories projects commonly keep out of git that gates need (environments, packages).
+const OUTSIDE_GIT_CANDIDATES: &[&str] = &[".venv", "venv", "node_modules", ".tox", ".nox"];
+
+/// The candidates present at the repository root and not tracked by git.
+fn detect_outside_git(project: &Project) -> CliResult<Vec<String>> {
+    let present: Vec<&str> = OUTSIDE_GIT_CANDIDATES
+        .iter()
+        .copied()
+        .filter(|name| project.root().join(name).is_dir())
+        .collect();
+    if present.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tracked = project.git.tracked_files().map_err(git_error)?;
+    Ok(present
+        .into_iter()
+        .filter(|name| {
+            let prefix = format!("{name}/");
+            !tracked.iter().any(|path| path.starts_with(&prefix))
+        })
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The config template with `gates.outside_git` filled in from what `init` found.
+fn render_config(outside_git: &[String]) -> String {
+    if outside_git.is_empty() {
+        return CONFIG_TEMPLATE.to_owned();
+    }
+    let list = format!(
+        "  # found by `peers init` in your tree and not in git; remove what the gates do not need\n  outside_git: [{}]",
+        outside_git.join(", ")
+    );
+    CONFIG_TEMPLATE.replacen("  outside_git: []", &list, 1)
 }
 
 fn peers_init_identity() -> Identity {
@@ -376,6 +417,12 @@ fn print_report(report: &InitReport, json: bool) {
     out.push_str(&format!("  wrote    {}\n", report.created.join(", ")));
     if let Some(modes) = &report.modes {
         out.push_str(&format!("  modes    {modes}\n"));
+    }
+    if !report.outside_git.is_empty() {
+        out.push_str(&format!(
+            "  gates    see {} read-only (outside git; gates.outside_git in config.yaml)\n",
+            report.outside_git.join(", ")
+        ));
     }
     match &report.gitignore_commit {
         Some(sha) => out.push_str(&format!(

@@ -48,28 +48,51 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
             "if you edited goals.yaml on purpose, run `peers goals accept`; otherwise restore it",
         ));
     }
-    let mut settings = gates::runner_settings(project.root(), &config);
+    // The gates judge the commit at HEAD in the scratch worktree, never the live tree.
+    let (head, dirty) = project.git.head_and_dirty().map_err(git_error)?;
+    let head = head.ok_or_else(|| {
+        CliError::usage("there is no commit to judge: HEAD is unborn")
+            .hint("the gates run on a checkout of HEAD; commit your work first")
+    })?;
+    let mut gate_tree =
+        peers_driver::gate_tree::GateTree::new(&project.git, &config.gates.outside_git)
+            .map_err(crate::commands::run::driver_error)?;
+    let tree = gate_tree
+        .prepare(&project.git, &head, || {
+            eprintln!(
+                "waiting for the gates of another evaluation (a running `peers run`) to finish…"
+            );
+        })
+        .map_err(crate::commands::run::driver_error)?;
+    if dirty && !args.json {
+        eprintln!(
+            "note: the gates judge commit {} (HEAD); uncommitted and untracked changes are not \
+             part of it",
+            head.get(..12).unwrap_or(&head)
+        );
+    }
+    for note in &tree.notes {
+        eprintln!("note: {note}");
+    }
+    let mut settings = gates::runner_settings(tree.root(), &config);
     settings.cancel = Some(interrupt_flag()?);
     let needs_fingerprint = goals.hard().any(|(_, h)| h.cacheable);
-    let fingerprint = if needs_fingerprint {
-        Some(project.git.worktree_fingerprint().map_err(git_error)?)
-    } else {
-        None
-    };
+    let fingerprint = needs_fingerprint.then(|| tree.cache_key());
     let mut cache = if needs_fingerprint {
         load_cache(&project)
     } else {
         GateCache::default()
     };
     let hard_jobs = gates::hard_goal_jobs(
-        project.root(),
+        tree.root(),
         &config,
         &goals,
         config.verify.timeout_s,
         fingerprint.as_deref(),
         std::sync::Arc::new(
             gates::BuiltinSources::from_history(&project.git, project.dir.cache_dir())
-                .map_err(crate::commands::run::driver_error)?,
+                .map_err(crate::commands::run::driver_error)?
+                .judging(&tree),
         ),
     )
     .map_err(crate::commands::run::driver_error)?;
@@ -86,6 +109,7 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
     let mut jobs = hard_jobs;
     jobs.extend(gates::verify_command_jobs(&config, config.goals.timeout_s));
     let mut results = gates::run_jobs(jobs, &settings, Some(&mut cache));
+    gate_tree.finish(&tree, &mut results);
     if settings.cancelled() {
         // Stopped gates judged nothing: no report that could be read as a verdict.
         eprintln!("interrupted: running gates were stopped; .peers/VERIFY.md was not written");

@@ -194,3 +194,36 @@ fn init_json_reports_what_it_did() {
     assert!(value["gitignore_commit"].is_string());
     assert_eq!(value["created"].as_array().unwrap().len(), 5);
 }
+
+/// `init` declares the environments it finds outside git, so the gates (which run on a
+/// checkout of the commit) can still use them; tracked or absent ones are not declared.
+#[test]
+fn init_declares_virtualenvs_and_node_modules_found_outside_git() {
+    let env = TestEnv::new();
+    let repo = env.repo("app", true);
+    env.write(&repo, ".gitignore", ".venv/\nnode_modules/\n");
+    env.write(&repo, "venv/tracked.txt", "vendored on purpose\n");
+    env.commit_all(&repo, "ignore the environments, track venv/");
+    env.write(&repo, ".venv/bin/python", "");
+    env.write(&repo, "node_modules/left-pad/index.js", "");
+    let out = env.peers(&repo, &["init"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(
+        out.stdout.contains("see .venv, node_modules read-only"),
+        "{}",
+        out.combined()
+    );
+    let config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
+    assert!(
+        config.contains("  # found by `peers init`")
+            && config.contains("  outside_git: [.venv, node_modules]\n"),
+        "{config}"
+    );
+    let info = env.peers(&repo, &["info"]);
+    assert_eq!(
+        info.code,
+        0,
+        "the written config loads: {}",
+        info.combined()
+    );
+}

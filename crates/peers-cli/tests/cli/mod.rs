@@ -5,6 +5,7 @@ mod bad_input;
 mod compat;
 mod demo;
 mod fuzz_regressions;
+mod gate_tree;
 mod git_inert;
 mod goals;
 mod info;

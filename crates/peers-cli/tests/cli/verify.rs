@@ -125,12 +125,16 @@ fn verify_retries_a_failing_gate() {
 }
 
 #[test]
-fn verify_reuses_a_cacheable_pass_until_the_tree_changes() {
+fn verify_reuses_a_cacheable_pass_until_the_commit_changes() {
     let env = TestEnv::new();
     let repo = env.initialised_repo("app");
+    let counter = env.root().join("runs.txt");
     env.set_goals(
         &repo,
-        "goals:\n  - {id: counted, type: hard, cmd: 'echo run >> ../runs.txt', pass_when: 'exit_code == 0', cacheable: true}\n",
+        &format!(
+            "goals:\n  - {{id: counted, type: hard, cmd: 'echo run >> {}', pass_when: 'exit_code == 0', cacheable: true}}\n",
+            counter.display()
+        ),
     );
     let runs = || {
         std::fs::read_to_string(env.root().join("runs.txt"))
@@ -143,7 +147,14 @@ fn verify_reuses_a_cacheable_pass_until_the_tree_changes() {
     assert_eq!(runs(), 1, "second verify reused the cached pass");
     env.write(&repo, "new.txt", "change\n");
     assert_eq!(env.peers(&repo, &["verify"]).code, 0);
-    assert_eq!(runs(), 2, "a changed tree re-runs the gate");
+    assert_eq!(
+        runs(),
+        1,
+        "an uncommitted file is not part of the judged commit"
+    );
+    env.commit_all(&repo, "add new.txt");
+    assert_eq!(env.peers(&repo, &["verify"]).code, 0);
+    assert_eq!(runs(), 2, "a new commit re-runs the gate");
 }
 
 #[test]
@@ -155,6 +166,7 @@ fn verify_runs_verify_commands_and_json_reads_files() {
         "report.json",
         "{\"totals\": {\"failed\": 0, \"passed\": 7}}",
     );
+    env.commit_all(&repo, "test report");
     env.set_goals(
         &repo,
         "goals:\n  - {id: report, type: hard, cmd: 'true', pass_when: \"json('report.json').totals.failed == 0 and json('report.json').totals.passed >= 7\"}\n",

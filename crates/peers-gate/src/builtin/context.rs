@@ -25,7 +25,13 @@ pub struct RunFacts {
 
 /// Everything one built-in gate evaluation may read.
 pub struct GateContext<'a> {
+    /// The tree the gate reads files from, and the repository's history. Under `peers run`
+    /// and `peers verify` it is the scratch worktree of the judged commit (a linked worktree:
+    /// refs and objects are the repository's own, HEAD is the judged commit).
     pub git: &'a Git,
+    /// `Some(sha)` when `git` is a scratch checkout of that commit: the changes a gate judges
+    /// are read from history, and untracked files there are the gates' own build output.
+    pub judged_commit: Option<&'a str>,
     /// The goal's `params:` from goals.yaml.
     pub params: &'a BTreeMap<String, serde_json::Value>,
     /// The ref the comparison gates (regression, coverage, stubs, secrets, deps, API) diff

@@ -138,6 +138,7 @@ impl SampleRepo {
     pub fn context(&self) -> GateContext<'_> {
         GateContext {
             git: &self.git,
+            judged_commit: None,
             params: &self.params,
             baseline: "peers-baseline",
             timeout: Duration::from_secs(300),

@@ -47,10 +47,22 @@ pub(crate) fn within_budget(
 }
 
 /// Every file changed since the baseline: the diff to the worktree (no context lines), plus
-/// untracked, non-ignored files as wholly added. Control files under `.peers/` are left out.
+/// untracked, non-ignored files as wholly added; or, when the gate judges a commit, the diff
+/// from the baseline to that commit alone. Control files under `.peers/` are left out.
 pub(crate) fn changes_since_baseline(ctx: &GateContext<'_>) -> Result<Vec<FilePatch>, String> {
     let base = baseline_commit(ctx)?;
     within_budget(ctx, || "reading the changes since the baseline".to_owned())?;
+    if let Some(commit) = ctx.judged_commit {
+        let diff = ctx.git.diff_between(&base, commit, 0).map_err(|error| {
+            format!(
+                "cannot diff against the baseline: {}",
+                super::error_chain(&error)
+            )
+        })?;
+        let mut files = unified_diff::parse(&diff);
+        files.retain(|file| !is_control_path(&file.path));
+        return Ok(files);
+    }
     let diff = ctx.git.diff_to_worktree(&base, 0).map_err(|error| {
         format!(
             "cannot diff against the baseline: {}",

@@ -107,6 +107,7 @@ impl TestRepo {
         let cache = self.dir.path().join(".peers/cache");
         let ctx = GateContext {
             git: &self.git,
+            judged_commit: None,
             params: &params,
             baseline: "peers-baseline",
             timeout: Duration::from_secs(60),

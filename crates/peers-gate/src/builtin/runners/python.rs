@@ -46,7 +46,7 @@ pub fn interpreter(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
         .find_map(|name| tools.find_program(project, name))
         .ok_or_else(|| {
             "no Python interpreter: neither `python` nor `python3` is on PATH (install Python 3, \
-             or create the project's .venv)"
+             or create the project's .venv and list it in config.yaml's gates.outside_git)"
                 .to_owned()
         })
 }

@@ -75,7 +75,8 @@ impl Toolbox {
     }
 
     /// `name` in the project's own tool directories (`node_modules/.bin`, `.venv/bin`),
-    /// then on the tool `PATH`.
+    /// then on the tool `PATH`. In the gates' scratch tree those directories exist only when
+    /// `gates.outside_git` declares them.
     pub fn find_program(&self, project: &Path, name: &str) -> Option<PathBuf> {
         let local = [
             project.join("node_modules/.bin"),
