@@ -170,6 +170,8 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         without_post_convergence_skeptic: false,
         quiet: false,
         color: crate::live::color::ColorChoice::Auto,
+        allow_dirty: false,
+        skip_preflight: false,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

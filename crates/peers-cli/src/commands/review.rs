@@ -284,6 +284,7 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
             model: None,
             reasoning: None,
             provider: None,
+            env: Vec::new(),
             span: Span::new(0, 0),
         });
     }

@@ -15,6 +15,7 @@ fn peer(tool: ToolKind) -> PeerSettings {
         model: None,
         reasoning: None,
         provider: None,
+        env: Vec::new(),
         span: Span::new(1, 1),
     }
 }
