@@ -110,10 +110,15 @@ fn spawn_failure(
     started: Instant,
 ) -> Result<PeerRun, AgentError> {
     let (exit_code, reason) = match &error {
-        SpawnError::NotFound { program, .. } => (
-            127,
-            format!("program `{}` not found on PATH", program.to_string_lossy()),
-        ),
+        SpawnError::NotFound { program, .. } => {
+            let program = program.to_string_lossy();
+            let where_ = if program.contains('/') {
+                ""
+            } else {
+                " on PATH"
+            };
+            (127, format!("program `{program}` not found{where_}"))
+        }
         SpawnError::Start { program, source } => (
             126,
             format!(

@@ -236,7 +236,7 @@ fn missing_program_is_process_fail_127() {
     assert!(matched.halt);
     assert_eq!(
         matched.unavailable_reason(),
-        "program `/nonexistent/agent-cli` not found on PATH"
+        "program `/nonexistent/agent-cli` not found"
     );
 }
 

@@ -32,6 +32,7 @@ pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
         goals: &goals,
         env: std::env::vars_os().collect(),
         allow_dirty: args.allow_dirty,
+        dir: &project.dir,
     });
     if args.json {
         println!(

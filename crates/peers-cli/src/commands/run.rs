@@ -187,6 +187,7 @@ fn preflight(
         goals,
         env: std::env::vars_os().collect(),
         allow_dirty: args.allow_dirty,
+        dir: &project.dir,
     });
     if report.passed() {
         if !args.quiet && report.warnings().next().is_some() {

@@ -7,6 +7,7 @@ mod goals;
 mod info;
 mod init;
 mod modes;
+mod preflight;
 mod prompt_followed;
 mod real_cli;
 mod robust;

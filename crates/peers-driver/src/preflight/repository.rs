@@ -101,7 +101,7 @@ pub fn uncommitted_paths(git: &Git) -> Result<Vec<String>, peers_git::GitError> 
         .collect())
 }
 
-pub(super) fn check_worktree(git: &Git, allow_dirty: bool) -> Finding {
+pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&str>) -> Finding {
     let finding = |severity, message: String, fix: Option<String>| Finding {
         subject: "repository".to_owned(),
         check: "worktree",
@@ -123,7 +123,16 @@ pub(super) fn check_worktree(git: &Git, allow_dirty: bool) -> Finding {
                 "{} uncommitted change(s): {list}; the first peer's turn would stash them as its own",
                 paths.len()
             );
-            if allow_dirty {
+            if let Some(tick) = interrupted {
+                finding(
+                    Severity::Warning,
+                    format!(
+                        "{} uncommitted change(s) left by the interrupted {tick}: the resume stashes them as that peer's",
+                        paths.len()
+                    ),
+                    None,
+                )
+            } else if allow_dirty {
                 finding(
                     Severity::Warning,
                     format!("{message} (--allow-dirty)"),
