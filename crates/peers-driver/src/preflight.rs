@@ -22,7 +22,7 @@ use repository::{check_baseline, check_gate_tools, check_worktree};
 pub use repository::{first_command_word, uncommitted_paths};
 
 /// How long a CLI's `--version` may take before it is reported as slow (a warning).
-pub const VERSION_TIMEOUT: Duration = Duration::from_secs(15);
+pub const VERSION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The tag every run measures against.
 pub const BASELINE_TAG: &str = "peers-baseline";
 
