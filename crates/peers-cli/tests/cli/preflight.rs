@@ -118,7 +118,9 @@ fn doctor_json_lists_every_check_with_its_severity_and_fix() {
             sim_argv(&bob)
         ),
     );
-    let out = env.peers(&repo, &["doctor", "--json"]);
+    // -C names the repository from anywhere.
+    let repo_arg = repo.display().to_string();
+    let out = env.peers(env.root(), &["-C", &repo_arg, "doctor", "--json"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     let value: Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(value["ok"], true);
