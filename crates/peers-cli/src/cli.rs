@@ -58,7 +58,8 @@ pub enum Command {
     /// The modes `peers init --modes` applies (built-in and user modes) and their gates.
     Modes(ModesArgs),
     /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
-    /// or a cap stops it. Ctrl-C stops gracefully (exit 130).
+    /// or a cap stops it. Ctrl-C stops gracefully (exit 130). First the preflight (`peers
+    /// doctor`): a problem stops the run before any tick (exit 2).
     ///
     /// While a peer works: a live line on a terminal, else a heartbeat line every 30 s
     /// (PEERS_HEARTBEAT_S sets the interval in seconds). Ends with a summary and writes
