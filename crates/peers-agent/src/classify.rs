@@ -104,6 +104,31 @@ pub(crate) fn from_structured(error: &StructuredError) -> (Classification, Patte
     (classification, matched)
 }
 
+/// The variable a CLI reported missing, as a halting match naming it. Lines that quote a diff
+/// or a file (see `patterns::is_echo`) are not the CLI's own report.
+pub(crate) fn missing_variable(text: &str) -> Option<PatternMatch> {
+    static MISSING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        regex(
+            r#"(?i)(?:missing|not set|unset|undefined|required)[^\n`'"]{0,40}?environment variable[\s:]*[`'"]?(?-i:([A-Z_][A-Z0-9_]+))|environment variable[\s:]*[`'"]?(?-i:([A-Z_][A-Z0-9_]+))[`'"]?\s+(?:is\s+)?(?:not set|missing|unset|required|empty)"#,
+        )
+    });
+    let regex = MISSING.as_ref()?;
+    text.lines()
+        .filter(|line| !crate::patterns::is_echo(line) || line.trim_start().starts_with('{'))
+        .find_map(|line| {
+            let caps = regex.captures(line)?;
+            let name = caps.get(1).or_else(|| caps.get(2))?.as_str().to_owned();
+            Some(PatternMatch {
+                pattern: format!("missing-env:{name}"),
+                snippet: format!(
+                    "the CLI reports that environment variable {name} is missing; export it before `peers run` and, unless it is on peers' allowlist, name it in the peer's `env:` key in .peers/config.yaml"
+                ),
+                source: "environment",
+                halt: true,
+            })
+        })
+}
+
 fn snippet(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(SNIPPET_CHARS) {
@@ -127,6 +152,22 @@ mod tests {
             kind: kind.map(str::to_owned),
             message: message.to_owned(),
         })
+    }
+
+    #[test]
+    fn a_missing_environment_variable_is_named() {
+        for text in [
+            "Error: Missing environment variable: `MY_PROVIDER_KEY`.",
+            "{\"type\":\"error\",\"message\":\"Missing environment variable: `MY_PROVIDER_KEY`. Set it\"}",
+            "error: required environment variable MY_PROVIDER_KEY is not set",
+            "The environment variable 'MY_PROVIDER_KEY' is missing",
+        ] {
+            let found = missing_variable(text).unwrap_or_else(|| panic!("not found in {text}"));
+            assert_eq!(found.pattern, "missing-env:MY_PROVIDER_KEY", "{text}");
+            assert!(found.halt && found.snippet.contains("MY_PROVIDER_KEY"));
+        }
+        assert!(missing_variable("all good, PATH is set").is_none());
+        assert!(missing_variable("+ panic!(\"missing environment variable FOO\")").is_none());
     }
 
     #[test]

@@ -77,8 +77,21 @@ pub struct PatternMatch {
     pub pattern: String,
     /// The line or error message (at most 500 characters).
     pub snippet: String,
-    /// "line" or "structured".
+    /// "line", "structured", "spawn" (the program could not start) or "environment" (the
+    /// CLI reported a missing variable).
     pub source: &'static str,
-    /// The peer must be marked unavailable (auth, invalid key, quota, halt pattern).
+    /// The peer must be marked unavailable (auth, invalid key, quota, halt pattern, a
+    /// program that is not installed, a variable the CLI needs that is not set).
     pub halt: bool,
+}
+
+impl PatternMatch {
+    /// Why the peer is unavailable, as `HALTED.md` and the terminal say it: the plain reason
+    /// for a program that cannot start or a missing variable, else the pattern that matched.
+    pub fn unavailable_reason(&self) -> String {
+        match self.source {
+            "spawn" | "environment" => self.snippet.clone(),
+            _ => self.pattern.clone(),
+        }
+    }
 }

@@ -101,15 +101,31 @@ fn command_spec(inv: &Invocation, program: &str, args: &[String]) -> CommandSpec
 }
 
 /// A program that cannot be started is a process failure with the shell's exit codes (127
-/// not found, 126 cannot execute); a missing cwd or a pipe failure is the caller's error.
+/// not found, 126 cannot execute) that makes the peer unavailable: no later turn can go
+/// better until someone installs or fixes it. A missing cwd or a pipe failure is the
+/// caller's error.
 fn spawn_failure(
     inv: &Invocation,
     error: SpawnError,
     started: Instant,
 ) -> Result<PeerRun, AgentError> {
-    let exit_code = match &error {
-        SpawnError::NotFound { .. } => 127,
-        SpawnError::Start { .. } => 126,
+    let (exit_code, reason) = match &error {
+        SpawnError::NotFound { program, .. } => {
+            let program = program.to_string_lossy();
+            let where_ = if program.contains('/') {
+                ""
+            } else {
+                " on PATH"
+            };
+            (127, format!("program `{program}` not found{where_}"))
+        }
+        SpawnError::Start { program, source } => (
+            126,
+            format!(
+                "program `{}` cannot be started: {source}",
+                program.to_string_lossy()
+            ),
+        ),
         _ => {
             return Err(AgentError::Spawn {
                 peer: inv.peer.clone(),
@@ -133,7 +149,19 @@ fn spawn_failure(
         stdout_log: Vec::new(),
         stderr_log: message.into_bytes(),
         truncated: false,
-        matched: None,
+        matched: Some(PatternMatch {
+            pattern: format!(
+                "spawn:{}",
+                if exit_code == 127 {
+                    "not-found"
+                } else {
+                    "cannot-start"
+                }
+            ),
+            snippet: reason,
+            source: "spawn",
+            halt: true,
+        }),
         usage: Usage::default(),
         session_id: None,
         left_running: Vec::new(),
@@ -300,6 +328,8 @@ impl LineHandler<'_> {
             _ => {
                 if let Some(found) = &self.line_match {
                     from_pattern(found)
+                } else if let Some(found) = self.missing_variable(observed, parsed) {
+                    (Classification::ApiError, Some(found))
                 } else if let Some(error) = &parsed.error {
                     let (classification, matched) = from_structured(error);
                     (classification, Some(matched))
@@ -310,6 +340,26 @@ impl LineHandler<'_> {
                 }
             }
         }
+    }
+}
+
+impl LineHandler<'_> {
+    /// A failed run whose CLI said a variable it needs is not set (codex's "Missing
+    /// environment variable: `KEY`", a provider SDK's "… environment variable is missing"):
+    /// the peer cannot work until the variable is exported (or named in its `env:` key).
+    fn missing_variable(&self, observed: &Observed, parsed: &Parsed) -> Option<PatternMatch> {
+        if observed.outcome.exit.code == Some(0) {
+            return None;
+        }
+        let structured = parsed.error.as_ref().map(|e| e.message.clone());
+        let texts = [
+            structured.unwrap_or_default(),
+            observed.outcome.stderr.tail_lossy(TAIL_CHARS),
+            observed.outcome.stdout.tail_lossy(TAIL_CHARS),
+        ];
+        texts
+            .iter()
+            .find_map(|text| crate::classify::missing_variable(text))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Whole-process timings of the `peers` binary (release build), as a user sees them:
-//! `peers --help`, `peers status`, `peers init`, `peers verify` with five `true` gates.
+//! `peers --help`, `peers status`, `peers init`, `peers verify` with five `true` gates, and
+//! `peers doctor` (the preflight of `peers run`) with two CLIs whose `--version` is instant.
 //! Prints the median, p10 and p90 of each. Run with `scripts/bench` or `cargo bench -p peers-cli`.
 #![expect(
     clippy::expect_used,
@@ -123,4 +124,28 @@ fn main() {
         .map(|_| run_ok(peers(&repo, &home, &["verify"])))
         .collect();
     report("peers verify (5 `true` gates)", verify, 25.0);
+
+    // The preflight's own time: CLIs that answer --version at once, so what is measured is
+    // peers (PATH lookups, credentials, gate tools, git status, the baseline), not the CLIs.
+    let bin = temp.path().join("fake-clis");
+    std::fs::create_dir_all(&bin).expect("bin");
+    for name in ["claude", "codex"] {
+        let path = bin.join(name);
+        std::fs::write(&path, "#!/bin/sh\necho 0.0.0\n").expect("fake cli");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let doctor: Vec<_> = (0..runs)
+        .map(|_| {
+            let mut cmd = peers(&repo, &home, &["doctor"]);
+            cmd.env("PATH", &path);
+            run_ok(cmd)
+        })
+        .collect();
+    report("peers doctor (2 instant CLIs)", doctor, 1000.0);
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    bugs::BugsArgs, demo::DemoArgs, goals::GoalsArgs, info::InfoArgs, init::InitArgs,
-    modes::ModesArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs,
+    bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, info::InfoArgs,
+    init::InitArgs, modes::ModesArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs,
     revive::ReviveArgs, run::RunArgs, sim_agent::SimAgentArgs, status::StatusArgs,
     verify::VerifyArgs, watch::WatchArgs,
 };
@@ -22,6 +22,7 @@ Start here:
   peers demo          see the whole loop on a sample repository (no API keys)
   peers init          write .peers/ into this git repository
   peers info          check the configuration: peers, the exact commands, goals, budget
+  peers doctor        check that the agent CLIs, their logins and the gates' tools are ready
   peers verify        run every hard gate now and write .peers/VERIFY.md
   peers run           let the peers work until the gates are honestly green";
 
@@ -44,6 +45,10 @@ pub enum Command {
     Init(InitArgs),
     /// Show the configuration as peers resolves it: peers and their exact commands, goals, budget, health.
     Info(InfoArgs),
+    /// Check what `peers run` needs before it spends anything: each peer's program starts and
+    /// finds its login, the variables its env: names are set, the gates' tools are installed,
+    /// the tree is clean, peers-baseline exists. Exit 1 when a problem would stop the run.
+    Doctor(DoctorArgs),
     /// Show the run's iteration, the next peer, whether a run holds the lock and the tick in progress.
     Status(StatusArgs),
     /// Run every hard gate and verify command now on the commit at HEAD (in a scratch checkout
@@ -55,7 +60,8 @@ pub enum Command {
     /// The modes `peers init --modes` applies (built-in and user modes) and their gates.
     Modes(ModesArgs),
     /// Run the loop: peers take turns until the gates are green and the skeptic tick is clean,
-    /// or a cap stops it. Ctrl-C stops gracefully, running gates included (exit 130). Every stop
+    /// or a cap stops it. Ctrl-C stops gracefully, running gates included (exit 130). First the
+    /// preflight (`peers doctor`): a problem stops the run before any tick (exit 2). Every stop
     /// says what to do next (also in .peers/HALTED.md when the next run would stop at once).
     ///
     /// While a peer works: a live line on a terminal, else a heartbeat line every 30 s

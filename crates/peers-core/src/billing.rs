@@ -163,6 +163,7 @@ mod tests {
             model: None,
             reasoning: None,
             provider: None,
+            env: Vec::new(),
             span: crate::location::Span::default(),
         };
         assert_eq!(peer_billing(&peer, &facts(true, true)), Billing::ApiKey);

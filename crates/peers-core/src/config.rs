@@ -47,6 +47,9 @@ pub struct PeerSettings {
     pub model: Option<String>,
     pub reasoning: Option<String>,
     pub provider: Option<Provider>,
+    /// Extra variables from peers' own environment passed to this peer by name (`env:`), on
+    /// top of the built-in allowlist; each must be set when a run starts.
+    pub env: Vec<String>,
     /// Where this peer's entry starts in config.yaml.
     pub span: Span,
 }

@@ -34,6 +34,11 @@ pub fn default_concurrency() -> usize {
 /// Environment for gate commands: the user's environment, minus variables that would point git
 /// somewhere other than the target repository.
 pub fn gate_environment() -> Vec<(OsString, OsString)> {
+    gate_environment_from(&std::env::vars_os().collect::<Vec<_>>())
+}
+
+/// [`gate_environment`] from a given parent environment.
+pub fn gate_environment_from(parent: &[(OsString, OsString)]) -> Vec<(OsString, OsString)> {
     const REDIRECTS: &[&str] = &[
         "GIT_DIR",
         "GIT_WORK_TREE",
@@ -41,8 +46,10 @@ pub fn gate_environment() -> Vec<(OsString, OsString)> {
         "GIT_OBJECT_DIRECTORY",
         "GIT_COMMON_DIR",
     ];
-    std::env::vars_os()
+    parent
+        .iter()
         .filter(|(key, _)| !REDIRECTS.iter().any(|r| key == r))
+        .cloned()
         .collect()
 }
 

@@ -16,6 +16,7 @@ pub mod loop_state;
 pub mod options;
 pub mod peer_env;
 pub mod post_tick;
+pub mod preflight;
 pub mod progress;
 pub mod record;
 pub mod record_summary;

@@ -1,5 +1,6 @@
 //! The environment a peer process starts with: nothing inherited by default, only an allowlist
-//! (what a CLI needs to find itself, its login and its proxy) plus the tool's own overrides.
+//! (what a CLI needs to find itself, its login and its proxy), the names the peer's `env:` key
+//! adds, plus the tool's own overrides.
 
 use std::ffi::OsString;
 
@@ -57,15 +58,24 @@ const PREFIXES: &[&str] = &[
 /// leftover process and leave `.git/gc.pid` when swept.
 pub const PEER_GIT_CONFIG: &[(&str, &str)] = &[("gc.auto", "0"), ("maintenance.auto", "false")];
 
-fn allowed(name: &str) -> bool {
+/// True when `name` passes the built-in allowlist.
+pub fn allowed(name: &str) -> bool {
     EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
-/// The complete environment for one peer: the allowlist from `parent`, then the tool's
-/// overrides (`$NAME` values read from `parent`), then `PEERS_PEER_NAME`.
+/// The allowlist in words, for `peers info` and the README.
+pub fn allowlist_summary() -> String {
+    let prefixes: Vec<String> = PREFIXES.iter().map(|p| format!("{p}*")).collect();
+    format!("{}, {}", EXACT.join(", "), prefixes.join(", "))
+}
+
+/// The complete environment for one peer: the allowlist and the `extra` names (the peer's
+/// `env:` key) from `parent`, then the tool's overrides (`$NAME` values read from `parent`),
+/// then `PEERS_PEER_NAME`.
 pub fn peer_environment(
     parent: impl Iterator<Item = (OsString, OsString)>,
     command: &PeerCommand,
+    extra: &[String],
     peer: &str,
 ) -> Vec<(OsString, OsString)> {
     let parent: Vec<(OsString, OsString)> = parent.collect();
@@ -77,7 +87,10 @@ pub fn peer_environment(
     };
     let mut env: Vec<(OsString, OsString)> = parent
         .iter()
-        .filter(|(k, _)| k.to_str().is_some_and(allowed))
+        .filter(|(k, _)| {
+            k.to_str()
+                .is_some_and(|k| allowed(k) || extra.iter().any(|e| e == k))
+        })
         .cloned()
         .collect();
     for (key, value) in &command.env {
@@ -138,6 +151,7 @@ mod tests {
                 env: vec![],
                 notes: vec![],
             },
+            &[],
             "a",
         );
         let names: Vec<_> = env
@@ -161,6 +175,27 @@ mod tests {
     }
 
     #[test]
+    fn the_peers_env_key_passes_named_variables_and_only_those() {
+        let parent = os(&[("MY_PROVIDER_KEY", "k"), ("OTHER_SECRET", "x")]);
+        let command = PeerCommand {
+            argv: vec![],
+            env: vec![],
+            notes: vec![],
+        };
+        let env = peer_environment(
+            parent.into_iter(),
+            &command,
+            &["MY_PROVIDER_KEY".to_owned()],
+            "a",
+        );
+        let names: Vec<_> = env
+            .iter()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["MY_PROVIDER_KEY", "PEERS_PEER_NAME"]);
+    }
+
+    #[test]
     fn overrides_resolve_dollar_names_from_the_parent() {
         let parent = os(&[
             ("OPENROUTER_API_KEY", "or-key"),
@@ -174,7 +209,7 @@ mod tests {
             ],
             notes: vec![],
         };
-        let env = peer_environment(parent.into_iter(), &command, "a");
+        let env = peer_environment(parent.into_iter(), &command, &[], "a");
         let get = |n: &str| {
             env.iter()
                 .find(|(k, _)| k == n)

@@ -219,7 +219,8 @@ fn invoke_peer(
     })?;
     let delivery = command.delivery.as_str().to_owned();
     let resolved = peers_core::peer_command::resolve_command(&settings);
-    let mut env = crate::peer_env::peer_environment(std::env::vars_os(), &resolved, peer);
+    let mut env =
+        crate::peer_env::peer_environment(std::env::vars_os(), &resolved, &settings.env, peer);
     let marker = session
         .loop_state
         .in_flight
@@ -339,7 +340,7 @@ pub(crate) fn judge_outcome(
     }
     if let Some(matched) = run.matched.as_ref().filter(|m| m.halt) {
         let event = HealthEvent::Unavailable {
-            reason: matched.pattern.clone(),
+            reason: matched.unavailable_reason(),
             snippet: matched.snippet.clone(),
         };
         return (TurnOutcome::Failure, event, TickResult::Failed);

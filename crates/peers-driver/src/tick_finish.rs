@@ -102,6 +102,7 @@ pub fn finish(
     let (turn_outcome, health_event, tick_result) = tick::judge_outcome(&run, &facts);
     tick::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
     let health_warnings = tick::advance(session, peer, turn_outcome, health_event, iteration);
+    let health_notes = health_warnings.clone();
     let new_blocking: usize = facts
         .commits
         .iter()
@@ -150,6 +151,10 @@ pub fn finish(
     make_durable(session, &record)?;
     write_output_logs(session, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
+    // A peer going out (not installed, a missing variable, a login) is said where the user looks.
+    for note in health_notes {
+        progress.event(Progress::Note(note));
+    }
     let stop = budget_stop
         .or_else(|| {
             (run.classification == Classification::Interrupted).then(|| "interrupted".to_owned())

@@ -215,6 +215,7 @@ mod no_hidden_code;
 mod no_prior_regression;
 mod no_secrets_committed;
 mod no_stubs;
+pub mod requirements;
 pub mod runners;
 #[cfg(test)]
 mod samples;

@@ -19,6 +19,7 @@ fn peer(argv: &[&str], mode: PromptMode) -> PeerSettings {
         model: None,
         reasoning: None,
         provider: None,
+        env: Vec::new(),
         span: Span::default(),
     }
 }

@@ -231,6 +231,31 @@ fn missing_program_is_process_fail_127() {
     assert_eq!(run.classification, Classification::ProcessFail);
     assert_eq!(run.exit_code, Some(127));
     assert!(run.stderr_tail.contains("agent-cli"), "{}", run.stderr_tail);
+    // Regression: a program that is not installed makes the peer unavailable with the reason.
+    let matched = run.matched.expect("a missing program is a halting match");
+    assert!(matched.halt);
+    assert_eq!(
+        matched.unavailable_reason(),
+        "program `/nonexistent/agent-cli` not found"
+    );
+}
+
+#[test]
+fn a_variable_the_cli_reports_missing_halts_the_peer_and_is_named() {
+    let (failed, _) = run(&generic(
+        "echo 'Error: Missing environment variable: `MY_PROVIDER_KEY`.' >&2; exit 1",
+    ));
+    let matched = failed
+        .matched
+        .expect("a missing variable is a halting match");
+    assert!(matched.halt);
+    assert_eq!(matched.pattern, "missing-env:MY_PROVIDER_KEY");
+    assert!(matched.unavailable_reason().contains("MY_PROVIDER_KEY"));
+    // The same words from a run that succeeded are not a failure.
+    let (ok, _) = run(&generic(
+        "echo 'Missing environment variable: `X_KEY`' >&2; exit 0",
+    ));
+    assert!(ok.matched.is_none());
 }
 
 #[test]
@@ -242,6 +267,10 @@ fn non_executable_program_is_process_fail_126() {
     inv.command.argv = vec![path.display().to_string()];
     let (run, _) = run(&inv);
     assert_eq!(run.exit_code, Some(126));
+    assert!(
+        run.matched
+            .is_some_and(|m| m.halt && m.snippet.contains("cannot be started"))
+    );
 }
 
 #[test]

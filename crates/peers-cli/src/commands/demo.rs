@@ -165,6 +165,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         quiet: false,
         color: crate::live::color::ColorChoice::Auto,
         json: false,
+        skip_preflight: false,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

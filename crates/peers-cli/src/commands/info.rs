@@ -108,6 +108,17 @@ fn billing_facts(peer: &PeerSettings) -> BillingFacts {
     }
 }
 
+/// The names of the variables this peer will receive from this shell (values never shown).
+fn received_names(peer: &PeerSettings) -> Vec<String> {
+    let parent: Vec<_> = std::env::vars_os().collect();
+    let mut names: Vec<String> = peers_driver::preflight::peer_environment(peer, &parent)
+        .into_iter()
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn shell_quote(arg: &str) -> String {
     if !arg.is_empty()
         && arg
@@ -155,6 +166,13 @@ fn render(
         for (key, value) in &command.env {
             out.push_str(&format!("    env {key}={value}\n"));
         }
+        if !peer.env.is_empty() {
+            out.push_str(&format!("    env: (config) {}\n", peer.env.join(", ")));
+        }
+        out.push_str(&format!(
+            "    receives (values not shown): {}\n",
+            received_names(peer).join(" ")
+        ));
         for note in &command.notes {
             out.push_str(&format!("    note: {note}\n"));
         }
@@ -204,6 +222,10 @@ fn render(
             goal_summary(&goal.kind)
         ));
     }
+    out.push_str(&format!(
+        "\nenvironment: each peer receives only these from peers' own environment: {}; plus the names in its env: key\n",
+        peers_driver::peer_env::allowlist_summary()
+    ));
     render_prices(&mut out, &config.prices);
     let notices: Vec<_> = config.notices.iter().chain(goals.notices.iter()).collect();
     if !notices.is_empty() {
@@ -305,6 +327,8 @@ fn to_json(
                 "env": command.env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
                 "model": peer.model, "reasoning": peer.reasoning, "provider": peer.provider.map(|p| p.as_str()),
                 "notes": command.notes,
+                "env_extra": peer.env,
+                "environment": received_names(peer),
             })
         })
         .collect();

@@ -2,6 +2,7 @@
 
 pub mod bugs;
 pub mod demo;
+pub mod doctor;
 pub mod goals;
 pub mod info;
 pub mod init;
@@ -24,6 +25,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
     match &cli.command {
         Command::Init(args) => init::run(directory, args),
         Command::Info(args) => info::run(directory, args),
+        Command::Doctor(args) => doctor::run(directory, args),
         Command::Status(args) => status::run(directory, args),
         Command::Verify(args) => verify::run(directory, args),
         Command::Goals(args) => goals::run(directory, args),

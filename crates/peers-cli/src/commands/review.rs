@@ -114,7 +114,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         repo: project.root().to_path_buf(),
         reviewers,
         max_rounds: args.max_rounds,
-        env: environment(),
+        env: environment(&peers),
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
             grace: Duration::from_secs(health.grace_s),
@@ -293,18 +293,30 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
             model: None,
             reasoning: None,
             provider: None,
+            env: Vec::new(),
             span: Span::new(0, 0),
         });
     }
     Ok(peers)
 }
 
-/// The allowlisted part of peers' own environment.
-fn environment() -> Vec<(OsString, OsString)> {
-    std::env::vars_os()
+/// The allowlisted part of peers' own environment, plus the names the reviewers' `env:` keys
+/// add (the loop's peers get the same from `peers_driver::peer_env`).
+fn environment(peers: &[PeerSettings]) -> Vec<(OsString, OsString)> {
+    environment_from(std::env::vars_os(), peers)
+}
+
+fn environment_from(
+    parent: impl Iterator<Item = (OsString, OsString)>,
+    peers: &[PeerSettings],
+) -> Vec<(OsString, OsString)> {
+    parent
         .filter(|(key, _)| {
             key.to_str().is_some_and(|key| {
-                ENV_NAMES.contains(&key)
+                peers
+                    .iter()
+                    .any(|peer| peer.env.iter().any(|name| name == key))
+                    || ENV_NAMES.contains(&key)
                     || ENV_NAMES.contains(&key.to_ascii_uppercase().as_str())
                     || ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
             })

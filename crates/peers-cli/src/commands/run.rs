@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// lines still go to stderr.
     #[arg(long)]
     pub json: bool,
+    /// For experts: do not check programs, logins, env: variables, gate tools, the tree and the
+    /// baseline before the first tick (`peers doctor` runs the same checks on its own).
+    #[arg(long)]
+    pub skip_preflight: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -110,7 +114,11 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
-    check_provider_keys(&config)?;
+    if args.skip_preflight {
+        check_provider_keys(&config)?;
+    } else {
+        preflight(&project, &config, &goals, args)?;
+    }
     let goals_bytes = peers_store::safe_fs::read_control_file(
         &project.dir.goals_yaml(),
         peers_store::layout::GOALS_CAP,
@@ -174,6 +182,42 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         );
     }
     Ok(summary.exit_code())
+}
+
+/// Stops the run before its first tick when a check finds a problem: nothing is spent, no tick
+/// is counted, and last-stop-reason.txt says `preflight`.
+fn preflight(
+    project: &Project,
+    config: &peers_core::config::ConfigSettings,
+    goals: &peers_core::goals::GoalSet,
+    args: &RunArgs,
+) -> CliResult<()> {
+    let report = peers_driver::preflight::run(&peers_driver::preflight::PreflightInputs {
+        git: &project.git,
+        config,
+        goals,
+        env: std::env::vars_os().collect(),
+        allow_dirty: args.allow_dirty,
+        dir: &project.dir,
+    });
+    if report.passed() {
+        if !args.quiet && report.warnings().next().is_some() {
+            eprint!("{}", crate::commands::doctor::render(&report, false));
+        }
+        return Ok(());
+    }
+    eprint!("{}", crate::commands::doctor::render(&report, false));
+    // Only when no other run holds the lock: its stop reason is its own.
+    if let Ok(lock) = peers_store::run_lock::RunLock::acquire(&project.dir) {
+        let _ = peers_store::last_stop::write_last_stop(&project.dir, "preflight");
+        drop(lock);
+    }
+    let problems = report.problems().count();
+    Err(CliError::usage(format!(
+        "preflight found {problems} problem(s); the run did not start (no tick, nothing spent)"
+    ))
+    .hint("fix each problem with the command after `fix:` above, then check with `peers doctor`")
+    .hint("`peers run --skip-preflight` starts anyway (for experts)"))
 }
 
 fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult<()> {

@@ -12,6 +12,7 @@ mod info;
 mod init;
 mod kill_storm;
 mod modes;
+mod preflight;
 mod prompt_followed;
 mod real_cli;
 mod robust;

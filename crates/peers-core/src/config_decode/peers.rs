@@ -18,6 +18,7 @@ const PEER_KEYS: &[&str] = &[
     "model",
     "reasoning",
     "provider",
+    "env",
 ];
 /// In the legacy map the name is the key, so `name:` inside an entry is not valid.
 const TOOLS_ENTRY_KEYS: &[&str] = &[
@@ -28,6 +29,7 @@ const TOOLS_ENTRY_KEYS: &[&str] = &[
     "model",
     "reasoning",
     "provider",
+    "env",
 ];
 
 const PROMPT: &str = "{PROMPT}";
@@ -178,6 +180,7 @@ fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSetti
     let model = map.opt("model", |f| model(f, &tool))?;
     let reasoning = map.opt("reasoning", |f| reasoning(f, &tool))?;
     let provider = map.opt("provider", |f| provider(f, &tool))?;
+    let env = map.opt("env", env_names)?.unwrap_or_default();
     Ok(PeerSettings {
         name: name.text.to_owned(),
         tool,
@@ -188,6 +191,7 @@ fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSetti
         model,
         reasoning,
         provider,
+        env,
         span,
     })
 }
@@ -265,6 +269,46 @@ fn argv(field: &Field<'_>) -> Result<Vec<String>, DecodeError> {
         return Err(field.err("must list at least the program to run"));
     }
     Ok(argv)
+}
+
+/// `env: [NAME, …]`: variable names (not values: secrets stay out of config.yaml).
+fn env_names(field: &Field<'_>) -> Result<Vec<String>, DecodeError> {
+    let mut names: Vec<String> = Vec::new();
+    for item in field.list()? {
+        let name = item.non_empty_string()?;
+        if let Some((key, _)) = name.split_once('=') {
+            return Err(item
+                .err(format!("`{name}` is a NAME=value pair; env lists variable names only"))
+                .with_hint(format!(
+                    "write `{key}` here and export {key}=… in the shell that starts peers, so the value never sits in config.yaml"
+                )));
+        }
+        if !is_env_name(name) {
+            return Err(item
+                .err(format!("`{name}` is not an environment variable name"))
+                .with_hint(
+                    "use letters, digits and '_', not starting with a digit, e.g. MY_PROVIDER_KEY",
+                ));
+        }
+        if name == "PEERS_PEER_NAME" {
+            return Err(item
+                .err("PEERS_PEER_NAME is set by peers itself")
+                .with_hint("remove it from env"));
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// `^[A-Za-z_][A-Za-z0-9_]*$`
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn prompt_mode(

@@ -15,6 +15,7 @@ fn peer(tool: ToolKind) -> PeerSettings {
         model: None,
         reasoning: None,
         provider: None,
+        env: Vec::new(),
         span: Span::new(1, 1),
     }
 }
@@ -233,4 +234,29 @@ fn generic_tools_run_exactly_as_written() {
     let mut p = peer(ToolKind::Generic("aider".into()));
     p.model = Some("ignored".into());
     assert_eq!(resolve_command(&p).argv, words(&["my-agent", "{PROMPT}"]));
+}
+
+/// Regression: the README's "exact command peers runs" block is the code's default argv, so the
+/// two cannot drift apart.
+#[test]
+fn the_readme_shows_exactly_the_default_argv_of_each_tool() {
+    let readme = include_str!("../../../../README.md");
+    let marker = "<!-- default-argv:";
+    let block = readme
+        .split_once(marker)
+        .and_then(|(_, rest)| rest.split_once("```sh\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README.md has the default-argv block");
+    let lines: Vec<&str> = block.lines().collect();
+    let expected: Vec<String> = [
+        ToolKind::Claude,
+        ToolKind::Codex,
+        ToolKind::Opencode,
+        ToolKind::Gemini,
+    ]
+    .iter()
+    .map(|tool| default_argv(tool).expect("a known tool").join(" "))
+    .collect();
+    assert_eq!(lines, expected);
 }

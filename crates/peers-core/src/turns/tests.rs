@@ -15,6 +15,7 @@ fn settings(name: &str, role: PeerRole) -> PeerSettings {
         model: None,
         reasoning: None,
         provider: None,
+        env: Vec::new(),
         span: Span::default(),
     }
 }

@@ -21,6 +21,7 @@ fn peer(tool: ToolKind, argv: Option<Vec<&str>>, mode: PromptMode) -> PeerSettin
         model: None,
         reasoning: None,
         provider: None,
+        env: Vec::new(),
         span: Span::new(1, 1),
     }
 }

@@ -48,6 +48,7 @@ impl Harness {
             model: None,
             reasoning: None,
             provider: None,
+            env: Vec::new(),
             span: Span::new(1, 1),
         };
         self.reviewers.push(Reviewer::from_peer(&peer).unwrap());

@@ -157,3 +157,20 @@ fn tool_peers_name_repeats_and_refuse_unknown_tools() {
         err.hints
     );
 }
+
+#[test]
+fn a_reviewers_env_key_passes_its_variables_and_nothing_else_unlisted() {
+    let mut peers = tool_peers(&["claude".to_owned(), "codex".to_owned()]).unwrap();
+    peers[0].env = vec!["MY_PROVIDER_KEY".to_owned()];
+    let parent = [
+        ("MY_PROVIDER_KEY", "k"),
+        ("OTHER_SECRET", "x"),
+        ("PATH", "/bin"),
+    ]
+    .map(|(k, v)| (std::ffi::OsString::from(k), std::ffi::OsString::from(v)));
+    let names: Vec<String> = environment_from(parent.into_iter(), &peers)
+        .into_iter()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["MY_PROVIDER_KEY", "PATH"]);
+}

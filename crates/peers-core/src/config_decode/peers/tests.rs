@@ -358,3 +358,41 @@ fn legacy_tools_map_errors() {
         Some("move the tools: entries into the peers: list (tools: is the legacy form)")
     );
 }
+
+#[test]
+fn env_lists_extra_variable_names_for_the_peer() {
+    let config = decode(
+        "peers:\n  - name: claude\n    env: [MY_PROVIDER_KEY, _X1, MY_PROVIDER_KEY]\n  - name: codex\n",
+    );
+    assert_eq!(config.peers[0].env, ["MY_PROVIDER_KEY", "_X1"]);
+    assert!(config.peers[1].env.is_empty());
+}
+
+#[test]
+fn env_refuses_values_and_bad_names_at_the_element() {
+    let (message, hint) = error(first_peer("{name: claude, env: [OK, 'KEY=secret']}"));
+    assert_eq!(
+        message,
+        ".peers/config.yaml:2:30: peers[0].env[1]: `KEY=secret` is a NAME=value pair; env lists variable names only"
+    );
+    assert!(hint.unwrap_or_default().contains("export KEY=…"));
+    let (message, _) = error(first_peer("{name: claude, env: [1KEY]}"));
+    assert!(
+        message.contains("peers[0].env[0]: `1KEY` is not an environment variable name"),
+        "{message}"
+    );
+    let (message, _) = error(first_peer("{name: claude, env: MY_KEY}"));
+    assert!(
+        message.contains("peers[0].env: expected a list"),
+        "{message}"
+    );
+    let (message, _) = error(first_peer("{name: claude, env: [PEERS_PEER_NAME]}"));
+    assert!(message.contains("set by peers itself"), "{message}");
+}
+
+#[test]
+fn a_misspelt_env_key_gets_a_did_you_mean() {
+    let (message, hint) = error(first_peer("{name: claude, envs: [MY_KEY]}"));
+    assert!(message.contains("envs"), "{message}");
+    assert!(hint.unwrap_or_default().contains("env"));
+}
