@@ -223,6 +223,7 @@ mod source_comments;
 mod tdd_reproduces_bug;
 #[cfg(test)]
 mod test_repo;
+mod test_rescue;
 #[cfg(test)]
 mod tests;
 mod tests_no_unjustified_skip_or_fail;
