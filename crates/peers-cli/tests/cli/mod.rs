@@ -15,6 +15,7 @@ mod run_budget;
 mod run_durability;
 mod run_live;
 mod run_loop;
+mod run_test_change;
 mod run_unstuck;
 mod run_views;
 mod smaller_edges;
