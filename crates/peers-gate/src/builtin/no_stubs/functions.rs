@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use peers_core::language::Language;
 use tree_sitter::Node;
 
+use super::constant::{Consts, is_constant};
 use crate::builtin::api_stable::{normalized, parse, text};
 
 /// What one function looks like, for comparison with the same function in another tree.
@@ -39,7 +40,11 @@ pub(super) fn functions(path: &str, language: Language, source: &str) -> Functio
     };
     let mut found = Functions::new();
     if let Some(tree) = parse(source, &grammar) {
-        let reader = Reader { language, source };
+        let reader = Reader {
+            language,
+            source,
+            consts: Consts::read(tree.root_node(), source),
+        };
         reader.walk(tree.root_node(), &mut Vec::new(), &mut found);
     }
     found
@@ -48,6 +53,7 @@ pub(super) fn functions(path: &str, language: Language, source: &str) -> Functio
 struct Reader<'s> {
     language: Language,
     source: &'s str,
+    consts: Consts<'s>,
 }
 
 /// Node kinds that start a function (a nested one is its own function, not part of the body).
@@ -287,7 +293,7 @@ impl Reader<'_> {
             }
             _ => results.push((
                 normalized(text(node, self.source)),
-                super::constant::is_constant(node, self.source),
+                is_constant(node, &self.consts),
             )),
         }
     }

@@ -105,3 +105,29 @@ fn honest_changes_are_not_stubs() {
     let go_now = "package a\n\nfunc Size(xs []int) int {\n\tn := 0\n\tfor range xs {\n\t\tn++\n\t}\n\treturn n\n}\n\nfunc Port() int {\n\treturn 8080\n}\n";
     assert!(found("a.go", Language::Go, go_before, go_now).is_empty());
 }
+
+#[test]
+fn lookups_in_module_level_constant_tables_are_constants() {
+    let py_before = "def add(a, b):\n    return a + b\n";
+    let py_now =
+        "_SEEN = {(2, 3): 5}\n_ALSO = _SEEN\n\n\ndef add(a, b):\n    return _ALSO[(a, b)]\n";
+    assert_eq!(
+        found("calc.py", Language::Python, py_before, py_now).len(),
+        1
+    );
+    let js_before = "export function add(a, b) {\n  return a + b;\n}\n";
+    let js_now = "const ANSWERS = { '2+3': 5 };\nexport function add(a, b) {\n  return ANSWERS[`${a}+${b}`];\n}\n";
+    assert_eq!(found("calc.js", Language::Js, js_before, js_now).len(), 1);
+    let rs_before = "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
+    let rs_now = "const FIVE: i32 = 5;\npub fn add(a: i32, b: i32) -> i32 {\n    if a > 0 { FIVE } else { -FIVE }\n}\n";
+    assert_eq!(
+        found("src/lib.rs", Language::Rust, rs_before, rs_now).len(),
+        1
+    );
+    let go_before = "package a\n\nfunc Add(a, b int) int {\n\treturn a + b\n}\n";
+    let go_now = "package a\n\nvar answers = map[int]int{2: 5}\n\nfunc Add(a, b int) int {\n\treturn answers[a]\n}\n";
+    assert_eq!(found("a.go", Language::Go, go_before, go_now).len(), 1);
+    // A module variable computed at import time is not a constant.
+    let computed = "_CACHE = build_table()\n\n\ndef add(a, b):\n    return _CACHE[(a, b)]\n";
+    assert!(found("calc.py", Language::Python, py_before, computed).is_empty());
+}
