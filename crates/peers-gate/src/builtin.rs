@@ -201,6 +201,7 @@ fn error_chain(error: &GitError) -> String {
 
 mod all_peers_healthy;
 mod api_stable;
+mod baseline_findings;
 mod baseline_snapshot;
 mod context;
 mod convergence_reached;

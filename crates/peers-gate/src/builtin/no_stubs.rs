@@ -10,6 +10,7 @@
 
 mod constant;
 mod functions;
+pub(crate) use functions::enclosing;
 mod python;
 mod replaced;
 

@@ -15,6 +15,8 @@ use crate::builtin::api_stable::{normalized, parse, text};
 pub(super) struct Function {
     /// 1-based line of the function's first line.
     pub line: u32,
+    /// 1-based line of its last line.
+    pub end_line: u32,
     pub params: Vec<String>,
     pub uses_params: bool,
     /// The returned values, as source text, with whether each is a constant.
@@ -48,6 +50,16 @@ pub(super) fn functions(path: &str, language: Language, source: &str) -> Functio
         reader.walk(tree.root_node(), &mut Vec::new(), &mut found);
     }
     found
+}
+
+/// The qualified name of the innermost function around `line` (1-based), if any: the stable
+/// place of a finding that does not move when lines above it are added.
+pub(crate) fn enclosing(path: &str, language: Language, source: &str, line: u32) -> Option<String> {
+    functions(path, language, source)
+        .into_iter()
+        .filter(|(_, f)| f.line <= line && line <= f.end_line)
+        .min_by_key(|(_, f)| f.end_line - f.line)
+        .map(|(name, _)| name)
 }
 
 struct Reader<'s> {
@@ -184,6 +196,7 @@ impl Reader<'_> {
         }
         Some(Function {
             line: node.start_position().row as u32 + 1,
+            end_line: node.end_position().row as u32 + 1,
             params,
             uses_params,
             results,
