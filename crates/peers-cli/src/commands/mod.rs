@@ -5,6 +5,7 @@ pub mod demo;
 pub mod goals;
 pub mod info;
 pub mod init;
+mod init_baseline;
 pub mod modes;
 pub mod replay;
 pub mod report;

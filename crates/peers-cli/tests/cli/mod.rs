@@ -7,6 +7,7 @@ mod demo;
 mod goals;
 mod info;
 mod init;
+mod init_baseline;
 mod modes;
 mod prompt_followed;
 mod real_cli;
