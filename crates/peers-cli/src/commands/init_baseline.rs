@@ -43,7 +43,8 @@ pub(crate) fn red_at_baseline(project: &Project) -> CliResult<Vec<RedGate>> {
         .map_err(crate::commands::run::driver_error)?;
     let mut red = Vec::new();
     for (id, gate, params, timeout) in judged {
-        let verdict = sources.verdict(gate, &params, Duration::from_secs(timeout));
+        let budget = peers_gate::budget::GateBudget::new(Duration::from_secs(timeout));
+        let verdict = sources.verdict(gate, &params, budget);
         if !verdict.pass {
             let diagnostic: Vec<&str> = verdict.diagnostic.lines().take(DIAGNOSTIC_LINES).collect();
             red.push(RedGate {
