@@ -1,5 +1,6 @@
-//! Integrity of a turn's diff: test-only turns (reverted unless justified) and edits of the
-//! control plane under `.peers/`.
+//! Integrity of a turn's diff: test-only turns (reverted unless justified), edits of the
+//! control plane under `.peers/`, and another peer's agreement to a test change that turned a
+//! red test green (`test_agreement`).
 //!
 //! The original alternated warn and revert, so every other test-only turn was accepted
 //! (§14.14); here an unjustified test-only turn is reverted every time, and the caller reports
@@ -7,10 +8,12 @@
 
 mod assertions;
 mod hiding_config;
+mod test_agreement;
 mod test_paths;
 
 pub use assertions::weakened_assertions;
 pub use hiding_config::{HidingChange, hiding_config_changes};
+pub use test_agreement::{AuthoredCommit, TEST_CHANGE_AGREE, Unagreed, unagreed_test_changes};
 pub use test_paths::is_test_path;
 
 use crate::state::State;

@@ -47,6 +47,14 @@ impl Attestations {
         Ok(Self { by_sha })
     }
 
+    /// Every attested commit (sha → peer), for the gates that judge authorship.
+    pub fn authors(&self) -> std::collections::BTreeMap<String, String> {
+        self.by_sha
+            .iter()
+            .map(|(sha, peer)| (sha.clone(), peer.clone()))
+            .collect()
+    }
+
     pub fn peer_of(&self, sha: &str) -> Option<&str> {
         self.by_sha.get(sha).map(String::as_str)
     }

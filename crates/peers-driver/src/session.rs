@@ -357,6 +357,7 @@ impl Session {
             consecutive_clean_ticks: self.state.consecutive_clean_ticks,
             convergence_n: self.inputs.config.goals.convergence_n,
             unhealthy_peers,
+            commit_authors: self.attest.authors(),
         }
     }
 

@@ -201,6 +201,7 @@ fn error_chain(error: &GitError) -> String {
 
 mod all_peers_healthy;
 mod api_stable;
+mod baseline_findings;
 mod baseline_snapshot;
 mod context;
 mod convergence_reached;
@@ -224,6 +225,7 @@ mod source_comments;
 mod tdd_reproduces_bug;
 #[cfg(test)]
 mod test_repo;
+mod test_rescue;
 #[cfg(test)]
 mod tests;
 mod tests_no_unjustified_skip_or_fail;

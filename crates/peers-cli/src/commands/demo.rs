@@ -140,6 +140,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
             quiet: true,
             modes: Vec::new(),
             lang: Vec::new(),
+            no_baseline_check: true,
         },
     )?;
     let peers_dir = dir.join(".peers");

@@ -46,6 +46,11 @@ pub struct InitArgs {
         default_value = "auto"
     )]
     pub lang: Vec<String>,
+
+    /// Do not run the gates that judge the code as it stands (tests-pass; lint-clean and
+    /// type-clean in absolute mode) to report which are already red at the baseline.
+    #[arg(long)]
+    pub no_baseline_check: bool,
 }
 
 /// What `init` did, for the summary and `--json`.
@@ -63,6 +68,8 @@ struct InitReport {
     modes: Option<String>,
     /// Directories found outside git that the gates will see (`gates.outside_git`).
     outside_git: Vec<String>,
+    /// Gates already failing at the baseline (empty when none, or when not checked).
+    red_at_baseline: Vec<super::init_baseline::RedGate>,
 }
 
 pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
@@ -84,6 +91,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
         previous_baseline: None,
         modes: goals.as_ref().map(|g| g.summary.clone()),
         outside_git: Vec::new(),
+        red_at_baseline: Vec::new(),
     };
     if !plan.replace.is_empty() {
         let backup = backup_files(&project.dir, &plan.replace)?;
@@ -94,6 +102,9 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     write_scaffold(&project.dir, goals.as_ref(), &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
     (report.baseline, report.previous_baseline) = tag_baseline(&project)?;
+    if !args.no_baseline_check {
+        report.red_at_baseline = super::init_baseline::red_at_baseline(&project)?;
+    }
     if !args.quiet {
         print_report(&report, args.json);
     }
@@ -440,6 +451,19 @@ fn print_report(report: &InitReport, json: bool) {
             "  kept     the previous baseline {} as {tag}\n",
             short(old)
         ));
+    }
+    if !report.red_at_baseline.is_empty() {
+        out.push_str(
+            "\nAlready red at the baseline (a run cannot complete until these pass; fix them first, \
+             or tell the peers to):\n",
+        );
+        for red in &report.red_at_baseline {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                red.gate,
+                red.diagnostic.replace('\n', "\n      ")
+            ));
+        }
     }
     if report.modes.is_some() {
         out.push_str(

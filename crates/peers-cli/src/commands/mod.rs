@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod goals;
 pub mod info;
 pub mod init;
+mod init_baseline;
 pub mod modes;
 pub mod replay;
 pub mod report;

@@ -207,3 +207,33 @@ fn the_handoff_example_filled_in_passes_the_substance_check_and_verbatim_fails()
         "an honest fill of the prompt's own template must pass: {filled}"
     );
 }
+
+#[test]
+fn the_test_change_agreement_example_agrees_when_another_peer_commits_it() {
+    use crate::integrity::{AuthoredCommit, TEST_CHANGE_AGREE, unagreed_test_changes};
+    let text = prompt_for("codex", "claude");
+    assert!(text.contains("Justified-Test-Only"));
+    let agree = example_starting(&text, "Agree: the rewritten expectation");
+    let trailers = parse_trailers(&agree);
+    assert_eq!(last_value(&trailers, "Peer"), Some("codex"));
+    assert_eq!(last_value(&trailers, TEST_CHANGE_AGREE), Some("1a2b3c4d"));
+    let change = AuthoredCommit {
+        sha: "1a2b3c4d5e6f".to_owned(),
+        author: Some("claude".to_owned()),
+        message: "tests: rewrite\n\nPeer: claude\n".to_owned(),
+        changes_tests: true,
+    };
+    let agreement = |author: &str| AuthoredCommit {
+        sha: "99999999".to_owned(),
+        author: Some(author.to_owned()),
+        message: agree.clone(),
+        changes_tests: false,
+    };
+    let tests = ["tests/test_calc.py::test_div".to_owned()];
+    assert!(unagreed_test_changes(&[change.clone(), agreement("codex")], &tests).is_empty());
+    assert_eq!(
+        unagreed_test_changes(&[change, agreement("claude")], &tests).len(),
+        1,
+        "the author cannot agree with itself"
+    );
+}

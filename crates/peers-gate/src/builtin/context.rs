@@ -21,6 +21,9 @@ pub struct RunFacts {
     pub convergence_n: u32,
     /// Peers not healthy, with their state (e.g. `codex: unavailable`).
     pub unhealthy_peers: Vec<String>,
+    /// Who made each commit of the run (sha → peer), as the orchestrator attested it; outside
+    /// a run the `Peer:` trailer is all there is.
+    pub commit_authors: BTreeMap<String, String>,
 }
 
 /// Everything one built-in gate evaluation may read.

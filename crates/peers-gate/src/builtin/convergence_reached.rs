@@ -48,6 +48,7 @@ mod tests {
             consecutive_clean_ticks: clean,
             convergence_n: n,
             unhealthy_peers: Vec::new(),
+            ..RunFacts::default()
         }
     }
 

@@ -1,5 +1,6 @@
-//! `lint-clean`: the language's linter reports nothing — clippy with warnings denied, ruff,
-//! eslint, go vet. A missing linter fails with its install command.
+//! `lint-clean`: the language's linter reports nothing new since the baseline — clippy with
+//! warnings denied, ruff, eslint, go vet (`params: {mode: absolute}`: nothing at all). A
+//! missing linter fails with its install command.
 
 use std::path::Path;
 
@@ -7,7 +8,10 @@ use peers_core::language::Language;
 use serde_json::Value;
 
 use super::GateContext;
+use super::baseline_findings::{self, Mode};
+use super::baseline_snapshot;
 use super::runners::{self, Toolbox, all_output, excerpt, go, python, rust};
+use super::scope;
 use super::tests_pass::gate_languages;
 
 /// Findings listed in a diagnostic; the rest are counted.
@@ -17,41 +21,191 @@ pub fn lint_clean(ctx: &GateContext<'_>) -> (bool, String) {
     run_checker(ctx, "lint-clean", lint)
 }
 
-/// Runs `check` for each language of the gate and joins the verdicts.
-pub fn run_checker(
-    ctx: &GateContext<'_>,
-    gate: &str,
-    check: fn(Language, &Path, &Toolbox) -> (bool, String),
-) -> (bool, String) {
+/// What one checker run found.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// The command as shown to the user (and the baseline cache key).
+    pub tool: String,
+    pub success: bool,
+    /// `path:line:…` findings.
+    pub findings: Vec<String>,
+    pub output: String,
+    /// Set when the check does not apply (e.g. type-clean on Rust): passes with this text.
+    pub not_applicable: Option<String>,
+}
+
+impl Checked {
+    pub fn new(tool: &str, success: bool, findings: Vec<String>, output: &str) -> Checked {
+        Checked {
+            tool: tool.to_owned(),
+            success,
+            findings,
+            output: output.to_owned(),
+            not_applicable: None,
+        }
+    }
+
+    pub fn not_applicable(text: &str) -> Checked {
+        Checked {
+            success: true,
+            not_applicable: Some(text.to_owned()),
+            ..Checked::default()
+        }
+    }
+}
+
+/// One language's check: what it found, or why it could not run.
+pub type Checker = fn(Language, &Path, &Toolbox) -> Result<Checked, String>;
+
+/// Runs `check` for each language of the gate and joins the verdicts; findings already at the
+/// baseline do not count unless `params.mode` is `absolute`.
+pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, String) {
     let languages = match gate_languages(ctx, gate) {
         Ok(languages) => languages,
+        Err(message) => return (false, message),
+    };
+    let mode = match Mode::from_params(ctx, gate) {
+        Ok(mode) => mode,
         Err(message) => return (false, message),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
         Err(reason) => return (false, format!("{gate}: {reason}")),
     };
+    let baseline = match mode {
+        Mode::Absolute => Err("mode absolute"),
+        Mode::NewSinceBaseline => {
+            scope::baseline_commit(ctx).map_err(|_| "no `peers-baseline` tag to compare with")
+        }
+    };
     let mut pass = true;
     let mut lines = Vec::new();
     for lang in languages {
-        let (ok, text) = check(lang, &runners::project_dir(ctx.git, lang), &tools);
+        let project = runners::project_dir(ctx.git, lang);
+        let (ok, text) = match check(lang, &project, &tools) {
+            Err(reason) => (false, reason),
+            Ok(checked) => {
+                let job = BaselineJob {
+                    ctx,
+                    gate,
+                    lang,
+                    project: &project,
+                    tools: &tools,
+                    check,
+                };
+                judge(&job, baseline.as_deref().map_err(|why| *why), &checked)
+            }
+        };
         pass &= ok;
         lines.push(format!("{lang}: {text}"));
     }
     (pass, lines.join("\n"))
 }
 
-fn lint(lang: Language, project: &Path, tools: &Toolbox) -> (bool, String) {
-    let result = match lang {
+/// What measuring the baseline of one language needs.
+struct BaselineJob<'a> {
+    ctx: &'a GateContext<'a>,
+    gate: &'a str,
+    lang: Language,
+    project: &'a Path,
+    tools: &'a Toolbox,
+    check: Checker,
+}
+
+fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked) -> (bool, String) {
+    if let Some(text) = &checked.not_applicable {
+        return (true, text.clone());
+    }
+    let base = match baseline {
+        Ok(base) if !checked.findings.is_empty() => base,
+        Ok(_) => {
+            return verdict(
+                &checked.tool,
+                checked.success,
+                checked.findings.clone(),
+                &checked.output,
+            );
+        }
+        Err(why) => {
+            let (pass, text) = verdict(
+                &checked.tool,
+                checked.success,
+                checked.findings.clone(),
+                &checked.output,
+            );
+            return (
+                pass,
+                if pass {
+                    text
+                } else {
+                    format!("{text}\n  (every finding counts: {why})")
+                },
+            );
+        }
+    };
+    let short = base.get(..7).unwrap_or(base);
+    let counts = baseline_snapshot::measured(
+        job.ctx.git.root(),
+        job.ctx.cache_dir,
+        base,
+        &format!("{}-{}", job.gate, job.lang),
+        &checked.tool,
+        job.project,
+        job.tools,
+        |dir, tools| {
+            (job.check)(job.lang, dir, tools)
+                .map(|found| baseline_findings::counted(&found.findings, dir))
+        },
+    );
+    let counts = match counts {
+        Ok(counts) => counts,
+        Err(reason) => {
+            return (
+                false,
+                format!(
+                    "`{}`: the baseline {short} could not be checked, so new findings cannot be \
+                     told from old ones: {reason} (hint: `params: {{mode: absolute}}` counts every finding)",
+                    checked.tool
+                ),
+            );
+        }
+    };
+    let new = baseline_findings::new_findings(&checked.findings, job.project, &counts);
+    let old = checked.findings.len() - new.len();
+    if new.is_empty() {
+        return (
+            true,
+            format!(
+                "`{}`: no new finding since the baseline {short} ({old} already there are not \
+                 counted; `params: {{mode: absolute}}` requires none)",
+                checked.tool
+            ),
+        );
+    }
+    let mut text = format!(
+        "`{}` reports {} new finding(s) since the baseline {short}:",
+        checked.tool,
+        new.len()
+    );
+    push_listed(&mut text, &new);
+    if old > 0 {
+        text.push_str(&format!(
+            "\n  ({old} more were already at the baseline and are not counted)"
+        ));
+    }
+    (false, text)
+}
+
+fn lint(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+    match lang {
         Language::Rust => clippy(project, tools),
         Language::Python => ruff(project, tools),
         Language::Js => eslint(project, tools),
         Language::Go => go_vet(project, tools),
-    };
-    result.unwrap_or_else(|reason| (false, reason))
+    }
 }
 
-fn clippy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn clippy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let cargo = rust::cargo(project, tools)?;
     if tools.find_program(project, "cargo-clippy").is_none() {
         return Err(format!("clippy is not installed: {}", rust::INSTALL_CLIPPY));
@@ -79,7 +233,7 @@ fn clippy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         })
         .map(str::to_owned)
         .collect();
-    Ok(verdict(
+    Ok(Checked::new(
         "cargo clippy --all-targets -- -D warnings",
         outcome.success(),
         findings,
@@ -87,7 +241,7 @@ fn clippy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
     ))
 }
 
-fn ruff(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn ruff(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let program = tools
         .find_program(project, "ruff")
         .ok_or_else(|| format!("ruff is not installed: {}", python::INSTALL_RUFF))?;
@@ -106,10 +260,15 @@ fn ruff(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         .filter(|line| is_location_line(line))
         .map(str::to_owned)
         .collect();
-    Ok(verdict("ruff check", outcome.success(), findings, &output))
+    Ok(Checked::new(
+        "ruff check",
+        outcome.success(),
+        findings,
+        &output,
+    ))
 }
 
-fn eslint(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn eslint(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let program = tools
         .find_program(project, "eslint")
         .ok_or("eslint is not installed: npm install -D eslint")?;
@@ -125,21 +284,14 @@ fn eslint(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         } else {
             ""
         };
-        return Ok((
-            false,
-            format!(
-                "eslint could not check the project{hint}:\n{}",
-                excerpt(&output, 6)
-            ),
+        return Err(format!(
+            "eslint could not check the project{hint}:\n{}",
+            excerpt(&output, 6)
         ));
     };
     let findings = eslint_findings(&report, project);
-    Ok(verdict(
-        "eslint",
-        outcome.success() && findings.is_empty(),
-        findings,
-        &stdout,
-    ))
+    let success = outcome.success() && findings.is_empty();
+    Ok(Checked::new("eslint", success, findings, &stdout))
 }
 
 /// `file:line:col: message (rule)` for each eslint message.
@@ -173,7 +325,7 @@ pub fn eslint_findings(report: &Value, project: &Path) -> Vec<String> {
     findings
 }
 
-fn go_vet(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn go_vet(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let program = go::go(project, tools)?;
     let args = ["vet", "./..."].map(str::to_owned);
     let outcome = tools.run(&program, &args, project)?;
@@ -184,7 +336,7 @@ fn go_vet(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         .filter(|line| is_location_line(line))
         .map(str::to_owned)
         .collect();
-    Ok(verdict(
+    Ok(Checked::new(
         "go vet ./...",
         outcome.success(),
         findings,
@@ -217,6 +369,12 @@ pub fn verdict(tool: &str, success: bool, findings: Vec<String>, output: &str) -
         );
     }
     let mut text = format!("`{tool}` reports {} finding(s):", findings.len());
+    push_listed(&mut text, &findings);
+    (false, text)
+}
+
+/// The findings, one per line, capped at [`MAX_FINDINGS_SHOWN`].
+fn push_listed(text: &mut String, findings: &[String]) {
     for finding in findings.iter().take(MAX_FINDINGS_SHOWN) {
         text.push_str(&format!("\n  {finding}"));
     }
@@ -226,7 +384,6 @@ pub fn verdict(tool: &str, success: bool, findings: Vec<String>, output: &str) -
             findings.len() - MAX_FINDINGS_SHOWN
         ));
     }
-    (false, text)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::builtin::GateContext;
 use crate::builtin::samples::{SampleRepo, tool_available};
 
 fn lint(repo: &SampleRepo) -> (bool, String) {
@@ -102,4 +103,98 @@ fn location_lines_are_path_colon_number() {
     assert!(is_location_line("src/a.rs:3:5: error: x"));
     assert!(!is_location_line("error: could not compile `x`"));
     assert!(!is_location_line("note: see https://x:80"));
+}
+
+fn skip_loudly(tool: &str) -> bool {
+    if tool_available(tool) {
+        return false;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{tool} must be on PATH in CI"
+    );
+    eprintln!("!!! SKIPPED: {tool} is not on PATH (source .ci/setup.d/20-toolchains.sh)");
+    true
+}
+
+fn absolute(repo: &SampleRepo) -> (bool, String) {
+    let mut params = repo.params.clone();
+    params.insert("mode".to_owned(), serde_json::json!("absolute"));
+    lint_clean(&GateContext {
+        params: &params,
+        ..repo.context()
+    })
+}
+
+/// Existing code starts green: a finding already at the baseline is not counted even when
+/// lines above it move; a new one fails alone; `mode: absolute` counts them all.
+#[test]
+fn ruff_counts_only_findings_new_since_the_baseline() {
+    if skip_loudly("ruff") {
+        return;
+    }
+    let repo = SampleRepo::python(false);
+    let calc =
+        "import os\n\n\ndef add(a, b):\n    return a + b\n\n\ndef double(a):\n    return a * 2\n";
+    repo.write("calc.py", calc);
+    repo.commit("an old unused import");
+    repo.tag_baseline();
+    repo.write("calc.py", &format!("\"\"\"Calculator.\"\"\"\n\n{calc}"));
+    repo.commit("docstring");
+    let (pass, text) = lint(&repo);
+    assert!(pass, "{text}");
+    assert!(text.contains("no new finding since the baseline"), "{text}");
+    assert!(text.contains("1 already there"), "{text}");
+    let (pass, text) = absolute(&repo);
+    assert!(!pass && text.contains("F401"), "{text}");
+    repo.write(
+        "calc.py",
+        &format!(
+            "\"\"\"Calculator.\"\"\"\n\n{}",
+            calc.replace("    return a * 2", "    import sys\n    return a * 2")
+        ),
+    );
+    repo.commit("a new unused import");
+    let (pass, text) = lint(&repo);
+    assert!(!pass, "{text}");
+    assert!(text.contains("1 new finding(s)"), "{text}");
+    assert!(text.contains("`sys` imported but unused"), "{text}");
+    assert!(!text.contains("`os` imported but unused"), "{text}");
+    let mut params = repo.params.clone();
+    params.insert("mode".to_owned(), serde_json::json!("everything"));
+    let (pass, text) = lint_clean(&GateContext {
+        params: &params,
+        ..repo.context()
+    });
+    assert!(!pass && text.contains("params.mode must be"), "{text}");
+}
+
+#[test]
+fn clippy_counts_only_lints_new_since_the_baseline() {
+    if skip_loudly("cargo-clippy") {
+        return;
+    }
+    let repo = SampleRepo::rust(false);
+    let extra = "pub fn total(values: &Vec<i32>) -> i32 {\n    values.iter().sum()\n}\n";
+    repo.write("src/extra.rs", extra);
+    let lib = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
+    repo.write("src/lib.rs", &format!("pub mod extra;\n{lib}"));
+    repo.commit("an old lint");
+    repo.tag_baseline();
+    repo.write(
+        "src/extra.rs",
+        &format!("/// Three.\npub fn three() -> i32 {{\n    3\n}}\n\n{extra}"),
+    );
+    repo.commit("lines move");
+    let (pass, text) = lint(&repo);
+    assert!(pass, "{text}");
+    repo.write(
+        "src/extra.rs",
+        &format!("{extra}\npub fn count(values: &Vec<u8>) -> usize {{\n    values.len()\n}}\n"),
+    );
+    repo.commit("a new lint");
+    let (pass, text) = lint(&repo);
+    assert!(!pass, "{text}");
+    assert!(text.contains("1 new finding(s)"), "{text}");
+    assert!(text.contains("src/extra.rs:5:"), "{text}");
 }

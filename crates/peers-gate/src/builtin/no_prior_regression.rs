@@ -2,6 +2,8 @@
 //! number of tests does not drop, and no test file is deleted. The baseline is run once in a
 //! detached worktree and its results are kept in the cache. A test that fails now is re-run
 //! once (the whole suite) before it is blamed; anything that prevents measuring fails closed.
+//! A test red at the baseline that passes now only because its test changed fails too, until
+//! another peer agrees (`test_rescue`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -111,11 +113,33 @@ fn check_language(
             );
         }
     };
-    let regressed = regressions(&baseline, &current);
-    if regressed.is_empty() {
-        return judge(lang, sha, &baseline, &current, &[], &[]);
+    let (pass, mut text) = regression_verdict(lang, sha, &baseline, &current, &project, tools);
+    match super::test_rescue::rescued_by_test_changes(
+        ctx, sha, lang, &baseline, &current, &project, tools,
+    ) {
+        None => (pass, text),
+        Some(problem) => {
+            text.push('\n');
+            text.push_str(&problem);
+            (false, text)
+        }
     }
-    let rerun = runners::run_tests(lang, &project, tools);
+}
+
+/// Regressions, with failing tests re-run once so flaky ones are told apart.
+fn regression_verdict(
+    lang: Language,
+    sha: &str,
+    baseline: &TestRun,
+    current: &TestRun,
+    project: &Path,
+    tools: &Toolbox,
+) -> (bool, String) {
+    let regressed = regressions(baseline, current);
+    if regressed.is_empty() {
+        return judge(lang, sha, baseline, current, &[], &[]);
+    }
+    let rerun = runners::run_tests(lang, project, tools);
     if let Some(reason) = &rerun.infrastructure_error {
         return (
             false,
@@ -126,7 +150,7 @@ fn check_language(
     let (still, flaky): (Vec<String>, Vec<String>) = regressed
         .into_iter()
         .partition(|name| failing_again.contains(name.as_str()));
-    judge(lang, sha, &baseline, &current, &still, &flaky)
+    judge(lang, sha, baseline, current, &still, &flaky)
 }
 
 fn baseline_run(

@@ -1,13 +1,18 @@
 //! `no-stubs`: no placeholder code among the lines added since the baseline — the `todo!`
 //! and `unimplemented!` macros, work-left markers in comments, `raise NotImplementedError`,
 //! Python functions whose body is only `pass`/`...`/a docstring, a thrown or panicked "not
-//! implemented".
+//! implemented", and (comparing syntax trees of the baseline and now) a function whose logic
+//! was replaced by returning constants or that stopped using its parameters (`replaced`).
 //!
 //! Markers count in comments only: in a string literal they are data (a template, a gate's
 //! own description). Abstract methods, `@overload`s, `Protocol` members and `.pyi` stubs legitimately have empty
 //! bodies; test doubles in test files often do too, so pass-only bodies in tests are allowed.
 
+mod constant;
+mod functions;
+pub(crate) use functions::enclosing;
 mod python;
+mod replaced;
 
 use peers_core::integrity::is_test_path;
 use peers_core::language::Language;
@@ -55,15 +60,18 @@ pub(crate) fn no_stubs(ctx: &GateContext<'_>) -> (bool, String) {
 fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
     let filter = Filter::from_params(ctx)?;
     let scanner = Scanner::new()?;
-    let found = finding::scan_sources(ctx, &filter, Reach::AddedLines, |path, lang, text| {
+    let mut found = finding::scan_sources(ctx, &filter, Reach::AddedLines, |path, lang, text| {
         scanner.scan(path, lang, text)
     })?;
+    found.extend(replaced::replaced_bodies(ctx, &filter)?);
+    found.sort_by(|a, b| (&a.path, a.finding.line).cmp(&(&b.path, b.finding.line)));
     Ok(finding::verdict(
         &found,
         "no-stubs: no placeholder code among the lines added since peers-baseline",
         "no-stubs: placeholder code added since peers-baseline",
         "fix: implement each one (or delete it); a marker for later work belongs in a Bug-Report \
-         or Bug-Defer commit, not in the code",
+         or Bug-Defer commit, not in the code; a function whose logic was replaced by the value \
+         its tests expect gets its logic back",
     ))
 }
 

@@ -147,7 +147,15 @@ pub fn run_tests(lang: Language, project: &Path, tools: &Toolbox) -> TestRun {
 fn parse(lang: Language, report: &Report, output: &str, project: &Path) -> Result<Parsed, String> {
     match report {
         Report::Libtest => Ok(rust::parse_libtest(output)),
-        Report::Nextest => Ok(rust::parse_nextest(output)),
+        Report::Nextest => {
+            // nextest's status lines, then the doctests' libtest lines.
+            let mut parsed = rust::parse_nextest(output);
+            let doctests = rust::parse_libtest(output);
+            parsed.passed.extend(doctests.passed);
+            parsed.failed.extend(doctests.failed);
+            parsed.skipped += doctests.skipped;
+            Ok(parsed)
+        }
         Report::JunitXml(path) => python::read_junit(path, output),
         Report::JestJson(path) => js::read_jest_json(path, output, project),
         Report::Tap(path) => js::read_tap(path, output, project),

@@ -180,3 +180,31 @@ fn an_empty_repository_names_the_missing_language() {
         &["tests-pass: no language detected", "params.lang"],
     );
 }
+
+/// nextest skips doctests; the gate runs them after it, so a broken doctest fails.
+#[test]
+fn with_nextest_a_broken_doctest_still_fails_the_gate() {
+    if !tool_available("cargo-nextest") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cargo-nextest must be on PATH in CI"
+        );
+        eprintln!("!!! SKIPPED: cargo-nextest is not on PATH");
+        return;
+    }
+    let repo = SampleRepo::rust(false);
+    let lib = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
+    let documented = |expected: i32| {
+        format!("/// ```\n/// assert_eq!(sample::add(1, 2), {expected});\n/// ```\n{lib}")
+    };
+    repo.write("src/lib.rs", &documented(3));
+    repo.commit("doctest");
+    check(&repo, true, &["rust: 4 passed, 0 failed"]);
+    repo.write("src/lib.rs", &documented(4));
+    repo.commit("broken doctest");
+    check(
+        &repo,
+        false,
+        &["FAILED sample doc src/lib.rs - add (line 1)"],
+    );
+}

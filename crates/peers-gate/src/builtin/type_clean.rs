@@ -1,4 +1,5 @@
-//! `type-clean`: the type checker reports nothing — mypy or pyright for Python (`params.checker`
+//! `type-clean`: the type checker reports nothing new since the baseline (`params: {mode:
+//! absolute}`: nothing at all) — mypy or pyright for Python (`params.checker`
 //! picks; default: mypy when installed, else pyright), `tsc --noEmit` for TypeScript. Rust,
 //! Go and plain JavaScript pass as not applicable.
 
@@ -7,7 +8,7 @@ use std::path::Path;
 use peers_core::language::Language;
 
 use super::GateContext;
-use super::lint_clean::{is_location_line, run_checker, verdict};
+use super::lint_clean::{Checked, is_location_line, run_checker};
 use super::runners::{Toolbox, all_output, python};
 
 pub fn type_clean(ctx: &GateContext<'_>) -> (bool, String) {
@@ -33,7 +34,7 @@ pub fn type_clean(ctx: &GateContext<'_>) -> (bool, String) {
     run_checker(ctx, "type-clean", check)
 }
 
-fn type_check_auto(lang: Language, project: &Path, tools: &Toolbox) -> (bool, String) {
+fn type_check_auto(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let prefer_pyright = lang == Language::Python
         && tools.find_program(project, "mypy").is_none()
         && tools.find_program(project, "pyright").is_some();
@@ -44,35 +45,33 @@ fn type_check_auto(lang: Language, project: &Path, tools: &Toolbox) -> (bool, St
     }
 }
 
-fn type_check_mypy(lang: Language, project: &Path, tools: &Toolbox) -> (bool, String) {
+fn type_check_mypy(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     by_language(lang, project, tools, mypy)
 }
 
-fn type_check_pyright(lang: Language, project: &Path, tools: &Toolbox) -> (bool, String) {
+fn type_check_pyright(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     by_language(lang, project, tools, pyright)
 }
 
 /// A Python type checker: `Ok((clean, text))`, or why it could not run.
-type PythonChecker = fn(&Path, &Toolbox) -> Result<(bool, String), String>;
+type PythonChecker = fn(&Path, &Toolbox) -> Result<Checked, String>;
 
 fn by_language(
     lang: Language,
     project: &Path,
     tools: &Toolbox,
     python_checker: PythonChecker,
-) -> (bool, String) {
-    let result = match lang {
+) -> Result<Checked, String> {
+    match lang {
         Language::Python => python_checker(project, tools),
         Language::Js => tsc(project, tools),
-        Language::Rust | Language::Go => Ok((
-            true,
-            "not applicable: the compiler checks types (tests-pass builds the code)".to_owned(),
+        Language::Rust | Language::Go => Ok(Checked::not_applicable(
+            "not applicable: the compiler checks types (tests-pass builds the code)",
         )),
-    };
-    result.unwrap_or_else(|reason| (false, reason))
+    }
 }
 
-fn mypy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn mypy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let program = tools.find_program(project, "mypy").ok_or_else(|| {
         format!(
             "mypy is not installed: {} (or set params.checker: pyright)",
@@ -103,10 +102,10 @@ fn mypy(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         .filter(|line| is_location_line(line) && line.contains(": error:"))
         .map(str::to_owned)
         .collect();
-    Ok(verdict("mypy", outcome.success(), findings, &output))
+    Ok(Checked::new("mypy", outcome.success(), findings, &output))
 }
 
-fn pyright(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn pyright(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     let program = tools
         .find_program(project, "pyright")
         .ok_or("pyright is not installed: npm install -D pyright (or pip install pyright)")?;
@@ -118,14 +117,18 @@ fn pyright(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         .filter(|line| line.contains(" - error: "))
         .map(|line| line.trim().replace(&root, ""))
         .collect();
-    Ok(verdict("pyright", outcome.success(), findings, &output))
+    Ok(Checked::new(
+        "pyright",
+        outcome.success(),
+        findings,
+        &output,
+    ))
 }
 
-fn tsc(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
+fn tsc(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     if !project.join("tsconfig.json").is_file() {
-        return Ok((
-            true,
-            "not applicable: plain JavaScript (no tsconfig.json)".to_owned(),
+        return Ok(Checked::not_applicable(
+            "not applicable: plain JavaScript (no tsconfig.json)",
         ));
     }
     let program = tools
@@ -140,7 +143,7 @@ fn tsc(project: &Path, tools: &Toolbox) -> Result<(bool, String), String> {
         .filter(|line| line.contains("): error TS"))
         .map(str::to_owned)
         .collect();
-    Ok(verdict(
+    Ok(Checked::new(
         "tsc --noEmit",
         outcome.success(),
         findings,

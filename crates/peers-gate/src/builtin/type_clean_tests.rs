@@ -59,3 +59,36 @@ fn rust_and_go_are_not_applicable_and_a_bad_checker_is_rejected() {
     let (pass, text) = type_clean(&repo.context());
     assert!(!pass && text.contains("params.checker must be"), "{text}");
 }
+
+/// A type error already at the baseline does not count; a new one does.
+#[test]
+fn mypy_counts_only_errors_new_since_the_baseline() {
+    if !tool_available("mypy") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "mypy must be on PATH in CI"
+        );
+        eprintln!("!!! SKIPPED: mypy is not on PATH");
+        return;
+    }
+    let repo = SampleRepo::python(false);
+    repo.write("typed.py", "def name() -> int:\n    return \"peers\"\n");
+    repo.commit("an old type error");
+    repo.tag_baseline();
+    repo.write(
+        "typed.py",
+        "def size() -> int:\n    return 3\n\n\ndef name() -> int:\n    return \"peers\"\n",
+    );
+    repo.commit("lines move");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(pass, "{text}");
+    repo.write(
+        "typed.py",
+        "def size() -> int:\n    return \"three\"\n\n\ndef name() -> int:\n    return \"peers\"\n",
+    );
+    repo.commit("a new type error");
+    let (pass, text) = type_clean(&repo.context());
+    assert!(!pass, "{text}");
+    assert!(text.contains("1 new finding(s)"), "{text}");
+    assert!(text.contains("typed.py:2:12"), "{text}");
+}

@@ -178,3 +178,69 @@ fn markers_are_whole_upper_case_words() {
     assert!(!contains_word(&expand("my_@TD"), &expand("@TD")));
     assert!(contains_word(&expand("x(@FM)"), &expand("@FM")));
 }
+
+/// A function whose logic was replaced by the value its test expects fails the gate in every
+/// language, named with file, line and function.
+#[test]
+fn constant_stubs_fail_in_python_rust_js_and_go() {
+    let cases = [
+        (
+            "calc/__init__.py",
+            "def add(a, b):\n    return a + b\n",
+            "def add(a, b):\n    return 5\n",
+            "calc/__init__.py:1: `add` now returns only constants (5)",
+        ),
+        (
+            "src/lib.rs",
+            "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+            "pub fn add(a: i32, b: i32) -> i32 {\n    5\n}\n",
+            "src/lib.rs:1: `add` now returns only constants (5)",
+        ),
+        (
+            "src/calc.js",
+            "export function add(a, b) {\n  return a + b;\n}\n",
+            "export function add(a, b) {\n  return 5;\n}\n",
+            "src/calc.js:1: `add` now returns only constants (5)",
+        ),
+        (
+            "calc/calc.go",
+            "package calc\n\nfunc Add(a, b int) int {\n\treturn a + b\n}\n",
+            "package calc\n\nfunc Add(a, b int) int {\n\treturn 5\n}\n",
+            "calc/calc.go:3: `Add` now returns only constants (5)",
+        ),
+    ];
+    for (path, before, now, expected) in cases {
+        let repo = TestRepo::new();
+        repo.write(path, before);
+        repo.baseline();
+        repo.write(path, now);
+        repo.commit("simplify\n\nPeer: claude\n");
+        let (pass, diagnostic) = gate(&repo, json!({}));
+        assert!(!pass, "{path}: {diagnostic}");
+        assert!(diagnostic.contains(expected), "{path}: {diagnostic}");
+    }
+}
+
+/// The gate judges the change: an existing no-op hook and a new function returning a constant
+/// pass, and so does a stub left in a test double.
+#[test]
+fn existing_no_op_hooks_and_new_constant_functions_pass() {
+    let repo = TestRepo::new();
+    repo.write(
+        "src/lib.rs",
+        "pub fn on_event(_event: &str) {}\npub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+    )
+    .write(
+        "tests/fake.py",
+        "def fetch(url):\n    return download(url)\n",
+    );
+    repo.baseline();
+    repo.write(
+        "src/lib.rs",
+        "pub fn on_event(_event: &str) {}\npub fn add(a: i32, b: i32) -> i32 {\n    a.wrapping_add(b)\n}\npub fn default_port() -> u16 {\n    8080\n}\n",
+    )
+    .write("tests/fake.py", "def fetch(url):\n    return \"<html/>\"\n");
+    repo.commit("port\n\nPeer: claude\n");
+    let (pass, diagnostic) = gate(&repo, json!({}));
+    assert!(pass, "{diagnostic}");
+}

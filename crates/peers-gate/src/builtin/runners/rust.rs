@@ -1,5 +1,6 @@
-//! Rust: `cargo nextest run` when cargo-nextest is installed, else `cargo test`, and their
-//! per-test lines; clippy for lint-clean; cargo-llvm-cov for coverage-holds.
+//! Rust: `cargo nextest run` (then `cargo test --doc`: nextest skips doctests) when
+//! cargo-nextest is installed, else `cargo test`, and their per-test lines; clippy for
+//! lint-clean; cargo-llvm-cov for coverage-holds.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,39 +38,55 @@ pub fn cargo(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
 pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
     let cargo = cargo(project, tools)?;
     let cargo = cargo.to_string_lossy();
-    let nextest = tools.find_program(project, "cargo-nextest").is_some();
-    let argv: Vec<&str> = if nextest {
-        vec![
-            &cargo,
-            "nextest",
-            "run",
-            "--workspace",
-            "--no-fail-fast",
-            "--color",
-            "never",
-        ]
-    } else {
-        vec![
-            &cargo,
-            "test",
-            "--workspace",
-            "--no-fail-fast",
-            "--color",
-            "never",
-        ]
-    };
+    if tools.find_program(project, "cargo-nextest").is_some() {
+        return Ok(nextest_with_doctests(project, tools, &cargo));
+    }
+    let argv = [
+        &*cargo,
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+        "--color",
+        "never",
+    ];
     let (program, args) = merged(tools, project, &argv);
     Ok(TestCommand {
         program,
         args,
         env: Vec::new(),
-        report: if nextest {
-            Report::Nextest
-        } else {
-            Report::Libtest
-        },
+        report: Report::Libtest,
         key: format!("cargo {}", argv[1..].join(" ")),
     })
+}
+
+/// nextest does not run doctests, so `cargo test --doc` runs after it (a broken doctest must
+/// fail the gate); a package without a library has no doctests, which is not a failure. The
+/// exit status is nextest's when it failed, else the doctests'.
+const NEXTEST_THEN_DOCTESTS: &str = r#""$0" nextest run --workspace --no-fail-fast --color never 2>&1
+tests=$?
+doc=$("$0" test --doc --workspace --no-fail-fast --color never 2>&1)
+docs=$?
+printf '%s\n' "$doc"
+case "$doc" in *"no library targets found"*) docs=0 ;; esac
+[ "$tests" -ne 0 ] && exit "$tests"
+exit "$docs""#;
+
+fn nextest_with_doctests(project: &Path, tools: &Toolbox, cargo: &str) -> TestCommand {
+    let shell = tools
+        .find_program(project, "sh")
+        .unwrap_or_else(|| PathBuf::from("/bin/sh"));
+    TestCommand {
+        program: shell,
+        args: vec![
+            "-c".to_owned(),
+            NEXTEST_THEN_DOCTESTS.to_owned(),
+            cargo.to_owned(),
+        ],
+        env: Vec::new(),
+        report: Report::Nextest,
+        key: "cargo nextest run --workspace --no-fail-fast --color never + cargo test --doc"
+            .to_owned(),
+    }
 }
 
 static RUNNING: LazyLock<Regex> =
