@@ -7,36 +7,18 @@
     reason = "a benchmark harness: a failed setup step must stop it loudly"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{command, ok};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const PEERS: &str = env!("CARGO_BIN_EXE_peers");
 const MEMORY_GOAL_MIB: f64 = 64.0;
 const REPLAY_GOAL_MS: f64 = 100.0;
-
-fn command(program: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
-
-fn ok(mut cmd: Command) {
-    let status = cmd.status().expect("spawn");
-    assert!(status.success(), "{cmd:?}: {status}");
-}
 
 /// The repository and its HEAD (the commit every generated tick names).
 fn setup(root: &Path, home: &Path) -> (std::path::PathBuf, String) {

@@ -7,30 +7,17 @@
     reason = "a benchmark harness: a failed setup step must stop it loudly"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::command;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PEERS: &str = env!("CARGO_BIN_EXE_peers");
 
 const FIVE_TRUE: &str = "goals:\n  - {id: g1, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: g2, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: g3, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: g4, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: g5, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n";
-
-fn command(program: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
 
 fn run_ok(mut cmd: Command) -> Duration {
     let started = Instant::now();

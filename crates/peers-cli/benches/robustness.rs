@@ -8,29 +8,16 @@
     reason = "a benchmark harness: a failed setup step must stop it loudly"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::command;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PEERS: &str = env!("CARGO_BIN_EXE_peers");
-
-fn command(program: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
 
 /// Runs to completion and returns the wall time; the exit code is not judged here.
 fn timed(cmd: &mut Command) -> Duration {

@@ -7,36 +7,13 @@
     reason = "a benchmark harness: a failed setup step must stop it loudly"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::ok;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
-
-fn command(program: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for name in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
-    cmd
-}
-
-fn ok(mut cmd: Command) {
-    let status = cmd.status().expect("spawn");
-    assert!(status.success(), "{cmd:?}: {status}");
-}
 
 fn lib(body: &str) -> String {
     format!(
@@ -93,4 +70,15 @@ fn main() {
     println!(
         "peers verify, `cargo test` on a small crate: cold {cold:.0} ms, nothing changed {unchanged:.0} ms, after a one-line commit {changed:.0} ms"
     );
+}
+
+/// The shared hermetic command, plus the toolchain locations cargo needs to build the sample.
+fn command(program: &str, dir: &Path, home: &Path) -> Command {
+    let mut cmd = common::command(program, dir, home);
+    for name in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd
 }

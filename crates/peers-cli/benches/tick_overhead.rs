@@ -6,34 +6,15 @@
     reason = "a benchmark harness: a failed setup step must stop it loudly"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{command, ok};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const PEERS: &str = env!("CARGO_BIN_EXE_peers");
 const TICKS: u64 = 20;
-
-fn command(program: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
-
-fn ok(mut cmd: Command) {
-    let status = cmd.status().expect("spawn");
-    assert!(status.success(), "{cmd:?}: {status}");
-}
 
 fn setup(root: &Path, home: &Path) -> std::path::PathBuf {
     let repo = root.join("repo");
