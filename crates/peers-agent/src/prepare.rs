@@ -1,5 +1,5 @@
 //! Filling in the prompt: `{PROMPT}` / `{PROMPT_FILE}` in argv, stdin, or a private file,
-//! so that a large prompt never reaches `execve` as one argument (E2BIG, §14 item 21).
+//! so that a large prompt never reaches `execve` as one argument (E2BIG).
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write as _;

@@ -2,9 +2,9 @@
 //! tick must be stopped because its streamed usage crossed a cap, and what a finished tick
 //! spent.
 //!
-//! Caps come from the resolved settings (so a cap removed from the config is gone, §14.27);
+//! Caps come from the resolved settings (so a cap removed from the config is gone);
 //! spending comes from the persisted [`BudgetState`]. Runtime is wall clock of the whole run,
-//! gates and waits included (the original counted only truncated agent seconds, §14.26).
+//! gates and waits included (the original counted only truncated agent seconds).
 
 use std::fmt;
 

@@ -2,7 +2,7 @@
 //! `stuck`) the per-goal failure counters that stop a run going nowhere.
 //!
 //! The skeptic phase lives in [`State::skeptic`], so a restart neither repeats a skeptic tick
-//! that already ran clean nor skips one that was due (the original kept it in memory, §14.10).
+//! that already ran clean nor skips one that was due (the original kept it in memory).
 
 mod stuck;
 

@@ -2,8 +2,8 @@
 //! control plane under `.peers/`, and another peer's agreement to a test change that turned a
 //! red test green (`test_agreement`).
 //!
-//! The original alternated warn and revert, so every other test-only turn was accepted
-//! (§14.14); here an unjustified test-only turn is reverted every time, and the caller reports
+//! The original alternated warn and revert, so every other test-only turn was accepted;
+//! here an unjustified test-only turn is reverted every time, and the caller reports
 //! `HealthEvent::CheatRevert` so two in a row degrade the peer.
 
 mod assertions;

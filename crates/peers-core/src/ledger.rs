@@ -1,10 +1,10 @@
 //! The bug ledger: every bug peers have filed, built by applying commits oldest to newest.
 //!
-//! Rules follow the original `bug_hunt.py` (§8 of the reference) with two deliberate changes:
+//! Rules follow the original tool's `bug_hunt.py` with two deliberate changes:
 //! * A `Bug-Report` whose body has no readable JSON object for its id (or an unknown
 //!   severity) is recorded as `high` — blocking — and flagged `malformed`, with a warning that
 //!   names the author and commit. The original silently made it `info`, so a peer copying a
-//!   prompt example with `//` comments filed a bug nobody had to fix (weak point §14.5).
+//!   prompt example with `//` comments filed a bug nobody had to fix (a weak point of the original).
 //! * A `wontfix` resolution still keeps the bug open, unless a peer other than the one who
 //!   wrote it later commits the trailer `Bug-Wontfix-Agree: BUG-x`. The README already asks
 //!   for "the other peer's agreement"; this trailer is how that agreement is recorded.

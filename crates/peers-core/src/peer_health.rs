@@ -1,6 +1,6 @@
 //! Peer health: healthy → degraded → halted, and unavailable, driven by how each tick ended.
 //!
-//! Two of the original's weak points are fixed here (§14.2): `halted` and `unavailable` are
+//! Two of the original's weak points are fixed here: `halted` and `unavailable` are
 //! cleared only by an explicit [`revive`], and when no healthy peer is left the caller is
 //! told to stop ([`stranded`]) instead of running a peer anyway.
 

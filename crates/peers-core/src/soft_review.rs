@@ -1,7 +1,7 @@
 //! Soft goals judged by peer reviews: parsing a review commit, counting it toward consensus,
 //! deciding whom to ask and when, and whether a goal has passed.
 //!
-//! Fixes over the original (§4.8, §14.30): a peer never reviews its own work, `review_interval`
+//! Fixes over the original: a peer never reviews its own work, `review_interval`
 //! is honoured, alternating duty is enforced, rejected reviews are counted with a reason, and a
 //! quorum larger than the number of peers is capped at the number of peers.
 

@@ -56,7 +56,7 @@ pub struct State {
     #[serde(skip_serializing_if = "SkepticPhase::is_idle")]
     pub skeptic: SkepticPhase,
     /// Hash of the goal set the per-goal counters belong to; when the goals change the
-    /// counters start over (the original never pruned them, §14.3).
+    /// counters start over (the original never pruned them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goals_hash: Option<String>,
     #[serde(flatten)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub const RECORD_VERSION: u32 = 1;
 
-/// Everything the original's tick entry had (reference §2.5), plus truncation, per-gate
+/// Everything the original's tick entry had, plus truncation, per-gate
 /// durations, identity and integrity findings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

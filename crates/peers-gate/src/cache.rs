@@ -1,7 +1,7 @@
 //! The gate cache: the last PASS of each gate and the key (tree + command) it passed under.
 //!
 //! A gate whose command and working tree are unchanged since it last passed need not run
-//! again (§14 item 25: every gate re-ran on every tick). Only passes are remembered, so a
+//! again (the original re-ran every gate on every tick). Only passes are remembered, so a
 //! flaky or broken gate is always re-checked; a fail evicts the entry.
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! The gate runner: a batch of gates in parallel, with per-gate timeouts, retries and the pass cache.
 //!
-//! The original ran every hard gate serially on every tick (§14 item 25). Here gates run on up
+//! The original ran every hard gate serially on every tick. Here gates run on up
 //! to `concurrency` threads, each command in its own process group (via `peers-process`), and
 //! results come back in the order the jobs were given, whatever order they finished in.
 

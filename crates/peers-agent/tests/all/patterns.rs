@@ -9,7 +9,7 @@ use crate::support::{run, shell};
 
 #[test]
 fn halt_line_split_across_two_writes_is_matched_and_stops_the_peer() {
-    // Guards §14 item 22: a match straddling two reads must not be missed.
+    // Regression: a match straddling two reads must not be missed.
     let inv = shell(
         ToolKind::Generic("x".into()),
         "printf 'ERR'; sleep 0.3; printf 'OR: authentication failed\\n'; sleep 30",

@@ -36,7 +36,7 @@ fn small_prompt_is_substituted_in_place() {
 
 #[test]
 fn one_mebibyte_prompt_in_argv_mode_goes_by_stdin_without_e2big() {
-    // Guards §14 item 21: a prompt over MAX_ARG_STRLEN used to fail the spawn as exit 126.
+    // Regression: a prompt over MAX_ARG_STRLEN used to fail the spawn as exit 126.
     let scratch = tempfile::tempdir().unwrap();
     let prompt = "p".repeat(1024 * 1024);
     let peer = peer(

@@ -108,7 +108,7 @@ fn grandchild_holding_stdout_after_parent_exit_does_not_block() {
 
 #[test]
 fn background_servers_are_killed_at_invoke_end() {
-    // Guards §14 item 24: an agent's dev server must not leak into the next tick, whether it
+    // Regression: an agent's dev server must not leak into the next tick, whether it
     // stayed in the group, left it with setsid, or was double-forked away from its parent.
     let scratch = tempfile::tempdir().unwrap();
     let pidfile = scratch.path().join("pids");

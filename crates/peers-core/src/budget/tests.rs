@@ -1,4 +1,4 @@
-//! Caps, their order, wall-clock runtime (§14.26) and accounting.
+//! Caps, their order, wall-clock runtime and accounting.
 
 use super::*;
 
@@ -56,7 +56,7 @@ fn max_ticks_stops_first() {
 
 #[test]
 fn caps_come_from_settings_not_from_stale_state() {
-    // Regression (§14.27): a cap left in state.json must not outlive the config.
+    // Regression: a cap left in state.json must not outlive the config.
     let mut budget = BudgetState {
         max_iterations: 5,
         spent_iterations: 10,
@@ -79,7 +79,7 @@ fn caps_come_from_settings_not_from_stale_state() {
 
 #[test]
 fn runtime_budget_is_wall_clock_across_runs() {
-    // Regression (§14.26): the original counted only truncated agent seconds.
+    // Regression: the original counted only truncated agent seconds.
     let settings = BudgetSettings {
         max_runtime_s: 3_600,
         ..BudgetSettings::default()

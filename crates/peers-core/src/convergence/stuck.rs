@@ -1,6 +1,6 @@
 //! Per-goal failure counters: a watched gate red for `stuck_halt_after` evaluations in a row
 //! stops the run `stuck:<gate>`. Counters belong to one goal set and start over when it
-//! changes (§14.3), and the thresholds come from the config (§14.1).
+//! changes, and the thresholds come from the config.
 
 use crate::config::GoalRunSettings;
 use crate::state::{SkepticPhase, State};

@@ -1,5 +1,4 @@
-//! Clean ticks, the persisted skeptic phase (§14.10), stuck counters and goal-set resets
-//! (§14.1, §14.3).
+//! Clean ticks, the persisted skeptic phase, stuck counters and goal-set resets.
 
 use super::*;
 use crate::config::GoalRunSettings;
@@ -138,7 +137,7 @@ fn rate_limited_skeptic_tick_is_retried_not_skipped() {
 
 #[test]
 fn restart_neither_repeats_nor_skips_the_skeptic_tick() {
-    // Regression (§14.10): the original's skeptic flags were stripped on save.
+    // Regression: the original's skeptic flags were stripped on save.
     let mut state = state();
     for _ in 0..3 {
         tick(&mut state, clean(), true);
@@ -209,7 +208,7 @@ fn stuck_counter_counts_consecutive_failures_and_clears_on_pass() {
 
 #[test]
 fn stuck_halt_after_setting_is_honoured() {
-    // Regression (§14.1): stuck_halt_after: 100 still stopped the original after 5 ticks.
+    // Regression: stuck_halt_after: 100 still stopped the original after 5 ticks.
     let mut state = state();
     let settings = GoalRunSettings {
         stuck_halt_after: 100,
@@ -241,7 +240,7 @@ fn stuck_gate_picks_the_worst_watched_gate_and_ignores_unwatched_ones() {
 
 #[test]
 fn removed_watched_gate_cannot_stop_a_fresh_run() {
-    // Regression (§14.3): a stale counter of a removed gate stopped the original at once.
+    // Regression: a stale counter of a removed gate stopped the original at once.
     let mut state = state();
     state.goals_hash = Some("old".into());
     state.stuck_counter.insert("tests-pass".into(), 9);

@@ -1,4 +1,4 @@
-//! Test-path rules per language, the revert-every-time rule (§14.14) and control paths.
+//! Test-path rules per language, the revert-every-time rule and control paths.
 
 use super::*;
 
@@ -75,7 +75,7 @@ fn state() -> State {
 
 #[test]
 fn test_only_turn_is_reverted_every_time_without_justification() {
-    // Regression (§14.14): the original accepted every other test-only turn (pre-warn).
+    // Regression: the original accepted every other test-only turn (pre-warn).
     let mut state = state();
     for round in 0..3 {
         let decision = test_only_decision(DiffClass::TestOnly, None, &state, "a");

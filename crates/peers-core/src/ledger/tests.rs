@@ -59,7 +59,7 @@ fn readme_example_report_then_fix_closes_the_bug() {
 
 #[test]
 fn regression_commented_json_report_blocks_instead_of_becoming_info() {
-    // Guards weak point §14.5: the original's prompt example had `//` comments.
+    // Regression: the original's prompt example had `//` comments.
     let message = "BUG-1: x\n\n## Bug-Report\n{\"id\":\"BUG-1\", \"severity\":\"low\" // crit|high|med|low|info\n}\n\nPeer: gemini\nBug-Report: BUG-1\n";
     let l = ledger(&[message.to_owned()]);
     let bug = l.bug("BUG-1").unwrap();

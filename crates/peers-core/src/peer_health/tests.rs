@@ -1,4 +1,4 @@
-//! Health transitions, including the original's sticky halts (§14.2).
+//! Health transitions, including the original's sticky halts.
 
 use super::*;
 
@@ -174,7 +174,7 @@ fn every_peer_unavailable_is_stranded() {
 
 #[test]
 fn revive_clears_halted_and_unavailable_but_keeps_unknown_keys() {
-    // Regression (§14.2): the original never cleared these states.
+    // Regression: the original never cleared these states.
     let mut state = state(&["a", "b"]);
     let health = state.peers.get_mut("a").unwrap();
     health.state = PeerState::Unavailable;

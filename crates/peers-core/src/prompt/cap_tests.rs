@@ -163,7 +163,7 @@ fn long_single_line_fields_are_clipped() {
     assert_eq!(prompt.truncated_sections, vec!["warnings", "inbox", "task"]);
 }
 
-/// The worst case of every section at once still fits the target (§14.21: the original's
+/// The worst case of every section at once still fits the target (the original's
 /// unbounded prompt overflowed argv).
 #[test]
 fn worst_case_prompt_stays_under_the_target() {

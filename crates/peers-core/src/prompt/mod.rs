@@ -1,7 +1,7 @@
 //! The per-turn prompt: what a peer is told at the start of its turn, built from embedded
 //! templates and the driver's [`PromptContext`].
 //!
-//! Blocks, joined by blank lines, in this order (the original's order, §4.4):
+//! Blocks, joined by blank lines, in this order (the original's order):
 //! `[critical re-audit]` (skeptic turns only), identity and role, core directive, project
 //! context, GOAL STATUS, OPEN GOALS, WARNINGS, SOFT REVIEWS REQUESTED, INBOX, YOUR BUGS,
 //! TASK, thorough testing, bug-hunt protocol, self-review and handoff, conventions.
@@ -9,9 +9,9 @@
 //! Two deliberate departures from the original:
 //! * Every protocol example is valid JSON and every example commit is accepted as is by
 //!   the ledger and the trailer parser (tests prove it), because peers copy examples
-//!   verbatim and an unreadable Bug-Report used to become a non-blocking `info` (§14.5).
+//!   verbatim and an unreadable Bug-Report used to become a non-blocking `info`.
 //! * Every variable part is capped (see the `MAX_*` constants), so the prompt stays under
-//!   [`TARGET_PROMPT_BYTES`] whatever the inbox, warnings or gate output hold (§14.21);
+//!   [`TARGET_PROMPT_BYTES`] whatever the inbox, warnings or gate output hold;
 //!   [`Prompt::truncated_sections`] says what was cut.
 
 mod blocks;

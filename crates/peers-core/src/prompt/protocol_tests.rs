@@ -1,5 +1,5 @@
 //! The protocol examples in the prompt work when copied verbatim: valid JSON, accepted by
-//! the ledger and the trailer parser (regression guard for §14.5, where a copied example
+//! the ledger and the trailer parser (a regression guard: in the original a copied example
 //! filed an unreadable, silently non-blocking bug).
 
 use super::blocks;

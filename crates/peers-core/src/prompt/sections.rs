@@ -1,5 +1,5 @@
 //! The variable sections of a prompt (goal status, open goals, warnings, inbox, bugs), each
-//! capped so that no input can push the prompt past its size target (weak point §14.21).
+//! capped so that no input can push the prompt past its size target (the original's prompt could grow without bound).
 
 use super::context::{HardGoalStatus, PromptContext};
 use super::render::{clip_head, clip_tail, one_line};
@@ -43,7 +43,7 @@ pub(crate) fn field(text: &str, max: usize, section: &'static str, cuts: &mut Cu
 }
 
 /// Every goal with its state, failing hard goals first, so a peer sees the whole target
-/// and what each goal means (the original never showed descriptions; §14.30).
+/// and what each goal means (the original never showed descriptions).
 pub(crate) fn goal_status(ctx: &PromptContext, cuts: &mut Cuts) -> Option<String> {
     let mut lines = Vec::new();
     for goal in hard_goals_in_order(ctx) {

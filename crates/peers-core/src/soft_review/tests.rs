@@ -1,4 +1,4 @@
-//! Review parsing, consensus per mode, author exclusion and `review_interval` (§14.30).
+//! Review parsing, consensus per mode, author exclusion and `review_interval`.
 
 use super::*;
 use crate::goals::{BuiltinGate, GateCheck, Goal, GoalKind, GoalSet, HardGoal, Quorum};
@@ -269,7 +269,7 @@ fn quorum_counts_distinct_passing_reviewers_in_the_window() {
 
 #[test]
 fn quorum_larger_than_the_peer_count_is_capped_and_noticed() {
-    // Regression (§14.30): a 3/3 quorum with two peers could never pass in the original.
+    // Regression: a 3/3 quorum with two peers could never pass in the original.
     let mut goal = soft(ReviewerMode::Quorum);
     goal.quorum = Some(Quorum {
         needed: 3,
@@ -295,7 +295,7 @@ fn ctx<'a>(peer: &'a str, last_author: Option<&'a str>, iteration: u64) -> Reque
 
 #[test]
 fn review_interval_is_honoured_per_reviewer() {
-    // Regression (§14.30): the original asked every peer on every tick.
+    // Regression: the original asked every peer on every tick.
     let mut goal = soft(ReviewerMode::Other);
     goal.review_interval = 3;
     let mut state = state();

@@ -1,4 +1,4 @@
-//! Scheduling rules, including the original's sticky/unavailable-scheduled bugs (§14.2).
+//! Scheduling rules, including the original's sticky/unavailable-scheduled bugs.
 
 use super::*;
 use crate::config::{PromptMode, ToolKind};
@@ -65,7 +65,7 @@ fn failing_peer_keeps_the_turn_for_max_retries_extra_attempts() {
 
 #[test]
 fn max_retries_setting_is_honoured() {
-    // Regression (§14.1): the original read max_retries from a state key nothing wrote.
+    // Regression: the original read max_retries from a state key nothing wrote.
     let (mut state, peers) = setup(&["a", "b"]);
     let turns = TurnSettings {
         max_retries: 3,
@@ -90,7 +90,7 @@ fn transient_outcome_rotates_without_counting_a_failure() {
 
 #[test]
 fn unavailable_peer_is_never_scheduled() {
-    // Regression (§14.2): the original scheduled unavailable peers.
+    // Regression: the original scheduled unavailable peers.
     let (mut state, peers) = setup(&["a", "b"]);
     set_state(&mut state, "a", PeerState::Unavailable);
     for _ in 0..3 {
@@ -102,7 +102,7 @@ fn unavailable_peer_is_never_scheduled() {
 
 #[test]
 fn all_unavailable_stops_instead_of_running_anyway() {
-    // Regression (§14.2): with nobody eligible the original ran the nominal peer.
+    // Regression: with nobody eligible the original ran the nominal peer.
     let (mut state, peers) = setup(&["a", "b"]);
     set_state(&mut state, "a", PeerState::Unavailable);
     set_state(&mut state, "b", PeerState::Unavailable);
@@ -113,7 +113,7 @@ fn all_unavailable_stops_instead_of_running_anyway() {
 
 #[test]
 fn halted_peers_stop_the_run_until_revived() {
-    // Regression (§14.2): halts were sticky and each restart ran one tick then halted again.
+    // Regression: halts were sticky and each restart ran one tick then halted again.
     let (mut state, peers) = setup(&["a", "b"]);
     set_state(&mut state, "a", PeerState::Halted);
     set_state(&mut state, "b", PeerState::Halted);

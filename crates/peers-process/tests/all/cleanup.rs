@@ -8,7 +8,7 @@ use crate::support::{dies_within, is_dead, kill, printed_pids, sh};
 
 #[test]
 fn background_job_left_by_the_shell_is_killed_after_exit() {
-    // Guards §14 item 24: a clean exit must not leave the group's background processes alive.
+    // Regression: a clean exit must not leave the group's background processes alive.
     let outcome = run(&sh("sleep 100 & echo $!")).unwrap();
     let pids = printed_pids(&outcome.stdout.to_string_lossy());
     assert_eq!(pids.len(), 1, "{outcome:?}");
