@@ -415,17 +415,12 @@ fn set_aside_users_edits(
     session: &Session,
     progress: &mut dyn ProgressSink,
 ) -> Result<(), DriverError> {
-    let entries = session.inputs.git.status_porcelain()?;
-    if entries.is_empty() {
+    let paths = crate::preflight::uncommitted_paths(&session.inputs.git)?;
+    if paths.is_empty() {
         return Ok(());
     }
     if !session.inputs.options.allow_dirty {
-        return Err(DriverError::DirtyTree {
-            paths: entries
-                .iter()
-                .map(|entry| entry.path.to_string_lossy().into_owned())
-                .collect(),
-        });
+        return Err(DriverError::DirtyTree { paths });
     }
     let label = format!(
         "peers: your uncommitted edits, set aside before the run at {}",

@@ -1,6 +1,8 @@
 //! The history operations the loop needs after a peer's turn: which paths a range changed,
 //! putting history back when it was rewritten, and reverting a turn's commits.
 
+use std::path::Path;
+
 use crate::command::not_an_option;
 use crate::{Git, GitError, Identity};
 
@@ -88,7 +90,7 @@ impl Git {
     /// the stash commit (stable, unlike `stash@{n}`), or `None` when there was nothing to stash.
     pub fn stash_all(&self, label: &str) -> Result<Option<String>, GitError> {
         not_an_option("stash message", label)?;
-        self.command(&[
+        let mut args: Vec<String> = [
             "-c",
             "user.name=peers-substrate",
             "-c",
@@ -99,8 +101,45 @@ impl Git {
             "--quiet",
             "--message",
             label,
-        ])
-        .run()?;
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        // peers' own directory is never stashed, even when a rewritten .gitignore no longer
+        // hides it: the run lock and the state must stay where the run reads them. Naming it
+        // in an exclude pathspec fails while it *is* ignored, so the paths to stash are listed
+        // explicitly, and only when `.peers/` shows up at all.
+        let entries = self.status_porcelain()?;
+        let peers_own = |path: &Path| path.starts_with(".peers");
+        if entries.iter().any(|entry| peers_own(&entry.path)) {
+            let paths: Vec<&Path> = entries
+                .iter()
+                .flat_map(|entry| {
+                    std::iter::once(entry.path.as_path()).chain(entry.orig_path.as_deref())
+                })
+                .filter(|path| !peers_own(path))
+                .collect();
+            if paths.is_empty() {
+                return Ok(None);
+            }
+            let list = self.dirs()?.git_dir.join("peers-stash-paths");
+            let mut bytes = Vec::new();
+            for path in &paths {
+                bytes.extend_from_slice(path.as_os_str().as_encoded_bytes());
+                bytes.push(0);
+            }
+            std::fs::write(&list, bytes).map_err(|source| GitError::ReadWorktree {
+                path: list.clone(),
+                source,
+            })?;
+            args.push(format!("--pathspec-from-file={}", list.display()));
+            args.push("--pathspec-file-nul".to_owned());
+            let stashed = self.command(&args).run();
+            // Best effort: a leftover list is rewritten by the next stash and harms nothing.
+            let _ = std::fs::remove_file(&list);
+            stashed?;
+        } else {
+            self.command(&args).run()?;
+        }
         let stash = self.rev_parse("refs/stash")?;
         let message = match &stash {
             Some(sha) => self

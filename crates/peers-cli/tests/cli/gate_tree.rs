@@ -89,8 +89,10 @@ fn a_marker_planted_by_a_peer_does_not_pass_the_gate_in_a_run() {
     assert_ne!(env.last_stop(&repo), "complete", "{}", out.combined());
     let state = env.state(&repo);
     assert_eq!(
-        state["goals_status"]["marker"]["state"], "fail",
-        "{state:#}"
+        state["goals_status"]["marker"]["state"],
+        "fail",
+        "{state:#}\n{}",
+        out.combined()
     );
 }
 

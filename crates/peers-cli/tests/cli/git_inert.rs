@@ -153,7 +153,7 @@ fn run_refuses_a_dirty_tree_and_with_allow_dirty_stashes_it_under_the_users_name
     let refused = env.peers(&repo, &["run", "--max-ticks", "1"]);
     assert_eq!(refused.code, 2, "{}", refused.combined());
     let text = refused.combined();
-    assert!(text.contains("uncommitted changes"), "{text}");
+    assert!(text.contains("uncommitted change"), "{text}");
     assert!(
         text.contains("README.md") && text.contains("notes.txt"),
         "{text}"

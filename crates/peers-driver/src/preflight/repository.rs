@@ -98,7 +98,14 @@ pub fn uncommitted_paths(git: &Git) -> Result<Vec<String>, peers_git::GitError> 
         .status_porcelain()?
         .into_iter()
         .map(|entry| entry.path.to_string_lossy().into_owned())
+        .filter(|path| !is_peers_own(path))
         .collect())
+}
+
+/// Paths under `.peers/` are peers' own files (the run lock appears there the moment a run
+/// starts), never the user's edits, even when a rewritten `.gitignore` no longer hides them.
+fn is_peers_own(path: &str) -> bool {
+    path == ".peers" || path.starts_with(".peers/")
 }
 
 pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&str>) -> Finding {
