@@ -56,6 +56,33 @@ pub fn finish_interrupted_tick(
             detail: note.clone(),
         });
     }
+    // What the interrupted turn left uncommitted is that peer's, not the user's: set it
+    // aside under the peer's name (nothing lost), so the resumed run starts on a clean tree.
+    let stash_note = {
+        let label = format!(
+            "peers: uncommitted edits of {} at interrupted tick {}",
+            flight.peer, flight.iteration
+        );
+        let dirty = !crate::preflight::uncommitted_paths(&session.inputs.git)?.is_empty();
+        match dirty
+            .then(|| session.inputs.git.stash_all(&label))
+            .transpose()?
+        {
+            Some(Some(stash)) => {
+                let note = format!(
+                    "{}'s uncommitted edits in interrupted tick {} were stashed as {}",
+                    flight.peer,
+                    flight.iteration,
+                    crate::tick_finish::stash_name(&stash, &label)
+                );
+                progress.event(Progress::Resumed {
+                    detail: note.clone(),
+                });
+                Some(note)
+            }
+            _ => None,
+        }
+    };
     let range = match &flight.head_before {
         Some(before) => format!("{before}..HEAD"),
         None => "HEAD".to_owned(),
@@ -101,7 +128,7 @@ pub fn finish_interrupted_tick(
         spent_tokens_total: session.state.budget.spent_tokens,
         spent_usd_total: session.state.budget.spent_usd,
         usd_unknown: true,
-        integrity: left_note.into_iter().collect(),
+        integrity: left_note.into_iter().chain(stash_note).collect(),
         ..TickRecord::default()
     };
     let value = serde_json::to_value(&record).unwrap_or_default();

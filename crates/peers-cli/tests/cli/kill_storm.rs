@@ -60,10 +60,7 @@ fn a_kill_minus_nine_storm_loses_nothing_and_leaves_no_orphans() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let delay = Duration::from_millis(30 + seed % 420);
-        // `--allow-dirty`: a kill can land after a crashed tick was finished but before its
-        // stray edits were set aside; a plain `peers run` then rightly refuses to start and
-        // names them. The storm measures what a crash loses, so it lets the run stash them.
-        let mut child = env.spawn_peers(&repo, &["run", "--max-ticks", "1000", "--allow-dirty"]);
+        let mut child = env.spawn_peers(&repo, &["run", "--max-ticks", "1000"]);
         std::thread::sleep(delay);
         if let Ok(Some(status)) = child.try_wait() {
             // It ended by itself before the kill: only a failure counts.
@@ -74,7 +71,7 @@ fn a_kill_minus_nine_storm_loses_nothing_and_leaves_no_orphans() {
         let _ = child.wait();
         storm.kills += 1;
     }
-    let last = env.peers(&repo, &["run", "--max-ticks", "1", "--allow-dirty"]);
+    let last = env.peers(&repo, &["run", "--max-ticks", "1"]);
     storm.failed_resumes += u64::from(last.code != 0);
     let state = std::fs::read_to_string(repo.join(".peers/state.json"))
         .ok()
