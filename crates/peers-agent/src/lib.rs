@@ -7,6 +7,7 @@
 
 mod adapter;
 mod classify;
+mod env_allowlist;
 mod error;
 mod git_leftover;
 mod invocation;
@@ -18,6 +19,9 @@ mod prices;
 mod supervisor;
 mod usage;
 
+pub use adapter::reply::{CallOutput, Reply, read_reply};
+pub use adapter::resumed::{SessionMeter, per_call};
+pub use env_allowlist::{allowed, allowlist_summary};
 pub use error::AgentError;
 pub use invocation::{
     Flow, Invocation, Limits, LiveEvent, PreparedCommand, PromptDelivery, Stream,

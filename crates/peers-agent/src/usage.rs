@@ -31,7 +31,22 @@ impl Usage {
             .saturating_add(self.reasoning)
     }
 
-    /// Adds the tokens of `other`; the cost stays known only if both are known.
+    /// Nothing spent yet, at a known cost of zero: the start of a sum.
+    pub fn nothing() -> Self {
+        Self {
+            usd: Some(0.0),
+            ..Self::default()
+        }
+    }
+
+    /// Adds `other`: its tokens, and its cost while both costs are known (an unknown part
+    /// makes the whole sum unknown, never a smaller number).
+    pub fn add(&mut self, other: &Usage) {
+        self.add_tokens(other);
+        self.usd = self.usd.zip(other.usd).map(|(a, b)| a + b);
+    }
+
+    /// Adds the tokens of `other` only; the caller decides the cost.
     pub(crate) fn add_tokens(&mut self, other: &Usage) {
         self.input = self.input.saturating_add(other.input);
         self.cached = self.cached.saturating_add(other.cached);
@@ -72,6 +87,22 @@ mod tests {
             usd: None,
         };
         assert_eq!(usage.total_tokens(), 31);
+    }
+
+    #[test]
+    fn an_unknown_cost_makes_the_sum_unknown() {
+        let mut sum = Usage::nothing();
+        sum.add(&Usage {
+            output: 2,
+            usd: Some(0.5),
+            ..Usage::default()
+        });
+        assert_eq!((sum.output, sum.usd), (2, Some(0.5)));
+        sum.add(&Usage {
+            output: 3,
+            ..Usage::default()
+        });
+        assert_eq!((sum.output, sum.usd), (5, None));
     }
 
     #[test]

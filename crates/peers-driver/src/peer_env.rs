@@ -6,68 +6,14 @@ use std::ffi::OsString;
 
 use peers_core::peer_command::PeerCommand;
 
-/// Exact names passed through from peers' own environment.
-const EXACT: &[&str] = &[
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "SHELL",
-    "TERM",
-    "LANG",
-    "TZ",
-    "TMPDIR",
-    "IS_SANDBOX",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NODE_EXTRA_CA_CERTS",
-    "OPENROUTER_API_KEY",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_CONFIG_NOSYSTEM",
-    "GIT_CONFIG_GLOBAL",
-];
-
-/// Prefixes passed through: locale, XDG dirs, and each supported CLI's own settings.
-const PREFIXES: &[&str] = &[
-    "LC_",
-    "XDG_",
-    "ANTHROPIC_",
-    "CLAUDE_",
-    "OPENAI_",
-    "CODEX_",
-    "OPENCODE_",
-    "GEMINI_",
-    "GOOGLE_",
-    "PEERS_SIM_",
-    // claude's DISABLE_AUTOUPDATER / DISABLE_TELEMETRY / DISABLE_ERROR_REPORTING.
-    "DISABLE_",
-];
+// The allowlist is shared with `peers review`: one list, in peers-agent.
+pub use peers_agent::{allowed, allowlist_summary};
 
 /// Settings every git the peer runs receives through `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`:
 /// no automatic maintenance, so a peer's `git commit` never leaves a detached
 /// `git maintenance run --auto` (or `git gc --auto`) behind that would read as the peer's
 /// leftover process and leave `.git/gc.pid` when swept.
 pub const PEER_GIT_CONFIG: &[(&str, &str)] = &[("gc.auto", "0"), ("maintenance.auto", "false")];
-
-/// True when `name` passes the built-in allowlist.
-pub fn allowed(name: &str) -> bool {
-    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
-}
-
-/// The allowlist in words, for `peers info` and the README.
-pub fn allowlist_summary() -> String {
-    let prefixes: Vec<String> = PREFIXES.iter().map(|p| format!("{p}*")).collect();
-    format!("{}, {}", EXACT.join(", "), prefixes.join(", "))
-}
 
 /// The complete environment for one peer: the allowlist and the `extra` names (the peer's
 /// `env:` key) from `parent`, then the tool's overrides (`$NAME` values read from `parent`),
@@ -188,9 +134,11 @@ mod tests {
             &["MY_PROVIDER_KEY".to_owned()],
             "a",
         );
+        // `GIT_CONFIG_*` are peers' own settings (`PEER_GIT_CONFIG`), not passed through.
         let names: Vec<_> = env
             .iter()
             .map(|(k, _)| k.to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with("GIT_CONFIG_"))
             .collect();
         assert_eq!(names, ["MY_PROVIDER_KEY", "PEERS_PEER_NAME"]);
     }

@@ -6,13 +6,13 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
+use peers_agent::{CallOutput, PriceTable, SessionMeter, Usage, read_reply};
 use peers_core::review::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
 use peers_process::{CommandSpec, StdinSource, run};
 
 use crate::archive::{Archive, with_suffix};
 use crate::prompt::format_reminder;
 use crate::reviewer::Reviewer;
-use crate::tool_output::{Usage, read_reply};
 
 /// Limits and environment shared by every call of a review.
 #[derive(Debug, Clone)]
@@ -30,6 +30,7 @@ pub(crate) struct CallContext<'a> {
     pub env: &'a [(OsString, OsString)],
     pub limits: &'a CallLimits,
     pub archive: &'a Archive,
+    pub prices: &'a PriceTable,
     pub round: u32,
 }
 
@@ -38,19 +39,34 @@ pub(crate) struct CallContext<'a> {
 pub(crate) struct Answer {
     pub findings: FindingsBlock,
     pub stances: StancesBlock,
-    pub session: Option<String>,
+    /// The session to resume next round, and what it reported so far.
+    pub session: SessionMeter,
     pub stats: CallStats,
     /// Lines skipped in the accepted answer, for the process notes.
     pub problems: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct CallStats {
+    /// What the calls spent, each call counted once (resumed sessions' totals are turned into
+    /// per-call figures by the adapter's [`SessionMeter`]).
     pub usage: Usage,
     pub seconds: f64,
     pub format_retries: u32,
     pub resumed: u32,
     pub resume_fallbacks: u32,
+}
+
+impl Default for CallStats {
+    fn default() -> Self {
+        Self {
+            usage: Usage::nothing(),
+            seconds: 0.0,
+            format_retries: 0,
+            resumed: 0,
+            resume_fallbacks: 0,
+        }
+    }
 }
 
 /// One round's prompt for a fresh call, and the shorter one for a resumed session.
@@ -69,28 +85,28 @@ impl RoundPrompt {
     }
 }
 
-/// Runs the round for one reviewer. `Err` says why the reviewer gave no usable answer.
+/// Runs the round for one reviewer, continuing `session` where the CLI can. `Err` says why
+/// the reviewer gave no usable answer.
 pub(crate) fn answer(
     ctx: &CallContext<'_>,
     prompt: &RoundPrompt,
-    session: Option<&str>,
+    mut session: SessionMeter,
     debate_round: bool,
 ) -> Result<Answer, String> {
     let mut stats = CallStats::default();
-    let (text, first_session) = call_with_fallback(ctx, prompt, session, "", &mut stats)?;
-    let session = first_session.or_else(|| session.map(str::to_owned));
+    let text = call_with_fallback(ctx, prompt, &mut session, "", &mut stats)?;
     let first = parse(&text, debate_round);
     if first.problems.is_empty() {
         return Ok(first.into_answer(session, stats));
     }
     stats.format_retries += 1;
     let retry_prompt = prompt.with_reminder(&format_reminder(&first.problems, debate_round));
-    let retried = call_with_fallback(ctx, &retry_prompt, session.as_deref(), "retry", &mut stats);
+    let retried = call_with_fallback(ctx, &retry_prompt, &mut session, "retry", &mut stats);
     let failure = match retried {
-        Ok((text, retry_session)) => {
+        Ok(text) => {
             let second = parse(&text, debate_round);
             if second.usable(debate_round) {
-                return Ok(second.into_answer(retry_session.or(session), stats));
+                return Ok(second.into_answer(session, stats));
             }
             format!("malformed output twice: {}", second.problems.join("; "))
         }
@@ -121,7 +137,7 @@ impl Parsed {
         }
     }
 
-    fn into_answer(self, session: Option<String>, stats: CallStats) -> Answer {
+    fn into_answer(self, session: SessionMeter, stats: CallStats) -> Answer {
         Answer {
             findings: self.findings,
             stances: self.stances,
@@ -166,39 +182,53 @@ fn parse(text: &str, debate_round: bool) -> Parsed {
 }
 
 /// Resumes `session` when possible; a failed resume falls back to a fresh call with the same
-/// prompt (it carries the whole table and the scope). Returns the reply text and the session.
+/// prompt (it carries the whole table and the scope). Returns the reply text; `session` then
+/// names the session to continue.
 fn call_with_fallback(
     ctx: &CallContext<'_>,
     prompt: &RoundPrompt,
-    session: Option<&str>,
+    session: &mut SessionMeter,
     label: &str,
     stats: &mut CallStats,
-) -> Result<(String, Option<String>), String> {
-    if let Some(id) = session.filter(|_| ctx.reviewer.supports_resume()) {
+) -> Result<String, String> {
+    let resumable = session
+        .session()
+        .filter(|_| ctx.reviewer.supports_resume())
+        .map(str::to_owned);
+    if let Some(id) = resumable {
         let resume_label = if label.is_empty() {
             "resume".to_owned()
         } else {
             format!("{label}.resume")
         };
-        match call(ctx, &prompt.resumed, Some(id), &resume_label, stats) {
-            Ok((text, new_session)) => {
+        match call(
+            ctx,
+            &prompt.resumed,
+            Some(&id),
+            session,
+            &resume_label,
+            stats,
+        ) {
+            Ok(text) => {
                 stats.resumed += 1;
-                return Ok((text, new_session.or_else(|| Some(id.to_owned()))));
+                return Ok(text);
             }
             Err(_) => stats.resume_fallbacks += 1,
         }
     }
-    call(ctx, &prompt.fresh, None, label, stats)
+    call(ctx, &prompt.fresh, None, session, label, stats)
 }
 
-/// One process run: spawn, archive, read the reply. `Err` when the process failed.
+/// One process run: spawn, archive, read the reply through the CLI's adapter and book what
+/// the call spent. `resume` is the session it continues. `Err` when the process failed.
 fn call(
     ctx: &CallContext<'_>,
     prompt: &str,
-    session: Option<&str>,
+    resume: Option<&str>,
+    session: &mut SessionMeter,
     label: &str,
     stats: &mut CallStats,
-) -> Result<(String, Option<String>), String> {
+) -> Result<String, String> {
     let prefix = ctx
         .archive
         .call_prefix(ctx.round, &ctx.reviewer.name, label)
@@ -207,7 +237,7 @@ fn call(
     ctx.archive
         .write(&prompt_path, prompt.as_bytes())
         .map_err(|err| err.to_string())?;
-    let invocation = ctx.reviewer.invocation(prompt, session, &prompt_path);
+    let invocation = ctx.reviewer.invocation(prompt, resume, &prompt_path);
     let Some((program, args)) = invocation.argv.split_first() else {
         return Err("empty command line".to_owned());
     };
@@ -232,8 +262,24 @@ fn call(
                 .write(&with_suffix(&prefix, "stderr"), stderr.as_bytes())
         });
     saved.map_err(|err| err.to_string())?;
-    let reply = read_reply(&ctx.reviewer.tool, &stdout);
-    stats.usage.add(&reply.usage);
+    let reply = read_reply(
+        &CallOutput {
+            tool: &ctx.reviewer.tool,
+            argv: &invocation.argv,
+            env: &spec.env,
+            exit_code: outcome.exit.code,
+            stdout: stdout.as_bytes(),
+            stderr: stderr.as_bytes(),
+        },
+        ctx.prices,
+    );
+    let spent = session.per_call(
+        &ctx.reviewer.tool,
+        resume,
+        reply.session_id.as_deref(),
+        &reply.usage,
+    );
+    stats.usage.add(&spent);
     if !outcome.success() {
         let why = if outcome.timed_out {
             "timed out".to_owned()
@@ -243,7 +289,7 @@ fn call(
         let tail = outcome.stderr.tail_lossy(300);
         return Err(format!("{program} {why}: {}", tail.trim()));
     }
-    Ok((reply.text, reply.session_id))
+    Ok(reply.text)
 }
 
 /// The base environment, the peer's overrides (`$NAME` resolved from peers' own environment)

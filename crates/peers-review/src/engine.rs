@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use peers_agent::{PriceTable, SessionMeter};
 use peers_core::review::{
     Debate, RawFinding, ReviewerReport, RoundResponse, StanceLine, Verdict, build, render_markdown,
 };
@@ -27,6 +28,8 @@ pub struct ReviewSettings {
     /// The complete base environment of every reviewer (the caller chooses what passes).
     pub env: Vec<(OsString, OsString)>,
     pub limits: CallLimits,
+    /// Prices for the CLIs that report tokens but no cost (codex, gemini).
+    pub prices: PriceTable,
 }
 
 /// The result of a review.
@@ -45,7 +48,7 @@ pub struct ReviewOutcome {
 /// Per-reviewer progress across rounds.
 struct Seat {
     report: ReviewerReport,
-    session: Option<String>,
+    session: SessionMeter,
     active: bool,
 }
 
@@ -105,7 +108,7 @@ fn seat(reviewer: &Reviewer) -> Seat {
             read_only: reviewer.read_only.clone(),
             ..ReviewerReport::default()
         },
-        session: None,
+        session: SessionMeter::default(),
         active: true,
     }
 }
@@ -145,10 +148,11 @@ fn run_round(
                     env: &settings.env,
                     limits: &settings.limits,
                     archive,
+                    prices: &settings.prices,
                     round,
                 };
                 let session = seat.session.clone();
-                Some(scope.spawn(move || answer(&ctx, &text, session.as_deref(), round > 1)))
+                Some(scope.spawn(move || answer(&ctx, &text, session, round > 1)))
             })
             .collect();
         handles
@@ -180,17 +184,20 @@ fn apply_round(
                 report.failed = Some(format!("round {round}: {why}"));
             }
             Some(Ok(answer)) => {
+                // The first answer's cost starts the sum; an unknown one keeps it unknown.
+                report.usd = match report.rounds_answered {
+                    0 => answer.stats.usage.usd,
+                    _ => report.usd.zip(answer.stats.usage.usd).map(|(a, b)| a + b),
+                };
                 report.rounds_answered += 1;
                 report.format_retries += answer.stats.format_retries;
                 report.resumed += answer.stats.resumed;
                 report.resume_fallbacks += answer.stats.resume_fallbacks;
-                report.input_tokens += answer.stats.usage.input;
-                report.cached_tokens += answer.stats.usage.cached;
-                report.output_tokens += answer.stats.usage.output;
-                report.usd = match (report.usd, answer.stats.usage.usd) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
+                let usage = &answer.stats.usage;
+                report.input_tokens += usage.input;
+                report.cached_tokens += usage.cached;
+                report.cache_write_tokens += usage.cache_write;
+                report.output_tokens += usage.output + usage.reasoning;
                 report.seconds += answer.stats.seconds;
                 seat.session = answer.session;
                 for problem in &answer.problems {

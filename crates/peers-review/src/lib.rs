@@ -13,7 +13,6 @@ pub mod error;
 pub mod prompt;
 pub mod reviewer;
 pub mod scope;
-pub mod tool_output;
 
 pub use archive::Archive;
 pub use call::CallLimits;

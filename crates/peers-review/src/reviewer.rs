@@ -8,8 +8,8 @@ use peers_core::peer_command::resolve_command;
 
 use crate::error::ReviewError;
 
-/// Prompts larger than this never go through argv (Linux caps one argument at 128 KiB).
-pub const ARGV_PROMPT_LIMIT: usize = 100 * 1024;
+/// Prompts larger than this never go through argv: the loop's limit, from peers-agent.
+pub use peers_agent::ARGV_PROMPT_LIMIT;
 
 /// Claude tools that could change the worktree; Read, Grep and Glob stay available.
 const CLAUDE_DENIED_TOOLS: &str = "Edit,Write,MultiEdit,NotebookEdit,Bash";

@@ -1,5 +1,7 @@
 //! One adapter per agent CLI: its output parser (live usage, final usage, session id, the
-//! CLI's own structured errors) and how `{PROMPT}` leaves argv when the prompt goes elsewhere.
+//! CLI's own structured errors), the final text of a finished call ([`reply`]), a resumed
+//! session's cumulative figures as per-call deltas ([`resumed`]) and how `{PROMPT}` leaves argv
+//! when the prompt goes elsewhere.
 //! Formats follow the CLIs as recorded in shared/reference/agent-clis.md.
 
 mod claude;
@@ -9,6 +11,8 @@ mod generic;
 mod opencode;
 #[cfg(test)]
 mod properties;
+pub(crate) mod reply;
+pub(crate) mod resumed;
 
 use std::ffi::OsString;
 

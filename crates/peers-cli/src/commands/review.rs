@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
+use peers_agent::PriceTable;
 use peers_core::config::{HealthSettings, PeerRole, PeerSettings, PromptMode, ToolKind};
 use peers_core::location::Span;
 use peers_review::{Archive, CallLimits, ReviewError, ReviewSettings, Reviewer, Scope};
@@ -24,43 +25,14 @@ Exit codes:
   3  a reviewer gave no usable answer and was dropped (the verdict is still printed and saved)
   4  every reviewer failed: nothing was reviewed (never reported as converged or clean)
 
-Every round's prompts and raw outputs are saved under .peers/reviews/<timestamp>/.";
+Every round's prompts and raw outputs are saved under .peers/reviews/<timestamp>/.
+Each reviewer's tokens and USD cost are in the verdict, each call counted once (a resumed
+session's running totals are turned into the call's own); codex and gemini report no cost and
+are priced from the same table as `peers run` (`prices:` in config.yaml overrides it); \"cost
+unknown\" when a model has no price. Reviewers receive the same environment allowlist as the
+loop's peers (`peers info` lists it), plus the names in their `env:` key.";
 
 const KNOWN_TOOLS: [&str; 4] = ["claude", "codex", "opencode", "gemini"];
-
-/// Variables a reviewer CLI may need (credentials, config homes, proxies); nothing else passes.
-const ENV_NAMES: [&str; 16] = [
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "SHELL",
-    "LANG",
-    "LC_ALL",
-    "TERM",
-    "TMPDIR",
-    "TZ",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "NO_PROXY",
-    "IS_SANDBOX",
-];
-const ENV_PREFIXES: [&str; 12] = [
-    "ANTHROPIC_",
-    "CLAUDE_",
-    "CODEX_",
-    "OPENAI_",
-    "GEMINI_",
-    "GOOGLE_",
-    "OPENCODE_",
-    "OPENROUTER_",
-    "XDG_",
-    "AWS_",
-    "DISABLE_",
-    "NODE_",
-];
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
@@ -102,7 +74,7 @@ pub struct ReviewArgs {
 pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     let scope = scope(args)?;
-    let (peers, health) = reviewers(&project, args)?;
+    let (peers, health, prices) = reviewers(&project, args)?;
     let reviewers = peers
         .iter()
         .map(|peer| Reviewer::from_peer(peer).map_err(review_error))
@@ -120,6 +92,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
             grace: Duration::from_secs(health.grace_s),
             capture_cap: usize::try_from(health.buf_cap_bytes).unwrap_or(usize::MAX),
         },
+        prices,
     };
     let progress = |line: &str| eprintln!("peers review: {line}");
     let outcome = peers_review::run_review(&settings, &material, &archive, &progress)
@@ -222,16 +195,22 @@ fn ask_scope() -> CliResult<Scope> {
     }
 }
 
-/// The peers that review, and the health limits they run under.
+/// The peers that review, the health limits they run under, and the price table for CLIs that
+/// report no cost (the config's `prices:` over the built-in table).
 fn reviewers(
     project: &Project,
     args: &ReviewArgs,
-) -> CliResult<(Vec<PeerSettings>, HealthSettings)> {
-    let (mut peers, health) = if !args.tool.is_empty() {
-        (tool_peers(&args.tool)?, HealthSettings::default())
+) -> CliResult<(Vec<PeerSettings>, HealthSettings, PriceTable)> {
+    let (mut peers, health, prices) = if !args.tool.is_empty() {
+        (
+            tool_peers(&args.tool)?,
+            HealthSettings::default(),
+            PriceTable::builtin(),
+        )
     } else if project.dir.path().is_dir() {
         let config = project.load_config()?;
-        (config.peers, config.health)
+        let prices = PriceTable::with_overrides(&config.prices);
+        (config.peers, config.health, prices)
     } else {
         return Err(CliError::usage(format!(
             "{} has no .peers/ directory",
@@ -261,7 +240,7 @@ fn reviewers(
         ))
         .hint("name two or more with --reviewer NAME, or --tool claude,codex"));
     }
-    Ok((peers, health))
+    Ok((peers, health, prices))
 }
 
 /// One peer per `--tool` entry with the tool's default command; repeats get `-2`, `-3`, ….
@@ -300,8 +279,8 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
     Ok(peers)
 }
 
-/// The allowlisted part of peers' own environment, plus the names the reviewers' `env:` keys
-/// add (the loop's peers get the same from `peers_driver::peer_env`).
+/// The allowlisted part of peers' own environment (the one list the loop's peers get too, from
+/// `peers_agent::allowed`), plus the names the reviewers' `env:` keys add.
 fn environment(peers: &[PeerSettings]) -> Vec<(OsString, OsString)> {
     environment_from(std::env::vars_os(), peers)
 }
@@ -316,9 +295,7 @@ fn environment_from(
                 peers
                     .iter()
                     .any(|peer| peer.env.iter().any(|name| name == key))
-                    || ENV_NAMES.contains(&key)
-                    || ENV_NAMES.contains(&key.to_ascii_uppercase().as_str())
-                    || ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
+                    || peers_agent::allowed(key)
             })
         })
         .collect()

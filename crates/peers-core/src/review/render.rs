@@ -61,15 +61,16 @@ pub fn render_markdown(verdict: &Verdict) -> String {
     for reviewer in &verdict.reviewers {
         let cost = reviewer
             .usd
-            .map_or("cost not reported".to_owned(), |usd| format!("${usd:.4}"));
+            .map_or("cost unknown".to_owned(), |usd| format!("${usd:.4}"));
         let _ = writeln!(
             out,
-            "- {} ({}): {} round(s), {} input / {} cached / {} output tokens, {cost}, {:.1} s; read-only: {}",
+            "- {} ({}): {} round(s), {} input / {} cached / {} cache-write / {} output tokens, {cost}, {:.1} s; read-only: {}",
             reviewer.name,
             reviewer.tool,
             reviewer.rounds_answered,
             reviewer.input_tokens,
             reviewer.cached_tokens,
+            reviewer.cache_write_tokens,
             reviewer.output_tokens,
             reviewer.seconds,
             reviewer.read_only

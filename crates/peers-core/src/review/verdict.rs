@@ -35,10 +35,15 @@ pub struct ReviewerReport {
     pub resume_fallbacks: u32,
     /// Why the reviewer dropped out, when it did.
     pub failed: Option<String>,
+    /// Fresh input tokens (neither read from nor written to the prompt cache).
     pub input_tokens: u64,
     pub cached_tokens: u64,
+    /// Input tokens written to the prompt cache (claude's cache creation).
+    pub cache_write_tokens: u64,
+    /// Output tokens, reasoning included.
     pub output_tokens: u64,
-    /// `None` when the CLI reports no cost.
+    /// `None` when the cost of some call is unknown (no cost reported and no price for the
+    /// model); never a made-up zero.
     pub usd: Option<f64>,
     pub seconds: f64,
 }

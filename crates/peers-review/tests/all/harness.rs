@@ -100,6 +100,7 @@ impl Harness {
                 grace: Duration::from_secs(1),
                 capture_cap: 1024 * 1024,
             },
+            prices: peers_agent::PriceTable::builtin(),
         };
         let material = peers_review::Material {
             description: "the test scope".to_owned(),
@@ -145,8 +146,14 @@ pub fn stances(rows: &[(&str, &str, &str)]) -> String {
 
 /// `text` wrapped the way `claude -p --output-format json` prints its result.
 pub fn claude_json(text: &str, session: &str) -> String {
+    claude_json_costing(text, session, 0.01)
+}
+
+/// claude's `result` with `total_cost_usd` = `session_usd`: like the real CLI, the cost of the
+/// whole session so far (a resumed call reports the earlier calls' cost too).
+pub fn claude_json_costing(text: &str, session: &str, session_usd: f64) -> String {
     json!({"type": "result", "is_error": false, "result": text, "session_id": session,
-           "total_cost_usd": 0.01, "usage": {"input_tokens": 100, "cache_read_input_tokens": 10, "output_tokens": 5}})
+           "total_cost_usd": session_usd, "usage": {"input_tokens": 100, "cache_read_input_tokens": 10, "cache_creation_input_tokens": 7, "output_tokens": 5}})
     .to_string()
 }
 

@@ -3,7 +3,7 @@
 
 use peers_core::config::ToolKind;
 
-use crate::harness::{Harness, claude_json, finding, findings, stances};
+use crate::harness::{Harness, claude_json, claude_json_costing, finding, findings, stances};
 
 fn claude_pair() -> Harness {
     let mut h = Harness::new(&[]);
@@ -19,7 +19,12 @@ fn claude_pair() -> Harness {
             ),
         );
         let answer = stances(&[("Bug of alice", "defend", ""), ("Bug of bob", "accept", "")]);
-        h.plan(name, 2, &claude_json(&answer, &format!("s-{name}-2")));
+        // The resumed call reports the session's cost: $0.01 of round 1 + $0.02 of its own.
+        h.plan(
+            name,
+            2,
+            &claude_json_costing(&answer, &format!("s-{name}-2"), 0.03),
+        );
     }
     h
 }
@@ -39,8 +44,14 @@ fn a_resumable_reviewer_continues_its_session() {
     let resumed =
         std::fs::read_to_string(outcome.archive.join("round-2/alice.resume.prompt.md")).unwrap();
     assert!(resumed.contains("Canonical issue table") && !resumed.contains("diff --git"));
-    assert_eq!(alice.usd, Some(0.02));
+    // Regression: the resumed round's cumulative cost was added whole ($0.04 here).
+    let usd = alice.usd.expect("claude reports its cost");
+    assert!((usd - 0.03).abs() < 1e-12, "{usd}");
     assert_eq!(alice.input_tokens, 200);
+    assert_eq!(
+        alice.cache_write_tokens, 14,
+        "claude's cache writes are kept"
+    );
     assert_eq!(
         (
             outcome.verdict.critical.len(),

@@ -174,3 +174,26 @@ fn a_reviewers_env_key_passes_its_variables_and_nothing_else_unlisted() {
         .collect();
     assert_eq!(names, ["MY_PROVIDER_KEY", "PATH"]);
 }
+
+#[test]
+fn reviewers_get_the_loops_allowlist_and_no_list_of_their_own() {
+    let peers = tool_peers(&["claude".to_owned(), "codex".to_owned()]).unwrap();
+    // The review's old copy passed AWS_* and NODE_*, and missed the loop's lowercase proxy
+    // and git identity names.
+    let parent = [
+        ("AWS_SECRET_ACCESS_KEY", "x"),
+        ("NODE_OPTIONS", "--require=/tmp/evil.js"),
+        ("GIT_AUTHOR_NAME", "peer"),
+        ("https_proxy", "http://127.0.0.1:1"),
+        ("OPENAI_API_KEY", "k"),
+    ]
+    .map(|(k, v)| (std::ffi::OsString::from(k), std::ffi::OsString::from(v)));
+    let names: Vec<String> = environment_from(parent.into_iter(), &peers)
+        .into_iter()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["GIT_AUTHOR_NAME", "https_proxy", "OPENAI_API_KEY"]);
+    for name in &names {
+        assert!(peers_agent::allowed(name), "{name}");
+    }
+}

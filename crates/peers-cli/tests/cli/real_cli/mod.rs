@@ -10,4 +10,5 @@ mod handoff;
 mod isolation;
 mod prices;
 mod review;
+mod review_cost;
 mod rig;

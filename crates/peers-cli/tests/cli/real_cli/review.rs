@@ -13,7 +13,7 @@ const OFF_BY_ONE: &str = r#"{"file":"src/sum.rs:3","severity":"medium","claim":"
 const NEWLINE: &str = r#"{"file":"src/sum.rs:5","severity":"low","claim":"The file lacks a trailing newline","evidence":"git diff shows no newline at end of file","category":"maintainability"}"#;
 
 /// The reviewers' answers: findings in the blind round, stances in the debate.
-fn reviewer(exchange: &Exchange) -> Option<Step> {
+pub(super) fn reviewer(exchange: &Exchange) -> Option<Step> {
     let is_codex = exchange.api == Api::Responses;
     let text = if exchange.prompt.contains("Round 1 of a peer review") {
         let finding = if is_codex { OFF_BY_ONE } else { NEWLINE };
