@@ -146,6 +146,9 @@ proptest! {
         let _ = trailer::parse_trailers(&body);
         let _ = trailer::is_handoff(&body);
         let _ = trailer::peer(&body);
+        // `Ws: x`, `Http: x`…: a URL-scheme key ends the trailer block by design.
+        let url_schemes = ["http", "https", "ftp", "ftps", "ssh", "file", "ws", "wss"];
+        prop_assume!(!url_schemes.iter().any(|s| key.eq_ignore_ascii_case(s)));
         let message = format!("subject\n\n{}\n\n{key}: {value}\n", body.replace(':', " "));
         let trailers = trailer::parse_trailers(&message);
         prop_assert_eq!(trailer::last_value(&trailers, &key), Some(value.as_str()));
