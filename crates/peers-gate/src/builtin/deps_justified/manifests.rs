@@ -1,9 +1,13 @@
 //! The dependency names a manifest declares: Cargo.toml (every `*dependencies` table, the
 //! workspace's too; path and `workspace = true` entries are not new code), pyproject.toml
 //! (PEP 621, dependency groups, Poetry), requirements*.txt, package.json, go.mod (direct
-//! requirements). Line-level readers: exact enough to diff two versions of one file.
+//! requirements). TOML goes through the `toml` crate and JSON through `serde_json`, so inline
+//! tables, dotted keys, multi-line arrays and comments read as Cargo and pip read them;
+//! requirements*.txt and go.mod are line formats and are read by line.
 
 use std::collections::BTreeSet;
+
+use toml::{Table, Value};
 
 /// Which reader applies to `path`, if it is a manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +37,19 @@ impl Manifest {
     }
 
     /// Normalised dependency names (Python names lower-case with `-`).
+    /// `Err` names what is wrong with the text (the caller prefixes the path).
     pub(crate) fn dependencies(self, text: &str) -> Result<BTreeSet<String>, String> {
+        if text.len() > MAX_MANIFEST_BYTES {
+            return Err(format!(
+                "is {} bytes, over the {} MiB limit for a manifest\nhint: a manifest this large \
+                 is not hand-written; remove the generated content",
+                text.len(),
+                MAX_MANIFEST_BYTES >> 20
+            ));
+        }
         match self {
-            Self::Cargo => Ok(cargo(text)),
-            Self::Pyproject => Ok(pyproject(text)),
+            Self::Cargo => cargo(text),
+            Self::Pyproject => pyproject(text),
             Self::Requirements => Ok(text.lines().filter_map(requirement_line).collect()),
             Self::PackageJson => package_json(text),
             Self::GoMod => Ok(go_mod(text)),
@@ -51,110 +64,112 @@ pub(crate) fn normalize(name: &str) -> String {
         .replace(['_', '.'], "-")
 }
 
-fn cargo(text: &str) -> BTreeSet<String> {
+/// A manifest larger than this is refused before it is parsed: real ones are kilobytes, and an
+/// agent-written file of megabytes should stop the gate with a clear error, not stall it.
+pub(crate) const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
+fn toml_table(text: &str) -> Result<Table, String> {
+    text.parse::<Table>().map_err(|error| {
+        format!(
+            "is not valid TOML: {}\nhint: fix the syntax (`cargo metadata` or a TOML linter \
+             shows where)",
+            error.to_string().trim_end()
+        )
+    })
+}
+
+const CARGO_TABLES: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
+
+/// Every `*dependencies` table: top level, `[target.<cfg>.*]` and `[workspace.dependencies]`.
+fn cargo(text: &str) -> Result<BTreeSet<String>, String> {
+    let root = toml_table(text)?;
     let mut names = BTreeSet::new();
-    let mut section = String::new();
-    // A `[dependencies.foo]` table: its name, dropped again if it turns out local.
-    let mut table_dep: Option<String> = None;
-    for raw in text.lines() {
-        let line = strip_toml_comment(raw);
-        if line.starts_with('[') {
-            if let Some(name) = table_dep.take() {
-                names.insert(name);
-            }
-            section = line.trim_matches(['[', ']']).trim().to_owned();
-            if let Some((table, name)) = section.rsplit_once('.') {
-                if is_dependency_table(table) {
-                    table_dep = Some(normalize(name));
-                }
-            }
-            continue;
+    let mut tables: Vec<&Table> = vec![&root];
+    if let Some(targets) = root.get("target").and_then(Value::as_table) {
+        tables.extend(targets.values().filter_map(Value::as_table));
+    }
+    for table in tables {
+        for kind in CARGO_TABLES {
+            cargo_entries(table.get(kind), &mut names);
         }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        if table_dep.is_some() {
-            if key == "path" || (key == "workspace" && value == "true") {
-                table_dep = None;
-            }
-            continue;
-        }
-        if !is_dependency_table(&section) {
-            continue;
-        }
-        let local = key.ends_with(".workspace") || key.ends_with(".path") || is_local_inline(value);
+    }
+    if let Some(workspace) = root.get("workspace").and_then(Value::as_table) {
+        cargo_entries(workspace.get("dependencies"), &mut names);
+    }
+    Ok(names)
+}
+
+/// The names of one dependency table, without path and `workspace = true` entries.
+fn cargo_entries(table: Option<&Value>, names: &mut BTreeSet<String>) {
+    let Some(table) = table.and_then(Value::as_table) else {
+        return;
+    };
+    for (name, spec) in table {
+        let local = spec.as_table().is_some_and(|spec| {
+            spec.contains_key("path")
+                || spec.get("workspace").and_then(Value::as_bool) == Some(true)
+        });
         if !local {
-            names.insert(normalize(key.split('.').next().unwrap_or(key)));
+            names.insert(normalize(name));
         }
     }
-    if let Some(name) = table_dep {
-        names.insert(name);
-    }
-    names
 }
 
-fn is_dependency_table(section: &str) -> bool {
-    let last = section.rsplit('.').next().unwrap_or(section);
-    matches!(
-        last,
-        "dependencies" | "dev-dependencies" | "build-dependencies"
-    )
-}
-
-fn is_local_inline(value: &str) -> bool {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.contains("path=") || compact.contains("workspace=true")
-}
-
-fn pyproject(text: &str) -> BTreeSet<String> {
+/// PEP 621 `[project]` dependencies and extras, PEP 735 `[dependency-groups]`, and Poetry's
+/// `dependencies`, `dev-dependencies` and `group.<name>.dependencies` tables.
+fn pyproject(text: &str) -> Result<BTreeSet<String>, String> {
+    let root = toml_table(text)?;
     let mut names = BTreeSet::new();
-    let mut section = String::new();
-    let mut array: Option<String> = None;
-    for raw in text.lines() {
-        let line = strip_toml_comment(raw);
-        if let Some(buffer) = array.as_mut() {
-            buffer.push_str(&line);
-            buffer.push('\n');
-            if line.contains(']') {
-                names.extend(requirement_strings(buffer));
-                array = None;
-            }
-            continue;
-        }
-        if line.starts_with('[') {
-            section = line.trim_matches(['[', ']']).trim().to_owned();
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        let array_section = (section == "project" && key == "dependencies")
-            || section == "project.optional-dependencies"
-            || section == "dependency-groups";
-        let poetry = section.starts_with("tool.poetry") && section.ends_with("dependencies");
-        if array_section && value.starts_with('[') {
-            if value.contains(']') {
-                names.extend(requirement_strings(value));
-            } else {
-                array = Some(format!("{value}\n"));
-            }
-        } else if poetry && key != "python" {
-            names.insert(normalize(key));
+    let at = |path: &[&str]| -> Option<&Value> {
+        let (first, rest) = path.split_first()?;
+        rest.iter()
+            .try_fold(root.get(*first)?, |value, key| value.get(*key))
+    };
+    requirement_array(at(&["project", "dependencies"]), &mut names);
+    for tables in [
+        at(&["project", "optional-dependencies"]),
+        at(&["dependency-groups"]),
+    ] {
+        if let Some(tables) = tables.and_then(Value::as_table) {
+            tables
+                .values()
+                .for_each(|array| requirement_array(Some(array), &mut names));
         }
     }
-    names
+    let mut poetry_tables = vec![
+        at(&["tool", "poetry", "dependencies"]),
+        at(&["tool", "poetry", "dev-dependencies"]),
+    ];
+    if let Some(groups) = at(&["tool", "poetry", "group"]).and_then(Value::as_table) {
+        poetry_tables.extend(groups.values().map(|group| group.get("dependencies")));
+    }
+    for table in poetry_tables
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_table)
+    {
+        names.extend(
+            table
+                .keys()
+                .filter(|name| name.as_str() != "python")
+                .map(|name| normalize(name)),
+        );
+    }
+    Ok(names)
 }
 
-/// Names from the string literals of a TOML array of PEP 508 requirements.
-fn requirement_strings(array: &str) -> Vec<String> {
-    array
-        .split(['"', '\''])
-        .skip(1)
-        .step_by(2)
-        .filter_map(requirement_line)
-        .collect()
+/// Names from an array of PEP 508 requirement strings; other entries (a dependency group's
+/// `{ include-group = "…" }`) name no package.
+fn requirement_array(array: Option<&Value>, names: &mut BTreeSet<String>) {
+    let Some(array) = array.and_then(Value::as_array) else {
+        return;
+    };
+    names.extend(
+        array
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(requirement_line),
+    );
 }
 
 /// `name[extra]>=1.0; marker` → `name`; options, URLs-only and comments → None.
@@ -220,21 +235,6 @@ fn go_mod(text: &str) -> BTreeSet<String> {
     names
 }
 
-/// The line without a `#` comment outside a string, trimmed.
-fn strip_toml_comment(line: &str) -> String {
-    let mut quote: Option<char> = None;
-    for (at, c) in line.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => return line[..at].trim().to_owned(),
-            _ => {}
-        }
-    }
-    line.trim().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +283,124 @@ mod tests {
             names(Manifest::GoMod, go),
             ["github.com/pkg/errors", "golang.org/x/sync"]
         );
+    }
+
+    #[test]
+    fn cargo_awkward_but_valid_toml() {
+        // Dotted keys, quoted keys, an inline table spread over a multi-line array, comments
+        // holding `[dependencies]` and `=`, a `#` inside a string, a multi-line string that
+        // looks like a table header, and a cfg target whose quotes hold dots and brackets.
+        let text = r#"
+[package]
+name = "x"
+description = """
+[dependencies]
+fake = "1"
+"""
+
+[dependencies] # [dev-dependencies]
+"quoted-name" = "1"
+dotted.version = "2"
+dotted.features = [
+    "a", # comment = "x"
+    "b",
+]
+hash = { version = "1", registry = "my#registry" }
+sib.path = "../sib"
+ws = { workspace = true, features = [
+    "x",
+] }
+'spaced' = { version = "1" }
+
+[target.'cfg(all(unix, target_arch = "x86.64"))'.build-dependencies]
+cc = "1"
+
+[target."x86_64-pc-windows-gnu".dev-dependencies.winapi]
+version = "0.3"
+
+[workspace]
+members = ["a"]
+dependencies = { anyhow = "1", local = { path = "crates/local" } }
+"#;
+        assert_eq!(
+            names(Manifest::Cargo, text),
+            [
+                "anyhow",
+                "cc",
+                "dotted",
+                "hash",
+                "quoted-name",
+                "spaced",
+                "winapi"
+            ]
+        );
+    }
+
+    #[test]
+    fn pyproject_awkward_but_valid_toml() {
+        let text = r#"
+project.name = "x"
+project.dependencies = [ # inline comment
+    'single_quoted>=1',
+    """multi
+""",
+    "Zope.Interface ; sys_platform == 'linux'",
+]
+[project.optional-dependencies]
+docs = [
+  "sphinx",  # "not-a-dep"
+]
+[dependency-groups]
+test = ["pytest", { include-group = "docs" }]
+[tool.poetry.group.lint.dependencies]
+ruff = "*"
+[tool.poetry.dev-dependencies]
+black = { version = "*" }
+"#;
+        assert_eq!(
+            names(Manifest::Pyproject, text),
+            [
+                "black",
+                "multi",
+                "pytest",
+                "ruff",
+                "single-quoted",
+                "sphinx",
+                "zope-interface"
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_and_huge_manifests_are_errors_not_panics() {
+        for (manifest, text) in [
+            (Manifest::Cargo, "[dependencies\nserde = \"1\"\n"),
+            (
+                Manifest::Cargo,
+                "[dependencies]\nserde = { version = \"1\"\n",
+            ),
+            (Manifest::Cargo, "[dependencies]\na = \"1\"\na = \"2\"\n"),
+            (Manifest::Pyproject, "[project]\ndependencies = [\"a\",\n"),
+            (Manifest::Cargo, "a = \"\u{0}\"\n"),
+        ] {
+            let error = manifest.dependencies(text).unwrap_err();
+            assert!(error.starts_with("is not valid TOML"), "{error}");
+            assert!(error.contains("hint:"), "{error}");
+        }
+        let huge = format!(
+            "[dependencies]\n{}",
+            "# padding\n".repeat(MAX_MANIFEST_BYTES / 10 + 1)
+        );
+        let error = Manifest::Cargo.dependencies(&huge).unwrap_err();
+        assert!(error.contains("over the 4 MiB limit"), "{error}");
+        let deep = format!("a = {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(Manifest::Cargo.dependencies(&deep).is_err());
+    }
+
+    #[test]
+    fn a_dependency_under_a_non_dependency_table_is_not_counted() {
+        let text = "[package.metadata.dependencies]\nnot-a-dep = \"1\"\n[patch.crates-io]\nserde = { path = \"x\" }\n";
+        assert!(names(Manifest::Cargo, text).is_empty());
     }
 
     #[test]
