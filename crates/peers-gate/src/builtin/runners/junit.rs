@@ -289,3 +289,54 @@ mod tests {
         assert_eq!(parse(&deep).unwrap().passed, vec!["deep"]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    /// One test case written in one of the ways runners and agents write them.
+    fn case(name: &str, outcome: u8) -> String {
+        let escaped = name.replace('&', "&amp;").replace('<', "&lt;");
+        match outcome % 5 {
+            0 => format!("<testcase name=\"{escaped}\"/>"),
+            1 => format!(
+                "<testcase name='{escaped}'><system-out><![CDATA[</testcase>]]></system-out></testcase>"
+            ),
+            2 => format!(
+                "<testcase name=\"{escaped}\"><failure><![CDATA[E {name}]]></failure></testcase>"
+            ),
+            3 => format!(
+                "<testcase name=\"{escaped}\"><!-- <failure/> --><error message=\"{escaped}\"/></testcase>"
+            ),
+            _ => format!("<testcase name=\"{escaped}\">\n<skipped/></testcase>"),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+        #[test]
+        fn every_case_is_counted_once_whatever_its_spelling(
+            cases in proptest::collection::vec(("[a-z<&][a-z0-9 <&>]{0,10}", 0u8..5), 0..8),
+            nested in proptest::bool::ANY,
+        ) {
+            let body: String = cases.iter().map(|(name, outcome)| case(name, *outcome)).collect();
+            let xml = if nested {
+                format!("<testsuites><testsuite><testsuite>{body}</testsuite></testsuite></testsuites>")
+            } else {
+                format!("<?xml version=\"1.0\"?><testsuite>{body}</testsuite>")
+            };
+            let parsed = parse(&xml).unwrap();
+            let count = |kinds: &[u8]| cases.iter().filter(|(_, o)| kinds.contains(&(o % 5))).count();
+            proptest::prop_assert_eq!(parsed.passed.len(), count(&[0, 1]));
+            proptest::prop_assert_eq!(parsed.failed.len(), count(&[2, 3]));
+            proptest::prop_assert_eq!(parsed.skipped, count(&[4]));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics_the_reader(text in "\\PC{0,300}") {
+            let _ = parse(&format!("<testsuite>{text}"));
+            let _ = parse(&text);
+        }
+    }
+}
