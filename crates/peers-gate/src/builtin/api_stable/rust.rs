@@ -68,17 +68,20 @@ fn declares_pub_mod(parent: &str, name: &str) -> bool {
 }
 
 /// `[package] name` of the crate, with `-` as `_`; the directory name when unreadable.
+/// A manifest larger than this is not parsed (the directory name stands in).
+const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
 fn crate_name(crate_dir: &str, read: &dyn Fn(&str) -> Option<String>) -> String {
     let manifest = read(&format!("{crate_dir}Cargo.toml")).unwrap_or_default();
-    let mut in_package = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package && line.starts_with("name") {
-            if let Some((_, value)) = line.split_once('=') {
-                return value.trim().trim_matches('"').replace('-', "_");
-            }
-        }
+    let name = (manifest.len() <= MAX_MANIFEST_BYTES)
+        .then(|| manifest.parse::<toml::Table>().ok())
+        .flatten()
+        .and_then(|root| {
+            let name = root.get("package")?.get("name")?.as_str()?.to_owned();
+            Some(name)
+        });
+    if let Some(name) = name {
+        return name.replace('-', "_");
     }
     let dir = crate_dir
         .trim_end_matches('/')

@@ -71,6 +71,32 @@ fn rust_items_of_private_modules_are_not_public() {
 }
 
 #[test]
+fn the_crate_name_is_read_from_any_valid_spelling_of_the_manifest() {
+    // A comment after the name, a dotted key, a `name` key in another table first, and a
+    // manifest that is not TOML (the directory name stands in).
+    for (manifest, expected) in [
+        (
+            "[lib]\nname = \"wrong\"\n[package]\nname = \"my-crate\" # the name\n",
+            "my_crate::open",
+        ),
+        ("package.name = 'dotted-name'\n", "dotted_name::open"),
+        ("[package\nname = \"x\"\n", "tool_dir::open"),
+    ] {
+        let read = |path: &str| match path {
+            "tool-dir/src/lib.rs" => Some("pub mod open;\n".to_owned()),
+            "tool-dir/src/open.rs" => Some("pub fn f() {}\n".to_owned()),
+            "tool-dir/Cargo.toml" => Some(manifest.to_owned()),
+            _ => None,
+        };
+        assert_eq!(
+            rust::module_path("tool-dir/src/open.rs", &read).as_deref(),
+            Some(expected),
+            "{manifest}"
+        );
+    }
+}
+
+#[test]
 fn python_reader_sees_public_defs_classes_methods_and_all() {
     let source = "__all__ = [\"load\", \"Store\"]\n\ndef load(path, *, strict=False) -> dict:\n    return {}\n\n\
         def _helper():\n    pass\n\n@dataclass\nclass Store:\n    def __init__(self, root):\n        self.root = root\n\n    def get(self, key):\n        return None\n\n    def _cache(self):\n        return None\n";

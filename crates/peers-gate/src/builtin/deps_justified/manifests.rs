@@ -1,9 +1,13 @@
 //! The dependency names a manifest declares: Cargo.toml (every `*dependencies` table, the
 //! workspace's too; path and `workspace = true` entries are not new code), pyproject.toml
 //! (PEP 621, dependency groups, Poetry), requirements*.txt, package.json, go.mod (direct
-//! requirements). Line-level readers: exact enough to diff two versions of one file.
+//! requirements). TOML goes through the `toml` crate and JSON through `serde_json`, so inline
+//! tables, dotted keys, multi-line arrays and comments read as Cargo and pip read them;
+//! requirements*.txt and go.mod are line formats and are read by line.
 
 use std::collections::BTreeSet;
+
+use toml::{Table, Value};
 
 /// Which reader applies to `path`, if it is a manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +37,19 @@ impl Manifest {
     }
 
     /// Normalised dependency names (Python names lower-case with `-`).
+    /// `Err` names what is wrong with the text (the caller prefixes the path).
     pub(crate) fn dependencies(self, text: &str) -> Result<BTreeSet<String>, String> {
+        if text.len() > MAX_MANIFEST_BYTES {
+            return Err(format!(
+                "is {} bytes, over the {} MiB limit for a manifest\nhint: a manifest this large \
+                 is not hand-written; remove the generated content",
+                text.len(),
+                MAX_MANIFEST_BYTES >> 20
+            ));
+        }
         match self {
-            Self::Cargo => Ok(cargo(text)),
-            Self::Pyproject => Ok(pyproject(text)),
+            Self::Cargo => cargo(text),
+            Self::Pyproject => pyproject(text),
             Self::Requirements => Ok(text.lines().filter_map(requirement_line).collect()),
             Self::PackageJson => package_json(text),
             Self::GoMod => Ok(go_mod(text)),
@@ -51,110 +64,112 @@ pub(crate) fn normalize(name: &str) -> String {
         .replace(['_', '.'], "-")
 }
 
-fn cargo(text: &str) -> BTreeSet<String> {
+/// A manifest larger than this is refused before it is parsed: real ones are kilobytes, and an
+/// agent-written file of megabytes should stop the gate with a clear error, not stall it.
+pub(crate) const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
+fn toml_table(text: &str) -> Result<Table, String> {
+    text.parse::<Table>().map_err(|error| {
+        format!(
+            "is not valid TOML: {}\nhint: fix the syntax (`cargo metadata` or a TOML linter \
+             shows where)",
+            error.to_string().trim_end()
+        )
+    })
+}
+
+const CARGO_TABLES: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
+
+/// Every `*dependencies` table: top level, `[target.<cfg>.*]` and `[workspace.dependencies]`.
+fn cargo(text: &str) -> Result<BTreeSet<String>, String> {
+    let root = toml_table(text)?;
     let mut names = BTreeSet::new();
-    let mut section = String::new();
-    // A `[dependencies.foo]` table: its name, dropped again if it turns out local.
-    let mut table_dep: Option<String> = None;
-    for raw in text.lines() {
-        let line = strip_toml_comment(raw);
-        if line.starts_with('[') {
-            if let Some(name) = table_dep.take() {
-                names.insert(name);
-            }
-            section = line.trim_matches(['[', ']']).trim().to_owned();
-            if let Some((table, name)) = section.rsplit_once('.') {
-                if is_dependency_table(table) {
-                    table_dep = Some(normalize(name));
-                }
-            }
-            continue;
+    let mut tables: Vec<&Table> = vec![&root];
+    if let Some(targets) = root.get("target").and_then(Value::as_table) {
+        tables.extend(targets.values().filter_map(Value::as_table));
+    }
+    for table in tables {
+        for kind in CARGO_TABLES {
+            cargo_entries(table.get(kind), &mut names);
         }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        if table_dep.is_some() {
-            if key == "path" || (key == "workspace" && value == "true") {
-                table_dep = None;
-            }
-            continue;
-        }
-        if !is_dependency_table(&section) {
-            continue;
-        }
-        let local = key.ends_with(".workspace") || key.ends_with(".path") || is_local_inline(value);
+    }
+    if let Some(workspace) = root.get("workspace").and_then(Value::as_table) {
+        cargo_entries(workspace.get("dependencies"), &mut names);
+    }
+    Ok(names)
+}
+
+/// The names of one dependency table, without path and `workspace = true` entries.
+fn cargo_entries(table: Option<&Value>, names: &mut BTreeSet<String>) {
+    let Some(table) = table.and_then(Value::as_table) else {
+        return;
+    };
+    for (name, spec) in table {
+        let local = spec.as_table().is_some_and(|spec| {
+            spec.contains_key("path")
+                || spec.get("workspace").and_then(Value::as_bool) == Some(true)
+        });
         if !local {
-            names.insert(normalize(key.split('.').next().unwrap_or(key)));
+            names.insert(normalize(name));
         }
     }
-    if let Some(name) = table_dep {
-        names.insert(name);
-    }
-    names
 }
 
-fn is_dependency_table(section: &str) -> bool {
-    let last = section.rsplit('.').next().unwrap_or(section);
-    matches!(
-        last,
-        "dependencies" | "dev-dependencies" | "build-dependencies"
-    )
-}
-
-fn is_local_inline(value: &str) -> bool {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.contains("path=") || compact.contains("workspace=true")
-}
-
-fn pyproject(text: &str) -> BTreeSet<String> {
+/// PEP 621 `[project]` dependencies and extras, PEP 735 `[dependency-groups]`, and Poetry's
+/// `dependencies`, `dev-dependencies` and `group.<name>.dependencies` tables.
+fn pyproject(text: &str) -> Result<BTreeSet<String>, String> {
+    let root = toml_table(text)?;
     let mut names = BTreeSet::new();
-    let mut section = String::new();
-    let mut array: Option<String> = None;
-    for raw in text.lines() {
-        let line = strip_toml_comment(raw);
-        if let Some(buffer) = array.as_mut() {
-            buffer.push_str(&line);
-            buffer.push('\n');
-            if line.contains(']') {
-                names.extend(requirement_strings(buffer));
-                array = None;
-            }
-            continue;
-        }
-        if line.starts_with('[') {
-            section = line.trim_matches(['[', ']']).trim().to_owned();
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        let array_section = (section == "project" && key == "dependencies")
-            || section == "project.optional-dependencies"
-            || section == "dependency-groups";
-        let poetry = section.starts_with("tool.poetry") && section.ends_with("dependencies");
-        if array_section && value.starts_with('[') {
-            if value.contains(']') {
-                names.extend(requirement_strings(value));
-            } else {
-                array = Some(format!("{value}\n"));
-            }
-        } else if poetry && key != "python" {
-            names.insert(normalize(key));
+    let at = |path: &[&str]| -> Option<&Value> {
+        let (first, rest) = path.split_first()?;
+        rest.iter()
+            .try_fold(root.get(*first)?, |value, key| value.get(*key))
+    };
+    requirement_array(at(&["project", "dependencies"]), &mut names);
+    for tables in [
+        at(&["project", "optional-dependencies"]),
+        at(&["dependency-groups"]),
+    ] {
+        if let Some(tables) = tables.and_then(Value::as_table) {
+            tables
+                .values()
+                .for_each(|array| requirement_array(Some(array), &mut names));
         }
     }
-    names
+    let mut poetry_tables = vec![
+        at(&["tool", "poetry", "dependencies"]),
+        at(&["tool", "poetry", "dev-dependencies"]),
+    ];
+    if let Some(groups) = at(&["tool", "poetry", "group"]).and_then(Value::as_table) {
+        poetry_tables.extend(groups.values().map(|group| group.get("dependencies")));
+    }
+    for table in poetry_tables
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_table)
+    {
+        names.extend(
+            table
+                .keys()
+                .filter(|name| name.as_str() != "python")
+                .map(|name| normalize(name)),
+        );
+    }
+    Ok(names)
 }
 
-/// Names from the string literals of a TOML array of PEP 508 requirements.
-fn requirement_strings(array: &str) -> Vec<String> {
-    array
-        .split(['"', '\''])
-        .skip(1)
-        .step_by(2)
-        .filter_map(requirement_line)
-        .collect()
+/// Names from an array of PEP 508 requirement strings; other entries (a dependency group's
+/// `{ include-group = "…" }`) name no package.
+fn requirement_array(array: Option<&Value>, names: &mut BTreeSet<String>) {
+    let Some(array) = array.and_then(Value::as_array) else {
+        return;
+    };
+    names.extend(
+        array
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(requirement_line),
+    );
 }
 
 /// `name[extra]>=1.0; marker` → `name`; options, URLs-only and comments → None.
@@ -220,82 +235,5 @@ fn go_mod(text: &str) -> BTreeSet<String> {
     names
 }
 
-/// The line without a `#` comment outside a string, trimmed.
-fn strip_toml_comment(line: &str) -> String {
-    let mut quote: Option<char> = None;
-    for (at, c) in line.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => return line[..at].trim().to_owned(),
-            _ => {}
-        }
-    }
-    line.trim().to_owned()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(manifest: Manifest, text: &str) -> Vec<String> {
-        manifest.dependencies(text).unwrap().into_iter().collect()
-    }
-
-    #[test]
-    fn cargo_tables_workspace_and_local_entries() {
-        let text = "[package]\nname = \"x\"\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nregex.workspace = true\nlocal = { path = \"../local\" }\n# old = \"1\"\n\n[dev-dependencies]\ntempfile = \"3\"\n\n[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n\n[workspace.dependencies]\nstrsim = \"0.11\"\n\n[dependencies.tokio]\nversion = \"1\"\n\n[dependencies.sibling]\npath = \"../sibling\"\n";
-        assert_eq!(
-            names(Manifest::Cargo, text),
-            ["libc", "serde", "strsim", "tempfile", "tokio"]
-        );
-    }
-
-    #[test]
-    fn pyproject_pep621_groups_and_poetry() {
-        let text = "[project]\nname = \"x\"\ndependencies = [\n  \"Requests>=2\",  # http\n  \"typing_extensions; python_version<'3.11'\",\n]\n\n[project.optional-dependencies]\ncli = [\"click\"]\n\n[dependency-groups]\ndev = [\"pytest>=8\"]\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nnumpy = \"^2\"\n";
-        assert_eq!(
-            names(Manifest::Pyproject, text),
-            ["click", "numpy", "pytest", "requests", "typing-extensions"]
-        );
-    }
-
-    #[test]
-    fn requirements_package_json_and_go_mod() {
-        assert_eq!(
-            names(
-                Manifest::Requirements,
-                "# pinned\nflask==3.0\n-r base.txt\nzope.interface\n"
-            ),
-            ["flask", "zope-interface"]
-        );
-        assert_eq!(
-            names(
-                Manifest::PackageJson,
-                "{\"dependencies\":{\"left-pad\":\"1\"},\"devDependencies\":{\"vitest\":\"2\"}}"
-            ),
-            ["left-pad", "vitest"]
-        );
-        assert!(Manifest::PackageJson.dependencies("{").is_err());
-        let go = "module x\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n\nrequire (\n\tgolang.org/x/sync v0.7.0\n\tgithub.com/davecgh/go-spew v1.1.1 // indirect\n)\n";
-        assert_eq!(
-            names(Manifest::GoMod, go),
-            ["github.com/pkg/errors", "golang.org/x/sync"]
-        );
-    }
-
-    #[test]
-    fn manifests_are_recognised_by_name() {
-        assert_eq!(Manifest::of("crates/a/Cargo.toml"), Some(Manifest::Cargo));
-        assert_eq!(
-            Manifest::of("requirements-dev.txt"),
-            Some(Manifest::Requirements)
-        );
-        assert_eq!(
-            Manifest::of("requirements/test.txt"),
-            Some(Manifest::Requirements)
-        );
-        assert_eq!(Manifest::of("notes.txt"), None);
-    }
-}
+mod tests;

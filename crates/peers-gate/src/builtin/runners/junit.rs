@@ -1,70 +1,156 @@
 //! Reading a JUnit XML report (the file pytest writes with `--junitxml`): each `<testcase>`
-//! and whether it holds a `<failure>`, `<error>` or `<skipped>`. A small scanner, not a full
-//! XML parser: it reads what test runners write and rejects what it cannot follow.
+//! and whether it holds a `<failure>`, `<error>` or `<skipped>`. Parsed with `quick-xml`, so
+//! CDATA, entities, comments, nested `<testsuites>` and self-closing cases read as any XML
+//! reader would; a document that is not well-formed is an error, never a partial run.
+
+use quick_xml::Reader;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesStart, Event};
 
 use super::{EXCERPT_LINES, Parsed, TestFailure, excerpt};
 
-/// The test cases of `xml`; `Err` when the document is cut or not JUnit.
+/// A report larger than this is refused before it is parsed (the caller reads at most this).
+pub const MAX_REPORT_BYTES: u64 = 64 << 20;
+
+/// The test case being read: its name, and its failure once a `<failure>`/`<error>` opens.
+struct Case {
+    name: String,
+    failure: Option<Failure>,
+    skipped: bool,
+}
+
+/// A `<failure>` or `<error>`: its `message` attribute and its text (CDATA included).
+struct Failure {
+    message: String,
+    text: String,
+    /// Still inside the element, so text belongs to it.
+    open: bool,
+}
+
+/// The test cases of `xml`; `Err` when the document is cut, not well-formed, or not JUnit.
 pub fn parse(xml: &str) -> Result<Parsed, String> {
-    if !xml.contains("<testsuite") {
-        return Err("the JUnit report has no <testsuite> element".to_owned());
-    }
+    let mut reader = Reader::from_str(xml);
     let mut parsed = Parsed::default();
-    let mut rest = xml;
-    while let Some(start) = rest.find("<testcase") {
-        let after = &rest[start + "<testcase".len()..];
-        let (attributes, self_closing, body_start) = read_tag(after)?;
-        let name = case_name(&attributes);
-        let (body, next) = if self_closing {
-            ("", &after[body_start..])
-        } else {
-            let body = &after[body_start..];
-            let end = body
-                .find("</testcase>")
-                .ok_or_else(|| format!("the JUnit report is cut inside test case `{name}`"))?;
-            (&body[..end], &body[end + "</testcase>".len()..])
-        };
-        classify(&mut parsed, name, body)?;
-        rest = next;
+    let mut suite_seen = false;
+    let mut case: Option<Case> = None;
+    loop {
+        let event = reader.read_event().map_err(|error| {
+            format!(
+                "the JUnit report is not well-formed XML at byte {}: {error}",
+                reader.error_position()
+            )
+        })?;
+        match &event {
+            Event::Start(tag) | Event::Empty(tag) if is(tag, b"testsuite") => suite_seen = true,
+            Event::Start(tag) if is(tag, b"testcase") => {
+                case = Some(Case {
+                    name: case_name(tag),
+                    failure: None,
+                    skipped: false,
+                });
+            }
+            Event::Empty(tag) if is(tag, b"testcase") => parsed.passed.push(case_name(tag)),
+            Event::Start(tag) | Event::Empty(tag) if is(tag, b"failure") || is(tag, b"error") => {
+                let open = matches!(event, Event::Start(_));
+                if let Some(case) = case.as_mut().filter(|case| case.failure.is_none()) {
+                    case.failure = Some(Failure {
+                        message: attribute(tag, b"message"),
+                        text: String::new(),
+                        open,
+                    });
+                }
+            }
+            Event::Start(tag) | Event::Empty(tag) if is(tag, b"skipped") => {
+                if let Some(case) = case.as_mut() {
+                    case.skipped = true;
+                }
+            }
+            Event::End(tag) if tag.local_name().as_ref() == b"testcase" => {
+                if let Some(case) = case.take() {
+                    finish(&mut parsed, case);
+                }
+            }
+            Event::End(tag) if matches!(tag.local_name().as_ref(), b"failure" | b"error") => {
+                if let Some(failure) = failure_text(&mut case) {
+                    failure.open = false;
+                }
+            }
+            Event::Text(text) => {
+                if let Some(failure) = failure_text(&mut case) {
+                    failure
+                        .text
+                        .push_str(&text.xml_content().unwrap_or_default());
+                }
+            }
+            Event::CData(data) => {
+                if let Some(failure) = failure_text(&mut case) {
+                    failure
+                        .text
+                        .push_str(&data.xml_content().unwrap_or_default());
+                }
+            }
+            Event::GeneralRef(reference) => {
+                if let Some(failure) = failure_text(&mut case) {
+                    let name = reference.decode().unwrap_or_default();
+                    match reference.resolve_char_ref() {
+                        Ok(Some(c)) => failure.text.push(c),
+                        _ => match resolve_predefined_entity(&name) {
+                            Some(decoded) => failure.text.push_str(decoded),
+                            None => failure.text.push_str(&format!("&{name};")),
+                        },
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some(case) = case {
+        return Err(format!(
+            "the JUnit report is cut inside test case `{}`",
+            case.name
+        ));
+    }
+    if !suite_seen {
+        return Err("the JUnit report has no <testsuite> element".to_owned());
     }
     Ok(parsed)
 }
 
-fn classify(parsed: &mut Parsed, name: String, body: &str) -> Result<(), String> {
-    for kind in ["<failure", "<error"] {
-        if let Some(at) = body.find(kind) {
-            let (attributes, self_closing, text_start) = read_tag(&body[at + kind.len()..])?;
-            let text = if self_closing {
-                String::new()
+fn is(tag: &BytesStart<'_>, name: &[u8]) -> bool {
+    tag.local_name().as_ref() == name
+}
+
+/// The failure whose element is still open in the current case, if any.
+fn failure_text(case: &mut Option<Case>) -> Option<&mut Failure> {
+    case.as_mut()?
+        .failure
+        .as_mut()
+        .filter(|failure| failure.open)
+}
+
+fn finish(parsed: &mut Parsed, case: Case) {
+    match case.failure {
+        Some(failure) => {
+            let source = if failure.text.trim().is_empty() {
+                failure.message
             } else {
-                let text = &body[at + kind.len() + text_start..];
-                unescape(&text[..text.find("</").unwrap_or(text.len())])
-            };
-            let message = attribute(&attributes, "message").unwrap_or_default();
-            let source = if text.trim().is_empty() {
-                message
-            } else {
-                text
+                failure.text
             };
             parsed.failed.push(TestFailure {
-                name,
+                name: case.name,
                 excerpt: excerpt(&source, EXCERPT_LINES),
             });
-            return Ok(());
         }
+        None if case.skipped => parsed.skipped += 1,
+        None => parsed.passed.push(case.name),
     }
-    if body.contains("<skipped") {
-        parsed.skipped += 1;
-    } else {
-        parsed.passed.push(name);
-    }
-    Ok(())
 }
 
 /// `classname::name`, as pytest's node ids read (`tests.test_calc::test_adds`).
-fn case_name(attributes: &[(String, String)]) -> String {
-    let class = attribute(attributes, "classname").unwrap_or_default();
-    let name = attribute(attributes, "name").unwrap_or_default();
+fn case_name(tag: &BytesStart<'_>) -> String {
+    let class = attribute(tag, b"classname");
+    let name = attribute(tag, b"name");
     if class.is_empty() {
         name
     } else {
@@ -72,89 +158,15 @@ fn case_name(attributes: &[(String, String)]) -> String {
     }
 }
 
-fn attribute(attributes: &[(String, String)], key: &str) -> Option<String> {
-    attributes
-        .iter()
-        .find(|(name, _)| name == key)
-        .map(|(_, value)| value.clone())
-}
-
-/// A tag's attributes, whether it closes itself, and the offset just past its `>`.
-type Tag = (Vec<(String, String)>, bool, usize);
-
-/// Reads the attributes of a tag whose name was just consumed: returns them, whether the tag
-/// closes itself (`/>`), and the offset just past its `>`.
-fn read_tag(text: &str) -> Result<Tag, String> {
-    let mut attributes = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let mut name = String::new();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '>' => {
-                let self_closing = text[..index].trim_end().ends_with('/');
-                return Ok((attributes, self_closing, index + 1));
-            }
-            '"' | '\'' => {
-                let value_start = index + 1;
-                let end = text[value_start..]
-                    .find(c)
-                    .ok_or("the JUnit report has an unterminated attribute")?;
-                let key = name.trim().trim_end_matches('=').trim().to_owned();
-                attributes.push((key, unescape(&text[value_start..value_start + end])));
-                name.clear();
-                while chars.peek().is_some_and(|(i, _)| *i <= value_start + end) {
-                    chars.next();
-                }
-            }
-            c if c.is_whitespace() => {
-                if !name.trim_end().ends_with('=') {
-                    name.clear();
-                }
-            }
-            _ => name.push(c),
-        }
+/// The attribute's value with entities decoded; an undecodable value is kept as written.
+fn attribute(tag: &BytesStart<'_>, key: &[u8]) -> String {
+    let Ok(Some(attribute)) = tag.try_get_attribute(key) else {
+        return String::new();
+    };
+    match attribute.unescape_value() {
+        Ok(value) => value.into_owned(),
+        Err(_) => String::from_utf8_lossy(&attribute.value).into_owned(),
     }
-    Err("the JUnit report ends inside a tag".to_owned())
-}
-
-/// The five named entities and numeric references.
-pub fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let entity = &rest[at..];
-        let Some(end) = entity.find(';').filter(|end| *end <= 10) else {
-            out.push('&');
-            rest = &entity[1..];
-            continue;
-        };
-        let body = &entity[1..end];
-        let decoded = match body {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => body
-                .strip_prefix("#x")
-                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-                .or_else(|| body.strip_prefix('#').and_then(|dec| dec.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &entity[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &entity[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -205,10 +217,126 @@ mod tests {
     }
 
     #[test]
-    fn entities_decode() {
+    fn entities_decode_in_attributes_and_text() {
+        let xml = r#"<testsuite><testcase classname="a&amp;b" name="t&lt;1&gt;"><failure>x &lt;b&gt; &amp;&#10;&#x41; &bogus; y</failure></testcase></testsuite>"#;
+        let parsed = parse(xml).unwrap();
+        assert_eq!(parsed.failed[0].name, "a&b::t<1>");
+        assert_eq!(parsed.failed[0].excerpt, "x <b> &\nA &bogus; y");
+    }
+
+    #[test]
+    fn cdata_comments_and_a_declaration_read_as_xml() {
+        // The failure text sits in CDATA holding `</testcase>` and `<failure`; a comment holds
+        // a fake passing case; a processing instruction and a DOCTYPE come first.
+        let xml = r#"<?xml version="1.0"?>
+<!DOCTYPE testsuites>
+<?stylesheet x?>
+<testsuites>
+  <!-- <testcase name="fake_pass"/> -->
+  <testsuite name="s">
+    <testcase name="t1"><failure message="m"><![CDATA[E   got </testcase><failure & <b>]]></failure></testcase>
+    <testcase name='t2' classname = 'k' ></testcase>
+  </testsuite>
+</testsuites>"#;
+        let parsed = parse(xml).unwrap();
+        assert_eq!(parsed.passed, vec!["k::t2"]);
+        assert_eq!(parsed.failed.len(), 1);
+        assert_eq!(parsed.failed[0].name, "t1");
         assert_eq!(
-            unescape("a &lt;b&gt; &amp;&#10;&#x41; &bogus; &"),
-            "a <b> &\nA &bogus; &"
+            parsed.failed[0].excerpt,
+            "E   got </testcase><failure & <b>"
         );
+    }
+
+    #[test]
+    fn nested_suites_self_closing_cases_and_failure_forms() {
+        let xml = r#"<testsuites><testsuite name="outer"><testsuite name="inner">
+<testcase name="a"/>
+<testcase name="b"><system-out>&lt;failure&gt; printed by the test</system-out></testcase>
+<testcase name="c"><failure message="only the message"/></testcase>
+<testcase name="d"><skipped/><error message="setup">boom</error></testcase>
+<testcase name="e"><skipped message="later"/></testcase>
+<testcase name="f"><properties><property name="failure" value="no"/></properties></testcase>
+</testsuite><testsuite name="empty"/></testsuite></testsuites>"#;
+        let parsed = parse(xml).unwrap();
+        assert_eq!(parsed.passed, vec!["a", "b", "f"]);
+        assert_eq!(parsed.skipped, 1);
+        let failed: Vec<_> = parsed
+            .failed
+            .iter()
+            .map(|f| (f.name.as_str(), f.excerpt.as_str()))
+            .collect();
+        assert_eq!(failed, vec![("c", "only the message"), ("d", "boom")]);
+    }
+
+    #[test]
+    fn malformed_reports_are_errors_not_panics() {
+        for xml in [
+            r#"<testsuite><testcase name="a"><failure>x</testcase></testsuite>"#,
+            r#"<testsuite><testcase name="a></testcase></testsuite>"#,
+            r#"<testsuite><testcase name="a"/></testsuit>"#,
+            "<testsuite><testcase name=\"a\"><failure><![CDATA[cut",
+            "",
+            "\u{0}\u{ffff}<<<>>>",
+        ] {
+            assert!(parse(xml).is_err(), "{xml}");
+        }
+        let deep = format!(
+            "<testsuite>{}<testcase name=\"deep\"/>{}</testsuite>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
+        assert_eq!(parse(&deep).unwrap().passed, vec!["deep"]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    /// One test case written in one of the ways runners and agents write them.
+    fn case(name: &str, outcome: u8) -> String {
+        let escaped = name.replace('&', "&amp;").replace('<', "&lt;");
+        match outcome % 5 {
+            0 => format!("<testcase name=\"{escaped}\"/>"),
+            1 => format!(
+                "<testcase name='{escaped}'><system-out><![CDATA[</testcase>]]></system-out></testcase>"
+            ),
+            2 => format!(
+                "<testcase name=\"{escaped}\"><failure><![CDATA[E {name}]]></failure></testcase>"
+            ),
+            3 => format!(
+                "<testcase name=\"{escaped}\"><!-- <failure/> --><error message=\"{escaped}\"/></testcase>"
+            ),
+            _ => format!("<testcase name=\"{escaped}\">\n<skipped/></testcase>"),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+        #[test]
+        fn every_case_is_counted_once_whatever_its_spelling(
+            cases in proptest::collection::vec(("[a-z<&][a-z0-9 <&>]{0,10}", 0u8..5), 0..8),
+            nested in proptest::bool::ANY,
+        ) {
+            let body: String = cases.iter().map(|(name, outcome)| case(name, *outcome)).collect();
+            let xml = if nested {
+                format!("<testsuites><testsuite><testsuite>{body}</testsuite></testsuite></testsuites>")
+            } else {
+                format!("<?xml version=\"1.0\"?><testsuite>{body}</testsuite>")
+            };
+            let parsed = parse(&xml).unwrap();
+            let count = |kinds: &[u8]| cases.iter().filter(|(_, o)| kinds.contains(&(o % 5))).count();
+            proptest::prop_assert_eq!(parsed.passed.len(), count(&[0, 1]));
+            proptest::prop_assert_eq!(parsed.failed.len(), count(&[2, 3]));
+            proptest::prop_assert_eq!(parsed.skipped, count(&[4]));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics_the_reader(text in "\\PC{0,300}") {
+            let _ = parse(&format!("<testsuite>{text}"));
+            let _ = parse(&text);
+        }
     }
 }

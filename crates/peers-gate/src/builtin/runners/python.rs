@@ -81,14 +81,48 @@ pub fn read_junit(path: &Path, output: &str) -> Result<Parsed, String> {
             "pytest is not installed for this interpreter: {INSTALL_PYTEST}"
         ));
     }
-    match std::fs::read_to_string(path) {
-        Ok(xml) => junit::parse(&xml),
-        Err(error) => Err(format!(
-            "pytest wrote no report to {} ({error}); its output ends:\n{}",
-            path.display(),
-            super::excerpt(output, 8)
-        )),
+    let xml = match read_capped(path, junit::MAX_REPORT_BYTES) {
+        Ok(xml) => xml,
+        Err(Capped::Io(error)) => {
+            return Err(format!(
+                "pytest wrote no report to {} ({error}); its output ends:\n{}",
+                path.display(),
+                super::excerpt(output, 8)
+            ));
+        }
+        Err(Capped::TooLarge) => {
+            return Err(format!(
+                "{}: the JUnit report is over the {} MiB limit\nhint: a test suite this large \
+                 should be split, or a test is printing into the report",
+                path.display(),
+                junit::MAX_REPORT_BYTES >> 20
+            ));
+        }
+    };
+    junit::parse(&xml).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+enum Capped {
+    Io(std::io::Error),
+    TooLarge,
+}
+
+/// The file as text (invalid UTF-8 replaced), reading at most `limit` bytes: a larger file is
+/// refused before any of it is parsed, and never read whole into memory.
+fn read_capped(path: &Path, limit: u64) -> Result<String, Capped> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(Capped::Io)?;
+    if file.metadata().map_err(Capped::Io)?.len() > limit {
+        return Err(Capped::TooLarge);
     }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Capped::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Capped::TooLarge);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// `python -m <module>` failed because the module is not installed.
@@ -116,6 +150,41 @@ mod tests {
         let error = read_junit(Path::new("/nonexistent/report.xml"), "Killed\n").unwrap_err();
         assert!(
             error.contains("/nonexistent/report.xml") && error.ends_with("Killed"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_report_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        std::fs::write(
+            &path,
+            "<testsuite><testcase name=\"a\"><failure>x</testcase>",
+        )
+        .unwrap();
+        let error = read_junit(&path, "").unwrap_err();
+        assert!(
+            error.starts_with(&format!(
+                "{}: the JUnit report is not well-formed",
+                path.display()
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_oversized_report_is_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        std::fs::write(&path, "<testsuite><testcase name=\"a\"/></testsuite>").unwrap();
+        assert!(read_capped(&path, 1 << 10).is_ok());
+        assert!(matches!(read_capped(&path, 10), Err(Capped::TooLarge)));
+        let file = std::fs::File::options().append(true).open(&path).unwrap();
+        file.set_len(junit::MAX_REPORT_BYTES + 1).unwrap();
+        let error = read_junit(&path, "").unwrap_err();
+        assert!(
+            error.contains("report.xml: the JUnit report is over the 64 MiB limit"),
             "{error}"
         );
     }
