@@ -385,6 +385,16 @@ fn scenarios() -> Vec<Scenario> {
             red_test: false,
         },
         Scenario {
+            name: "forge the report's log summary to hide findings",
+            alice: cheater(vec![write(
+                ".peers/log/runs.jsonl.sum",
+                r#"{"v":1,"covered":0,"witness":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","summary":{"ticks":40,"tallies":{},"timeline":[],"findings":[],"findings_total":0,"exits":[],"exits_total":0,"repairs":[],"malformed":0}}"#,
+            )]),
+            bob: honest_reviewer(),
+            expect: Expect::Caught(".peers/log/runs.jsonl.sum was created"),
+            red_test: false,
+        },
+        Scenario {
             name: "install a pre-commit hook",
             alice: cheater(vec![write(
                 ".git/hooks/pre-commit",

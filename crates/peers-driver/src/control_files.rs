@@ -18,6 +18,10 @@ pub struct ControlSnapshot {
 /// Files whose contents the snapshot keeps: the user's configuration, small and not peers-owned.
 const KEPT: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256"];
 const KEPT_CAP: u64 = 2 * 1024 * 1024;
+/// Caches peers derives from the run log: a peer that writes one could make `peers replay` or
+/// `peers report` show another record than the log holds, so a change is named and the cache
+/// removed (it is rebuilt from the log on next use).
+const CACHES: &[&str] = &["log/runs.jsonl.idx", "log/runs.jsonl.sum"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Fingerprint {
@@ -42,9 +46,13 @@ fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
             digest: [0; 32],
         });
     }
-    // Append-only logs grow for ever: fingerprint them by inode, size and modification time
-    // instead of hashing all of them every tick (any write changes the size or the time).
-    if path.extension().is_some_and(|ext| ext == "jsonl") {
+    // Append-only logs and their caches grow for ever: fingerprint them by inode, size and
+    // modification time instead of hashing all of them every tick (any write changes the size
+    // or the time).
+    if path
+        .extension()
+        .is_some_and(|ext| ext == "jsonl" || ext == "idx" || ext == "sum")
+    {
         use std::os::unix::fs::MetadataExt;
         let mut digest = [0u8; 32];
         digest[..8].copy_from_slice(&meta.ino().to_le_bytes());
@@ -66,7 +74,7 @@ fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
 
 impl ControlSnapshot {
     pub fn take(dir: &PeersDir) -> ControlSnapshot {
-        let names: [(&str, PathBuf); 9] = [
+        let names: [(&str, PathBuf); 11] = [
             ("config.yaml", dir.config_yaml()),
             ("goals.yaml", dir.goals_yaml()),
             ("goals.sha256", dir.goals_sha256()),
@@ -74,6 +82,11 @@ impl ControlSnapshot {
             ("last-stop-reason.txt", dir.last_stop_reason()),
             ("log/runs.jsonl", dir.runs_jsonl()),
             ("log/attest.jsonl", dir.log_dir().join("attest.jsonl")),
+            (
+                "log/runs.jsonl.idx",
+                peers_store::run_index::index_path(dir),
+            ),
+            ("log/runs.jsonl.sum", dir.runs_summary()),
             ("run.lock", dir.run_lock()),
             ("HALTED.md", dir.halted_md()),
         ];
@@ -116,6 +129,20 @@ impl ControlSnapshot {
     /// [`ControlSnapshot::changed`] reported before peers' own git operations.
     pub fn restore(&self, changed_during_turn: &[String]) -> Vec<String> {
         let mut notes = Vec::new();
+        for (name, path, _) in self
+            .entries
+            .iter()
+            .filter(|e| CACHES.contains(&e.0.as_str()))
+        {
+            let touched = changed_during_turn
+                .iter()
+                .any(|c| c.starts_with(&format!(".peers/{name} ")));
+            if touched && std::fs::remove_file(path).is_ok() {
+                notes.push(format!(
+                    ".peers/{name} (a cache of the run log) was removed; peers rebuilds it from the log"
+                ));
+            }
+        }
         for (name, path, bytes) in &self.kept {
             let now = std::fs::symlink_metadata(path);
             let symlink = now.as_ref().is_ok_and(|m| m.file_type().is_symlink());

@@ -22,6 +22,7 @@ pub mod record;
 pub mod record_summary;
 pub mod recovery;
 pub mod session;
+pub mod summary_cache;
 pub mod survey;
 pub mod tick;
 pub mod tick_finish;

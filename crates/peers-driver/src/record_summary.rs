@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Timeline rows kept (the newest).
 pub const TIMELINE_ROWS: usize = 50;
@@ -16,7 +16,7 @@ pub const EXITS_KEPT: usize = 50;
 const CLIP_CHARS: usize = 300;
 
 /// What one peer's ticks add up to.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerTally {
     pub ticks: u64,
     pub handoffs: u64,
@@ -27,7 +27,7 @@ pub struct PeerTally {
 }
 
 /// One row of the gate timeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRow {
     pub iteration: u64,
     pub peer: String,
@@ -41,15 +41,16 @@ pub struct TimelineRow {
 }
 
 /// One run's exit record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExitLine {
     pub ts: String,
     pub reason: String,
     pub ticks_in_run: u64,
 }
 
-/// Everything `peers report` shows from the log.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// Everything `peers report` shows from the log. Summaries of consecutive parts of the log
+/// combine with [`LogSummary::append`], so parts can be read in parallel or from a cache.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogSummary {
     pub ticks: u64,
     pub tallies: BTreeMap<String, PeerTally>,
@@ -121,7 +122,36 @@ fn push_capped<T>(queue: &mut VecDeque<T>, item: T, cap: usize) {
     queue.push_back(item);
 }
 
+/// Appends `later` to `queue`, keeping the newest `cap`.
+fn append_capped<T>(queue: &mut VecDeque<T>, later: VecDeque<T>, cap: usize) {
+    queue.extend(later);
+    while queue.len() > cap {
+        queue.pop_front();
+    }
+}
+
 impl LogSummary {
+    /// This summary followed by `later`, the summary of the lines right after this one's.
+    pub fn append(&mut self, later: LogSummary) {
+        self.ticks += later.ticks;
+        for (peer, tally) in later.tallies {
+            let mine = self.tallies.entry(peer).or_default();
+            mine.ticks += tally.ticks;
+            mine.handoffs += tally.handoffs;
+            mine.failures += tally.failures;
+            mine.tokens += tally.tokens;
+            mine.usd += tally.usd;
+            mine.usd_unknown |= tally.usd_unknown;
+        }
+        append_capped(&mut self.timeline, later.timeline, TIMELINE_ROWS);
+        append_capped(&mut self.findings, later.findings, FINDINGS_KEPT);
+        self.findings_total += later.findings_total;
+        append_capped(&mut self.exits, later.exits, EXITS_KEPT);
+        self.exits_total += later.exits_total;
+        append_capped(&mut self.repairs, later.repairs, EXITS_KEPT);
+        self.malformed += later.malformed;
+    }
+
     /// Adds one line of the log; false when it is not a JSON object.
     pub fn add_line(&mut self, bytes: &[u8]) -> bool {
         let line: Line = match serde_json::from_slice(bytes) {
@@ -210,15 +240,6 @@ impl LogSummary {
     }
 }
 
-/// Summarises `.peers/log/runs.jsonl` in one pass.
-pub fn summarise(
-    dir: &peers_store::layout::PeersDir,
-) -> Result<LogSummary, peers_store::error::StoreError> {
-    let mut summary = LogSummary::default();
-    summary.malformed = peers_store::run_log::scan_lines(dir, |bytes| summary.add_line(bytes))?;
-    Ok(summary)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +274,25 @@ mod tests {
         assert_eq!(summary.timeline[1].reason, "slow");
         assert_eq!(summary.findings, ["tick 2: x"]);
         assert_eq!(summary.exits[0].reason, "complete");
+    }
+
+    #[test]
+    fn summaries_of_consecutive_parts_append_to_the_summary_of_the_whole() {
+        let lines: Vec<String> = (1..=(TIMELINE_ROWS as u64 * 3))
+            .map(|i| match i % 4 {
+                0 => format!(r#"{{"event":"exit","ts":"t{i}","reason":"r","ticks_in_run":{i}}}"#),
+                1 => format!(r#"{{"iteration":{i},"peer":"a","tokens_this_tick":{i},"usd_this_tick":0.25,"integrity":["f{i}"]}}"#),
+                2 => format!(r#"{{"iteration":{i},"peer":"b","success":true,"tokens_this_tick":1,"gates":{{"hard":{{"g":"fail"}}}}}}"#),
+                _ => "not json".to_owned(),
+            })
+            .collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let whole = summary_of(&refs);
+        for cut in [0, 1, 7, TIMELINE_ROWS, refs.len() - 1, refs.len()] {
+            let mut parts = summary_of(&refs[..cut]);
+            parts.append(summary_of(&refs[cut..]));
+            assert_eq!(parts, whole, "cut at {cut}");
+        }
     }
 
     #[test]

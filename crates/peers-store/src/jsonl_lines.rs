@@ -1,7 +1,7 @@
 //! Reading a JSONL file one line at a time in bounded memory: a line longer than the cap is
 //! skipped (reported as too long, never held), and each line comes with its byte offset.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
 /// The longest line kept in memory; longer lines are skipped and counted as unreadable.
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
@@ -26,12 +26,31 @@ pub struct Located<'a> {
     pub line: Line<'a>,
 }
 
-/// Reads lines from `inner`, which starts at byte `offset` of the file.
+/// Bytes asked of the file per read.
+const CHUNK: usize = 256 * 1024;
+
+/// Reads lines from `inner`, which starts at byte `offset` of the file. A line is found with
+/// one `memchr` pass and handed out as a slice of the read buffer (copied only when it spans
+/// two reads).
 pub struct LineReader<R> {
-    inner: BufReader<R>,
+    inner: R,
     buffer: Vec<u8>,
+    /// First byte of `buffer` not yet handed out.
+    start: usize,
+    /// End of the bytes read into `buffer`.
+    end: usize,
+    /// Offset in the file of `buffer[start]`.
     offset: u64,
     cap: usize,
+    eof: bool,
+}
+
+/// What the search for the next line found, as indices (the slice is borrowed afterwards).
+enum Next {
+    Complete { newline: usize },
+    Unterminated,
+    TooLong,
+    End,
 }
 
 impl<R: Read> LineReader<R> {
@@ -41,10 +60,13 @@ impl<R: Read> LineReader<R> {
 
     pub fn with_cap(inner: R, offset: u64, cap: usize) -> Self {
         Self {
-            inner: BufReader::with_capacity(256 * 1024, inner),
+            inner,
             buffer: Vec::new(),
+            start: 0,
+            end: 0,
             offset,
             cap,
+            eof: false,
         }
     }
 
@@ -55,48 +77,115 @@ impl<R: Read> LineReader<R> {
 
     /// The next line, or `None` at the end of the file.
     pub fn next_line(&mut self) -> io::Result<Option<Located<'_>>> {
-        self.buffer.clear();
-        let start = self.offset;
-        let mut len: u64 = 0;
-        let mut too_long = false;
-        let terminated = loop {
-            let available = self.inner.fill_buf()?;
-            if available.is_empty() {
-                break false;
-            }
-            let (take, found) = match available.iter().position(|b| *b == b'\n') {
-                Some(end) => (end, true),
-                None => (available.len(), false),
-            };
-            if !too_long {
-                if self.buffer.len() + take > self.cap {
-                    too_long = true;
-                    self.buffer = Vec::new();
+        let next = self.find_next()?;
+        let start = self.start;
+        let offset = self.offset;
+        let (len, line) = match next {
+            Next::End => return Ok(None),
+            Next::Complete { newline } => {
+                self.start = newline + 1;
+                let len = newline + 1 - start;
+                if len - 1 > self.cap {
+                    (len, Line::TooLong { terminated: true })
                 } else {
-                    self.buffer.extend_from_slice(&available[..take]);
+                    (len, Line::Complete(&self.buffer[start..newline]))
                 }
             }
-            let consumed = take + usize::from(found);
-            self.inner.consume(consumed);
-            len += consumed as u64;
-            if found {
-                break true;
+            Next::Unterminated => {
+                self.start = self.end;
+                (
+                    self.end - start,
+                    Line::Unterminated(&self.buffer[start..self.end]),
+                )
             }
+            Next::TooLong => return self.skip_long_line().map(Some),
         };
-        if len == 0 {
-            return Ok(None);
-        }
-        self.offset = start + len;
-        let line = match (too_long, terminated) {
-            (true, _) => Line::TooLong { terminated },
-            (false, true) => Line::Complete(&self.buffer),
-            (false, false) => Line::Unterminated(&self.buffer),
-        };
+        self.offset = offset + len as u64;
         Ok(Some(Located {
-            offset: start,
-            len,
+            offset,
+            len: len as u64,
             line,
         }))
+    }
+
+    /// Searches the buffered bytes for a newline, reading more as needed.
+    fn find_next(&mut self) -> io::Result<Next> {
+        let mut scanned = self.start;
+        loop {
+            if let Some(at) = memchr::memchr(b'\n', &self.buffer[scanned..self.end]) {
+                return Ok(Next::Complete {
+                    newline: scanned + at,
+                });
+            }
+            let pending = self.end - self.start;
+            if pending > self.cap {
+                return Ok(Next::TooLong);
+            }
+            if self.eof {
+                return Ok(if pending == 0 {
+                    Next::End
+                } else {
+                    Next::Unterminated
+                });
+            }
+            // Keep the partial line at the front, grow only for a line longer than the buffer.
+            if self.start > 0 {
+                self.buffer.copy_within(self.start..self.end, 0);
+                self.end = pending;
+                self.start = 0;
+            }
+            scanned = self.end;
+            if self.end == self.buffer.len() {
+                let grown = (self.buffer.len() * 2).clamp(CHUNK, self.cap.saturating_add(CHUNK));
+                self.buffer.resize(grown.max(self.end + 1), 0);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// One read into the free end of the buffer; sets `eof` on a read of 0 bytes.
+    fn fill(&mut self) -> io::Result<()> {
+        loop {
+            match self.inner.read(&mut self.buffer[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(read) => {
+                    self.end += read;
+                    return Ok(());
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Drops a line already known to be over the cap, reading to its newline (or the end).
+    fn skip_long_line(&mut self) -> io::Result<Located<'static>> {
+        let offset = self.offset;
+        let mut len = (self.end - self.start) as u64;
+        self.start = 0;
+        self.end = 0;
+        let terminated = loop {
+            if self.eof {
+                break false;
+            }
+            self.fill()?;
+            if let Some(at) = memchr::memchr(b'\n', &self.buffer[..self.end]) {
+                self.start = at + 1;
+                len += self.start as u64;
+                break true;
+            }
+            len += self.end as u64;
+            self.end = 0;
+        };
+        self.offset = offset + len;
+        Ok(Located {
+            offset,
+            len,
+            line: Line::TooLong { terminated },
+        })
     }
 }
 

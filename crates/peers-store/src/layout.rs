@@ -87,6 +87,11 @@ impl PeersDir {
         self.log_dir().join("runs.jsonl")
     }
 
+    /// `peers report`'s summary of the log up to a line boundary (a cache, rebuilt when stale).
+    pub fn runs_summary(&self) -> PathBuf {
+        self.log_dir().join("runs.jsonl.sum")
+    }
+
     /// Never unlinked, so every run locks the same inode.
     pub fn run_lock(&self) -> PathBuf {
         self.dir.join("run.lock")

@@ -9,6 +9,7 @@ pub mod heal;
 pub mod jsonl_lines;
 pub mod last_stop;
 pub mod layout;
+pub mod log_scan;
 pub mod run_index;
 pub mod run_lock;
 pub mod run_log;

@@ -105,7 +105,7 @@ fn print_json(project: &Project) -> CliResult<()> {
         .map_err(store_error)?
         .state;
     // One streaming pass, as for the report itself: the log may be gigabytes.
-    let log = peers_driver::record_summary::summarise(&project.dir).map_err(store_error)?;
+    let log = peers_driver::summary_cache::summarise(&project.dir).map_err(store_error)?;
     let (ticks, malformed) = (log.ticks, log.malformed);
     let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
     let value = serde_json::json!({
@@ -131,7 +131,7 @@ pub fn write(project: &Project) -> CliResult<String> {
         .map_err(store_error)?
         .state;
     // One streaming pass: the log may be gigabytes.
-    let log = peers_driver::record_summary::summarise(&project.dir).map_err(store_error)?;
+    let log = peers_driver::summary_cache::summarise(&project.dir).map_err(store_error)?;
     let commits = project.git.commits("HEAD").map_err(git_error)?;
     let ledger = Ledger::build(
         &commits

@@ -413,6 +413,53 @@ fn a_peer_that_leaves_a_server_running_fails_the_tick_and_the_server_dies() {
 }
 
 #[test]
+fn forging_the_run_log_caches_during_a_turn_fails_the_tick_and_drops_them() {
+    let env = TestEnv::new();
+    let forged_summary = json!({"v": 1, "covered": 0, "witness": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "summary": {"ticks": 0, "tallies": {}, "timeline": [], "findings": [], "findings_total": 0,
+                    "exits": [], "exits_total": 0, "repairs": [], "malformed": 0}});
+    let forger = json!({"turns": [[
+        {"write_file": {"path": ".peers/log/runs.jsonl.sum", "content": forged_summary.to_string()}},
+        {"write_file": {"path": ".peers/log/runs.jsonl.idx", "content": "0000000000000000 00000010 0000000000000001 0000000000000001 1\n"}},
+        {"append_file": {"path": "a.txt", "content": "x\n"}},
+        {"git_commit": {"message": HANDOFF}}
+    ]]});
+    let repo = env.sim_project(
+        "app",
+        &[("alice", "sim", forger), ("bob", "sim", honest("b.txt"))],
+        SIMPLE_GOALS,
+        "",
+    );
+    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "2"]).code, 0);
+    let ticks = env.ticks(&repo);
+    let integrity = ticks[0]["integrity"].to_string();
+    assert_eq!(ticks[0]["success"], false, "{}", ticks[0]);
+    assert!(
+        integrity.contains("runs.jsonl.sum was created"),
+        "{integrity}"
+    );
+    assert!(
+        integrity.contains("runs.jsonl.sum (a cache of the run log) was removed"),
+        "{integrity}"
+    );
+    assert!(integrity.contains("runs.jsonl.idx"), "{integrity}");
+    if let Ok(text) = std::fs::read_to_string(repo.join(".peers/log/runs.jsonl.sum")) {
+        let checkpoint: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_ne!(checkpoint["covered"], 0, "the forged cache is gone: {text}");
+    }
+    let report = env.peers(&repo, &["report", "--json"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(
+        report.stdout.contains("\"ticks\": 2") || report.stdout.contains("\"ticks\":2"),
+        "{}",
+        report.stdout
+    );
+    let replay = env.peers(&repo, &["replay", "1"]);
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert!(replay.stdout.contains("alice"), "{}", replay.stdout);
+}
+
+#[test]
 fn writing_peers_state_during_a_turn_fails_the_tick_and_is_undone() {
     let env = TestEnv::new();
     let forger = json!({"turns": [[
