@@ -1,0 +1,98 @@
+//! The command-line surface of `peers-ctl`: global options and one subcommand per verb.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::{
+    dashboard::DashboardArgs, doctor::DoctorArgs, logs::LogsArgs, logs::PruneArgs, logs::TailArgs,
+    new::NewArgs, register::AddArgs, register::RemoveArgs, report::ReportArgs, report::ReviewArgs,
+    start::StartArgs, stop::StopArgs, views::ListArgs, views::StatusArgs,
+};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    success
+  1    operational failure (unknown project, refused, a problem doctor found)
+  2    usage or validation error (bad name, bad flag, missing --spec file); nothing was written
+
+Files:
+  <config dir>/registry.json     the registered projects (atomic writes under registry.lock)
+  <config dir>/logs/<name>.log   each run's output (peers-ctl tail / logs)
+  config dir: --config-dir, else $PEERS_CTL_CONFIG_DIR, else $XDG_CONFIG_HOME/peers-ctl,
+  else ~/.config/peers-ctl. Bare project names land under $PEERS_PROJECTS_ROOT
+  (default ~/peers-projects).
+
+Start here:
+  peers-ctl new mything --modes=audit --spec ./spec.md
+  peers-ctl start mything --max-ticks 20 --max-usd 5
+  peers-ctl dashboard
+  peers-ctl stop mything";
+
+/// Register and supervise many peers runs from outside: start them detached, see them all in
+/// one table, stop and resume them. No daemon: each command reads the registry and the
+/// projects' own `.peers/` files and exits.
+#[derive(Debug, Parser)]
+#[command(name = "peers-ctl", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where the registry and controller logs live (overrides $PEERS_CTL_CONFIG_DIR).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub config_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a new project (directory, git init, README/SPEC, `peers init`) and register it.
+    New(NewArgs),
+    /// Register an existing repository (with or without .peers/ yet).
+    Add(AddArgs),
+    /// Unregister a project (its directory, .peers/ and controller log are kept).
+    Remove(RemoveArgs),
+    /// Every registered project with its state (fresh, running, stopped, crashed) and PID.
+    List(ListArgs),
+    /// One project in detail, or every project (like list).
+    Status(StatusArgs),
+    /// Start `peers run` for a project, detached; resumes where a stopped or crashed run left off.
+    Start(StartArgs),
+    /// Stop a running project: SIGTERM (the loop saves its state and stop reason), wait
+    /// --grace-s, then SIGKILL whatever of the run is left.
+    Stop(StopArgs),
+    /// Follow a project's controller log (last lines, then new ones; Ctrl-C to detach).
+    Tail(TailArgs),
+    /// Print the last lines of a project's controller log.
+    Logs(LogsArgs),
+    /// Write the controller report (Markdown): per project ticks, outcome, bugs, cost, last activity.
+    Report(ReportArgs),
+    /// Print the self-review of a project's latest handoff commit.
+    Review(ReviewArgs),
+    /// One table of every project: state, tick, peers and health, gates, bugs, cost, activity.
+    Dashboard(DashboardArgs),
+    /// Check the tools, the projects' configuration, stale locks and the projects root.
+    Doctor(DoctorArgs),
+    /// Delete controller logs of projects that are not running and older than N days.
+    Prune(PruneArgs),
+    /// The modes `peers init --modes` (and `peers-ctl new --modes`) knows.
+    Modes(ModesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModesArgs {
+    #[command(subcommand)]
+    pub command: ModesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModesCommand {
+    /// Every mode with its description (from `peers modes list`).
+    List(ModesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModesListArgs {
+    /// Print the modes as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,150 @@
+//! `dashboard`: one table of every project — state, tick, peers and their health, gates
+//! green/total, blocking bugs, cost and cap, last activity, stop reason — from each project's
+//! state.json and the tail of its runs.jsonl only.
+
+use std::path::Path;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::commands::views::{StatusArgs, status};
+use crate::commands::{print_json, registry};
+use crate::error::CtlResult;
+use crate::registry::{Project, RunState};
+use crate::summary::{Summary, summarise};
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Show one project in detail instead of the table.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Print the rows as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    state: &'static str,
+    pid: Option<u32>,
+    #[serde(flatten)]
+    summary: Summary,
+}
+
+pub fn run(config: &Path, args: &DashboardArgs) -> CtlResult<u8> {
+    if let Some(name) = &args.project {
+        return status(
+            config,
+            &StatusArgs {
+                name: Some(name.clone()),
+                json: args.json,
+            },
+        );
+    }
+    let registry = registry(config)?;
+    let rows: Vec<Row<'_>> = registry.projects.iter().map(row).collect();
+    if args.json {
+        print_json(&rows)?;
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        println!("(no projects registered)");
+        return Ok(0);
+    }
+    print!("{}", render(&rows));
+    Ok(0)
+}
+
+fn row(project: &Project) -> Row<'_> {
+    let mut summary = summarise(&project.path);
+    if project.state != RunState::Stopped {
+        // A reason on disk belongs to an earlier run unless this one stopped.
+        summary.stop_reason = None;
+    }
+    Row {
+        name: &project.name,
+        state: project.state.as_str(),
+        pid: project.run.as_ref().map(|run| run.pid),
+        summary,
+    }
+}
+
+const HEADERS: [&str; 9] = [
+    "NAME",
+    "STATE",
+    "TICK",
+    "PEERS",
+    "GATES",
+    "BLOCKING",
+    "COST/CAP",
+    "LAST ACTIVITY",
+    "STOP",
+];
+
+fn cells(row: &Row<'_>) -> [String; 9] {
+    let s = &row.summary;
+    let healthy = s.peers.iter().filter(|p| p.health == "healthy").count();
+    let unhealthy: Vec<String> = s
+        .peers
+        .iter()
+        .filter(|p| p.health != "healthy")
+        .map(|p| format!("{} {}", p.name, p.health))
+        .collect();
+    let peers = if s.peers.is_empty() {
+        "-".to_owned()
+    } else if unhealthy.is_empty() {
+        format!("{healthy}/{} ok", s.peers.len())
+    } else {
+        format!("{healthy}/{} ({})", s.peers.len(), unhealthy.join(", "))
+    };
+    let dash = || "-".to_owned();
+    [
+        row.name.to_owned(),
+        if s.halted && row.state != "running" {
+            format!("{} HALTED", row.state)
+        } else {
+            row.state.to_owned()
+        },
+        s.iteration.map_or_else(dash, |i| i.to_string()),
+        peers,
+        if s.gates_total == 0 {
+            dash()
+        } else {
+            format!("{}/{}", s.gates_green, s.gates_total)
+        },
+        s.blocking_bugs.map_or_else(dash, |b| b.to_string()),
+        format!(
+            "{}/{}",
+            s.spent_usd.map_or_else(dash, |u| format!("${u:.2}")),
+            s.max_usd.map_or_else(dash, |u| format!("${u:.2}"))
+        ),
+        s.last_activity.clone().unwrap_or_else(dash),
+        s.stop_reason.clone().unwrap_or_else(dash),
+    ]
+}
+
+fn render(rows: &[Row<'_>]) -> String {
+    let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
+    let mut widths = HEADERS.map(str::len);
+    for line in &table {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = HEADERS.map(str::to_owned);
+    for line in std::iter::once(&header).chain(&table) {
+        let mut text = String::new();
+        for (i, (cell, width)) in line.iter().zip(widths).enumerate() {
+            if i + 1 == line.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}

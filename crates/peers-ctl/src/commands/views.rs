@@ -1,0 +1,158 @@
+//! `list` (every project, its state, PID and outcome) and `status` (one project in detail).
+
+use std::path::Path;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::commands::{print_json, registry};
+use crate::error::CtlResult;
+use crate::registry::{Project, RunState};
+use crate::summary::summarise;
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the projects as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The project; without it, every project (like list).
+    pub name: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    state: &'static str,
+    pid: Option<u32>,
+    /// Why the last run stopped (`complete`, `budget:…`, `interrupted`…), for stopped projects.
+    outcome: Option<String>,
+    path: &'a Path,
+    note: Option<&'a str>,
+}
+
+fn row(project: &Project) -> Row<'_> {
+    let outcome = (project.state == RunState::Stopped)
+        .then(|| {
+            peers_store::last_stop::read_last_stop(&peers_store::layout::PeersDir::at(
+                &project.path,
+            ))
+            .ok()
+            .flatten()
+            .map(|stop| stop.reason)
+        })
+        .flatten();
+    Row {
+        name: &project.name,
+        state: project.state.as_str(),
+        pid: project.run.as_ref().map(|run| run.pid),
+        outcome,
+        path: &project.path,
+        note: project.note.as_deref(),
+    }
+}
+
+pub fn list(config: &Path, args: &ListArgs) -> CtlResult<u8> {
+    let registry = registry(config)?;
+    let rows: Vec<Row<'_>> = registry.projects.iter().map(row).collect();
+    if args.json {
+        print_json(&rows)?;
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        println!(
+            "(no projects — `peers-ctl new <name>` or `peers-ctl add <path> --name <name>` registers one)"
+        );
+        return Ok(0);
+    }
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:>8}  {:<20}  PATH\n",
+        "NAME", "STATE", "PID", "OUTCOME"
+    );
+    for r in &rows {
+        out.push_str(&format!(
+            "{:<width$}  {:<8}  {:>8}  {:<20}  {}\n",
+            r.name,
+            r.state,
+            r.pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            r.outcome.as_deref().unwrap_or("-"),
+            r.path.display()
+        ));
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+pub fn status(config: &Path, args: &StatusArgs) -> CtlResult<u8> {
+    let Some(name) = &args.name else {
+        return list(config, &ListArgs { json: args.json });
+    };
+    let registry = registry(config)?;
+    let project = registry.find(name)?;
+    let summary = summarise(&project.path);
+    if args.json {
+        print_json(&serde_json::json!({"project": project, "summary": summary}))?;
+        return Ok(0);
+    }
+    let r = row(project);
+    println!("{}: {}", project.name, r.state);
+    println!("  path:          {}", project.path.display());
+    if let Some(run) = &project.run {
+        println!("  pid:           {} (started {})", run.pid, run.started_at);
+        println!("  log:           {}", run.log.display());
+    }
+    if let Some(outcome) = &r.outcome {
+        println!("  outcome:       {outcome}");
+    }
+    if let Some(note) = &project.note {
+        println!("  note:          {note}");
+    }
+    if !summary.initialised {
+        println!(
+            "  .peers/:       missing (peers -C {} init)",
+            project.path.display()
+        );
+        return Ok(0);
+    }
+    println!(
+        "  tick:          {}",
+        summary
+            .iteration
+            .map_or_else(|| "-".to_owned(), |i| i.to_string())
+    );
+    let peers: Vec<String> = summary
+        .peers
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.health))
+        .collect();
+    println!(
+        "  peers:         {}",
+        if peers.is_empty() {
+            "-".to_owned()
+        } else {
+            peers.join(", ")
+        }
+    );
+    println!(
+        "  gates green:   {}/{}",
+        summary.gates_green, summary.gates_total
+    );
+    if let Some(bugs) = summary.blocking_bugs {
+        println!("  blocking bugs: {bugs}");
+    }
+    println!(
+        "  last activity: {}",
+        summary.last_activity.as_deref().unwrap_or("-")
+    );
+    for problem in &summary.problems {
+        println!("  problem:       {problem}");
+    }
+    Ok(0)
+}

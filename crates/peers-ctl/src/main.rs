@@ -1,0 +1,34 @@
+//! The `peers-ctl` binary: parse the command line, run one command, print errors with hints,
+//! exit with the command's code.
+
+mod cli;
+mod commands;
+mod error;
+mod identity;
+mod launch;
+mod paths;
+mod reconcile;
+mod registry;
+mod summary;
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|verb| verb == launch::DETACH_VERB) {
+        return ExitCode::from(launch::detach_and_exec(&args[2..]));
+    }
+    let cli = cli::Cli::parse();
+    let code = match commands::dispatch(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "{err}");
+            err.code
+        }
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,3 @@
+//! peers-ctl integration tests: the built binary in hermetic temp directories.
+
+mod ctl;

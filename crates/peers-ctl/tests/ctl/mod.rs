@@ -1,0 +1,5 @@
+//! Integration tests, one module per area.
+
+mod bad_input;
+pub mod env;
+mod workflow;

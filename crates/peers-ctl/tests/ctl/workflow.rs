@@ -1,0 +1,190 @@
+//! The seed's workflow through the binary with simulated peers: new → start → status/list while
+//! running → tail → stop (graceful, state saved) → start resumes → completes; kill -9 → crashed →
+//! start resumes; a recycled PID is never signalled.
+
+use serde_json::json;
+
+use crate::ctl::env::{CtlEnv, alive, last_stop, ticks, wait_for};
+
+#[test]
+fn new_start_stop_resume_complete() {
+    let env = CtlEnv::new();
+    let repo = env.sim_project("app", 700, 4);
+    assert_eq!(env.row("app")["state"], "fresh");
+
+    let started = env.ok(&["start", "app", "--max-ticks", "30", "--json"]);
+    let pid = serde_json::from_str::<serde_json::Value>(&started.stdout).unwrap()["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    assert!(alive(pid));
+    let row = env.row("app");
+    assert_eq!(row["state"], "running", "{row}");
+    assert_eq!(row["pid"], pid);
+    let status = env.ok(&["status", "app"]);
+    assert!(status.stdout.contains("app: running"), "{}", status.stdout);
+
+    // A second start is refused, naming the PID.
+    let again = env.ctl(&["start", "app"]);
+    assert_eq!(again.code, 1, "{}", again.combined());
+    assert!(
+        again.stderr.contains(&format!("pid {pid}")),
+        "{}",
+        again.stderr
+    );
+
+    wait_for("a first tick", || !ticks(&repo).is_empty());
+    let dashboard = env.ok(&["dashboard"]);
+    assert!(
+        dashboard
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("app ") && l.contains("running")),
+        "{}",
+        dashboard.stdout
+    );
+
+    let stopped = env.ok(&["stop", "app", "--grace-s", "20"]);
+    assert!(
+        stopped.stdout.contains("Stopped 'app'"),
+        "{}",
+        stopped.stdout
+    );
+    assert!(!alive(pid), "the run is gone after stop");
+    let saved = ticks(&repo).len();
+    assert!(
+        saved >= 1 && last_stop(&repo) != "complete",
+        "stopped mid-run: {}",
+        last_stop(&repo)
+    );
+    assert!(
+        !last_stop(&repo).is_empty(),
+        "the loop recorded its stop reason on SIGTERM"
+    );
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join(".peers/state.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        state["iteration"].as_u64().unwrap() as usize,
+        saved,
+        "state saved with every recorded tick"
+    );
+    let row = env.row("app");
+    assert_eq!(row["state"], "stopped", "{row}");
+    assert!(row["pid"].is_null());
+
+    // Resume: the next tick continues the iteration count; follow it with tail until it ends.
+    env.ok(&["start", "app", "--max-ticks", "30"]);
+    let tail = env.ok(&["tail", "app"]);
+    assert!(
+        tail.stdout.contains("=== peers-ctl start"),
+        "{}",
+        tail.stdout
+    );
+    assert!(tail.stdout.contains("the run ended"), "{}", tail.stdout);
+    let all = ticks(&repo);
+    assert_eq!(
+        all[saved]["iteration"].as_u64().unwrap() as usize,
+        saved + 1,
+        "resumed at the saved iteration"
+    );
+    assert_eq!(last_stop(&repo), "complete");
+    let row = env.row("app");
+    assert_eq!(row["state"], "stopped", "{row}");
+    assert_eq!(row["outcome"], "complete", "{row}");
+
+    let logs = env.ok(&["logs", "app", "-n", "5"]);
+    assert!(logs.stdout.lines().count() <= 5);
+    let report = env.ok(&["report", "app"]);
+    let text = std::fs::read_to_string(env.config_dir().join("REPORT-app.md")).unwrap();
+    assert!(report.stdout.contains("REPORT-app.md"));
+    assert!(
+        text.contains("| app | stopped |")
+            && text.contains("| complete |")
+            && text.contains("present"),
+        "{text}"
+    );
+    let review = env.ok(&["review", "app"]);
+    assert!(
+        review.stdout.contains("## Self-Review"),
+        "{}",
+        review.stdout
+    );
+}
+
+#[test]
+fn kill_minus_nine_is_crashed_and_start_resumes() {
+    let env = CtlEnv::new();
+    let repo = env.sim_project("hard", 400, 3);
+    env.ok(&["start", "hard"]);
+    let pid = env.row("hard")["pid"].as_u64().unwrap() as u32;
+    wait_for("a first tick", || !ticks(&repo).is_empty());
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid as i32).unwrap(),
+        rustix::process::Signal::KILL,
+    )
+    .unwrap();
+    wait_for("the run to die", || !alive(pid));
+    let row = env.row("hard");
+    assert_eq!(row["state"], "crashed", "{row}");
+    assert!(
+        row["note"]
+            .as_str()
+            .unwrap()
+            .contains("peers-ctl start hard"),
+        "{row}"
+    );
+
+    env.ok(&["start", "hard"]);
+    let pid2 = env.row("hard")["pid"].as_u64().unwrap() as u32;
+    wait_for("the resumed run to end", || !alive(pid2));
+    assert_eq!(last_stop(&repo), "complete");
+    assert_eq!(env.row("hard")["state"], "stopped");
+    assert_eq!(env.row("hard")["outcome"], "complete");
+}
+
+#[test]
+fn a_recycled_pid_is_never_signalled_and_the_project_is_crashed() {
+    let env = CtlEnv::new();
+    env.sim_project("ghost", 100, 2);
+    let mut bystander = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let pid = bystander.id();
+    let mut registry = env.registry();
+    let entry = registry["projects"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["name"] == "ghost")
+        .unwrap();
+    entry["state"] = json!("running");
+    entry["run"] = json!({
+        "pid": pid,
+        "start_ticks": 1,
+        "boot_id": std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap().trim(),
+        "started_at": "2026-01-01T00:00:00Z",
+        "log": env.config_dir().join("logs/ghost.log"),
+    });
+    env.write_registry(&registry);
+
+    let stop = env.ok(&["stop", "ghost", "--grace-s", "0"]);
+    assert!(
+        stop.stdout.contains("not running (state: crashed)"),
+        "{}",
+        stop.stdout
+    );
+    assert!(
+        stop.stdout.contains(&format!(
+            "recorded PID {pid} now belongs to another program"
+        )),
+        "{}",
+        stop.stdout
+    );
+    assert!(alive(pid), "the unrelated process was signalled");
+    assert_eq!(env.row("ghost")["state"], "crashed");
+    // A start is not blocked by the stranger either.
+    assert!(env.registry()["projects"][0]["run"].is_null());
+    bystander.kill().unwrap();
+    bystander.wait().unwrap();
+}
