@@ -2,12 +2,13 @@
 //! only (never a whole log): tick, peers and their health, gates green/total, blocking bugs,
 //! cost and cap, last activity, stop reason. Cheap enough to do for hundreds of projects.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use peers_store::layout::{PeersDir, STATE_CAP};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How much of the end of runs.jsonl is read first; doubled up to [`TAIL_MAX`] when the last
@@ -53,8 +54,8 @@ pub fn summarise(repo: &Path) -> Summary {
         return summary;
     }
     match peers_store::safe_fs::read_control_file_if_exists(&dir.state_json(), STATE_CAP) {
-        Ok(Some(bytes)) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(state) => read_state(&state, &mut summary),
+        Ok(Some(bytes)) => match serde_json::from_slice::<StateView>(&bytes) {
+            Ok(state) => read_state(state, &mut summary),
             Err(err) => summary.problems.push(format!("state.json: {err}")),
         },
         Ok(None) => {}
@@ -73,41 +74,72 @@ pub fn summarise(repo: &Path) -> Summary {
     summary
 }
 
-fn read_state(state: &Value, summary: &mut Summary) {
-    summary.iteration = state["iteration"].as_u64();
-    if let Some(peers) = state["peers"].as_object() {
-        let order: Vec<&str> = state["peer_order"]
-            .as_array()
-            .map(|names| names.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_else(|| peers.keys().map(String::as_str).collect());
-        for name in order {
-            let health = peers
-                .get(name)
-                .and_then(|peer| peer["state"].as_str())
-                .unwrap_or("?");
-            summary.peers.push(PeerHealth {
-                name: name.to_owned(),
-                health: health.to_owned(),
-            });
-        }
+/// The parts of state.json the summary uses; everything else is skipped unparsed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StateView {
+    iteration: Option<u64>,
+    peer_order: Vec<String>,
+    peers: BTreeMap<String, PeerView>,
+    goals_status: BTreeMap<String, GoalView>,
+    budget: BudgetView,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PeerView {
+    state: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct GoalView {
+    state: Option<String>,
+    diagnostic: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BudgetView {
+    spent_usd: Option<f64>,
+    max_usd: Option<f64>,
+}
+
+fn read_state(state: StateView, summary: &mut Summary) {
+    summary.iteration = state.iteration;
+    let order: Vec<&String> = if state.peer_order.is_empty() {
+        state.peers.keys().collect()
+    } else {
+        state.peer_order.iter().collect()
+    };
+    for name in order {
+        let health = state
+            .peers
+            .get(name)
+            .and_then(|peer| peer.state.clone())
+            .unwrap_or_else(|| "?".to_owned());
+        summary.peers.push(PeerHealth {
+            name: name.clone(),
+            health,
+        });
     }
-    if let Some(goals) = state["goals_status"].as_object() {
-        summary.gates_total = goals.len();
-        summary.gates_green = goals
-            .values()
-            .filter(|goal| goal["state"] == "pass")
-            .count();
-        if let Some(diagnostic) = goals
-            .get("bug-hunt-clean")
-            .and_then(|goal| goal["diagnostic"].as_str())
-        {
-            summary.blocking_bugs = number_before(diagnostic, " blocking open");
-            summary.bugs_reported = number_before(diagnostic, " total reported");
-            summary.bugs_fixed = number_before(diagnostic, " fixed");
-        }
+    summary.gates_total = state.goals_status.len();
+    summary.gates_green = state
+        .goals_status
+        .values()
+        .filter(|goal| goal.state.as_deref() == Some("pass"))
+        .count();
+    if let Some(diagnostic) = state
+        .goals_status
+        .get("bug-hunt-clean")
+        .and_then(|goal| goal.diagnostic.as_deref())
+    {
+        summary.blocking_bugs = number_before(diagnostic, " blocking open");
+        summary.bugs_reported = number_before(diagnostic, " total reported");
+        summary.bugs_fixed = number_before(diagnostic, " fixed");
     }
-    summary.spent_usd = state["budget"]["spent_usd"].as_f64();
-    summary.max_usd = state["budget"]["max_usd"].as_f64();
+    summary.spent_usd = state.budget.spent_usd;
+    summary.max_usd = state.budget.max_usd;
 }
 
 /// The number right before `marker` in `text` ("bug-hunt: 2 blocking open" → 2).

@@ -2,4 +2,5 @@
 
 mod bad_input;
 pub mod env;
+mod registry;
 mod workflow;

@@ -32,6 +32,19 @@ fn new_start_stop_resume_complete() {
         again.stderr
     );
 
+    let remove = env.ctl(&["remove", "app"]);
+    assert_eq!(
+        remove.code,
+        1,
+        "removing a running project: {}",
+        remove.combined()
+    );
+    assert!(
+        remove.stderr.contains(&format!("PID {pid}")),
+        "{}",
+        remove.stderr
+    );
+
     wait_for("a first tick", || !ticks(&repo).is_empty());
     let dashboard = env.ok(&["dashboard"]);
     assert!(
