@@ -148,3 +148,36 @@ pub fn detach_and_exec(argv: &[OsString]) -> u8 {
     eprintln!("error: cannot run {}: {err}", Path::new(program).display());
     1
 }
+
+/// Launches the notification watcher for a run, detached like the run (without its marker, so
+/// stopping the run never stops the watcher), output appended to `log`.
+pub fn spawn_watcher(
+    config: &Path,
+    name: &str,
+    pid: u32,
+    start_ticks: u64,
+    log: &File,
+) -> CtlResult<()> {
+    let me = std::env::current_exe()
+        .map_err(|e| CtlError::failed(format!("cannot locate peers-ctl itself: {e}")))?;
+    let output = |log: &File| {
+        log.try_clone()
+            .map_err(|e| CtlError::failed(format!("cannot share the controller log: {e}")))
+    };
+    Command::new(&me)
+        .arg(DETACH_VERB)
+        .arg(&me)
+        .arg(crate::notify::WATCH_VERB)
+        .arg(config)
+        .arg(name)
+        .arg(pid.to_string())
+        .arg(start_ticks.to_string())
+        .current_dir(config)
+        .env_remove(RUN_MARKER_ENV)
+        .stdin(Stdio::null())
+        .stdout(output(log)?)
+        .stderr(output(log)?)
+        .spawn()
+        .map(drop)
+        .map_err(|e| CtlError::failed(format!("cannot start the notification watcher: {e}")))
+}

@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod identity;
 mod launch;
+mod notify;
 mod paths;
 mod reconcile;
 mod registry;
@@ -21,6 +22,9 @@ fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|verb| verb == launch::DETACH_VERB) {
         return ExitCode::from(launch::detach_and_exec(&args[2..]));
+    }
+    if args.get(1).is_some_and(|verb| verb == notify::WATCH_VERB) {
+        return ExitCode::from(notify::watch(&args[2..]));
     }
     let cli = cli::Cli::parse();
     let code = match commands::dispatch(&cli) {

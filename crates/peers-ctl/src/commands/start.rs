@@ -14,7 +14,7 @@ use peers_store::run_lock::{LockState, probe_lock};
 use crate::commands::{log_path, pick_name, print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::identity::{boot_id, identify};
-use crate::launch::{open_log, spawn_detached};
+use crate::launch::{open_log, spawn_detached, spawn_watcher};
 use crate::reconcile::{apply, observe};
 use crate::registry::{Registry, RunRecord, RunState};
 
@@ -104,6 +104,8 @@ fn launch(
     args: &StartArgs,
 ) -> CtlResult<(Child, RunRecord, std::path::PathBuf)> {
     let boot = boot_id();
+    // A broken notify.json is reported before anything starts.
+    let notify = crate::notify::load(config)?;
     if registry.get(name).is_none() {
         return Err(registry.unknown(name));
     }
@@ -154,6 +156,9 @@ fn launch(
             "cannot read /proc/{pid}/stat of the run just started"
         ))
     })?;
+    if notify.is_some() {
+        spawn_watcher(config, name, pid, start_ticks, &file)?;
+    }
     let run = RunRecord {
         pid,
         start_ticks,

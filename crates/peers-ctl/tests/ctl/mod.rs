@@ -2,5 +2,6 @@
 
 mod bad_input;
 pub mod env;
+mod notify;
 mod registry;
 mod workflow;
