@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod identity;
 mod launch;
+mod live;
 mod notify;
 mod paths;
 mod reconcile;

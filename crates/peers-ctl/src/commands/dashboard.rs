@@ -2,6 +2,7 @@
 //! green/total, blocking bugs, cost and cap, last activity, stop reason — from each project's
 //! state.json and the tail of its runs.jsonl only.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use clap::Args;
@@ -15,9 +16,24 @@ use crate::summary::{Summary, summarise};
 
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
-    /// Show one project in detail instead of the table.
+    /// Show one project in detail instead of the table (with --live: open its drilldown).
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
+    /// Full-screen terminal dashboard: alerts (crashed, halted, cap near, a peer down, no
+    /// progress), Enter for a project's drilldown (recent ticks, gate timeline, bugs, latest
+    /// self-review, live output), s / r to stop / start it after a y/n confirmation, q to quit.
+    /// Without a terminal the table is printed once.
+    #[arg(long)]
+    pub live: bool,
+    /// Seconds between refreshes of --live (only changed files are read).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub refresh_s: f64,
+    /// With --live: exit after drawing this many frames.
+    #[arg(long, value_name = "N", requires = "live")]
+    pub frames: Option<u64>,
+    /// With --live: the "no progress" alert after this many minutes without output.
+    #[arg(long, value_name = "MINUTES", default_value_t = 30)]
+    pub stall_minutes: u64,
     /// Print the rows as JSON.
     #[arg(long)]
     pub json: bool,
@@ -33,6 +49,17 @@ struct Row<'a> {
 }
 
 pub fn run(config: &Path, args: &DashboardArgs) -> CtlResult<u8> {
+    if args.live && std::io::stdout().is_terminal() && !args.json {
+        return crate::live::run(
+            config,
+            &crate::live::LiveOptions {
+                refresh_s: args.refresh_s,
+                frames: args.frames,
+                project: args.project.as_deref(),
+                stall_minutes: args.stall_minutes,
+            },
+        );
+    }
     if let Some(name) = &args.project {
         return status(
             config,

@@ -134,11 +134,18 @@ fn markdown(entries: &[Entry<'_>], scope: Option<&str>) -> String {
     out
 }
 
-pub fn review(config: &Path, args: &ReviewArgs) -> CtlResult<u8> {
-    let registry = registry(config)?;
-    let project = registry.find(&args.name)?;
+/// The latest handoff commit of a repository.
+pub struct Handoff {
+    pub sha: String,
+    pub subject: String,
+    /// Its `## Self-Review` section (and `Self-Review:` verdict), when present.
+    pub review: Option<String>,
+}
+
+/// The latest commit with a `Peer-Status: handoff` trailer, `None` when there is none yet.
+pub fn latest_handoff(repo: &Path) -> CtlResult<Option<Handoff>> {
     let output = peers_git::inert::command(
-        &project.path,
+        repo,
         &[
             "log",
             "--grep=^Peer-Status: handoff$",
@@ -152,22 +159,35 @@ pub fn review(config: &Path, args: &ReviewArgs) -> CtlResult<u8> {
     if !output.status.success() {
         return Err(CtlError::failed(format!(
             "git log failed in {}: {}",
-            project.path.display(),
+            repo.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
     let text = String::from_utf8_lossy(&output.stdout);
     let mut lines = text.lines();
     let (Some(sha), Some(subject)) = (lines.next(), lines.next()) else {
+        return Ok(None);
+    };
+    let body: Vec<&str> = lines.collect();
+    Ok(Some(Handoff {
+        sha: sha.to_owned(),
+        subject: subject.to_owned(),
+        review: self_review(&body),
+    }))
+}
+
+pub fn review(config: &Path, args: &ReviewArgs) -> CtlResult<u8> {
+    let registry = registry(config)?;
+    let project = registry.find(&args.name)?;
+    let Some(handoff) = latest_handoff(&project.path)? else {
         return Err(CtlError::failed(format!(
             "no handoff commit found in {}",
             project.path.display()
         ))
         .hint("a peer hands off with a `Peer-Status: handoff` trailer; none has yet"));
     };
-    let body: Vec<&str> = lines.collect();
-    println!("handoff {sha}: {subject}");
-    match self_review(&body) {
+    println!("handoff {}: {}", handoff.sha, handoff.subject);
+    match handoff.review {
         Some(section) => println!("{section}"),
         None => println!("(this handoff has no `## Self-Review` section)"),
     }

@@ -1,0 +1,42 @@
+//! `dashboard --live`: a full-screen terminal dashboard (ratatui) of every project with alerts,
+//! a drilldown, and keys to stop and start projects. Refreshes read only files that changed
+//! (see `refresh`). Without a terminal, `dashboard --live` prints the table once instead.
+
+pub mod app;
+pub mod model;
+pub mod refresh;
+pub mod view;
+#[cfg(test)]
+mod view_tests;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{CtlError, CtlResult};
+
+pub struct LiveOptions<'a> {
+    pub refresh_s: f64,
+    pub frames: Option<u64>,
+    pub project: Option<&'a str>,
+    pub stall_minutes: u64,
+}
+
+pub fn run(config: &Path, options: &LiveOptions<'_>) -> CtlResult<u8> {
+    if !(options.refresh_s.is_finite() && options.refresh_s >= 0.05) {
+        return Err(CtlError::usage(format!(
+            "--refresh-s {}: must be at least 0.05",
+            options.refresh_s
+        )));
+    }
+    let registry = crate::commands::registry(config)?;
+    if let Some(name) = options.project {
+        registry.find(name)?;
+    }
+    let mut refresher = refresh::Refresher::new(config, options.stall_minutes);
+    let model = app::initial_model(&mut refresher, options.project)?;
+    let settings = app::Settings {
+        refresh: Duration::from_secs_f64(options.refresh_s),
+        frames: options.frames,
+    };
+    app::run(config, &mut refresher, model, &settings)
+}
