@@ -1,7 +1,8 @@
 //! Whole-process timings of `peers-ctl` (release build) over many registered projects, each
 //! holding a finished 10-tick run (state.json, runs.jsonl with 10 tick records and the exit
 //! record, last-stop-reason.txt): `list` and `dashboard` with 200 projects, `list` with 1,000.
-//! Prints median, p10 and p90 against the goal. Run with `scripts/bench` or
+//! Prints median, p10 and p90 against the goal. Then `dashboard --live` at a 1 s refresh over
+//! the 200 idle projects in a pseudo-terminal: its CPU use over 10 s (goal ≤ 2 % of a core). Run with `scripts/bench` or
 //! `cargo bench -p peers-ctl`; PEERS_BENCH_RUNS sets the sample count (default 40).
 #![expect(
     clippy::expect_used,
@@ -141,6 +142,7 @@ fn main() {
         sample(two_hundred.path(), &["dashboard"], runs),
         50.0,
     );
+    ok &= live_cpu(two_hundred.path());
     let thousand = tempfile::tempdir().expect("tempdir");
     fixture(thousand.path(), 1000);
     sample(thousand.path(), &["list"], 3);
@@ -152,4 +154,60 @@ fn main() {
     if !ok {
         std::process::exit(1);
     }
+}
+
+/// utime + stime of `pid` in clock ticks (USER_HZ, 100 on Linux).
+fn cpu_ticks(pid: u32) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let rest = text.rsplit_once(')').expect("stat format").1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3; utime and stime are fields 14 and 15.
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+fn live_cpu(root: &Path) -> bool {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().expect("utf-8"))
+        .expect("slave");
+    let mut size = rustix::termios::tcgetwinsize(&slave).expect("winsize");
+    size.ws_col = 200;
+    size.ws_row = 60;
+    rustix::termios::tcsetwinsize(&slave, size).expect("set winsize");
+    let mut child = Command::new(CTL)
+        .args(["dashboard", "--live", "--refresh-s", "1"])
+        .env("PEERS_CTL_CONFIG_DIR", root.join("config"))
+        .env("PEERS_PROJECTS_ROOT", root.join("projects"))
+        .env("TERM", "xterm")
+        .stdin(Stdio::from(slave.try_clone().expect("clone")))
+        .stdout(Stdio::from(slave.try_clone().expect("clone")))
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .expect("spawn");
+    let mut reader = std::fs::File::from(master);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while std::io::Read::read(&mut reader, &mut buf).is_ok_and(|n| n > 0) {}
+    });
+    std::thread::sleep(Duration::from_secs(2)); // start-up and the first full read
+    let before = cpu_ticks(child.id());
+    let window = Duration::from_secs(10);
+    std::thread::sleep(window);
+    let used = cpu_ticks(child.id()) - before;
+    let _ = child.kill();
+    let _ = child.wait();
+    let percent = used as f64 / 100.0 / window.as_secs_f64() * 100.0;
+    let ok = percent <= 2.0;
+    println!(
+        "{:<40} {percent:5.2} % of a core over 10 s at 1 s refresh  goal ≤ 2 %  {}",
+        "peers-ctl dashboard --live (200 idle)",
+        if ok { "ok" } else { "MISSED" }
+    );
+    ok
 }
