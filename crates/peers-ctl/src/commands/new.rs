@@ -65,6 +65,7 @@ pub fn run(config: &Path, args: &NewArgs) -> CtlResult<u8> {
     let plan = read_plan(args.plan.as_deref())?;
     let overrides = parse_overrides(args)?;
     check_modes(&args.modes)?;
+    check_registration(config, &args.name, args.force)?;
     check_target(&target, args.force)?;
     std::fs::create_dir_all(&target)
         .map_err(|e| CtlError::failed(format!("cannot create {}: {e}", target.display())))?;
@@ -180,6 +181,30 @@ fn check_modes(modes: &[String]) -> CtlResult<()> {
                 _ => error.hint(format!("known modes: {}", known.join(", "))),
             });
         }
+    }
+    Ok(())
+}
+
+/// Refuses before anything is written: a name already registered (without --force), or one
+/// whose run is alive (even with --force).
+fn check_registration(config: &Path, name: &str, force: bool) -> CtlResult<()> {
+    let registry = crate::commands::registry(config)?;
+    let Some(existing) = registry.get(name) else {
+        return Ok(());
+    };
+    if let Some(run) = &existing.run {
+        return Err(CtlError::failed(format!(
+            "project {name:?} is running (pid {}); nothing was changed",
+            run.pid
+        ))
+        .hint(format!("stop it first: peers-ctl stop {name}")));
+    }
+    if !force {
+        return Err(CtlError::failed(format!(
+            "a project named {name:?} is already registered ({}); nothing was changed",
+            existing.path.display()
+        ))
+        .hint("pick another name, or pass --force to scaffold and register it again"));
     }
     Ok(())
 }

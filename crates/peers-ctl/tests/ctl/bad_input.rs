@@ -147,3 +147,13 @@ fn a_symlinked_registry_is_refused() {
         "{\"projects\": []}"
     );
 }
+
+#[test]
+fn new_with_a_registered_name_is_refused_before_anything_is_written() {
+    let env = CtlEnv::new();
+    env.ok(&["new", "taken"]);
+    let out = env.ctl(&["new", "taken", "./elsewhere"]);
+    assert_eq!(out.code, 1, "{}", out.combined());
+    assert!(out.stderr.contains("already registered"), "{}", out.stderr);
+    assert!(!env.root().join("elsewhere").exists());
+}
