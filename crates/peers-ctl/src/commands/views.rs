@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use clap::Args;
+use peers_store::layout::PeersDir;
+use peers_store::run_lock::{LockState, probe_lock};
 use serde::Serialize;
 
 use crate::commands::{print_json, registry};
@@ -113,6 +115,14 @@ pub fn status(config: &Path, args: &StatusArgs) -> CtlResult<u8> {
     }
     if let Some(note) = &project.note {
         println!("  note:          {note}");
+    }
+    if project.run.is_none()
+        && let Ok(LockState::Held { pid }) = probe_lock(&PeersDir::at(&project.path))
+    {
+        println!(
+            "  outside run:   a peers run not started by peers-ctl holds the run lock (pid {})",
+            pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string())
+        );
     }
     if !summary.initialised {
         println!(

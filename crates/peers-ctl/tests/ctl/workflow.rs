@@ -201,3 +201,38 @@ fn a_recycled_pid_is_never_signalled_and_the_project_is_crashed() {
     bystander.kill().unwrap();
     bystander.wait().unwrap();
 }
+
+#[test]
+fn a_run_started_outside_peers_ctl_is_shown_and_not_started_twice() {
+    let env = CtlEnv::new();
+    let repo = env.sim_project("manual", 1500, 3);
+    let mut run = env
+        .command(&crate::ctl::env::peers_bin())
+        .current_dir(&repo)
+        .args(["run", "--max-ticks", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = run.id();
+    wait_for("the run lock", || {
+        std::fs::read_to_string(repo.join(".peers/run.lock"))
+            .is_ok_and(|t| t.trim() == pid.to_string())
+    });
+    let status = env.ok(&["status", "manual"]);
+    assert!(
+        status.stdout.contains(&format!(
+            "not started by peers-ctl holds the run lock (pid {pid})"
+        )),
+        "{}",
+        status.stdout
+    );
+    let start = env.ctl(&["start", "manual"]);
+    assert_eq!(start.code, 1, "{}", start.combined());
+    assert!(
+        start.stderr.contains(&format!("pid {pid}")),
+        "{}",
+        start.stderr
+    );
+    run.wait().unwrap();
+}
