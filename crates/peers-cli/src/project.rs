@@ -114,7 +114,7 @@ fn validate_pass_when(goals: &GoalSet) -> CliResult<()> {
         else {
             continue;
         };
-        if let Err(err) = peers_core::pass_when::parse(pass_when) {
+        if let Err(err) = peers_pass_when::parse(pass_when) {
             let span = dsl_span(*pass_when_span, pass_when, err.column);
             let flat = pass_when.replace('\n', " ");
             let mut cli = CliError::usage(format!(

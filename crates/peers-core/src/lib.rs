@@ -16,7 +16,6 @@ pub mod language;
 pub mod ledger;
 pub mod location;
 pub mod modes;
-pub mod pass_when;
 pub mod peer_command;
 pub mod peer_health;
 pub mod prompt;

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
 use peers_core::ledger::{Ledger, LedgerCommit};
-use peers_core::pass_when::{self, EvalInput, JsonLoader, Truncation};
 use peers_gate::budget::GateBudget;
 use peers_gate::builtin::{GateContext, RunFacts};
 use peers_gate::cache::{CacheKey, GateCache};
@@ -19,6 +18,7 @@ use peers_gate::runner::{
     self, CommandResult, GateJob, GateResult, GateWork, Omission, RunnerSettings, Verdict,
 };
 use peers_git::{Commit, Git};
+use peers_pass_when::{self as pass_when, EvalInput, JsonLoader, Truncation};
 
 use crate::error::DriverError;
 

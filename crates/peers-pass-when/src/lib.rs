@@ -92,6 +92,7 @@
 //! that cannot be a bool, invalid regex literals, absolute or `..` json paths.
 //! [`PassWhen::evaluate`] errors (a `None` exit code ordered with `<`, `int('abc')`, a missing
 //! json field, a non-bool result) also name the column where one applies.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod ast;
 mod atom;
