@@ -20,7 +20,6 @@ pub mod peer_command;
 pub mod peer_health;
 pub mod prompt;
 pub mod recon;
-pub mod review;
 pub mod soft_review;
 pub mod state;
 pub mod stop_advice;

@@ -6,11 +6,11 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use peers_core::review::{
-    Debate, RoundResponse, build, parse_findings, parse_stances, render_markdown, short_id,
-};
 use peers_review::Material;
 use peers_review::prompt;
+use peers_review::rules::{
+    Debate, RoundResponse, build, parse_findings, parse_stances, render_markdown, short_id,
+};
 
 const FINDINGS_PER_REVIEWER: usize = 100;
 

@@ -6,8 +6,8 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::rules::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
 use peers_agent::{CallOutput, PriceTable, SessionMeter, Usage, read_reply};
-use peers_core::review::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
 use peers_process::{CommandSpec, StdinSource, run};
 
 use crate::archive::{Archive, with_suffix};

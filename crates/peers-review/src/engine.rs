@@ -5,10 +5,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use peers_agent::{PriceTable, SessionMeter};
-use peers_core::review::{
+use crate::rules::{
     Debate, RawFinding, ReviewerReport, RoundResponse, StanceLine, Verdict, build, render_markdown,
 };
+use peers_agent::{PriceTable, SessionMeter};
 
 use crate::archive::Archive;
 use crate::call::{Answer, CallContext, CallLimits, RoundPrompt, answer};

@@ -1,7 +1,7 @@
 //! peers-review: `peers review`, the symmetric blind-debate review with n reviewer CLIs.
 //!
-//! The rules (parsing, canonical ids, the debate state machine, the verdict) live in
-//! `peers_core::review`; this crate runs them: it collects the scope from git, builds the
+//! The rules (parsing, canonical ids, the debate state machine, the verdict) live in [`rules`]
+//! and do no I/O; the rest of the crate runs them: it collects the scope from git, builds the
 //! prompts, runs each round's reviewers concurrently and read-only, retries malformed output
 //! once, resumes sessions where the CLI can, and archives everything under
 //! `.peers/reviews/<timestamp>/`.
@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod prompt;
 pub mod reviewer;
+pub mod rules;
 pub mod scope;
 
 pub use archive::Archive;

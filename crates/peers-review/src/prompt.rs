@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use peers_core::review::{Debate, Issue, short_id};
+use crate::rules::{Debate, Issue, short_id};
 
 use crate::scope::Material;
 
@@ -159,7 +159,7 @@ fn evidence_suffix(evidence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use peers_core::review::{Category, RawFinding, Severity};
+    use crate::rules::{Category, RawFinding, Severity};
 
     fn material() -> Material {
         Material {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use peers_core::config::{PeerRole, PeerSettings, PromptMode, ToolKind};
 use peers_core::location::Span;
-use peers_core::review::{Entry, finding_id, short_id};
+use peers_review::rules::{Entry, finding_id, short_id};
 use peers_review::{Archive, CallLimits, ReviewOutcome, ReviewSettings, Reviewer, run_review};
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use peers_core::review::IssueState;
+use peers_review::rules::IssueState;
 
 use crate::harness::{Harness, find, finding, findings, stances};
 

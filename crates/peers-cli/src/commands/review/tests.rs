@@ -68,7 +68,7 @@ fn overflow_finding() -> String {
 }
 
 fn stance(text: &str) -> String {
-    let id = peers_core::review::finding_id("lib.rs", "add overflows");
+    let id = peers_review::rules::finding_id("lib.rs", "add overflows");
     let line = json!({"id": id, "stance": text, "reasoning": "r"});
     format!("```stances\n{line}\n```\n")
 }

@@ -1,6 +1,7 @@
 //! The symmetric blind-debate review, as pure rules: the reviewers' output format, canonical
 //! issues with content-hashed ids, the per-issue debate state machine for n ≥ 2 reviewers,
-//! derived convergence, and the verdict report. Running the reviewers lives in `peers-review`.
+//! derived convergence, and the verdict report. Running the reviewers lives in the
+//! rest of this crate.
 
 pub mod block;
 pub mod canon;
