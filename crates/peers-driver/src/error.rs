@@ -18,12 +18,9 @@ pub enum DriverError {
     #[error(".peers/goals.yaml is not accepted: {detail}")]
     GoalsNotAccepted { detail: String },
 
-    #[error("pass_when `{expression}`: column {column}: {message}")]
-    PassWhen {
-        expression: String,
-        column: usize,
-        message: String,
-    },
+    /// The gates could not be set up (a `pass_when` that does not parse, the scratch tree).
+    #[error(transparent)]
+    Gate(#[from] peers_gate::error::GateSetupError),
 
     #[error("peer '{peer}' uses provider openrouter but OPENROUTER_API_KEY is not set")]
     MissingProviderKey { peer: String },
@@ -69,7 +66,7 @@ impl DriverError {
             Self::LockHeld { .. } => "lock-held",
             Self::DirtyTree { .. } => "dirty-tree",
             Self::GoalsNotAccepted { .. } => "goals-not-accepted",
-            Self::PassWhen { .. } => "pass-when",
+            Self::Gate(err) => err.label(),
             Self::MissingProviderKey { .. } => "missing-provider-key",
             Self::MissingPeer { .. } => "missing-peer",
             Self::NoCommitToJudge => "no-commit",

@@ -11,7 +11,7 @@ use peers_core::state::{GoalState, GoalStatus, State};
 use peers_gate::runner::{GateResult, RunnerSettings};
 
 use crate::error::DriverError;
-use crate::gates::{self, BuiltinSources};
+use peers_gate::jobs::{self, BuiltinSources};
 
 /// The result of one evaluation.
 pub struct Evaluation {
@@ -66,7 +66,7 @@ pub struct Evaluator<'a> {
 impl Evaluator<'_> {
     /// Runs every hard gate; built-in gates read `sources`.
     pub fn evaluate(&self, sources: BuiltinSources) -> Result<Evaluation, DriverError> {
-        let jobs = gates::hard_goal_jobs(
+        let gate_jobs = jobs::hard_goal_jobs(
             &self.settings.repo,
             self.config,
             self.goals,
@@ -75,7 +75,7 @@ impl Evaluator<'_> {
             Arc::new(sources),
         )?;
         Ok(Evaluation {
-            results: gates::run_jobs(jobs, self.settings, None),
+            results: jobs::run_jobs(gate_jobs, self.settings, None),
         })
     }
 }
@@ -95,27 +95,4 @@ pub fn record_status(state: &mut State, evaluation: &Evaluation) {
         };
         state.goals_status.insert(result.id.clone(), status);
     }
-}
-
-/// The goals whose gate judges the loop itself (`convergence-reached`, `all-peers-healthy`):
-/// they depend on the clean-tick streak, so a tick's cleanliness is judged without them and
-/// they are re-judged once the streak is updated.
-pub fn loop_gate_ids(
-    goals: &GoalSet,
-) -> Vec<(
-    String,
-    peers_core::goals::BuiltinGate,
-    std::collections::BTreeMap<String, serde_json::Value>,
-)> {
-    use peers_core::goals::{BuiltinGate, GateCheck};
-    goals
-        .hard()
-        .filter_map(|(goal, hard)| match &hard.check {
-            GateCheck::Builtin {
-                gate: gate @ (BuiltinGate::ConvergenceReached | BuiltinGate::AllPeersHealthy),
-                params,
-            } => Some((goal.id.clone(), *gate, params.clone())),
-            _ => None,
-        })
-        .collect()
 }

@@ -6,8 +6,6 @@ pub mod attest;
 pub mod control_files;
 pub mod error;
 pub mod evaluate;
-pub mod gate_tree;
-pub mod gates;
 pub mod git_control;
 pub mod halted;
 pub mod ledger_view;

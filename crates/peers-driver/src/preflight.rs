@@ -24,7 +24,7 @@ pub use repository::{first_command_word, uncommitted_paths};
 /// How long a CLI's `--version` may take before it is reported as slow (a warning).
 pub const VERSION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The tag every run measures against.
-pub const BASELINE_TAG: &str = crate::gates::BASELINE_REF;
+pub const BASELINE_TAG: &str = peers_gate::jobs::BASELINE_REF;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {

@@ -70,7 +70,7 @@ pub struct Session {
     pub(crate) last_handoff: Option<Commit>,
     pub(crate) runner: RunnerSettings,
     /// The scratch worktree the hard gates judge.
-    pub(crate) gate_tree: crate::gate_tree::GateTree,
+    pub(crate) gate_tree: peers_gate::tree::GateTree,
     pub(crate) evaluation: Option<Evaluation>,
     pub(crate) started: Instant,
     pub(crate) ticks_in_run: u64,
@@ -161,10 +161,10 @@ impl Session {
             .into_iter()
             .rev()
             .find(|c| peers_core::trailer::is_handoff(&c.message));
-        let mut runner = crate::gates::runner_settings(inputs.git.root(), &inputs.config);
+        let mut runner = peers_gate::jobs::runner_settings(inputs.git.root(), &inputs.config);
         runner.cancel = Some(Arc::clone(&inputs.cancel));
         let gate_tree =
-            crate::gate_tree::GateTree::new(&inputs.git, &inputs.config.gates.outside_git)?;
+            peers_gate::tree::GateTree::new(&inputs.git, &inputs.config.gates.outside_git)?;
         let mut session = Session {
             inputs,
             state,
@@ -302,7 +302,7 @@ impl Session {
     /// Re-evaluates the gates that judge the loop itself with the current run facts, updating
     /// the evaluation and the recorded status. True when all of them pass (or there are none).
     pub(crate) fn rejudge_loop_gates(&mut self) -> bool {
-        let loop_gates = evaluate::loop_gate_ids(&self.inputs.goals);
+        let loop_gates = peers_gate::jobs::loop_gate_ids(&self.inputs.goals);
         if loop_gates.is_empty() {
             return true;
         }
@@ -333,8 +333,8 @@ impl Session {
 
     /// What built-in gates read inside the loop: the incremental ledger, the newest handoff,
     /// the run's facts.
-    fn builtin_sources(&self) -> crate::gates::BuiltinSources {
-        crate::gates::BuiltinSources {
+    fn builtin_sources(&self) -> peers_gate::jobs::BuiltinSources {
+        peers_gate::jobs::BuiltinSources {
             git: self.inputs.git.clone(),
             judged_commit: None,
             ledger: std::sync::Arc::new(self.ledger.ledger.clone()),

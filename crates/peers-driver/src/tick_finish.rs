@@ -112,7 +112,7 @@ pub fn finish(
             ))
         })
         .sum();
-    let loop_gates: Vec<String> = crate::evaluate::loop_gate_ids(&session.inputs.goals)
+    let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.inputs.goals)
         .into_iter()
         .map(|(id, _, _)| id)
         .collect();

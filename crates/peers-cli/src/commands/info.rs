@@ -197,7 +197,7 @@ fn render(
     out.push_str(&format!(
         "\ngoals:   timeout={}s concurrency={} convergence_n={} stuck_halt_after={} (watching {})\n  lock: {lock}\n",
         g.timeout_s,
-        g.concurrency.map_or_else(|| format!("{} (cores)", peers_driver::gates::default_concurrency()), |c| c.to_string()),
+        g.concurrency.map_or_else(|| format!("{} (cores)", peers_gate::jobs::default_concurrency()), |c| c.to_string()),
         g.convergence_n,
         g.stuck_halt_after,
         g.stuck_halt_gates.join(", ")
@@ -350,7 +350,7 @@ fn to_json(
             "error_patterns": h.error_patterns, "halt_patterns": h.halt_patterns,
         },
         "goals_settings": {
-            "timeout_s": g.timeout_s, "concurrency": g.concurrency.unwrap_or_else(peers_driver::gates::default_concurrency),
+            "timeout_s": g.timeout_s, "concurrency": g.concurrency.unwrap_or_else(peers_gate::jobs::default_concurrency),
             "convergence_n": g.convergence_n, "stuck_halt_after": g.stuck_halt_after,
             "stuck_halt_gates": g.stuck_halt_gates, "soft_consensus_required": g.soft_consensus_required,
         },

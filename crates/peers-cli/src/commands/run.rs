@@ -257,6 +257,9 @@ fn print_summary_json(
 
 pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
     use peers_driver::error::DriverError;
+    if let DriverError::Gate(gate) = err {
+        return gate_setup_error(gate);
+    }
     match &err {
         DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
             "`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)",
@@ -265,9 +268,18 @@ pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
             "commit your changes (or `git stash push --include-untracked`) and run again, or pass \
              --allow-dirty to have peers stash them under your name before the first tick",
         ),
-        DriverError::GoalsNotAccepted { .. }
-        | DriverError::PassWhen { .. }
-        | DriverError::MissingProviderKey { .. } => CliError::usage(err.to_string()),
+        DriverError::GoalsNotAccepted { .. } | DriverError::MissingProviderKey { .. } => {
+            CliError::usage(err.to_string())
+        }
+        _ => CliError::failed(err.to_string()).causes_of(&err),
+    }
+}
+
+/// The gates could not be set up: a `pass_when` that does not parse is a usage error.
+pub fn gate_setup_error(err: peers_gate::error::GateSetupError) -> CliError {
+    use peers_gate::error::GateSetupError;
+    match &err {
+        GateSetupError::PassWhen { .. } => CliError::usage(err.to_string()),
         _ => CliError::failed(err.to_string()).causes_of(&err),
     }
 }

@@ -11,10 +11,11 @@ use peers_gate::runner::GateResult;
 use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
+use crate::commands::run::gate_setup_error;
 use crate::error::{CliError, CliResult};
 use crate::project::{Project, git_error, store_error};
 use crate::table;
-use peers_driver::gates;
+use peers_gate::jobs as gates;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -54,16 +55,15 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         CliError::usage("there is no commit to judge: HEAD is unborn")
             .hint("the gates run on a checkout of HEAD; commit your work first")
     })?;
-    let mut gate_tree =
-        peers_driver::gate_tree::GateTree::new(&project.git, &config.gates.outside_git)
-            .map_err(crate::commands::run::driver_error)?;
+    let mut gate_tree = peers_gate::tree::GateTree::new(&project.git, &config.gates.outside_git)
+        .map_err(gate_setup_error)?;
     let tree = gate_tree
         .prepare(&project.git, &head, || {
             eprintln!(
                 "waiting for the gates of another evaluation (a running `peers run`) to finish…"
             );
         })
-        .map_err(crate::commands::run::driver_error)?;
+        .map_err(gate_setup_error)?;
     if dirty && !args.json {
         eprintln!(
             "note: the gates judge commit {} (HEAD); uncommitted and untracked changes are not \
@@ -91,12 +91,12 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         fingerprint.as_deref(),
         std::sync::Arc::new(
             gates::BuiltinSources::from_history(&project.git, project.dir.cache_dir())
-                .map_err(crate::commands::run::driver_error)?
+                .map_err(gate_setup_error)?
                 .judging(&tree),
         ),
     )
-    .map_err(crate::commands::run::driver_error)?;
-    let in_run_ids: Vec<String> = peers_driver::evaluate::loop_gate_ids(&goals)
+    .map_err(gate_setup_error)?;
+    let in_run_ids: Vec<String> = gates::loop_gate_ids(&goals)
         .into_iter()
         .map(|(id, _, _)| id)
         .collect();

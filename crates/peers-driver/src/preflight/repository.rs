@@ -8,7 +8,7 @@ use super::{BASELINE_TAG, Finding, PreflightInputs, Severity, resolve_program};
 
 /// Each hard goal's tools: a built-in gate's programs per language, a command's first word.
 pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<Finding> {
-    let env = crate::gates::gate_environment_from(&inputs.env);
+    let env = peers_gate::jobs::gate_environment_from(&inputs.env);
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")

@@ -9,18 +9,18 @@ use std::time::Duration;
 use peers_core::config::{ConfigSettings, VerifyCommand};
 use std::collections::BTreeMap;
 
-use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
-use peers_core::ledger::{Ledger, LedgerCommit};
-use peers_gate::budget::GateBudget;
-use peers_gate::builtin::{GateContext, RunFacts};
-use peers_gate::cache::{CacheKey, GateCache};
-use peers_gate::runner::{
+use crate::budget::GateBudget;
+use crate::builtin::{GateContext, RunFacts};
+use crate::cache::{CacheKey, GateCache};
+use crate::runner::{
     self, CommandResult, GateJob, GateResult, GateWork, Omission, RunnerSettings, Verdict,
 };
+use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
+use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_git::{Commit, Git};
 use peers_pass_when::{self as pass_when, EvalInput, JsonLoader, Truncation};
 
-use crate::error::DriverError;
+use crate::error::GateSetupError;
 
 /// Cap on a file read by `json('path')`.
 const JSON_READ_CAP: u64 = 2 * 1024 * 1024;
@@ -104,14 +104,14 @@ pub struct BuiltinSources {
 
 impl BuiltinSources {
     /// The same sources judging the scratch checkout `tree` instead of the live worktree.
-    pub fn judging(mut self, tree: &crate::gate_tree::PreparedTree) -> Self {
+    pub fn judging(mut self, tree: &crate::tree::PreparedTree) -> Self {
         self.git = tree.git.clone();
         self.judged_commit = Some(tree.commit.clone());
         self
     }
 
     /// For `peers verify`: the ledger and the newest handoff read from the whole history.
-    pub fn from_history(git: &Git, cache_dir: PathBuf) -> Result<Self, DriverError> {
+    pub fn from_history(git: &Git, cache_dir: PathBuf) -> Result<Self, GateSetupError> {
         let commits = git.commits("HEAD")?;
         let entries: Vec<LedgerCommit> = commits
             .iter()
@@ -120,7 +120,7 @@ impl BuiltinSources {
         let last_handoff = commits
             .iter()
             .rev()
-            .take(peers_gate::builtin::HANDOFF_LOOKBACK)
+            .take(crate::builtin::HANDOFF_LOOKBACK)
             .find(|c| peers_core::trailer::is_handoff(&c.message))
             .cloned();
         Ok(Self {
@@ -153,7 +153,7 @@ impl BuiltinSources {
             last_handoff: self.last_handoff.as_ref(),
             run: self.run.as_ref(),
         };
-        peers_gate::builtin::evaluate(gate, &ctx)
+        crate::builtin::evaluate(gate, &ctx)
     }
 }
 
@@ -168,7 +168,7 @@ pub fn hard_goal_jobs(
     timeout_override: Option<u64>,
     fingerprint: Option<&str>,
     builtins: Arc<BuiltinSources>,
-) -> Result<Vec<GateJob>, DriverError> {
+) -> Result<Vec<GateJob>, GateSetupError> {
     let default_timeout = timeout_override.unwrap_or(config.goals.timeout_s);
     let mut jobs = Vec::new();
     for (goal, hard) in goals.hard() {
@@ -216,8 +216,8 @@ fn command_work(
     pass_when: &str,
     timeout: Duration,
     cap_mib: u64,
-) -> Result<GateWork, DriverError> {
-    let expression = pass_when::parse(pass_when).map_err(|err| DriverError::PassWhen {
+) -> Result<GateWork, GateSetupError> {
+    let expression = pass_when::parse(pass_when).map_err(|err| GateSetupError::PassWhen {
         expression: pass_when.to_owned(),
         column: err.column,
         message: err.message,
@@ -284,4 +284,27 @@ pub fn run_jobs(
     cache: Option<&mut GateCache>,
 ) -> Vec<GateResult> {
     runner::run_gates(jobs, settings, cache)
+}
+
+/// The goals whose gate judges the loop itself (`convergence-reached`, `all-peers-healthy`):
+/// they depend on the clean-tick streak, so a tick's cleanliness is judged without them and
+/// they are re-judged once the streak is updated.
+pub fn loop_gate_ids(
+    goals: &GoalSet,
+) -> Vec<(
+    String,
+    peers_core::goals::BuiltinGate,
+    std::collections::BTreeMap<String, serde_json::Value>,
+)> {
+    use peers_core::goals::{BuiltinGate, GateCheck};
+    goals
+        .hard()
+        .filter_map(|(goal, hard)| match &hard.check {
+            GateCheck::Builtin {
+                gate: gate @ (BuiltinGate::ConvergenceReached | BuiltinGate::AllPeersHealthy),
+                params,
+            } => Some((goal.id.clone(), *gate, params.clone())),
+            _ => None,
+        })
+        .collect()
 }

@@ -18,10 +18,10 @@ mod stamp;
 
 use std::path::{Path, PathBuf};
 
-use peers_gate::runner::GateResult;
+use crate::runner::GateResult;
 use peers_git::Git;
 
-use crate::error::DriverError;
+use crate::error::GateSetupError;
 
 /// What is kept warm between evaluations (Rust, next to a root `Cargo.toml`): the build cache
 /// and the lock file cargo writes when the commit has none.
@@ -78,7 +78,7 @@ impl PreparedTree {
 }
 
 impl GateTree {
-    pub fn new(repo: &Git, outside_git: &[String]) -> Result<Self, DriverError> {
+    pub fn new(repo: &Git, outside_git: &[String]) -> Result<Self, GateSetupError> {
         let base = repo.git_dir()?.join("peers-scratch");
         let path = base.join("peers-gates");
         Ok(Self {
@@ -101,9 +101,9 @@ impl GateTree {
         repo: &Git,
         commit: &str,
         waiting: impl FnOnce(),
-    ) -> Result<PreparedTree, DriverError> {
+    ) -> Result<PreparedTree, GateSetupError> {
         let base = self.record_path.parent().unwrap_or(&self.path);
-        std::fs::create_dir_all(base).map_err(|error| DriverError::io(base, error))?;
+        std::fs::create_dir_all(base).map_err(|error| GateSetupError::io(base, error))?;
         let lock = peers_store::tree_lock::TreeLock::acquire(&base.join("lock"), waiting)?;
         let mut notes = Vec::new();
         self.check_kept_cache(&mut notes)?;
@@ -171,10 +171,10 @@ impl GateTree {
 
     /// Discards what is kept unless its stamp is the one peers recorded after its own last
     /// evaluation.
-    fn check_kept_cache(&mut self, notes: &mut Vec<String>) -> Result<(), DriverError> {
+    fn check_kept_cache(&mut self, notes: &mut Vec<String>) -> Result<(), GateSetupError> {
         let actual = self
             .kept_stamp()
-            .map_err(|source| DriverError::io(self.path.clone(), source))?;
+            .map_err(|source| GateSetupError::io(self.path.clone(), source))?;
         let Some(actual) = actual else {
             return Ok(());
         };
@@ -201,7 +201,7 @@ impl GateTree {
                 Ok(_) => std::fs::remove_file(&path),
                 Err(_) => Ok(()),
             };
-            removed.map_err(|source| DriverError::io(path, source))?;
+            removed.map_err(|source| GateSetupError::io(path, source))?;
         }
         Ok(())
     }
@@ -212,7 +212,7 @@ impl GateTree {
         &self,
         worktree: &Path,
         notes: &mut Vec<String>,
-    ) -> Result<Vec<Linked>, DriverError> {
+    ) -> Result<Vec<Linked>, GateSetupError> {
         let mut linked = Vec::new();
         for relative in &self.outside_git {
             let source = worktree.join(relative);
@@ -236,12 +236,12 @@ impl GateTree {
             }
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)
-                    .map_err(|error| DriverError::io(parent.to_path_buf(), error))?;
+                    .map_err(|error| GateSetupError::io(parent.to_path_buf(), error))?;
             }
             std::os::unix::fs::symlink(&source, &target)
-                .map_err(|error| DriverError::io(target.clone(), error))?;
+                .map_err(|error| GateSetupError::io(target.clone(), error))?;
             let before = stamp::stamp(&source, stamp::TOOL_CACHES)
-                .map_err(|error| DriverError::io(source.clone(), error))?;
+                .map_err(|error| GateSetupError::io(source.clone(), error))?;
             linked.push(Linked {
                 relative: relative.clone(),
                 source,
