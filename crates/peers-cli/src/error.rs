@@ -3,7 +3,7 @@
 
 /// Why a command failed, and what exit code that means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
+pub enum FailureKind {
     /// Bad usage, configuration or refused input: exit 2, nothing written.
     Usage,
     /// The operation ran and its verdict is negative, or an operational error: exit 1.
@@ -13,7 +13,7 @@ pub enum Failure {
 /// An error as shown to the user: a one-line message, its causes, and hints that say how to fix it.
 #[derive(Debug)]
 pub struct CliError {
-    pub failure: Failure,
+    pub failure: FailureKind,
     pub message: String,
     pub causes: Vec<String>,
     /// Verbatim excerpt lines (e.g. the offending source with a caret), printed under the message.
@@ -24,7 +24,7 @@ pub struct CliError {
 impl CliError {
     pub fn usage(message: impl Into<String>) -> Self {
         Self {
-            failure: Failure::Usage,
+            failure: FailureKind::Usage,
             message: message.into(),
             causes: Vec::new(),
             details: Vec::new(),
@@ -34,7 +34,7 @@ impl CliError {
 
     pub fn failed(message: impl Into<String>) -> Self {
         Self {
-            failure: Failure::Failed,
+            failure: FailureKind::Failed,
             message: message.into(),
             causes: Vec::new(),
             details: Vec::new(),
@@ -64,8 +64,8 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self.failure {
-            Failure::Usage => 2,
-            Failure::Failed => 1,
+            FailureKind::Usage => 2,
+            FailureKind::Failed => 1,
         }
     }
 }

@@ -27,13 +27,13 @@ pub const VERSION_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BASELINE_TAG: &str = peers_gate::jobs::BASELINE_REF;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub enum CheckLevel {
     Ok,
     Warning,
     Problem,
 }
 
-impl Severity {
+impl CheckLevel {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
@@ -46,17 +46,17 @@ impl Severity {
 /// One finding: about what (`peer claude`, `gate lint-clean`, `repository`), which check,
 /// what was found, and the command that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct PreflightFinding {
     pub subject: String,
     pub check: &'static str,
-    pub severity: Severity,
+    pub severity: CheckLevel,
     pub message: String,
     pub fix: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct PreflightReport {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<PreflightFinding>,
     /// The whole preflight, wall clock.
     pub elapsed: Duration,
     /// The slowest CLI `--version` (they run in parallel).
@@ -64,16 +64,16 @@ pub struct PreflightReport {
 }
 
 impl PreflightReport {
-    pub fn problems(&self) -> impl Iterator<Item = &Finding> {
+    pub fn problems(&self) -> impl Iterator<Item = &PreflightFinding> {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Problem)
+            .filter(|f| f.severity == CheckLevel::Problem)
     }
 
-    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+    pub fn warnings(&self) -> impl Iterator<Item = &PreflightFinding> {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Warning)
+            .filter(|f| f.severity == CheckLevel::Warning)
     }
 
     pub fn passed(&self) -> bool {
@@ -153,18 +153,21 @@ fn problem(
     check: &'static str,
     message: String,
     fix: Option<String>,
-) -> Finding {
-    Finding {
+) -> PreflightFinding {
+    PreflightFinding {
         subject: subject(peer),
         check,
-        severity: Severity::Problem,
+        severity: CheckLevel::Problem,
         message,
         fix,
     }
 }
 
 /// Credentials and the variables named by the peer's `env:` key.
-fn check_peer_environment(peer: &PeerSettings, parent: &[(OsString, OsString)]) -> Vec<Finding> {
+fn check_peer_environment(
+    peer: &PeerSettings,
+    parent: &[(OsString, OsString)],
+) -> Vec<PreflightFinding> {
     let env = peer_environment(peer, parent);
     let lookup = |name: &str| {
         env.iter()
@@ -187,10 +190,10 @@ fn check_peer_environment(peer: &PeerSettings, parent: &[(OsString, OsString)]) 
         }
     }
     let (severity, message, fix) = match credentials::check(peer, &lookup) {
-        Credentials::Found { via } => (Severity::Ok, format!("found: {via}"), None),
-        Credentials::NotChecked { why } => (Severity::Ok, format!("not checked: {why}"), None),
+        Credentials::Found { via } => (CheckLevel::Ok, format!("found: {via}"), None),
+        Credentials::NotChecked { why } => (CheckLevel::Ok, format!("not checked: {why}"), None),
         Credentials::Missing { looked, fix } => (
-            Severity::Warning,
+            CheckLevel::Warning,
             format!(
                 "none found (looked at {}); it may log in another way, so the run is not stopped",
                 looked.join(", ")
@@ -198,12 +201,12 @@ fn check_peer_environment(peer: &PeerSettings, parent: &[(OsString, OsString)]) 
             Some(fix),
         ),
         Credentials::Required { variable, fix } => (
-            Severity::Problem,
+            CheckLevel::Problem,
             format!("provider openrouter needs {variable}, which is not set"),
             Some(fix),
         ),
     };
-    findings.push(Finding {
+    findings.push(PreflightFinding {
         subject: subject(peer),
         check: "credentials",
         severity,

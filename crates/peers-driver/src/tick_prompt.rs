@@ -3,7 +3,7 @@
 
 use peers_core::goals::GoalKind;
 use peers_core::prompt::{
-    self, AssignedBug, HardGoalStatus, InboxCommit, Prompt, PromptContext, SoftGoalStatus,
+    self, AssignedBug, HardGoalStatus, InboxCommit, Prompt, PromptContext, SoftGoalProgress,
 };
 use peers_core::soft_review::{self, RequestContext};
 
@@ -80,7 +80,7 @@ fn hard_statuses(session: &Session) -> Vec<HardGoalStatus> {
         .collect()
 }
 
-fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftGoalStatus> {
+fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftGoalProgress> {
     let last_author = session.loop_state.last_handoff_peer.clone();
     let names = session.state.peer_order.clone();
     let mut out = Vec::new();
@@ -98,7 +98,7 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
             soft_review::mark_requested(&mut session.state, &goal.id, peer, iteration);
         }
         let passed = soft_review::passed(&session.state, &goal.id, soft, &names);
-        out.push(SoftGoalStatus {
+        out.push(SoftGoalProgress {
             id: goal.id.clone(),
             description: goal.description.clone(),
             prompt: soft.prompt.clone(),

@@ -8,7 +8,7 @@ use crate::script::{Api, Exchange, Failure, Script, Step};
 use crate::{wire_chat, wire_gemini, wire_messages, wire_responses};
 
 /// How one request was understood and answered.
-pub(crate) struct Answer {
+pub(crate) struct WireAnswer {
     pub(crate) api: Option<Api>,
     /// True for a request of the agent loop (tools offered, no JSON schema).
     pub(crate) agent: bool,
@@ -17,9 +17,9 @@ pub(crate) struct Answer {
 }
 
 /// Answers `request` from `script`; `id` makes the ids in the response unique.
-pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> Answer {
+pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> WireAnswer {
     let Some(api) = api_of(request) else {
-        return Answer {
+        return WireAnswer {
             api: None,
             agent: false,
             exchange: None,
@@ -56,7 +56,7 @@ pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> Answer {
             reply(api, &turn, script, id)
         }
     };
-    Answer {
+    WireAnswer {
         api: Some(api),
         agent,
         exchange: Some(exchange),

@@ -6,7 +6,7 @@ use regex::Regex;
 use super::calls::Method;
 
 #[derive(Debug, Clone)]
-pub(super) struct Node {
+pub(super) struct DslNode {
     pub(super) kind: NodeKind,
     /// 1-based column that errors about this node point at.
     pub(super) column: usize,
@@ -20,30 +20,30 @@ pub(super) struct Node {
 pub(super) enum NodeKind {
     Literal(Literal),
     Var(Var),
-    Not(Box<Node>),
-    Neg(Box<Node>),
-    And(Vec<Node>),
-    Or(Vec<Node>),
+    Not(Box<DslNode>),
+    Neg(Box<DslNode>),
+    And(Vec<DslNode>),
+    Or(Vec<DslNode>),
     /// `first op1 right1 op2 right2 ...`, Python's chained comparison.
     Compare {
-        first: Box<Node>,
+        first: Box<DslNode>,
         rest: Vec<Comparison>,
     },
-    Add(Box<Node>, Box<Node>),
+    Add(Box<DslNode>, Box<DslNode>),
     Call(Call),
     Method {
-        receiver: Box<Node>,
+        receiver: Box<DslNode>,
         method: Method,
-        args: Vec<Node>,
+        args: Vec<DslNode>,
     },
     /// `base.name`, reading a field of a json object.
     Field {
-        base: Box<Node>,
+        base: Box<DslNode>,
         name: String,
     },
 }
 
-impl Node {
+impl DslNode {
     pub(super) fn new(kind: NodeKind, column: usize, ty: Ty) -> Self {
         let height = 1 + kind.child_height();
         Self {
@@ -66,7 +66,7 @@ impl Node {
 impl NodeKind {
     /// The greatest height among the children (0 for a leaf).
     fn child_height(&self) -> usize {
-        let of = |node: &Node| node.height;
+        let of = |node: &DslNode| node.height;
         match self {
             Self::Literal(_) | Self::Var(_) => 0,
             Self::Not(operand) | Self::Neg(operand) => of(operand),
@@ -108,7 +108,7 @@ pub(super) enum Var {
 pub(super) struct Comparison {
     pub(super) op: CompareOp,
     pub(super) column: usize,
-    pub(super) right: Node,
+    pub(super) right: DslNode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,14 +146,14 @@ impl CompareOp {
 pub(super) enum Call {
     /// `compiled` is set when the pattern is a literal, so it is compiled once at load time.
     Regex {
-        pattern: Box<Node>,
+        pattern: Box<DslNode>,
         compiled: Option<Regex>,
-        text: Box<Node>,
+        text: Box<DslNode>,
     },
-    Json(Box<Node>),
-    Int(Box<Node>),
-    Float(Box<Node>),
-    Len(Box<Node>),
+    Json(Box<DslNode>),
+    Int(Box<DslNode>),
+    Float(Box<DslNode>),
+    Len(Box<DslNode>),
 }
 
 /// What the parser knows about a node's value. `Any` means it is only known at run time.

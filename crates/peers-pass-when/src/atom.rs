@@ -1,7 +1,7 @@
 //! Atoms of `pass_when`: literals, names, calls with their argument lists, and parentheses.
 
 use super::DslError;
-use super::ast::{Literal, Node, NodeKind, Ty, Var};
+use super::ast::{DslNode, Literal, NodeKind, Ty, Var};
 use super::calls;
 use super::lexer::TokenKind;
 use super::literal::check_string_length;
@@ -9,16 +9,16 @@ use super::names::{self, Word};
 use super::parser::Parser;
 
 impl Parser<'_> {
-    pub(super) fn atom(&mut self) -> Result<Node, DslError> {
+    pub(super) fn atom(&mut self) -> Result<DslNode, DslError> {
         let token = self.advance();
         let column = token.column;
         match &token.kind {
-            TokenKind::Int(value) => Ok(Node::new(
+            TokenKind::Int(value) => Ok(DslNode::new(
                 NodeKind::Literal(Literal::Int(*value)),
                 column,
                 Ty::Int,
             )),
-            TokenKind::Float(value) => Ok(Node::new(
+            TokenKind::Float(value) => Ok(DslNode::new(
                 NodeKind::Literal(Literal::Float(*value)),
                 column,
                 Ty::Float,
@@ -38,30 +38,30 @@ impl Parser<'_> {
     }
 
     /// Adjacent string literals join, as in Python: `'a' 'b'` is `'ab'`.
-    fn strings(&mut self, mut text: String, column: usize) -> Result<Node, DslError> {
+    fn strings(&mut self, mut text: String, column: usize) -> Result<DslNode, DslError> {
         while let TokenKind::Str(next) = &self.peek().kind {
             text.push_str(next);
             self.advance();
         }
         check_string_length(&text, column)?;
-        Ok(Node::new(
+        Ok(DslNode::new(
             NodeKind::Literal(Literal::Str(text)),
             column,
             Ty::Str,
         ))
     }
 
-    fn word(&mut self, word: &str, column: usize) -> Result<Node, DslError> {
+    fn word(&mut self, word: &str, column: usize) -> Result<DslNode, DslError> {
         let called = self.is_symbol("(");
         let Some(resolved) = names::resolve(word) else {
             return Err(names::unknown_word(word, column, called));
         };
         match resolved {
-            Word::Function(function) if called => {
+            Word::DslFunction(function) if called => {
                 let args = self.arguments()?;
                 calls::build_call(function, args, column)
             }
-            Word::Function(function) => Err(DslError::new(
+            Word::DslFunction(function) => Err(DslError::new(
                 column,
                 format!(
                     "'{word}' is a function; call it as {}",
@@ -77,7 +77,7 @@ impl Parser<'_> {
                     Literal::None => Ty::None,
                     _ => Ty::Bool,
                 };
-                Ok(Node::new(NodeKind::Literal(literal), column, ty))
+                Ok(DslNode::new(NodeKind::Literal(literal), column, ty))
             }
             Word::Var(var) => {
                 let ty = if var == Var::ExitCode {
@@ -85,12 +85,12 @@ impl Parser<'_> {
                 } else {
                     Ty::Str
                 };
-                Ok(Node::new(NodeKind::Var(var), column, ty))
+                Ok(DslNode::new(NodeKind::Var(var), column, ty))
             }
         }
     }
 
-    fn parenthesized(&mut self, open: usize) -> Result<Node, DslError> {
+    fn parenthesized(&mut self, open: usize) -> Result<DslNode, DslError> {
         let inner = self.expression()?;
         let token = self.advance();
         match token.kind {
@@ -104,7 +104,7 @@ impl Parser<'_> {
     }
 
     /// `( [expression {, expression} [,]] )`, the opening parenthesis next.
-    pub(super) fn arguments(&mut self) -> Result<Vec<Node>, DslError> {
+    pub(super) fn arguments(&mut self) -> Result<Vec<DslNode>, DslError> {
         let open = self.advance().column;
         let mut args = Vec::new();
         loop {

@@ -4,7 +4,7 @@
 use regex::{Regex, RegexBuilder};
 
 use super::DslError;
-use super::ast::{Call, Literal, Node, NodeKind, Ty};
+use super::ast::{Call, DslNode, Literal, NodeKind, Ty};
 use super::names::suggest;
 
 /// Longest regex pattern, in bytes.
@@ -16,7 +16,7 @@ const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 const REGEX_DFA_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Function {
+pub(super) enum DslFunction {
     Regex,
     Json,
     Int,
@@ -24,8 +24,8 @@ pub(super) enum Function {
     Len,
 }
 
-impl Function {
-    pub(super) const ALL: [Function; 5] =
+impl DslFunction {
+    pub(super) const ALL: [DslFunction; 5] =
         [Self::Regex, Self::Json, Self::Int, Self::Float, Self::Len];
 
     pub(super) fn from_name(name: &str) -> Option<Self> {
@@ -56,14 +56,14 @@ impl Function {
 
 /// Builds the node for `function(args...)` named at `column`, checking what can be checked now.
 pub(super) fn build_call(
-    function: Function,
-    args: Vec<Node>,
+    function: DslFunction,
+    args: Vec<DslNode>,
     column: usize,
-) -> Result<Node, DslError> {
+) -> Result<DslNode, DslError> {
     let count = args.len();
     let mut args = args.into_iter().map(Box::new);
     let (call, ty) = match (function, args.next(), args.next(), args.next()) {
-        (Function::Regex, Some(pattern), Some(text), None) => {
+        (DslFunction::Regex, Some(pattern), Some(text), None) => {
             let compiled = literal_pattern(&pattern)?;
             (
                 Call::Regex {
@@ -74,22 +74,22 @@ pub(super) fn build_call(
                 Ty::MatchOrNone,
             )
         }
-        (Function::Json, Some(path), None, None) => {
+        (DslFunction::Json, Some(path), None, None) => {
             if let NodeKind::Literal(Literal::Str(text)) = &path.kind {
                 check_json_path(text).map_err(|message| DslError::new(path.column, message))?;
             }
             (Call::Json(path), Ty::Json)
         }
-        (Function::Int, Some(x), None, None) => (Call::Int(x), Ty::Int),
-        (Function::Float, Some(x), None, None) => (Call::Float(x), Ty::Float),
-        (Function::Len, Some(x), None, None) => (Call::Len(x), Ty::Int),
+        (DslFunction::Int, Some(x), None, None) => (Call::Int(x), Ty::Int),
+        (DslFunction::Float, Some(x), None, None) => (Call::Float(x), Ty::Float),
+        (DslFunction::Len, Some(x), None, None) => (Call::Len(x), Ty::Int),
         _ => return Err(arity_error(function, count, column)),
     };
-    Ok(Node::new(NodeKind::Call(call), column, ty))
+    Ok(DslNode::new(NodeKind::Call(call), column, ty))
 }
 
-fn arity_error(function: Function, count: usize, column: usize) -> DslError {
-    let (expected, noun) = if function == Function::Regex {
+fn arity_error(function: DslFunction, count: usize, column: usize) -> DslError {
+    let (expected, noun) = if function == DslFunction::Regex {
         (2, "arguments")
     } else {
         (1, "argument")
@@ -113,7 +113,7 @@ fn given(count: usize) -> String {
     }
 }
 
-fn literal_pattern(pattern: &Node) -> Result<Option<Regex>, DslError> {
+fn literal_pattern(pattern: &DslNode) -> Result<Option<Regex>, DslError> {
     match &pattern.kind {
         NodeKind::Literal(Literal::Str(text)) => {
             compile_regex(text).map(Some).map_err(|(message, hint)| {
@@ -288,11 +288,11 @@ fn unknown_method(name: &str, column: usize, on_match: bool) -> DslError {
 
 /// Builds `receiver.name(args...)`, the name at `column`.
 pub(super) fn build_method(
-    receiver: Node,
+    receiver: DslNode,
     name: &str,
     column: usize,
-    args: Vec<Node>,
-) -> Result<Node, DslError> {
+    args: Vec<DslNode>,
+) -> Result<DslNode, DslError> {
     let Some(method) = Method::ALL.into_iter().find(|m| m.name() == name) else {
         return Err(unknown_method(name, column, receiver.ty == Ty::MatchOrNone));
     };
@@ -335,5 +335,5 @@ pub(super) fn build_method(
         method,
         args,
     };
-    Ok(Node::new(kind, column, method.result_ty()))
+    Ok(DslNode::new(kind, column, method.result_ty()))
 }

@@ -4,14 +4,14 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::ast::{Call, CompareOp, Comparison, Literal, Node, NodeKind, Var};
+use super::ast::{Call, CompareOp, Comparison, DslNode, Literal, NodeKind, Var};
 use super::calls::Method;
 use super::calls::{check_json_path, compile_regex};
 use super::names::suggest;
-use super::value::{self, Value, preview};
+use super::value::{self, DslValue, preview};
 use super::{EvalError, EvalInput, JsonLoader, Truncation, methods, truncation};
 
-pub(super) fn evaluate<'e>(root: &'e Node, input: &EvalInput<'e>) -> Result<bool, EvalError> {
+pub(super) fn evaluate<'e>(root: &'e DslNode, input: &EvalInput<'e>) -> Result<bool, EvalError> {
     let mut evaluator = Evaluator {
         exit_code: input.exit_code,
         stdout: input.stdout,
@@ -31,7 +31,7 @@ pub(super) fn evaluate<'e>(root: &'e Node, input: &EvalInput<'e>) -> Result<bool
         return Err(truncation::uncertain_error(column, stream, &truncation));
     }
     match outcome? {
-        Value::Bool(result) => Ok(result),
+        DslValue::Bool(result) => Ok(result),
         other => Err(EvalError {
             message: format!(
                 "pass_when must produce True or False, but produced {}",
@@ -56,7 +56,7 @@ struct Evaluator<'e> {
 }
 
 impl<'e> Evaluator<'e> {
-    fn eval(&mut self, node: &'e Node) -> Result<Value<'e>, EvalError> {
+    fn eval(&mut self, node: &'e DslNode) -> Result<DslValue<'e>, EvalError> {
         let at = |message: String| EvalError::at(node.column, message);
         if self
             .deadline
@@ -71,7 +71,7 @@ impl<'e> Evaluator<'e> {
         match &node.kind {
             NodeKind::Literal(literal) => Ok(literal_value(literal)),
             NodeKind::Var(var) => Ok(self.variable(*var)),
-            NodeKind::Not(operand) => Ok(Value::Bool(!self.eval(operand)?.truthy())),
+            NodeKind::Not(operand) => Ok(DslValue::Bool(!self.eval(operand)?.truthy())),
             NodeKind::Neg(operand) => value::negate(self.eval(operand)?).map_err(at),
             NodeKind::And(operands) => self.short_circuit(operands, false),
             NodeKind::Or(operands) => self.short_circuit(operands, true),
@@ -99,13 +99,13 @@ impl<'e> Evaluator<'e> {
         }
     }
 
-    fn variable(&self, var: Var) -> Value<'e> {
+    fn variable(&self, var: Var) -> DslValue<'e> {
         match var {
             Var::ExitCode => self
                 .exit_code
-                .map_or(Value::None, |code| Value::Int(i64::from(code))),
-            Var::Stdout => Value::Str(Cow::Borrowed(self.stdout)),
-            Var::Stderr => Value::Str(Cow::Borrowed(self.stderr)),
+                .map_or(DslValue::None, |code| DslValue::Int(i64::from(code))),
+            Var::Stdout => DslValue::Str(Cow::Borrowed(self.stdout)),
+            Var::Stderr => DslValue::Str(Cow::Borrowed(self.stderr)),
         }
     }
 
@@ -113,10 +113,10 @@ impl<'e> Evaluator<'e> {
     /// `stop_when`, else the last one.
     fn short_circuit(
         &mut self,
-        operands: &'e [Node],
+        operands: &'e [DslNode],
         stop_when: bool,
-    ) -> Result<Value<'e>, EvalError> {
-        let mut last = Value::Bool(!stop_when);
+    ) -> Result<DslValue<'e>, EvalError> {
+        let mut last = DslValue::Bool(!stop_when);
         for operand in operands {
             last = self.eval(operand)?;
             if last.truthy() == stop_when {
@@ -127,7 +127,11 @@ impl<'e> Evaluator<'e> {
     }
 
     /// `a < b < c` holds when every link holds; each operand is evaluated at most once.
-    fn compare(&mut self, first: &'e Node, rest: &'e [Comparison]) -> Result<Value<'e>, EvalError> {
+    fn compare(
+        &mut self,
+        first: &'e DslNode,
+        rest: &'e [Comparison],
+    ) -> Result<DslValue<'e>, EvalError> {
         let mut left_node = first;
         let mut left = self.eval(first)?;
         for link in rest {
@@ -139,7 +143,7 @@ impl<'e> Evaluator<'e> {
                         .iter()
                         .any(|(node, value)| {
                             matches!(node.kind, NodeKind::Var(Var::ExitCode))
-                                && matches!(value, Value::None)
+                                && matches!(value, DslValue::None)
                         });
                 let note = if killed {
                     " (exit_code is None: the command was killed or timed out)"
@@ -149,15 +153,15 @@ impl<'e> Evaluator<'e> {
                 EvalError::at(link.column, format!("{message}{note}"))
             })?;
             if !holds {
-                return Ok(Value::Bool(false));
+                return Ok(DslValue::Bool(false));
             }
             left_node = &link.right;
             left = right;
         }
-        Ok(Value::Bool(true))
+        Ok(DslValue::Bool(true))
     }
 
-    fn call(&mut self, call: &'e Call, column: usize) -> Result<Value<'e>, EvalError> {
+    fn call(&mut self, call: &'e Call, column: usize) -> Result<DslValue<'e>, EvalError> {
         let at = |message: String| EvalError::at(column, message);
         if let Some(stream) = truncation::call_argument_tainted(call, &self.streams) {
             self.mark_uncertain(column, stream);
@@ -192,7 +196,7 @@ impl<'e> Evaluator<'e> {
                 let document = self.document(&path).map_err(at)?;
                 Ok(match &*document {
                     serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                        Value::Json(document)
+                        DslValue::Json(document)
                     }
                     scalar => value::from_json(scalar),
                 })
@@ -203,9 +207,13 @@ impl<'e> Evaluator<'e> {
         }
     }
 
-    fn string_argument(&mut self, node: &'e Node, what: &str) -> Result<Cow<'e, str>, EvalError> {
+    fn string_argument(
+        &mut self,
+        node: &'e DslNode,
+        what: &str,
+    ) -> Result<Cow<'e, str>, EvalError> {
         match self.eval(node)? {
-            Value::Str(text) => Ok(text),
+            DslValue::Str(text) => Ok(text),
             other => Err(EvalError::at(
                 node.column,
                 format!("{what} must be a string, not {}", other.type_name()),
@@ -227,7 +235,7 @@ impl<'e> Evaluator<'e> {
     }
 
     /// `base.a.b.c`: navigates the whole chain by reference and copies only the end node.
-    fn field(&mut self, node: &'e Node) -> Result<Value<'e>, EvalError> {
+    fn field(&mut self, node: &'e DslNode) -> Result<DslValue<'e>, EvalError> {
         let mut chain: Vec<(&'e str, usize)> = Vec::new();
         let mut base = node;
         while let NodeKind::Field { base: inner, name } = &base.kind {
@@ -236,7 +244,7 @@ impl<'e> Evaluator<'e> {
         }
         chain.reverse();
         let root = self.eval(base)?;
-        let Value::Json(document) = root else {
+        let DslValue::Json(document) = root else {
             let (name, column) = chain.first().copied().unwrap_or(("", node.column));
             return Err(EvalError::at(
                 column,
@@ -294,13 +302,13 @@ fn step<'j>(
     })
 }
 
-fn literal_value(literal: &Literal) -> Value<'_> {
+fn literal_value(literal: &Literal) -> DslValue<'_> {
     match literal {
-        Literal::None => Value::None,
-        Literal::Bool(b) => Value::Bool(*b),
-        Literal::Int(i) => Value::Int(*i),
-        Literal::Float(f) => Value::Float(*f),
-        Literal::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Literal::None => DslValue::None,
+        Literal::Bool(b) => DslValue::Bool(*b),
+        Literal::Int(i) => DslValue::Int(*i),
+        Literal::Float(f) => DslValue::Float(*f),
+        Literal::Str(s) => DslValue::Str(Cow::Borrowed(s)),
     }
 }
 
@@ -325,9 +333,9 @@ impl<'e> Evaluator<'e> {
     /// `not in` that found its needle in a kept part.
     fn check_comparison(
         &mut self,
-        left_node: &Node,
-        left: &Value<'e>,
-        right: &Value<'e>,
+        left_node: &DslNode,
+        left: &DslValue<'e>,
+        right: &DslValue<'e>,
         link: &Comparison,
     ) {
         let left_stream = truncation::tainted(left_node, &self.streams);
@@ -340,7 +348,7 @@ impl<'e> Evaluator<'e> {
         }
         if left_stream.is_none()
             && matches!(link.op, CompareOp::In | CompareOp::NotIn)
-            && let (Value::Str(needle), Value::Str(text)) = (left, right)
+            && let (DslValue::Str(needle), DslValue::Str(text)) = (left, right)
             && let Some(cut) = self.truncation(stream)
             && truncation::found_in_kept_part(text, needle, &truncation::gaps(text, &cut))
         {
@@ -356,7 +364,7 @@ impl<'e> Evaluator<'e> {
         stream: Var,
         text: &str,
         span: Option<(usize, usize)>,
-        found: &mut Value<'e>,
+        found: &mut DslValue<'e>,
         column: usize,
     ) {
         let Some(cut) = self.truncation(stream) else {
@@ -366,7 +374,7 @@ impl<'e> Evaluator<'e> {
             truncation::match_position(start, end, &truncation::gaps(text, &cut))
         });
         match (position, found) {
-            (Some(true), Value::Match(found)) => found.after_gap = Some(stream),
+            (Some(true), DslValue::Match(found)) => found.after_gap = Some(stream),
             (Some(_), _) => {}
             (None, _) => self.mark_uncertain(column, stream),
         }
@@ -376,11 +384,11 @@ impl<'e> Evaluator<'e> {
         &mut self,
         method: Method,
         stream: Option<Var>,
-        receiver: &Value<'e>,
-        args: &[Value<'e>],
+        receiver: &DslValue<'e>,
+        args: &[DslValue<'e>],
         column: usize,
     ) {
-        if let Value::Match(found) = receiver
+        if let DslValue::Match(found) = receiver
             && let Some(after) = found.after_gap
         {
             self.mark_uncertain(column, after);
@@ -391,7 +399,7 @@ impl<'e> Evaluator<'e> {
         if !matches!(method, Method::Startswith | Method::Endswith) {
             return;
         }
-        if let (Value::Str(text), Some(Value::Str(affix)), Some(cut)) =
+        if let (DslValue::Str(text), Some(DslValue::Str(affix)), Some(cut)) =
             (receiver, args.first(), self.truncation(stream))
             && truncation::affix_in_kept_part(
                 method,

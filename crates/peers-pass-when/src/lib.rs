@@ -123,7 +123,7 @@ use std::time::Instant;
 #[derive(Clone)]
 pub struct PassWhen {
     source: String,
-    root: ast::Node,
+    root: ast::DslNode,
 }
 
 /// Parses and checks `source`; every error a user can fix before running the gate is reported

@@ -5,7 +5,7 @@
 //! stack and abort the process; now it is an error at the column where the limit is crossed.
 
 use super::DslError;
-use super::ast::Node;
+use super::ast::DslNode;
 
 /// Longest expression, in characters (a string literal alone may be 8192 bytes).
 pub(super) const MAX_SOURCE_CHARS: usize = 16 * 1024;
@@ -52,7 +52,7 @@ pub(super) fn check_nesting(depth: usize, column: usize) -> Result<(), DslError>
     .with_hint(HINT))
 }
 
-pub(super) fn check_height(node: &Node, column: usize) -> Result<(), DslError> {
+pub(super) fn check_height(node: &DslNode, column: usize) -> Result<(), DslError> {
     if node.height <= MAX_HEIGHT {
         return Ok(());
     }

@@ -6,18 +6,18 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::calls::Method;
-use super::value::{Match, Value, preview};
+use super::value::{DslValue, Match, preview};
 
 /// `receiver.method(args...)`; arity was checked by the parser.
 pub(super) fn call_method<'e>(
     method: Method,
-    receiver: Value<'e>,
-    args: Vec<Value<'e>>,
-) -> Result<Value<'e>, String> {
+    receiver: DslValue<'e>,
+    args: Vec<DslValue<'e>>,
+) -> Result<DslValue<'e>, String> {
     if method.on_match() {
         return match receiver {
-            Value::Match(found) => group(found, args.first()),
-            Value::None => Err(
+            DslValue::Match(found) => group(found, args.first()),
+            DslValue::None => Err(
                 "regex() found no match, so .group() has nothing to return; \
                  test it first: regex(...) is not None and ..."
                     .to_owned(),
@@ -28,7 +28,7 @@ pub(super) fn call_method<'e>(
             )),
         };
     }
-    let Value::Str(text) = receiver else {
+    let DslValue::Str(text) = receiver else {
         return Err(format!(
             ".{}() needs a string, not {}",
             method.name(),
@@ -36,8 +36,8 @@ pub(super) fn call_method<'e>(
         ));
     };
     let argument = match args.first() {
-        None | Some(Value::None) => None,
-        Some(Value::Str(s)) => Some(s.as_ref()),
+        None | Some(DslValue::None) => None,
+        Some(DslValue::Str(s)) => Some(s.as_ref()),
         Some(other) => {
             return Err(format!(
                 ".{}() needs a string argument, not {}",
@@ -53,14 +53,14 @@ fn string_method<'e>(
     method: Method,
     text: Cow<'e, str>,
     argument: Option<&str>,
-) -> Result<Value<'e>, String> {
+) -> Result<DslValue<'e>, String> {
     let strip_set = |c: char| argument.map_or(c.is_whitespace(), |set| set.contains(c));
     let value = match method {
-        Method::Strip => Value::Str(slice(text, |s| s.trim_matches(strip_set))),
-        Method::Lstrip => Value::Str(slice(text, |s| s.trim_start_matches(strip_set))),
-        Method::Rstrip => Value::Str(slice(text, |s| s.trim_end_matches(strip_set))),
-        Method::Lower => Value::Str(Cow::Owned(text.to_lowercase())),
-        Method::Upper => Value::Str(Cow::Owned(text.to_uppercase())),
+        Method::Strip => DslValue::Str(slice(text, |s| s.trim_matches(strip_set))),
+        Method::Lstrip => DslValue::Str(slice(text, |s| s.trim_start_matches(strip_set))),
+        Method::Rstrip => DslValue::Str(slice(text, |s| s.trim_end_matches(strip_set))),
+        Method::Lower => DslValue::Str(Cow::Owned(text.to_lowercase())),
+        Method::Upper => DslValue::Str(Cow::Owned(text.to_uppercase())),
         Method::Split => match argument {
             None => pieces(text, |s| s.split_whitespace().collect()),
             Some("") => return Err(".split() separator must not be empty".to_owned()),
@@ -79,7 +79,7 @@ fn string_method<'e>(
             } else {
                 text.ends_with(affix)
             };
-            Value::Bool(found)
+            DslValue::Bool(found)
         }
         Method::Group => return Err(".group() needs a regex match, not str".to_owned()),
     };
@@ -94,18 +94,18 @@ fn slice<'e>(text: Cow<'e, str>, cut: impl for<'x> Fn(&'x str) -> &'x str) -> Co
     }
 }
 
-fn pieces<'e>(text: Cow<'e, str>, split: impl for<'x> Fn(&'x str) -> Vec<&'x str>) -> Value<'e> {
+fn pieces<'e>(text: Cow<'e, str>, split: impl for<'x> Fn(&'x str) -> Vec<&'x str>) -> DslValue<'e> {
     let items = match text {
         Cow::Borrowed(s) => split(s)
             .into_iter()
-            .map(|p| Value::Str(Cow::Borrowed(p)))
+            .map(|p| DslValue::Str(Cow::Borrowed(p)))
             .collect(),
         Cow::Owned(s) => split(&s)
             .into_iter()
-            .map(|p| Value::Str(Cow::Owned(p.to_owned())))
+            .map(|p| DslValue::Str(Cow::Owned(p.to_owned())))
             .collect(),
     };
-    Value::List(items)
+    DslValue::List(items)
 }
 
 /// Python's `str.splitlines()`: every line break Python knows, `\r\n` as one, no empty last line.
@@ -142,11 +142,11 @@ fn split_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-fn group<'e>(found: Match<'e>, which: Option<&Value<'e>>) -> Result<Value<'e>, String> {
+fn group<'e>(found: Match<'e>, which: Option<&DslValue<'e>>) -> Result<DslValue<'e>, String> {
     let index = match which {
         None => 0,
-        Some(Value::Int(n)) => usize::try_from(*n).map_err(|_| format!("no such group: {n}"))?,
-        Some(Value::Str(name)) => found
+        Some(DslValue::Int(n)) => usize::try_from(*n).map_err(|_| format!("no such group: {n}"))?,
+        Some(DslValue::Str(name)) => found
             .names
             .iter()
             .find(|(known, _)| known == name)
@@ -161,8 +161,8 @@ fn group<'e>(found: Match<'e>, which: Option<&Value<'e>>) -> Result<Value<'e>, S
     };
     let count = found.groups.len();
     match found.groups.into_iter().nth(index) {
-        Some(Some(text)) => Ok(Value::Str(text)),
-        Some(None) => Ok(Value::None),
+        Some(Some(text)) => Ok(DslValue::Str(text)),
+        Some(None) => Ok(DslValue::None),
         None => Err(format!(
             "no such group: {index} (the pattern has {} groups)",
             count - 1
@@ -171,7 +171,7 @@ fn group<'e>(found: Match<'e>, which: Option<&Value<'e>>) -> Result<Value<'e>, S
 }
 
 /// `regex(pattern, text)`: Python's `re.search`, the first match anywhere.
-pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> Value<'e> {
+pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> DslValue<'e> {
     let groups: Option<Vec<Option<Cow<'e, str>>>> = match text {
         Cow::Borrowed(s) => regex.captures(s).map(|caps| {
             caps.iter()
@@ -185,14 +185,14 @@ pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> Value<'e> {
         }),
     };
     let Some(groups) = groups else {
-        return Value::None;
+        return DslValue::None;
     };
     let names = regex
         .capture_names()
         .enumerate()
         .filter_map(|(index, name)| name.map(|name| (name.to_owned(), index)))
         .collect();
-    Value::Match(Match {
+    DslValue::Match(Match {
         groups,
         names,
         after_gap: None,
@@ -200,12 +200,12 @@ pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> Value<'e> {
 }
 
 /// Python's `int(x)`.
-pub(super) fn to_int(value: &Value<'_>) -> Result<Value<'static>, String> {
+pub(super) fn to_int(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
     match value {
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
-        Value::Float(f) => float_to_int(*f),
-        Value::Str(text) => parse_int(text).map(Value::Int),
+        DslValue::Int(i) => Ok(DslValue::Int(*i)),
+        DslValue::Bool(b) => Ok(DslValue::Int(i64::from(*b))),
+        DslValue::Float(f) => float_to_int(*f),
+        DslValue::Str(text) => parse_int(text).map(DslValue::Int),
         other => Err(format!(
             "int() needs a string or a number, not {}",
             other.type_name()
@@ -213,13 +213,13 @@ pub(super) fn to_int(value: &Value<'_>) -> Result<Value<'static>, String> {
     }
 }
 
-fn float_to_int(f: f64) -> Result<Value<'static>, String> {
+fn float_to_int(f: f64) -> Result<DslValue<'static>, String> {
     let truncated = f.trunc();
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
     if !truncated.is_finite() || truncated < i64::MIN as f64 || truncated >= i64::MAX as f64 {
         return Err(format!("int() cannot convert float {f}"));
     }
-    Ok(Value::Int(truncated as i64))
+    Ok(DslValue::Int(truncated as i64))
 }
 
 /// Decimal digits with an optional sign, surrounding whitespace and `_` between digits.
@@ -247,15 +247,15 @@ fn parse_int(text: &str) -> Result<i64, String> {
 }
 
 /// Python's `float(x)`.
-pub(super) fn to_float(value: &Value<'_>) -> Result<Value<'static>, String> {
+pub(super) fn to_float(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
     match value {
-        Value::Float(f) => Ok(Value::Float(*f)),
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::Bool(b) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
-        Value::Str(text) => text
+        DslValue::Float(f) => Ok(DslValue::Float(*f)),
+        DslValue::Int(i) => Ok(DslValue::Float(*i as f64)),
+        DslValue::Bool(b) => Ok(DslValue::Float(if *b { 1.0 } else { 0.0 })),
+        DslValue::Str(text) => text
             .trim()
             .parse::<f64>()
-            .map(Value::Float)
+            .map(DslValue::Float)
             .map_err(|_| format!("float() cannot parse {} as a number", preview(text))),
         other => Err(format!(
             "float() needs a string or a number, not {}",
@@ -265,11 +265,11 @@ pub(super) fn to_float(value: &Value<'_>) -> Result<Value<'static>, String> {
 }
 
 /// Python's `len(x)`: characters of a string, items of a list or json container.
-pub(super) fn length(value: &Value<'_>) -> Result<Value<'static>, String> {
+pub(super) fn length(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
     let count = match value {
-        Value::Str(text) => text.chars().count(),
-        Value::List(items) => items.len(),
-        Value::Json(json) => match &**json {
+        DslValue::Str(text) => text.chars().count(),
+        DslValue::List(items) => items.len(),
+        DslValue::Json(json) => match &**json {
             serde_json::Value::Array(items) => items.len(),
             serde_json::Value::Object(map) => map.len(),
             _ => 0,
@@ -282,7 +282,7 @@ pub(super) fn length(value: &Value<'_>) -> Result<Value<'static>, String> {
         }
     };
     i64::try_from(count)
-        .map(Value::Int)
+        .map(DslValue::Int)
         .map_err(|_| "len() overflowed".to_owned())
 }
 
@@ -313,7 +313,8 @@ mod methods_tests {
 
     #[test]
     fn strip_borrows_instead_of_copying() {
-        let Ok(Value::Str(stripped)) = string_method(Method::Strip, Cow::Borrowed("  a  "), None)
+        let Ok(DslValue::Str(stripped)) =
+            string_method(Method::Strip, Cow::Borrowed("  a  "), None)
         else {
             panic!("strip failed");
         };

@@ -3,13 +3,13 @@
 
 use super::DslError;
 use super::ast::{Literal, Var};
-use super::calls::Function;
+use super::calls::DslFunction;
 
 /// What a bare word (not after a `.`) stands for.
 pub(super) enum Word {
     Literal(Literal),
     Var(Var),
-    Function(Function),
+    DslFunction(DslFunction),
 }
 
 const VARIABLES: [&str; 3] = ["exit_code", "stdout", "stderr"];
@@ -23,7 +23,7 @@ pub(super) fn resolve(word: &str) -> Option<Word> {
         "exit_code" => Word::Var(Var::ExitCode),
         "stdout" => Word::Var(Var::Stdout),
         "stderr" => Word::Var(Var::Stderr),
-        _ => return Function::from_name(word).map(Word::Function),
+        _ => return DslFunction::from_name(word).map(Word::DslFunction),
     };
     Some(resolved)
 }
@@ -38,7 +38,7 @@ pub(super) fn unknown_word(word: &str, column: usize, called: bool) -> DslError 
         return error;
     }
     if called {
-        let functions = Function::ALL.map(Function::name);
+        let functions = DslFunction::ALL.map(DslFunction::name);
         let error = DslError::new(column, format!("unknown function '{word}'"));
         return match suggest(word, functions.into_iter()) {
             Some(best) => error.with_hint(format!("did you mean '{best}'?")),

@@ -2,12 +2,12 @@
 //! level of the grammar in the module documentation.
 
 use super::DslError;
-use super::ast::{CompareOp, Comparison, Literal, Node, NodeKind, Ty};
+use super::ast::{CompareOp, Comparison, DslNode, Literal, NodeKind, Ty};
 use super::calls;
 use super::lexer::{Token, TokenKind};
 use super::limits;
 
-pub(super) fn parse_tokens(tokens: &[Token]) -> Result<Node, DslError> {
+pub(super) fn parse_tokens(tokens: &[Token]) -> Result<DslNode, DslError> {
     let mut parser = Parser {
         tokens,
         pos: 0,
@@ -57,7 +57,7 @@ impl<'t> Parser<'t> {
         matches!(self.peek().kind, TokenKind::Symbol(s) if s == symbol)
     }
 
-    pub(super) fn expression(&mut self) -> Result<Node, DslError> {
+    pub(super) fn expression(&mut self) -> Result<DslNode, DslError> {
         self.nested(|parser| parser.bool_chain("or", Self::and_expr, NodeKind::Or))
     }
 
@@ -65,8 +65,8 @@ impl<'t> Parser<'t> {
     /// before the recursion could exhaust the stack.
     fn nested(
         &mut self,
-        parse: impl FnOnce(&mut Self) -> Result<Node, DslError>,
-    ) -> Result<Node, DslError> {
+        parse: impl FnOnce(&mut Self) -> Result<DslNode, DslError>,
+    ) -> Result<DslNode, DslError> {
         let column = self.peek().column;
         limits::check_nesting(self.depth, column)?;
         self.depth += 1;
@@ -77,7 +77,7 @@ impl<'t> Parser<'t> {
         Ok(node)
     }
 
-    fn and_expr(&mut self) -> Result<Node, DslError> {
+    fn and_expr(&mut self) -> Result<DslNode, DslError> {
         self.bool_chain("and", Self::not_expr, NodeKind::And)
     }
 
@@ -85,9 +85,9 @@ impl<'t> Parser<'t> {
     fn bool_chain(
         &mut self,
         keyword: &str,
-        operand: fn(&mut Self) -> Result<Node, DslError>,
-        build: fn(Vec<Node>) -> NodeKind,
-    ) -> Result<Node, DslError> {
+        operand: fn(&mut Self) -> Result<DslNode, DslError>,
+        build: fn(Vec<DslNode>) -> NodeKind,
+    ) -> Result<DslNode, DslError> {
         let first = operand(self)?;
         if !self.is_word(keyword) {
             return Ok(first);
@@ -100,23 +100,23 @@ impl<'t> Parser<'t> {
             ty = ty.either(next.ty);
             operands.push(next);
         }
-        Ok(Node::new(build(operands), column, ty))
+        Ok(DslNode::new(build(operands), column, ty))
     }
 
-    fn not_expr(&mut self) -> Result<Node, DslError> {
+    fn not_expr(&mut self) -> Result<DslNode, DslError> {
         if !self.is_word("not") {
             return self.comparison();
         }
         let column = self.advance().column;
         let operand = self.nested(Self::not_expr)?;
-        Ok(Node::new(
+        Ok(DslNode::new(
             NodeKind::Not(Box::new(operand)),
             column,
             Ty::Bool,
         ))
     }
 
-    fn comparison(&mut self) -> Result<Node, DslError> {
+    fn comparison(&mut self) -> Result<DslNode, DslError> {
         let first = self.sum()?;
         let mut rest: Vec<Comparison> = Vec::new();
         while let Some((op, column)) = self.compare_op()? {
@@ -138,7 +138,7 @@ impl<'t> Parser<'t> {
             return Ok(first);
         }
         let column = first.column;
-        Ok(Node::new(
+        Ok(DslNode::new(
             NodeKind::Compare {
                 first: Box::new(first),
                 rest,
@@ -186,7 +186,7 @@ impl<'t> Parser<'t> {
         Ok(Some((op, token.column)))
     }
 
-    fn sum(&mut self) -> Result<Node, DslError> {
+    fn sum(&mut self) -> Result<DslNode, DslError> {
         let mut left = self.unary()?;
         loop {
             let token = self.peek();
@@ -212,7 +212,7 @@ impl<'t> Parser<'t> {
                 )
                 .with_hint("'+' joins two strings or adds two numbers"));
             };
-            left = Node::new(
+            left = DslNode::new(
                 NodeKind::Add(Box::new(left), Box::new(right)),
                 token.column,
                 ty,
@@ -221,7 +221,7 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn unary(&mut self) -> Result<Node, DslError> {
+    fn unary(&mut self) -> Result<DslNode, DslError> {
         if !self.is_symbol("-") {
             return self.postfix();
         }
@@ -246,10 +246,10 @@ impl<'t> Parser<'t> {
             NodeKind::Literal(Literal::Float(value)) => NodeKind::Literal(Literal::Float(-value)),
             _ => NodeKind::Neg(Box::new(operand)),
         };
-        Ok(Node::new(kind, column, ty))
+        Ok(DslNode::new(kind, column, ty))
     }
 
-    fn postfix(&mut self) -> Result<Node, DslError> {
+    fn postfix(&mut self) -> Result<DslNode, DslError> {
         let mut node = self.atom()?;
         loop {
             let token = self.peek();
@@ -280,7 +280,7 @@ impl<'t> Parser<'t> {
     }
 
     /// After a `.`: a method call `name(...)` or a json field `name`.
-    fn member(&mut self, receiver: Node) -> Result<Node, DslError> {
+    fn member(&mut self, receiver: DslNode) -> Result<DslNode, DslError> {
         let token = self.advance();
         let TokenKind::Word(name) = &token.kind else {
             return Err(DslError::new(
@@ -315,7 +315,7 @@ impl<'t> Parser<'t> {
             base: Box::new(receiver),
             name: name.clone(),
         };
-        Ok(Node::new(kind, token.column, Ty::Json))
+        Ok(DslNode::new(kind, token.column, Ty::Json))
     }
 }
 
@@ -359,7 +359,7 @@ fn add_ty(left: Ty, right: Ty) -> Option<Ty> {
     }
 }
 
-fn check_result_is_bool(root: &Node) -> Result<(), DslError> {
+fn check_result_is_bool(root: &DslNode) -> Result<(), DslError> {
     if !root.ty.is_definite() || root.ty == Ty::Bool {
         return Ok(());
     }

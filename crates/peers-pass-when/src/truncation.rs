@@ -10,13 +10,13 @@
 //! the groups of a match found after the gap could change with the middle: they are uncertain,
 //! and an evaluation that made an uncertain decision fails with [`uncertain_error`].
 
-use super::ast::{Call, Node, NodeKind, Var};
+use super::ast::{Call, DslNode, NodeKind, Var};
 use super::calls::Method;
 use super::{EvalError, Truncation};
 
 /// The stream whose truncated text `node` produces, if any (looked at statically: the
 /// variable, or an operation that passes text through).
-pub(super) fn tainted(node: &Node, streams: &[Option<Truncation<'_>>; 2]) -> Option<Var> {
+pub(super) fn tainted(node: &DslNode, streams: &[Option<Truncation<'_>>; 2]) -> Option<Var> {
     match &node.kind {
         NodeKind::Var(var @ Var::Stdout) if streams[0].is_some() => Some(*var),
         NodeKind::Var(var @ Var::Stderr) if streams[1].is_some() => Some(*var),

@@ -10,13 +10,13 @@ use super::ast::{CompareOp, Var};
 /// A value during evaluation. Strings borrow from the command's output or the expression
 /// where they can, so `'x' in stdout` copies nothing.
 #[derive(Debug, Clone)]
-pub(super) enum Value<'e> {
+pub(super) enum DslValue<'e> {
     None,
     Bool(bool),
     Int(i64),
     Float(f64),
     Str(Cow<'e, str>),
-    List(Vec<Value<'e>>),
+    List(Vec<DslValue<'e>>),
     Match(Match<'e>),
     /// A json array or object; json scalars become the plain variants.
     Json(Rc<serde_json::Value>),
@@ -34,7 +34,7 @@ pub(super) struct Match<'e> {
     pub(super) after_gap: Option<Var>,
 }
 
-impl Value<'_> {
+impl DslValue<'_> {
     pub(super) fn truthy(&self) -> bool {
         match self {
             Self::None => false,
@@ -90,16 +90,16 @@ pub(super) fn preview(text: &str) -> String {
 }
 
 /// Converts a json value; arrays and objects are copied into a shared node.
-pub(super) fn from_json(json: &serde_json::Value) -> Value<'static> {
+pub(super) fn from_json(json: &serde_json::Value) -> DslValue<'static> {
     match json {
-        serde_json::Value::Null => Value::None,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Null => DslValue::None,
+        serde_json::Value::Bool(b) => DslValue::Bool(*b),
         serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            Some(i) => DslValue::Int(i),
+            None => DslValue::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        serde_json::Value::String(s) => Value::Str(Cow::Owned(s.clone())),
-        container => Value::Json(Rc::new(container.clone())),
+        serde_json::Value::String(s) => DslValue::Str(Cow::Owned(s.clone())),
+        container => DslValue::Json(Rc::new(container.clone())),
     }
 }
 
@@ -120,11 +120,11 @@ impl Number {
 }
 
 /// Python treats bools as the ints 0 and 1 in arithmetic and comparisons.
-fn number(value: &Value<'_>) -> Option<Number> {
+fn number(value: &DslValue<'_>) -> Option<Number> {
     match value {
-        Value::Bool(b) => Some(Number::Int(i64::from(*b))),
-        Value::Int(i) => Some(Number::Int(*i)),
-        Value::Float(f) => Some(Number::Float(*f)),
+        DslValue::Bool(b) => Some(Number::Int(i64::from(*b))),
+        DslValue::Int(i) => Some(Number::Int(*i)),
+        DslValue::Float(f) => Some(Number::Float(*f)),
         _ => None,
     }
 }
@@ -136,14 +136,14 @@ fn compare_numbers(a: Number, b: Number) -> Option<Ordering> {
     }
 }
 
-pub(super) fn equals(a: &Value<'_>, b: &Value<'_>) -> bool {
+pub(super) fn equals(a: &DslValue<'_>, b: &DslValue<'_>) -> bool {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::None, Value::None) => true,
-        (Value::List(x), Value::List(y)) => {
+        (DslValue::Str(x), DslValue::Str(y)) => x == y,
+        (DslValue::None, DslValue::None) => true,
+        (DslValue::List(x), DslValue::List(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equals(p, q))
         }
-        (Value::Json(json), other) | (other, Value::Json(json)) => json_equals(json, other),
+        (DslValue::Json(json), other) | (other, DslValue::Json(json)) => json_equals(json, other),
         _ => match (number(a), number(b)) {
             (Some(x), Some(y)) => compare_numbers(x, y) == Some(Ordering::Equal),
             _ => false,
@@ -152,13 +152,13 @@ pub(super) fn equals(a: &Value<'_>, b: &Value<'_>) -> bool {
 }
 
 /// Equality of a json node and a value, without copying the node.
-fn json_equals(json: &serde_json::Value, value: &Value<'_>) -> bool {
+fn json_equals(json: &serde_json::Value, value: &DslValue<'_>) -> bool {
     match (json, value) {
-        (serde_json::Value::String(s), Value::Str(t)) => s == t,
-        (serde_json::Value::Array(items), Value::List(values)) => {
+        (serde_json::Value::String(s), DslValue::Str(t)) => s == t,
+        (serde_json::Value::Array(items), DslValue::List(values)) => {
             items.len() == values.len() && items.iter().zip(values).all(|(j, v)| json_equals(j, v))
         }
-        (serde_json::Value::Array(_) | serde_json::Value::Object(_), Value::Json(other)) => {
+        (serde_json::Value::Array(_) | serde_json::Value::Object(_), DslValue::Json(other)) => {
             json == &**other
         }
         (serde_json::Value::Array(_) | serde_json::Value::Object(_), _) => false,
@@ -167,7 +167,11 @@ fn json_equals(json: &serde_json::Value, value: &Value<'_>) -> bool {
 }
 
 /// Whether `left op right` holds; an error when Python would raise a TypeError.
-pub(super) fn compare(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Result<bool, String> {
+pub(super) fn compare(
+    op: CompareOp,
+    left: &DslValue<'_>,
+    right: &DslValue<'_>,
+) -> Result<bool, String> {
     let ordering =
         |wanted: fn(Ordering) -> bool| order(op, left, right).map(|o| o.is_some_and(wanted));
     match op {
@@ -185,8 +189,12 @@ pub(super) fn compare(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Res
 }
 
 /// `None` when a float NaN is involved: every ordering is then false, as in Python.
-fn order(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Result<Option<Ordering>, String> {
-    if let (Value::Str(x), Value::Str(y)) = (left, right) {
+fn order(
+    op: CompareOp,
+    left: &DslValue<'_>,
+    right: &DslValue<'_>,
+) -> Result<Option<Ordering>, String> {
+    if let (DslValue::Str(x), DslValue::Str(y)) = (left, right) {
         // Byte order of UTF-8 is code point order, which is Python's string order.
         return Ok(Some(x.as_ref().cmp(y.as_ref())));
     }
@@ -202,17 +210,17 @@ fn order(op: CompareOp, left: &Value<'_>, right: &Value<'_>) -> Result<Option<Or
 }
 
 /// `item in container`.
-fn contains(container: &Value<'_>, item: &Value<'_>) -> Result<bool, String> {
+fn contains(container: &DslValue<'_>, item: &DslValue<'_>) -> Result<bool, String> {
     match (container, item) {
-        (Value::Str(haystack), Value::Str(needle)) => Ok(haystack.contains(needle.as_ref())),
-        (Value::Str(_), other) => Err(format!(
+        (DslValue::Str(haystack), DslValue::Str(needle)) => Ok(haystack.contains(needle.as_ref())),
+        (DslValue::Str(_), other) => Err(format!(
             "'in <str>' needs a string on the left, not {}",
             other.type_name()
         )),
-        (Value::List(items), item) => Ok(items.iter().any(|x| equals(x, item))),
-        (Value::Json(json), item) => Ok(match &**json {
+        (DslValue::List(items), item) => Ok(items.iter().any(|x| equals(x, item))),
+        (DslValue::Json(json), item) => Ok(match &**json {
             serde_json::Value::Object(map) => {
-                matches!(item, Value::Str(key) if map.contains_key(key.as_ref()))
+                matches!(item, DslValue::Str(key) if map.contains_key(key.as_ref()))
             }
             serde_json::Value::Array(items) => items.iter().any(|x| json_equals(x, item)),
             _ => false,
@@ -225,31 +233,31 @@ fn contains(container: &Value<'_>, item: &Value<'_>) -> Result<bool, String> {
 }
 
 /// Python's `is`, meaningful here only for None, True and False.
-fn identical(a: &Value<'_>, b: &Value<'_>) -> bool {
+fn identical(a: &DslValue<'_>, b: &DslValue<'_>) -> bool {
     match (a, b) {
-        (Value::None, Value::None) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (DslValue::None, DslValue::None) => true,
+        (DslValue::Bool(x), DslValue::Bool(y)) => x == y,
         _ => false,
     }
 }
 
-pub(super) fn add<'e>(left: Value<'e>, right: Value<'e>) -> Result<Value<'e>, String> {
+pub(super) fn add<'e>(left: DslValue<'e>, right: DslValue<'e>) -> Result<DslValue<'e>, String> {
     match (left, right) {
-        (Value::Str(x), Value::Str(y)) => {
+        (DslValue::Str(x), DslValue::Str(y)) => {
             let mut joined = x.into_owned();
             joined.push_str(&y);
-            Ok(Value::Str(Cow::Owned(joined)))
+            Ok(DslValue::Str(Cow::Owned(joined)))
         }
-        (Value::List(mut x), Value::List(y)) => {
+        (DslValue::List(mut x), DslValue::List(y)) => {
             x.extend(y);
-            Ok(Value::List(x))
+            Ok(DslValue::List(x))
         }
         (left, right) => match (number(&left), number(&right)) {
             (Some(Number::Int(x)), Some(Number::Int(y))) => x
                 .checked_add(y)
-                .map(Value::Int)
+                .map(DslValue::Int)
                 .ok_or_else(|| "integer overflow in '+'".to_owned()),
-            (Some(x), Some(y)) => Ok(Value::Float(x.as_f64() + y.as_f64())),
+            (Some(x), Some(y)) => Ok(DslValue::Float(x.as_f64() + y.as_f64())),
             _ => Err(format!(
                 "cannot add {} and {}; '+' joins two strings or adds two numbers",
                 left.type_name(),
@@ -259,13 +267,13 @@ pub(super) fn add<'e>(left: Value<'e>, right: Value<'e>) -> Result<Value<'e>, St
     }
 }
 
-pub(super) fn negate(value: Value<'_>) -> Result<Value<'_>, String> {
+pub(super) fn negate(value: DslValue<'_>) -> Result<DslValue<'_>, String> {
     match number(&value) {
         Some(Number::Int(i)) => i
             .checked_neg()
-            .map(Value::Int)
+            .map(DslValue::Int)
             .ok_or_else(|| "integer overflow in '-'".to_owned()),
-        Some(Number::Float(f)) => Ok(Value::Float(-f)),
+        Some(Number::Float(f)) => Ok(DslValue::Float(-f)),
         None => Err(format!(
             "unary '-' needs a number, not {}",
             value.type_name()

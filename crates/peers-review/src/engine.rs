@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::rules::{
-    Debate, RawFinding, ReviewerReport, RoundResponse, StanceLine, Verdict, build, render_markdown,
+    Debate, RawFinding, ReviewVerdict, ReviewerReport, RoundResponse, StanceLine, build,
+    render_markdown,
 };
 use peers_agent::{PriceTable, SessionMeter};
 
@@ -35,7 +36,7 @@ pub struct ReviewSettings {
 /// The result of a review.
 #[derive(Debug, Clone)]
 pub struct ReviewOutcome {
-    pub verdict: Verdict,
+    pub verdict: ReviewVerdict,
     pub markdown: String,
     /// Where the prompts, raw outputs and the verdict were saved.
     pub archive: PathBuf,

@@ -159,7 +159,7 @@ fn evidence_suffix(evidence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Category, RawFinding, Severity};
+    use crate::rules::{Category, FindingSeverity, RawFinding};
 
     fn material() -> Material {
         Material {
@@ -183,7 +183,7 @@ mod tests {
         let mut table = Debate::new();
         let finding = RawFinding {
             location: "src/a.rs:1".to_owned(),
-            severity: Severity::High,
+            severity: FindingSeverity::High,
             claim: "Panics".to_owned(),
             evidence: "empty input".to_owned(),
             category: Category::Correctness,

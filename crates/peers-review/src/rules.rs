@@ -16,10 +16,10 @@ pub use block::{
 };
 pub use canon::{Issue, finding_id, normalise_claim};
 pub use debate::{Debate, RoundResponse, short_id};
-pub use finding::{Category, RawFinding, Severity};
+pub use finding::{Category, FindingSeverity, RawFinding};
 pub use render::render_markdown;
 pub use state::{IssueState, ReviewerStance, decide};
-pub use verdict::{Entry, ReviewerReport, Verdict, View, build};
+pub use verdict::{ReviewVerdict, ReviewerReport, VerdictEntry, View, build};
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use crate::git::{PeerGit, Staging};
 use crate::process_steps;
 use crate::prompt_reading;
 use crate::repo_path;
-use crate::script::{Script, Step, Stream, WhenExhausted};
+use crate::script::{SimScript, SimStep, SimStream, WhenExhausted};
 use crate::usage::{self, UsageCounts};
 
 /// Where printed output goes: the process's stdout and stderr, or buffers in tests.
@@ -31,10 +31,10 @@ impl Streams<'static> {
 
 impl Streams<'_> {
     /// Write and flush at once: a supervisor watching for idleness must see every line.
-    pub(crate) fn write(&mut self, stream: Stream, bytes: &[u8]) -> Result<(), SimError> {
+    pub(crate) fn write(&mut self, stream: SimStream, bytes: &[u8]) -> Result<(), SimError> {
         let sink = match stream {
-            Stream::Stdout => &mut self.out,
-            Stream::Stderr => &mut self.err,
+            SimStream::Stdout => &mut self.out,
+            SimStream::Stderr => &mut self.err,
         };
         sink.write_all(bytes)
             .and_then(|()| sink.flush())
@@ -44,7 +44,7 @@ impl Streams<'_> {
             })
     }
 
-    pub(crate) fn line(&mut self, stream: Stream, text: &str) -> Result<(), SimError> {
+    pub(crate) fn line(&mut self, stream: SimStream, text: &str) -> Result<(), SimError> {
         let mut bytes = text.as_bytes().to_vec();
         if !text.ends_with('\n') {
             bytes.push(b'\n');
@@ -54,7 +54,7 @@ impl Streams<'_> {
 }
 
 /// Who runs the turn and where; `other` fills `{other}`.
-pub(crate) struct TurnContext<'a> {
+pub(crate) struct SimTurn<'a> {
     pub(crate) peer: &'a str,
     pub(crate) other: String,
     pub(crate) repo: &'a Path,
@@ -62,7 +62,7 @@ pub(crate) struct TurnContext<'a> {
     pub(crate) requested_reviews: Vec<String>,
 }
 
-impl TurnContext<'_> {
+impl SimTurn<'_> {
     fn fill(&self, text: &str) -> String {
         text.replace("{peer}", self.peer)
             .replace("{other}", &self.other)
@@ -75,7 +75,7 @@ impl TurnContext<'_> {
 
 /// Take this peer's counter and run the turn it selects.
 pub(crate) fn run_script(
-    script: &Script,
+    script: &SimScript,
     ctx: &SimContext,
     streams: &mut Streams<'_>,
 ) -> Result<i32, SimError> {
@@ -87,7 +87,7 @@ pub(crate) fn run_script(
     let Some(turn) = pick_turn(script, index) else {
         return Ok(0);
     };
-    let turn_ctx = TurnContext {
+    let turn_ctx = SimTurn {
         peer: &ctx.peer,
         other: other_peer(script, ctx),
         repo: &ctx.repo,
@@ -97,7 +97,7 @@ pub(crate) fn run_script(
 }
 
 /// The turn for the `index`-th invocation (0-based), or `None` once an `exit0` script is done.
-pub(crate) fn pick_turn(script: &Script, index: u64) -> Option<&[Step]> {
+pub(crate) fn pick_turn(script: &SimScript, index: u64) -> Option<&[SimStep]> {
     let index = usize::try_from(index).unwrap_or(usize::MAX);
     match script.turns.get(index) {
         Some(turn) => Some(turn),
@@ -108,7 +108,7 @@ pub(crate) fn pick_turn(script: &Script, index: u64) -> Option<&[Step]> {
     }
 }
 
-fn other_peer(script: &Script, ctx: &SimContext) -> String {
+fn other_peer(script: &SimScript, ctx: &SimContext) -> String {
     script
         .peers
         .iter()
@@ -120,8 +120,8 @@ fn other_peer(script: &Script, ctx: &SimContext) -> String {
 
 /// Perform `steps`; the exit code is that of the first `exit` step, else 0.
 pub(crate) fn run_turn(
-    steps: &[Step],
-    ctx: &TurnContext<'_>,
+    steps: &[SimStep],
+    ctx: &SimTurn<'_>,
     streams: &mut Streams<'_>,
 ) -> Result<i32, SimError> {
     for step in steps {
@@ -134,24 +134,24 @@ pub(crate) fn run_turn(
 
 /// One step; `Some(code)` ends the turn with that exit code.
 fn run_step(
-    step: &Step,
-    ctx: &TurnContext<'_>,
+    step: &SimStep,
+    ctx: &SimTurn<'_>,
     streams: &mut Streams<'_>,
 ) -> Result<Option<i32>, SimError> {
     match step {
-        Step::Print {
+        SimStep::Print {
             text,
             stream,
             repeat,
             delay_ms,
         } => print(streams, *stream, &ctx.fill(text), *repeat, *delay_ms)?,
-        Step::StderrError { text } => streams.line(Stream::Stderr, &ctx.fill(text))?,
-        Step::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
-        Step::WriteFile { path, content } => write_file(ctx, path, &ctx.fill(content), false)?,
-        Step::AppendFile { path, content } => write_file(ctx, path, &ctx.fill(content), true)?,
-        Step::DeleteFile { path } => delete_file(ctx, path)?,
-        Step::Symlink { path, target } => symlink(ctx, path, &ctx.fill(target))?,
-        Step::GitCommit {
+        SimStep::StderrError { text } => streams.line(SimStream::Stderr, &ctx.fill(text))?,
+        SimStep::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
+        SimStep::WriteFile { path, content } => write_file(ctx, path, &ctx.fill(content), false)?,
+        SimStep::AppendFile { path, content } => write_file(ctx, path, &ctx.fill(content), true)?,
+        SimStep::DeleteFile { path } => delete_file(ctx, path)?,
+        SimStep::Symlink { path, target } => symlink(ctx, path, &ctx.fill(target))?,
+        SimStep::GitCommit {
             message,
             all,
             allow_empty,
@@ -160,26 +160,26 @@ fn run_step(
             ctx.git()
                 .commit(&ctx.fill(message), staging, *allow_empty)?
         }
-        Step::RewriteHistory { reset_to } => ctx.git().reset_hard(reset_to)?,
-        Step::SubmitReviews { pass, notes } => {
+        SimStep::RewriteHistory { reset_to } => ctx.git().reset_hard(reset_to)?,
+        SimStep::SubmitReviews { pass, notes } => {
             for goal in &ctx.requested_reviews {
                 let message =
                     crate::demo::soft_review_message(ctx.peer, goal, *pass, &ctx.fill(notes));
                 ctx.git().commit(&message, Staging::AsIs, true)?;
             }
         }
-        Step::Exit { code } => return Ok(Some(*code)),
-        Step::Hang => process_steps::hang(),
-        Step::IgnoreSigterm => return Err(process_steps::ignore_sigterm()),
-        Step::SpawnBackground { command } => process_steps::spawn_background(command, ctx.repo)?,
-        Step::GrandchildHoldsStdout { seconds } => {
+        SimStep::Exit { code } => return Ok(Some(*code)),
+        SimStep::Hang => process_steps::hang(),
+        SimStep::IgnoreSigterm => return Err(process_steps::ignore_sigterm()),
+        SimStep::SpawnBackground { command } => process_steps::spawn_background(command, ctx.repo)?,
+        SimStep::GrandchildHoldsStdout { seconds } => {
             process_steps::grandchild_holds_stdout(*seconds, ctx.repo)?
         }
-        Step::Flood { bytes, stream } => flood(streams, *stream, *bytes)?,
-        Step::InvalidUtf8 { stream } => {
+        SimStep::Flood { bytes, stream } => flood(streams, *stream, *bytes)?,
+        SimStep::InvalidUtf8 { stream } => {
             streams.write(*stream, b"invalid utf-8 follows: \xff\xfe\xc3\x28 end\n")?
         }
-        Step::EmitUsage {
+        SimStep::EmitUsage {
             tool,
             input,
             output,
@@ -192,7 +192,7 @@ fn run_step(
                 cached: *cached,
                 usd: *usd,
             };
-            streams.write(Stream::Stdout, usage::render(*tool, &counts).as_bytes())?
+            streams.write(SimStream::Stdout, usage::render(*tool, &counts).as_bytes())?
         }
     }
     Ok(None)
@@ -200,7 +200,7 @@ fn run_step(
 
 fn print(
     streams: &mut Streams<'_>,
-    stream: Stream,
+    stream: SimStream,
     text: &str,
     repeat: u32,
     delay_ms: u64,
@@ -215,7 +215,7 @@ fn print(
 }
 
 /// `bytes` bytes of 79 `x` and a newline per line, written in 64 KiB blocks.
-fn flood(streams: &mut Streams<'_>, stream: Stream, bytes: u64) -> Result<(), SimError> {
+fn flood(streams: &mut Streams<'_>, stream: SimStream, bytes: u64) -> Result<(), SimError> {
     let line: Vec<u8> = [[b'x'; 79].as_slice(), b"\n"].concat();
     let block: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
     let mut left = bytes;
@@ -227,12 +227,7 @@ fn flood(streams: &mut Streams<'_>, stream: Stream, bytes: u64) -> Result<(), Si
     Ok(())
 }
 
-fn write_file(
-    ctx: &TurnContext<'_>,
-    path: &str,
-    content: &str,
-    append: bool,
-) -> Result<(), SimError> {
+fn write_file(ctx: &SimTurn<'_>, path: &str, content: &str, append: bool) -> Result<(), SimError> {
     let full = repo_path::resolve(ctx.repo, path)?;
     let io = |action, source| SimError::Io {
         action,
@@ -253,7 +248,7 @@ fn write_file(
         .map_err(|e| io("write", e))
 }
 
-fn delete_file(ctx: &TurnContext<'_>, path: &str) -> Result<(), SimError> {
+fn delete_file(ctx: &SimTurn<'_>, path: &str) -> Result<(), SimError> {
     let full = repo_path::resolve(ctx.repo, path)?;
     std::fs::remove_file(&full).map_err(|source| SimError::Io {
         action: "delete",
@@ -262,7 +257,7 @@ fn delete_file(ctx: &TurnContext<'_>, path: &str) -> Result<(), SimError> {
     })
 }
 
-fn symlink(ctx: &TurnContext<'_>, path: &str, target: &str) -> Result<(), SimError> {
+fn symlink(ctx: &SimTurn<'_>, path: &str, target: &str) -> Result<(), SimError> {
     let full = repo_path::resolve(ctx.repo, path)?;
     let io = |action, source| SimError::Io {
         action,

@@ -79,7 +79,7 @@ use std::path::{Path, PathBuf};
 
 pub use demo::{BUILTINS, write_demo_repository};
 pub use error::SimError;
-pub use script::{Script, Step, Stream, Tool, WhenExhausted};
+pub use script::{SimScript, SimStep, SimStream, Tool, WhenExhausted};
 
 /// Who runs, where, and with which prompt: everything the process got from the loop.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use crate::error::SimError;
 /// A whole script. See the crate docs for the format.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Script {
-    pub turns: Vec<Vec<Step>>,
+pub struct SimScript {
+    pub turns: Vec<Vec<SimStep>>,
     #[serde(default)]
     pub when_exhausted: WhenExhausted,
     /// The peers of the loop, to resolve `{other}`.
@@ -30,17 +30,17 @@ pub enum WhenExhausted {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Stream {
+pub enum SimStream {
     #[default]
     Stdout,
     Stderr,
 }
 
-impl Stream {
+impl SimStream {
     pub fn as_str(self) -> &'static str {
         match self {
-            Stream::Stdout => "stdout",
-            Stream::Stderr => "stderr",
+            SimStream::Stdout => "stdout",
+            SimStream::Stderr => "stderr",
         }
     }
 }
@@ -66,11 +66,11 @@ fn yes() -> bool {
 /// One thing a turn does. Field defaults are in the crate docs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Step {
+pub enum SimStep {
     Print {
         text: String,
         #[serde(default)]
-        stream: Stream,
+        stream: SimStream,
         #[serde(default = "one")]
         repeat: u32,
         #[serde(default)]
@@ -122,11 +122,11 @@ pub enum Step {
     Flood {
         bytes: u64,
         #[serde(default)]
-        stream: Stream,
+        stream: SimStream,
     },
     InvalidUtf8 {
         #[serde(default)]
-        stream: Stream,
+        stream: SimStream,
     },
     /// One review commit per soft goal the prompt requests (none when it requests none).
     SubmitReviews {
@@ -146,7 +146,7 @@ pub enum Step {
 }
 
 /// Read and decode the script at `path`.
-pub(crate) fn load(path: &Path) -> Result<Script, SimError> {
+pub(crate) fn load(path: &Path) -> Result<SimScript, SimError> {
     let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadScript {
         path: path.to_path_buf(),
         source,
@@ -155,7 +155,7 @@ pub(crate) fn load(path: &Path) -> Result<Script, SimError> {
 }
 
 /// Decode `text`; `path` is only for messages. A leading `[` means the bare list of turns.
-pub(crate) fn parse(text: &str, path: &Path) -> Result<Script, SimError> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<SimScript, SimError> {
     let located = |error: serde_json::Error| SimError::ParseScript {
         path: path.to_path_buf(),
         line: error.line(),
@@ -163,13 +163,13 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Script, SimError> {
         message: error.to_string(),
     };
     let script = if text.trim_start().starts_with('[') {
-        Script {
+        SimScript {
             turns: serde_json::from_str(text).map_err(located)?,
             when_exhausted: WhenExhausted::default(),
             peers: Vec::new(),
         }
     } else {
-        serde_json::from_str::<Script>(text).map_err(located)?
+        serde_json::from_str::<SimScript>(text).map_err(located)?
     };
     if script.turns.is_empty() {
         return Err(SimError::EmptyScript {
@@ -183,7 +183,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Script, SimError> {
 mod tests {
     use super::*;
 
-    fn parse_ok(text: &str) -> Script {
+    fn parse_ok(text: &str) -> SimScript {
         parse(text, Path::new("s.json")).unwrap()
     }
 
@@ -194,13 +194,13 @@ mod tests {
         assert_eq!(
             script.turns[0],
             vec![
-                Step::Print {
+                SimStep::Print {
                     text: "hi".into(),
-                    stream: Stream::Stdout,
+                    stream: SimStream::Stdout,
                     repeat: 1,
                     delay_ms: 0
                 },
-                Step::Hang
+                SimStep::Hang
             ]
         );
     }
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(script.peers, vec!["a", "b"]);
         assert_eq!(
             script.turns[0][0],
-            Step::GitCommit {
+            SimStep::GitCommit {
                 message: "m".into(),
                 all: true,
                 allow_empty: false

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use clap::Args;
-use peers_driver::preflight::{self, PreflightInputs, PreflightReport, Severity};
+use peers_driver::preflight::{self, CheckLevel, PreflightInputs, PreflightReport};
 use serde_json::json;
 
 use crate::error::CliResult;
@@ -49,7 +49,7 @@ pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
 pub fn render(report: &PreflightReport, all: bool) -> String {
     let mut out = String::new();
     for finding in &report.findings {
-        if !all && finding.severity == Severity::Ok {
+        if !all && finding.severity == CheckLevel::Ok {
             continue;
         }
         out.push_str(&format!(

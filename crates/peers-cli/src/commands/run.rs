@@ -13,7 +13,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 
 use crate::error::{CliError, CliResult};
 use crate::live::color::{ColorChoice, Terminal};
-use crate::live::summary::Ending;
+use crate::live::summary::RunEnding;
 use crate::progress::TerminalProgress;
 use crate::project::{Project, describe_goals_lock, display_path, store_error};
 
@@ -165,7 +165,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
                 .to_string()
         })
         .map_err(|err| err.message);
-    let ending = Ending {
+    let ending = RunEnding {
         reason: &summary.reason,
         ticks_in_run: summary.ticks_in_run,
         iteration: summary.iteration,

@@ -55,7 +55,7 @@ impl RunTally {
 }
 
 /// Everything the summary shows besides the tally.
-pub struct Ending<'a> {
+pub struct RunEnding<'a> {
     pub reason: &'a str,
     pub ticks_in_run: u64,
     pub iteration: u64,
@@ -66,7 +66,7 @@ pub struct Ending<'a> {
 }
 
 /// The summary lines (the first one is `Stopped: …`, as before this summary existed).
-pub fn render(tally: &RunTally, ending: &Ending<'_>, term: Terminal) -> String {
+pub fn render(tally: &RunTally, ending: &RunEnding<'_>, term: Terminal) -> String {
     let reason_style = match ending.reason {
         "complete" => Style::Good,
         "max_ticks" | "interrupted" | "max_runtime_this_run" => Style::Warn,
@@ -213,7 +213,7 @@ mod tests {
         tally.add(&record("alice", true, "success", 100));
         tally.add(&record("bob", false, "success", 0));
         tally.add(&record("alice", false, "process-fail", 50));
-        let ending = Ending {
+        let ending = RunEnding {
             reason: "max_ticks",
             ticks_in_run: 3,
             iteration: 7,

@@ -121,7 +121,7 @@ fn requested_soft_reviews_and_their_prompts_are_capped() {
     let mut ctx = two_peer_context();
     let template = ctx.soft_goals[0].clone();
     ctx.soft_goals = (0..MAX_SOFT_REVIEWS + 2)
-        .map(|n| SoftGoalStatus {
+        .map(|n| SoftGoalProgress {
             id: format!("soft-{n}"),
             prompt: "p".repeat(4000),
             ..template.clone()
@@ -185,7 +185,7 @@ fn worst_case_prompt_stays_under_the_target() {
         })
         .collect();
     ctx.soft_goals = (0..200)
-        .map(|n| SoftGoalStatus {
+        .map(|n| SoftGoalProgress {
             id: format!("{n}{wide}"),
             description: wide.clone(),
             prompt: format!("{wide}\n").repeat(50),

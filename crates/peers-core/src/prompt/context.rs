@@ -17,7 +17,7 @@ pub struct PromptContext {
     /// Prepend the critical re-audit block: the gates are green and convergence is near.
     pub skeptic: bool,
     pub hard_goals: Vec<HardGoalStatus>,
-    pub soft_goals: Vec<SoftGoalStatus>,
+    pub soft_goals: Vec<SoftGoalProgress>,
     /// Other peers' commits since this peer's last turn, oldest first.
     pub inbox: Vec<InboxCommit>,
     /// Open bugs whose `fix_by` is this peer, most severe first.
@@ -46,7 +46,7 @@ pub struct HardGoalStatus {
 
 /// A soft goal and its review count.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SoftGoalStatus {
+pub struct SoftGoalProgress {
     pub id: String,
     pub description: String,
     /// What a reviewer is asked to judge.

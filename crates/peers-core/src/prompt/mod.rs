@@ -21,7 +21,7 @@ mod sections;
 
 pub use blocks::MAX_SOFT_REVIEWS;
 pub use context::{
-    AssignedBug, HardGoalStatus, InboxCommit, PromptContext, SoftGoalStatus, next_bug_id,
+    AssignedBug, HardGoalStatus, InboxCommit, PromptContext, SoftGoalProgress, next_bug_id,
 };
 pub use sections::{
     MAX_BUGS, MAX_DIAGNOSTIC_BYTES, MAX_DIAGNOSTIC_LINES, MAX_INBOX_ENTRIES,

@@ -23,7 +23,7 @@ pub(crate) fn two_peer_context() -> PromptContext {
             hard("bug-hunt-clean", None, ""),
         ],
         soft_goals: vec![
-            SoftGoalStatus {
+            SoftGoalProgress {
                 id: "test-coverage-3-class".to_owned(),
                 description: "Each peer reviewed the other's tests for happy/edge/sad coverage."
                     .to_owned(),
@@ -33,7 +33,7 @@ pub(crate) fn two_peer_context() -> PromptContext {
                 status: "1/2".to_owned(),
                 requested: true,
             },
-            SoftGoalStatus {
+            SoftGoalProgress {
                 id: "bug-hunt-round-1".to_owned(),
                 description: "Each peer says round 1 of the bug hunt is done.".to_owned(),
                 prompt: "Is round 1 done?".to_owned(),

@@ -9,14 +9,15 @@ use peers_core::config::{PeerSettings, ToolKind};
 use peers_core::peer_command::resolve_command;
 
 use super::{
-    Finding, PreflightInputs, Severity, VERSION_TIMEOUT, peer_environment, problem, subject,
+    CheckLevel, PreflightFinding, PreflightInputs, VERSION_TIMEOUT, peer_environment, problem,
+    subject,
 };
 
 /// Each peer's program resolved, then each distinct program started once with `--version`,
 /// all at once.
-pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<Finding>, Duration) {
+pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<PreflightFinding>, Duration) {
     let root = inputs.git.root();
-    let located: Vec<Result<PathBuf, Finding>> = inputs
+    let located: Vec<Result<PathBuf, PreflightFinding>> = inputs
         .config
         .peers
         .iter()
@@ -85,7 +86,7 @@ fn locate(
     peer: &PeerSettings,
     root: &Path,
     env: &[(OsString, OsString)],
-) -> Result<PathBuf, Finding> {
+) -> Result<PathBuf, PreflightFinding> {
     let command = resolve_command(peer);
     let Some(program) = command.argv.first() else {
         return Err(problem(peer, "program", "argv is empty".into(), None));
@@ -112,10 +113,10 @@ fn locate(
         return Err(problem(peer, "program", message, Some(fix)));
     };
     if matches!(peer.tool, ToolKind::Generic(_)) {
-        return Err(Finding {
+        return Err(PreflightFinding {
             subject: subject(peer),
             check: "program",
-            severity: Severity::Ok,
+            severity: CheckLevel::Ok,
             message: format!("{} (not started: a generic command)", path.display()),
             fix: None,
         });
@@ -164,10 +165,10 @@ fn probe(path: &Path, root: &Path, env: &[(OsString, OsString)]) -> Probe {
 }
 
 /// A slow answer is a warning (a cold start on a busy machine); a failure is a problem.
-fn judge_probe(peer: &PeerSettings, path: &Path, probe: &Probe) -> Finding {
+fn judge_probe(peer: &PeerSettings, path: &Path, probe: &Probe) -> PreflightFinding {
     let (severity, message, fix) = match &probe.outcome {
         Ok(version) => (
-            Severity::Ok,
+            CheckLevel::Ok,
             format!(
                 "{version} ({}, --version in {} ms)",
                 path.display(),
@@ -176,7 +177,7 @@ fn judge_probe(peer: &PeerSettings, path: &Path, probe: &Probe) -> Finding {
             None,
         ),
         Err(reason) if reason.starts_with("timeout") => (
-            Severity::Warning,
+            CheckLevel::Warning,
             format!(
                 "`{} --version` {reason}; it may only be slow to start",
                 path.display()
@@ -187,12 +188,12 @@ fn judge_probe(peer: &PeerSettings, path: &Path, probe: &Probe) -> Finding {
             )),
         ),
         Err(reason) => (
-            Severity::Problem,
+            CheckLevel::Problem,
             format!("`{} --version` {reason}", path.display()),
             Some(reinstall_fix(peer)),
         ),
     };
-    Finding {
+    PreflightFinding {
         subject: subject(peer),
         check: "program",
         severity,

@@ -4,10 +4,10 @@
 use peers_core::goals::{GateCheck, GoalKind};
 use peers_git::Git;
 
-use super::{BASELINE_TAG, Finding, PreflightInputs, Severity, resolve_program};
+use super::{BASELINE_TAG, CheckLevel, PreflightFinding, PreflightInputs, resolve_program};
 
 /// Each hard goal's tools: a built-in gate's programs per language, a command's first word.
-pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<Finding> {
+pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<PreflightFinding> {
     let env = peers_gate::jobs::gate_environment_from(&inputs.env);
     let path_var = env
         .iter()
@@ -26,10 +26,10 @@ pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<Finding> {
                 {
                     Ok(needs) => {
                         findings.extend(needs.into_iter().filter(|n| n.found.is_none()).map(
-                            |need| Finding {
+                            |need| PreflightFinding {
                                 subject: subject.clone(),
                                 check: "gate-tool",
-                                severity: Severity::Problem,
+                                severity: CheckLevel::Problem,
                                 message: format!(
                                     "{}: `{}` is not installed",
                                     need.language, need.tool
@@ -38,10 +38,10 @@ pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<Finding> {
                             },
                         ))
                     }
-                    Err(reason) => findings.push(Finding {
+                    Err(reason) => findings.push(PreflightFinding {
                         subject: subject.clone(),
                         check: "gate-tool",
-                        severity: Severity::Warning,
+                        severity: CheckLevel::Warning,
                         message: reason,
                         fix: Some("set params.lang of this goal in .peers/goals.yaml".to_owned()),
                     }),
@@ -52,10 +52,10 @@ pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<Finding> {
                     continue;
                 };
                 if resolve_program(&word, inputs.git.root(), &path_var).is_none() {
-                    findings.push(Finding {
+                    findings.push(PreflightFinding {
                         subject,
                         check: "gate-tool",
-                        severity: Severity::Problem,
+                        severity: CheckLevel::Problem,
                         message: format!("`{word}` (the first word of cmd) is not found on PATH"),
                         fix: Some(format!(
                             "install `{word}`, or correct cmd of goal {} in .peers/goals.yaml",
@@ -108,8 +108,12 @@ fn is_peers_own(path: &str) -> bool {
     path == ".peers" || path.starts_with(".peers/")
 }
 
-pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&str>) -> Finding {
-    let finding = |severity, message: String, fix: Option<String>| Finding {
+pub(super) fn check_worktree(
+    git: &Git,
+    allow_dirty: bool,
+    interrupted: Option<&str>,
+) -> PreflightFinding {
+    let finding = |severity, message: String, fix: Option<String>| PreflightFinding {
         subject: "repository".to_owned(),
         check: "worktree",
         severity,
@@ -117,7 +121,7 @@ pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&
         fix,
     };
     match uncommitted_paths(git) {
-        Ok(paths) if paths.is_empty() => finding(Severity::Ok, "clean".to_owned(), None),
+        Ok(paths) if paths.is_empty() => finding(CheckLevel::Ok, "clean".to_owned(), None),
         Ok(paths) => {
             let shown: Vec<&str> = paths.iter().take(5).map(String::as_str).collect();
             let more = paths.len().saturating_sub(shown.len());
@@ -132,7 +136,7 @@ pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&
             );
             if let Some(tick) = interrupted {
                 finding(
-                    Severity::Warning,
+                    CheckLevel::Warning,
                     format!(
                         "{} uncommitted change(s) left by the interrupted {tick}: the resume stashes them as that peer's",
                         paths.len()
@@ -141,13 +145,13 @@ pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&
                 )
             } else if allow_dirty {
                 finding(
-                    Severity::Warning,
+                    CheckLevel::Warning,
                     format!("{message} (--allow-dirty)"),
                     None,
                 )
             } else {
                 finding(
-                    Severity::Problem,
+                    CheckLevel::Problem,
                     message,
                     Some(
                         "commit them, or `git stash -u`, or start with `peers run --allow-dirty`"
@@ -157,24 +161,24 @@ pub(super) fn check_worktree(git: &Git, allow_dirty: bool, interrupted: Option<&
             }
         }
         Err(error) => finding(
-            Severity::Problem,
+            CheckLevel::Problem,
             format!("git status failed: {error}"),
             None,
         ),
     }
 }
 
-pub(super) fn check_baseline(git: &Git) -> Finding {
+pub(super) fn check_baseline(git: &Git) -> PreflightFinding {
     let (severity, message, fix) = match git
         .rev_parse(&format!("refs/tags/{BASELINE_TAG}^{{commit}}"))
     {
         Ok(Some(sha)) => (
-            Severity::Ok,
+            CheckLevel::Ok,
             format!("{BASELINE_TAG} at {}", &sha[..sha.len().min(8)]),
             None,
         ),
         Ok(None) => (
-            Severity::Problem,
+            CheckLevel::Problem,
             format!(
                 "the tag {BASELINE_TAG} does not exist: gates that compare with the baseline cannot judge"
             ),
@@ -183,12 +187,12 @@ pub(super) fn check_baseline(git: &Git) -> Finding {
             )),
         ),
         Err(error) => (
-            Severity::Problem,
+            CheckLevel::Problem,
             format!("cannot read {BASELINE_TAG}: {error}"),
             None,
         ),
     };
-    Finding {
+    PreflightFinding {
         subject: "repository".to_owned(),
         check: "baseline",
         severity,

@@ -16,20 +16,20 @@ use super::scope;
 
 /// How a checker gate counts findings (`params.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub enum CountMode {
     /// Only findings the baseline did not have (the default: existing code starts green).
     NewSinceBaseline,
     /// Every finding.
     Absolute,
 }
 
-impl Mode {
-    pub fn from_params(ctx: &GateContext<'_>, gate: &str) -> Result<Mode, String> {
+impl CountMode {
+    pub fn from_params(ctx: &GateContext<'_>, gate: &str) -> Result<CountMode, String> {
         match ctx.params.get("mode") {
-            None => Ok(Mode::NewSinceBaseline),
+            None => Ok(CountMode::NewSinceBaseline),
             Some(value) => match value.as_str() {
-                Some("new-since-baseline") => Ok(Mode::NewSinceBaseline),
-                Some("absolute") => Ok(Mode::Absolute),
+                Some("new-since-baseline") => Ok(CountMode::NewSinceBaseline),
+                Some("absolute") => Ok(CountMode::Absolute),
                 _ => Err(format!(
                     "{gate}: params.mode must be \"new-since-baseline\" (the default) or \
                      \"absolute\", not {value}"

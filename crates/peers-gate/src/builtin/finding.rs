@@ -26,7 +26,7 @@ impl Finding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Located {
+pub(crate) struct LocatedFinding {
     pub path: String,
     pub finding: Finding,
 }
@@ -44,7 +44,7 @@ pub(crate) fn scan_sources(
     filter: &Filter,
     reach: Reach,
     scan: impl Fn(&str, Language, &str) -> Vec<Finding>,
-) -> Result<Vec<Located>, String> {
+) -> Result<Vec<LocatedFinding>, String> {
     let mut found = Vec::new();
     match reach {
         Reach::AddedLines => {
@@ -64,7 +64,7 @@ pub(crate) fn scan_sources(
                     scan(&patch.path, language, &text)
                         .into_iter()
                         .filter(|finding| added.contains(&finding.line))
-                        .map(|finding| Located {
+                        .map(|finding| LocatedFinding {
                             path: patch.path.clone(),
                             finding,
                         }),
@@ -83,14 +83,12 @@ pub(crate) fn scan_sources(
                 let Some(text) = scope::worktree_text(ctx.git, path) else {
                     continue;
                 };
-                found.extend(
-                    scan(path, language, &text)
-                        .into_iter()
-                        .map(|finding| Located {
-                            path: path.clone(),
-                            finding,
-                        }),
-                );
+                found.extend(scan(path, language, &text).into_iter().map(|finding| {
+                    LocatedFinding {
+                        path: path.clone(),
+                        finding,
+                    }
+                }));
             }
         }
     }
@@ -100,7 +98,12 @@ pub(crate) fn scan_sources(
 
 /// `(pass, diagnostic)`: `clean` when nothing was found, else `header`, one line per
 /// finding, and `fix`.
-pub(crate) fn verdict(found: &[Located], clean: &str, header: &str, fix: &str) -> (bool, String) {
+pub(crate) fn verdict(
+    found: &[LocatedFinding],
+    clean: &str,
+    header: &str,
+    fix: &str,
+) -> (bool, String) {
     if found.is_empty() {
         return (true, clean.to_owned());
     }

@@ -8,7 +8,7 @@ use peers_core::language::Language;
 use serde_json::Value;
 
 use super::GateContext;
-use super::baseline_findings::{self, Mode};
+use super::baseline_findings::{self, CountMode};
 use super::baseline_snapshot;
 use super::runners::{self, Toolbox, all_output, excerpt, go, python, rust};
 use super::scope;
@@ -64,7 +64,7 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, 
         Ok(languages) => languages,
         Err(message) => return (false, message),
     };
-    let mode = match Mode::from_params(ctx, gate) {
+    let mode = match CountMode::from_params(ctx, gate) {
         Ok(mode) => mode,
         Err(message) => return (false, message),
     };
@@ -73,8 +73,8 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, 
         Err(reason) => return (false, format!("{gate}: {reason}")),
     };
     let baseline = match mode {
-        Mode::Absolute => Err("mode absolute"),
-        Mode::NewSinceBaseline => {
+        CountMode::Absolute => Err("mode absolute"),
+        CountMode::NewSinceBaseline => {
             scope::baseline_commit(ctx).map_err(|_| "no `peers-baseline` tag to compare with")
         }
     };

@@ -58,7 +58,7 @@ impl TestRun {
 
 /// What a runner's parser read: passed names, failures, the skipped count.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Parsed {
+pub struct TestOutcomes {
     pub passed: Vec<String>,
     pub failed: Vec<TestFailure>,
     pub skipped: usize,
@@ -144,7 +144,12 @@ pub fn run_tests(lang: Language, project: &Path, tools: &Toolbox) -> TestRun {
     finish(command.key, parsed, &output, &outcome)
 }
 
-fn parse(lang: Language, report: &Report, output: &str, project: &Path) -> Result<Parsed, String> {
+fn parse(
+    lang: Language,
+    report: &Report,
+    output: &str,
+    project: &Path,
+) -> Result<TestOutcomes, String> {
     match report {
         Report::Libtest => Ok(rust::parse_libtest(output)),
         Report::Nextest => {
@@ -160,7 +165,7 @@ fn parse(lang: Language, report: &Report, output: &str, project: &Path) -> Resul
         Report::JestJson(path) => js::read_jest_json(path, output, project),
         Report::Tap(path) => js::read_tap(path, output, project),
         Report::GoJson => Ok(go::parse_go_json(output)),
-        Report::ExitCode => Ok(Parsed::default()),
+        Report::ExitCode => Ok(TestOutcomes::default()),
     }
     .map_err(|reason| format!("{lang} tests: {reason}"))
 }
@@ -169,7 +174,7 @@ fn parse(lang: Language, report: &Report, output: &str, project: &Path) -> Resul
 /// script) still fails: it gets one failure named after the command, with the output's gist.
 fn finish(
     command: String,
-    mut parsed: Parsed,
+    mut parsed: TestOutcomes,
     output: &str,
     outcome: &peers_process::Outcome,
 ) -> TestRun {

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::finding::{Category, RawFinding, Severity};
+use super::finding::{Category, FindingSeverity, RawFinding};
 
 /// One line of a block that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +160,7 @@ fn optional_text(fields: &Map<String, Value>, key: &str) -> String {
 
 fn finding(fields: &Map<String, Value>) -> Result<RawFinding, String> {
     let severity_text = text_field(fields, "severity")?;
-    let severity = Severity::parse(&severity_text).ok_or_else(|| {
+    let severity = FindingSeverity::parse(&severity_text).ok_or_else(|| {
         format!("severity \"{severity_text}\" is not one of critical|high|medium|low|style")
     })?;
     let category_text = text_field(fields, "category")?;
@@ -205,7 +205,7 @@ mod tests {
         let block = parse_findings(&text);
         assert!(block.found);
         assert_eq!(block.findings.len(), 1);
-        assert_eq!(block.findings[0].severity, Severity::High);
+        assert_eq!(block.findings[0].severity, FindingSeverity::High);
         assert!(block.problems.is_empty());
     }
 

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
-use super::finding::{Category, RawFinding, Severity};
+use super::finding::{Category, FindingSeverity, RawFinding};
 use super::state::{IssueState, ReviewerStance};
 
 /// The claim as it enters the id; see the module docs.
@@ -52,7 +52,7 @@ pub struct Issue {
     pub id: String,
     /// `path:line` as first reported.
     pub location: String,
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     pub category: Category,
     pub claim: String,
     /// Every distinct piece of evidence, in the order it arrived (blind pass, then new evidence).
@@ -131,7 +131,7 @@ impl Issue {
     fn bypass_state(&self) -> Option<IssueState> {
         if self.category == Category::Security {
             Some(IssueState::Arbitration)
-        } else if self.severity == Severity::Style || self.category == Category::Style {
+        } else if self.severity == FindingSeverity::Style || self.category == Category::Style {
             Some(IssueState::Style)
         } else {
             None

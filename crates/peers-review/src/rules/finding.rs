@@ -5,7 +5,7 @@ use serde::Serialize;
 /// How bad a finding is, as the reviewer rates it. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum FindingSeverity {
     Style,
     Low,
     Medium,
@@ -13,7 +13,7 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
+impl FindingSeverity {
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text.trim().to_ascii_lowercase().as_str() {
             "critical" => Self::Critical,
@@ -75,7 +75,7 @@ impl Category {
 pub struct RawFinding {
     /// `path:line` (or `path:start-end`, or just `path`) exactly as written.
     pub location: String,
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     pub claim: String,
     pub evidence: String,
     pub category: Category,
@@ -92,7 +92,7 @@ impl RawFinding {
 
     /// Style findings never converge through debate (the seed's rule): severity or category style.
     pub fn is_style(&self) -> bool {
-        self.severity == Severity::Style || self.category == Category::Style
+        self.severity == FindingSeverity::Style || self.category == Category::Style
     }
 }
 
@@ -131,9 +131,12 @@ mod tests {
 
     #[test]
     fn severity_orders_critical_highest() {
-        assert!(Severity::Critical > Severity::High);
-        assert!(Severity::Low > Severity::Style);
-        assert_eq!(Severity::parse(" HIGH "), Some(Severity::High));
-        assert_eq!(Severity::parse("severe"), None);
+        assert!(FindingSeverity::Critical > FindingSeverity::High);
+        assert!(FindingSeverity::Low > FindingSeverity::Style);
+        assert_eq!(
+            FindingSeverity::parse(" HIGH "),
+            Some(FindingSeverity::High)
+        );
+        assert_eq!(FindingSeverity::parse("severe"), None);
     }
 }

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use super::state::IssueState;
-use super::verdict::{Entry, Verdict};
+use super::verdict::{ReviewVerdict, VerdictEntry};
 
 /// The whole report.
-pub fn render_markdown(verdict: &Verdict) -> String {
+pub fn render_markdown(verdict: &ReviewVerdict) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Peer Review Result — {}\n", verdict.scope);
     let _ = writeln!(out, "**Mode:** {}", verdict.mode);
@@ -79,7 +79,12 @@ pub fn render_markdown(verdict: &Verdict) -> String {
     out
 }
 
-fn section(out: &mut String, title: &str, entries: &[Entry], line: impl Fn(&mut String, &Entry)) {
+fn section(
+    out: &mut String,
+    title: &str,
+    entries: &[VerdictEntry],
+    line: impl Fn(&mut String, &VerdictEntry),
+) {
     if entries.is_empty() {
         return;
     }
@@ -91,7 +96,7 @@ fn section(out: &mut String, title: &str, entries: &[Entry], line: impl Fn(&mut 
 }
 
 /// `both` / `all` when every reviewer raised it, else the names.
-fn source(entry: &Entry, everyone: &[&str]) -> String {
+fn source(entry: &VerdictEntry, everyone: &[&str]) -> String {
     let all = everyone.len() > 1
         && everyone
             .iter()
@@ -103,7 +108,7 @@ fn source(entry: &Entry, everyone: &[&str]) -> String {
     }
 }
 
-fn plain(out: &mut String, entry: &Entry, everyone: &[&str]) {
+fn plain(out: &mut String, entry: &VerdictEntry, everyone: &[&str]) {
     let _ = writeln!(
         out,
         "- `{}` — {} ({})",
@@ -115,7 +120,7 @@ fn plain(out: &mut String, entry: &Entry, everyone: &[&str]) {
     let _ = writeln!(out, "  - Source: {}", source(entry, everyone));
 }
 
-fn contested(out: &mut String, entry: &Entry) {
+fn contested(out: &mut String, entry: &VerdictEntry) {
     let _ = writeln!(
         out,
         "- `{}` — {} ({})",
@@ -143,7 +148,7 @@ fn contested(out: &mut String, entry: &Entry) {
     let _ = writeln!(out, "  - Recommendation: {recommendation}");
 }
 
-fn dismissed(out: &mut String, entry: &Entry) {
+fn dismissed(out: &mut String, entry: &VerdictEntry) {
     let why: Vec<String> = entry
         .views
         .iter()

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn finding(path: &str, claim: &str, severity: Severity, category: Category) -> RawFinding {
+fn finding(path: &str, claim: &str, severity: FindingSeverity, category: Category) -> RawFinding {
     RawFinding {
         location: format!("{path}:10"),
         severity,
@@ -14,7 +14,12 @@ fn finding(path: &str, claim: &str, severity: Severity, category: Category) -> R
 }
 
 fn bug(claim: &str) -> RawFinding {
-    finding("src/lib.rs", claim, Severity::High, Category::Correctness)
+    finding(
+        "src/lib.rs",
+        claim,
+        FindingSeverity::High,
+        Category::Correctness,
+    )
 }
 
 fn stance(id: &str, stance: Stance, evidence: &str) -> StanceLine {
@@ -66,13 +71,13 @@ fn style_findings_bypass_the_debate() {
     let style = finding(
         "src/a.rs",
         "Name is unclear",
-        Severity::Low,
+        FindingSeverity::Low,
         Category::Style,
     );
     let styled = finding(
         "src/a.rs",
         "Long line",
-        Severity::Style,
+        FindingSeverity::Style,
         Category::Maintainability,
     );
     debate.blind_pass(&[("alice", &[style, styled])]);
@@ -88,7 +93,7 @@ fn security_findings_go_to_arbitration_whatever_the_others_say() {
     let security = finding(
         "src/auth.rs",
         "Token compared with ==",
-        Severity::Critical,
+        FindingSeverity::Critical,
         Category::Security,
     );
     let id = finding_id("src/auth.rs", "Token compared with ==");
@@ -279,13 +284,13 @@ fn accepted_severities_land_in_their_sections() {
     let medium = finding(
         "src/lib.rs",
         "Medium one",
-        Severity::Medium,
+        FindingSeverity::Medium,
         Category::Performance,
     );
     let low = finding(
         "src/lib.rs",
         "Low one",
-        Severity::Low,
+        FindingSeverity::Low,
         Category::Correctness,
     );
     debate.blind_pass(&[("a", &[medium, low])]);

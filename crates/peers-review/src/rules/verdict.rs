@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::block::Stance;
 use super::canon::Issue;
 use super::debate::{Debate, short_id};
-use super::finding::Severity;
+use super::finding::FindingSeverity;
 use super::state::IssueState;
 
 /// What one reviewer cost, as far as its CLI reported it.
@@ -58,10 +58,10 @@ pub struct View {
 
 /// One issue as the report shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Entry {
+pub struct VerdictEntry {
     pub id: String,
     pub location: String,
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     pub category: super::finding::Category,
     pub state: IssueState,
     pub claim: String,
@@ -73,7 +73,7 @@ pub struct Entry {
 
 /// The final report, as data (`--json`) and rendered as Markdown by `render_markdown`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
+pub struct ReviewVerdict {
     pub scope: String,
     pub mode: &'static str,
     pub rounds: u32,
@@ -85,18 +85,18 @@ pub struct Verdict {
     pub issues_total: usize,
     pub issues_from_several: usize,
     pub issues_unique: usize,
-    pub critical: Vec<Entry>,
-    pub important: Vec<Entry>,
-    pub minor: Vec<Entry>,
-    pub contested: Vec<Entry>,
-    pub dismissed: Vec<Entry>,
-    pub arbitration: Vec<Entry>,
-    pub style_notes: Vec<Entry>,
+    pub critical: Vec<VerdictEntry>,
+    pub important: Vec<VerdictEntry>,
+    pub minor: Vec<VerdictEntry>,
+    pub contested: Vec<VerdictEntry>,
+    pub dismissed: Vec<VerdictEntry>,
+    pub arbitration: Vec<VerdictEntry>,
+    pub style_notes: Vec<VerdictEntry>,
     pub process_notes: Vec<String>,
     pub reviewers: Vec<ReviewerReport>,
 }
 
-impl Verdict {
+impl ReviewVerdict {
     /// Something critical (or high) was accepted, or a critical/high security finding awaits
     /// arbitration: a security finding is never debated, so it can never be "accepted", and
     /// letting it pass silently would defeat the escalation.
@@ -105,7 +105,7 @@ impl Verdict {
             || self
                 .arbitration
                 .iter()
-                .any(|entry| entry.severity >= Severity::High)
+                .any(|entry| entry.severity >= FindingSeverity::High)
     }
 }
 
@@ -115,7 +115,7 @@ pub fn build(
     scope: &str,
     max_rounds: u32,
     reviewers: Vec<ReviewerReport>,
-) -> Verdict {
+) -> ReviewVerdict {
     let canonical: Vec<&Issue> = debate
         .issues()
         .iter()
@@ -127,7 +127,7 @@ pub fn build(
         .iter()
         .all(|r| r.rounds_answered == 0 && r.failed.is_some())
         || reviewers.is_empty();
-    let mut verdict = Verdict {
+    let mut verdict = ReviewVerdict {
         scope: scope.to_owned(),
         mode: "blind-debate",
         rounds: debate.round(),
@@ -150,8 +150,10 @@ pub fn build(
     for issue in canonical {
         let entry = entry(issue);
         let section = match (issue.state, issue.severity) {
-            (IssueState::Accepted, Severity::Critical | Severity::High) => &mut verdict.critical,
-            (IssueState::Accepted, Severity::Medium) => &mut verdict.important,
+            (IssueState::Accepted, FindingSeverity::Critical | FindingSeverity::High) => {
+                &mut verdict.critical
+            }
+            (IssueState::Accepted, FindingSeverity::Medium) => &mut verdict.important,
             (IssueState::Accepted, _) => &mut verdict.minor,
             (IssueState::Rejected, _) => &mut verdict.dismissed,
             (IssueState::Arbitration, _) => &mut verdict.arbitration,
@@ -171,7 +173,7 @@ pub fn build(
     verdict
 }
 
-fn entry(issue: &Issue) -> Entry {
+fn entry(issue: &Issue) -> VerdictEntry {
     let mut views: Vec<View> = Vec::new();
     for stance in issue.stances.iter().rev() {
         if !views.iter().any(|v| v.reviewer == stance.reviewer) {
@@ -183,7 +185,7 @@ fn entry(issue: &Issue) -> Entry {
         }
     }
     views.reverse();
-    Entry {
+    VerdictEntry {
         id: issue.id.clone(),
         location: issue.location.clone(),
         severity: issue.severity,
@@ -196,7 +198,7 @@ fn entry(issue: &Issue) -> Entry {
     }
 }
 
-fn process_notes(debate: &Debate, verdict: &Verdict) -> Vec<String> {
+fn process_notes(debate: &Debate, verdict: &ReviewVerdict) -> Vec<String> {
     let mut notes = Vec::new();
     if !verdict.reviewed {
         notes.push(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use peers_core::config::{PeerRole, PeerSettings, PromptMode, ToolKind};
 use peers_core::location::Span;
-use peers_review::rules::{Entry, finding_id, short_id};
+use peers_review::rules::{VerdictEntry, finding_id, short_id};
 use peers_review::{Archive, CallLimits, ReviewOutcome, ReviewSettings, Reviewer, run_review};
 use serde_json::json;
 
@@ -158,6 +158,6 @@ pub fn claude_json_costing(text: &str, session: &str, session_usd: f64) -> Strin
 }
 
 /// The entry whose claim is `claim` in `section`.
-pub fn find<'a>(section: &'a [Entry], claim: &str) -> Option<&'a Entry> {
+pub fn find<'a>(section: &'a [VerdictEntry], claim: &str) -> Option<&'a VerdictEntry> {
     section.iter().find(|e| e.claim == claim)
 }

@@ -6,7 +6,7 @@ use crate::SimContext;
 use crate::engine::Streams;
 use crate::error::SimError;
 use crate::git::{PeerGit, Staging};
-use crate::script::Stream;
+use crate::script::SimStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -140,6 +140,6 @@ impl Turn<'_, '_> {
     }
 
     fn say(&mut self, text: &str) -> Result<(), SimError> {
-        self.streams.line(Stream::Stdout, text)
+        self.streams.line(SimStream::Stdout, text)
     }
 }

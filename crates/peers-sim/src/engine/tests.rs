@@ -5,9 +5,9 @@ use crate::script::{Tool, parse};
 use crate::test_repo::{self, git};
 
 /// Run `steps` as alice (other: bob) in `repo`; returns (exit code, stdout, stderr).
-fn run(repo: &Path, steps: Vec<Step>) -> (Result<i32, SimError>, Vec<u8>, Vec<u8>) {
+fn run(repo: &Path, steps: Vec<SimStep>) -> (Result<i32, SimError>, Vec<u8>, Vec<u8>) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let ctx = TurnContext {
+    let ctx = SimTurn {
         peer: "alice",
         other: "bob".to_owned(),
         repo,
@@ -31,19 +31,19 @@ fn text(bytes: &[u8]) -> String {
 fn print_repeats_on_the_chosen_stream_and_fills_names() {
     let repo = test_repo::init();
     let steps = vec![
-        Step::Print {
+        SimStep::Print {
             text: "{peer} to {other}".into(),
-            stream: Stream::Stdout,
+            stream: SimStream::Stdout,
             repeat: 3,
             delay_ms: 1,
         },
-        Step::Print {
+        SimStep::Print {
             text: "warn\n".into(),
-            stream: Stream::Stderr,
+            stream: SimStream::Stderr,
             repeat: 1,
             delay_ms: 0,
         },
-        Step::StderrError {
+        SimStep::StderrError {
             text: "Error: 429 rate limit".into(),
         },
     ];
@@ -57,19 +57,19 @@ fn print_repeats_on_the_chosen_stream_and_fills_names() {
 fn file_steps_write_append_and_delete_inside_the_repository() {
     let repo = test_repo::init();
     let steps = vec![
-        Step::WriteFile {
+        SimStep::WriteFile {
             path: "src/a.txt".into(),
             content: "by {peer}\n".into(),
         },
-        Step::AppendFile {
+        SimStep::AppendFile {
             path: "src/a.txt".into(),
             content: "more\n".into(),
         },
-        Step::WriteFile {
+        SimStep::WriteFile {
             path: "gone.txt".into(),
             content: "x".into(),
         },
-        Step::DeleteFile {
+        SimStep::DeleteFile {
             path: "gone.txt".into(),
         },
     ];
@@ -79,7 +79,7 @@ fn file_steps_write_append_and_delete_inside_the_repository() {
     assert_eq!(written, "by alice\nmore\n");
     assert!(!repo.path().join("gone.txt").exists());
 
-    let escape = vec![Step::WriteFile {
+    let escape = vec![SimStep::WriteFile {
         path: "../escape.txt".into(),
         content: "x".into(),
     }];
@@ -91,16 +91,16 @@ fn file_steps_write_append_and_delete_inside_the_repository() {
 fn git_commit_uses_the_peer_identity_and_fills_the_message() {
     let repo = test_repo::init();
     let steps = vec![
-        Step::WriteFile {
+        SimStep::WriteFile {
             path: "f.txt".into(),
             content: "1".into(),
         },
-        Step::GitCommit {
+        SimStep::GitCommit {
             message: "work for {other}\n\nPeer: {peer}".into(),
             all: true,
             allow_empty: false,
         },
-        Step::GitCommit {
+        SimStep::GitCommit {
             message: "empty handoff".into(),
             all: false,
             allow_empty: true,
@@ -124,7 +124,7 @@ fn git_commit_uses_the_peer_identity_and_fills_the_message() {
 #[test]
 fn git_commit_with_nothing_to_commit_is_an_error_naming_git() {
     let repo = test_repo::init();
-    let steps = vec![Step::GitCommit {
+    let steps = vec![SimStep::GitCommit {
         message: "nothing".into(),
         all: true,
         allow_empty: false,
@@ -141,16 +141,16 @@ fn rewrite_history_resets_hard() {
     let repo = test_repo::init();
     let first = git(repo.path(), &["rev-parse", "HEAD"]);
     let steps = vec![
-        Step::WriteFile {
+        SimStep::WriteFile {
             path: "f.txt".into(),
             content: "1".into(),
         },
-        Step::GitCommit {
+        SimStep::GitCommit {
             message: "second".into(),
             all: true,
             allow_empty: false,
         },
-        Step::RewriteHistory {
+        SimStep::RewriteHistory {
             reset_to: "HEAD~1".into(),
         },
     ];
@@ -164,10 +164,10 @@ fn rewrite_history_resets_hard() {
 fn exit_ends_the_turn_with_its_code() {
     let repo = test_repo::init();
     let steps = vec![
-        Step::Exit { code: 3 },
-        Step::Print {
+        SimStep::Exit { code: 3 },
+        SimStep::Print {
             text: "never".into(),
-            stream: Stream::Stdout,
+            stream: SimStream::Stdout,
             repeat: 1,
             delay_ms: 0,
         },
@@ -181,7 +181,7 @@ fn exit_ends_the_turn_with_its_code() {
 fn sleep_waits_at_least_its_duration() {
     let repo = test_repo::init();
     let started = std::time::Instant::now();
-    let (code, _, _) = run(repo.path(), vec![Step::Sleep { ms: 60 }]);
+    let (code, _, _) = run(repo.path(), vec![SimStep::Sleep { ms: 60 }]);
     assert_eq!(code.unwrap(), 0);
     assert!(started.elapsed() >= Duration::from_millis(60));
 }
@@ -189,9 +189,9 @@ fn sleep_waits_at_least_its_duration() {
 #[test]
 fn flood_writes_exactly_the_bytes_asked() {
     let repo = test_repo::init();
-    let steps = vec![Step::Flood {
+    let steps = vec![SimStep::Flood {
         bytes: 200_001,
-        stream: Stream::Stderr,
+        stream: SimStream::Stderr,
     }];
     let (code, out, err) = run(repo.path(), steps);
     assert_eq!(code.unwrap(), 0);
@@ -206,8 +206,8 @@ fn flood_writes_exactly_the_bytes_asked() {
 #[test]
 fn invalid_utf8_is_really_invalid() {
     let repo = test_repo::init();
-    let steps = vec![Step::InvalidUtf8 {
-        stream: Stream::Stdout,
+    let steps = vec![SimStep::InvalidUtf8 {
+        stream: SimStream::Stdout,
     }];
     let (_, out, _) = run(repo.path(), steps);
     assert!(out.ends_with(b"\n"));
@@ -217,7 +217,7 @@ fn invalid_utf8_is_really_invalid() {
 #[test]
 fn emit_usage_prints_the_tool_event_on_stdout() {
     let repo = test_repo::init();
-    let steps = vec![Step::EmitUsage {
+    let steps = vec![SimStep::EmitUsage {
         tool: Tool::Codex,
         input: 10,
         output: 2,
@@ -302,7 +302,7 @@ fn submit_reviews_commits_one_review_per_requested_goal() {
     let repo = test_repo::init();
     let (code, _, _) = run(
         repo.path(),
-        vec![Step::SubmitReviews {
+        vec![SimStep::SubmitReviews {
             pass: true,
             notes: "read every test of {other}".to_owned(),
         }],
@@ -322,7 +322,7 @@ fn symlink_replaces_a_file_with_a_link() {
     std::fs::write(repo.path().join("a.txt"), "a").unwrap();
     let (code, _, _) = run(
         repo.path(),
-        vec![Step::Symlink {
+        vec![SimStep::Symlink {
             path: "a.txt".into(),
             target: "/etc/hostname".into(),
         }],

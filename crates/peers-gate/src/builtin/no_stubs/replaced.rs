@@ -8,7 +8,7 @@ use peers_core::language::Language;
 
 use super::functions::{Function, functions};
 use crate::builtin::GateContext;
-use crate::builtin::finding::{Finding, Located};
+use crate::builtin::finding::{Finding, LocatedFinding};
 use crate::builtin::scope::{self, Filter};
 
 /// Constant stubs in the files changed since the baseline (test files are not judged: test
@@ -16,7 +16,7 @@ use crate::builtin::scope::{self, Filter};
 pub(super) fn replaced_bodies(
     ctx: &GateContext<'_>,
     filter: &Filter,
-) -> Result<Vec<Located>, String> {
+) -> Result<Vec<LocatedFinding>, String> {
     let base = scope::baseline_commit(ctx)?;
     let mut found = Vec::new();
     for patch in scope::changes_since_baseline(ctx)? {
@@ -38,7 +38,7 @@ pub(super) fn replaced_bodies(
         found.extend(
             compare(&patch.path, language, &before, &now)
                 .into_iter()
-                .map(|finding| Located {
+                .map(|finding| LocatedFinding {
                     path: patch.path.clone(),
                     finding,
                 }),

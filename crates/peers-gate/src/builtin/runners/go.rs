@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{EXCERPT_LINES, Parsed, Report, TestCommand, TestFailure, Toolbox, excerpt};
+use super::{EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, excerpt};
 
 pub const INSTALL_GO: &str = "install Go (e.g. `apt-get install golang-go`)";
 
@@ -40,8 +40,8 @@ struct Event {
 
 /// Tests are named `<package> <Test/subtest>`. Lines that are not events (build failures on
 /// go before 1.24, compiler errors on stderr) are kept for the excerpt of a failed build.
-pub fn parse_go_json(output: &str) -> Parsed {
-    let mut parsed = Parsed::default();
+pub fn parse_go_json(output: &str) -> TestOutcomes {
+    let mut parsed = TestOutcomes::default();
     let mut outputs: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut failed_packages: Vec<String> = Vec::new();
     let mut loose = String::new();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{EXCERPT_LINES, Parsed, Report, TestCommand, TestFailure, Toolbox, excerpt};
+use super::{EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, excerpt};
 
 pub const INSTALL_NODE: &str = "install Node.js and npm (e.g. `apt-get install nodejs npm`)";
 
@@ -133,7 +133,7 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
 
 /// The JSON jest (and vitest) write: one entry per test file with its assertions. Names are
 /// `<file relative to the project> > <describe …> <title>`.
-pub fn read_jest_json(path: &Path, output: &str, project: &Path) -> Result<Parsed, String> {
+pub fn read_jest_json(path: &Path, output: &str, project: &Path) -> Result<TestOutcomes, String> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         format!(
             "the test runner wrote no JSON report to {} ({error}); its output ends:\n{}",
@@ -147,7 +147,7 @@ pub fn read_jest_json(path: &Path, output: &str, project: &Path) -> Result<Parse
         .get("testResults")
         .and_then(Value::as_array)
         .ok_or("the JSON report has no testResults")?;
-    let mut parsed = Parsed::default();
+    let mut parsed = TestOutcomes::default();
     for file in files {
         let file_name = relative(
             file.get("name").and_then(Value::as_str).unwrap_or("?"),
@@ -206,7 +206,7 @@ fn relative(name: &str, project: &Path) -> String {
 /// A TAP stream from `node --test`: `ok N - name` / `not ok N - name`, nested by four spaces
 /// per level. Only leaves count (a parent repeats its children's outcome); names join the
 /// levels with ` > `. The YAML block under a failure gives its excerpt.
-pub fn read_tap(path: &Path, output: &str, project: &Path) -> Result<Parsed, String> {
+pub fn read_tap(path: &Path, output: &str, project: &Path) -> Result<TestOutcomes, String> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         format!(
             "node's test runner wrote no TAP report to {} ({error}); its output ends:\n{}",
@@ -217,8 +217,8 @@ pub fn read_tap(path: &Path, output: &str, project: &Path) -> Result<Parsed, Str
     Ok(parse_tap(&text, project))
 }
 
-pub fn parse_tap(text: &str, project: &Path) -> Parsed {
-    let mut parsed = Parsed::default();
+pub fn parse_tap(text: &str, project: &Path) -> TestOutcomes {
+    let mut parsed = TestOutcomes::default();
     let mut path: Vec<String> = Vec::new();
     let mut saw_child_at: Option<usize> = None;
     let lines: Vec<&str> = text.lines().collect();

@@ -7,7 +7,7 @@ use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
-use super::{EXCERPT_LINES, Parsed, TestFailure, excerpt};
+use super::{EXCERPT_LINES, TestFailure, TestOutcomes, excerpt};
 
 /// A report larger than this is refused before it is parsed (the caller reads at most this).
 pub const MAX_REPORT_BYTES: u64 = 64 << 20;
@@ -28,9 +28,9 @@ struct Failure {
 }
 
 /// The test cases of `xml`; `Err` when the document is cut, not well-formed, or not JUnit.
-pub fn parse(xml: &str) -> Result<Parsed, String> {
+pub fn parse(xml: &str) -> Result<TestOutcomes, String> {
     let mut reader = Reader::from_str(xml);
-    let mut parsed = Parsed::default();
+    let mut parsed = TestOutcomes::default();
     let mut suite_seen = false;
     let mut case: Option<Case> = None;
     loop {
@@ -129,7 +129,7 @@ fn failure_text(case: &mut Option<Case>) -> Option<&mut Failure> {
         .filter(|failure| failure.open)
 }
 
-fn finish(parsed: &mut Parsed, case: Case) {
+fn finish(parsed: &mut TestOutcomes, case: Case) {
     match case.failure {
         Some(failure) => {
             let source = if failure.text.trim().is_empty() {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Parsed, Report, TestCommand, Toolbox, junit};
+use super::{Report, TestCommand, TestOutcomes, Toolbox, junit};
 
 pub const INSTALL_PYTEST: &str = "pip install pytest";
 pub const INSTALL_COVERAGE: &str = "pip install coverage";
@@ -75,7 +75,7 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
 }
 
 /// The JUnit report pytest wrote; `Err` when pytest itself is missing or wrote nothing.
-pub fn read_junit(path: &Path, output: &str) -> Result<Parsed, String> {
+pub fn read_junit(path: &Path, output: &str) -> Result<TestOutcomes, String> {
     if missing_module(output, "pytest") {
         return Err(format!(
             "pytest is not installed for this interpreter: {INSTALL_PYTEST}"

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    EXCERPT_LINES, Parsed, Report, TestCommand, TestFailure, Toolbox, constant_regex, excerpt,
+    EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, constant_regex, excerpt,
 };
 
 pub const INSTALL_RUST: &str =
@@ -99,8 +99,8 @@ static LIBTEST_OUTPUT: LazyLock<Regex> =
 
 /// libtest's `test x ... ok|FAILED|ignored` lines; names are `<test binary> <test path>`
 /// (`sample tests::adds`, `it integration_adds`, `sample doc src/lib.rs - add (line 3)`).
-pub fn parse_libtest(output: &str) -> Parsed {
-    let mut parsed = Parsed::default();
+pub fn parse_libtest(output: &str) -> TestOutcomes {
+    let mut parsed = TestOutcomes::default();
     let mut binary = String::new();
     let mut failing: Vec<String> = Vec::new();
     let mut outputs: BTreeMap<String, String> = BTreeMap::new();
@@ -159,8 +159,8 @@ static NEXTEST_SKIPPED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// cargo-nextest's status lines; names are `<binary id> <test path>` (`sample tests::adds`).
 /// The output a FAIL line is followed by gives the excerpt; the summary's repeat is ignored.
-pub fn parse_nextest(output: &str) -> Parsed {
-    let mut parsed = Parsed::default();
+pub fn parse_nextest(output: &str) -> TestOutcomes {
+    let mut parsed = TestOutcomes::default();
     let mut current: Option<usize> = None;
     let mut captured: Vec<String> = Vec::new();
     for line in output.lines() {
@@ -209,7 +209,7 @@ fn is_nextest_failure(status: &str) -> bool {
         .any(|word| status.contains(word))
 }
 
-fn close(parsed: &mut Parsed, current: &mut Option<usize>, captured: &mut Vec<String>) {
+fn close(parsed: &mut TestOutcomes, current: &mut Option<usize>, captured: &mut Vec<String>) {
     if let Some(index) = current.take() {
         parsed.failed[index].excerpt = excerpt(&captured.join("\n"), EXCERPT_LINES);
     }
