@@ -181,7 +181,8 @@ fn one_line(text: &str) -> String {
     }
 }
 
-fn short_sha(sha: &str) -> &str {
+/// A commit's id as diagnostics show it: its first 7 characters.
+pub(crate) fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 

@@ -3,8 +3,6 @@
 
 use regex::Regex;
 
-use super::calls::Method;
-
 #[derive(Debug, Clone)]
 pub(super) struct DslNode {
     pub(super) kind: NodeKind,
@@ -215,5 +213,112 @@ impl Ty {
     /// The type of `a and b` / `a or b`: one of the operands.
     pub(super) fn either(self, other: Ty) -> Ty {
         if self == other { self } else { Self::Any }
+    }
+}
+
+/// A function of the language (`regex(...)`, `json(...)`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DslFunction {
+    Regex,
+    Json,
+    Int,
+    Float,
+    Len,
+}
+
+impl DslFunction {
+    pub(super) const ALL: [DslFunction; 5] =
+        [Self::Regex, Self::Json, Self::Int, Self::Float, Self::Len];
+
+    pub(super) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Regex => "regex",
+            Self::Json => "json",
+            Self::Int => "int",
+            Self::Float => "float",
+            Self::Len => "len",
+        }
+    }
+
+    /// How to call it, for messages: `regex(pattern, text)`.
+    pub(super) fn signature(self) -> &'static str {
+        match self {
+            Self::Regex => "regex(pattern, text)",
+            Self::Json => "json(path)",
+            Self::Int => "int(x)",
+            Self::Float => "float(x)",
+            Self::Len => "len(x)",
+        }
+    }
+}
+
+/// A method of a string or a match (`.strip()`, `.group(1)`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Strip,
+    Lstrip,
+    Rstrip,
+    Lower,
+    Upper,
+    Split,
+    Splitlines,
+    Startswith,
+    Endswith,
+    Group,
+}
+
+impl Method {
+    pub(super) const ALL: [Method; 10] = [
+        Self::Strip,
+        Self::Lstrip,
+        Self::Rstrip,
+        Self::Lower,
+        Self::Upper,
+        Self::Split,
+        Self::Splitlines,
+        Self::Startswith,
+        Self::Endswith,
+        Self::Group,
+    ];
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Strip => "strip",
+            Self::Lstrip => "lstrip",
+            Self::Rstrip => "rstrip",
+            Self::Lower => "lower",
+            Self::Upper => "upper",
+            Self::Split => "split",
+            Self::Splitlines => "splitlines",
+            Self::Startswith => "startswith",
+            Self::Endswith => "endswith",
+            Self::Group => "group",
+        }
+    }
+
+    /// Least and most arguments.
+    pub(super) fn arity(self) -> (usize, usize) {
+        match self {
+            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Split | Self::Group => (0, 1),
+            Self::Lower | Self::Upper | Self::Splitlines => (0, 0),
+            Self::Startswith | Self::Endswith => (1, 1),
+        }
+    }
+
+    pub(super) fn on_match(self) -> bool {
+        self == Self::Group
+    }
+
+    pub(super) fn result_ty(self) -> Ty {
+        match self {
+            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Lower | Self::Upper => Ty::Str,
+            Self::Split | Self::Splitlines => Ty::List,
+            Self::Startswith | Self::Endswith => Ty::Bool,
+            Self::Group => Ty::StrOrNone,
+        }
     }
 }

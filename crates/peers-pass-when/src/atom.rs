@@ -57,11 +57,11 @@ impl Parser<'_> {
             return Err(names::unknown_word(word, column, called));
         };
         match resolved {
-            Word::DslFunction(function) if called => {
+            Word::Function(function) if called => {
                 let args = self.arguments()?;
                 calls::build_call(function, args, column)
             }
-            Word::DslFunction(function) => Err(DslError::new(
+            Word::Function(function) => Err(DslError::new(
                 column,
                 format!(
                     "'{word}' is a function; call it as {}",

@@ -1,10 +1,10 @@
-//! Functions and methods of `pass_when`: their names, arities and the checks made when a call
+//! Calls of `pass_when`'s functions and methods (named in `ast`): the checks made when a call
 //! is parsed (regex patterns compiled, json paths validated, receivers typed).
 
 use regex::{Regex, RegexBuilder};
 
 use super::DslError;
-use super::ast::{Call, DslNode, Literal, NodeKind, Ty};
+use super::ast::{Call, DslFunction, DslNode, Literal, Method, NodeKind, Ty};
 use super::names::suggest;
 
 /// Longest regex pattern, in bytes.
@@ -14,45 +14,6 @@ pub(super) const MAX_PATTERN_BYTES: usize = 1024;
 const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 /// Cache of the lazy DFA per pattern (the regex crate's default, made explicit).
 const REGEX_DFA_SIZE_LIMIT: usize = 2 * 1024 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum DslFunction {
-    Regex,
-    Json,
-    Int,
-    Float,
-    Len,
-}
-
-impl DslFunction {
-    pub(super) const ALL: [DslFunction; 5] =
-        [Self::Regex, Self::Json, Self::Int, Self::Float, Self::Len];
-
-    pub(super) fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Self::Regex => "regex",
-            Self::Json => "json",
-            Self::Int => "int",
-            Self::Float => "float",
-            Self::Len => "len",
-        }
-    }
-
-    /// How to call it, for messages: `regex(pattern, text)`.
-    pub(super) fn signature(self) -> &'static str {
-        match self {
-            Self::Regex => "regex(pattern, text)",
-            Self::Json => "json(path)",
-            Self::Int => "int(x)",
-            Self::Float => "float(x)",
-            Self::Len => "len(x)",
-        }
-    }
-}
 
 /// Builds the node for `function(args...)` named at `column`, checking what can be checked now.
 pub(super) fn build_call(
@@ -193,72 +154,6 @@ pub(super) fn check_json_path(path: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Method {
-    Strip,
-    Lstrip,
-    Rstrip,
-    Lower,
-    Upper,
-    Split,
-    Splitlines,
-    Startswith,
-    Endswith,
-    Group,
-}
-
-impl Method {
-    const ALL: [Method; 10] = [
-        Self::Strip,
-        Self::Lstrip,
-        Self::Rstrip,
-        Self::Lower,
-        Self::Upper,
-        Self::Split,
-        Self::Splitlines,
-        Self::Startswith,
-        Self::Endswith,
-        Self::Group,
-    ];
-
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Self::Strip => "strip",
-            Self::Lstrip => "lstrip",
-            Self::Rstrip => "rstrip",
-            Self::Lower => "lower",
-            Self::Upper => "upper",
-            Self::Split => "split",
-            Self::Splitlines => "splitlines",
-            Self::Startswith => "startswith",
-            Self::Endswith => "endswith",
-            Self::Group => "group",
-        }
-    }
-
-    /// Least and most arguments.
-    fn arity(self) -> (usize, usize) {
-        match self {
-            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Split | Self::Group => (0, 1),
-            Self::Lower | Self::Upper | Self::Splitlines => (0, 0),
-            Self::Startswith | Self::Endswith => (1, 1),
-        }
-    }
-
-    pub(super) fn on_match(self) -> bool {
-        self == Self::Group
-    }
-
-    fn result_ty(self) -> Ty {
-        match self {
-            Self::Strip | Self::Lstrip | Self::Rstrip | Self::Lower | Self::Upper => Ty::Str,
-            Self::Split | Self::Splitlines => Ty::List,
-            Self::Startswith | Self::Endswith => Ty::Bool,
-            Self::Group => Ty::StrOrNone,
-        }
-    }
 }
 
 /// Whether a value of type `ty` may have the method: strings for most, matches for `group`.

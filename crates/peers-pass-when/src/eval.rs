@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Instant;
 
+use super::ast::Method;
 use super::ast::{Call, CompareOp, Comparison, DslNode, Literal, NodeKind, Var};
-use super::calls::Method;
 use super::calls::{check_json_path, compile_regex};
 use super::names::suggest;
 use super::value::{self, DslValue, preview};

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use regex::Regex;
 
-use super::calls::Method;
+use super::ast::Method;
 use super::value::{DslValue, Match, preview};
 
 /// `receiver.method(args...)`; arity was checked by the parser.

@@ -2,14 +2,14 @@
 //! nothing here.
 
 use super::DslError;
+use super::ast::DslFunction;
 use super::ast::{Literal, Var};
-use super::calls::DslFunction;
 
 /// What a bare word (not after a `.`) stands for.
 pub(super) enum Word {
     Literal(Literal),
     Var(Var),
-    DslFunction(DslFunction),
+    Function(DslFunction),
 }
 
 const VARIABLES: [&str; 3] = ["exit_code", "stdout", "stderr"];
@@ -23,7 +23,7 @@ pub(super) fn resolve(word: &str) -> Option<Word> {
         "exit_code" => Word::Var(Var::ExitCode),
         "stdout" => Word::Var(Var::Stdout),
         "stderr" => Word::Var(Var::Stderr),
-        _ => return DslFunction::from_name(word).map(Word::DslFunction),
+        _ => return DslFunction::from_name(word).map(Word::Function),
     };
     Some(resolved)
 }

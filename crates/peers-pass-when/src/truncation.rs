@@ -10,8 +10,8 @@
 //! the groups of a match found after the gap could change with the middle: they are uncertain,
 //! and an evaluation that made an uncertain decision fails with [`uncertain_error`].
 
+use super::ast::Method;
 use super::ast::{Call, DslNode, NodeKind, Var};
-use super::calls::Method;
 use super::{EvalError, Truncation};
 
 /// The stream whose truncated text `node` produces, if any (looked at statically: the

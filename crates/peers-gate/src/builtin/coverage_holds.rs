@@ -10,9 +10,10 @@ use super::GateContext;
 use super::baseline_snapshot;
 use super::coverage_changes::{self, AddedLines};
 use super::coverage_run;
-use super::no_prior_regression::{baseline_commit, short};
+use super::no_prior_regression::baseline_commit;
 use super::runners::coverage_report::{CoverageTotals, LineCoverage, describe_lines};
 use super::runners::{self, Toolbox};
+use super::short_sha;
 use super::tests_pass::gate_languages;
 
 /// Uncovered changed ranges listed in a diagnostic.
@@ -57,7 +58,7 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> (bool, String) {
         lines.push(format!(
             "coverage exclusions added since the baseline {} (code hidden from coverage; remove them, \
              or ask the user to accept them by moving the baseline):\n  {}",
-            short(&sha),
+            short_sha(&sha),
             exclusions.join("\n  ")
         ));
     }
@@ -114,7 +115,7 @@ fn check_language(
                 false,
                 format!(
                     "the baseline {} could not be measured: {reason}",
-                    short(sha)
+                    short_sha(sha)
                 ),
             );
         }

@@ -7,8 +7,8 @@
 use peers_core::trailer::{json_objects, parse_trailers, values};
 use peers_git::Commit;
 
-use super::GateContext;
 use super::scope::{self, Filter, glob_matches, positive_param};
+use super::{GateContext, short_sha};
 
 pub(crate) const DEFAULT_MAX_LINES: u64 = 400;
 /// Characters a waiver's reason needs.
@@ -56,7 +56,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         let counts = ctx.git.commit_line_counts(&commit.sha).map_err(|error| {
             format!(
                 "cannot count lines of {}: {}",
-                short(&commit.sha),
+                short_sha(&commit.sha),
                 super::error_chain(&error)
             )
         })?;
@@ -77,7 +77,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
                 .collect();
             over.push(format!(
                 "  {} (resolves {}): {total} changed lines > {max}: {}",
-                short(&commit.sha),
+                short_sha(&commit.sha),
                 bugs.join(", "),
                 largest.join(", ")
             ));
@@ -131,10 +131,6 @@ fn waived_paths(later: &[Commit], sha: &str) -> Vec<String> {
         }
     }
     paths
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@ use std::path::Path;
 use peers_core::integrity::is_test_path;
 use peers_core::language::Language;
 
-use super::GateContext;
 use super::baseline_snapshot;
 use super::runners::{self, TestRun, Toolbox};
 use super::tests_pass::{MAX_FAILURES_SHOWN, gate_languages};
+use super::{GateContext, short_sha};
 
 pub fn no_prior_regression(ctx: &GateContext<'_>) -> (bool, String) {
     let languages = match gate_languages(ctx, "no-prior-regression") {
@@ -38,7 +38,7 @@ pub fn no_prior_regression(ctx: &GateContext<'_>) -> (bool, String) {
             lines.push(format!(
                 "test files deleted since the baseline {}: {} (restore them; a test that is \
                  obsolete is removed by the user, who moves the baseline)",
-                short(&sha),
+                short_sha(&sha),
                 deleted.join(", ")
             ));
         }
@@ -67,10 +67,6 @@ pub fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, String> {
         )),
         Err(error) => Err(format!("cannot resolve `{}`: {error}", ctx.baseline)),
     }
-}
-
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
 
 /// Test files changed since the baseline that no longer exist in the worktree.
@@ -108,7 +104,7 @@ fn check_language(
                 false,
                 format!(
                     "{lang}: the baseline {} could not be measured: {reason}",
-                    short(sha)
+                    short_sha(sha)
                 ),
             );
         }
@@ -253,7 +249,7 @@ pub fn judge(
     let head = format!(
         "{lang}: {} tests at the baseline {} ({} passed), {} now ({} passed)",
         baseline.total,
-        short(sha),
+        short_sha(sha),
         baseline.passed.len(),
         current.total,
         current.passed.len()

@@ -11,9 +11,9 @@ use peers_core::ledger::{Bug, ResolutionStatus};
 use peers_core::trailer::{json_objects, parse_trailers, values};
 use peers_git::Commit;
 
-use super::GateContext;
 use super::diff_size_per_resolve::MIN_WAIVER_REASON;
 use super::scope;
+use super::{GateContext, short_sha};
 
 pub(crate) fn tdd_reproduces_bug(ctx: &GateContext<'_>) -> (bool, String) {
     match evaluate(ctx) {
@@ -63,7 +63,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
             "  {} ({}) fixed in {} without an earlier Bug-Reproduce commit touching a test",
             bug.id,
             bug.severity,
-            short(&resolution.sha)
+            short_sha(&resolution.sha)
         ));
     }
     if missing.is_empty() {
@@ -102,7 +102,11 @@ fn reproduced_before(
             continue;
         }
         let counts = ctx.git.commit_line_counts(sha).map_err(|error| {
-            format!("cannot read {}: {}", short(sha), super::error_chain(&error))
+            format!(
+                "cannot read {}: {}",
+                short_sha(sha),
+                super::error_chain(&error)
+            )
         })?;
         if counts.iter().any(|c| is_test_path(&c.path)) {
             return Ok(true);
@@ -124,10 +128,6 @@ fn waived_after(later: &[Commit], id: &str) -> bool {
                 })
             })
     })
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
 
 #[cfg(test)]

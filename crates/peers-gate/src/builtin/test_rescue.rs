@@ -17,8 +17,8 @@ use peers_core::trailer;
 
 use super::GateContext;
 use super::baseline_snapshot;
-use super::no_prior_regression::short;
 use super::runners::{self, TestRun, Toolbox};
+use super::short_sha;
 
 /// `None` when no red test was turned green by a test change (or every such change is agreed);
 /// else the problem, one line per test and commit.
@@ -89,7 +89,7 @@ pub(super) fn rescued_by_test_changes(
             .map(|m| {
                 format!(
                     "{} by {}",
-                    short(&m.sha),
+                    short_sha(&m.sha),
                     m.author.as_deref().unwrap_or("an unknown author")
                 )
             })

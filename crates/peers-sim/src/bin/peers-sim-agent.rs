@@ -14,7 +14,7 @@ use peers_sim::{SimContext, SimError};
 const USAGE: &str = "usage: peers-sim-agent (--script FILE | --builtin NAME) [PROMPT]";
 
 enum What {
-    SimScript(PathBuf),
+    Script(PathBuf),
     Builtin(String),
 }
 
@@ -34,7 +34,7 @@ fn parse(args: Vec<OsString>) -> Result<(What, Option<String>), String> {
     let flag = args.next().ok_or("missing --script or --builtin")?;
     let value = args.next().ok_or("missing the value after the flag")?;
     let what = match flag.to_str() {
-        Some("--script") => What::SimScript(PathBuf::from(value)),
+        Some("--script") => What::Script(PathBuf::from(value)),
         Some("--builtin") => What::Builtin(value.to_string_lossy().into_owned()),
         _ => return Err(format!("unknown flag {}", flag.to_string_lossy())),
     };
@@ -47,7 +47,7 @@ fn parse(args: Vec<OsString>) -> Result<(What, Option<String>), String> {
 
 fn run(what: What, prompt: Option<String>) -> i32 {
     match context(prompt).and_then(|ctx| match &what {
-        What::SimScript(path) => peers_sim::run_script_file(path, &ctx),
+        What::Script(path) => peers_sim::run_script_file(path, &ctx),
         What::Builtin(name) => peers_sim::run_builtin(name, &ctx),
     }) {
         Ok(code) => code,
