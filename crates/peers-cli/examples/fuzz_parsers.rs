@@ -24,8 +24,8 @@ use peers_core::config::ToolKind;
 use peers_core::config_decode::decode_config;
 use peers_core::goals_decode::decode_goals;
 use peers_core::ledger::{Ledger, LedgerCommit};
-use peers_core::pass_when::{self, EvalInput, JsonLoader};
 use peers_core::trailer;
+use peers_pass_when::{self as pass_when, EvalInput, JsonLoader};
 
 const TARGETS: &[&str] = &[
     "config",
