@@ -186,6 +186,15 @@ pub fn describe_goals_lock(status: &GoalsHashStatus) -> String {
     }
 }
 
+/// The gates could not be set up: a `pass_when` that does not parse is a usage error.
+pub fn gate_setup_error(err: peers_gate::error::GateSetupError) -> CliError {
+    use peers_gate::error::GateSetupError;
+    match &err {
+        GateSetupError::PassWhen { .. } => CliError::usage(err.to_string()),
+        _ => CliError::failed(err.to_string()).causes_of(&err),
+    }
+}
+
 pub fn git_error(err: GitError) -> CliError {
     let usage = matches!(
         err,

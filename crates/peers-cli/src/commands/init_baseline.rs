@@ -40,7 +40,7 @@ pub(crate) fn red_at_baseline(project: &Project) -> CliResult<Vec<RedGate>> {
         return Ok(Vec::new());
     }
     let sources = BuiltinSources::from_history(&project.git, project.dir.cache_dir())
-        .map_err(crate::commands::run::gate_setup_error)?;
+        .map_err(crate::project::gate_setup_error)?;
     let mut red = Vec::new();
     for (id, gate, params, timeout) in judged {
         let budget = peers_gate::budget::GateBudget::new(Duration::from_secs(timeout));

@@ -258,7 +258,7 @@ fn print_summary_json(
 pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
     use peers_driver::error::DriverError;
     if let DriverError::Gate(gate) = err {
-        return gate_setup_error(gate);
+        return crate::project::gate_setup_error(gate);
     }
     match &err {
         DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
@@ -271,15 +271,6 @@ pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
         DriverError::GoalsNotAccepted { .. } | DriverError::MissingProviderKey { .. } => {
             CliError::usage(err.to_string())
         }
-        _ => CliError::failed(err.to_string()).causes_of(&err),
-    }
-}
-
-/// The gates could not be set up: a `pass_when` that does not parse is a usage error.
-pub fn gate_setup_error(err: peers_gate::error::GateSetupError) -> CliError {
-    use peers_gate::error::GateSetupError;
-    match &err {
-        GateSetupError::PassWhen { .. } => CliError::usage(err.to_string()),
         _ => CliError::failed(err.to_string()).causes_of(&err),
     }
 }

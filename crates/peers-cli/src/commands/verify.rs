@@ -11,9 +11,8 @@ use peers_gate::runner::GateResult;
 use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
-use crate::commands::run::gate_setup_error;
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, git_error, store_error};
+use crate::project::{Project, gate_setup_error, git_error, store_error};
 use crate::table;
 use peers_gate::jobs as gates;
 
