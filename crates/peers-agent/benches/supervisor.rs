@@ -13,7 +13,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use peers_agent::{
-    Flow, Invocation, Limits, LiveEvent, Patterns, PreparedCommand, PromptDelivery, invoke,
+    CallKind, Flow, HostLauncher, Invocation, Limits, LiveEvent, Patterns, PreparedCommand,
+    PromptDelivery, invoke,
 };
 use peers_core::config::{HealthSettings, ToolKind};
 
@@ -41,6 +42,7 @@ fn main() {
 fn invocation(argv: &[&str]) -> Invocation {
     Invocation {
         peer: "bench".to_owned(),
+        kind: CallKind::LoopTurn,
         tool: ToolKind::Generic("bench".to_owned()),
         command: PreparedCommand {
             argv: argv.iter().map(|word| (*word).to_owned()).collect(),
@@ -64,7 +66,10 @@ fn invocation(argv: &[&str]) -> Invocation {
 fn flood(label: &str, argv: &[&str], bytes: u64) {
     let inv = invocation(argv);
     let started = Instant::now();
-    let run = invoke(&inv, &AtomicBool::new(false), &mut |_| Flow::Continue).unwrap();
+    let run = invoke(&inv, &HostLauncher, &AtomicBool::new(false), &mut |_| {
+        Flow::Continue
+    })
+    .unwrap();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "flood ({label}): {bytes} bytes in {seconds:.2} s = {:.0} MB/s; classification {}, truncated {}",
@@ -89,7 +94,7 @@ fn first_byte() {
     for _ in 0..SAMPLES {
         let started = Instant::now();
         let mut first = None;
-        invoke(&inv, &AtomicBool::new(false), &mut |event| {
+        invoke(&inv, &HostLauncher, &AtomicBool::new(false), &mut |event| {
             if matches!(event, LiveEvent::Output { .. }) && first.is_none() {
                 first = Some(started.elapsed());
             }

@@ -33,6 +33,13 @@ pub enum AgentError {
         pattern: String,
         message: String,
     },
+    #[error("cannot start {call} of peer `{peer}`")]
+    Launch {
+        peer: String,
+        call: crate::launch::CallKind,
+        #[source]
+        source: crate::launch::LaunchError,
+    },
     #[error("cannot run peer `{peer}`")]
     Spawn {
         peer: String,

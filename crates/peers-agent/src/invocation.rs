@@ -7,6 +7,7 @@ use std::time::Duration;
 use peers_core::config::{HealthSettings, ToolKind};
 pub use peers_process::Stream;
 
+use crate::launch::CallKind;
 use crate::patterns::Patterns;
 use crate::usage::Usage;
 
@@ -14,10 +15,13 @@ use crate::usage::Usage;
 #[derive(Debug, Clone)]
 pub struct Invocation {
     pub peer: String,
+    /// What the call is, for the [`crate::Launcher`] that starts it.
+    pub kind: CallKind,
     /// Picks the output parser (usage, session id, structured errors).
     pub tool: ToolKind,
     /// From [`crate::prepare_command`].
     pub command: PreparedCommand,
+    /// The repository the peer works on: its working directory.
     pub cwd: PathBuf,
     /// The COMPLETE environment of the child; nothing is added or inherited.
     pub env: Vec<(OsString, OsString)>,

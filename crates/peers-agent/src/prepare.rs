@@ -1,15 +1,17 @@
 //! Filling in the prompt: `{PROMPT}` / `{PROMPT_FILE}` in argv, stdin, or a private file,
-//! so that a large prompt never reaches `execve` as one argument (E2BIG).
+//! so that a large prompt never reaches `execve` as one argument (E2BIG); a call's read-only
+//! and resume flags from its adapter.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use peers_core::config::{PeerSettings, PromptMode};
 use peers_core::peer_command::resolve_command;
 
+use crate::adapter::argv::{read_only, resume, resumes_sessions};
 use crate::adapter::{PROMPT, PROMPT_FILE, without_inline_prompt};
 use crate::error::AgentError;
 use crate::invocation::{PreparedCommand, PromptDelivery};
@@ -40,15 +42,43 @@ pub fn prepare_command(
     prompt: &str,
     scratch_dir: &Path,
 ) -> Result<PreparedCommand, AgentError> {
-    let argv = resolve_command(peer).argv;
+    let prompt_file = scratch_dir.join(format!("{}.prompt.md", peer.name));
+    prepare_call(peer, prompt, &prompt_file, CallShape::default())
+}
+
+/// How a call differs from a loop turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallShape<'a> {
+    /// Take the CLI's write permissions away where it allows (see [`read_only_label`]).
+    pub read_only: bool,
+    /// Continue this session, when the CLI can ([`resumes_sessions`]).
+    pub resume: Option<&'a str>,
+}
+
+/// [`prepare_command`] for any call: `shape` adds the tool's read-only and resume flags, and
+/// a prompt that travels by file is written to `prompt_file` (its directory is created 0700).
+pub fn prepare_call(
+    peer: &PeerSettings,
+    prompt: &str,
+    prompt_file: &Path,
+    shape: CallShape<'_>,
+) -> Result<PreparedCommand, AgentError> {
+    let mut argv = resolve_command(peer).argv;
     if argv.is_empty() {
         return Err(AgentError::EmptyArgv {
             peer: peer.name.clone(),
         });
     }
+    if shape.read_only {
+        argv = read_only(&peer.tool, argv);
+    }
+    if let Some(id) = shape.resume.filter(|_| resumes_sessions(&peer.tool)) {
+        resume(&peer.tool, &mut argv, id);
+    }
     let delivery = choose_delivery(peer, &argv, prompt)?;
     let prompt_file = if argv.iter().any(|arg| arg.contains(PROMPT_FILE)) {
-        Some(write_prompt_file(scratch_dir, &peer.name, prompt)?)
+        write_prompt_file(prompt_file, prompt)?;
+        Some(prompt_file.to_path_buf())
     } else {
         None
     };
@@ -140,36 +170,36 @@ fn fits_in_argv(argv: &[String], prompt: &str) -> bool {
     total <= ARGV_TOTAL_LIMIT
 }
 
-/// Writes the prompt to `scratch_dir/<peer>.prompt.md`, private (0600), replacing it
-/// atomically (temp file + rename, so a reader never sees half a prompt and a planted
-/// symlink at the final name is replaced, not followed).
-fn write_prompt_file(scratch_dir: &Path, peer: &str, prompt: &str) -> Result<PathBuf, AgentError> {
-    let path = scratch_dir.join(format!("{peer}.prompt.md"));
+/// Writes the prompt to `path`, private (0600), replacing it atomically (temp file + rename,
+/// so a reader never sees half a prompt and a planted symlink at the final name is replaced,
+/// not followed).
+fn write_prompt_file(path: &Path, prompt: &str) -> Result<(), AgentError> {
     let error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| AgentError::PromptFile { path, source }
     };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "prompt".into(), |name| name.to_string_lossy());
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(scratch_dir)
-        .map_err(error(scratch_dir))?;
+        .create(dir)
+        .map_err(error(dir))?;
     let nonce = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());
-    let temp = scratch_dir.join(format!(
-        ".{peer}.prompt.md.{}.{nonce}.tmp",
-        std::process::id()
-    ));
+    let temp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
     let written = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&temp)
         .and_then(|mut file| file.write_all(prompt.as_bytes()));
-    if let Err(source) = written.and_then(|()| fs::rename(&temp, &path)) {
+    if let Err(source) = written.and_then(|()| fs::rename(&temp, path)) {
         let _ = fs::remove_file(&temp);
-        return Err(error(&path)(source));
+        return Err(error(path)(source));
     }
-    Ok(path)
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `invoke`: one peer process under supervision, from spawn to a classified [`PeerRun`].
 //!
-//! The process runs through `peers_process::run_observed`: its own process group, exactly
+//! The process is started by the caller's [`Launcher`] (the one launch interface of every agent
+//! process) under `peers_process::run_observed`'s supervision: its own process group, exactly
 //! the caller's environment, stdin = the prompt then EOF or `/dev/null` (never an open pipe:
 //! codex and opencode wait for ever on one), the parent-death signal, and at the end every
 //! process it started is killed, including `setsid` servers and grandchildren that escaped
@@ -14,13 +15,14 @@ use std::time::{Duration, Instant};
 
 use peers_process::{
     Captured, CommandSpec, Control, Ending, Observed, Observer, SpawnError, StdinSource, Stream,
-    Watch, run_observed,
+    Watch,
 };
 
 use crate::adapter::{self, OutputParser, Parsed, RunEnd};
 use crate::classify::{from_line, from_structured};
 use crate::error::AgentError;
 use crate::invocation::{Flow, Invocation, LiveEvent};
+use crate::launch::{LaunchCall, LaunchError, Launcher};
 use crate::lines::{LineSplitter, MAX_LINE_BYTES};
 use crate::outcome::{Classification, PatternMatch, PeerRun};
 use crate::patterns::{LineMatch, Patterns};
@@ -36,17 +38,21 @@ const TAIL_CHARS: usize = 4000;
 /// (set it from a SIGINT handler → `Interrupted`); `observer` sees every line and every usage
 /// update and may stop the run (`Flow::Stop(reason)` → `Stopped(reason)`). USD for codex and
 /// gemini comes from [`PriceTable::builtin`].
+/// The process is started by `launcher` (see [`Launcher`]); a launcher's refusal is an
+/// `Err` (the call did not run, fail closed).
 pub fn invoke(
     inv: &Invocation,
+    launcher: &dyn Launcher,
     cancel: &AtomicBool,
     observer: &mut dyn FnMut(&LiveEvent) -> Flow,
 ) -> Result<PeerRun, AgentError> {
-    invoke_with_prices(inv, &PriceTable::builtin(), cancel, observer)
+    invoke_with_prices(inv, launcher, &PriceTable::builtin(), cancel, observer)
 }
 
 /// [`invoke`] with a price table other than the built-in one.
 pub fn invoke_with_prices(
     inv: &Invocation,
+    launcher: &dyn Launcher,
     prices: &PriceTable,
     cancel: &AtomicBool,
     observer: &mut dyn FnMut(&LiveEvent) -> Flow,
@@ -77,10 +83,23 @@ pub fn invoke_with_prices(
             last_usage: None,
         },
     };
+    let call = LaunchCall {
+        kind: inv.kind,
+        peer: &inv.peer,
+        tool: &inv.tool,
+        repo: &inv.cwd,
+    };
     let started = Instant::now();
-    let observed = match run_observed(&spec, &watch, &mut watcher) {
+    let observed = match launcher.launch(spec, &call, &watch, &mut watcher) {
         Ok(observed) => observed,
-        Err(error) => return spawn_failure(inv, error, started),
+        Err(LaunchError::Spawn(error)) => return spawn_failure(inv, error, started),
+        Err(source) => {
+            return Err(AgentError::Launch {
+                peer: inv.peer.clone(),
+                call: inv.kind,
+                source,
+            });
+        }
     };
     watcher.flush();
     Ok(watcher.lines.conclude(observed))

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod error;
+mod launcher;
 mod live;
 mod progress;
 mod project;

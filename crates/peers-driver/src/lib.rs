@@ -12,7 +12,6 @@ pub mod ledger_view;
 pub mod live_file;
 pub mod loop_state;
 pub mod options;
-pub mod peer_env;
 pub mod post_tick;
 pub mod preflight;
 pub mod progress;

@@ -92,6 +92,8 @@ pub struct PreflightInputs<'a> {
     /// `.peers/`: a tick left in flight by a crash explains uncommitted changes (the resume
     /// stashes them as that peer's).
     pub dir: &'a peers_store::layout::PeersDir,
+    /// Starts each CLI's `--version` probe, as it starts every agent process.
+    pub launcher: &'a dyn peers_agent::Launcher,
 }
 
 pub fn run(inputs: &PreflightInputs<'_>) -> PreflightReport {
@@ -140,7 +142,7 @@ pub fn peer_environment(
     peer: &PeerSettings,
     env: &[(OsString, OsString)],
 ) -> Vec<(OsString, OsString)> {
-    crate::peer_env::peer_environment(
+    peers_agent::peer_environment(
         env.iter().cloned(),
         &resolve_command(peer),
         &peer.env,

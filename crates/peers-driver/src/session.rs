@@ -58,6 +58,8 @@ pub struct RunInputs {
     pub options: RunOptions,
     /// Set by SIGINT/SIGTERM.
     pub cancel: Arc<AtomicBool>,
+    /// Starts every agent process of the run (loop and skeptic turns).
+    pub launcher: Arc<dyn peers_agent::Launcher>,
 }
 
 /// The live run.

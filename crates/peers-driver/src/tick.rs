@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use peers_agent::{Classification, Flow, Invocation, LiveEvent, PeerRun};
+use peers_agent::{CallKind, Classification, Flow, Invocation, LiveEvent, PeerRun};
 use peers_core::budget::{self, BudgetVerdict, RunCounters, TickAccount, TickUsage};
 use peers_core::convergence::{self, CleanTickFacts, Decision, TickResult};
 use peers_core::peer_health::{self, HealthEvent};
@@ -220,7 +220,7 @@ fn invoke_peer(
     let delivery = command.delivery.as_str().to_owned();
     let resolved = peers_core::peer_command::resolve_command(&settings);
     let mut env =
-        crate::peer_env::peer_environment(std::env::vars_os(), &resolved, &settings.env, peer);
+        peers_agent::peer_environment(std::env::vars_os(), &resolved, &settings.env, peer);
     let marker = session
         .loop_state
         .in_flight
@@ -231,8 +231,14 @@ fn invoke_peer(
         env.push((crate::tick_trace::MARKER_VARIABLE.into(), marker.into()));
     }
     let health = &session.inputs.config.health;
+    let skeptic = (session.loop_state.in_flight.as_ref()).is_some_and(|flight| flight.skeptic);
     let invocation = Invocation {
         peer: peer.to_owned(),
+        kind: if skeptic {
+            CallKind::SkepticTurn
+        } else {
+            CallKind::LoopTurn
+        },
         tool: settings.tool.clone(),
         command,
         cwd: session.inputs.git.root().to_path_buf(),
@@ -247,6 +253,7 @@ fn invoke_peer(
     let mut stop_reason = None;
     let prices = session.prices.clone();
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
+    let launcher = std::sync::Arc::clone(&session.inputs.launcher);
     let mut observer = |event: &LiveEvent| -> Flow {
         let usage = match event {
             LiveEvent::Started { pid } => {
@@ -287,11 +294,17 @@ fn invoke_peer(
             _ => Flow::Continue,
         }
     };
-    let run = peers_agent::invoke_with_prices(&invocation, &prices, &cancel, &mut observer)
-        .map_err(|source| DriverError::Agent {
-            peer: peer.to_owned(),
-            source,
-        })?;
+    let run = peers_agent::invoke_with_prices(
+        &invocation,
+        launcher.as_ref(),
+        &prices,
+        &cancel,
+        &mut observer,
+    )
+    .map_err(|source| DriverError::Agent {
+        peer: peer.to_owned(),
+        source,
+    })?;
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some("interrupted".to_owned());
     }

@@ -4,11 +4,16 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::rules::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
-use peers_agent::{CallOutput, PriceTable, SessionMeter, Usage, read_reply};
-use peers_process::{CommandSpec, StdinSource, run};
+use peers_agent::{
+    CallKind, CallOutput, Classification, Flow, Invocation, Launcher, Limits, Patterns, PriceTable,
+    SessionMeter, Usage, invoke_with_prices, peer_environment, read_reply,
+};
+use peers_core::peer_command::resolve_command;
+use peers_process::ExitInfo;
 
 use crate::archive::{Archive, with_suffix};
 use crate::prompt::format_reminder;
@@ -27,7 +32,9 @@ pub struct CallLimits {
 pub(crate) struct CallContext<'a> {
     pub reviewer: &'a Reviewer,
     pub repo: &'a Path,
-    pub env: &'a [(OsString, OsString)],
+    /// peers' own environment; the reviewer's is derived from it.
+    pub parent_env: &'a [(OsString, OsString)],
+    pub launcher: &'a dyn Launcher,
     pub limits: &'a CallLimits,
     pub archive: &'a Archive,
     pub prices: &'a PriceTable,
@@ -219,8 +226,10 @@ fn call_with_fallback(
     call(ctx, &prompt.fresh, None, session, label, stats)
 }
 
-/// One process run: spawn, archive, read the reply through the CLI's adapter and book what
-/// the call spent. `resume` is the session it continues. `Err` when the process failed.
+/// One process run: prepare the read-only command, launch it through the review's launcher
+/// (the loop's supervisor, as every agent process), archive its output, read the reply through
+/// the CLI's adapter and book what the call spent. `resume` is the session it continues.
+/// `Err` when the process failed.
 fn call(
     ctx: &CallContext<'_>,
     prompt: &str,
@@ -237,39 +246,49 @@ fn call(
     ctx.archive
         .write(&prompt_path, prompt.as_bytes())
         .map_err(|err| err.to_string())?;
-    let invocation = ctx.reviewer.invocation(prompt, resume, &prompt_path);
-    let Some((program, args)) = invocation.argv.split_first() else {
-        return Err("empty command line".to_owned());
+    let command = ctx
+        .reviewer
+        .command(prompt, resume, &prompt_path)
+        .map_err(|err| chain(&err))?;
+    let program = command.argv.first().cloned().unwrap_or_default();
+    let invocation = Invocation {
+        peer: ctx.reviewer.name.clone(),
+        kind: CallKind::ReviewRound { round: ctx.round },
+        tool: ctx.reviewer.tool.clone(),
+        command,
+        cwd: ctx.repo.to_path_buf(),
+        env: environment(ctx.reviewer, ctx.parent_env, ctx.round),
+        limits: Limits {
+            // A review call has one limit: its whole duration.
+            idle: ctx.limits.timeout,
+            absolute: ctx.limits.timeout,
+            grace: ctx.limits.grace,
+            buf_cap: ctx.limits.capture_cap,
+        },
+        patterns: Patterns::none(),
     };
-    let mut spec = CommandSpec::new(program, ctx.repo);
-    spec.args = args.iter().map(OsString::from).collect();
-    spec.env = environment(ctx);
-    spec.stdin = invocation
-        .stdin
-        .map_or(StdinSource::Null, StdinSource::Bytes);
-    spec.timeout = Some(ctx.limits.timeout);
-    spec.grace = ctx.limits.grace;
-    spec.capture_cap = ctx.limits.capture_cap;
-    let outcome = run(&spec).map_err(|err| format!("cannot start {program}: {err}"))?;
-    stats.seconds += outcome.duration.as_secs_f64();
-    let stdout = outcome.stdout.to_string_lossy();
-    let stderr = outcome.stderr.to_string_lossy();
+    let never = AtomicBool::new(false);
+    let run = invoke_with_prices(&invocation, ctx.launcher, ctx.prices, &never, &mut |_| {
+        Flow::Continue
+    })
+    .map_err(|err| chain(&err))?;
+    stats.seconds += run.duration.as_secs_f64();
     let saved = ctx
         .archive
-        .write(&with_suffix(&prefix, "stdout"), stdout.as_bytes())
+        .write(&with_suffix(&prefix, "stdout"), &run.stdout_log)
         .and_then(|()| {
             ctx.archive
-                .write(&with_suffix(&prefix, "stderr"), stderr.as_bytes())
+                .write(&with_suffix(&prefix, "stderr"), &run.stderr_log)
         });
     saved.map_err(|err| err.to_string())?;
     let reply = read_reply(
         &CallOutput {
             tool: &ctx.reviewer.tool,
-            argv: &invocation.argv,
-            env: &spec.env,
-            exit_code: outcome.exit.code,
-            stdout: stdout.as_bytes(),
-            stderr: stderr.as_bytes(),
+            argv: &invocation.command.argv,
+            env: &invocation.env,
+            exit_code: run.exit_code,
+            stdout: &run.stdout_log,
+            stderr: &run.stderr_log,
         },
         ctx.prices,
     );
@@ -280,31 +299,55 @@ fn call(
         &reply.usage,
     );
     stats.usage.add(&spent);
-    if !outcome.success() {
-        let why = if outcome.timed_out {
-            "timed out".to_owned()
-        } else {
-            outcome.exit.to_string()
+    if run.classification != Classification::Success {
+        let why = match run.classification {
+            Classification::AbsoluteTimeout | Classification::IdleTimeout => "timed out".to_owned(),
+            _ => ExitInfo {
+                code: run.exit_code,
+                signal: run.signal,
+            }
+            .to_string(),
         };
-        let tail = outcome.stderr.tail_lossy(300);
+        let tail: String = {
+            let chars: Vec<char> = run.stderr_tail.chars().collect();
+            chars[chars.len().saturating_sub(300)..].iter().collect()
+        };
         return Err(format!("{program} {why}: {}", tail.trim()));
     }
     Ok(reply.text)
 }
 
-/// The base environment, the peer's overrides (`$NAME` resolved from peers' own environment)
-/// and the round markers scripted reviewers key on.
-fn environment(ctx: &CallContext<'_>) -> Vec<(OsString, OsString)> {
-    let mut env = ctx.env.to_vec();
-    for (key, value) in &ctx.reviewer.env {
-        let resolved = match value.strip_prefix('$') {
-            Some(name) => std::env::var_os(name).unwrap_or_default(),
-            None => OsString::from(value),
-        };
-        env.retain(|(k, _)| k != key.as_str());
-        env.push((key.into(), resolved));
+/// An error and its causes on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(&format!(": {inner}"));
+        cause = inner.source();
     }
-    env.push(("PEERS_REVIEW_ROUND".into(), ctx.round.to_string().into()));
-    env.push(("PEERS_REVIEWER".into(), ctx.reviewer.name.clone().into()));
+    text
+}
+
+/// The reviewer's environment, built as every agent process's is (the one allowlist, its
+/// `env:` names and the tool's overrides, from peers' own environment `parent`), plus the
+/// round markers scripted reviewers key on.
+fn environment(
+    reviewer: &Reviewer,
+    parent: &[(OsString, OsString)],
+    round: u32,
+) -> Vec<(OsString, OsString)> {
+    let peer = reviewer.peer();
+    let mut env = peer_environment(
+        parent.iter().cloned(),
+        &resolve_command(peer),
+        &peer.env,
+        &peer.name,
+    );
+    env.push(("PEERS_REVIEW_ROUND".into(), round.to_string().into()));
+    env.push(("PEERS_REVIEWER".into(), reviewer.name.clone().into()));
     env
 }
+
+#[cfg(test)]
+#[path = "call_tests.rs"]
+mod tests;

@@ -3,13 +3,14 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::rules::{
     Debate, RawFinding, ReviewVerdict, ReviewerReport, RoundResponse, StanceLine, build,
     render_markdown,
 };
-use peers_agent::{PriceTable, SessionMeter};
+use peers_agent::{Launcher, PriceTable, SessionMeter};
 
 use crate::archive::Archive;
 use crate::call::{Answer, CallContext, CallLimits, RoundPrompt, answer};
@@ -26,8 +27,11 @@ pub struct ReviewSettings {
     pub reviewers: Vec<Reviewer>,
     /// Rounds in total, the blind pass included (default 3: one blind pass, two debate rounds).
     pub max_rounds: u32,
-    /// The complete base environment of every reviewer (the caller chooses what passes).
-    pub env: Vec<(OsString, OsString)>,
+    /// peers' own environment: each reviewer's is derived from it as a loop peer's is
+    /// (`peers_agent::peer_environment`: the allowlist, its `env:` names, its overrides).
+    pub parent_env: Vec<(OsString, OsString)>,
+    /// Starts every reviewer call (the launch interface every agent process goes through).
+    pub launcher: Arc<dyn Launcher>,
     pub limits: CallLimits,
     /// Prices for the CLIs that report tokens but no cost (codex, gemini).
     pub prices: PriceTable,
@@ -146,7 +150,8 @@ fn run_round(
                 let ctx = CallContext {
                     reviewer,
                     repo: &settings.repo,
-                    env: &settings.env,
+                    parent_env: &settings.parent_env,
+                    launcher: settings.launcher.as_ref(),
                     limits: &settings.limits,
                     archive,
                     prices: &settings.prices,

@@ -23,6 +23,12 @@ pub enum ReviewError {
     TooFewReviewers { count: usize },
     #[error("reviewer `{name}` has no command line")]
     EmptyCommand { name: String },
+    #[error("cannot prepare the command of reviewer `{name}`")]
+    Command {
+        name: String,
+        #[source]
+        source: peers_agent::AgentError,
+    },
     #[error("cannot write the review record under {}", path.display())]
     Archive {
         path: PathBuf,

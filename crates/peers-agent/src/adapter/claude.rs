@@ -10,6 +10,37 @@ use super::{OutputParser, Parsed, RunEnd, http_status, json_line, text};
 use crate::classify::{StructuredError, mentions_api_failure};
 use crate::usage::{Usage, count, dollars};
 
+/// Tools that could change the worktree; Read, Grep and Glob stay available.
+const DENIED_TOOLS: &str = "Edit,Write,MultiEdit,NotebookEdit,Bash";
+
+/// How a read-only call is enforced, for the review report.
+pub(super) fn read_only_label() -> String {
+    format!("claude without {DENIED_TOOLS}")
+}
+
+/// argv without the permission bypass, with the writing tools denied.
+pub(super) fn read_only(argv: Vec<String>) -> Vec<String> {
+    let mut argv = super::argv::without(
+        argv,
+        &[
+            "--dangerously-skip-permissions",
+            "--allow-dangerously-skip-permissions",
+        ],
+        &["--permission-mode"],
+    );
+    // The `=` form: `--disallowedTools` is variadic and would swallow the prompt.
+    argv.insert(
+        1.min(argv.len()),
+        format!("--disallowedTools={DENIED_TOOLS}"),
+    );
+    argv
+}
+
+/// `--resume=<id>` right after the program (the `=` form, for the same reason).
+pub(super) fn resume(argv: &mut Vec<String>, id: &str) {
+    argv.insert(1.min(argv.len()), format!("--resume={id}"));
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct ClaudeParser {
     /// Sum over distinct assistant messages (one message spans several events); its output

@@ -13,6 +13,39 @@ use crate::classify::StructuredError;
 use crate::prices::PriceTable;
 use crate::usage::{Usage, count};
 
+/// How a read-only call is enforced, for the review report.
+pub(super) const READ_ONLY_LABEL: &str = "codex --sandbox read-only";
+
+/// argv without the sandbox bypass or a configured sandbox, with `--sandbox read-only`
+/// right after `exec`.
+pub(super) fn read_only(argv: Vec<String>) -> Vec<String> {
+    let mut argv = super::argv::without(
+        argv,
+        &[
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--full-auto",
+            "--yolo",
+        ],
+        &["--sandbox", "-s"],
+    );
+    let at = argv
+        .iter()
+        .position(|a| a == "exec")
+        .map_or(1, |i| i + 1)
+        .min(argv.len());
+    argv.splice(at..at, ["--sandbox".to_owned(), "read-only".to_owned()]);
+    argv
+}
+
+/// `exec … resume <id> <prompt>`: the subcommand goes right before the prompt argument.
+pub(super) fn resume(argv: &mut Vec<String>, id: &str) {
+    let at = argv
+        .iter()
+        .position(|a| a.contains("{PROMPT"))
+        .unwrap_or(argv.len());
+    argv.splice(at..at, ["resume".to_owned(), id.to_owned()]);
+}
+
 pub(crate) struct CodexParser {
     model: Option<String>,
     prices: PriceTable,

@@ -10,6 +10,14 @@ use crate::classify::StructuredError;
 use crate::prices::PriceTable;
 use crate::usage::{Usage, count};
 
+/// How a read-only call is enforced, for the review report.
+pub(super) const READ_ONLY_LABEL: &str = "gemini without --yolo (no sandbox flag is set)";
+
+/// argv without automatic approval.
+pub(super) fn read_only(argv: Vec<String>) -> Vec<String> {
+    super::argv::without(argv, &["--yolo", "-y"], &["--approval-mode"])
+}
+
 pub(crate) struct GeminiParser {
     prices: PriceTable,
 }

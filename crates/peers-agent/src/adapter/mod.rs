@@ -1,9 +1,10 @@
 //! One adapter per agent CLI: its output parser (live usage, final usage, session id, the
 //! CLI's own structured errors), the final text of a finished call ([`reply`]), a resumed
-//! session's cumulative figures as per-call deltas ([`resumed`]) and how `{PROMPT}` leaves argv
-//! when the prompt goes elsewhere.
+//! session's cumulative figures as per-call deltas ([`resumed`]), its read-only and resume flags
+//! ([`argv`]) and how `{PROMPT}` leaves argv when the prompt goes elsewhere.
 //! Formats follow the CLIs as recorded in shared/reference/agent-clis.md.
 
+pub(crate) mod argv;
 mod claude;
 mod codex;
 mod gemini;

@@ -8,6 +8,9 @@ use super::{OutputParser, Parsed, RunEnd, http_status, json_line, text};
 use crate::classify::StructuredError;
 use crate::usage::{Usage, count, dollars};
 
+/// opencode has no read-only flag peers knows: its argv runs unchanged.
+pub(super) const READ_ONLY_LABEL: &str = "not enforced: opencode has no read-only flag peers knows";
+
 #[derive(Debug, Default)]
 pub(crate) struct OpencodeParser {
     usage: Usage,

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use peers_agent::{Classification, Flow, LiveEvent, Stream, invoke};
+use peers_agent::{Classification, Flow, HostLauncher, LiveEvent, Stream, invoke};
 use peers_core::config::ToolKind;
 
 use crate::support::{dies_within, is_dead, kill, printed_pids, run, shell};
@@ -173,7 +173,7 @@ fn invalid_utf8_is_tolerated() {
 fn a_silent_peer_still_gets_clock_ticks() {
     let inv = generic("sleep 0.5");
     let mut ticks = 0;
-    let run = invoke(&inv, &AtomicBool::new(false), &mut |event| {
+    let run = invoke(&inv, &HostLauncher, &AtomicBool::new(false), &mut |event| {
         ticks += u32::from(*event == LiveEvent::Tick);
         Flow::Continue
     })
@@ -192,7 +192,7 @@ fn cancel_flag_interrupts() {
             std::thread::sleep(Duration::from_millis(300));
             cancel.store(true, Ordering::Relaxed);
         });
-        invoke(&inv, &cancel, &mut |_| Flow::Continue).unwrap()
+        invoke(&inv, &HostLauncher, &cancel, &mut |_| Flow::Continue).unwrap()
     });
     assert_eq!(run.classification, Classification::Interrupted);
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -201,12 +201,17 @@ fn cancel_flag_interrupts() {
 #[test]
 fn observer_stop_stops_with_its_reason() {
     let inv = generic("echo one; echo budget-crossed; sleep 30");
-    let run = invoke(&inv, &AtomicBool::new(false), &mut |event| match event {
-        LiveEvent::Output { line, .. } if line == "budget-crossed" => {
-            Flow::Stop("budget:max_usd".to_owned())
-        }
-        _ => Flow::Continue,
-    })
+    let run = invoke(
+        &inv,
+        &HostLauncher,
+        &AtomicBool::new(false),
+        &mut |event| match event {
+            LiveEvent::Output { line, .. } if line == "budget-crossed" => {
+                Flow::Stop("budget:max_usd".to_owned())
+            }
+            _ => Flow::Continue,
+        },
+    )
     .unwrap();
     assert_eq!(
         run.classification,

@@ -6,7 +6,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use peers_agent::{
-    Flow, Invocation, Limits, LiveEvent, Patterns, PeerRun, PreparedCommand, PromptDelivery, invoke,
+    CallKind, Flow, HostLauncher, Invocation, Limits, LiveEvent, Patterns, PeerRun,
+    PreparedCommand, PromptDelivery, invoke,
 };
 use peers_core::config::{HealthSettings, ToolKind};
 use rustix::process::{Pid, Signal, kill_process, test_kill_process};
@@ -23,6 +24,7 @@ pub fn fixture(name: &str) -> String {
 pub fn shell(tool: ToolKind, script: &str) -> Invocation {
     Invocation {
         peer: "test".to_owned(),
+        kind: CallKind::LoopTurn,
         tool,
         command: PreparedCommand {
             argv: vec!["/bin/sh".into(), "-c".into(), script.into()],
@@ -45,7 +47,7 @@ pub fn shell(tool: ToolKind, script: &str) -> Invocation {
 /// Runs `inv` and collects every live event but the clock's.
 pub fn run(inv: &Invocation) -> (PeerRun, Vec<LiveEvent>) {
     let mut events = Vec::new();
-    let run = invoke(inv, &AtomicBool::new(false), &mut |event| {
+    let run = invoke(inv, &HostLauncher, &AtomicBool::new(false), &mut |event| {
         if *event != LiveEvent::Tick {
             events.push(event.clone());
         }

@@ -33,6 +33,7 @@ pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
         env: std::env::vars_os().collect(),
         allow_dirty: args.allow_dirty,
         dir: &project.dir,
+        launcher: crate::launcher::build().as_ref(),
     });
     if args.json {
         println!(

@@ -224,7 +224,7 @@ fn render(
     }
     out.push_str(&format!(
         "\nenvironment: each peer receives only these from peers' own environment: {}; plus the names in its env: key\n",
-        peers_driver::peer_env::allowlist_summary()
+        peers_agent::allowlist_summary()
     ));
     render_prices(&mut out, &config.prices);
     let notices: Vec<_> = config.notices.iter().chain(goals.notices.iter()).collect();

@@ -1,7 +1,6 @@
 //! `peers review`: the symmetric blind-debate review of a diff, a commit, the uncommitted
 //! changes or a question, by every configured peer (or `--tool` list), read-only.
 
-use std::ffi::OsString;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::time::Duration;
@@ -86,7 +85,8 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         repo: project.root().to_path_buf(),
         reviewers,
         max_rounds: args.max_rounds,
-        env: environment(&peers),
+        parent_env: std::env::vars_os().collect(),
+        launcher: crate::launcher::build(),
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
             grace: Duration::from_secs(health.grace_s),
@@ -277,28 +277,6 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
         });
     }
     Ok(peers)
-}
-
-/// The allowlisted part of peers' own environment (the one list the loop's peers get too, from
-/// `peers_agent::allowed`), plus the names the reviewers' `env:` keys add.
-fn environment(peers: &[PeerSettings]) -> Vec<(OsString, OsString)> {
-    environment_from(std::env::vars_os(), peers)
-}
-
-fn environment_from(
-    parent: impl Iterator<Item = (OsString, OsString)>,
-    peers: &[PeerSettings],
-) -> Vec<(OsString, OsString)> {
-    parent
-        .filter(|(key, _)| {
-            key.to_str().is_some_and(|key| {
-                peers
-                    .iter()
-                    .any(|peer| peer.env.iter().any(|name| name == key))
-                    || peers_agent::allowed(key)
-            })
-        })
-        .collect()
 }
 
 fn review_error(err: ReviewError) -> CliError {

@@ -114,10 +114,11 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
+    let launcher = crate::launcher::build();
     if args.skip_preflight {
         check_provider_keys(&config)?;
     } else {
-        preflight(&project, &config, &goals, args)?;
+        preflight(&project, &config, &goals, args, launcher.as_ref())?;
     }
     let goals_bytes = peers_store::safe_fs::read_control_file(
         &project.dir.goals_yaml(),
@@ -148,6 +149,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         usd_mode: usd.mode,
         options,
         cancel,
+        launcher,
     };
     let started = Instant::now();
     let mut progress = TerminalProgress::new(
@@ -191,6 +193,7 @@ fn preflight(
     config: &peers_core::config::ConfigSettings,
     goals: &peers_core::goals::GoalSet,
     args: &RunArgs,
+    launcher: &dyn peers_agent::Launcher,
 ) -> CliResult<()> {
     let report = peers_driver::preflight::run(&peers_driver::preflight::PreflightInputs {
         git: &project.git,
@@ -199,6 +202,7 @@ fn preflight(
         env: std::env::vars_os().collect(),
         allow_dirty: args.allow_dirty,
         dir: &project.dir,
+        launcher,
     });
     if report.passed() {
         if !args.quiet && report.warnings().next().is_some() {

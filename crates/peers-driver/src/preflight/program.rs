@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use peers_agent::{CallKind, LaunchCall, Launcher};
 use peers_core::config::{PeerSettings, ToolKind};
 use peers_core::peer_command::resolve_command;
 
@@ -23,18 +24,28 @@ pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<PreflightFind
         .iter()
         .map(|peer| locate(peer, root, &peer_environment(peer, &inputs.env)))
         .collect();
-    let mut distinct: Vec<(PathBuf, Vec<(OsString, OsString)>)> = Vec::new();
+    let mut distinct: Vec<(PathBuf, Vec<(OsString, OsString)>, &PeerSettings)> = Vec::new();
     for (peer, found) in inputs.config.peers.iter().zip(&located) {
         if let Ok(path) = found {
-            if !distinct.iter().any(|(p, _)| p == path) {
-                distinct.push((path.clone(), peer_environment(peer, &inputs.env)));
+            if !distinct.iter().any(|(p, _, _)| p == path) {
+                distinct.push((path.clone(), peer_environment(peer, &inputs.env), peer));
             }
         }
     }
+    let launcher = inputs.launcher;
     let probes: Vec<(PathBuf, Probe)> = std::thread::scope(|scope| {
         let handles: Vec<_> = distinct
             .iter()
-            .map(|(path, env)| (path, scope.spawn(move || probe(path, root, env))))
+            .map(|(path, env, peer)| {
+                let call = LaunchCall {
+                    kind: CallKind::VersionProbe,
+                    peer: &peer.name,
+                    tool: &peer.tool,
+                    repo: root,
+                };
+                let handle = scope.spawn(move || probe(launcher, &call, path, env));
+                (path, handle)
+            })
             .collect();
         handles
             .into_iter()
@@ -131,15 +142,23 @@ struct Probe {
 }
 
 /// `--version` under supervision (own process group, the peer's environment, stdin null,
-/// bounded output, [`VERSION_TIMEOUT`]).
-fn probe(path: &Path, root: &Path, env: &[(OsString, OsString)]) -> Probe {
+/// bounded output, [`VERSION_TIMEOUT`]), started by the run's launcher like every agent process.
+fn probe(
+    launcher: &dyn Launcher,
+    call: &LaunchCall<'_>,
+    path: &Path,
+    env: &[(OsString, OsString)],
+) -> Probe {
     let started = Instant::now();
-    let mut spec = peers_process::CommandSpec::new(path.as_os_str(), root);
+    let mut spec = peers_process::CommandSpec::new(path.as_os_str(), call.repo);
     spec.args = vec![OsString::from("--version")];
     spec.env = env.to_vec();
     spec.timeout = Some(VERSION_TIMEOUT);
     spec.capture_cap = 16 * 1024;
-    let outcome = match peers_process::run(&spec) {
+    let launched = launcher
+        .launch(spec, call, &peers_process::Watch::default(), &mut Discard)
+        .map(|observed| observed.outcome);
+    let outcome = match launched {
         Ok(outcome) if outcome.success() => {
             let version = outcome.stdout.to_string_lossy();
             Ok(version.lines().next().unwrap_or("").trim().to_owned())
@@ -161,6 +180,15 @@ fn probe(path: &Path, root: &Path, env: &[(OsString, OsString)]) -> Probe {
     Probe {
         outcome,
         took: started.elapsed(),
+    }
+}
+
+/// The probe's output is read once it has ended.
+struct Discard;
+
+impl peers_process::Observer for Discard {
+    fn output(&mut self, _: peers_process::Stream, _: &[u8]) -> peers_process::Control {
+        peers_process::Control::Continue
     }
 }
 

@@ -1,7 +1,9 @@
-//! Read-only flags, resume arguments and prompt delivery for each kind of reviewer.
+//! Read-only flags, resume arguments and prompt delivery for each kind of reviewer, as the
+//! adapters in peers-agent build them.
 
 use super::*;
-use peers_core::config::PeerRole;
+use peers_agent::ARGV_PROMPT_LIMIT;
+use peers_core::config::{PeerRole, PromptMode};
 use peers_core::location::Span;
 use peers_core::peer_command::default_argv;
 
@@ -26,8 +28,23 @@ fn peer(tool: ToolKind, argv: Option<Vec<&str>>, mode: PromptMode) -> PeerSettin
     }
 }
 
-fn file() -> &'static Path {
-    Path::new("/tmp/prompt.md")
+/// Where a prompt by file goes: a fresh private directory per test.
+struct File(tempfile::TempDir);
+
+impl File {
+    fn path(&self) -> std::path::PathBuf {
+        self.0.path().join("r.prompt.md")
+    }
+}
+
+fn file() -> File {
+    File(tempfile::tempdir().unwrap())
+}
+
+impl Reviewer {
+    fn invocation(&self, prompt: &str, session: Option<&str>, file: File) -> PreparedCommand {
+        self.command(prompt, session, &file.path()).unwrap()
+    }
 }
 
 #[test]
@@ -109,14 +126,11 @@ fn prompts_over_100_kib_go_through_stdin() {
     assert_eq!(call.stdin.as_deref().map(<[u8]>::len), Some(big.len()));
     let codex =
         Reviewer::from_peer(&peer(ToolKind::Codex, None, PromptMode::ArgvSubstitute)).unwrap();
-    assert_eq!(
-        codex
-            .invocation(&big, None, file())
-            .argv
-            .last()
-            .map(String::as_str),
-        Some("-")
-    );
+    // codex reads its prompt from stdin when the prompt argument is absent.
+    let call = codex.invocation(&big, Some("t-1"), file());
+    assert!(call.argv.iter().all(|a| a.len() < 1000), "{:?}", call.argv);
+    assert_eq!(&call.argv[call.argv.len() - 2..], ["resume", "t-1"]);
+    assert_eq!(call.stdin.as_deref().map(<[u8]>::len), Some(big.len()));
 }
 
 #[test]
@@ -128,9 +142,12 @@ fn file_mode_substitutes_the_prompt_file() {
         PromptMode::File,
     ))
     .unwrap();
-    let call = reviewer.invocation("p", None, file());
-    assert_eq!(call.argv, ["tool", "--prompt-file", "/tmp/prompt.md"]);
-    assert_eq!(call.prompt_file.as_deref(), Some(file()));
+    let file = file();
+    let path = file.path();
+    let call = reviewer.command("p", None, &path).unwrap();
+    assert_eq!(call.argv, ["tool", "--prompt-file", path.to_str().unwrap()]);
+    assert_eq!(call.prompt_file.as_deref(), Some(path.as_path()));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "p");
 }
 
 #[test]

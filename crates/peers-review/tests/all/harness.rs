@@ -3,7 +3,11 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use peers_agent::{CallKind, LaunchCall, LaunchError, Launcher};
+use peers_process::CommandSpec;
 
 use peers_core::config::{PeerRole, PeerSettings, PromptMode, ToolKind};
 use peers_core::location::Span;
@@ -14,6 +18,41 @@ use serde_json::json;
 pub struct Harness {
     pub temp: tempfile::TempDir,
     pub reviewers: Vec<Reviewer>,
+    /// Starts every reviewer call; records what it was given.
+    pub launcher: Arc<Recorder>,
+}
+
+/// A launcher that records each call, then runs it on the host (or refuses every call).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub calls: Mutex<Vec<(CallKind, String, String)>>,
+    pub refuse: bool,
+}
+
+impl Launcher for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+
+    fn command(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+    ) -> Result<CommandSpec, LaunchError> {
+        self.calls.lock().unwrap().push((
+            call.kind,
+            call.peer.to_owned(),
+            spec.program.to_string_lossy().into_owned(),
+        ));
+        if self.refuse {
+            return Err(LaunchError::Refused {
+                launcher: self.name(),
+                reason: "confinement unavailable".to_owned(),
+                hint: "none".to_owned(),
+            });
+        }
+        Ok(spec)
+    }
 }
 
 pub fn script() -> PathBuf {
@@ -25,6 +64,7 @@ impl Harness {
         let mut harness = Self {
             temp: tempfile::tempdir().unwrap(),
             reviewers: Vec::new(),
+            launcher: Arc::new(Recorder::default()),
         };
         std::fs::create_dir(harness.plan_dir()).unwrap();
         for name in names {
@@ -48,7 +88,8 @@ impl Harness {
             model: None,
             reasoning: None,
             provider: None,
-            env: Vec::new(),
+            // The plan directory reaches the script the way a provider key would: by name.
+            env: vec!["FAKE_PLAN".to_owned()],
             span: Span::new(1, 1),
         };
         self.reviewers.push(Reviewer::from_peer(&peer).unwrap());
@@ -85,7 +126,7 @@ impl Harness {
             repo: self.temp.path().to_path_buf(),
             reviewers: self.reviewers.clone(),
             max_rounds,
-            env: vec![
+            parent_env: vec![
                 (
                     OsString::from("PATH"),
                     std::env::var_os("PATH").unwrap_or_default(),
@@ -101,6 +142,7 @@ impl Harness {
                 capture_cap: 1024 * 1024,
             },
             prices: peers_agent::PriceTable::builtin(),
+            launcher: Arc::clone(&self.launcher) as Arc<dyn Launcher>,
         };
         let material = peers_review::Material {
             description: "the test scope".to_owned(),

@@ -6,6 +6,7 @@
 )]
 
 mod harness;
+mod launches;
 mod rounds;
 mod scope;
 mod sessions;

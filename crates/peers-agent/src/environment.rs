@@ -1,13 +1,12 @@
-//! The environment a peer process starts with: nothing inherited by default, only an allowlist
-//! (what a CLI needs to find itself, its login and its proxy), the names the peer's `env:` key
-//! adds, plus the tool's own overrides.
+//! The environment every agent process starts with (loop turns, skeptic turns, review rounds):
+//! nothing inherited by default, only the allowlist (what a CLI needs to find itself, its login
+//! and its proxy), the names the peer's `env:` key adds, plus the tool's own overrides.
 
 use std::ffi::OsString;
 
 use peers_core::peer_command::PeerCommand;
 
-// The allowlist is shared with `peers review`: one list, in peers-agent.
-pub use peers_agent::{allowed, allowlist_summary};
+use crate::env_allowlist::allowed;
 
 /// Settings every git the peer runs receives through `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`:
 /// no automatic maintenance, so a peer's `git commit` never leaves a detached
