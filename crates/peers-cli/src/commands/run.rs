@@ -275,6 +275,17 @@ pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
         DriverError::GoalsNotAccepted { .. } | DriverError::MissingProviderKey { .. } => {
             CliError::usage(err.to_string())
         }
+        // The causes say what went wrong; the launcher's own hint says how to fix it.
+        DriverError::Agent { peer, source } => {
+            let cli = CliError::failed(format!("cannot start peer '{peer}'")).causes_of(&err);
+            match source {
+                peers_agent::AgentError::Launch {
+                    source: peers_agent::LaunchError::Refused { hint, .. },
+                    ..
+                } => cli.hint(hint.clone()),
+                _ => cli,
+            }
+        }
         _ => CliError::failed(err.to_string()).causes_of(&err),
     }
 }

@@ -12,6 +12,7 @@ mod info;
 mod init;
 mod init_baseline;
 mod kill_storm;
+mod launch_log;
 mod modes;
 mod preflight;
 mod prompt_followed;
