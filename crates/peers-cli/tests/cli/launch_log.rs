@@ -163,8 +163,13 @@ fn the_launcher_sees_each_review_round() {
         &log,
         &["review", "--commit", "HEAD", "--max-rounds", "2", "--json"],
     );
-    let verdict: Value = serde_json::from_str(&out.stdout).expect(&out.combined());
+    let verdict: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|_| panic!("{}", out.combined()));
     assert_eq!(verdict["rounds"], 2, "{verdict:#}");
+    for reviewer in verdict["reviewers"].as_array().unwrap() {
+        // A generic CLI reports no cost: unknown is null, never a made-up 0.0.
+        assert!(reviewer["usd"].is_null(), "{reviewer:#}");
+    }
     let mut seen = launches(&log);
     seen.sort();
     assert_eq!(

@@ -14,6 +14,8 @@ use super::{
     subject,
 };
 
+type Environment = Vec<(OsString, OsString)>;
+
 /// Each peer's program resolved, then each distinct program started once with `--version`,
 /// all at once.
 pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<PreflightFinding>, Duration) {
@@ -24,7 +26,8 @@ pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<PreflightFind
         .iter()
         .map(|peer| locate(peer, root, &peer_environment(peer, &inputs.env)))
         .collect();
-    let mut distinct: Vec<(PathBuf, Vec<(OsString, OsString)>, &PeerSettings)> = Vec::new();
+    // Each program once: its path, the environment of the first peer using it, that peer.
+    let mut distinct: Vec<(PathBuf, Environment, &PeerSettings)> = Vec::new();
     for (peer, found) in inputs.config.peers.iter().zip(&located) {
         if let Ok(path) = found {
             if !distinct.iter().any(|(p, _, _)| p == path) {
