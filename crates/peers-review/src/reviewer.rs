@@ -66,6 +66,3 @@ impl Reviewer {
         })
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,7 @@
 //! Integration tests of peers-agent: each CLI's recorded output through `invoke`, the
 //! supervisor against small shell scripts, and prompt delivery.
 
+mod call_shape;
 mod parsers;
 mod patterns;
 mod prompt;
