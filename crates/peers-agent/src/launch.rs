@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 use peers_core::config::ToolKind;
 use peers_process::{CommandSpec, Observed, Observer, SpawnError, Watch, run_observed};
@@ -116,11 +115,6 @@ impl Launcher for HostLauncher {
     fn name(&self) -> &'static str {
         "host"
     }
-}
-
-/// The host launcher, shared.
-pub fn host() -> Arc<dyn Launcher> {
-    Arc::new(HostLauncher)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub use error::AgentError;
 pub use invocation::{
     Flow, Invocation, Limits, LiveEvent, PreparedCommand, PromptDelivery, Stream,
 };
-pub use launch::{CallKind, HostLauncher, LaunchCall, LaunchError, Launcher, host};
+pub use launch::{CallKind, HostLauncher, LaunchCall, LaunchError, Launcher};
 pub use lines::MAX_LINE_BYTES;
 pub use outcome::{Classification, PatternMatch, PeerRun};
 pub use patterns::Patterns;
