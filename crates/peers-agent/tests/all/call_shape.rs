@@ -37,7 +37,7 @@ impl File {
 }
 
 fn file() -> File {
-    File(tempfile::tempdir().unwrap())
+    File(tempfile::tempdir().unwrap_or_else(|err| panic!("no temporary directory: {err}")))
 }
 
 /// The read-only call of `peer`, resuming `session`.
@@ -51,7 +51,8 @@ fn read_only_call(
         read_only: true,
         resume: session,
     };
-    prepare_call(peer, prompt, &file.path(), shape).unwrap()
+    prepare_call(peer, prompt, &file.path(), shape)
+        .unwrap_or_else(|err| panic!("cannot prepare the call: {err}"))
 }
 
 #[test]
