@@ -27,26 +27,45 @@ impl LineSplitter {
     }
 
     /// Feeds a chunk; calls `line` for every line it completes (without the `\n` or `\r\n`).
-    pub(crate) fn push(&mut self, mut chunk: &[u8], line: &mut dyn FnMut(&[u8])) {
-        while let Some(end) = chunk.iter().position(|&byte| byte == b'\n') {
+    /// UTF-8 is checked once for the chunk's complete lines, not line by line: a line lying
+    /// whole in the chunk comes as [`Line::Text`] when it is valid.
+    pub(crate) fn push(&mut self, chunk: &[u8], line: &mut dyn FnMut(Line<'_>)) {
+        let complete = memchr::memrchr(b'\n', chunk).map_or(0, |last| last + 1);
+        // A line continued from the last read (which may have cut a character) is checked on
+        // its own; the text starts after it.
+        let begin = if self.partial.is_empty() && !self.cutting {
+            0
+        } else {
+            memchr::memchr(b'\n', &chunk[..complete]).map_or(complete, |first| first + 1)
+        };
+        let text = valid_prefix(&chunk[begin..complete]);
+        let mut start = 0;
+        while let Some(found) = memchr::memchr(b'\n', &chunk[start..complete]) {
+            let end = start + found;
             if self.partial.is_empty() && !self.cutting {
-                line(trim_cr(&chunk[..end.min(self.max_line)]));
-                self.cut_lines += u64::from(end > self.max_line);
+                let kept = start + found.min(self.max_line);
+                let checked =
+                    (start.checked_sub(begin)).and_then(|from| text.get(from..kept - begin));
+                line(match checked {
+                    Some(text) => Line::Text(text.strip_suffix('\r').unwrap_or(text)),
+                    None => Line::Bytes(trim_cr(&chunk[start..kept])),
+                });
+                self.cut_lines += u64::from(found > self.max_line);
             } else {
-                self.keep(&chunk[..end]);
-                line(trim_cr(&self.partial));
+                self.keep(&chunk[start..end]);
+                line(Line::Bytes(trim_cr(&self.partial)));
                 self.partial.clear();
                 self.cutting = false;
             }
-            chunk = &chunk[end + 1..];
+            start = end + 1;
         }
-        self.keep(chunk);
+        self.keep(&chunk[start..]);
     }
 
     /// The last line when the stream ended without a newline.
-    pub(crate) fn finish(&mut self, line: &mut dyn FnMut(&[u8])) {
+    pub(crate) fn finish(&mut self, line: &mut dyn FnMut(Line<'_>)) {
         if !self.partial.is_empty() {
-            line(trim_cr(&self.partial));
+            line(Line::Bytes(trim_cr(&self.partial)));
         }
         self.partial.clear();
         self.cutting = false;
@@ -65,6 +84,36 @@ impl LineSplitter {
     }
 }
 
+/// One line as the splitter found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Line<'a> {
+    /// Known to be valid UTF-8.
+    Text(&'a str),
+    /// Not checked yet (it spanned reads, was cut, or its chunk held invalid UTF-8).
+    Bytes(&'a [u8]),
+}
+
+impl Line<'_> {
+    /// Appends the line to `text`; invalid UTF-8 becomes U+FFFD.
+    pub(crate) fn append_to(self, text: &mut String) {
+        match self {
+            Line::Text(line) => text.push_str(line),
+            Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(line) => text.push_str(line),
+                Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+            },
+        }
+    }
+}
+
+/// The longest valid UTF-8 prefix of `bytes` (all of it in the usual case: one check).
+fn valid_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
@@ -76,7 +125,11 @@ mod tests {
     fn split(max: usize, chunks: &[&[u8]]) -> (Vec<String>, u64) {
         let mut splitter = LineSplitter::new(max);
         let mut lines = Vec::new();
-        let mut collect = |line: &[u8]| lines.push(String::from_utf8_lossy(line).into_owned());
+        let mut collect = |line: Line<'_>| {
+            let mut text = String::new();
+            line.append_to(&mut text);
+            lines.push(text);
+        };
         for chunk in chunks {
             splitter.push(chunk, &mut collect);
         }
@@ -111,5 +164,67 @@ mod tests {
         }
         assert_eq!(count, 0);
         assert_eq!(splitter.cut_lines, 1);
+    }
+
+    /// Each line and whether it came as checked text.
+    fn kinds(max: usize, chunks: &[&[u8]]) -> Vec<(String, bool)> {
+        let mut splitter = LineSplitter::new(max);
+        let mut lines = Vec::new();
+        let mut collect = |line: Line<'_>| {
+            let mut text = String::new();
+            line.append_to(&mut text);
+            lines.push((text, matches!(line, Line::Text(_))));
+        };
+        for chunk in chunks {
+            splitter.push(chunk, &mut collect);
+        }
+        splitter.finish(&mut collect);
+        lines
+    }
+
+    fn line(text: &str, checked: bool) -> (String, bool) {
+        (text.to_owned(), checked)
+    }
+
+    #[test]
+    fn lines_whole_in_a_valid_chunk_come_as_text_others_as_bytes() {
+        assert_eq!(
+            kinds(100, &[b"one\r\ntwo\nthr", b"ee\nfour"]),
+            [
+                line("one", true),
+                line("two", true),
+                line("three", false),
+                line("four", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_character_cut_by_the_read_comes_out_whole() {
+        assert_eq!(
+            kinds(100, &[b"abc\nd\xC3", b"\xA9f\ng\n"]),
+            [line("abc", true), line("d\u{e9}f", false), line("g", true)]
+        );
+    }
+
+    #[test]
+    fn invalid_bytes_spoil_only_their_own_line() {
+        assert_eq!(
+            kinds(100, &[b"a\n\xFF\xFE\nb\n"]),
+            [
+                line("a", true),
+                line("\u{FFFD}\u{FFFD}", false),
+                line("b", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_cut_inside_a_character_shows_the_replacement() {
+        // "abc\u{e9}" is five bytes; the cap of four cuts the character.
+        assert_eq!(
+            kinds(4, &["abc\u{e9}\nok\n".as_bytes()]),
+            [line("abc\u{FFFD}", false), line("ok", true)]
+        );
     }
 }

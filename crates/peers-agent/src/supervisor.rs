@@ -23,7 +23,7 @@ use crate::classify::{from_line, from_structured};
 use crate::error::AgentError;
 use crate::invocation::{Flow, Invocation, LiveEvent};
 use crate::launch::{LaunchCall, LaunchError, Launcher};
-use crate::lines::{LineSplitter, MAX_LINE_BYTES};
+use crate::lines::{Line, LineSplitter, MAX_LINE_BYTES};
 use crate::outcome::{Classification, PatternMatch, PeerRun};
 use crate::patterns::{LineMatch, Patterns};
 use crate::prices::PriceTable;
@@ -81,6 +81,7 @@ pub fn invoke_with_prices(
             line_match: None,
             cause: None,
             last_usage: None,
+            text: String::new(),
         },
     };
     let call = LaunchCall {
@@ -258,19 +259,32 @@ struct LineHandler<'a> {
     line_match: Option<LineMatch>,
     cause: Option<StopCause>,
     last_usage: Option<Usage>,
+    /// The text of the current line, reused (it grows to the longest line: at most
+    /// [`MAX_LINE_BYTES`], three times that if every byte was invalid UTF-8).
+    text: String,
 }
 
 impl LineHandler<'_> {
-    fn line(&mut self, stream: Stream, bytes: &[u8]) {
-        let line = String::from_utf8_lossy(bytes).into_owned();
+    /// One line: its UTF-8 was usually checked with its whole chunk already, the patterns
+    /// skip it at the cost of one byte test unless it could match, and the observer gets it
+    /// in a buffer reused from line to line: nothing is allocated per line.
+    fn line(&mut self, stream: Stream, found: Line<'_>) {
+        let mut line = std::mem::take(&mut self.text);
+        line.clear();
+        found.append_to(&mut line);
         if self.line_match.is_none()
+            && self.patterns.may_match(&line)
             && let Some(found) = self.patterns.check(&line)
         {
             self.line_match = Some(found);
             self.cause.get_or_insert(StopCause::Pattern);
         }
         let usage = self.parser.line(stream, &line);
-        self.emit(&LiveEvent::Output { stream, line });
+        let event = LiveEvent::Output { stream, line };
+        self.emit(&event);
+        if let LiveEvent::Output { line, .. } = event {
+            self.text = line;
+        }
         if let Some(usage) = usage {
             self.last_usage = Some(usage);
             self.emit(&LiveEvent::Usage(usage));

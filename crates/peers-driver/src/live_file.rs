@@ -168,6 +168,40 @@ impl LiveWriter {
     }
 }
 
+/// The newest non-empty output line of the peer, kept between two supervisor ticks: the live
+/// file and the terminal take it on the clock (about every 100 ms), not per line, so a flood
+/// of lines costs one bounded copy each and no lock, clock or write.
+#[derive(Debug, Default)]
+pub struct NewestLine {
+    text: String,
+    fresh: bool,
+}
+
+/// Longest line kept: what the terminal's live line keeps (the live file keeps less).
+const NEWEST_LINE_CAP: usize = 4096;
+
+impl NewestLine {
+    /// Keeps `line` (trimmed, cut) unless it is blank.
+    pub fn keep(&mut self, line: &str) {
+        // A visible ASCII first byte proves the line is not blank: no trim per line.
+        let line = match line.as_bytes().first() {
+            Some(first) if first.is_ascii_graphic() => line,
+            _ => line.trim_start(),
+        };
+        if line.is_empty() {
+            return;
+        }
+        self.text.clear();
+        self.text.push_str(cut(line, NEWEST_LINE_CAP));
+        self.fresh = true;
+    }
+
+    /// The line kept since the last call, if any, trimmed.
+    pub fn take_fresh(&mut self) -> Option<&str> {
+        std::mem::take(&mut self.fresh).then_some(self.text.trim_end())
+    }
+}
+
 /// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
 pub fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -183,6 +217,23 @@ pub fn cut(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newest_line_keeps_the_last_non_blank_line_once() {
+        let mut newest = NewestLine::default();
+        assert_eq!(newest.take_fresh(), None);
+        newest.keep("  first  ");
+        newest.keep("second\r");
+        assert_eq!(newest.take_fresh(), Some("second"));
+        newest.keep("\u{3000}third ");
+        assert_eq!(newest.take_fresh(), Some("third"));
+        newest.keep("second\r");
+        newest.keep("   ");
+        assert_eq!(newest.take_fresh(), Some("second"));
+        assert_eq!(newest.take_fresh(), None);
+        newest.keep(&"é".repeat(3000));
+        assert_eq!(newest.take_fresh().map(str::len), Some(4096));
+    }
 
     #[test]
     fn cut_never_splits_a_character() {

@@ -13,7 +13,7 @@ use peers_core::turns::{self, TurnOutcome};
 use crate::control_files::ControlSnapshot;
 use crate::error::DriverError;
 use crate::git_control::GitControlSnapshot;
-use crate::live_file::LiveWriter;
+use crate::live_file::{LiveWriter, NewestLine};
 use crate::loop_state::InFlight;
 use crate::post_tick::{self, TurnContext, TurnFacts};
 use crate::progress::{Progress, ProgressSink};
@@ -254,6 +254,7 @@ fn invoke_peer(
     let prices = session.prices.clone();
     let cancel = std::sync::Arc::clone(&session.inputs.cancel);
     let launcher = std::sync::Arc::clone(&session.inputs.launcher);
+    let mut newest = NewestLine::default();
     let mut observer = |event: &LiveEvent| -> Flow {
         let usage = match event {
             LiveEvent::Started { pid } => {
@@ -261,14 +262,15 @@ fn invoke_peer(
                 return Flow::Continue;
             }
             LiveEvent::Output { line, .. } => {
-                // Per line, never per byte: a copy into a reused buffer and a clock check.
-                if !line.trim().is_empty() {
-                    live.line(line);
-                    progress.event(Progress::PeerOutput { line });
-                }
+                // Per line only a copy into a reused buffer; shown on the clock below.
+                newest.keep(line);
                 return Flow::Continue;
             }
             LiveEvent::Tick => {
+                if let Some(line) = newest.take_fresh() {
+                    live.line(line);
+                    progress.event(Progress::PeerOutput { line });
+                }
                 live.flush_due();
                 return Flow::Continue;
             }
@@ -305,6 +307,10 @@ fn invoke_peer(
         peer: peer.to_owned(),
         source,
     })?;
+    if let Some(line) = newest.take_fresh() {
+        live.line(line);
+        progress.event(Progress::PeerOutput { line });
+    }
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some("interrupted".to_owned());
     }

@@ -1,6 +1,5 @@
 //! Bounded capture of one output stream: the first and the last half of the cap, whatever the volume.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 /// What was kept of one stream. Memory is bounded by the cap however much the child wrote:
@@ -116,12 +115,22 @@ fn without_cut_last_char(bytes: &[u8]) -> &[u8] {
     }
 }
 
-/// Accumulates one stream into a [`Captured`] without ever holding more than the cap.
+/// The smallest ring: reads land in it, so it must hold a useful read even when the cap is tiny.
+pub(crate) const MIN_RING: usize = 64 * 1024;
+
+/// Accumulates one stream into a [`Captured`] without ever holding more than the cap (or
+/// [`MIN_RING`], whichever is larger).
+///
+/// Reads go straight into a ring of the last bytes ([`CaptureBuffer::spare`], then
+/// [`CaptureBuffer::filled`]): every byte is copied once, by the kernel, and the middle of a
+/// flood is simply overwritten. Only the first `cap / 2` bytes are copied again, into the head.
 #[derive(Debug)]
 pub(crate) struct CaptureBuffer {
     head: Vec<u8>,
-    tail: VecDeque<u8>,
     head_cap: usize,
+    /// The last `ring.len()` bytes of the stream; the next byte goes to `ring[pos]`.
+    ring: Vec<u8>,
+    pos: usize,
     tail_cap: usize,
     total_bytes: u64,
 }
@@ -129,41 +138,78 @@ pub(crate) struct CaptureBuffer {
 impl CaptureBuffer {
     pub(crate) fn new(cap: usize) -> Self {
         let head_cap = cap / 2;
+        let tail_cap = cap - head_cap;
         Self {
             head: Vec::new(),
-            tail: VecDeque::new(),
             head_cap,
-            tail_cap: cap - head_cap,
+            // Zeroed by the allocator's fresh pages: memory is only touched where bytes land.
+            ring: vec![0; tail_cap.max(MIN_RING)],
+            pos: 0,
+            tail_cap,
             total_bytes: 0,
         }
     }
 
-    pub(crate) fn push(&mut self, mut chunk: &[u8]) {
-        self.total_bytes += chunk.len() as u64;
+    /// Where the next read may write: the ring from the current position to its end.
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
+        &mut self.ring[self.pos..]
+    }
+
+    /// Records that the first `count` bytes of [`Self::spare`] were written; returns them.
+    pub(crate) fn filled(&mut self, count: usize) -> &[u8] {
+        let start = self.pos;
+        let end = (start + count).min(self.ring.len());
+        self.total_bytes += (end - start) as u64;
         let head_room = self.head_cap - self.head.len();
         if head_room > 0 {
-            let taken = head_room.min(chunk.len());
-            self.head.extend_from_slice(&chunk[..taken]);
-            chunk = &chunk[taken..];
+            let taken = head_room.min(end - start);
+            self.head
+                .extend_from_slice(&self.ring[start..start + taken]);
         }
-        if chunk.len() >= self.tail_cap {
-            self.tail.clear();
-            self.tail.extend(&chunk[chunk.len() - self.tail_cap..]);
-            return;
+        self.pos = if end == self.ring.len() { 0 } else { end };
+        &self.ring[start..end]
+    }
+
+    /// Keeps `chunk` as if it had been read (for bytes that did not come from a read).
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            let spare = self.spare();
+            let count = spare.len().min(chunk.len());
+            spare[..count].copy_from_slice(&chunk[..count]);
+            self.filled(count);
+            chunk = &chunk[count..];
         }
-        // Drop before extending so the ring never grows past its cap.
-        let excess = (self.tail.len() + chunk.len()).saturating_sub(self.tail_cap);
-        self.tail.drain(..excess);
-        self.tail.extend(chunk);
     }
 
     pub(crate) fn finish(self) -> Captured {
-        let kept = (self.head.len() + self.tail.len()) as u64;
+        let Self {
+            head,
+            mut ring,
+            pos,
+            tail_cap,
+            total_bytes,
+            ..
+        } = self;
+        // The tail is what came after the head, at most `tail_cap` bytes of it.
+        let after_head = total_bytes - head.len() as u64;
+        let keep = usize::try_from(after_head).map_or(tail_cap, |after| after.min(tail_cap));
+        let wrapped = total_bytes > pos as u64;
+        if wrapped {
+            ring.rotate_left(pos);
+        } else {
+            ring.truncate(pos);
+        }
+        ring.drain(..ring.len() - keep);
+        if ring.capacity() > 2 * ring.len() {
+            ring.shrink_to_fit();
+        }
+        let kept = (head.len() + ring.len()) as u64;
         Captured {
-            head: self.head,
-            tail: Vec::from(self.tail),
-            total_bytes: self.total_bytes,
-            truncated: self.total_bytes > kept,
+            head,
+            tail: ring,
+            total_bytes,
+            truncated: total_bytes > kept,
         }
     }
 }
@@ -229,7 +275,8 @@ mod tests {
         let mut buffer = CaptureBuffer::new(100);
         for index in 0..10_000u32 {
             buffer.push(index.to_string().as_bytes());
-            assert!(buffer.head.len() + buffer.tail.len() <= 100);
+            assert!(buffer.head.len() <= 50);
+            assert_eq!(buffer.ring.len(), MIN_RING);
         }
         let captured = buffer.finish();
         assert!(captured.to_string_lossy().ends_with("9999"));
@@ -267,5 +314,37 @@ mod tests {
     fn tail_lossy_of_truncated_stream_uses_the_tail_only() {
         let captured = capture(6, &[b"abcdefghijkl"]);
         assert_eq!(captured.tail_lossy(10), "jkl");
+    }
+
+    /// Naive model: the head is the first `cap / 2` bytes, the tail the last bytes after it.
+    fn expected(cap: usize, stream: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let head = stream[..stream.len().min(cap / 2)].to_vec();
+        let rest = &stream[head.len()..];
+        let tail = rest[rest.len() - rest.len().min(cap - cap / 2)..].to_vec();
+        (head, tail)
+    }
+
+    #[test]
+    fn reads_into_the_ring_keep_exactly_head_and_tail_across_wraps() {
+        let stream: Vec<u8> = (0..600_000u32).map(|index| (index % 251) as u8).collect();
+        for cap in [0, 1, 7, 4096, 2 * MIN_RING, 3 * MIN_RING + 5, 2 << 20] {
+            for read in [1, 1000, 65_536, 200_000] {
+                let mut buffer = CaptureBuffer::new(cap);
+                let mut offset = 0;
+                while offset < stream.len() {
+                    let spare = buffer.spare();
+                    let count = spare.len().min(read).min(stream.len() - offset);
+                    spare[..count].copy_from_slice(&stream[offset..offset + count]);
+                    assert_eq!(buffer.filled(count), &stream[offset..offset + count]);
+                    offset += count;
+                }
+                let captured = buffer.finish();
+                let (head, tail) = expected(cap, &stream);
+                assert_eq!(captured.head(), &head[..], "cap {cap} read {read}");
+                assert_eq!(captured.tail(), &tail[..], "cap {cap} read {read}");
+                assert_eq!(captured.total_bytes, stream.len() as u64);
+                assert_eq!(captured.truncated, head.len() + tail.len() < stream.len());
+            }
+        }
     }
 }

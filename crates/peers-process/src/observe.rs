@@ -14,7 +14,7 @@ use rustix::process::Signal;
 use crate::descendants::{self, Tracker};
 use crate::error::SpawnError;
 use crate::group::ChildGroup;
-use crate::pump::{Input, Output, READ_CHUNK};
+use crate::pump::{Input, Output};
 use crate::run::{ExitInfo, Outcome};
 use crate::spec::{CommandSpec, StdinSource};
 
@@ -185,7 +185,6 @@ struct Session {
     outputs: [Output; 2],
     input: Option<Input>,
     tracker: Option<Tracker>,
-    chunk: Vec<u8>,
     started: Instant,
     deadline: Option<Instant>,
     idle: Option<Duration>,
@@ -229,7 +228,6 @@ impl Session {
             ],
             input,
             tracker,
-            chunk: vec![0; READ_CHUNK],
             started,
             deadline: spec
                 .timeout
@@ -348,11 +346,11 @@ impl Session {
             if !ready.outputs[index] {
                 continue;
             }
-            if let Ok(count) = self.outputs[index].read_once(&mut self.chunk)
-                && count > 0
+            if let Ok(bytes) = self.outputs[index].read_once()
+                && !bytes.is_empty()
             {
                 self.last_output = Instant::now();
-                if observer.output(stream, &self.chunk[..count]) == Control::Stop {
+                if observer.output(stream, bytes) == Control::Stop {
                     round.stop = true;
                 }
             }

@@ -16,8 +16,8 @@ use rustix::pipe::{PipeFlags, pipe_with};
 
 use crate::capture::{CaptureBuffer, Captured};
 
-/// Bytes read per `read` call: large enough that a 200 MB flood costs few syscalls.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
+/// The kernel buffer asked for each output pipe (Linux's default limit for unprivileged users).
+const PIPE_SIZE: usize = 1024 * 1024;
 /// Reads allowed after a stop request, so a grandchild still writing cannot keep us busy.
 const SWEEP_READS: usize = 16;
 
@@ -89,27 +89,27 @@ pub(crate) struct Output {
 impl Output {
     pub(crate) fn new(fd: OwnedFd, cap: usize) -> io::Result<Self> {
         set_nonblocking(&fd)?;
+        // A larger pipe lets a flooding child write ahead while we scan: fewer wake-ups on
+        // both sides. Best effort: the system limit (`fs.pipe-max-size`) may refuse it.
+        let _ = rustix::pipe::fcntl_setpipe_size(&fd, PIPE_SIZE);
         Ok(Self {
             fd: Some(fd),
             buffer: CaptureBuffer::new(cap),
         })
     }
 
-    /// One read into `chunk`, kept in the buffer; returns how many bytes arrived (0 when none
+    /// One read, straight into the capture; returns the bytes that arrived (empty when none
     /// did). EOF or a hard error closes the stream; `Err(AGAIN)` means the pipe is empty.
-    pub(crate) fn read_once(&mut self, chunk: &mut [u8]) -> Result<usize, Errno> {
-        let Some(fd) = &self.fd else { return Ok(0) };
-        match rustix::io::read(fd, &mut *chunk) {
+    pub(crate) fn read_once(&mut self) -> Result<&[u8], Errno> {
+        let Some(fd) = &self.fd else { return Ok(&[]) };
+        match rustix::io::read(fd, self.buffer.spare()) {
             Ok(0) => self.fd = None,
-            Ok(count) => {
-                self.buffer.push(&chunk[..count]);
-                return Ok(count);
-            }
+            Ok(count) => return Ok(self.buffer.filled(count)),
             Err(error) if error == Errno::INTR => {}
             Err(error) if error == Errno::AGAIN => return Err(error),
             Err(_) => self.fd = None,
         }
-        Ok(0)
+        Ok(&[])
     }
 }
 
@@ -148,18 +148,17 @@ pub(crate) fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 }
 
 fn pump(stop: &OwnedFd, mut input: Option<Input>, mut outputs: [Output; 2]) -> Drained {
-    let mut chunk = vec![0u8; READ_CHUNK];
     while outputs.iter().any(|output| output.fd.is_some()) {
         let Ok(ready) = wait_ready(stop, input.as_ref(), &outputs) else {
             break;
         };
         if ready.stop {
-            sweep(&mut outputs, &mut chunk);
+            sweep(&mut outputs);
             break;
         }
         for (output, is_ready) in outputs.iter_mut().zip(ready.outputs) {
             if is_ready {
-                let _ = output.read_once(&mut chunk);
+                let _ = output.read_once();
             }
         }
         if ready.input && input.as_mut().is_some_and(|input| !input.write_some()) {
@@ -174,10 +173,10 @@ fn pump(stop: &OwnedFd, mut input: Option<Input>, mut outputs: [Output; 2]) -> D
 }
 
 /// Picks up what is already buffered in the pipes after a stop request, within a fixed budget.
-fn sweep(outputs: &mut [Output; 2], chunk: &mut [u8]) {
+fn sweep(outputs: &mut [Output; 2]) {
     for output in outputs {
         for _ in 0..SWEEP_READS {
-            if output.fd.is_none() || output.read_once(chunk).is_err() {
+            if output.fd.is_none() || output.read_once().is_err() {
                 break;
             }
         }
