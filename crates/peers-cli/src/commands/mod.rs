@@ -13,6 +13,7 @@ pub mod report;
 pub mod review;
 pub mod revive;
 pub mod run;
+pub mod sandbox_exec;
 pub mod sim_agent;
 pub mod status;
 pub mod verify;
