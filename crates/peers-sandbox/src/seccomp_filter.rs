@@ -77,10 +77,8 @@ const DENIED_FAMILIES: &[libc::c_int] = &[libc::AF_PACKET, libc::AF_VSOCK];
 /// The compiled filters, to apply in order after `no_new_privs`.
 pub(crate) fn filters() -> Result<Vec<BpfProgram>, SandboxError> {
     let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(seccomp_error)?;
-    let mut denied: BTreeMap<i64, Vec<SeccompRule>> = DENIED
-        .iter()
-        .map(|call| (*call, Vec::new()))
-        .collect();
+    let mut denied: BTreeMap<i64, Vec<SeccompRule>> =
+        DENIED.iter().map(|call| (*call, Vec::new())).collect();
     denied.insert(
         libc::SYS_clone,
         CLONE_NAMESPACES
@@ -114,10 +112,8 @@ pub(crate) fn filters() -> Result<Vec<BpfProgram>, SandboxError> {
             equal_rule(1, libc::TIOCLINUX)?,
         ],
     );
-    let unsupported: BTreeMap<i64, Vec<SeccompRule>> = UNSUPPORTED
-        .iter()
-        .map(|call| (*call, Vec::new()))
-        .collect();
+    let unsupported: BTreeMap<i64, Vec<SeccompRule>> =
+        UNSUPPORTED.iter().map(|call| (*call, Vec::new())).collect();
     [(denied, libc::EPERM), (unsupported, libc::ENOSYS)]
         .into_iter()
         .map(|(rules, errno)| {
