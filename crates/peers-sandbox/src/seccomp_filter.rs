@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
+    SeccompRule, TargetArch, sock_filter,
 };
 
 use crate::error::{SandboxError, Step};
@@ -114,7 +114,7 @@ pub(crate) fn filters() -> Result<Vec<BpfProgram>, SandboxError> {
     );
     let unsupported: BTreeMap<i64, Vec<SeccompRule>> =
         UNSUPPORTED.iter().map(|call| (*call, Vec::new())).collect();
-    [(denied, libc::EPERM), (unsupported, libc::ENOSYS)]
+    let mut programs = [(denied, libc::EPERM), (unsupported, libc::ENOSYS)]
         .into_iter()
         .map(|(rules, errno)| {
             let filter = SeccompFilter::new(
@@ -126,7 +126,28 @@ pub(crate) fn filters() -> Result<Vec<BpfProgram>, SandboxError> {
             .map_err(seccomp_error)?;
             BpfProgram::try_from(filter).map_err(seccomp_error)
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    if cfg!(target_arch = "x86_64") {
+        programs.push(x32_denied());
+    }
+    Ok(programs)
+}
+
+/// On x86_64 the x32 ABI reaches the same kernel entry points under numbers with bit 30 set,
+/// which a deny-list keyed on x86_64 numbers would miss: refuse every x32 call (EPERM).
+fn x32_denied() -> BpfProgram {
+    const LOAD_WORD_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JUMP_GE: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+    const RETURN: u16 = 0x06; // BPF_RET | BPF_K
+    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    let instruction = |code, jt, jf, k| sock_filter { code, jt, jf, k };
+    vec![
+        // seccomp_data.nr is at offset 0.
+        instruction(LOAD_WORD_ABS, 0, 0, 0),
+        instruction(JUMP_GE, 0, 1, X32_SYSCALL_BIT),
+        instruction(RETURN, 0, 0, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32),
+        instruction(RETURN, 0, 0, libc::SECCOMP_RET_ALLOW),
+    ]
 }
 
 fn masked_rule(arg: u8, flag: u64) -> Result<SeccompRule, SandboxError> {
@@ -157,7 +178,10 @@ mod tests {
     #[test]
     fn both_filters_compile_for_this_architecture() {
         let filters = filters().unwrap();
-        assert_eq!(filters.len(), 2);
+        assert_eq!(
+            filters.len(),
+            if cfg!(target_arch = "x86_64") { 3 } else { 2 }
+        );
         assert!(filters.iter().all(|program| !program.is_empty()));
     }
 }

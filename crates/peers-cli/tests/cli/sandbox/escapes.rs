@@ -140,8 +140,22 @@ fn host_loopback_services_and_outside_addresses_are_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
     listener.set_nonblocking(true).expect("nonblocking");
     let port = listener.local_addr().expect("addr").port();
+    let abstract_name = format!("peers-sandbox-test-{}", std::process::id());
+    let abstract_listener = std::os::unix::net::UnixListener::bind_addr(
+        &<std::os::unix::net::SocketAddr as std::os::linux::net::SocketAddrExt>::from_abstract_name(
+            abstract_name.as_bytes(),
+        )
+            .expect("abstract address"),
+    )
+    .expect("abstract listen");
+    abstract_listener
+        .set_nonblocking(true)
+        .expect("nonblocking");
     let script = format!(
         "import socket\n\
+         try:\n\
+         \x20   u = socket.socket(socket.AF_UNIX); u.connect('\\0{abstract_name}'); print('reached abstract')\n\
+         except OSError as err: print('blocked abstract', err)\n\
          for addr in [('127.0.0.1', {port}), ('192.0.2.1', 80), ('::1', {port})]:\n\
          \x20   try:\n\
          \x20       socket.create_connection(addr, timeout=2); print('reached', addr)\n\
@@ -171,6 +185,10 @@ fn host_loopback_services_and_outside_addresses_are_unreachable() {
         }
         Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock),
     }
+    assert!(
+        abstract_listener.accept().is_err(),
+        "the abstract socket was reached:\n{all}"
+    );
 }
 
 #[test]

@@ -29,6 +29,7 @@ fn python_a_loopback_server_ptys_and_semaphores_work_inside() {
     }
     let turn = Turn::new();
     let script = "import multiprocessing, os, socket, threading\n\
+         print(sorted(os.listdir('/proc/self/fd')))\n\
          server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n\
          port = server.getsockname()[1]\n\
          threading.Thread(target=lambda: server.accept()[0].sendall(b'pong'), daemon=True).start()\n\
@@ -39,9 +40,10 @@ fn python_a_loopback_server_ptys_and_semaphores_work_inside() {
     let outcome = turn.run(&["python3", "-c", script], &[]);
     let all = text(&outcome);
     assert!(outcome.success(), "{all}");
+    // Only stdio (and listdir's own descriptor) is open: nothing of peers leaks in.
     assert_eq!(
         lines(&outcome),
-        ["pong", "semaphore", "pty", "True"],
+        ["['0', '1', '2', '3']", "pong", "semaphore", "pty", "True"],
         "{all}"
     );
 }
