@@ -2,30 +2,30 @@
 //! kernel feature it needs (user namespaces, Landlock, seccomp, cgroup delegation), with the fix.
 //! Warnings only: no command runs confined yet, so a missing feature does not stop `peers run`.
 
-use peers_driver::preflight::{Finding, Severity};
+use peers_driver::preflight::{CheckLevel, PreflightFinding};
 use peers_sandbox::{CgroupSupport, Probe};
 
 const SUBJECT: &str = "sandbox";
 
 /// Probes the kernel through this executable's hidden sandbox helper.
-pub fn findings() -> Vec<Finding> {
+pub fn findings() -> Vec<PreflightFinding> {
     match std::env::current_exe() {
         Ok(exe) => from_probe(&peers_sandbox::probe(&exe)),
         Err(err) => vec![finding(
             "native",
-            Severity::Warning,
+            CheckLevel::Warning,
             format!("cannot locate the peers executable to probe the sandbox: {err}"),
             None,
         )],
     }
 }
 
-fn from_probe(probe: &Probe) -> Vec<Finding> {
+fn from_probe(probe: &Probe) -> Vec<PreflightFinding> {
     let mut findings = Vec::new();
     findings.push(match &probe.sandbox {
         Ok(()) => finding(
             "native",
-            Severity::Ok,
+            CheckLevel::Ok,
             "the native sandbox builds here (user, mount, pid, net, ipc, uts namespaces; \
              pivot_root; cap drop; seccomp)"
                 .into(),
@@ -35,7 +35,7 @@ fn from_probe(probe: &Probe) -> Vec<Finding> {
             let (error, hint) = split_hint(message);
             finding(
                 "native",
-                Severity::Warning,
+                CheckLevel::Warning,
                 format!("the native sandbox cannot be built: {error}"),
                 hint,
             )
@@ -48,26 +48,26 @@ fn from_probe(probe: &Probe) -> Vec<Finding> {
         .collect::<Vec<_>>()
         .join(", ");
     findings.push(if probe.sandbox.is_ok() {
-        finding("user-ns", Severity::Ok, format!("unprivileged user namespaces work ({sysctls})"), None)
+        finding("user-ns", CheckLevel::Ok, format!("unprivileged user namespaces work ({sysctls})"), None)
     } else {
         finding(
             "user-ns",
-            Severity::Warning,
+            CheckLevel::Warning,
             format!("user namespace settings: {}", if sysctls.is_empty() { "none found".into() } else { sysctls }),
             Some("sysctl -w kernel.unprivileged_userns_clone=1; sysctl -w user.max_user_namespaces=15000".into()),
         )
     });
     findings.push(match probe.landlock_abi {
-        Some(abi) if abi >= 6 => finding("landlock", Severity::Ok, format!("Landlock ABI {abi} (file rules, signal and abstract-socket scopes)"), None),
+        Some(abi) if abi >= 6 => finding("landlock", CheckLevel::Ok, format!("Landlock ABI {abi} (file rules, signal and abstract-socket scopes)"), None),
         Some(abi) => finding(
             "landlock",
-            Severity::Warning,
+            CheckLevel::Warning,
             format!("Landlock ABI {abi}: file rules only, no signal/abstract-socket scopes (ABI 6, Linux 6.12)"),
             Some("upgrade the kernel to 6.12 or newer".into()),
         ),
         None => finding(
             "landlock",
-            Severity::Warning,
+            CheckLevel::Warning,
             "Landlock is not enabled: the namespaces still confine, without this second layer".into(),
             Some("boot with `lsm=landlock,...` (CONFIG_SECURITY_LANDLOCK=y)".into()),
         ),
@@ -75,14 +75,14 @@ fn from_probe(probe: &Probe) -> Vec<Finding> {
     findings.push(if probe.seccomp {
         finding(
             "seccomp",
-            Severity::Ok,
+            CheckLevel::Ok,
             "seccomp filters available".into(),
             None,
         )
     } else {
         finding(
             "seccomp",
-            Severity::Warning,
+            CheckLevel::Warning,
             "the kernel has no seccomp".into(),
             Some("a kernel with CONFIG_SECCOMP_FILTER=y".into()),
         )
@@ -90,13 +90,13 @@ fn from_probe(probe: &Probe) -> Vec<Finding> {
     findings.push(match &probe.cgroup {
         CgroupSupport::Delegated { path, controllers } => finding(
             "cgroup",
-            Severity::Ok,
+            CheckLevel::Ok,
             format!("cgroup v2 {} is writable (controllers: {}); pids/memory limits are not applied yet", path.display(), if controllers.is_empty() { "none".into() } else { controllers.join(" ") }),
             None,
         ),
         CgroupSupport::NotDelegated { reason } => finding(
             "cgroup",
-            Severity::Ok,
+            CheckLevel::Ok,
             format!("no delegated cgroup ({reason}); the pid namespace ends every process of a turn"),
             None,
         ),
@@ -121,11 +121,11 @@ fn split_hint(message: &str) -> (String, Option<String>) {
 
 fn finding(
     check: &'static str,
-    severity: Severity,
+    severity: CheckLevel,
     message: String,
     fix: Option<String>,
-) -> Finding {
-    Finding {
+) -> PreflightFinding {
+    PreflightFinding {
         subject: SUBJECT.into(),
         check,
         severity,
@@ -149,7 +149,7 @@ mod tests {
         };
         let findings = from_probe(&probe);
         let native = &findings[0];
-        assert_eq!(native.severity, Severity::Warning);
+        assert_eq!(native.severity, CheckLevel::Warning);
         assert!(
             native.message.contains("creating a user namespace"),
             "{}",
@@ -159,7 +159,7 @@ mod tests {
         assert!(
             findings
                 .iter()
-                .all(|finding| finding.severity != Severity::Problem)
+                .all(|finding| finding.severity != CheckLevel::Problem)
         );
         assert!(
             findings[1]
