@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = commands::sandbox_exec::intercept(&args) {
+        return code;
+    }
+    let cli = cli::Cli::parse_from(args);
     match commands::dispatch(cli) {
         Ok(code) => code.into(),
         Err(err) => {

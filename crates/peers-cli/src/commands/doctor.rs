@@ -1,6 +1,7 @@
 //! `peers doctor`: the preflight of `peers run`, on its own — each peer's program and login,
 //! the variables its `env:` names, the gates' tools, the tree, the baseline — with the command
-//! that fixes each problem. `peers run` runs the same checks before its first tick.
+//! that fixes each problem. `peers run` runs the same checks before its first tick. Doctor also
+//! reports whether the native sandbox can be built here (`sandbox_doctor`).
 
 use std::path::Path;
 
@@ -26,7 +27,7 @@ pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
-    let report = preflight::run(&PreflightInputs {
+    let mut report = preflight::run(&PreflightInputs {
         git: &project.git,
         config: &config,
         goals: &goals,
@@ -35,6 +36,9 @@ pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
         dir: &project.dir,
         launcher: crate::launcher::build().as_ref(),
     });
+    report
+        .findings
+        .extend(crate::commands::sandbox_doctor::findings());
     if args.json {
         println!(
             "{}",

@@ -13,6 +13,8 @@ pub mod report;
 pub mod review;
 pub mod revive;
 pub mod run;
+mod sandbox_doctor;
+pub mod sandbox_exec;
 pub mod sim_agent;
 pub mod status;
 pub mod verify;

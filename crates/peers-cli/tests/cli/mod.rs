@@ -26,6 +26,7 @@ mod run_orphans;
 mod run_test_change;
 mod run_unstuck;
 mod run_views;
+mod sandbox;
 mod smaller_edges;
 mod status;
 mod verify;

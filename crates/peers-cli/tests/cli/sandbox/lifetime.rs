@@ -1,0 +1,72 @@
+//! Nothing of a turn outlives it: not a `setsid` + double-forked sleeper, not when the
+//! orchestrator's helper is SIGKILLed mid-turn (the parent-death chain).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{PEERS, Turn, available, sleepers, text};
+
+/// Waits up to two seconds for every process carrying `marker` to be gone.
+fn gone(marker: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let left = sleepers(marker);
+        if left.is_empty() || Instant::now() > deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn setsid_and_double_forked_processes_die_with_the_turn() {
+    if !available() {
+        return;
+    }
+    let turn = Turn::new();
+    let marker = "2931.5";
+    let outcome = turn.sh(&format!(
+        "setsid sh -c 'sleep {marker} & sleep {marker} &' ; (setsid sleep {marker} &) ; \
+         nohup sleep {marker} >/dev/null 2>&1 & sleep 0.3; pgrep -c -f {marker} || ps -e | grep -c sleep; echo done"
+    ));
+    let all = text(&outcome);
+    assert!(outcome.success(), "{all}");
+    let left = gone(marker);
+    assert!(left.is_empty(), "survived the turn: {left:?}\n{all}");
+}
+
+#[test]
+fn killing_the_helper_kills_the_whole_sandbox() {
+    if !available() {
+        return;
+    }
+    let turn = Turn::new();
+    let marker = "2932.5";
+    let mut spec = peers_process::CommandSpec::new("/bin/sh", &turn.repo);
+    spec.args = vec![
+        "-c".into(),
+        format!("setsid sleep {marker} & sleep {marker}").into(),
+    ];
+    spec.env = vec![("PATH".into(), super::PATH.into())];
+    let confined =
+        peers_sandbox::confine(&spec, &turn.policy, std::path::Path::new(PEERS)).expect("confine");
+    let mut helper = Command::new(&confined.program)
+        .args(&confined.args)
+        .current_dir(&confined.cwd)
+        .env_clear()
+        .envs(confined.env.iter().map(|(key, value)| (key, value)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn helper");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sleepers(marker).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(sleepers(marker).len(), 2, "the sleepers never started");
+    helper.kill().expect("SIGKILL the helper");
+    let _ = helper.wait();
+    let left = gone(marker);
+    assert!(left.is_empty(), "outlived the helper: {left:?}");
+}

@@ -1,0 +1,30 @@
+//! Runs one agent command confined: user, mount, pid, net, ipc and uts namespaces, a tmpfs root
+//! holding only what the turn needs, cap drop, `no_new_privs`, Landlock and a seccomp deny-list.
+//!
+//! The launcher calls [`confine`] with a prepared `peers_process::CommandSpec`, a [`Policy`] and
+//! the path of the `peers` executable, and runs the spec it gets back as usual. That spec
+//! re-executes `peers __sandbox-exec`, whose [`helper_main`] builds the sandbox in a fresh,
+//! single-threaded process: unshare the namespaces, fork the pid namespace's init, which mounts
+//! the view, pivots into it, brings up `lo` and forks the command with every privilege dropped.
+//! When the command exits, init exits and the kernel kills whatever the command left behind; a
+//! parent-death signal chain kills the sandbox if peers dies. Nothing ever runs unconfined: a
+//! step the kernel refuses ends the helper with [`SETUP_FAILED_EXIT_CODE`] and a message naming
+//! the missing feature and its fix. [`probe`] reports those features for `peers doctor`.
+
+mod agent;
+mod confine;
+mod error;
+mod helper;
+mod init;
+mod landlock_rules;
+mod mounts;
+mod policy;
+mod probe;
+mod seccomp_filter;
+mod sys;
+
+pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
+pub use error::{SandboxError, Step};
+pub use helper::helper_main;
+pub use policy::{Network, PROTECTED_GIT_PATHS, Policy, SYSTEM_DIRS};
+pub use probe::{CgroupSupport, Probe, probe};
