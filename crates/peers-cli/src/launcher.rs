@@ -23,8 +23,20 @@ pub fn build() -> Arc<dyn Launcher> {
     build_from(std::env::var_os(LAUNCH_LOG_VARIABLE))
 }
 
+/// [`build`], confined as `--sandbox` says (the recorded command is the confined one).
+pub fn build_confined(
+    choice: crate::sandbox_launcher::SandboxChoice,
+) -> crate::error::CliResult<Arc<dyn Launcher>> {
+    let confined = crate::sandbox_launcher::confining(choice, Arc::new(HostLauncher))?;
+    Ok(recorded(confined, std::env::var_os(LAUNCH_LOG_VARIABLE)))
+}
+
 fn build_from(log: Option<OsString>) -> Arc<dyn Launcher> {
-    let host: Arc<dyn Launcher> = Arc::new(HostLauncher);
+    recorded(Arc::new(HostLauncher), log)
+}
+
+/// `host` with each launch recorded in `log` when one is named.
+fn recorded(host: Arc<dyn Launcher>, log: Option<OsString>) -> Arc<dyn Launcher> {
     match log.filter(|path| !path.is_empty()) {
         Some(path) => Arc::new(Recorded {
             inner: host,

@@ -7,6 +7,7 @@ mod launcher;
 mod live;
 mod progress;
 mod project;
+mod sandbox_launcher;
 mod table;
 
 use std::process::ExitCode;

@@ -167,6 +167,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         color: crate::live::color::ColorChoice::Auto,
         json: false,
         skip_preflight: false,
+        sandbox: crate::sandbox_launcher::SandboxChoice::None,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

@@ -68,6 +68,11 @@ pub struct ReviewArgs {
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// How reviewer processes run: `native` confines each call (see `peers run --help`);
+    /// `none` runs them on the host. Refuses when the sandbox cannot be built here.
+    #[arg(long, value_name = "BACKEND", default_value = "none")]
+    pub sandbox: crate::sandbox_launcher::SandboxChoice,
 }
 
 pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
@@ -86,7 +91,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         reviewers,
         max_rounds: args.max_rounds,
         parent_env: std::env::vars_os().collect(),
-        launcher: crate::launcher::build(),
+        launcher: crate::launcher::build_confined(args.sandbox)?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
             grace: Duration::from_secs(health.grace_s),

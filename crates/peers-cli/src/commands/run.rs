@@ -60,6 +60,13 @@ pub struct RunArgs {
     /// baseline before the first tick (`peers doctor` runs the same checks on its own).
     #[arg(long)]
     pub skip_preflight: bool,
+    /// How agent processes run: `native` confines each turn (namespaces, a private root with
+    /// the repository writable and `.git/config`, `.git/hooks`, `.peers/` read-only, private
+    /// HOME and /tmp, Landlock, seccomp, loopback-only network — agents that must reach a
+    /// model API over the network cannot yet); `none` runs them on the host as you. Refuses to
+    /// start when the sandbox cannot be built here (see `peers doctor`).
+    #[arg(long, value_name = "BACKEND", default_value = "none")]
+    pub sandbox: crate::sandbox_launcher::SandboxChoice,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -114,7 +121,10 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
-    let launcher = crate::launcher::build();
+    let launcher = crate::launcher::build_confined(args.sandbox)?;
+    if !args.quiet {
+        eprintln!("{}", crate::sandbox_launcher::header(args.sandbox));
+    }
     if args.skip_preflight {
         check_provider_keys(&config)?;
     } else {
@@ -176,7 +186,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         report,
     };
     if args.json {
-        print_summary_json(&summary, &ending.report);
+        print_summary_json(&summary, &ending.report, args.sandbox);
     } else {
         print!(
             "{}",
@@ -241,6 +251,7 @@ fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult
 fn print_summary_json(
     summary: &peers_driver::session::RunSummary,
     report: &Result<String, String>,
+    sandbox: crate::sandbox_launcher::SandboxChoice,
 ) {
     let advice = peers_core::stop_advice::advise(&summary.reason);
     let value = serde_json::json!({
@@ -249,6 +260,7 @@ fn print_summary_json(
         "ticks_in_run": summary.ticks_in_run,
         "exit_code": summary.exit_code(),
         "report": report.as_ref().ok(),
+        "sandbox": sandbox.as_str(),
         "stopped": advice.map(|a| serde_json::json!({
             "what": a.what, "fix": a.fix, "blocks_next_run": a.blocks_next_run,
         })),

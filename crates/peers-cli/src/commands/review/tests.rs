@@ -58,6 +58,7 @@ fn args(commit: Option<&str>) -> ReviewArgs {
         tool: Vec::new(),
         max_rounds: 3,
         json: true,
+        sandbox: crate::sandbox_launcher::SandboxChoice::None,
     }
 }
 

@@ -5,6 +5,7 @@
 mod escapes;
 mod honest;
 mod lifetime;
+mod run_confined;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

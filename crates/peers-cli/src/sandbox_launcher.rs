@@ -1,0 +1,209 @@
+//! `--sandbox`: which launcher confines the agent processes of one `peers` invocation. `native`
+//! wraps every call with `peers_sandbox::confine` (namespaces, a private root, Landlock,
+//! seccomp; loopback-only network) after a probe proved the kernel can build the sandbox here;
+//! `none` runs them on the host and says so. A sandbox that cannot be built refuses the run or
+//! the call: nothing falls back to running unconfined.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use peers_agent::{LaunchCall, LaunchError, Launcher};
+use peers_process::CommandSpec;
+use peers_sandbox::{Policy, SYSTEM_DIRS};
+
+use crate::error::{CliError, CliResult};
+
+/// How agent processes run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxChoice {
+    /// Confined: user/mount/pid/net namespaces, a private root with the repository read-write
+    /// (`.git/config`, `.git/hooks` and `.peers/` read-only), private HOME and /tmp, Landlock,
+    /// seccomp, loopback-only network.
+    Native,
+    /// On the host, unconfined, as the user (must be asked for; shown in the run's header).
+    None,
+}
+
+impl SandboxChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::None => "none",
+        }
+    }
+}
+
+/// The run header's line saying how agents run.
+pub fn header(choice: SandboxChoice) -> String {
+    match choice {
+        SandboxChoice::Native => "sandbox: native (each agent turn confined; loopback-only network)".to_owned(),
+        SandboxChoice::None => "sandbox: none (agents run on the host as you, unconfined; `--sandbox native` confines them)".to_owned(),
+    }
+}
+
+/// The launcher for `choice`, around `inner` (the host launcher, perhaps recording). `native`
+/// first proves the sandbox can be built on this machine; the error names what is missing.
+pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<Arc<dyn Launcher>> {
+    match choice {
+        SandboxChoice::None => Ok(inner),
+        SandboxChoice::Native => {
+            let peers_exe = std::env::current_exe().map_err(|err| {
+                CliError::failed(format!(
+                    "cannot find the peers executable for the sandbox: {err}"
+                ))
+            })?;
+            let probe = peers_sandbox::probe(&peers_exe);
+            if let Err(problem) = probe.sandbox {
+                return Err(CliError::usage(format!(
+                    "--sandbox native cannot confine agents on this machine: {problem}"
+                ))
+                .hint("`peers doctor` lists each kernel feature the sandbox needs and how to enable it")
+                .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
+            }
+            Ok(Arc::new(Native { inner, peers_exe }))
+        }
+    }
+}
+
+/// Confines each call with the native backend, then hands it to the inner launcher.
+#[derive(Debug)]
+struct Native {
+    inner: Arc<dyn Launcher>,
+    peers_exe: PathBuf,
+}
+
+impl Launcher for Native {
+    fn name(&self) -> &'static str {
+        "native sandbox"
+    }
+
+    fn command(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+    ) -> Result<CommandSpec, LaunchError> {
+        let refused = |reason: String| LaunchError::Refused {
+            launcher: "native sandbox",
+            reason,
+            hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
+                .to_owned(),
+        };
+        let policy = policy_for(&spec, call).map_err(refused)?;
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
+            .map_err(|err| refused(err.to_string()))?;
+        self.inner.command(confined, call)
+    }
+}
+
+/// What one call sees: its repository (with `.peers/` read-only), a scratch directory under
+/// the repository's `.git/peers-scratch/`, an empty private HOME at the path of its `HOME`,
+/// and read-only the directories of its `PATH` (and of its program) that lie outside the
+/// system directories — never HOME itself or a directory above it — and the files its
+/// arguments name by absolute path.
+fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Policy, String> {
+    let repo = call.repo;
+    let scratch = repo.join(".git").join("peers-scratch").join("sandbox");
+    std::fs::create_dir_all(&scratch).map_err(|err| {
+        format!(
+            "cannot create the sandbox's scratch {}: {err}",
+            scratch.display()
+        )
+    })?;
+    let env = |name: &str| {
+        spec.env
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| PathBuf::from(value))
+    };
+    let home = env("HOME")
+        .filter(|home| home.is_absolute() && home.parent().is_some())
+        .unwrap_or_else(|| PathBuf::from("/tmp/peers-home"));
+    let mut policy = Policy::new(repo, scratch, &home);
+    let program = PathBuf::from(&spec.program);
+    let program_dir = program
+        .is_absolute()
+        .then(|| program.parent().map(Path::to_path_buf))
+        .flatten();
+    let path_dirs = env("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for dir in program_dir.into_iter().chain(path_dirs) {
+        if dir.is_dir() && bindable(&dir, &home, repo) && !policy.read_only.contains(&dir) {
+            policy.read_only.push(dir);
+        }
+    }
+    // Files the configured command names by absolute path (a script, a config file) are
+    // shown read-only: the user put them on the command line.
+    for file in spec.args.iter().map(PathBuf::from) {
+        if file.is_file() && bindable(&file, &home, repo) && !policy.read_only.contains(&file) {
+            policy.read_only.push(file);
+        }
+    }
+    if repo.join(".peers").is_dir() {
+        policy.protected.push(PathBuf::from(".peers"));
+    }
+    Ok(policy)
+}
+
+/// A path worth binding read-only: absolute, not already visible (system directories, the
+/// repository), and not HOME, above HOME or `/` (that would show the user's files and
+/// credentials).
+fn bindable(dir: &Path, home: &Path, repo: &Path) -> bool {
+    dir.is_absolute()
+        && dir.parent().is_some()
+        && !home.starts_with(dir)
+        && !dir.starts_with(repo)
+        && !SYSTEM_DIRS.iter().any(|system| dir.starts_with(system))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peers_agent::CallKind;
+    use peers_core::config::ToolKind;
+
+    #[test]
+    fn a_call_sees_its_tools_but_never_home_or_above() {
+        let temp = tempfile::tempdir().unwrap();
+        let home = temp.path().join("home");
+        let tools = temp.path().join("opt/tools/bin");
+        let repo = temp.path().join("repo");
+        for dir in [&home, &tools, &repo.join(".git"), &repo.join(".peers")] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let script = temp.path().join("script.json");
+        std::fs::write(&script, "{}").unwrap();
+        let mut spec = CommandSpec::new(tools.join("agent"), &repo);
+        spec.args = vec![
+            "--script".into(),
+            script.clone().into(),
+            "/no/such/file".into(),
+        ];
+        let path = std::env::join_paths([
+            tools.clone(),
+            home.clone(),
+            temp.path().to_path_buf(),
+            "/usr/bin".into(),
+        ])
+        .unwrap();
+        spec.env = vec![("HOME".into(), home.clone().into()), ("PATH".into(), path)];
+        let call = LaunchCall {
+            kind: CallKind::LoopTurn,
+            peer: "alice",
+            tool: &ToolKind::Claude,
+            repo: &repo,
+        };
+        let policy = policy_for(&spec, &call).unwrap();
+        assert_eq!(
+            policy.read_only,
+            vec![tools, script],
+            "HOME and its parent are never bound"
+        );
+        assert_eq!(policy.home, home);
+        assert_eq!(policy.protected, vec![PathBuf::from(".peers")]);
+        assert!(
+            policy.scratch.starts_with(repo.join(".git/peers-scratch")) && policy.scratch.is_dir()
+        );
+    }
+}
