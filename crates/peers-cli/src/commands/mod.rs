@@ -15,6 +15,7 @@ pub mod revive;
 pub mod run;
 pub mod sim_agent;
 pub mod status;
+pub mod survey;
 pub mod verify;
 pub mod watch;
 
@@ -41,5 +42,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Demo(args) => demo::run(args),
         Command::SimAgent(args) => sim_agent::run(directory, args),
         Command::Review(args) => review::run(directory, args),
+        Command::Survey(args) => survey::run(directory, args),
     }
 }

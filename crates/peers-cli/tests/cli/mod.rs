@@ -28,4 +28,5 @@ mod run_unstuck;
 mod run_views;
 mod smaller_edges;
 mod status;
+mod survey;
 mod verify;
