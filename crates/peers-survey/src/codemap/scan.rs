@@ -56,25 +56,27 @@ pub fn scan_files(root: &Path, files: &[(String, u64)]) -> ScanReport {
         .min(candidates.len().max(1));
     let next = AtomicUsize::new(0);
     let mut found: Vec<(usize, Option<Vec<Symbol>>)> = Vec::with_capacity(candidates.len());
+    let work = || {
+        let mut reader = SymbolReader::new();
+        let mut local = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = candidates.get(at) else {
+                break;
+            };
+            let symbols = read_source(root, path).map(|text| scan_with(&mut reader, path, &text));
+            local.push((at, symbols));
+        }
+        local
+    };
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut reader = SymbolReader::new();
-                    let mut local = Vec::new();
-                    loop {
-                        let at = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = candidates.get(at) else {
-                            break;
-                        };
-                        let symbols =
-                            read_source(root, path).map(|text| scan_with(&mut reader, path, &text));
-                        local.push((at, symbols));
-                    }
-                    local
-                })
-            })
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
+        if workers.is_empty() {
+            // No thread could be started: parse here.
+            found.extend(work());
+        }
         for worker in workers {
             // A worker that panicked leaves its files out; they are counted as skipped below.
             if let Ok(local) = worker.join() {
