@@ -8,7 +8,7 @@ use crate::commands::{
     bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, info::InfoArgs,
     init::InitArgs, modes::ModesArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs,
     revive::ReviveArgs, run::RunArgs, sim_agent::SimAgentArgs, status::StatusArgs,
-    verify::VerifyArgs, watch::WatchArgs,
+    survey::SurveyArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -86,6 +86,10 @@ pub enum Command {
     /// Run a scripted agent (used by the demo and by tests).
     #[command(hide = true)]
     SimAgent(SimAgentArgs),
+    /// Write .peers/recon.md (languages, build files, entry points, docs, tree) and
+    /// .peers/codemap.md + CODEMAP.yaml (public symbols read from syntax trees) now, as
+    /// `peers run` does before its first tick. Symlinks are not followed; sizes are capped.
+    Survey(SurveyArgs),
     /// Blind-debate review of a diff, a commit, the uncommitted changes or a question by every peer, read-only.
     Review(ReviewArgs),
 }

@@ -4,7 +4,6 @@
 
 pub mod billing;
 pub mod budget;
-pub mod codemap;
 pub mod config;
 pub mod config_decode;
 pub mod convergence;
@@ -19,7 +18,6 @@ pub mod modes;
 pub mod peer_command;
 pub mod peer_health;
 pub mod prompt;
-pub mod recon;
 pub mod soft_review;
 pub mod state;
 pub mod stop_advice;

@@ -143,6 +143,29 @@ pub fn ensure_private_dir(path: &Path) -> Result<(), StoreError> {
 /// empty, `.` or `..` components, and no symlink anywhere below the root (each component is
 /// opened relative to the previous one with O_NOFOLLOW).
 pub fn read_repo_file(repo_root: &Path, relative: &str, cap: u64) -> Result<Vec<u8>, StoreError> {
+    let (file, metadata, shown) = open_repo_file(repo_root, relative)?;
+    read_capped(&shown, file, &metadata, cap)
+}
+
+/// The first `max` bytes of `relative` inside `repo_root`, opened as [`read_repo_file`] opens
+/// it (no symlink anywhere below the root, a regular file); a longer file is not an error.
+pub fn read_repo_file_prefix(
+    repo_root: &Path,
+    relative: &str,
+    max: u64,
+) -> Result<Vec<u8>, StoreError> {
+    let (file, metadata, shown) = open_repo_file(repo_root, relative)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len().min(max)).unwrap_or(0));
+    file.take(max)
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io("read", &shown, e))?;
+    Ok(bytes)
+}
+
+fn open_repo_file(
+    repo_root: &Path,
+    relative: &str,
+) -> Result<(File, Metadata, std::path::PathBuf), StoreError> {
     let components = repo_path_components(relative)?;
     let (last, intermediate) = components.split_last().ok_or(StoreError::UnsafeRepoPath {
         relative: relative.to_owned(),
@@ -164,7 +187,7 @@ pub fn read_repo_file(repo_root: &Path, relative: &str, cap: u64) -> Result<Vec<
         .map_err(|e| open_error(&shown, e, "open"))?;
     let file = File::from(fd);
     let metadata = check_regular(&shown, &file, true)?;
-    read_capped(&shown, file, &metadata, cap)
+    Ok((file, metadata, shown))
 }
 
 fn repo_path_components(relative: &str) -> Result<Vec<&str>, StoreError> {

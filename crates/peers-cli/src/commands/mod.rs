@@ -17,6 +17,7 @@ mod sandbox_doctor;
 pub mod sandbox_exec;
 pub mod sim_agent;
 pub mod status;
+pub mod survey;
 pub mod verify;
 pub mod watch;
 
@@ -43,5 +44,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Demo(args) => demo::run(args),
         Command::SimAgent(args) => sim_agent::run(directory, args),
         Command::Review(args) => review::run(directory, args),
+        Command::Survey(args) => survey::run(directory, args),
     }
 }

@@ -29,4 +29,5 @@ mod run_views;
 mod sandbox;
 mod smaller_edges;
 mod status;
+mod survey;
 mod verify;

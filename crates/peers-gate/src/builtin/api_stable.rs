@@ -1,21 +1,19 @@
 //! `api-stable`: every public symbol that existed at the baseline and is now gone or has a
 //! different signature is named by a `Breaking-API: <symbol>` line in a commit since the
 //! baseline. Rust `pub` items, Python public names and `__all__`, JS/TS exports and Go
-//! exported identifiers are read with tree-sitter from the baseline tree and the worktree.
+//! exported identifiers are read from the baseline tree and the worktree by the symbol reader
+//! the code map uses (`peers_survey::symbols`, tree-sitter).
 //!
 //! A `Breaking-API:` name covers the symbol itself, anything under it (`crate::old_module`
 //! covers its items) and a symbol it ends (`parse` covers `crate::parser::parse`).
 
-mod go;
-mod js;
-mod python;
-mod rust;
+mod module_paths;
 
 use std::collections::BTreeMap;
 
 use peers_core::integrity::is_test_path;
 use peers_core::language::Language;
-use tree_sitter::{Node, Parser, Tree};
+use peers_survey::symbols::{self, Grammar, SymbolKind};
 
 use super::GateContext;
 use super::scope::{self, Filter};
@@ -104,20 +102,48 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
     Ok((false, lines.join("\n")))
 }
 
-/// The API one file declares in the tree `read` reads (empty when the file is absent there).
+/// The API one file declares in the tree `read` reads (empty when the file is absent there
+/// or has no public API): each public symbol under the file's module path.
 fn file_api(path: &str, language: Language, read: &dyn Fn(&str) -> Option<String>) -> Api {
     let Some(source) = read(path) else {
         return Api::new();
     };
-    match language {
-        Language::Rust => rust::module_path(path, read).map(|prefix| rust::api(&source, &prefix)),
-        Language::Python => python::module_path(path).map(|module| python::api(&source, &module)),
-        Language::Js => js::grammar(path)
-            .zip(js::module_path(path))
-            .map(|(grammar, module)| js::api(&source, &module, &grammar)),
-        Language::Go => go::package_path(path).map(|package| go::api(&source, &package)),
+    source_api(path, language, &source, read)
+}
+
+fn source_api(
+    path: &str,
+    language: Language,
+    source: &str,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Api {
+    let module = match language {
+        Language::Rust => module_paths::rust_module_path(path, read).map(|m| (m, "::")),
+        Language::Python => module_paths::python_module_path(path).map(|m| (m, ".")),
+        Language::Js => module_paths::script_module_path(path).map(|m| (m, ":")),
+        Language::Go => module_paths::package_path(path).map(|m| (m, ".")),
+    };
+    let (Some((module, separator)), Some(grammar)) = (module, Grammar::of_path(path)) else {
+        return Api::new();
+    };
+    let found = symbols::read(grammar, source);
+    // A Go `main` package cannot be imported: nothing in it is API.
+    let main_package = found
+        .iter()
+        .any(|s| s.kind == SymbolKind::Package && s.name == "main");
+    if main_package {
+        return Api::new();
     }
-    .unwrap_or_default()
+    found
+        .into_iter()
+        .filter(|symbol| symbol.kind != SymbolKind::Package)
+        .map(|symbol| {
+            (
+                format!("{module}{separator}{}", symbol.name),
+                symbol.signature,
+            )
+        })
+        .collect()
 }
 
 /// `(symbol, what happened)` for every symbol of `before` removed or changed in `now`.
@@ -146,21 +172,6 @@ fn covers(name: &str, symbol: &str) -> bool {
     symbol
         .strip_suffix(name)
         .is_some_and(|head| head.ends_with("::") || head.ends_with(['.', ':']))
-}
-
-pub(crate) fn parse(source: &str, language: &tree_sitter::Language) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(language).ok()?;
-    parser.parse(source, None)
-}
-
-pub(crate) fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
-    source.get(node.byte_range()).unwrap_or("")
-}
-
-/// Whitespace runs as one space, so reformatting is not a change.
-pub(crate) fn normalized(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -12,6 +12,17 @@ fn keys(api: &Api) -> Vec<&str> {
     api.keys().map(String::as_str).collect()
 }
 
+/// The API of `source` at `path`, in a tree where `src/lib.rs` declares it and the crate is
+/// named `lib`.
+fn api_of(path: &str, language: Language, source: &str) -> Api {
+    let read = |wanted: &str| match wanted {
+        "Cargo.toml" => Some("[package]\nname = \"lib\"\n".to_owned()),
+        _ if wanted == path => Some(source.to_owned()),
+        _ => None,
+    };
+    file_api(path, language, &read)
+}
+
 #[test]
 fn rust_reader_sees_pub_items_fields_variants_and_methods_only() {
     let source = "pub fn parse(input: &str) -> Result<Ast, Error> { todo() }\n\
@@ -22,7 +33,7 @@ fn rust_reader_sees_pub_items_fields_variants_and_methods_only() {
         impl Config { pub fn new() -> Self { todo() } fn hidden(&self) {} }\n\
         impl Gate for Config { fn run(&self) -> bool { true } }\n\
         pub const LIMIT: usize = 3;\npub use crate::other::Thing;\npub mod nested { pub fn deep() {} }\n";
-    let api = rust::api(source, "lib");
+    let api = api_of("src/lib.rs", Language::Rust, source);
     assert_eq!(
         keys(&api),
         [
@@ -36,6 +47,7 @@ fn rust_reader_sees_pub_items_fields_variants_and_methods_only() {
             "lib::Mode",
             "lib::Mode::Fast",
             "lib::Mode::Slow",
+            "lib::nested",
             "lib::nested::deep",
             "lib::parse",
         ]
@@ -44,7 +56,7 @@ fn rust_reader_sees_pub_items_fields_variants_and_methods_only() {
         api["lib::parse"],
         "pub fn parse(input: &str) -> Result<Ast, Error>"
     );
-    assert_eq!(api["lib::LIMIT"], "pub const LIMIT: usize =");
+    assert_eq!(api["lib::LIMIT"], "pub const LIMIT: usize");
 }
 
 #[test]
@@ -63,11 +75,11 @@ fn rust_items_of_private_modules_are_not_public() {
             .map(|(_, t)| (*t).to_owned())
     };
     assert_eq!(
-        rust::module_path("src/open/inner.rs", &read).as_deref(),
+        module_paths::rust_module_path("src/open/inner.rs", &read).as_deref(),
         Some("my_crate::open::inner")
     );
-    assert_eq!(rust::module_path("src/closed.rs", &read), None);
-    assert_eq!(rust::module_path("src/main.rs", &read), None);
+    assert_eq!(module_paths::rust_module_path("src/closed.rs", &read), None);
+    assert_eq!(module_paths::rust_module_path("src/main.rs", &read), None);
 }
 
 #[test]
@@ -89,7 +101,7 @@ fn the_crate_name_is_read_from_any_valid_spelling_of_the_manifest() {
             _ => None,
         };
         assert_eq!(
-            rust::module_path("tool-dir/src/open.rs", &read).as_deref(),
+            module_paths::rust_module_path("tool-dir/src/open.rs", &read).as_deref(),
             Some(expected),
             "{manifest}"
         );
@@ -100,7 +112,7 @@ fn the_crate_name_is_read_from_any_valid_spelling_of_the_manifest() {
 fn python_reader_sees_public_defs_classes_methods_and_all() {
     let source = "__all__ = [\"load\", \"Store\"]\n\ndef load(path, *, strict=False) -> dict:\n    return {}\n\n\
         def _helper():\n    pass\n\n@dataclass\nclass Store:\n    def __init__(self, root):\n        self.root = root\n\n    def get(self, key):\n        return None\n\n    def _cache(self):\n        return None\n";
-    let api = python::api(source, "pkg.io");
+    let api = api_of("pkg/io.py", Language::Python, source);
     assert_eq!(
         keys(&api),
         [
@@ -117,10 +129,10 @@ fn python_reader_sees_public_defs_classes_methods_and_all() {
         "def load(path, *, strict=False) -> dict"
     );
     assert_eq!(
-        python::module_path("src/pkg/__init__.py").as_deref(),
+        module_paths::python_module_path("src/pkg/__init__.py").as_deref(),
         Some("pkg")
     );
-    assert_eq!(python::module_path("pkg/_private.py"), None);
+    assert_eq!(module_paths::python_module_path("pkg/_private.py"), None);
 }
 
 #[test]
@@ -129,8 +141,7 @@ fn js_and_ts_readers_see_exports() {
         export const VERSION: string = '1';\nexport interface Options { strict: boolean }\n\
         export class Client { constructor(url: string) {} get(path: string): string { return path; } private secret() {} }\n\
         function local() {}\nexport { local as helper };\nexport default add;\nexport * from './more';\n";
-    let grammar = js::grammar("src/a.ts").unwrap();
-    let api = js::api(ts, "src/a", &grammar);
+    let api = api_of("src/a.ts", Language::Js, ts);
     assert_eq!(
         keys(&api),
         [
@@ -150,7 +161,7 @@ fn js_and_ts_readers_see_exports() {
         "function add(a: number, b: number): number"
     );
     let cjs = "function f() {}\nmodule.exports = { f, g: f };\nexports.h = 1;\n";
-    let api = js::api(cjs, "lib/x", &js::grammar("lib/x.js").unwrap());
+    let api = api_of("lib/x.js", Language::Js, cjs);
     assert_eq!(keys(&api), ["lib/x:f", "lib/x:g", "lib/x:h"]);
 }
 
@@ -159,7 +170,7 @@ fn go_reader_sees_exported_identifiers() {
     let source = "package store\n\nfunc Open(path string) (*DB, error) { return nil, nil }\nfunc open() {}\n\
         type DB struct {\n\tPath string\n\tconn int\n}\n\nfunc (d *DB) Close() error { return nil }\nfunc (d *DB) flush() {}\n\
         const Version = \"1\"\nvar ErrClosed error\ntype Option func(*DB)\n";
-    let api = go::api(source, "store");
+    let api = api_of("store/db.go", Language::Go, source);
     assert_eq!(
         keys(&api),
         [
@@ -173,8 +184,8 @@ fn go_reader_sees_exported_identifiers() {
         ]
     );
     assert_eq!(api["store.Open"], "func Open(path string) (*DB, error)");
-    assert!(go::api("package main\n\nfunc Run() {}\n", ".").is_empty());
-    assert_eq!(go::package_path("internal/x/a.go"), None);
+    assert!(api_of("main.go", Language::Go, "package main\n\nfunc Run() {}\n").is_empty());
+    assert_eq!(module_paths::package_path("internal/x/a.go"), None);
 }
 
 #[test]

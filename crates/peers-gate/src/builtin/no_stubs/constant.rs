@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use tree_sitter::Node;
 
-use crate::builtin::api_stable::text;
+use peers_survey::symbols::text;
 
 /// One file's source and the names it binds to constants at the top level
 /// (`_KNOWN = {(2, 3): 5}`, `const TABLE = [...]`, `const LIMIT: u8 = 3;`).

@@ -8,7 +8,7 @@ use peers_core::language::Language;
 use tree_sitter::Node;
 
 use super::constant::{Consts, is_constant};
-use crate::builtin::api_stable::{normalized, parse, text};
+use peers_survey::symbols::{normalized, parse, text};
 
 /// What one function looks like, for comparison with the same function in another tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
