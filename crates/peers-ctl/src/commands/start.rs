@@ -52,6 +52,10 @@ pub struct StartArgs {
     /// Start even with uncommitted changes (they are stashed under a name saying they are yours).
     #[arg(long)]
     pub allow_dirty: bool,
+    /// How the run's agents run: `native` confines each turn, `none` runs them on the host
+    /// (passed to `peers run --sandbox`; see `peers run --help`).
+    #[arg(long, value_name = "BACKEND", value_parser = ["native", "none"])]
+    pub sandbox: Option<String>,
     /// Print the started run as JSON.
     #[arg(long)]
     pub json: bool,
@@ -192,6 +196,9 @@ fn run_argv(path: &Path, args: &StartArgs) -> Vec<OsString> {
     }
     if let Some(limit) = &args.max_runtime {
         argv.extend(["--max-runtime".into(), limit.into()]);
+    }
+    if let Some(backend) = &args.sandbox {
+        argv.extend(["--sandbox".into(), backend.into()]);
     }
     for (on, flag) in [
         (args.without_recon, "--without-recon"),

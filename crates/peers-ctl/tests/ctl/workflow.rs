@@ -236,3 +236,22 @@ fn a_run_started_outside_peers_ctl_is_shown_and_not_started_twice() {
     );
     run.wait().unwrap();
 }
+
+#[test]
+fn start_passes_the_sandbox_choice_to_the_run() {
+    let env = CtlEnv::new();
+    env.sim_project("boxed", 0, 1);
+    env.ok(&["start", "boxed", "--max-ticks", "1", "--sandbox", "none"]);
+    let pid = env.row("boxed")["pid"].as_u64().unwrap() as u32;
+    wait_for("the run to end", || !alive(pid));
+    let logs = env.ok(&["logs", "boxed", "-n", "200"]);
+    assert!(logs.stdout.contains("--sandbox none"), "{}", logs.stdout);
+    assert!(
+        logs.stdout
+            .contains("sandbox: none (agents run on the host"),
+        "{}",
+        logs.stdout
+    );
+    let bad = env.ctl(&["start", "boxed", "--sandbox", "chroot"]);
+    assert_eq!(bad.code, 2, "{}", bad.combined());
+}
