@@ -129,3 +129,36 @@ fn diff_commands_get_no_external_diff_or_textconv() {
     assert!(text.contains(&"core.hooksPath=/dev/null"));
     assert!(text.contains(&"core.fsmonitor=false"));
 }
+
+#[test]
+fn isolated_commits_as_the_identity_given_and_reads_no_global_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[user]\n\tname = Leaked\n\temail = leaked@example.invalid\n",
+    )
+    .unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let identity = crate::Identity {
+        name: "alice".into(),
+        email: "alice@peers.local".into(),
+    };
+    let run = |args: &[&str]| {
+        let output = isolated(&repo, args, &identity)
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(run(&["config", "--default", "none", "user.name"]), "none\n");
+    run(&["commit", "-q", "--allow-empty", "-m", "hello"]);
+    assert_eq!(
+        run(&["log", "-1", "--format=%an <%ae> %cn <%ce>"]),
+        "alice <alice@peers.local> alice <alice@peers.local>\n"
+    );
+}
