@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-/// Whether `pid` names a running process; a zombie (exited, not yet reaped) counts as gone.
+/// Whether `pid` names a running process; a zombie (exited, not yet reaped) or a dying one
+/// (`X`) counts as gone.
 pub fn pid_alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -11,7 +12,7 @@ pub fn pid_alive(pid: u32) -> bool {
             stat.rsplit_once(')')
                 .map(|(_, rest)| rest.trim_start().to_owned())
         })
-        .is_some_and(|state| !state.starts_with('Z'))
+        .is_some_and(|state| !(state.starts_with('Z') || state.starts_with('X')))
 }
 
 /// Whether any process of group `pgid` exists (zombies included: the kernel still has them).
