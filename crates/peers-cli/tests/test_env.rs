@@ -1,6 +1,6 @@
-//! `TestEnv`: a temporary directory with a hermetic git (fixed identity and dates, no global
-//! config), helpers to run the built `peers` binary with a cleared environment, and output
-//! normalisation (paths, hashes, durations) for snapshots.
+//! `TestEnv`: a temporary directory with a hermetic git (peers-testkit: fixed identity and
+//! dates, no global config), helpers to run the built `peers` binary in the same cleared
+//! environment, and output normalisation (paths, hashes, durations) for snapshots.
 #![expect(
     clippy::expect_used,
     reason = "test harness: a failed setup step must stop the test"
@@ -61,37 +61,14 @@ impl TestEnv {
         dir
     }
 
+    /// `program` in peers-testkit's hermetic environment, with this env's `HOME`.
     pub fn base_command(&self, program: &str) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("LC_ALL", "C")
-            .env("TZ", "UTC")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test Author")
-            .env("GIT_AUTHOR_EMAIL", "author@example.invalid")
-            .env("GIT_COMMITTER_NAME", "Test Committer")
-            .env("GIT_COMMITTER_EMAIL", "committer@example.invalid")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .stdin(Stdio::null());
-        cmd
+        peers_testkit::hermetic_command(program, &self.home)
     }
 
+    /// Hermetic git in `dir` (peers-testkit) with this env's `HOME`; its stdout as printed.
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self
-            .base_command("git")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        peers_testkit::git_with_home(dir, &self.home, args)
     }
 
     /// Commits everything in `dir` with `message`.

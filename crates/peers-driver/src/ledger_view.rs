@@ -54,35 +54,13 @@ mod tests {
     use super::*;
 
     fn commit(dir: &std::path::Path, message: &str) {
-        let status = std::process::Command::new("git")
-            .current_dir(dir)
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.invalid",
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                message,
-            ])
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .status()
-            .expect("git commit");
-        assert!(status.success());
+        peers_testkit::git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
     }
 
     #[test]
     fn the_git_filtered_build_equals_replaying_every_commit() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let status = std::process::Command::new("git")
-            .current_dir(dir.path())
-            .args(["init", "-q", "-b", "main"])
-            .status()
-            .expect("git init");
-        assert!(status.success());
+        peers_testkit::git(dir.path(), &["init", "-q", "-b", "main"]);
         let report = |id: &str, sev: &str| {
             format!(
                 "{id}: x\n\n## Bug-Report\n{{\"id\":\"{id}\",\"severity\":\"{sev}\",\"description\":\"d\"}}\n\nPeer: a\nBug-Report: {id}"

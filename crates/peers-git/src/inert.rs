@@ -166,6 +166,22 @@ pub fn command<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Command {
     command
 }
 
+/// [`command`] for a writer that must behave the same on every machine (a scripted peer's
+/// commits, the demo's sample repository): the user's global and system configuration are not
+/// read, and author and committer are `identity`. The one place outside a test that sets these
+/// rules, so every git peers runs is built here.
+pub fn isolated<S: AsRef<OsStr>>(dir: &Path, args: &[S], identity: &crate::Identity) -> Command {
+    let mut command = command(dir, args);
+    command
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", &identity.name)
+        .env("GIT_AUTHOR_EMAIL", &identity.email)
+        .env("GIT_COMMITTER_NAME", &identity.name)
+        .env("GIT_COMMITTER_EMAIL", &identity.email);
+    command
+}
+
 /// The `key=value` settings for `dir`: the fixed ones, then one per program-running key
 /// found in the configuration git would read there.
 pub fn overrides(dir: &Path) -> Vec<String> {

@@ -1,21 +1,7 @@
 //! Tests for `inert`: programs planted in a repository's configuration never run.
 
 use super::*;
-
-fn plain_git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
+use peers_testkit::git;
 
 fn inert(dir: &Path, args: &[&str]) -> std::process::Output {
     command(dir, args)
@@ -31,15 +17,15 @@ fn inert(dir: &Path, args: &[&str]) -> std::process::Output {
 
 /// A repository whose config, attributes and hooks name a marker-writing program.
 fn planted(dir: &Path, marker: &Path) {
-    plain_git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["init", "-q", "-b", "main"]);
     std::fs::write(
         dir.join(".gitattributes"),
         "*.txt filter=f diff=d merge=m\n",
     )
     .unwrap();
     std::fs::write(dir.join("a.txt"), "a\n").unwrap();
-    plain_git(dir, &["add", "."]);
-    plain_git(dir, &["commit", "-q", "-m", "a"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "a"]);
     let program = format!("touch {}; cat", marker.display());
     for key in [
         "core.fsmonitor",
@@ -52,9 +38,9 @@ fn planted(dir: &Path, marker: &Path) {
         "merge.m.driver",
         "core.pager",
     ] {
-        plain_git(dir, &["config", key, &program]);
+        git(dir, &["config", key, &program]);
     }
-    plain_git(dir, &["config", "filter.f.required", "true"]);
+    git(dir, &["config", "filter.f.required", "true"]);
     let hooks = dir.join(".git/hooks");
     for hook in [
         "pre-commit",
@@ -105,7 +91,7 @@ fn planted_programs_in_the_repository_config_never_run() {
 fn a_filter_added_after_the_first_call_is_neutralised_too() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("ran");
-    plain_git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["init", "-q", "-b", "main"]);
     assert!(
         !overrides(dir.path())
             .iter()
@@ -116,7 +102,7 @@ fn a_filter_added_after_the_first_call_is_neutralised_too() {
         "[filter \"late\"]\n\tclean = x\n",
     )
     .unwrap();
-    plain_git(dir.path(), &["config", "include.path", "../extra.cfg"]);
+    git(dir.path(), &["config", "include.path", "../extra.cfg"]);
     assert!(overrides(dir.path()).contains(&"filter.late.clean=".to_owned()));
     // The included file changes alone: the cache notices.
     std::fs::write(
@@ -142,4 +128,37 @@ fn diff_commands_get_no_external_diff_or_textconv() {
     assert_eq!(text[0], "--no-pager");
     assert!(text.contains(&"core.hooksPath=/dev/null"));
     assert!(text.contains(&"core.fsmonitor=false"));
+}
+
+#[test]
+fn isolated_commits_as_the_identity_given_and_reads_no_global_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[user]\n\tname = Leaked\n\temail = leaked@example.invalid\n",
+    )
+    .unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let identity = crate::Identity {
+        name: "alice".into(),
+        email: "alice@peers.local".into(),
+    };
+    let run = |args: &[&str]| {
+        let output = isolated(&repo, args, &identity)
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(run(&["config", "--default", "none", "user.name"]), "none\n");
+    run(&["commit", "-q", "--allow-empty", "-m", "hello"]);
+    assert_eq!(
+        run(&["log", "-1", "--format=%an <%ae> %cn <%ce>"]),
+        "alice <alice@peers.local> alice <alice@peers.local>\n"
+    );
 }

@@ -143,24 +143,9 @@ impl Git {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
+    use peers_testkit::git;
 
     use super::*;
-
-    fn git(dir: &std::path::Path, args: &[&str]) {
-        let status = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
 
     #[test]
     fn diffs_patches_files_and_counts_read_what_changed() {

@@ -2,11 +2,14 @@
 //!
 //! peers-git's writer commits as the orchestrator does (hooks off, user config inherited, no
 //! empty commits); a sim peer instead needs empty commits (handoffs, reviews) and must behave
-//! the same on every machine, so its writes go through this small runner.
+//! the same on every machine, so its writes go through this small runner on top of
+//! peers-git's `inert::isolated` command (which owns the environment rules).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use peers_git::Identity;
 
 use crate::error::SimError;
 
@@ -90,21 +93,14 @@ impl<'a> PeerGit<'a> {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        // The same inert command the orchestrator uses: a scripted peer must not run
-        // programs another peer planted in `.git/config` either.
-        let mut command = peers_git::inert::command(self.repo, args);
-        let email = format!("{}@peers.local", self.peer);
-        command
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("LC_ALL", "C")
-            .env("GIT_AUTHOR_NAME", self.peer)
-            .env("GIT_AUTHOR_EMAIL", &email)
-            .env("GIT_COMMITTER_NAME", self.peer)
-            .env("GIT_COMMITTER_EMAIL", &email)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        // peers-git's isolated command: inert (a scripted peer must not run programs another
+        // peer planted in `.git/config` either), no global or system config, the peer's name.
+        let identity = Identity {
+            name: self.peer.to_owned(),
+            email: format!("{}@peers.local", self.peer),
+        };
+        let mut command = peers_git::inert::isolated(self.repo, args, &identity);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         command
     }
 

@@ -260,10 +260,9 @@ mod tests {
 
     use super::*;
 
-    fn peers_dir() -> (tempfile::TempDir, PeersDir) {
-        let temp = tempfile::tempdir().unwrap();
-        std::fs::create_dir(temp.path().join(".peers")).unwrap();
-        let dir = PeersDir::discover(temp.path()).unwrap();
+    fn peers_dir() -> (peers_testkit::TempPeersDir, PeersDir) {
+        let temp = peers_testkit::TempPeersDir::new();
+        let dir = PeersDir::discover(temp.root()).unwrap();
         (temp, dir)
     }
 

@@ -77,11 +77,11 @@ goals:
 }
 
 fn git(dir: &Path, args: &[&str]) -> CliResult<()> {
-    let status = peers_git::inert::command(dir, args)
-        .env("GIT_AUTHOR_NAME", "peers-demo")
-        .env("GIT_AUTHOR_EMAIL", "peers-demo@local")
-        .env("GIT_COMMITTER_NAME", "peers-demo")
-        .env("GIT_COMMITTER_EMAIL", "peers-demo@local")
+    let identity = peers_git::Identity {
+        name: "peers-demo".to_owned(),
+        email: "peers-demo@local".to_owned(),
+    };
+    let status = peers_git::inert::isolated(dir, args, &identity)
         .stdout(Stdio::null())
         .status()
         .map_err(|err| CliError::failed(format!("cannot run git: {err}")).hint("install git"))?;

@@ -4,22 +4,16 @@
 
 use std::path::Path;
 use std::process::Child;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use peers_testkit::group_alive;
 use rustix::process::{Pid, Signal};
 use serde_json::json;
 
 use crate::test_env::{HANDOFF, TestEnv};
 
-fn wait_for(mut check: impl FnMut() -> bool, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+fn wait_for(check: impl FnMut() -> bool, limit: Duration) -> bool {
+    peers_testkit::wait_until(limit, check)
 }
 
 /// A goals.yaml whose one gate records its shell's pid (its process group) outside the
@@ -29,10 +23,6 @@ fn sleeping_gate(pid_file: &Path) -> String {
         "goals:\n  - {{id: slow, type: hard, cmd: 'echo $$ > {}; sleep 60', pass_when: 'exit_code == 0', timeout_s: 120}}\n",
         pid_file.display()
     )
-}
-
-fn group_alive(pgid: i32) -> bool {
-    rustix::process::test_kill_process_group(Pid::from_raw(pgid).unwrap()).is_ok()
 }
 
 fn read_pgid(pid_file: &Path) -> Option<i32> {

@@ -5,19 +5,10 @@
 
 use std::time::{Duration, Instant};
 
+use peers_testkit::pid_alive as running;
 use serde_json::json;
 
 use crate::test_env::{HANDOFF, SIMPLE_GOALS, TestEnv};
-
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|text| {
-            let (_, rest) = text.rsplit_once(')')?;
-            rest.split_whitespace().next().map(|s| s != "Z" && s != "X")
-        })
-        .unwrap_or(false)
-}
 
 #[derive(Debug, Default)]
 struct Storm {

@@ -177,22 +177,12 @@ fn a_torn_log_tail_is_quarantined_and_the_next_tick_is_readable() {
     );
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
 /// Regression: built-in gates did not obey `timeout_s` (`bug-hunt-clean` ran 104.7 s with
 /// `timeout_s: 2`). A built-in whose tool hangs ends near its timeout, says so, and frees the
 /// run; the precise figure (≤ 3 s) is measured by `scripts/bench`.
 #[test]
 fn a_built_in_gate_with_a_hanging_tool_ends_near_its_timeout() {
-    if !on_path("npm") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "npm is required in CI (source .ci/setup.d/20-toolchains.sh)"
-        );
-        eprintln!("\n!!! SKIPPED: npm is not on PATH\n");
+    if !peers_testkit::tool_or_skip("npm") {
         return;
     }
     let env = TestEnv::new();

@@ -1,21 +1,14 @@
 //! Interrupts and crashes: SIGINT mid-tick ends gracefully (exit 130, state saved, lock freed,
 //! exit record); `kill -9` at random points followed by resumes ends with a consistent record.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::test_env::{HANDOFF, SIMPLE_GOALS, TestEnv};
 
-fn wait_for(mut check: impl FnMut() -> bool, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+fn wait_for(check: impl FnMut() -> bool, limit: Duration) -> bool {
+    peers_testkit::wait_until(limit, check)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -54,15 +54,8 @@ fn run_with(
     )
 }
 
-fn wait_for(mut done: impl FnMut() -> bool, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+fn wait_for(done: impl FnMut() -> bool, limit: Duration) -> bool {
+    peers_testkit::wait_until(limit, done)
 }
 
 #[test]

@@ -3,21 +3,14 @@
 //! signals a process that merely reuses a pid the in-flight record names.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::test_env::{HANDOFF, SIMPLE_GOALS, TestEnv};
 
-fn wait_for(mut check: impl FnMut() -> bool, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+fn wait_for(check: impl FnMut() -> bool, limit: Duration) -> bool {
+    peers_testkit::wait_until(limit, check)
 }
 
 /// `/proc/<pid>/stat`: (state, start time); `None` once the pid is gone.

@@ -7,7 +7,7 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -73,22 +73,12 @@ impl CtlEnv {
     }
 
     pub fn command(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root().join("home"))
-            .env("LC_ALL", "C")
-            .env("TZ", "UTC")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test Author")
-            .env("GIT_AUTHOR_EMAIL", "author@example.invalid")
-            .env("GIT_COMMITTER_NAME", "Test Committer")
-            .env("GIT_COMMITTER_EMAIL", "committer@example.invalid")
-            .env("PEERS_CTL_CONFIG_DIR", self.config_dir())
+        // peers-testkit's hermetic environment (git identity, dates, no global config).
+        let mut cmd = peers_testkit::hermetic_command(program, &self.root().join("home"));
+        cmd.env("PEERS_CTL_CONFIG_DIR", self.config_dir())
             .env("PEERS_PROJECTS_ROOT", self.projects_root())
             .env("PEERS_CTL_PEERS_BIN", peers_bin())
-            .current_dir(self.root())
-            .stdin(Stdio::null());
+            .current_dir(self.root());
         cmd
     }
 
@@ -214,12 +204,4 @@ pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().to_owned())
-        })
-        .is_some_and(|rest| !rest.starts_with('Z'))
-}
+pub use peers_testkit::pid_alive as alive;

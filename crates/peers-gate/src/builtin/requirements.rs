@@ -122,15 +122,7 @@ mod tests {
     fn repo_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Git) {
         let dir = tempfile::tempdir().unwrap();
         let run = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(args)
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "git {args:?}");
+            peers_testkit::git(dir.path(), args);
         };
         run(&["init", "-q"]);
         for (path, text) in files {

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use peers_core::ledger::Ledger;
@@ -22,22 +21,8 @@ pub struct SampleRepo {
     ledger: Ledger,
 }
 
-/// Whether `tool` is on PATH. Missing in CI is a test failure (the setup script installs
-/// every tool these tests use); elsewhere the test is skipped with a loud message.
-pub fn tool_available(tool: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()) {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "`{tool}` is not on PATH in CI: .ci/setup.d/20-toolchains.sh must install it"
-    );
-    eprintln!(
-        "SKIPPED: `{tool}` is not on PATH (source .ci/setup.d/20-toolchains.sh to run this test)"
-    );
-    false
-}
+/// Whether `tool` is on PATH; missing fails in CI and skips loudly elsewhere (peers-testkit).
+pub use peers_testkit::tool_or_skip as tool_available;
 
 /// A directory holding links to only `programs` (found on PATH), to run a gate with a PATH
 /// that lacks a given tool whatever this machine has installed. `None` when one is missing.
@@ -56,7 +41,7 @@ pub fn path_with_only(programs: &[&str]) -> Option<tempfile::TempDir> {
 impl SampleRepo {
     pub fn new() -> SampleRepo {
         let dir = tempfile::tempdir().unwrap();
-        git_in(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
+        peers_testkit::git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
         let git = Git::discover(dir.path()).unwrap();
         // Cargo sets CARGO_* for this test process; the sample's own cargo must not see them.
         let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
@@ -102,7 +87,7 @@ impl SampleRepo {
 
     /// Stages everything and commits.
     pub fn commit(&self, message: &str) -> String {
-        git_in(self.path(), &["add", "--all"]);
+        peers_testkit::git(self.path(), &["add", "--all"]);
         let identity = Identity {
             name: "tester".to_owned(),
             email: "tester@peers.invalid".to_owned(),
@@ -249,15 +234,3 @@ pub fn go_lib(broken: bool) -> String {
 }
 
 const GO_TESTS: &str = "package sample\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif got := Add(1, 2); got != 3 {\n\t\tt.Fatalf(\"Add(1, 2) = %d, want 3\", got)\n\t}\n}\n\nfunc TestDouble(t *testing.T) {\n\tif Double(3) != 6 {\n\t\tt.Fatal(\"Double(3) != 6\")\n\t}\n}\n\nfunc TestZero(t *testing.T) {\n\tif Add(0, 0) != 0 {\n\t\tt.Fatal(\"Add(0, 0) != 0\")\n\t}\n}\n";
-
-fn git_in(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", dir)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}

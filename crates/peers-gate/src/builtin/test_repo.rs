@@ -2,7 +2,6 @@
 //! trailers, tag the baseline, evaluate a gate with params.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use peers_core::goals::BuiltinGate;
@@ -20,14 +19,7 @@ pub(crate) struct TestRepo {
 impl TestRepo {
     pub fn new() -> TestRepo {
         let dir = tempfile::tempdir().unwrap();
-        let status = Command::new("git")
-            .args(["init", "--quiet", "--initial-branch=main"])
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .status()
-            .unwrap();
-        assert!(status.success());
+        peers_testkit::git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
         let git = Git::discover(dir.path()).unwrap();
         TestRepo { dir, git }
     }
@@ -57,11 +49,10 @@ impl TestRepo {
 
     fn git_cli(&self, args: &[&str], stdin: Option<&str>) {
         use std::io::Write;
-        let mut child = Command::new("git")
+        // peers-testkit's hermetic git, committing as the peer the fixtures' trailers name.
+        let mut child = peers_testkit::hermetic_command("git", self.dir.path())
             .args(args)
             .current_dir(self.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_AUTHOR_NAME", "claude")
             .env("GIT_AUTHOR_EMAIL", "claude@peers.invalid")
             .env("GIT_COMMITTER_NAME", "claude")

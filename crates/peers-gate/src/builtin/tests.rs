@@ -1,7 +1,5 @@
 //! Tests for the built-in gates on hermetic temporary repositories.
 
-use std::process::Command;
-
 use peers_git::{Git, Identity};
 
 use super::*;
@@ -15,15 +13,7 @@ struct Repo {
 impl Repo {
     fn new() -> Repo {
         let dir = tempfile::tempdir().unwrap();
-        let status = Command::new("git")
-            .args(["init", "--quiet", "--initial-branch=main"])
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("HOME", dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        peers_testkit::git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
         let git = Git::discover(dir.path()).unwrap();
         Repo {
             dir,

@@ -2,7 +2,7 @@
 
 use peers_git::{Git, GitError};
 
-use crate::support::{TestRepo, identity};
+use crate::support::{TestRepo, identity, open};
 
 #[test]
 fn discover_outside_a_repository_says_run_git_init() {
@@ -41,7 +41,7 @@ fn discover_from_a_subdirectory_finds_the_root() {
 #[test]
 fn unborn_branch_has_no_head_and_no_commits() {
     let repo = TestRepo::new();
-    let git = repo.git();
+    let git = open(&repo);
     assert_eq!(git.head().unwrap(), None);
     assert!(git.commits("HEAD").unwrap().is_empty());
 }
@@ -49,7 +49,7 @@ fn unborn_branch_has_no_head_and_no_commits() {
 #[test]
 fn commit_on_an_unborn_branch_uses_the_given_identity() {
     let repo = TestRepo::new();
-    let git = repo.git();
+    let git = open(&repo);
     repo.write("a.txt", "a");
     git.add(&["a.txt"]).unwrap();
     let message = "Add a\n\n## Self-Review\nok\n\nPeer: claude\nPeer-Status: handoff\n";
@@ -68,7 +68,7 @@ fn commit_on_an_unborn_branch_uses_the_given_identity() {
 fn commit_with_nothing_staged_fails_with_the_command_and_stderr() {
     let repo = TestRepo::new();
     repo.commit_all("base");
-    let error = repo.git().commit("empty", &identity("codex")).unwrap_err();
+    let error = open(&repo).commit("empty", &identity("codex")).unwrap_err();
     let GitError::Failed {
         command,
         stderr_tail,
@@ -87,7 +87,7 @@ fn commits_are_oldest_first_and_ranges_work() {
     let first = repo.commit_all("first");
     let second = repo.commit_all("second");
     let third = repo.commit_all("third");
-    let git = repo.git();
+    let git = open(&repo);
     let all: Vec<String> = git
         .commits("HEAD")
         .unwrap()
@@ -98,7 +98,7 @@ fn commits_are_oldest_first_and_ranges_work() {
     let range = git.commits(&format!("{first}..HEAD")).unwrap();
     assert_eq!(range.len(), 2);
     assert_eq!(range[0].parents, vec![first.clone()]);
-    assert_eq!(range[1].author_time, 1_704_067_200);
+    assert_eq!(range[1].author_time, 1_767_225_600); // peers_testkit::DATE
     let recent = git.recent_commits("HEAD", 2).unwrap();
     let recent: Vec<&str> = recent.iter().map(|c| c.sha.as_str()).collect();
     assert_eq!(recent, vec![second.as_str(), third.as_str()]);
@@ -109,7 +109,7 @@ fn ancestry_and_rev_parse() {
     let repo = TestRepo::new();
     let first = repo.commit_all("first");
     let second = repo.commit_all("second");
-    let git = repo.git();
+    let git = open(&repo);
     assert!(git.is_ancestor(&first, &second).unwrap());
     assert!(!git.is_ancestor(&second, &first).unwrap());
     assert_eq!(git.rev_parse("HEAD~1").unwrap(), Some(first.clone()));
@@ -125,7 +125,7 @@ fn tag_force_creates_and_moves_a_tag() {
     let repo = TestRepo::new();
     let first = repo.commit_all("first");
     let second = repo.commit_all("second");
-    let git = repo.git();
+    let git = open(&repo);
     git.tag_force("peers-baseline", &first).unwrap();
     assert_eq!(git.rev_parse("peers-baseline").unwrap(), Some(first));
     git.tag_force("peers-baseline", "HEAD").unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::TestRepo;
+use crate::support::{TestRepo, open};
 
 #[test]
 fn status_lists_every_untracked_file_but_not_ignored_ones() {
@@ -13,7 +13,7 @@ fn status_lists_every_untracked_file_but_not_ignored_ones() {
     repo.write("tracked.txt", "v2");
     repo.write("new/dir/one.txt", "1");
     repo.write("target/build.log", "ignored");
-    let entries = repo.git().status_porcelain().unwrap();
+    let entries = open(&repo).status_porcelain().unwrap();
     let paths: Vec<&Path> = entries.iter().map(|e| e.path.as_path()).collect();
     assert_eq!(
         paths,
@@ -28,9 +28,9 @@ fn is_ignored_follows_gitignore_and_never_ignores_tracked_files() {
     let repo = TestRepo::new();
     repo.write(".gitignore", "*.log\n");
     repo.write("kept.log", "tracked despite the pattern");
-    repo.git_cli(&["add", "--force", "kept.log", ".gitignore"]);
-    repo.git_cli(&["commit", "--quiet", "-m", "base"]);
-    let git = repo.git();
+    repo.git(&["add", "--force", "kept.log", ".gitignore"]);
+    repo.git(&["commit", "--quiet", "-m", "base"]);
+    let git = open(&repo);
     assert!(git.is_ignored("other.log").unwrap());
     assert!(!git.is_ignored("kept.log").unwrap());
     assert!(!git.is_ignored("src/main.rs").unwrap());
@@ -42,7 +42,7 @@ fn fingerprint_tracks_content_not_staging_or_ignored_files() {
     repo.write(".gitignore", "*.log\n");
     repo.write("a.txt", "a");
     repo.commit_all("base");
-    let git = repo.git();
+    let git = open(&repo);
     let clean = git.worktree_fingerprint().unwrap();
     assert_eq!(clean, git.worktree_fingerprint().unwrap(), "not stable");
 
@@ -56,7 +56,7 @@ fn fingerprint_tracks_content_not_staging_or_ignored_files() {
     repo.write("a.txt", "changed");
     let modified = git.worktree_fingerprint().unwrap();
     assert_ne!(modified, clean);
-    repo.git_cli(&["add", "a.txt"]);
+    repo.git(&["add", "a.txt"]);
     assert_eq!(
         git.worktree_fingerprint().unwrap(),
         modified,
@@ -78,7 +78,7 @@ fn fingerprint_tracks_content_not_staging_or_ignored_files() {
 fn fingerprint_hashes_a_symlink_target_not_what_it_points_at() {
     let repo = TestRepo::new();
     repo.commit_all("base");
-    let git = repo.git();
+    let git = open(&repo);
     let link = repo.path().join("link");
     std::os::unix::fs::symlink("target-one", &link).unwrap();
     let first = git.worktree_fingerprint().unwrap();
@@ -90,7 +90,7 @@ fn fingerprint_hashes_a_symlink_target_not_what_it_points_at() {
 #[test]
 fn fingerprint_works_on_an_unborn_branch() {
     let repo = TestRepo::new();
-    let git = repo.git();
+    let git = open(&repo);
     let empty = git.worktree_fingerprint().unwrap();
     repo.write("first.txt", "x");
     assert_ne!(git.worktree_fingerprint().unwrap(), empty);
@@ -101,9 +101,9 @@ fn fingerprint_sees_a_staged_rename_and_its_source() {
     let repo = TestRepo::new();
     repo.write("old.txt", "same content");
     repo.commit_all("base");
-    let git = repo.git();
+    let git = open(&repo);
     let clean = git.worktree_fingerprint().unwrap();
-    repo.git_cli(&["mv", "old.txt", "new.txt"]);
+    repo.git(&["mv", "old.txt", "new.txt"]);
     let renamed = git.worktree_fingerprint().unwrap();
     assert_ne!(renamed, clean);
     let entries = git.status_porcelain().unwrap();

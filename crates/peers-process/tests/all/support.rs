@@ -1,10 +1,10 @@
 //! Shared helpers: a `/bin/sh -c` spec, and liveness checks for pids printed by children.
 
 use std::ffi::OsString;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use peers_process::{CommandSpec, Outcome};
-use rustix::process::{Pid, Signal, kill_process, test_kill_process};
+use rustix::process::{Pid, Signal, kill_process};
 
 /// `/bin/sh -c script` in the temp dir, with only a PATH in the environment.
 pub fn sh(script: &str) -> CommandSpec {
@@ -28,30 +28,12 @@ pub fn printed_pids(text: &str) -> Vec<i32> {
 
 /// True once `pid` no longer runs (gone, or a zombie nobody reaped: our pid 1 may not reap).
 pub fn is_dead(pid: i32) -> bool {
-    let Some(pid) = Pid::from_raw(pid) else {
-        return true;
-    };
-    if test_kill_process(pid).is_err() {
-        return true;
-    }
-    let stat =
-        std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_nonzero())).unwrap_or_default();
-    stat.rsplit_once(')')
-        .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    u32::try_from(pid).map_or(true, |pid| !peers_testkit::pid_alive(pid))
 }
 
 /// Polls `is_dead` for up to `within` (SIGKILL delivery is asynchronous).
 pub fn dies_within(pid: i32, within: Duration) -> bool {
-    let until = Instant::now() + within;
-    loop {
-        if is_dead(pid) {
-            return true;
-        }
-        if Instant::now() >= until {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    peers_testkit::wait_until(within, || is_dead(pid))
 }
 
 /// Test cleanup for processes deliberately left outside the child's group.

@@ -1,38 +1,19 @@
 //! Scope collection from a real temporary git repository.
 
-use std::path::Path;
-use std::process::Command;
-
 use peers_git::Git;
 use peers_review::{ReviewError, Scope, collect};
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "T")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "T")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
+use peers_testkit::TestRepo;
 
 fn repo() -> (tempfile::TempDir, Git) {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.join("a.txt"), "one\n").unwrap();
-    git(dir, &["add", "a.txt"]);
-    git(dir, &["commit", "-q", "-m", "first"]);
-    git(dir, &["checkout", "-q", "-b", "topic"]);
-    std::fs::write(dir.join("a.txt"), "one\ntwo\n").unwrap();
-    git(dir, &["commit", "-q", "-am", "second"]);
-    let found = Git::discover(dir).unwrap();
-    (temp, found)
+    let repo = TestRepo::new();
+    repo.write("a.txt", "one\n");
+    repo.git(&["add", "a.txt"]);
+    repo.git(&["commit", "-q", "-m", "first"]);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("a.txt", "one\ntwo\n");
+    repo.git(&["commit", "-q", "-am", "second"]);
+    let found = Git::discover(repo.path()).unwrap();
+    (repo.into_temp_dir(), found)
 }
 
 #[test]

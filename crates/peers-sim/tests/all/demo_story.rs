@@ -8,7 +8,7 @@ use peers_core::ledger::{Ledger, LedgerCommit, ResolutionStatus, Severity};
 use peers_core::trailer::{has_section, is_handoff, json_objects, last_value, parse_trailers};
 use peers_git::{Commit, Git};
 
-use super::support::{AGENT, repo_with};
+use super::support::{AGENT, git, repo_with};
 
 const REQUESTED: &str = "\
 You are peer '{me}'. Your counterpart is '{other}'.
@@ -91,12 +91,7 @@ fn reviews(commits: &[Commit]) -> Vec<(String, bool)> {
 
 /// Files a tick changed: the diff from the HEAD before it to the one after it.
 fn changed_files(repo: &Path, from: &str, to: &str) -> String {
-    let output = Command::new("git")
-        .args(["diff", "--name-only", from, to])
-        .current_dir(repo)
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap()
+    git(repo, &["diff", "--name-only", from, to])
 }
 
 #[test]

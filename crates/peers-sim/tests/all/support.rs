@@ -1,39 +1,18 @@
-//! Shared test support: hermetic repositories and running the sim binary.
+//! Shared test support: hermetic repositories (peers-testkit) and running the sim binary.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 pub const AGENT: &str = env!("CARGO_BIN_EXE_peers-sim-agent");
 
-/// Run git hermetically in `dir` (no global or system config) and return stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "setup")
-        .env("GIT_AUTHOR_EMAIL", "setup@peers.local")
-        .env("GIT_COMMITTER_NAME", "setup")
-        .env("GIT_COMMITTER_EMAIL", "setup@peers.local")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+pub use peers_testkit::git;
 
-/// A repository on `main` holding whatever `fill` writes, committed by `setup`.
+/// A repository on `main` holding whatever `fill` writes, committed by the fixture identity.
 pub fn repo_with(fill: impl FnOnce(&Path)) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
-    fill(dir.path());
-    git(dir.path(), &["add", "--all"]);
-    git(dir.path(), &["commit", "--quiet", "-m", "initial"]);
-    dir
+    let repo = peers_testkit::TestRepo::new();
+    fill(repo.path());
+    repo.commit_all("initial");
+    repo.into_temp_dir()
 }
 
 pub fn repo() -> tempfile::TempDir {

@@ -1,11 +1,13 @@
-//! A temporary repository with an empty `.peers/`.
+//! A temporary repository with an empty `.peers/` (peers-testkit's fixture) and the store's
+//! handle on it.
 
 use std::path::Path;
 
 use peers_store::PeersDir;
+use peers_testkit::TempPeersDir;
 
 pub struct TempRepo {
-    pub temp: tempfile::TempDir,
+    pub temp: TempPeersDir,
     pub dir: PeersDir,
 }
 
@@ -15,23 +17,17 @@ pub struct TempRepo {
 )]
 impl TempRepo {
     pub fn new() -> Self {
-        let temp = tempfile::tempdir().unwrap();
-        std::fs::create_dir(temp.path().join(".peers")).unwrap();
-        let dir = PeersDir::discover(temp.path()).unwrap();
+        let temp = TempPeersDir::new();
+        let dir = PeersDir::discover(temp.root()).unwrap();
         Self { temp, dir }
     }
 
     pub fn root(&self) -> &Path {
-        self.temp.path()
+        self.temp.root()
     }
 
     /// Names of the entries of `.peers/`, sorted.
     pub fn peers_entries(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
+        self.temp.entries()
     }
 }
