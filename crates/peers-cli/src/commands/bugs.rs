@@ -56,7 +56,7 @@ pub fn run(directory: Option<&Path>, args: &BugsArgs) -> CliResult<u8> {
             }
         }
         (_, false) => {
-            let (_, diagnostic) = peers_gate::builtin::bug_hunt_verdict(&ledger);
+            let diagnostic = peers_gate::builtin::bug_hunt_verdict(&ledger).diagnostic;
             println!("{diagnostic}");
         }
     }
