@@ -52,11 +52,18 @@ impl CliError {
         self
     }
 
-    /// Adds the `source()` chain of `err` as causes.
+    /// Adds the `source()` chain of `err` as causes. A cause whose text the message (or an
+    /// earlier cause) already shows is left out: many errors name their cause in their own
+    /// Display (`cannot write x: permission denied`), and the user should read it once.
     pub fn causes_of(mut self, err: &dyn std::error::Error) -> Self {
         let mut source = err.source();
         while let Some(inner) = source {
-            self.causes.push(inner.to_string());
+            let text = inner.to_string();
+            let shown = self.message.contains(&text)
+                || self.causes.iter().any(|cause| cause.contains(&text));
+            if !shown {
+                self.causes.push(text);
+            }
             source = inner.source();
         }
         self
@@ -85,3 +92,41 @@ pub fn print(err: &CliError) {
 }
 
 pub type CliResult<T> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::CliError;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write x: {source}")]
+    struct Repeats {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write x")]
+    struct Names {
+        #[source]
+        source: std::io::Error,
+    }
+
+    fn denied() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied")
+    }
+
+    #[test]
+    fn a_cause_the_message_already_shows_is_printed_once() {
+        let err = Repeats { source: denied() };
+        let cli = CliError::failed(err.to_string()).causes_of(&err);
+        assert_eq!(cli.message, "cannot write x: permission denied");
+        assert!(cli.causes.is_empty(), "{:?}", cli.causes);
+    }
+
+    #[test]
+    fn a_cause_the_message_does_not_show_is_kept() {
+        let err = Names { source: denied() };
+        let cli = CliError::failed(err.to_string()).causes_of(&err);
+        assert_eq!(cli.causes, vec!["permission denied".to_owned()]);
+    }
+}

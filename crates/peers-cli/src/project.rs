@@ -36,7 +36,7 @@ impl Project {
                     .hint("pass the repository with -C DIR"),
             );
         }
-        let git = Git::discover(&start).map_err(git_error)?;
+        let git = Git::discover(&start)?;
         let dir = PeersDir::at(git.root());
         Ok(Project { git, dir })
     }
@@ -72,7 +72,8 @@ impl Project {
         let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP)
             .map_err(|err| missing_control_file(err, "config.yaml"))?;
         let text = utf8(&path, bytes)?;
-        peers_core::config_decode::decode_config(&text, ".peers/config.yaml").map_err(decode_error)
+        peers_core::config_decode::decode_config(&text, ".peers/config.yaml")
+            .map_err(CliError::from)
     }
 
     /// Loads goals.yaml and validates every `pass_when` with the DSL parser.
@@ -81,10 +82,8 @@ impl Project {
         let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::GOALS_CAP)
             .map_err(|err| missing_control_file(err, "goals.yaml"))?;
         let text = utf8(&path, bytes)?;
-        let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml")
-            .map_err(decode_error)?;
-        peers_core::goals_decode::require_hard_goal(&goals, ".peers/goals.yaml")
-            .map_err(decode_error)?;
+        let goals = peers_core::goals_decode::decode_goals(&text, ".peers/goals.yaml")?;
+        peers_core::goals_decode::require_hard_goal(&goals, ".peers/goals.yaml")?;
         validate_pass_when(&goals)?;
         Ok(goals)
     }
@@ -93,7 +92,7 @@ impl Project {
 /// A deleted control file is a configuration error (exit 2) that says how to get it back.
 fn missing_control_file(err: StoreError, name: &str) -> CliError {
     if !err.is_not_found() {
-        return store_error(err);
+        return CliError::from(err);
     }
     CliError::usage(format!(".peers/{name} is missing"))
         .hint(format!(
@@ -153,23 +152,27 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> CliResult<String> {
     })
 }
 
-pub fn decode_error(err: DecodeError) -> CliError {
-    let hint = err.hint.clone();
-    let cli = CliError::usage(err.to_string());
-    match hint {
-        Some(h) => cli.hint(h),
-        None => cli,
+impl From<DecodeError> for CliError {
+    fn from(err: DecodeError) -> Self {
+        let hint = err.hint.clone();
+        let cli = CliError::usage(err.to_string());
+        match hint {
+            Some(h) => cli.hint(h),
+            None => cli,
+        }
     }
 }
 
-pub fn store_error(err: StoreError) -> CliError {
-    // Messages of StoreError already say what to do. Refusals of the user's files are usage
-    // errors (exit 2, nothing written); I/O failures are operational (exit 1).
-    let cli = match &err {
-        StoreError::Io { .. } => CliError::failed(err.to_string()),
-        _ => CliError::usage(err.to_string()),
-    };
-    cli.causes_of(&err)
+impl From<StoreError> for CliError {
+    fn from(err: StoreError) -> Self {
+        // Messages of StoreError already say what to do. Refusals of the user's files are usage
+        // errors (exit 2, nothing written); I/O failures are operational (exit 1).
+        let cli = match &err {
+            StoreError::Io { .. } => CliError::failed(err.to_string()),
+            _ => CliError::usage(err.to_string()),
+        };
+        cli.causes_of(&err)
+    }
 }
 
 /// One line describing how goals.yaml compares with goals.sha256.
@@ -187,31 +190,35 @@ pub fn describe_goals_lock(status: &GoalsHashStatus) -> String {
 }
 
 /// The gates could not be set up: a `pass_when` that does not parse is a usage error.
-pub fn gate_setup_error(err: peers_gate::error::GateSetupError) -> CliError {
-    use peers_gate::error::GateSetupError;
-    match &err {
-        GateSetupError::PassWhen { .. } => CliError::usage(err.to_string()),
-        _ => CliError::failed(err.to_string()).causes_of(&err),
+impl From<peers_gate::error::GateSetupError> for CliError {
+    fn from(err: peers_gate::error::GateSetupError) -> Self {
+        use peers_gate::error::GateSetupError;
+        match &err {
+            GateSetupError::PassWhen { .. } => CliError::usage(err.to_string()),
+            _ => CliError::failed(err.to_string()).causes_of(&err),
+        }
     }
 }
 
-pub fn git_error(err: GitError) -> CliError {
-    let usage = matches!(
-        err,
-        GitError::NotARepository { .. }
-            | GitError::GitNotFound { .. }
-            | GitError::NoSuchDirectory { .. }
-    );
-    let hint = err.hint();
-    let mut cli = if usage {
-        CliError::usage(err.to_string())
-    } else {
-        CliError::failed(err.to_string())
-    };
-    cli = cli.causes_of(&err);
-    match hint {
-        Some(h) => cli.hint(h),
-        None => cli,
+impl From<GitError> for CliError {
+    fn from(err: GitError) -> Self {
+        let usage = matches!(
+            err,
+            GitError::NotARepository { .. }
+                | GitError::GitNotFound { .. }
+                | GitError::NoSuchDirectory { .. }
+        );
+        let hint = err.hint();
+        let mut cli = if usage {
+            CliError::usage(err.to_string())
+        } else {
+            CliError::failed(err.to_string())
+        };
+        cli = cli.causes_of(&err);
+        match hint {
+            Some(h) => cli.hint(h),
+            None => cli,
+        }
     }
 }
 

@@ -15,15 +15,9 @@ pub enum DriverError {
     )]
     DirtyTree { paths: Vec<String> },
 
-    #[error(".peers/goals.yaml is not accepted: {detail}")]
-    GoalsNotAccepted { detail: String },
-
     /// The gates could not be set up (a `pass_when` that does not parse, the scratch tree).
     #[error(transparent)]
     Gate(#[from] peers_gate::error::GateSetupError),
-
-    #[error("peer '{peer}' uses provider openrouter but OPENROUTER_API_KEY is not set")]
-    MissingProviderKey { peer: String },
 
     #[error("peer '{peer}' is in the turn order but not in config.yaml")]
     MissingPeer { peer: String },
@@ -65,9 +59,7 @@ impl DriverError {
         match self {
             Self::LockHeld { .. } => "lock-held",
             Self::DirtyTree { .. } => "dirty-tree",
-            Self::GoalsNotAccepted { .. } => "goals-not-accepted",
             Self::Gate(err) => err.label(),
-            Self::MissingProviderKey { .. } => "missing-provider-key",
             Self::MissingPeer { .. } => "missing-peer",
             Self::NoCommitToJudge => "no-commit",
             Self::Store(_) => "store",

@@ -1,9 +1,10 @@
 //! The gates peers ships itself. This file holds `self-review-on-handoff` and `bug-hunt-clean`;
 //! `context` dispatches every built-in gate; each further gate has its own module.
 //!
-//! Each returns `(pass, diagnostic)`; the diagnostic is what the failing peer reads next
+//! Each returns a `Verdict` (pass or fail, and a diagnostic); the diagnostic is what the failing peer reads next
 //! turn, so it names commits, bugs and the exact trailer or section that is missing.
 
+use crate::verdict::Verdict;
 use peers_core::ledger::{Bug, Ledger, LedgerCommit, ResolutionStatus, Severity};
 use peers_core::trailer::{has_section, last_value, parse_trailers};
 use peers_git::{Commit, Git, GitError};
@@ -16,33 +17,27 @@ const MAX_DESCRIPTION_CHARS: usize = 160;
 
 /// The newest handoff commit (`Peer-Status: handoff`) among the last `HANDOFF_LOOKBACK`
 /// reachable from HEAD must carry `Self-Review: pass` and a `## Self-Review` section.
-pub fn self_review_on_handoff(git: &Git) -> (bool, String) {
+pub fn self_review_on_handoff(git: &Git) -> Verdict {
     match git.recent_commits("HEAD", HANDOFF_LOOKBACK) {
         Ok(commits) => self_review_verdict(&commits),
-        Err(error) => (
-            false,
-            format!(
-                "self-review: could not read history: {}",
-                error_chain(&error)
-            ),
-        ),
+        Err(error) => Verdict::fail(format!(
+            "self-review: could not read history: {}",
+            error_chain(&error)
+        )),
     }
 }
 
 /// The self-review rule over `commits` given oldest first.
-pub fn self_review_verdict(commits: &[Commit]) -> (bool, String) {
+pub fn self_review_verdict(commits: &[Commit]) -> Verdict {
     let handoff = commits.iter().rev().find(|commit| {
         last_value(&parse_trailers(&commit.message), "Peer-Status") == Some("handoff")
     });
     let Some(commit) = handoff else {
-        return (
-            false,
-            format!(
-                "self-review: no handoff commit yet (no `Peer-Status: handoff` trailer in the \
+        return Verdict::fail(format!(
+            "self-review: no handoff commit yet (no `Peer-Status: handoff` trailer in the \
                  last {} commits)",
-                commits.len()
-            ),
-        );
+            commits.len()
+        ));
     };
     let short = short_sha(&commit.sha);
     let trailers = parse_trailers(&commit.message);
@@ -63,26 +58,20 @@ pub fn self_review_verdict(commits: &[Commit]) -> (bool, String) {
             .push("a `## Self-Review` section with substance (it is empty or a token)".to_owned());
     }
     if missing.is_empty() {
-        (
-            true,
-            format!(
-                "self-review: handoff {short} has `Self-Review: pass` and a `## Self-Review` section"
-            ),
-        )
+        Verdict::pass(format!(
+            "self-review: handoff {short} has `Self-Review: pass` and a `## Self-Review` section"
+        ))
     } else {
-        (
-            false,
-            format!(
-                "self-review: handoff {short} lacks {}",
-                missing.join(" and ")
-            ),
-        )
+        Verdict::fail(format!(
+            "self-review: handoff {short} lacks {}",
+            missing.join(" and ")
+        ))
     }
 }
 
 /// Pass iff the ledger built from every commit reachable from HEAD has no open crit, high
 /// or med bug. Commits are attributed by their `Peer:` trailer.
-pub fn bug_hunt_clean(git: &Git) -> (bool, String) {
+pub fn bug_hunt_clean(git: &Git) -> Verdict {
     match git.commits("HEAD") {
         Ok(commits) => {
             let commits: Vec<LedgerCommit> = commits
@@ -91,15 +80,15 @@ pub fn bug_hunt_clean(git: &Git) -> (bool, String) {
                 .collect();
             bug_hunt_verdict(&Ledger::build(&commits))
         }
-        Err(error) => (
-            false,
-            format!("bug-hunt: could not read history: {}", error_chain(&error)),
-        ),
+        Err(error) => Verdict::fail(format!(
+            "bug-hunt: could not read history: {}",
+            error_chain(&error)
+        )),
     }
 }
 
 /// The bug-hunt rule over a ledger the caller may keep incrementally.
-pub fn bug_hunt_verdict(ledger: &Ledger) -> (bool, String) {
+pub fn bug_hunt_verdict(ledger: &Ledger) -> Verdict {
     let summary = ledger.summary();
     let counts: Vec<String> = Severity::DESCENDING
         .iter()
@@ -129,7 +118,7 @@ pub fn bug_hunt_verdict(ledger: &Ledger) -> (bool, String) {
             warnings.len() - MAX_WARNING_LINES
         ));
     }
-    (summary.open_blocking == 0, lines.join("\n"))
+    Verdict::new(summary.open_blocking == 0, lines.join("\n"))
 }
 
 /// `BUG-007 high fix_by=codex src/parser.py:42 — description [why it is still open]`

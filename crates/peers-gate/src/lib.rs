@@ -9,3 +9,4 @@ pub mod error;
 pub mod jobs;
 pub mod runner;
 pub mod tree;
+pub mod verdict;

@@ -86,12 +86,7 @@ impl fmt::Debug for GateJob {
     }
 }
 
-/// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub pass: bool,
-    pub diagnostic: String,
-}
+pub use crate::verdict::Verdict;
 
 /// Resolved settings for one batch.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use peers_core::ledger::{Ledger, LedgerCommit};
 
 use crate::error::CliResult;
-use crate::project::{Project, git_error};
+use crate::project::Project;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum BugsView {
@@ -30,7 +30,7 @@ pub struct BugsArgs {
 
 pub fn run(directory: Option<&Path>, args: &BugsArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
-    let commits = project.git.commits("HEAD").map_err(git_error)?;
+    let commits = project.git.commits("HEAD")?;
     let entries: Vec<LedgerCommit> = commits
         .iter()
         .map(|c| LedgerCommit::from_message(&c.sha, &c.message))
@@ -56,7 +56,7 @@ pub fn run(directory: Option<&Path>, args: &BugsArgs) -> CliResult<u8> {
             }
         }
         (_, false) => {
-            let (_, diagnostic) = peers_gate::builtin::bug_hunt_verdict(&ledger);
+            let diagnostic = peers_gate::builtin::bug_hunt_verdict(&ledger).diagnostic;
             println!("{diagnostic}");
         }
     }

@@ -150,7 +150,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
     let project = crate::project::Project::open_initialised(Some(&dir))?;
     project.load_config()?;
     project.load_goals()?;
-    peers_store::goals_hash::write_goals_hash(&project.dir).map_err(crate::project::store_error)?;
+    peers_store::goals_hash::write_goals_hash(&project.dir)?;
     println!(
         "peers demo: alice implements, bob reviews; the run ends when the gates are green and the skeptic tick is clean\n"
     );

@@ -8,7 +8,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct GoalsArgs {
@@ -42,7 +42,7 @@ pub fn run(directory: Option<&Path>, args: &GoalsArgs) -> CliResult<u8> {
 }
 
 fn check(project: &Project, as_json: bool) -> CliResult<u8> {
-    let status = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    let status = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     let ok = matches!(status, GoalsHashStatus::Match);
     if matches!(status, GoalsHashStatus::MissingGoals) {
         return Err(CliError::usage(".peers/goals.yaml is missing".to_owned()).hint(
@@ -68,12 +68,12 @@ fn check(project: &Project, as_json: bool) -> CliResult<u8> {
 fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
     // Validate first: a goals.yaml that does not load is never locked in.
     let goals = project.load_goals()?;
-    let before = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    let before = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     if let GoalsHashStatus::MissingGoals = before {
         return Err(CliError::usage(".peers/goals.yaml is missing".to_owned())
             .hint("restore it, or run `peers init --force`"));
     }
-    let digest = peers_store::goals_hash::write_goals_hash(&project.dir).map_err(store_error)?;
+    let digest = peers_store::goals_hash::write_goals_hash(&project.dir)?;
     clear_goals_mutated_halt(project)?;
     let hard = goals.hard().count();
     let soft = goals.soft().count();
@@ -97,7 +97,7 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
 
 /// A HALTED.md written because goals.yaml changed under a run is answered by this accept.
 fn clear_goals_mutated_halt(project: &Project) -> CliResult<()> {
-    let last = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let last = peers_store::last_stop::read_last_stop(&project.dir)?;
     let halted = project.dir.halted_md();
     if last.is_some_and(|stop| stop.reason == "goals-mutated") && halted.is_file() {
         std::fs::remove_file(&halted).map_err(|err| {

@@ -12,7 +12,7 @@ use peers_core::peer_command::resolve_command;
 use serde_json::json;
 
 use crate::error::CliResult;
-use crate::project::{Project, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
@@ -25,7 +25,7 @@ pub fn run(directory: Option<&Path>, args: &InfoArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
-    let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     let usd = resolve_usd(&config);
     let value = to_json(
         &project,

@@ -8,7 +8,7 @@ use peers_git::Identity;
 use peers_store::layout::PeersDir;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, git_error, store_error};
+use crate::project::Project;
 
 const CONFIG_TEMPLATE: &str = include_str!("../../templates/config.yaml");
 const GOALS_TEMPLATE: &str = include_str!("../../templates/goals.yaml");
@@ -200,7 +200,7 @@ fn refuse_dangerous_root(root: &Path) -> CliResult<()> {
 
 fn backup_files(dir: &PeersDir, names: &[&str]) -> CliResult<PathBuf> {
     let stamp = peers_store::timestamp::now_iso_utc().replace(['-', ':'], "");
-    peers_store::safe_fs::ensure_private_dir(&dir.path().join("backups")).map_err(store_error)?;
+    peers_store::safe_fs::ensure_private_dir(&dir.path().join("backups"))?;
     let backup = new_backup_dir(&dir.path().join("backups"), &format!("init-{stamp}"))?;
     for name in names {
         std::fs::rename(dir.path().join(name), backup.join(name)).map_err(|err| {
@@ -253,7 +253,7 @@ fn lock_existing(dir: &PeersDir) -> CliResult<Option<peers_store::run_lock::RunL
             pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
         ))
         .hint("wait for the run to end or stop it (Ctrl-C or SIGTERM), then run `peers init --force` again")),
-        Err(err) => Err(store_error(err)),
+        Err(err) => Err(CliError::from(err)),
     }
 }
 
@@ -263,28 +263,27 @@ fn write_scaffold(
     report: &mut InitReport,
 ) -> CliResult<()> {
     use peers_store::safe_fs::{ensure_private_dir, write_atomic};
-    ensure_private_dir(dir.path()).map_err(store_error)?;
-    ensure_private_dir(&dir.log_dir()).map_err(store_error)?;
+    ensure_private_dir(dir.path())?;
+    ensure_private_dir(&dir.log_dir())?;
     let config_text = render_config(&report.outside_git);
-    write_atomic(&dir.config_yaml(), config_text.as_bytes()).map_err(store_error)?;
+    write_atomic(&dir.config_yaml(), config_text.as_bytes())?;
     let goals = modes.map_or(GOALS_TEMPLATE, |plan| plan.goals_yaml.as_str());
-    write_atomic(&dir.goals_yaml(), goals.as_bytes()).map_err(store_error)?;
+    write_atomic(&dir.goals_yaml(), goals.as_bytes())?;
     if let Some(plan) = modes {
-        write_atomic(&dir.path().join(MODES_APPLIED), plan.applied.as_bytes())
-            .map_err(store_error)?;
+        write_atomic(&dir.path().join(MODES_APPLIED), plan.applied.as_bytes())?;
         report.created.push(MODES_APPLIED.to_owned());
     }
-    peers_store::goals_hash::write_goals_hash(dir).map_err(store_error)?;
+    peers_store::goals_hash::write_goals_hash(dir)?;
     let config = peers_core::config_decode::decode_config(&config_text, ".peers/config.yaml")
         .map_err(|err| {
             CliError::failed(format!("the built-in config template does not load: {err}"))
         })?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let state = peers_core::state::State::for_peers(&names);
-    peers_store::state_file::save_state(dir, &state).map_err(store_error)?;
+    peers_store::state_file::save_state(dir, &state)?;
     let runs = dir.runs_jsonl();
     if std::fs::symlink_metadata(&runs).is_err() {
-        write_atomic(&runs, b"").map_err(store_error)?;
+        write_atomic(&runs, b"")?;
         report.created.push("log/runs.jsonl".to_owned());
     }
     report
@@ -306,7 +305,7 @@ fn detect_outside_git(project: &Project) -> CliResult<Vec<String>> {
     if present.is_empty() {
         return Ok(Vec::new());
     }
-    let tracked = project.git.tracked_files().map_err(git_error)?;
+    let tracked = project.git.tracked_files()?;
     Ok(present
         .into_iter()
         .filter(|name| {
@@ -358,31 +357,29 @@ fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
     }
     let dirty = project
         .git
-        .status_porcelain()
-        .map_err(git_error)?
+        .status_porcelain()?
         .iter()
         .any(|entry| entry.path == std::path::Path::new(".gitignore"));
     if !dirty {
         return Ok(None);
     }
-    project.git.add(&[".gitignore"]).map_err(git_error)?;
-    let sha = project
-        .git
-        .commit_paths(GITIGNORE_COMMIT, &peers_init_identity(), &[".gitignore"])
-        .map_err(git_error)?;
+    project.git.add(&[".gitignore"])?;
+    let sha =
+        project
+            .git
+            .commit_paths(GITIGNORE_COMMIT, &peers_init_identity(), &[".gitignore"])?;
     Ok(Some(sha))
 }
 
 /// Tags HEAD `peers-baseline`; a baseline that named another commit is kept as
 /// `peers-baseline-<UTC time>` (never replacing an existing tag) and returned with its commit.
 fn tag_baseline(project: &Project) -> CliResult<(String, Option<(String, String)>)> {
-    let head = project.git.head().map_err(git_error)?.ok_or_else(|| {
+    let head = project.git.head()?.ok_or_else(|| {
         CliError::failed("the repository still has no commit after writing .gitignore".to_owned())
     })?;
     let old = project
         .git
-        .rev_parse(&format!("refs/tags/{BASELINE_TAG}"))
-        .map_err(git_error)?
+        .rev_parse(&format!("refs/tags/{BASELINE_TAG}"))?
         .filter(|old| *old != head);
     let mut kept = None;
     if let Some(old) = old {
@@ -392,20 +389,16 @@ fn tag_baseline(project: &Project) -> CliResult<(String, Option<(String, String)
         let mut n = 1;
         while project
             .git
-            .rev_parse(&format!("refs/tags/{name}"))
-            .map_err(git_error)?
+            .rev_parse(&format!("refs/tags/{name}"))?
             .is_some()
         {
             n += 1;
             name = format!("{base}-{n}");
         }
-        project.git.tag_force(&name, &old).map_err(git_error)?;
+        project.git.tag_force(&name, &old)?;
         kept = Some((name, old));
     }
-    project
-        .git
-        .tag_force(BASELINE_TAG, &head)
-        .map_err(git_error)?;
+    project.git.tag_force(BASELINE_TAG, &head)?;
     Ok((head, kept))
 }
 

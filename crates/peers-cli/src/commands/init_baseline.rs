@@ -39,8 +39,7 @@ pub(crate) fn red_at_baseline(project: &Project) -> CliResult<Vec<RedGate>> {
     if judged.is_empty() {
         return Ok(Vec::new());
     }
-    let sources = BuiltinSources::from_history(&project.git, project.dir.cache_dir())
-        .map_err(crate::project::gate_setup_error)?;
+    let sources = BuiltinSources::from_history(&project.git, project.dir.cache_dir())?;
     let mut red = Vec::new();
     for (id, gate, params, timeout) in judged {
         let budget = peers_gate::budget::GateBudget::new(Duration::from_secs(timeout));

@@ -141,7 +141,7 @@ pub fn user_modes_dir() -> Option<PathBuf> {
 
 /// The built-in modes plus the user's; a user mode wins on a name clash (with a notice).
 pub fn load_catalog() -> CliResult<Catalog> {
-    let mut catalog = Catalog::builtin().map_err(mode_error)?;
+    let mut catalog = Catalog::builtin()?;
     let Some(dir) = user_modes_dir() else {
         return Ok(catalog);
     };
@@ -166,8 +166,7 @@ pub fn load_catalog() -> CliResult<Catalog> {
             &mode_yaml,
             &goals_yaml,
             ModeSource::User(path.clone()),
-        )
-        .map_err(mode_error)?;
+        )?;
         catalog.add_user(mode);
     }
     Ok(catalog)
@@ -221,14 +220,11 @@ pub fn plan_goals(
     for notice in &catalog.notices {
         eprintln!("notice: {notice}");
     }
-    let resolved = catalog.resolve(modes).map_err(mode_error)?;
-    let tracked = project
-        .git
-        .tracked_files()
-        .map_err(crate::project::git_error)?;
+    let resolved = catalog.resolve(modes)?;
+    let tracked = project.git.tracked_files()?;
     let detected = language::detect(&tracked, DETECT_MIN_SOURCES);
-    let languages = languages_for(&resolved, &requested, &detected).map_err(mode_error)?;
-    let merged = merge(base_goals, &resolved, &languages).map_err(mode_error)?;
+    let languages = languages_for(&resolved, &requested, &detected)?;
+    let merged = merge(base_goals, &resolved, &languages)?;
     decode_goals(&merged.yaml, ".peers/goals.yaml").map_err(|err| {
         let hint = err.hint.clone();
         let error = CliError::usage(format!(
@@ -289,11 +285,13 @@ fn parse_languages(names: &[String]) -> CliResult<Vec<Language>> {
     Ok(languages)
 }
 
-pub fn mode_error(err: ModeError) -> CliError {
-    let hint = err.hint();
-    let error = CliError::usage(err.to_string());
-    match hint {
-        Some(hint) => error.hint(hint),
-        None => error,
+impl From<ModeError> for CliError {
+    fn from(err: ModeError) -> Self {
+        let hint = err.hint();
+        let error = CliError::usage(err.to_string());
+        match hint {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
     }
 }

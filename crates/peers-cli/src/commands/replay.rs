@@ -7,7 +7,7 @@ use clap::Args;
 use peers_driver::record::Record;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, git_error, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -21,9 +21,8 @@ pub struct ReplayArgs {
 pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     // Found through runs.jsonl.idx: the log is never read whole.
-    let record = peers_store::run_log::find_tick(&project.dir, args.iteration)
-        .map_err(store_error)?
-        .map(Record::from_value);
+    let record =
+        peers_store::run_log::find_tick(&project.dir, args.iteration)?.map(Record::from_value);
     let Some(Record::Tick(tick)) = record else {
         return Err(CliError::failed(format!(
             "no tick {} in .peers/log/runs.jsonl",
@@ -78,8 +77,7 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     for sha in &tick.commits {
         let subject = project
             .git
-            .commits(&format!("{sha}^!"))
-            .map_err(git_error)?
+            .commits(&format!("{sha}^!"))?
             .first()
             .map(|c| c.message.lines().next().unwrap_or("").to_owned())
             .unwrap_or_default();

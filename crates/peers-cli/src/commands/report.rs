@@ -8,7 +8,7 @@ use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_driver::record_summary::{FINDINGS_KEPT, LogSummary, TIMELINE_ROWS};
 
 use crate::error::CliResult;
-use crate::project::{Project, git_error, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -101,13 +101,11 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
 fn print_json(project: &Project) -> CliResult<()> {
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let state = peers_store::state_file::load_state(&project.dir, &names)
-        .map_err(store_error)?
-        .state;
+    let state = peers_store::state_file::load_state(&project.dir, &names)?.state;
     // One streaming pass, as for the report itself: the log may be gigabytes.
-    let log = peers_driver::summary_cache::summarise(&project.dir).map_err(store_error)?;
+    let log = peers_driver::summary_cache::summarise(&project.dir)?;
     let (ticks, malformed) = (log.ticks, log.malformed);
-    let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let last_stop = peers_store::last_stop::read_last_stop(&project.dir)?;
     let value = serde_json::json!({
         "report": project.dir.report_md(),
         "iteration": state.iteration,
@@ -127,12 +125,10 @@ fn print_json(project: &Project) -> CliResult<()> {
 pub fn write(project: &Project) -> CliResult<String> {
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let state = peers_store::state_file::load_state(&project.dir, &names)
-        .map_err(store_error)?
-        .state;
+    let state = peers_store::state_file::load_state(&project.dir, &names)?.state;
     // One streaming pass: the log may be gigabytes.
-    let log = peers_driver::summary_cache::summarise(&project.dir).map_err(store_error)?;
-    let commits = project.git.commits("HEAD").map_err(git_error)?;
+    let log = peers_driver::summary_cache::summarise(&project.dir)?;
+    let commits = project.git.commits("HEAD")?;
     let ledger = Ledger::build(
         &commits
             .iter()
@@ -144,7 +140,7 @@ pub fn write(project: &Project) -> CliResult<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let last_stop = peers_store::last_stop::read_last_stop(&project.dir)?;
 
     let mut out = format!("# peers report — {name}\n\n");
     out.push_str(&format!(
@@ -251,8 +247,7 @@ pub fn write(project: &Project) -> CliResult<String> {
         state.budget.spent_iterations, log.ticks, state.budget.spent_runtime_s, state.budget.wasted_runtime_s, state.budget.spent_tokens, state.budget.spent_usd
     ));
     render_log(&mut out, &log);
-    peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())
-        .map_err(store_error)?;
+    peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())?;
     Ok(out)
 }
 

@@ -81,11 +81,10 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let (peers, health, prices) = reviewers(&project, args)?;
     let reviewers = peers
         .iter()
-        .map(|peer| Reviewer::from_peer(peer).map_err(review_error))
+        .map(|peer| Reviewer::from_peer(peer).map_err(CliError::from))
         .collect::<CliResult<Vec<_>>>()?;
-    let material = peers_review::collect(&project.git, &scope).map_err(review_error)?;
-    let archive = Archive::create(project.dir.path(), &peers_store::timestamp::now_iso_utc())
-        .map_err(review_error)?;
+    let material = peers_review::collect(&project.git, &scope)?;
+    let archive = Archive::create(project.dir.path(), &peers_store::timestamp::now_iso_utc())?;
     let settings = ReviewSettings {
         repo: project.root().to_path_buf(),
         reviewers,
@@ -100,8 +99,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         prices,
     };
     let progress = |line: &str| eprintln!("peers review: {line}");
-    let outcome = peers_review::run_review(&settings, &material, &archive, &progress)
-        .map_err(review_error)?;
+    let outcome = peers_review::run_review(&settings, &material, &archive, &progress)?;
     let saved = display_path(project.root(), &outcome.archive);
     if args.json {
         let mut value = serde_json::to_value(&outcome.verdict).unwrap_or_default();
@@ -284,27 +282,28 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
     Ok(peers)
 }
 
-fn review_error(err: ReviewError) -> CliError {
-    let usage = matches!(
-        err,
-        ReviewError::UnknownRevision { .. }
-            | ReviewError::EmptyScope { .. }
-            | ReviewError::TooFewReviewers { .. }
-            | ReviewError::EmptyCommand { .. }
-    );
-    let message = err.to_string();
-    let cli = if usage {
-        CliError::usage(message)
-    } else {
-        CliError::failed(message)
-    };
-    let cli = match &err {
-        ReviewError::EmptyScope { .. } => {
-            cli.hint("pick another scope: --base REF, --uncommitted, --commit SHA or a question")
-        }
-        _ => cli,
-    };
-    cli.causes_of(&err)
+impl From<ReviewError> for CliError {
+    fn from(err: ReviewError) -> Self {
+        let usage = matches!(
+            err,
+            ReviewError::UnknownRevision { .. }
+                | ReviewError::EmptyScope { .. }
+                | ReviewError::TooFewReviewers { .. }
+                | ReviewError::EmptyCommand { .. }
+        );
+        let message = err.to_string();
+        let cli = if usage {
+            CliError::usage(message)
+        } else {
+            CliError::failed(message)
+        };
+        let cli = match &err {
+            ReviewError::EmptyScope { .. } => cli
+                .hint("pick another scope: --base REF, --uncommitted, --commit SHA or a question"),
+            _ => cli,
+        };
+        cli.causes_of(&err)
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use peers_store::run_lock::LockState;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -37,9 +37,7 @@ pub struct ReviveArgs {
 
 pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
-    if let LockState::Held { pid } =
-        peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?
-    {
+    if let LockState::Held { pid } = peers_store::run_lock::probe_lock(&project.dir)? {
         return Err(CliError::usage(format!(
             "a run is active{}; peers will not edit its state under it",
             pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
@@ -48,9 +46,7 @@ pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
     }
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let mut state = peers_store::state_file::load_state(&project.dir, &names)
-        .map_err(store_error)?
-        .state;
+    let mut state = peers_store::state_file::load_state(&project.dir, &names)?.state;
     state.sync_peers(&names);
     let targets: Vec<String> = match (&args.peer, args.all) {
         (Some(peer), _) => vec![peer.clone()],
@@ -73,10 +69,8 @@ pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
     } else {
         Vec::new()
     };
-    peers_store::state_file::save_state(&project.dir, &state).map_err(store_error)?;
-    let last = peers_store::last_stop::read_last_stop(&project.dir)
-        .map_err(store_error)?
-        .map(|s| s.reason);
+    peers_store::state_file::save_state(&project.dir, &state)?;
+    let last = peers_store::last_stop::read_last_stop(&project.dir)?.map(|s| s.reason);
     let halted = project.dir.halted_md();
     let removed_halted = halted.exists() && halted_is_cleared(last.as_deref(), &state);
     if removed_halted {

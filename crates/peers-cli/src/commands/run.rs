@@ -15,7 +15,7 @@ use crate::error::{CliError, CliResult};
 use crate::live::color::{ColorChoice, Terminal};
 use crate::live::summary::RunEnding;
 use crate::progress::TerminalProgress;
-use crate::project::{Project, describe_goals_lock, display_path, store_error};
+use crate::project::{Project, describe_goals_lock, display_path};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -113,7 +113,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
-    let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     if !matches!(lock, GoalsHashStatus::Match) {
         return Err(CliError::usage(format!(
             "goals.yaml is not accepted: {}",
@@ -133,8 +133,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     let goals_bytes = peers_store::safe_fs::read_control_file(
         &project.dir.goals_yaml(),
         peers_store::layout::GOALS_CAP,
-    )
-    .map_err(store_error)?;
+    )?;
     let usd = crate::commands::info::resolve_usd(&config);
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -169,7 +168,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     );
     let outcome = peers_driver::session::run(inputs, &mut progress);
     let tally = progress.finish();
-    let summary = outcome.map_err(driver_error)?;
+    let summary = outcome?;
     let report = crate::commands::report::write(&project)
         .map(|_| {
             display_path(project.root(), &project.dir.report_md())
@@ -271,33 +270,32 @@ fn print_summary_json(
     );
 }
 
-pub fn driver_error(err: peers_driver::error::DriverError) -> CliError {
-    use peers_driver::error::DriverError;
-    if let DriverError::Gate(gate) = err {
-        return crate::project::gate_setup_error(gate);
-    }
-    match &err {
-        DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
-            "`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)",
-        ),
-        DriverError::DirtyTree { .. } => CliError::usage(err.to_string()).hint(
-            "commit your changes (or `git stash push --include-untracked`) and run again, or pass \
-             --allow-dirty to have peers stash them under your name before the first tick",
-        ),
-        DriverError::GoalsNotAccepted { .. } | DriverError::MissingProviderKey { .. } => {
-            CliError::usage(err.to_string())
+impl From<peers_driver::error::DriverError> for CliError {
+    fn from(err: peers_driver::error::DriverError) -> Self {
+        use peers_driver::error::DriverError;
+        if let DriverError::Gate(gate) = err {
+            return CliError::from(gate);
         }
-        // The causes say what went wrong; the launcher's own hint says how to fix it.
-        DriverError::Agent { peer, source } => {
-            let cli = CliError::failed(format!("cannot start peer '{peer}'")).causes_of(&err);
-            match source {
-                peers_agent::AgentError::Launch {
-                    source: peers_agent::LaunchError::Refused { hint, .. },
-                    ..
-                } => cli.hint(hint.clone()),
-                _ => cli,
+        match &err {
+            DriverError::LockHeld { .. } => CliError::failed(err.to_string()).hint(
+                "`peers status` shows who holds it; wait for that run to end or stop it (SIGTERM)",
+            ),
+            DriverError::DirtyTree { .. } => CliError::usage(err.to_string()).hint(
+                "commit your changes (or `git stash push --include-untracked`) and run again, or pass \
+                 --allow-dirty to have peers stash them under your name before the first tick",
+            ),
+            // The causes say what went wrong; the launcher's own hint says how to fix it.
+            DriverError::Agent { peer, source } => {
+                let cli = CliError::failed(format!("cannot start peer '{peer}'")).causes_of(&err);
+                match source {
+                    peers_agent::AgentError::Launch {
+                        source: peers_agent::LaunchError::Refused { hint, .. },
+                        ..
+                    } => cli.hint(hint.clone()),
+                    _ => cli,
+                }
             }
+            _ => CliError::failed(err.to_string()).causes_of(&err),
         }
-        _ => CliError::failed(err.to_string()).causes_of(&err),
     }
 }

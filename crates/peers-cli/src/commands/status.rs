@@ -8,7 +8,7 @@ use peers_store::run_lock::LockState;
 use serde_json::json;
 
 use crate::error::CliResult;
-use crate::project::{Project, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -21,11 +21,11 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let loaded = peers_store::state_file::load_state(&project.dir, &names).map_err(store_error)?;
+    let loaded = peers_store::state_file::load_state(&project.dir, &names)?;
     let mut state = loaded.state;
     state.sync_peers(&names);
-    let lock = peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?;
-    let last_stop = peers_store::last_stop::read_last_stop(&project.dir).map_err(store_error)?;
+    let lock = peers_store::run_lock::probe_lock(&project.dir)?;
+    let last_stop = peers_store::last_stop::read_last_stop(&project.dir)?;
     let halted = project.dir.halted_md().exists();
     // The advice holds while HALTED.md stands (a blocking stop not yet cleared) and always
     // for a stop the next run simply resumes from.

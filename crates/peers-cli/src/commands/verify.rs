@@ -12,7 +12,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, gate_setup_error, git_error, store_error};
+use crate::project::Project;
 use crate::table;
 use peers_gate::jobs as gates;
 
@@ -38,7 +38,7 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
-    let lock = peers_store::goals_hash::check_goals_hash(&project.dir).map_err(store_error)?;
+    let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     if !matches!(lock, GoalsHashStatus::Match) && !args.allow_unaccepted_goals {
         return Err(CliError::usage(format!(
             ".peers/goals.yaml does not match .peers/goals.sha256: {}",
@@ -49,20 +49,15 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         ));
     }
     // The gates judge the commit at HEAD in the scratch worktree, never the live tree.
-    let (head, dirty) = project.git.head_and_dirty().map_err(git_error)?;
+    let (head, dirty) = project.git.head_and_dirty()?;
     let head = head.ok_or_else(|| {
         CliError::usage("there is no commit to judge: HEAD is unborn")
             .hint("the gates run on a checkout of HEAD; commit your work first")
     })?;
-    let mut gate_tree = peers_gate::tree::GateTree::new(&project.git, &config.gates.outside_git)
-        .map_err(gate_setup_error)?;
-    let tree = gate_tree
-        .prepare(&project.git, &head, || {
-            eprintln!(
-                "waiting for the gates of another evaluation (a running `peers run`) to finish…"
-            );
-        })
-        .map_err(gate_setup_error)?;
+    let mut gate_tree = peers_gate::tree::GateTree::new(&project.git, &config.gates.outside_git)?;
+    let tree = gate_tree.prepare(&project.git, &head, || {
+        eprintln!("waiting for the gates of another evaluation (a running `peers run`) to finish…");
+    })?;
     if dirty && !args.json {
         eprintln!(
             "note: the gates judge commit {} (HEAD); uncommitted and untracked changes are not \
@@ -89,12 +84,10 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         config.verify.timeout_s,
         fingerprint.as_deref(),
         std::sync::Arc::new(
-            gates::BuiltinSources::from_history(&project.git, project.dir.cache_dir())
-                .map_err(gate_setup_error)?
+            gates::BuiltinSources::from_history(&project.git, project.dir.cache_dir())?
                 .judging(&tree),
         ),
-    )
-    .map_err(gate_setup_error)?;
+    )?;
     let in_run_ids: Vec<String> = gates::loop_gate_ids(&goals)
         .into_iter()
         .map(|(id, _, _)| id)
@@ -124,8 +117,7 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| project.root().display().to_string());
     let markdown = table::verify_markdown(&name, &results, &verify_results, &in_run);
-    peers_store::safe_fs::write_atomic(&project.dir.verify_md(), markdown.as_bytes())
-        .map_err(store_error)?;
+    peers_store::safe_fs::write_atomic(&project.dir.verify_md(), markdown.as_bytes())?;
     let all_pass = results.iter().chain(verify_results.iter()).all(|r| r.pass)
         && in_run.iter().all(|r| r.verdict != Some(false));
     if args.json {
@@ -169,14 +161,11 @@ fn judged_in_last_run(
         return Ok(Vec::new());
     }
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
-    let state = peers_store::state_file::load_state(&project.dir, &names)
-        .map_err(store_error)?
-        .state;
+    let state = peers_store::state_file::load_state(&project.dir, &names)?.state;
     let goals_bytes = peers_store::safe_fs::read_control_file(
         &project.dir.goals_yaml(),
         peers_store::layout::GOALS_CAP,
-    )
-    .map_err(store_error)?;
+    )?;
     let digest = peers_store::goals_hash::goals_digest(&goals_bytes);
     let same_goals = state.goals_hash.as_deref() == Some(digest.as_str());
     Ok(ids
@@ -228,9 +217,9 @@ fn load_cache(project: &Project) -> GateCache {
 fn save_cache(project: &Project, cache: &GateCache) -> CliResult<()> {
     let path = project.dir.cache_dir().join("gates.json");
     if let Some(parent) = path.parent() {
-        peers_store::safe_fs::ensure_private_dir(parent).map_err(store_error)?;
+        peers_store::safe_fs::ensure_private_dir(parent)?;
     }
     let bytes = serde_json::to_vec_pretty(cache)
         .map_err(|err| CliError::failed(format!("cannot encode the gate cache: {err}")))?;
-    peers_store::safe_fs::write_atomic(&path, &bytes).map_err(store_error)
+    peers_store::safe_fs::write_atomic(&path, &bytes).map_err(CliError::from)
 }

@@ -12,7 +12,7 @@ use peers_store::jsonl_lines::{Line, LineReader};
 use peers_store::run_lock::LockState;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, store_error};
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -83,7 +83,7 @@ pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
         }
         caught_up = true;
         let running = matches!(
-            peers_store::run_lock::probe_lock(&project.dir).map_err(store_error)?,
+            peers_store::run_lock::probe_lock(&project.dir)?,
             LockState::Held { .. }
         );
         if running {

@@ -3,27 +3,24 @@
 //! where no run facts exist.
 
 use super::GateContext;
+use crate::verdict::Verdict;
 
-pub(crate) fn all_peers_healthy(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn all_peers_healthy(ctx: &GateContext<'_>) -> Verdict {
     let Some(run) = ctx.run else {
-        return (
-            false,
+        return Verdict::fail(
             "all-peers-healthy: judged only inside `peers run` (it reads the running loop's \
              peer health); `peers verify` has no run to judge"
                 .to_owned(),
         );
     };
     if run.unhealthy_peers.is_empty() {
-        (true, "all-peers-healthy: every peer is healthy".to_owned())
+        Verdict::pass("all-peers-healthy: every peer is healthy".to_owned())
     } else {
-        (
-            false,
-            format!(
-                "all-peers-healthy: not healthy: {}; `peers revive <peer>` puts a peer back once \
+        Verdict::fail(format!(
+            "all-peers-healthy: not healthy: {}; `peers revive <peer>` puts a peer back once \
                  its cause (credentials, quota, a crashing command) is fixed",
-                run.unhealthy_peers.join(", ")
-            ),
-        )
+            run.unhealthy_peers.join(", ")
+        ))
     }
 }
 

@@ -60,7 +60,7 @@ pub struct GateContext<'a> {
 /// Evaluates `gate` in `ctx`.
 pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
     ctx.budget.doing(format!("checking {}", gate.as_str()));
-    let (pass, diagnostic) = match gate {
+    match gate {
         BuiltinGate::SelfReviewOnHandoff => {
             let commits: Vec<Commit> = ctx.last_handoff.cloned().into_iter().collect();
             super::self_review_verdict(&commits)
@@ -83,7 +83,9 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
         BuiltinGate::TddReproducesBug => super::tdd_reproduces_bug::tdd_reproduces_bug(ctx),
         BuiltinGate::NoHiddenCode => super::no_hidden_code::no_hidden_code(ctx),
         BuiltinGate::TestsNotWeakened => super::tests_not_weakened::tests_not_weakened(ctx),
-        BuiltinGate::ApiStable => super::api_stable::api_stable(ctx),
-    };
-    Verdict { pass, diagnostic }
+        BuiltinGate::ApiStable => {
+            let (pass, diagnostic) = super::api_stable::api_stable(ctx);
+            Verdict::new(pass, diagnostic)
+        }
+    }
 }

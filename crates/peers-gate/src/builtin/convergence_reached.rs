@@ -4,11 +4,11 @@
 
 use super::GateContext;
 use super::scope::positive_param;
+use crate::verdict::Verdict;
 
-pub(crate) fn convergence_reached(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn convergence_reached(ctx: &GateContext<'_>) -> Verdict {
     let Some(run) = ctx.run else {
-        return (
-            false,
+        return Verdict::fail(
             "convergence-reached: judged only inside `peers run` (it counts consecutive clean \
              ticks of the running loop); `peers verify` has no run to judge"
                 .to_owned(),
@@ -16,22 +16,18 @@ pub(crate) fn convergence_reached(ctx: &GateContext<'_>) -> (bool, String) {
     };
     let n = match positive_param(ctx, "n", u64::from(run.convergence_n.max(1))) {
         Ok(n) => n,
-        Err(message) => return (false, format!("convergence-reached: {message}")),
+        Err(message) => return Verdict::fail(format!("convergence-reached: {message}")),
     };
     let clean = run.consecutive_clean_ticks;
     if clean >= n {
-        (
-            true,
-            format!("convergence-reached: {clean} consecutive clean ticks (needs {n})"),
-        )
+        Verdict::pass(format!(
+            "convergence-reached: {clean} consecutive clean ticks (needs {n})"
+        ))
     } else {
-        (
-            false,
-            format!(
-                "convergence-reached: {clean} of {n} consecutive clean ticks; a tick is clean when \
+        Verdict::fail(format!(
+            "convergence-reached: {clean} of {n} consecutive clean ticks; a tick is clean when \
                  every hard gate passes and it files no blocking bug"
-            ),
-        )
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 //! exclude code from coverage fail the gate by name. The baseline is measured once in a
 //! detached worktree and kept in the cache.
 
+use crate::verdict::Verdict;
 use peers_core::language::Language;
 
 use super::GateContext;
@@ -21,30 +22,29 @@ const MAX_RANGES_SHOWN: usize = 12;
 /// Percentages closer than this are equal (floating-point noise, not a drop).
 const EPSILON: f64 = 1e-9;
 
-pub fn coverage_holds(ctx: &GateContext<'_>) -> (bool, String) {
+pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "coverage-holds") {
         Ok(languages) => languages,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let tolerance = match tolerance(ctx) {
         Ok(tolerance) => tolerance,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
-        Err(message) => return (false, format!("coverage-holds: {message}")),
+        Err(message) => return Verdict::fail(format!("coverage-holds: {message}")),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return (false, format!("coverage-holds: {reason}")),
+        Err(reason) => return Verdict::fail(format!("coverage-holds: {reason}")),
     };
     let added = match coverage_changes::added_since(ctx.git.root(), &sha, &tools) {
         Ok(added) => added,
         Err(reason) => {
-            return (
-                false,
-                format!("coverage-holds: cannot diff against the baseline: {reason}"),
-            );
+            return Verdict::fail(format!(
+                "coverage-holds: cannot diff against the baseline: {reason}"
+            ));
         }
     };
     let mut pass = true;
@@ -63,11 +63,14 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> (bool, String) {
         ));
     }
     for lang in languages {
-        let (ok, text) = check_language(ctx, &sha, lang, &tools, &added, tolerance);
+        let Verdict {
+            pass: ok,
+            diagnostic: text,
+        } = check_language(ctx, &sha, lang, &tools, &added, tolerance);
         pass &= ok;
         lines.push(format!("{lang}: {text}"));
     }
-    (pass, lines.join("\n"))
+    Verdict::new(pass, lines.join("\n"))
 }
 
 fn tolerance(ctx: &GateContext<'_>) -> Result<f64, String> {
@@ -87,11 +90,11 @@ fn check_language(
     tools: &Toolbox,
     added: &AddedLines,
     tolerance: f64,
-) -> (bool, String) {
+) -> Verdict {
     let project = runners::project_dir(ctx.git, lang);
     let current = match coverage_run::measure(lang, &project, tools) {
         Ok(current) => current,
-        Err(reason) => return (false, reason),
+        Err(reason) => return Verdict::fail(reason),
     };
     let baseline = baseline_snapshot::measured(
         ctx.git.root(),
@@ -111,13 +114,10 @@ fn check_language(
     let baseline = match baseline {
         Ok(baseline) => baseline,
         Err(reason) => {
-            return (
-                false,
-                format!(
-                    "the baseline {} could not be measured: {reason}",
-                    short_sha(sha)
-                ),
-            );
+            return Verdict::fail(format!(
+                "the baseline {} could not be measured: {reason}",
+                short_sha(sha)
+            ));
         }
     };
     let prefix = project
@@ -139,7 +139,7 @@ pub fn judge(
     current: &LineCoverage,
     changed: &std::collections::BTreeMap<String, std::collections::BTreeSet<u32>>,
     tolerance: f64,
-) -> (bool, String) {
+) -> Verdict {
     let now = current.totals();
     let of_changed = current.of_lines(changed);
     let percent = |totals: CoverageTotals| {
@@ -159,7 +159,7 @@ pub fn judge(
     );
     let Some(floor) = baseline.percent().map(|p| p - tolerance) else {
         text.push_str(" — no baseline coverage to hold");
-        return (true, text);
+        return Verdict::pass(text);
     };
     let mut pass = true;
     if now.percent().is_none_or(|p| p + EPSILON < floor) {
@@ -180,7 +180,7 @@ pub fn judge(
             describe_lines(&of_changed.uncovered, MAX_RANGES_SHOWN)
         ));
     }
-    (pass, text)
+    Verdict::new(pass, text)
 }
 
 #[cfg(test)]

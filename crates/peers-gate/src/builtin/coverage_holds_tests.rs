@@ -2,6 +2,7 @@
 //! samples; Rust's missing cargo-llvm-cov diagnostic for real (this machine cannot install
 //! the llvm-tools component, so Rust coverage itself is covered by the LCOV parser tests).
 
+use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
@@ -39,7 +40,10 @@ fn uncovered_changed_lines_fail_even_when_the_project_holds() {
         ],
     )]);
     let changed = BTreeMap::from([("a.py".to_owned(), BTreeSet::from([10, 11]))]);
-    let (pass, text) = judge(&baseline, &current, &changed, 0.0);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = judge(&baseline, &current, &changed, 0.0);
     assert!(!pass, "{text}");
     assert!(
         text.contains(
@@ -47,7 +51,7 @@ fn uncovered_changed_lines_fail_even_when_the_project_holds() {
         ),
         "{text}"
     );
-    let (pass, _) = judge(&baseline, &current, &BTreeMap::new(), 0.0);
+    let Verdict { pass, .. } = judge(&baseline, &current, &BTreeMap::new(), 0.0);
     assert!(pass, "project 81.8% holds 80%");
 }
 
@@ -72,8 +76,8 @@ fn a_project_drop_beyond_the_tolerance_fails() {
             (10, 0),
         ],
     )]);
-    assert!(!judge(&baseline, &current, &BTreeMap::new(), 5.0).0);
-    assert!(judge(&baseline, &current, &BTreeMap::new(), 10.0).0);
+    assert!(!judge(&baseline, &current, &BTreeMap::new(), 5.0).pass);
+    assert!(judge(&baseline, &current, &BTreeMap::new(), 10.0).pass);
 }
 
 const PYTHON_EXTRA: &str = "\n\ndef triple(a):\n    return a * 3\n";
@@ -88,7 +92,10 @@ fn python_uncovered_new_code_fails_and_tested_new_code_holds() {
     let lib = std::fs::read_to_string(repo.path().join("calc.py")).unwrap();
     repo.write("calc.py", &format!("{lib}{PYTHON_EXTRA}"));
     repo.commit("untested triple");
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("add tests that run: calc.py:10"), "{text}");
     repo.write(
@@ -96,7 +103,10 @@ fn python_uncovered_new_code_fails_and_tested_new_code_holds() {
         "from calc import triple\n\n\ndef test_triple():\n    assert triple(2) == 6\n",
     );
     repo.commit("test triple");
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(pass, "{text}");
 }
 
@@ -113,7 +123,10 @@ fn python_coverage_exclusions_are_reported_by_line() {
         &format!("{lib}\n\ndef triple(a):  # pragma: no cover\n    return a * 3\n"),
     );
     repo.commit("hide triple");
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(!pass, "{text}");
     assert!(
         text.contains("coverage exclusions added since the baseline"),
@@ -138,7 +151,10 @@ fn go_uncovered_new_code_fails() {
         &format!("{lib}\nfunc Triple(a int) int {{\n\treturn a * 3\n}}\n"),
     );
     repo.commit("untested Triple");
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("add tests that run: sum.go:"), "{text}");
 }
@@ -158,7 +174,10 @@ fn js_uncovered_new_code_fails_under_c8() {
         ),
     );
     repo.commit("untested triple");
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("add tests that run: sum.js:"), "{text}");
 }
@@ -176,7 +195,10 @@ fn rust_without_cargo_llvm_cov_fails_with_the_install_commands() {
     let mut repo = SampleRepo::rust(false);
     repo.tag_baseline();
     repo.set_path(bin.path());
-    let (pass, text) = coverage_holds(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = coverage_holds(&repo.context());
     assert!(!pass);
     assert_eq!(
         text,

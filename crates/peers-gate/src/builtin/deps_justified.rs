@@ -5,6 +5,7 @@
 
 mod manifests;
 
+use crate::verdict::Verdict;
 use std::collections::BTreeSet;
 
 use peers_core::integrity::is_substantive;
@@ -16,14 +17,14 @@ use manifests::{Manifest, normalize};
 
 const KEY: &str = "Dependency-Justification:";
 
-pub(crate) fn deps_justified(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn deps_justified(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("deps-justified: {message}")),
+        Err(message) => Verdict::fail(format!("deps-justified: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
     let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
@@ -55,12 +56,9 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         }
     }
     if missing.is_empty() {
-        return Ok((
-            true,
-            format!(
-                "deps-justified: {added_total} dependencies added since peers-baseline, each justified"
-            ),
-        ));
+        return Ok(Verdict::pass(format!(
+            "deps-justified: {added_total} dependencies added since peers-baseline, each justified"
+        )));
     }
     let mut lines = vec![format!(
         "deps-justified: {} dependencies added without a justification",
@@ -71,7 +69,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         "fix: remove the dependency, or commit a line `{KEY} <name> <why it is needed and why the \
          standard library or an existing dependency will not do>`"
     ));
-    Ok((false, lines.join("\n")))
+    Ok(Verdict::fail(lines.join("\n")))
 }
 
 fn added_dependencies(
@@ -126,10 +124,10 @@ mod tests {
     use serde_json::json;
 
     use crate::builtin::test_repo::TestRepo;
+    use crate::verdict::Verdict;
 
-    fn gate(repo: &TestRepo) -> (bool, String) {
-        let verdict = repo.run(BuiltinGate::DepsJustified, json!({}));
-        (verdict.pass, verdict.diagnostic)
+    fn gate(repo: &TestRepo) -> Verdict {
+        repo.run(BuiltinGate::DepsJustified, json!({}))
     }
 
     #[test]
@@ -145,20 +143,20 @@ mod tests {
             "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\nleft_pad = \"0.1\"\n",
         );
         repo.commit("add left-pad\n\nPeer: claude\n");
-        let (pass, diagnostic) = gate(&repo);
+        let Verdict { pass, diagnostic } = gate(&repo);
         assert!(!pass);
         assert!(
             diagnostic.contains("Cargo.toml: left-pad: no justification"),
             "{diagnostic}"
         );
         repo.commit("why\n\nDependency-Justification: left-pad needed\nPeer: claude\n");
-        let (pass, diagnostic) = gate(&repo);
+        let Verdict { pass, diagnostic } = gate(&repo);
         assert!(
             !pass && diagnostic.contains("explains nothing"),
             "{diagnostic}"
         );
         repo.commit("why\n\nDependency-Justification: left_pad pads report columns; std has no width-aware padding for CJK text\nPeer: claude\n");
-        let (pass, diagnostic) = gate(&repo);
+        let Verdict { pass, diagnostic } = gate(&repo);
         assert!(pass, "{diagnostic}");
     }
 
@@ -175,7 +173,7 @@ mod tests {
         repo.write("requirements.txt", "flask==3.1\nrequests>=2\n")
             .write("package.json", "{\"dependencies\":{\"react\":\"19\"},\"devDependencies\":{\"vitest\":\"2\"}}")
             .write("go.mod", "module x\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/sync v0.7.0\n)\n");
-        let (pass, diagnostic) = gate(&repo);
+        let Verdict { pass, diagnostic } = gate(&repo);
         assert!(!pass);
         for expected in [
             "requirements.txt: requests",
@@ -202,7 +200,7 @@ mod tests {
             "pyproject.toml",
             "[project]\nname = \"x\"\nversion = \"2\"\ndependencies = [\"attrs>=23\"]\n",
         );
-        let (pass, diagnostic) = gate(&repo);
+        let Verdict { pass, diagnostic } = gate(&repo);
         assert!(pass, "{diagnostic}");
     }
 }

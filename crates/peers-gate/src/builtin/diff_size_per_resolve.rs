@@ -4,6 +4,7 @@
 //! `<short-sha>:*`) and a JSON `{"reason": "…"}` of at least 40 characters. Lock files are
 //! not counted; `params.exclude` adds globs.
 
+use crate::verdict::Verdict;
 use peers_core::trailer::{json_objects, parse_trailers, values};
 use peers_git::Commit;
 
@@ -26,14 +27,14 @@ const LOCK_FILES: &[&str] = &[
     "npm-shrinkwrap.json",
 ];
 
-pub(crate) fn diff_size_per_resolve(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn diff_size_per_resolve(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("diff-size-per-resolve: {message}")),
+        Err(message) => Verdict::fail(format!("diff-size-per-resolve: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let max = positive_param(ctx, "max_lines", DEFAULT_MAX_LINES)?;
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
@@ -84,12 +85,9 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         }
     }
     if over.is_empty() {
-        return Ok((
-            true,
-            format!(
-                "diff-size-per-resolve: {checked} resolving commits since peers-baseline, each within {max} changed lines"
-            ),
-        ));
+        return Ok(Verdict::pass(format!(
+            "diff-size-per-resolve: {checked} resolving commits since peers-baseline, each within {max} changed lines"
+        )));
     }
     let mut lines = vec![format!(
         "diff-size-per-resolve: {} resolving commits are too large",
@@ -101,7 +99,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
          later commit carrying the trailer `Diff-Size-Waive: <short-sha>:<path>` and a body \
          {{\"reason\": \"<why this fix must be this large, at least {MIN_WAIVER_REASON} characters>\"}}"
     ));
-    Ok((false, lines.join("\n")))
+    Ok(Verdict::fail(lines.join("\n")))
 }
 
 /// Paths waived for `sha` by `later` commits whose JSON reason is long enough.

@@ -2,6 +2,7 @@
 //! and adjacent comments are seen), keep what sits on lines added since the baseline, and
 //! render `path:line: message` diagnostics.
 
+use crate::verdict::Verdict;
 use peers_core::language::Language;
 
 use super::GateContext;
@@ -98,14 +99,9 @@ pub(crate) fn scan_sources(
 
 /// `(pass, diagnostic)`: `clean` when nothing was found, else `header`, one line per
 /// finding, and `fix`.
-pub(crate) fn verdict(
-    found: &[LocatedFinding],
-    clean: &str,
-    header: &str,
-    fix: &str,
-) -> (bool, String) {
+pub(crate) fn verdict(found: &[LocatedFinding], clean: &str, header: &str, fix: &str) -> Verdict {
     if found.is_empty() {
-        return (true, clean.to_owned());
+        return Verdict::pass(clean.to_owned());
     }
     let mut lines = vec![format!("{header} ({})", found.len())];
     lines.extend(
@@ -118,7 +114,7 @@ pub(crate) fn verdict(
         lines.push(format!("  … and {} more", found.len() - MAX_LISTED));
     }
     lines.push(fix.to_owned());
-    (false, lines.join("\n"))
+    Verdict::fail(lines.join("\n"))
 }
 
 /// Leading whitespace width (a tab counts as one column, as Python's tokenizer compares).

@@ -2,6 +2,7 @@
 //! warnings denied, ruff, eslint, go vet (`params: {mode: absolute}`: nothing at all). A
 //! missing linter fails with its install command.
 
+use crate::verdict::Verdict;
 use std::path::Path;
 
 use peers_core::language::Language;
@@ -17,7 +18,7 @@ use super::tests_pass::gate_languages;
 /// Findings listed in a diagnostic; the rest are counted.
 pub const MAX_FINDINGS_SHOWN: usize = 15;
 
-pub fn lint_clean(ctx: &GateContext<'_>) -> (bool, String) {
+pub fn lint_clean(ctx: &GateContext<'_>) -> Verdict {
     run_checker(ctx, "lint-clean", lint)
 }
 
@@ -59,18 +60,18 @@ pub type Checker = fn(Language, &Path, &Toolbox) -> Result<Checked, String>;
 
 /// Runs `check` for each language of the gate and joins the verdicts; findings already at the
 /// baseline do not count unless `params.mode` is `absolute`.
-pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, String) {
+pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> Verdict {
     let languages = match gate_languages(ctx, gate) {
         Ok(languages) => languages,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let mode = match CountMode::from_params(ctx, gate) {
         Ok(mode) => mode,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return (false, format!("{gate}: {reason}")),
+        Err(reason) => return Verdict::fail(format!("{gate}: {reason}")),
     };
     let baseline = match mode {
         CountMode::Absolute => Err("mode absolute"),
@@ -82,8 +83,11 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, 
     let mut lines = Vec::new();
     for lang in languages {
         let project = runners::project_dir(ctx.git, lang);
-        let (ok, text) = match check(lang, &project, &tools) {
-            Err(reason) => (false, reason),
+        let Verdict {
+            pass: ok,
+            diagnostic: text,
+        } = match check(lang, &project, &tools) {
+            Err(reason) => Verdict::fail(reason),
             Ok(checked) => {
                 let job = BaselineJob {
                     ctx,
@@ -99,7 +103,7 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> (bool, 
         pass &= ok;
         lines.push(format!("{lang}: {text}"));
     }
-    (pass, lines.join("\n"))
+    Verdict::new(pass, lines.join("\n"))
 }
 
 /// What measuring the baseline of one language needs.
@@ -112,9 +116,9 @@ struct BaselineJob<'a> {
     check: Checker,
 }
 
-fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked) -> (bool, String) {
+fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked) -> Verdict {
     if let Some(text) = &checked.not_applicable {
-        return (true, text.clone());
+        return Verdict::pass(text.clone());
     }
     let base = match baseline {
         Ok(base) if !checked.findings.is_empty() => base,
@@ -127,13 +131,16 @@ fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked)
             );
         }
         Err(why) => {
-            let (pass, text) = verdict(
+            let Verdict {
+                pass,
+                diagnostic: text,
+            } = verdict(
                 &checked.tool,
                 checked.success,
                 checked.findings.clone(),
                 &checked.output,
             );
-            return (
+            return Verdict::new(
                 pass,
                 if pass {
                     text
@@ -160,27 +167,21 @@ fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked)
     let counts = match counts {
         Ok(counts) => counts,
         Err(reason) => {
-            return (
-                false,
-                format!(
-                    "`{}`: the baseline {short} could not be checked, so new findings cannot be \
+            return Verdict::fail(format!(
+                "`{}`: the baseline {short} could not be checked, so new findings cannot be \
                      told from old ones: {reason} (hint: `params: {{mode: absolute}}` counts every finding)",
-                    checked.tool
-                ),
-            );
+                checked.tool
+            ));
         }
     };
     let new = baseline_findings::new_findings(&checked.findings, job.project, &counts);
     let old = checked.findings.len() - new.len();
     if new.is_empty() {
-        return (
-            true,
-            format!(
-                "`{}`: no new finding since the baseline {short} ({old} already there are not \
+        return Verdict::pass(format!(
+            "`{}`: no new finding since the baseline {short} ({old} already there are not \
                  counted; `params: {{mode: absolute}}` requires none)",
-                checked.tool
-            ),
-        );
+            checked.tool
+        ));
     }
     let mut text = format!(
         "`{}` reports {} new finding(s) since the baseline {short}:",
@@ -193,7 +194,7 @@ fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked)
             "\n  ({old} more were already at the baseline and are not counted)"
         ));
     }
-    (false, text)
+    Verdict::fail(text)
 }
 
 fn lint(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
@@ -358,19 +359,19 @@ pub fn is_location_line(line: &str) -> bool {
 
 /// Clean when the tool exited 0; else the findings (capped), or the output's gist when
 /// the tool failed without a finding (a compile error, a crash).
-pub fn verdict(tool: &str, success: bool, findings: Vec<String>, output: &str) -> (bool, String) {
+pub fn verdict(tool: &str, success: bool, findings: Vec<String>, output: &str) -> Verdict {
     if success && findings.is_empty() {
-        return (true, format!("`{tool}` is clean"));
+        return Verdict::pass(format!("`{tool}` is clean"));
     }
     if findings.is_empty() {
-        return (
-            false,
-            format!("`{tool}` failed without a finding:\n{}", excerpt(output, 8)),
-        );
+        return Verdict::fail(format!(
+            "`{tool}` failed without a finding:\n{}",
+            excerpt(output, 8)
+        ));
     }
     let mut text = format!("`{tool}` reports {} finding(s):", findings.len());
     push_listed(&mut text, &findings);
-    (false, text)
+    Verdict::fail(text)
 }
 
 /// The findings, one per line, capped at [`MAX_FINDINGS_SHOWN`].

@@ -1,12 +1,13 @@
 //! lint-clean on the sample projects: clean, one finding, a missing linter.
 
+use crate::verdict::Verdict;
 use std::path::Path;
 
 use super::*;
 use crate::builtin::GateContext;
 use crate::builtin::samples::{SampleRepo, tool_available};
 
-fn lint(repo: &SampleRepo) -> (bool, String) {
+fn lint(repo: &SampleRepo) -> Verdict {
     lint_clean(&repo.context())
 }
 
@@ -16,7 +17,10 @@ fn clippy_denies_warnings_and_names_the_line() {
         return;
     }
     let repo = SampleRepo::rust(false);
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(pass, "{text}");
     repo.write(
         "src/extra.rs",
@@ -25,7 +29,10 @@ fn clippy_denies_warnings_and_names_the_line() {
     let lib = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
     repo.write("src/lib.rs", &format!("pub mod extra;\n{lib}"));
     repo.commit("ptr arg");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass, "{text}");
     assert!(text.contains("src/extra.rs:1:"), "{text}");
 }
@@ -36,13 +43,16 @@ fn ruff_reports_an_unused_import_by_file_and_line() {
         return;
     }
     let repo = SampleRepo::python(false);
-    assert!(lint(&repo).0, "{}", lint(&repo).1);
+    assert!(lint(&repo).pass, "{}", lint(&repo).diagnostic);
     repo.write(
         "calc.py",
         "import os\n\n\ndef add(a, b):\n    return a + b\n\n\ndef double(a):\n    return a * 2\n",
     );
     repo.commit("unused import");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass);
     assert!(text.contains("calc.py:1:8: F401"), "{text}");
 }
@@ -53,18 +63,27 @@ fn eslint_reports_findings_and_a_missing_configuration() {
         return;
     }
     let repo = SampleRepo::js_node(false);
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass && text.contains("add an eslint.config.js"), "{text}");
     repo.write(
         "eslint.config.js",
         "module.exports = [{ rules: { 'no-unused-vars': 'error' } }];\n",
     );
     repo.commit("eslint config");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(pass, "{text}");
     repo.write("extra.js", "const unused = 1;\n");
     repo.commit("unused");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass);
     assert!(
         text.contains("extra.js:1:7: 'unused' is assigned a value but never used"),
@@ -78,13 +97,16 @@ fn go_vet_reports_a_bad_format_verb() {
         return;
     }
     let repo = SampleRepo::go(false);
-    assert!(lint(&repo).0);
+    assert!(lint(&repo).pass);
     repo.write(
         "print.go",
         "package sample\n\nimport \"fmt\"\n\nfunc Show() {\n\tfmt.Printf(\"%d\\n\", \"text\")\n}\n",
     );
     repo.commit("bad verb");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass);
     assert!(text.contains("print.go:6:"), "{text}");
 }
@@ -93,7 +115,10 @@ fn go_vet_reports_a_bad_format_verb() {
 fn a_missing_linter_fails_with_its_install_command() {
     let mut repo = SampleRepo::python(false);
     repo.set_path(Path::new("/nonexistent"));
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass);
     assert_eq!(text, "python: ruff is not installed: pip install ruff");
 }
@@ -109,7 +134,7 @@ fn skip_loudly(tool: &str) -> bool {
     !tool_available(tool)
 }
 
-fn absolute(repo: &SampleRepo) -> (bool, String) {
+fn absolute(repo: &SampleRepo) -> Verdict {
     let mut params = repo.params.clone();
     params.insert("mode".to_owned(), serde_json::json!("absolute"));
     lint_clean(&GateContext {
@@ -133,11 +158,17 @@ fn ruff_counts_only_findings_new_since_the_baseline() {
     repo.tag_baseline();
     repo.write("calc.py", &format!("\"\"\"Calculator.\"\"\"\n\n{calc}"));
     repo.commit("docstring");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(pass, "{text}");
     assert!(text.contains("no new finding since the baseline"), "{text}");
     assert!(text.contains("1 already there"), "{text}");
-    let (pass, text) = absolute(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = absolute(&repo);
     assert!(!pass && text.contains("F401"), "{text}");
     repo.write(
         "calc.py",
@@ -147,14 +178,20 @@ fn ruff_counts_only_findings_new_since_the_baseline() {
         ),
     );
     repo.commit("a new unused import");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass, "{text}");
     assert!(text.contains("1 new finding(s)"), "{text}");
     assert!(text.contains("`sys` imported but unused"), "{text}");
     assert!(!text.contains("`os` imported but unused"), "{text}");
     let mut params = repo.params.clone();
     params.insert("mode".to_owned(), serde_json::json!("everything"));
-    let (pass, text) = lint_clean(&GateContext {
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint_clean(&GateContext {
         params: &params,
         ..repo.context()
     });
@@ -178,14 +215,20 @@ fn clippy_counts_only_lints_new_since_the_baseline() {
         &format!("/// Three.\npub fn three() -> i32 {{\n    3\n}}\n\n{extra}"),
     );
     repo.commit("lines move");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(pass, "{text}");
     repo.write(
         "src/extra.rs",
         &format!("{extra}\npub fn count(values: &Vec<u8>) -> usize {{\n    values.len()\n}}\n"),
     );
     repo.commit("a new lint");
-    let (pass, text) = lint(&repo);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = lint(&repo);
     assert!(!pass, "{text}");
     assert!(text.contains("1 new finding(s)"), "{text}");
     assert!(text.contains("src/extra.rs:5:"), "{text}");

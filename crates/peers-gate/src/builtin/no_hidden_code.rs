@@ -2,6 +2,7 @@
 //! can hide code from the gates (see `peers_core::integrity::hiding_config_changes`), unless
 //! a commit since the baseline explains it with `Test-Config-Justification: <path> <reason>`.
 
+use crate::verdict::Verdict;
 use peers_core::integrity::{hiding_config_changes, is_substantive};
 
 use super::GateContext;
@@ -10,14 +11,14 @@ use super::scope::{self, Filter};
 const KEY: &str = "Test-Config-Justification:";
 const MAX_LISTED: usize = 30;
 
-pub(crate) fn no_hidden_code(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn no_hidden_code(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("no-hidden-code: {message}")),
+        Err(message) => Verdict::fail(format!("no-hidden-code: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
     let mut files = scope::changes_since_baseline(ctx)?;
@@ -42,10 +43,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         .filter(|change| !justified.contains(&change.path))
         .collect();
     if hiding.is_empty() {
-        return Ok((
-            true,
-            "no-hidden-code: no unexplained change to coverage or test-runner settings since peers-baseline".to_owned(),
-        ));
+        return Ok(Verdict::pass("no-hidden-code: no unexplained change to coverage or test-runner settings since peers-baseline".to_owned()));
     }
     let mut lines = vec![format!(
         "no-hidden-code: {} changes since peers-baseline can hide code from the gates",
@@ -64,7 +62,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         "fix: undo the change, or explain a legitimate one in a commit line `{KEY} <path> <why it \
          hides nothing that should be tested>`"
     ));
-    Ok((false, lines.join("\n")))
+    Ok(Verdict::fail(lines.join("\n")))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! A test red at the baseline that passes now only because its test changed fails too, until
 //! another peer agrees (`test_rescue`).
 
+use crate::verdict::Verdict;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -16,18 +17,18 @@ use super::runners::{self, TestRun, Toolbox};
 use super::tests_pass::{MAX_FAILURES_SHOWN, gate_languages};
 use super::{GateContext, short_sha};
 
-pub fn no_prior_regression(ctx: &GateContext<'_>) -> (bool, String) {
+pub fn no_prior_regression(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "no-prior-regression") {
         Ok(languages) => languages,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
-        Err(message) => return (false, format!("no-prior-regression: {message}")),
+        Err(message) => return Verdict::fail(format!("no-prior-regression: {message}")),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return (false, format!("no-prior-regression: {reason}")),
+        Err(reason) => return Verdict::fail(format!("no-prior-regression: {reason}")),
     };
     let mut pass = true;
     let mut lines = Vec::new();
@@ -50,11 +51,14 @@ pub fn no_prior_regression(ctx: &GateContext<'_>) -> (bool, String) {
         }
     }
     for lang in languages {
-        let (ok, text) = check_language(ctx, &sha, lang, &tools);
+        let Verdict {
+            pass: ok,
+            diagnostic: text,
+        } = check_language(ctx, &sha, lang, &tools);
         pass &= ok;
         lines.push(text);
     }
-    (pass, lines.join("\n"))
+    Verdict::new(pass, lines.join("\n"))
 }
 
 /// The commit `ctx.baseline` names.
@@ -81,43 +85,35 @@ fn deleted_test_files(ctx: &GateContext<'_>, sha: &str) -> Result<Vec<String>, S
         .collect())
 }
 
-fn check_language(
-    ctx: &GateContext<'_>,
-    sha: &str,
-    lang: Language,
-    tools: &Toolbox,
-) -> (bool, String) {
+fn check_language(ctx: &GateContext<'_>, sha: &str, lang: Language, tools: &Toolbox) -> Verdict {
     let project = runners::project_dir(ctx.git, lang);
     let current = runners::run_tests(lang, &project, tools);
     if let Some(reason) = &current.infrastructure_error {
-        return (
-            false,
-            format!(
-                "{lang}: the tests could not be run, so regressions cannot be ruled out: {reason}"
-            ),
-        );
+        return Verdict::fail(format!(
+            "{lang}: the tests could not be run, so regressions cannot be ruled out: {reason}"
+        ));
     }
     let baseline = match baseline_run(ctx, sha, lang, &current.command, &project, tools) {
         Ok(baseline) => baseline,
         Err(reason) => {
-            return (
-                false,
-                format!(
-                    "{lang}: the baseline {} could not be measured: {reason}",
-                    short_sha(sha)
-                ),
-            );
+            return Verdict::fail(format!(
+                "{lang}: the baseline {} could not be measured: {reason}",
+                short_sha(sha)
+            ));
         }
     };
-    let (pass, mut text) = regression_verdict(lang, sha, &baseline, &current, &project, tools);
+    let Verdict {
+        pass,
+        diagnostic: mut text,
+    } = regression_verdict(lang, sha, &baseline, &current, &project, tools);
     match super::test_rescue::rescued_by_test_changes(
         ctx, sha, lang, &baseline, &current, &project, tools,
     ) {
-        None => (pass, text),
+        None => Verdict::new(pass, text),
         Some(problem) => {
             text.push('\n');
             text.push_str(&problem);
-            (false, text)
+            Verdict::fail(text)
         }
     }
 }
@@ -130,17 +126,16 @@ fn regression_verdict(
     current: &TestRun,
     project: &Path,
     tools: &Toolbox,
-) -> (bool, String) {
+) -> Verdict {
     let regressed = regressions(baseline, current);
     if regressed.is_empty() {
         return judge(lang, sha, baseline, current, &[], &[]);
     }
     let rerun = runners::run_tests(lang, project, tools);
     if let Some(reason) = &rerun.infrastructure_error {
-        return (
-            false,
-            format!("{lang}: the re-run of failing tests could not be run: {reason}"),
-        );
+        return Verdict::fail(format!(
+            "{lang}: the re-run of failing tests could not be run: {reason}"
+        ));
     }
     let failing_again: BTreeSet<&str> = rerun.failed.iter().map(|f| f.name.as_str()).collect();
     let (still, flaky): (Vec<String>, Vec<String>) = regressed
@@ -201,7 +196,7 @@ pub fn judge(
     current: &TestRun,
     regressed: &[String],
     flaky: &[String],
-) -> (bool, String) {
+) -> Verdict {
     let mut problems = Vec::new();
     for name in regressed.iter().take(MAX_FAILURES_SHOWN) {
         let excerpt = current
@@ -266,7 +261,7 @@ pub fn judge(
         text.push('\n');
         text.push_str(&problem);
     }
-    (pass, text)
+    Verdict::new(pass, text)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::*;
 use crate::builtin::runners::TestFailure;
 use crate::builtin::samples::{SampleRepo, python_lib, rust_lib, tool_available};
+use crate::verdict::Verdict;
 
 fn run(passed: &[&str], failed: &[&str]) -> TestRun {
     TestRun {
@@ -33,7 +34,10 @@ fn a_test_that_passed_then_and_fails_now_regressed_and_an_old_failure_did_not() 
 fn a_drop_in_the_test_count_fails_and_names_what_is_gone() {
     let baseline = run(&["a", "b", "c"], &[]);
     let current = run(&["a", "b"], &[]);
-    let (pass, text) = judge(
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = judge(
         Language::Python,
         "0123456789",
         &baseline,
@@ -52,7 +56,10 @@ fn a_drop_in_the_test_count_fails_and_names_what_is_gone() {
 fn flaky_failures_are_reported_but_not_blamed() {
     let baseline = run(&["a"], &[]);
     let current = run(&[], &["a"]);
-    let (pass, text) = judge(
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = judge(
         Language::Go,
         "0123456789",
         &baseline,
@@ -67,7 +74,10 @@ fn flaky_failures_are_reported_but_not_blamed() {
 #[test]
 fn a_missing_baseline_tag_fails_closed() {
     let repo = SampleRepo::python(false).with_param("lang", serde_json::json!(["python"]));
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass);
     assert!(text.contains("no `peers-baseline` tag"), "{text}");
 }
@@ -81,7 +91,10 @@ fn python_regression_after_the_baseline_fails_with_the_test_name() {
     repo.tag_baseline();
     repo.write("calc.py", &python_lib(true));
     repo.commit("break add");
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass, "{text}");
     assert!(
         text.contains("REGRESSED tests.test_calc::test_adds"),
@@ -93,7 +106,7 @@ fn python_regression_after_the_baseline_fails_with_the_test_name() {
         .unwrap()
         .count();
     assert_eq!(cached, 1);
-    let (again, _) = no_prior_regression(&repo.context());
+    let Verdict { pass: again, .. } = no_prior_regression(&repo.context());
     assert!(!again);
 }
 
@@ -108,7 +121,10 @@ fn deleting_a_test_file_fails_by_path_and_by_count() {
     repo.tag_baseline();
     repo.remove("tests/test_more.py");
     repo.commit("drop a test file");
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass, "{text}");
     assert!(
         text.contains("test files deleted since the baseline"),
@@ -135,7 +151,10 @@ fn a_flaky_test_is_rerun_before_it_is_blamed() {
     );
     repo.commit("flaky test");
     repo.tag_baseline();
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(pass, "{text}");
     assert!(
         text.contains(
@@ -154,7 +173,10 @@ fn rust_regression_is_found_by_libtest_or_nextest_names() {
     repo.tag_baseline();
     repo.write("src/lib.rs", &rust_lib(true));
     repo.commit("break add");
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("REGRESSED sample tests::adds"), "{text}");
     assert!(text.contains("3 tests at the baseline"), "{text}");
@@ -167,7 +189,10 @@ fn an_unchanged_go_module_holds() {
     }
     let repo = SampleRepo::go(false);
     repo.tag_baseline();
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(pass, "{text}");
     assert!(text.contains("go: 3 tests at the baseline"), "{text}");
 }
@@ -181,7 +206,10 @@ fn a_js_regression_under_node_test_fails() {
     repo.tag_baseline();
     repo.write("sum.js", &crate::builtin::samples::js_lib(true));
     repo.commit("break add");
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("REGRESSED adds"), "{text}");
 }

@@ -8,6 +8,7 @@
 
 mod detectors;
 
+use crate::verdict::Verdict;
 use std::collections::BTreeSet;
 
 use peers_core::unified_diff;
@@ -30,14 +31,14 @@ struct Leak {
     token: String,
 }
 
-pub(crate) fn no_secrets_committed(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn no_secrets_committed(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("no-secrets-committed: {message}")),
+        Err(message) => Verdict::fail(format!("no-secrets-committed: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let filter = Filter::from_params(ctx)?;
     let entropy = match ctx.params.get("entropy") {
         None => true,
@@ -135,13 +136,10 @@ fn history_leaks(
     Ok(leaks)
 }
 
-fn verdict(leaks: &[Leak]) -> (bool, String) {
+fn verdict(leaks: &[Leak]) -> Verdict {
     if leaks.is_empty() {
-        return (
-            true,
-            "no-secrets-committed: no secret in the tracked tree or in the commits since peers-baseline"
-                .to_owned(),
-        );
+        return Verdict::pass("no-secrets-committed: no secret in the tracked tree or in the commits since peers-baseline"
+                .to_owned());
     }
     let mut lines = vec![format!(
         "no-secrets-committed: {} possible secrets",
@@ -166,7 +164,7 @@ fn verdict(leaks: &[Leak]) -> (bool, String) {
          a human adding `path:line:label` to .peers/secrets-allowlist."
             .to_owned(),
     );
-    (false, lines.join("\n"))
+    Verdict::fail(lines.join("\n"))
 }
 
 struct AllowEntry {

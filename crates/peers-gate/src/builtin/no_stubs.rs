@@ -14,6 +14,7 @@ pub(crate) use functions::enclosing;
 mod python;
 mod replaced;
 
+use crate::verdict::Verdict;
 use peers_core::integrity::is_test_path;
 use peers_core::language::Language;
 use regex::Regex;
@@ -50,14 +51,14 @@ const GO_RULES: &[(&str, &str)] = &[(
 /// Work-left markers, matched as whole upper-case words in comments.
 const MARKERS: &[&str] = &["TODO", "FIXME", "XXX"];
 
-pub(crate) fn no_stubs(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn no_stubs(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("no-stubs: {message}")),
+        Err(message) => Verdict::fail(format!("no-stubs: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let filter = Filter::from_params(ctx)?;
     let scanner = Scanner::new()?;
     let mut found = finding::scan_sources(ctx, &filter, Reach::AddedLines, |path, lang, text| {

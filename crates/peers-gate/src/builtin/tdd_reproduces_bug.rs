@@ -4,6 +4,7 @@
 //! cannot reproduce it, a later `Bug-Reproduce-Waive: BUG-x` commit with a JSON reason of at
 //! least 40 characters.
 
+use crate::verdict::Verdict;
 use std::collections::HashMap;
 
 use peers_core::integrity::is_test_path;
@@ -15,14 +16,14 @@ use super::diff_size_per_resolve::MIN_WAIVER_REASON;
 use super::scope;
 use super::{GateContext, short_sha};
 
-pub(crate) fn tdd_reproduces_bug(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn tdd_reproduces_bug(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("tdd-reproduces-bug: {message}")),
+        Err(message) => Verdict::fail(format!("tdd-reproduces-bug: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let base = scope::baseline_commit(ctx)?;
     let since = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
         format!(
@@ -67,12 +68,9 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
         ));
     }
     if missing.is_empty() {
-        return Ok((
-            true,
-            format!(
-                "tdd-reproduces-bug: {checked} blocking bugs fixed since peers-baseline, each reproduced by a test first"
-            ),
-        ));
+        return Ok(Verdict::pass(format!(
+            "tdd-reproduces-bug: {checked} blocking bugs fixed since peers-baseline, each reproduced by a test first"
+        )));
     }
     let mut lines = vec![format!(
         "tdd-reproduces-bug: {} fixes without a reproducing test",
@@ -85,7 +83,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
          reproduce it, a commit with `Bug-Reproduce-Waive: BUG-x` and a body \
          {{\"reason\": \"<why, at least {MIN_WAIVER_REASON} characters>\"}}"
     ));
-    Ok((false, lines.join("\n")))
+    Ok(Verdict::fail(lines.join("\n")))
 }
 
 /// A reproduction older than the fix whose commit changes a test path.

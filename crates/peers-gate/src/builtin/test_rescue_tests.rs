@@ -6,6 +6,7 @@ use super::super::no_prior_regression::no_prior_regression;
 use super::*;
 use crate::builtin::RunFacts;
 use crate::builtin::samples::{SampleRepo, js_lib};
+use crate::verdict::Verdict;
 
 const REWRITTEN: &str = "assert.strictEqual(add(1, 2), -1)";
 
@@ -35,7 +36,10 @@ fn a_self_justified_rewrite_of_a_red_test_fails_the_gate() {
         return;
     }
     let (repo, sha) = rewritten_by_alice();
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("TEST CHANGED TO PASS adds"), "{text}");
     assert!(text.contains(&format!("{} by alice", &sha[..7])), "{text}");
@@ -54,7 +58,10 @@ fn another_peers_agreement_lets_it_pass_but_a_forged_one_does_not() {
         "review\n\nPeer: bob\nTest-Change-Agree: {} checked by hand: 1 + 2 is what the spec wants",
         &sha[..9]
     ));
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(pass, "{text}");
     // In a run, authorship is what the orchestrator attested: alice made the "bob" commit.
     let facts = RunFacts {
@@ -70,7 +77,10 @@ fn another_peers_agreement_lets_it_pass_but_a_forged_one_does_not() {
         run: Some(&facts),
         ..repo.context()
     };
-    let (pass, text) = no_prior_regression(&ctx);
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&ctx);
     assert!(!pass, "a forged Peer: trailer cannot agree: {text}");
 }
 
@@ -90,6 +100,9 @@ fn a_red_test_fixed_by_the_code_needs_no_agreement() {
         ),
     );
     repo.commit("fix add and test negatives\n\nPeer: alice\n");
-    let (pass, text) = no_prior_regression(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = no_prior_regression(&repo.context());
     assert!(pass, "{text}");
 }

@@ -1,5 +1,7 @@
 //! Tests for the built-in gates on hermetic temporary repositories.
 
+use crate::verdict::Verdict;
+
 use peers_git::{Git, Identity};
 
 use super::*;
@@ -42,7 +44,7 @@ const GOOD_HANDOFF: &str = "Add parser\n\n## Self-Review\nTests cover empty inpu
 #[test]
 fn self_review_fails_on_an_empty_repository() {
     let repo = Repo::new();
-    let (pass, diagnostic) = self_review_on_handoff(&repo.git);
+    let Verdict { pass, diagnostic } = self_review_on_handoff(&repo.git);
     assert!(!pass);
     assert!(diagnostic.contains("no handoff commit yet"), "{diagnostic}");
 }
@@ -51,7 +53,7 @@ fn self_review_fails_on_an_empty_repository() {
 fn self_review_fails_without_any_handoff() {
     let repo = Repo::new();
     repo.commit("claude", "Work in progress\n\nPeer: claude\n");
-    let (pass, diagnostic) = self_review_on_handoff(&repo.git);
+    let Verdict { pass, diagnostic } = self_review_on_handoff(&repo.git);
     assert!(!pass);
     assert!(diagnostic.contains("no handoff commit yet"), "{diagnostic}");
 }
@@ -61,7 +63,7 @@ fn self_review_passes_a_complete_handoff() {
     let repo = Repo::new();
     let sha = repo.commit("claude", GOOD_HANDOFF);
     repo.commit("claude", "Later non-handoff commit\n\nPeer: claude\n");
-    let (pass, diagnostic) = self_review_on_handoff(&repo.git);
+    let Verdict { pass, diagnostic } = self_review_on_handoff(&repo.git);
     assert!(pass, "{diagnostic}");
     assert!(diagnostic.contains(&sha[..7]));
 }
@@ -74,7 +76,7 @@ fn self_review_names_what_the_newest_handoff_lacks() {
         "codex",
         "Fix\n\nNo section here.\n\nPeer: codex\nSelf-Review: skipped\nPeer-Status: handoff\n",
     );
-    let (pass, diagnostic) = self_review_on_handoff(&repo.git);
+    let Verdict { pass, diagnostic } = self_review_on_handoff(&repo.git);
     assert!(!pass);
     assert_eq!(
         diagnostic,
@@ -93,7 +95,7 @@ fn self_review_requires_the_section_even_with_the_trailer() {
         "claude",
         "Fix\n\nPeer: claude\nSelf-Review: pass\nPeer-Status: handoff\n",
     );
-    let (pass, diagnostic) = self_review_on_handoff(&repo.git);
+    let Verdict { pass, diagnostic } = self_review_on_handoff(&repo.git);
     assert!(!pass);
     assert!(
         diagnostic.ends_with("lacks a `## Self-Review` section in the body"),
@@ -107,7 +109,7 @@ const README_RESOLUTION: &str = "Resolve BUG-007\n\n## Bug-Resolution\n{\"resolv
 #[test]
 fn bug_hunt_passes_an_empty_repository() {
     let repo = Repo::new();
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(pass, "{diagnostic}");
 }
 
@@ -115,7 +117,7 @@ fn bug_hunt_passes_an_empty_repository() {
 fn bug_hunt_lists_open_blocking_bugs_then_passes_once_fixed() {
     let repo = Repo::new();
     repo.commit("claude", README_REPORT);
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(!pass);
     assert_eq!(
         diagnostic,
@@ -124,7 +126,7 @@ fn bug_hunt_lists_open_blocking_bugs_then_passes_once_fixed() {
          BUG-007 high fix_by=codex src/parser.py:42 — Crashes on empty input; expected: return None."
     );
     repo.commit("codex", README_RESOLUTION);
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(pass, "{diagnostic}");
     assert!(diagnostic.starts_with("bug-hunt: 0 blocking open"));
     assert!(diagnostic.contains("1 total reported, 1 fixed"));
@@ -137,7 +139,7 @@ fn bug_hunt_tells_the_author_about_a_malformed_report() {
         "gemini",
         "BUG-1: x\n\n{\"id\":\"BUG-1\",\"severity\":\"high\" // crit|high}\n\nPeer: gemini\nBug-Report: BUG-1\n",
     );
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(!pass);
     let short = &sha[..7];
     assert!(
@@ -157,7 +159,7 @@ fn bug_hunt_explains_an_unagreed_wontfix() {
     repo.commit("claude", README_REPORT);
     let wontfix = README_RESOLUTION.replace("\"fixed\"", "\"wontfix\"");
     let sha = repo.commit("codex", &wontfix);
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(!pass);
     assert!(
         diagnostic.contains(&format!(
@@ -170,7 +172,7 @@ fn bug_hunt_explains_an_unagreed_wontfix() {
         "claude",
         "Agree\n\nPeer: claude\nBug-Wontfix-Agree: BUG-007\n",
     );
-    let (pass, diagnostic) = bug_hunt_clean(&repo.git);
+    let Verdict { pass, diagnostic } = bug_hunt_clean(&repo.git);
     assert!(pass, "{diagnostic}");
 }
 

@@ -7,6 +7,7 @@
 //!
 //! `params.scope`: `changed` (default: markers on lines added since the baseline) or `all`.
 
+use crate::verdict::Verdict;
 use peers_core::integrity::is_substantive;
 use peers_core::language::Language;
 use regex::Regex;
@@ -57,17 +58,14 @@ struct Rule {
     string_is_reason: bool,
 }
 
-pub(crate) fn tests_no_unjustified_skip_or_fail(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn tests_no_unjustified_skip_or_fail(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (
-            false,
-            format!("tests-no-unjustified-skip-or-fail: {message}"),
-        ),
+        Err(message) => Verdict::fail(format!("tests-no-unjustified-skip-or-fail: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let filter = Filter::from_params(ctx)?;
     let reach = match ctx.params.get("scope").and_then(|v| v.as_str()) {
         None if !ctx.params.contains_key("scope") => Reach::AddedLines,

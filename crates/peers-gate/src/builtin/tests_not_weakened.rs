@@ -4,6 +4,7 @@
 //! with `Justified-Test-Change: <reason of substance>`. The per-turn check in the loop catches
 //! the turn that does it; this gate keeps the run from completing while it stands.
 
+use crate::verdict::Verdict;
 use peers_core::integrity::{is_substantive, is_test_path, weakened_assertions};
 use peers_core::trailer;
 
@@ -12,26 +13,23 @@ use super::scope;
 
 const KEY: &str = "Justified-Test-Change";
 
-pub(crate) fn tests_not_weakened(ctx: &GateContext<'_>) -> (bool, String) {
+pub(crate) fn tests_not_weakened(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("tests-not-weakened: {message}")),
+        Err(message) => Verdict::fail(format!("tests-not-weakened: {message}")),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let base = scope::baseline_commit(ctx)?;
     let mut files = scope::changes_since_baseline(ctx)?;
     files.retain(|file| is_test_path(&file.path));
     let findings = weakened_assertions(&files);
     if findings.is_empty() {
-        return Ok((
-            true,
-            format!(
-                "tests-not-weakened: {} test file(s) changed since the baseline, none weakened",
-                files.len()
-            ),
-        ));
+        return Ok(Verdict::pass(format!(
+            "tests-not-weakened: {} test file(s) changed since the baseline, none weakened",
+            files.len()
+        )));
     }
     let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
         format!(
@@ -46,19 +44,13 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
             .map(str::to_owned)
     });
     if let Some(reason) = justification {
-        return Ok((
-            true,
-            format!(
-                "tests-not-weakened: test changes justified ({reason}): {}",
-                findings.join("; ")
-            ),
-        ));
-    }
-    Ok((
-        false,
-        format!(
-            "tests-not-weakened: {}; restore the assertions, or add a commit trailer `{KEY}: <why the test had to change>`",
+        return Ok(Verdict::pass(format!(
+            "tests-not-weakened: test changes justified ({reason}): {}",
             findings.join("; ")
-        ),
-    ))
+        )));
+    }
+    Ok(Verdict::fail(format!(
+        "tests-not-weakened: {}; restore the assertions, or add a commit trailer `{KEY}: <why the test had to change>`",
+        findings.join("; ")
+    )))
 }

@@ -1,6 +1,7 @@
 //! `tests-pass`: the tests of each language in the repository (or `params.lang`) pass.
 //! The diagnostic lists failing tests by name with the first lines of each failure.
 
+use crate::verdict::Verdict;
 use peers_core::language::Language;
 
 use super::GateContext;
@@ -9,25 +10,28 @@ use super::runners::{self, TestRun};
 /// Failing tests listed in a diagnostic; the rest are counted.
 pub const MAX_FAILURES_SHOWN: usize = 10;
 
-pub fn tests_pass(ctx: &GateContext<'_>) -> (bool, String) {
+pub fn tests_pass(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "tests-pass") {
         Ok(languages) => languages,
-        Err(message) => return (false, message),
+        Err(message) => return Verdict::fail(message),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return (false, format!("tests-pass: {reason}")),
+        Err(reason) => return Verdict::fail(format!("tests-pass: {reason}")),
     };
     let mut pass = true;
     let mut lines = Vec::new();
     for lang in languages {
         let project = runners::project_dir(ctx.git, lang);
         let run = runners::run_tests(lang, &project, &tools);
-        let (ok, text) = describe_run(lang, &run);
+        let Verdict {
+            pass: ok,
+            diagnostic: text,
+        } = describe_run(lang, &run);
         pass &= ok;
         lines.push(text);
     }
-    (pass, lines.join("\n"))
+    Verdict::new(pass, lines.join("\n"))
 }
 
 /// The languages a gate covers, or a diagnostic when there are none or the param is bad.
@@ -44,12 +48,9 @@ pub fn gate_languages(ctx: &GateContext<'_>, gate: &str) -> Result<Vec<Language>
 }
 
 /// One language's outcome: `rust: 12 passed, 1 failed (cargo test …)` and the failures.
-pub fn describe_run(lang: Language, run: &TestRun) -> (bool, String) {
+pub fn describe_run(lang: Language, run: &TestRun) -> Verdict {
     if let Some(reason) = &run.infrastructure_error {
-        return (
-            false,
-            format!("{lang}: the tests could not be run: {reason}"),
-        );
+        return Verdict::fail(format!("{lang}: the tests could not be run: {reason}"));
     }
     let counts = format!(
         "{lang}: {} passed, {} failed, {} skipped (`{}`)",
@@ -59,15 +60,12 @@ pub fn describe_run(lang: Language, run: &TestRun) -> (bool, String) {
         run.command
     );
     if run.total == 0 {
-        return (
-            false,
-            format!(
-                "{counts}: no tests ran; add tests, or set params.lang to the languages that have them"
-            ),
-        );
+        return Verdict::fail(format!(
+            "{counts}: no tests ran; add tests, or set params.lang to the languages that have them"
+        ));
     }
     if run.failed.is_empty() {
-        return (true, counts);
+        return Verdict::pass(counts);
     }
     let mut text = counts;
     for failure in run.failed.iter().take(MAX_FAILURES_SHOWN) {
@@ -82,7 +80,7 @@ pub fn describe_run(lang: Language, run: &TestRun) -> (bool, String) {
             run.failed.len() - MAX_FAILURES_SHOWN
         ));
     }
-    (false, text)
+    Verdict::fail(text)
 }
 
 #[cfg(test)]
@@ -109,7 +107,10 @@ mod tests {
             total: 13,
             infrastructure_error: None,
         };
-        let (pass, text) = describe_run(Language::Rust, &run);
+        let Verdict {
+            pass,
+            diagnostic: text,
+        } = describe_run(Language::Rust, &run);
         assert!(!pass);
         assert!(
             text.starts_with("rust: 1 passed, 12 failed, 0 skipped (`cargo test`)"),
@@ -128,13 +129,19 @@ mod tests {
             command: "go test".to_owned(),
             ..TestRun::default()
         };
-        let (pass, text) = describe_run(Language::Go, &empty);
+        let Verdict {
+            pass,
+            diagnostic: text,
+        } = describe_run(Language::Go, &empty);
         assert!(!pass && text.contains("no tests ran"), "{text}");
         let broken = TestRun {
             infrastructure_error: Some("go is not on PATH".to_owned()),
             ..TestRun::default()
         };
-        let (pass, text) = describe_run(Language::Go, &broken);
+        let Verdict {
+            pass,
+            diagnostic: text,
+        } = describe_run(Language::Go, &broken);
         assert!(!pass);
         assert_eq!(text, "go: the tests could not be run: go is not on PATH");
     }

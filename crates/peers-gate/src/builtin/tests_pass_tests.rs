@@ -1,12 +1,16 @@
 //! tests-pass on the sample projects of each language, passing and failing.
 
+use crate::verdict::Verdict;
 use std::path::Path;
 
 use super::*;
 use crate::builtin::samples::{SampleRepo, path_with_only, tool_available};
 
 fn check(repo: &SampleRepo, expect_pass: bool, expect: &[&str]) {
-    let (pass, text) = tests_pass(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = tests_pass(&repo.context());
     repo.assert_clean();
     assert_eq!(pass, expect_pass, "{text}");
     for needle in expect {
@@ -56,7 +60,9 @@ fn rust_without_nextest_runs_cargo_test_and_reads_libtest_lines() {
             "add is wrong",
         ],
     );
-    let (_, text) = tests_pass(&repo.context());
+    let Verdict {
+        diagnostic: text, ..
+    } = tests_pass(&repo.context());
     assert!(text.contains("rust: 2 passed, 1 failed"), "{text}");
 }
 
@@ -96,7 +102,10 @@ fn a_pytest_module_at_the_repository_root_cannot_stand_in_for_pytest() {
     repo.write("pytest.py", &shadow);
     repo.write("runpy.py", &shadow);
     repo.commit("a module named like the tool");
-    let (pass, text) = tests_pass(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = tests_pass(&repo.context());
     assert!(!marker.exists(), "the repository's pytest.py ran: {text}");
     if tool_available("pytest") {
         assert!(pass, "{text}");

@@ -3,6 +3,7 @@
 //! picks; default: mypy when installed, else pyright), `tsc --noEmit` for TypeScript. Rust,
 //! Go and plain JavaScript pass as not applicable.
 
+use crate::verdict::Verdict;
 use std::path::Path;
 
 use peers_core::language::Language;
@@ -11,18 +12,15 @@ use super::GateContext;
 use super::lint_clean::{Checked, is_location_line, run_checker};
 use super::runners::{Toolbox, all_output, python};
 
-pub fn type_clean(ctx: &GateContext<'_>) -> (bool, String) {
+pub fn type_clean(ctx: &GateContext<'_>) -> Verdict {
     let checker = match ctx.params.get("checker") {
         None => None,
         Some(value) => match value.as_str() {
             Some(name @ ("mypy" | "pyright")) => Some(name),
             _ => {
-                return (
-                    false,
-                    format!(
-                        "type-clean: params.checker must be \"mypy\" or \"pyright\", not {value}"
-                    ),
-                );
+                return Verdict::fail(format!(
+                    "type-clean: params.checker must be \"mypy\" or \"pyright\", not {value}"
+                ));
             }
         },
     };

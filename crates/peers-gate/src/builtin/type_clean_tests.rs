@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::builtin::samples::{SampleRepo, tool_available};
+use crate::verdict::Verdict;
 
 #[test]
 fn mypy_reports_a_wrong_return_type() {
@@ -9,11 +10,17 @@ fn mypy_reports_a_wrong_return_type() {
         return;
     }
     let repo = SampleRepo::python(false);
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(pass, "{text}");
     repo.write("typed.py", "def name() -> int:\n    return \"peers\"\n");
     repo.commit("wrong type");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(!pass);
     assert!(
         text.contains("typed.py:2:12: error: Incompatible return value type"),
@@ -27,7 +34,10 @@ fn tsc_reports_a_type_error_and_plain_js_is_not_applicable() {
         return;
     }
     let repo = SampleRepo::js_node(false);
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(
         pass && text.contains("not applicable: plain JavaScript"),
         "{text}"
@@ -38,11 +48,17 @@ fn tsc_reports_a_type_error_and_plain_js_is_not_applicable() {
     )
     .write("app.ts", "export const count: number = 1;\n");
     repo.commit("typescript");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(pass, "{text}");
     repo.write("app.ts", "export const count: number = \"one\";\n");
     repo.commit("wrong type");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(!pass);
     assert!(text.contains("app.ts(1,14): error TS2322"), "{text}");
 }
@@ -52,11 +68,17 @@ fn rust_and_go_are_not_applicable_and_a_bad_checker_is_rejected() {
     let repo = SampleRepo::new().with_param("lang", serde_json::json!(["rust", "go"]));
     repo.write("README.md", "x\n");
     repo.commit("x");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(pass, "{text}");
     assert!(text.starts_with("rust: not applicable"), "{text}");
     let repo = repo.with_param("checker", serde_json::json!("pytype"));
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(!pass && text.contains("params.checker must be"), "{text}");
 }
 
@@ -80,14 +102,20 @@ fn mypy_counts_only_errors_new_since_the_baseline() {
         "def size() -> int:\n    return 3\n\n\ndef name() -> int:\n    return \"peers\"\n",
     );
     repo.commit("lines move");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(pass, "{text}");
     repo.write(
         "typed.py",
         "def size() -> int:\n    return \"three\"\n\n\ndef name() -> int:\n    return \"peers\"\n",
     );
     repo.commit("a new type error");
-    let (pass, text) = type_clean(&repo.context());
+    let Verdict {
+        pass,
+        diagnostic: text,
+    } = type_clean(&repo.context());
     assert!(!pass, "{text}");
     assert!(text.contains("1 new finding(s)"), "{text}");
     assert!(text.contains("typed.py:2:12"), "{text}");

@@ -182,12 +182,9 @@ fn run_in_process(
 
 fn judge_outcome(outcome: &Outcome, judge: &Judge, timeout: Duration) -> AttemptOutcome {
     let truncated = outcome.stdout.truncated || outcome.stderr.truncated;
-    let (pass, diagnostic) = if outcome.timed_out {
+    let Verdict { pass, diagnostic } = if outcome.timed_out {
         let seconds = timeout.as_secs_f64();
-        (
-            false,
-            format!("timed out after {seconds}s; {}", tails(outcome)),
-        )
+        Verdict::fail(format!("timed out after {seconds}s; {}", tails(outcome)))
     } else {
         let budget = timeout.saturating_sub(outcome.duration).max(MIN_JUDGE_TIME);
         let result = CommandResult {
@@ -202,16 +199,16 @@ fn judge_outcome(outcome: &Outcome, judge: &Judge, timeout: Duration) -> Attempt
         };
         let exit = exit_code_text(outcome);
         match judge_within(judge, result, budget, timeout) {
-            Ok(Ok(true)) => (true, format!("pass_when returned true; {exit}")),
-            Ok(Ok(false)) => (
-                false,
-                format!("pass_when returned false; {exit}; {}", tails(outcome)),
-            ),
-            Ok(Err(message)) => (
-                false,
-                format!("pass_when error: {message}; {exit}; {}", tails(outcome)),
-            ),
-            Err(panic) => (false, format!("{panic}; {exit}; {}", tails(outcome))),
+            Ok(Ok(true)) => Verdict::pass(format!("pass_when returned true; {exit}")),
+            Ok(Ok(false)) => Verdict::fail(format!(
+                "pass_when returned false; {exit}; {}",
+                tails(outcome)
+            )),
+            Ok(Err(message)) => Verdict::fail(format!(
+                "pass_when error: {message}; {exit}; {}",
+                tails(outcome)
+            )),
+            Err(panic) => Verdict::fail(format!("{panic}; {exit}; {}", tails(outcome))),
         }
     };
     AttemptOutcome {

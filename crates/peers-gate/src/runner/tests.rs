@@ -1,5 +1,6 @@
 //! Tests of the gate runner against real `/bin/sh` commands in a temp repository.
 
+use crate::verdict::Verdict;
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! `no-stubs` on small repositories per language: placeholders added since the baseline fail
 //! with file:line, the same placeholders already in the baseline do not.
 
+use crate::verdict::Verdict;
 use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
@@ -15,9 +16,8 @@ fn expand(text: &str) -> String {
         .replace("@unimpl", &joined(&["unimpl", "emented"]))
 }
 
-fn gate(repo: &TestRepo, params: serde_json::Value) -> (bool, String) {
-    let verdict = repo.run(BuiltinGate::NoStubs, params);
-    (verdict.pass, verdict.diagnostic)
+fn gate(repo: &TestRepo, params: serde_json::Value) -> Verdict {
+    repo.run(BuiltinGate::NoStubs, params)
 }
 
 #[test]
@@ -30,7 +30,7 @@ fn rust_placeholders_added_since_the_baseline_fail_with_file_and_line() {
         "src/lib.rs",
         &expand("pub fn old() { @tdm!() }\npub fn new() -> u8 {\n    @unimpl!(\"later\")\n}\n// @TD: tidy\n"),
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("src/lib.rs:3: unimplemented! macro"),
@@ -56,7 +56,7 @@ fn honest_rust_code_passes() {
         "pub fn a() -> u8 { 1 }\n/// Returns two; `TODOS` is a word.\npub fn b() -> u8 { 2 }\n",
     );
     repo.commit("add b\n\nPeer: claude\n");
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(pass, "{diagnostic}");
 }
 
@@ -69,7 +69,7 @@ fn python_stub_bodies_and_not_implemented_fail_but_abstract_methods_pass() {
         "pkg/mod.py",
         "import abc\n\ndef keep():\n    pass\n\nclass A(abc.ABC):\n    @abc.abstractmethod\n    def run(self):\n        raise NotImplementedError\n\ndef later():\n    raise NotImplementedError(\"soon\")\n",
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("pkg/mod.py:4: `def keep` (line 3) has an empty body"),
@@ -94,7 +94,7 @@ fn python_test_doubles_may_have_empty_bodies() {
         "tests/test_a.py",
         "class FakeLog:\n    def write(self, line):\n        pass\n\ndef test_a():\n    assert FakeLog() is not None\n",
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(pass, "{diagnostic}");
 }
 
@@ -111,7 +111,7 @@ fn js_and_go_placeholders_fail_in_untracked_files_too() {
         "main.go",
         &expand("package main\n\nfunc F() {\n\tpanic(\"@TD: write F\")\n}\n"),
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("web/app.ts:2: throw of a not-implemented Error"),
@@ -133,9 +133,10 @@ fn lang_and_exclude_params_narrow_the_scan() {
         "package main\n\nfunc F() {\n\tpanic(\"not implemented\")\n}\n",
     )
     .write("fixtures/stub.py", "def f():\n    pass\n");
-    let (pass, diagnostic) = gate(&repo, json!({"lang": ["python"], "exclude": ["fixtures/"]}));
+    let Verdict { pass, diagnostic } =
+        gate(&repo, json!({"lang": ["python"], "exclude": ["fixtures/"]}));
     assert!(pass, "{diagnostic}");
-    let (pass, diagnostic) = gate(&repo, json!({"lang": ["cobol"]}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({"lang": ["cobol"]}));
     assert!(!pass);
     assert!(
         diagnostic.contains("unknown language 'cobol'"),
@@ -148,7 +149,7 @@ fn a_missing_baseline_fails_closed_with_the_fix() {
     let repo = TestRepo::new();
     repo.write("a.rs", "fn a() {}\n");
     repo.commit("a\n\nPeer: claude\n");
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(diagnostic.contains("`peers init` tags it"), "{diagnostic}");
 }
@@ -162,7 +163,7 @@ fn markers_count_in_comments_not_in_strings() {
         "src/lib.rs",
         &expand("pub fn a() {}\npub const HELP: &str = \"@TD markers fail\";\n/* block\n   @FM later */\n"),
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains(&expand("src/lib.rs:4: @FM marker")),
@@ -215,7 +216,7 @@ fn constant_stubs_fail_in_python_rust_js_and_go() {
         repo.baseline();
         repo.write(path, now);
         repo.commit("simplify\n\nPeer: claude\n");
-        let (pass, diagnostic) = gate(&repo, json!({}));
+        let Verdict { pass, diagnostic } = gate(&repo, json!({}));
         assert!(!pass, "{path}: {diagnostic}");
         assert!(diagnostic.contains(expected), "{path}: {diagnostic}");
     }
@@ -241,6 +242,6 @@ fn existing_no_op_hooks_and_new_constant_functions_pass() {
     )
     .write("tests/fake.py", "def fetch(url):\n    return \"<html/>\"\n");
     repo.commit("port\n\nPeer: claude\n");
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(pass, "{diagnostic}");
 }

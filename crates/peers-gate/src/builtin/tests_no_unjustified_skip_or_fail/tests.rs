@@ -1,13 +1,13 @@
 //! `tests-no-unjustified-skip-or-fail` on small repositories per language.
 
+use crate::verdict::Verdict;
 use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
 use crate::builtin::test_repo::TestRepo;
 
-fn gate(repo: &TestRepo, params: serde_json::Value) -> (bool, String) {
-    let verdict = repo.run(BuiltinGate::TestsNoUnjustifiedSkipOrFail, params);
-    (verdict.pass, verdict.diagnostic)
+fn gate(repo: &TestRepo, params: serde_json::Value) -> Verdict {
+    repo.run(BuiltinGate::TestsNoUnjustifiedSkipOrFail, params)
 }
 
 fn with_baseline(files: &[(&str, &str)]) -> TestRepo {
@@ -28,7 +28,7 @@ fn rust_ignore_needs_a_reason_string_or_a_comment_of_substance() {
          // Needs a running Postgres server; CI runs it with --ignored.\n#[test]\n#[ignore]\nfn c() {}\n\n\
          #[test]\n#[ignore = \"downloads the 2 GB fixture corpus from the release bucket\"]\nfn d() {}\n",
     )]);
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("tests/it.rs:2: #[ignore] without a reason"),
@@ -55,7 +55,7 @@ fn python_markers_read_reason_keywords_positional_strings_and_comments() {
          def test_d():\n    pytest.skip(\"the vendor sandbox API is down until their March migration\")\n\n\
          @pytest.mark.xfail(\n    reason=\"upstream parser bug #123 rejects nested arrays; pinned until 2.1\",\n)\ndef test_e(): assert 1\n",
     )]);
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("tests/test_a.py:3: skip/xfail marker without a reason"),
@@ -84,7 +84,7 @@ fn js_skips_need_a_comment_and_only_is_never_allowed() {
          describe.only('parser', () => {});\n\
          test.todo('handles unicode');\n",
     )]);
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic.contains("web/app.test.ts:1: skipped test without a reason"),
@@ -108,7 +108,7 @@ fn go_skip_reads_its_message() {
         "package pkg\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tt.Skip(\"todo\")\n}\n\n\
          func TestB(t *testing.T) {\n\tif testing.Short() {\n\t\tt.Skipf(\"spins up %d containers; skipped in -short mode\", 3)\n\t}\n}\n",
     )]);
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(!pass);
     assert!(
         diagnostic
@@ -127,11 +127,11 @@ fn justified_and_preexisting_markers_pass_unless_scope_is_all() {
         "tests/new.rs",
         "#[test]\n#[ignore = \"exercises the real network; run manually before a release\"]\nfn new() {}\n",
     );
-    let (pass, diagnostic) = gate(&repo, json!({}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({}));
     assert!(pass, "{diagnostic}");
-    let (pass, diagnostic) = gate(&repo, json!({"scope": "all"}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({"scope": "all"}));
     assert!(!pass);
     assert!(diagnostic.contains("tests/old.rs:2:"), "{diagnostic}");
-    let (pass, diagnostic) = gate(&repo, json!({"scope": "everything"}));
+    let Verdict { pass, diagnostic } = gate(&repo, json!({"scope": "everything"}));
     assert!(!pass && diagnostic.contains("params.scope"), "{diagnostic}");
 }
