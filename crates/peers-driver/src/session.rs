@@ -22,7 +22,7 @@ use crate::ledger_view::LedgerView;
 use crate::loop_state::LoopState;
 use crate::options::RunOptions;
 use crate::progress::{Progress, ProgressSink};
-use crate::record::ExitRecord;
+use crate::record::{ExitRecord, TickRecord};
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +197,20 @@ impl Session {
     pub(crate) fn save(&mut self) -> Result<(), DriverError> {
         self.loop_state.write(&mut self.state);
         peers_store::state_file::save_state(&self.inputs.dir, &self.state)?;
+        Ok(())
+    }
+
+    /// Makes a finished tick durable, the same way for the loop and crash recovery: the record
+    /// is saved in state.json as pending (with the tick no longer in flight), then appended to
+    /// runs.jsonl. A crash between the two is healed on resume by appending the pending record
+    /// ([`crate::recovery::finish_interrupted_tick`]); the next save clears it.
+    pub(crate) fn make_durable(&mut self, record: &TickRecord) -> Result<(), DriverError> {
+        let value = serde_json::to_value(record).unwrap_or_default();
+        self.loop_state.in_flight = None;
+        self.loop_state.pending_record = Some(value.clone());
+        self.save()?;
+        peers_store::run_log::append_record(&self.inputs.dir, &value)?;
+        self.loop_state.pending_record = None;
         Ok(())
     }
 

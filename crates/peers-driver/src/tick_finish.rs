@@ -150,7 +150,7 @@ pub fn finish(
             delivery,
         },
     );
-    make_durable(session, &record)?;
+    session.make_durable(&record)?;
     write_output_logs(session, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
@@ -388,16 +388,6 @@ fn tail(text: &str, max_chars: usize) -> String {
 /// State first (with the record pending), then the log: a crash at any point leaves either
 /// nothing of this tick or all of it, and never the record twice (resume appends a pending
 /// record only when the log does not have it yet). The pending copy is dropped at the next save.
-fn make_durable(session: &mut Session, record: &TickRecord) -> Result<(), DriverError> {
-    let value = serde_json::to_value(record).unwrap_or_default();
-    session.loop_state.in_flight = None;
-    session.loop_state.pending_record = Some(value.clone());
-    session.save()?;
-    peers_store::run_log::append_record(&session.inputs.dir, &value)?;
-    session.loop_state.pending_record = None;
-    Ok(())
-}
-
 fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRun) {
     let dir = session.inputs.dir.log_dir().join("peers");
     if peers_store::safe_fs::ensure_private_dir(&dir).is_err() {
