@@ -21,6 +21,7 @@ pub mod prompt;
 pub mod soft_review;
 pub mod state;
 pub mod stop_advice;
+pub mod stop_reason;
 pub mod suggest;
 pub mod trailer;
 pub mod turns;

@@ -4,18 +4,19 @@
 //! stops for a reason that needs nothing.
 
 use peers_core::state::PeerState;
+use peers_core::stop_reason::StopReason;
 
 use crate::error::DriverError;
 use crate::session::Session;
 
 /// At the end of every run: a blocking stop writes HALTED.md with its advice (stranded peers
 /// keep the table [`write_if_stranded`] wrote); any other stop removes a stale one.
-pub fn record_stop(session: &Session, reason: &str) -> Result<(), DriverError> {
+pub fn record_stop(session: &Session, reason: &StopReason) -> Result<(), DriverError> {
     let path = session.inputs.dir.halted_md();
     if peers_core::peer_health::stranded(&session.state).is_some() {
         return Ok(());
     }
-    match peers_core::stop_advice::advise(reason) {
+    match peers_core::stop_advice::advise(&reason.to_string()) {
         Some(advice) if advice.blocks_next_run => {
             let text = format!(
                 "# peers halted\n\nThe run stopped: `{reason}`, at iteration {}.\n\n{}.\n\n## What to do\n\n{}.\n\nUntil then every `peers run` stops again before its first tick. `peers status` shows this too.\n",

@@ -34,7 +34,7 @@ pub enum Progress<'a> {
     },
     Note(String),
     Stopped {
-        reason: &'a str,
+        reason: &'a peers_core::stop_reason::StopReason,
     },
 }
 

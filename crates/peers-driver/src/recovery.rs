@@ -131,11 +131,8 @@ pub fn finish_interrupted_tick(
         integrity: left_note.into_iter().chain(stash_note).collect(),
         ..TickRecord::default()
     };
-    let value = serde_json::to_value(&record).unwrap_or_default();
-    session.loop_state.pending_record = Some(value.clone());
-    session.save()?;
-    peers_store::run_log::append_record(&session.inputs.dir, &value)?;
-    session.loop_state.pending_record = None;
+    session.make_durable(&record)?;
+    // Clears the pending copy on disk now rather than at the next save.
     session.save()?;
     progress.event(Progress::Resumed {
         detail: format!(

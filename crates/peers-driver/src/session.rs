@@ -9,6 +9,7 @@ use std::time::Instant;
 use peers_core::config::{ConfigSettings, MaxUsdMode};
 use peers_core::goals::GoalSet;
 use peers_core::state::State;
+use peers_core::stop_reason::StopReason;
 use peers_gate::runner::RunnerSettings;
 use peers_git::{Commit, Git};
 use peers_store::layout::PeersDir;
@@ -21,12 +22,12 @@ use crate::ledger_view::LedgerView;
 use crate::loop_state::LoopState;
 use crate::options::RunOptions;
 use crate::progress::{Progress, ProgressSink};
-use crate::record::ExitRecord;
+use crate::record::{ExitRecord, TickRecord};
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
-    pub reason: String,
+    pub reason: StopReason,
     pub ticks_in_run: u64,
     pub iteration: u64,
     /// Each gate of the last evaluation with its verdict (true = green), in goals order;
@@ -37,11 +38,7 @@ pub struct RunSummary {
 impl RunSummary {
     /// 0 for complete and max_ticks, 130 when interrupted, else 1.
     pub fn exit_code(&self) -> u8 {
-        match self.reason.as_str() {
-            "complete" | "max_ticks" => 0,
-            "interrupted" => 130,
-            _ => 1,
-        }
+        self.reason.exit_code()
     }
 }
 
@@ -99,15 +96,15 @@ pub fn run(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<RunSumm
     let mut session = match Session::open(inputs, progress) {
         Ok(session) => session,
         Err(err) => {
-            let reason = format!("error:{}", err.label());
-            let _ = peers_store::last_stop::write_last_stop(&dir, &reason);
+            let reason = StopReason::Error(err.label().to_owned());
+            let _ = peers_store::last_stop::write_last_stop(&dir, &reason.to_string());
             return Err(err);
         }
     };
     let outcome = session.run_ticks(progress);
     let reason = match &outcome {
         Ok(reason) => reason.clone(),
-        Err(err) => format!("error:{}", err.label()),
+        Err(err) => StopReason::Error(err.label().to_owned()),
     };
     let summary = session.finish(&reason, progress);
     drop(lock);
@@ -203,6 +200,20 @@ impl Session {
         Ok(())
     }
 
+    /// Makes a finished tick durable, the same way for the loop and crash recovery: the record
+    /// is saved in state.json as pending (with the tick no longer in flight), then appended to
+    /// runs.jsonl. A crash between the two is healed on resume by appending the pending record
+    /// ([`crate::recovery::finish_interrupted_tick`]); the next save clears it.
+    pub(crate) fn make_durable(&mut self, record: &TickRecord) -> Result<(), DriverError> {
+        let value = serde_json::to_value(record).unwrap_or_default();
+        self.loop_state.in_flight = None;
+        self.loop_state.pending_record = Some(value.clone());
+        self.save()?;
+        peers_store::run_log::append_record(&self.inputs.dir, &value)?;
+        self.loop_state.pending_record = None;
+        Ok(())
+    }
+
     /// An atomic but unsynced save, for the in-flight marker: `kill -9` loses nothing written,
     /// and a power cut before the tick's durable save only loses the marker.
     pub(crate) fn save_quick(&mut self) -> Result<(), DriverError> {
@@ -257,7 +268,7 @@ impl Session {
         Ok(())
     }
 
-    fn run_ticks(&mut self, progress: &mut dyn ProgressSink) -> Result<String, DriverError> {
+    fn run_ticks(&mut self, progress: &mut dyn ProgressSink) -> Result<StopReason, DriverError> {
         self.evaluate(progress)?;
         self.save()?;
         loop {
@@ -276,15 +287,15 @@ impl Session {
     fn pre_tick_stop(
         &mut self,
         progress: &mut dyn ProgressSink,
-    ) -> Result<Option<String>, DriverError> {
+    ) -> Result<Option<StopReason>, DriverError> {
         if self.inputs.cancel.load(Ordering::SeqCst) {
-            return Ok(Some("interrupted".to_owned()));
+            return Ok(Some(StopReason::Interrupted));
         }
         if let Some(detail) = self.goals_mutation()? {
             progress.event(Progress::Note(format!(
                 "goals.yaml changed during the run: {detail}"
             )));
-            return Ok(Some("goals-mutated".to_owned()));
+            return Ok(Some(StopReason::GoalsMutated));
         }
         if let Some(stuck) =
             peers_core::convergence::stuck_gate(&self.state, &self.inputs.config.goals)
@@ -293,7 +304,7 @@ impl Session {
                 "{} has failed {} evaluations in a row",
                 stuck.gate, stuck.count
             )));
-            return Ok(Some(stuck.stop_reason()));
+            return Ok(Some(StopReason::Stuck { gate: stuck.gate }));
         }
         if let Some(reason) = crate::tick::budget_stop(self, progress) {
             return Ok(Some(reason));
@@ -383,13 +394,13 @@ impl Session {
         }
     }
 
-    fn finish(&mut self, reason: &str, progress: &mut dyn ProgressSink) -> RunSummary {
+    fn finish(&mut self, reason: &StopReason, progress: &mut dyn ProgressSink) -> RunSummary {
         let _ = self.save();
-        let record = ExitRecord::new(reason, self.ticks_in_run, self.state.iteration);
+        let record = ExitRecord::new(&reason.to_string(), self.ticks_in_run, self.state.iteration);
         if let Ok(value) = serde_json::to_value(&record) {
             let _ = peers_store::run_log::append_record(&self.inputs.dir, &value);
         }
-        let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, reason);
+        let _ = peers_store::last_stop::write_last_stop(&self.inputs.dir, &reason.to_string());
         crate::live_file::remove(&self.inputs.dir);
         if let Err(err) = crate::halted::record_stop(self, reason) {
             progress.event(Progress::Note(format!(
@@ -398,7 +409,7 @@ impl Session {
         }
         progress.event(Progress::Stopped { reason });
         RunSummary {
-            reason: reason.to_owned(),
+            reason: reason.clone(),
             ticks_in_run: self.ticks_in_run,
             iteration: self.state.iteration,
             gates: self

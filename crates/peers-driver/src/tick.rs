@@ -18,10 +18,11 @@ use crate::loop_state::InFlight;
 use crate::post_tick::{self, TurnContext, TurnFacts};
 use crate::progress::{Progress, ProgressSink};
 use crate::session::Session;
+use peers_core::stop_reason::StopReason;
 
 /// What the loop does after this tick.
 pub struct TickOutcome {
-    pub stop: Option<String>,
+    pub stop: Option<StopReason>,
 }
 
 fn now_s() -> f64 {
@@ -55,7 +56,7 @@ fn budget_settings(session: &Session) -> peers_core::config::BudgetSettings {
 }
 
 /// A budget cap reached before the next tick: its stop reason.
-pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Option<String> {
+pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Option<StopReason> {
     let settings = budget_settings(session);
     let run = run_counters(session);
     match budget::check_before_tick(
@@ -71,7 +72,7 @@ pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Op
         }
         BudgetVerdict::Stop(stop) => {
             progress.event(Progress::Note(format!("budget: {}", stop.detail)));
-            Some(stop.cap.stop_reason().to_owned())
+            Some(StopReason::Budget(stop.cap))
         }
     }
 }
@@ -89,7 +90,7 @@ pub fn run_one(
         Err(no_turn) => {
             crate::halted::write_if_stranded(session)?;
             return Ok(TickOutcome {
-                stop: Some(no_turn.stop_reason()),
+                stop: Some(StopReason::PeerUnavailable(no_turn)),
             });
         }
     };
@@ -198,7 +199,7 @@ fn invoke_peer(
     progress: &mut dyn ProgressSink,
     live: &mut LiveWriter,
     snapshot: &mut ControlSnapshot,
-) -> Result<(PeerRun, Option<String>, String), DriverError> {
+) -> Result<(PeerRun, Option<StopReason>, String), DriverError> {
     let settings = session
         .inputs
         .config
@@ -290,7 +291,7 @@ fn invoke_peer(
         let state_budget = &mut session.state.budget;
         match budget::check_during_tick(&budget, usd_mode, state_budget, &tick, &counters) {
             BudgetVerdict::Stop(stop) => {
-                stop_reason = Some(stop.cap.stop_reason().to_owned());
+                stop_reason = Some(StopReason::Budget(stop.cap));
                 Flow::Stop(format!("budget: {}", stop.detail))
             }
             _ => Flow::Continue,
@@ -312,7 +313,7 @@ fn invoke_peer(
         progress.event(Progress::PeerOutput { line });
     }
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
-        stop_reason = Some("interrupted".to_owned());
+        stop_reason = Some(StopReason::Interrupted);
     }
     Ok((run, stop_reason, delivery))
 }
@@ -386,7 +387,7 @@ pub(crate) fn judge_outcome(
 }
 
 /// Stops the run when the convergence rules say so.
-pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<String> {
+pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<StopReason> {
     let convergence_n = session.inputs.config.goals.convergence_n;
     match convergence::after_evaluation(
         &mut session.state,
@@ -394,7 +395,7 @@ pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<St
         convergence_n,
         session.inputs.options.skeptic,
     ) {
-        Decision::Complete => Some("complete".to_owned()),
+        Decision::Complete => Some(StopReason::Complete),
         Decision::Continue | Decision::RunSkeptic => None,
     }
 }

@@ -8,7 +8,9 @@ use peers_agent::{Classification, PeerRun};
 use peers_core::convergence::CleanTickFacts;
 use peers_core::ledger::blocking_or_flag_reports;
 use peers_core::soft_review::{self, IngestOutcome, Submission};
+use peers_core::stop_reason::StopReason;
 use peers_core::trailer;
+use peers_core::turns::NoTurn;
 
 use crate::error::DriverError;
 use crate::post_tick::TurnFacts;
@@ -26,7 +28,7 @@ pub struct Finished<'a> {
     pub facts: TurnFacts,
     pub tampering: Vec<String>,
     pub duration: Duration,
-    pub budget_stop: Option<String>,
+    pub budget_stop: Option<StopReason>,
     pub delivery: String,
 }
 
@@ -128,7 +130,7 @@ pub fn finish(
     let decision = tick::decide(session, &clean);
     // With the streak updated, judge the loop's own gates again; completion needs them green.
     let loop_green = session.rejudge_loop_gates();
-    let decision = decision.filter(|reason| reason != "complete" || loop_green);
+    let decision = decision.filter(|reason| *reason != StopReason::Complete || loop_green);
     for warning in facts.warnings.iter() {
         session.loop_state.warn(peer, warning.clone());
     }
@@ -148,7 +150,7 @@ pub fn finish(
             delivery,
         },
     );
-    make_durable(session, &record)?;
+    session.make_durable(&record)?;
     write_output_logs(session, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
@@ -157,16 +159,14 @@ pub fn finish(
     }
     let stop = budget_stop
         .or_else(|| {
-            (run.classification == Classification::Interrupted).then(|| "interrupted".to_owned())
+            (run.classification == Classification::Interrupted).then_some(StopReason::Interrupted)
         })
         .or(decision)
         .or_else(|| {
-            peers_core::peer_health::stranded(&session.state).map(|s| s.stop_reason().to_owned())
+            peers_core::peer_health::stranded(&session.state)
+                .map(|s| StopReason::PeerUnavailable(NoTurn::Stranded(s)))
         });
-    if stop
-        .as_deref()
-        .is_some_and(|s| s.starts_with("peer-unavailable"))
-    {
+    if matches!(stop, Some(StopReason::PeerUnavailable(_))) {
         crate::halted::write_if_stranded(session)?;
     }
     Ok(TickOutcome { stop })
@@ -388,16 +388,6 @@ fn tail(text: &str, max_chars: usize) -> String {
 /// State first (with the record pending), then the log: a crash at any point leaves either
 /// nothing of this tick or all of it, and never the record twice (resume appends a pending
 /// record only when the log does not have it yet). The pending copy is dropped at the next save.
-fn make_durable(session: &mut Session, record: &TickRecord) -> Result<(), DriverError> {
-    let value = serde_json::to_value(record).unwrap_or_default();
-    session.loop_state.in_flight = None;
-    session.loop_state.pending_record = Some(value.clone());
-    session.save()?;
-    peers_store::run_log::append_record(&session.inputs.dir, &value)?;
-    session.loop_state.pending_record = None;
-    Ok(())
-}
-
 fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRun) {
     let dir = session.inputs.dir.log_dir().join("peers");
     if peers_store::safe_fs::ensure_private_dir(&dir).is_err() {

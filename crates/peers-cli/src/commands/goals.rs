@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use clap::{Args, Subcommand};
+use peers_core::stop_reason::StopReason;
 use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
@@ -99,7 +100,9 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
 fn clear_goals_mutated_halt(project: &Project) -> CliResult<()> {
     let last = peers_store::last_stop::read_last_stop(&project.dir)?;
     let halted = project.dir.halted_md();
-    if last.is_some_and(|stop| stop.reason == "goals-mutated") && halted.is_file() {
+    if last.is_some_and(|stop| StopReason::parse(&stop.reason) == Some(StopReason::GoalsMutated))
+        && halted.is_file()
+    {
         std::fs::remove_file(&halted).map_err(|err| {
             CliError::failed(format!("cannot remove {}: {err}", halted.display()))
         })?;

@@ -252,9 +252,9 @@ fn print_summary_json(
     report: &Result<String, String>,
     sandbox: crate::sandbox_launcher::SandboxChoice,
 ) {
-    let advice = peers_core::stop_advice::advise(&summary.reason);
+    let advice = peers_core::stop_advice::advise(&summary.reason.to_string());
     let value = serde_json::json!({
-        "reason": summary.reason,
+        "reason": summary.reason.to_string(),
         "iteration": summary.iteration,
         "ticks_in_run": summary.ticks_in_run,
         "exit_code": summary.exit_code(),

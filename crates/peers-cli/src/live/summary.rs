@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use peers_core::budget::Cap;
+use peers_core::stop_reason::StopReason;
 use peers_driver::record::TickRecord;
 
 use super::color::{Style, Terminal};
@@ -56,7 +58,7 @@ impl RunTally {
 
 /// Everything the summary shows besides the tally.
 pub struct RunEnding<'a> {
-    pub reason: &'a str,
+    pub reason: &'a StopReason,
     pub ticks_in_run: u64,
     pub iteration: u64,
     pub gates: &'a [(String, bool)],
@@ -68,13 +70,15 @@ pub struct RunEnding<'a> {
 /// The summary lines (the first one is `Stopped: …`, as before this summary existed).
 pub fn render(tally: &RunTally, ending: &RunEnding<'_>, term: Terminal) -> String {
     let reason_style = match ending.reason {
-        "complete" => Style::Good,
-        "max_ticks" | "interrupted" | "max_runtime_this_run" => Style::Warn,
+        StopReason::Complete => Style::Good,
+        StopReason::Interrupted | StopReason::Budget(Cap::MaxTicks | Cap::MaxRuntimeThisRun) => {
+            Style::Warn
+        }
         _ => Style::Bad,
     };
     let mut out = format!(
         "Stopped: {} (iteration {}, {} tick(s) in this run)\n",
-        term.paint(reason_style, ending.reason),
+        term.paint(reason_style, &ending.reason.to_string()),
         ending.iteration,
         ending.ticks_in_run
     );
@@ -127,8 +131,8 @@ pub fn render(tally: &RunTally, ending: &RunEnding<'_>, term: Terminal) -> Strin
     out
 }
 
-fn blocking_advice(reason: &str) -> Option<peers_core::stop_advice::StopAdvice> {
-    peers_core::stop_advice::advise(reason).filter(|advice| advice.blocks_next_run)
+fn blocking_advice(reason: &StopReason) -> Option<peers_core::stop_advice::StopAdvice> {
+    peers_core::stop_advice::advise(&reason.to_string()).filter(|advice| advice.blocks_next_run)
 }
 
 fn gates_text(gates: &[(String, bool)], term: Terminal) -> String {
@@ -150,7 +154,7 @@ fn gates_text(gates: &[(String, bool)], term: Terminal) -> String {
 }
 
 /// What the user should do after a run that stopped for `reason`.
-pub fn next_step(reason: &str) -> String {
+pub fn next_step(reason: &StopReason) -> String {
     // A stop the next run would stop on too: the one fix (peers_core::stop_advice), as in
     // .peers/HALTED.md and `peers status`.
     if let Some(advice) = blocking_advice(reason) {
@@ -160,33 +164,32 @@ pub fn next_step(reason: &str) -> String {
         );
     }
     let text = match reason {
-        "complete" => {
+        StopReason::Complete => {
             "every gate is green and the skeptic tick was clean: review the commits (`git log peers-baseline..`) and the report"
         }
-        "max_ticks" => "`peers run` continues from here",
-        "max_runtime_this_run" => {
+        StopReason::Budget(Cap::MaxTicks) => "`peers run` continues from here",
+        StopReason::Budget(Cap::MaxRuntimeThisRun) => {
             "`peers run` continues from here (the wall-clock limit was for this run only)"
         }
-        "interrupted" => "`peers run` resumes; the interrupted tick is already recorded",
-        "goals-mutated" => {
+        StopReason::Interrupted => "`peers run` resumes; the interrupted tick is already recorded",
+        StopReason::GoalsMutated => {
             "goals.yaml changed: restore it, or run `peers goals accept` after a deliberate edit, then `peers run`"
         }
-        "budget:max_consecutive_failures" => {
+        StopReason::Budget(Cap::MaxConsecutiveFailures) => {
             "the peers kept failing: `peers replay` shows the last tick's output; fix the cause, then see `peers status` for how to continue"
         }
-        _ if reason.starts_with("stuck:") => {
+        StopReason::Stuck { .. } => {
             "a gate stayed red for too many evaluations: `peers verify` shows why; fix it, then see `peers status` for how to continue"
         }
-        _ if reason.starts_with("budget:") => {
+        StopReason::Budget(_) => {
             "a budget cap was reached: raise it (the `--max-*` flags or `budget:` in .peers/config.yaml), then `peers run`"
         }
-        _ if reason.starts_with("peer-unavailable") => {
+        StopReason::PeerUnavailable(_) => {
             "no peer can take a turn: read .peers/HALTED.md and `peers status`, fix the cause, then `peers revive`"
         }
-        _ if reason.starts_with("error:") => {
+        StopReason::Error(_) => {
             "the run failed (see the error above); `peers status` and `peers replay` show where it stood"
         }
-        _ => "`peers status` shows where the run stands",
     };
     text.to_owned()
 }
@@ -214,7 +217,7 @@ mod tests {
         tally.add(&record("bob", false, "success", 0));
         tally.add(&record("alice", false, "process-fail", 50));
         let ending = RunEnding {
-            reason: "max_ticks",
+            reason: &StopReason::Budget(Cap::MaxTicks),
             ticks_in_run: 3,
             iteration: 7,
             gates: &[("builds".into(), true), ("tests".into(), false)],
@@ -247,13 +250,18 @@ mod tests {
 
     #[test]
     fn every_stop_reason_says_what_to_do() {
-        for reason in [
-            "stuck:tests-pass",
-            "budget:max_usd",
-            "peer-unavailable:all-peers",
-            "error:state",
-        ] {
-            assert_ne!(next_step(reason), next_step("something-else"), "{reason}");
-        }
+        use peers_core::turns::NoTurn;
+        let reasons = [
+            StopReason::Stuck {
+                gate: "tests-pass".into(),
+            },
+            StopReason::Budget(Cap::MaxUsd),
+            StopReason::PeerUnavailable(NoTurn::NoPeers),
+            StopReason::Error("state".into()),
+            StopReason::Budget(Cap::MaxTicks),
+            StopReason::Interrupted,
+        ];
+        let steps: std::collections::BTreeSet<String> = reasons.iter().map(next_step).collect();
+        assert_eq!(steps.len(), reasons.len(), "{steps:?}");
     }
 }
