@@ -3,6 +3,7 @@
 //! Every read and write of a control file goes through `safe_fs`, which refuses symlinks,
 //! hard links and special files and caps sizes before reading.
 
+pub mod comms;
 pub mod error;
 pub mod goals_hash;
 pub mod heal;
