@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, info::InfoArgs,
-    init::InitArgs, modes::ModesArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs,
-    revive::ReviveArgs, run::RunArgs, sim_agent::SimAgentArgs, status::StatusArgs,
-    survey::SurveyArgs, verify::VerifyArgs, watch::WatchArgs,
+    bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, hooks::HooksArgs,
+    info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs, replay::ReplayArgs,
+    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
+    sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs, tick::TickArgs,
+    tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -68,8 +69,18 @@ pub enum Command {
     /// (PEERS_HEARTBEAT_S sets the interval in seconds). Ends with a summary and writes
     /// .peers/REPORT.md. Colour only on a terminal; NO_COLOR=1 or --color never turns it off.
     Run(RunArgs),
-    /// Run exactly one tick (same flags as run).
-    Tick(RunArgs),
+    /// Run exactly one tick (same flags as run). With --after PEER (driver: hooks, run by the
+    /// agents' Stop hooks): judge the turn PEER just finished in its own session, hand the
+    /// turn on and write the next prompt; no agent is started.
+    Tick(TickArgs),
+    /// The agents' Stop hooks of the hooks driver (`driver: hooks`): install them into your
+    /// Claude Code / Codex / Gemini CLI configuration, uninstall them, or write the snippets.
+    Hooks(HooksArgs),
+    /// The sessions driver (`driver: sessions`): one tmux window per peer running its CLI
+    /// interactively, and a watch window; up, down, attach.
+    Tmux(TmuxArgs),
+    /// The file message channel (`comm: hybrid`): send a message to a peer, list or follow them.
+    Msg(MsgArgs),
     /// Show what the peer saw and did in one tick: record, prompt, commits, output.
     Replay(ReplayArgs),
     /// Write .peers/REPORT.md: ticks, peers, bugs, gate timeline, tokens and cost.

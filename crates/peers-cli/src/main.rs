@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod error;
+mod host_hooks;
 mod launcher;
 mod live;
 mod progress;

@@ -17,10 +17,50 @@ pub struct ConfigSettings {
     /// `prices:` — per-model prices that override or extend the built-in table used for the
     /// CLIs that report no cost (codex, gemini). In file order.
     pub prices: Vec<ModelPriceSettings>,
+    /// `driver:` — who starts the agents: peers itself (`peers run`), the user's interactive
+    /// sessions through their Stop hooks, or interactive sessions in tmux.
+    pub driver: DriverKind,
+    /// `comm:` — how peers talk to each other: commits only, or commits plus message files.
+    pub comm: CommKind,
     /// Keys accepted for compatibility with the original tool that peers does not act on, and
     /// other things the user should know about the file (e.g. the legacy `tools:` map was
     /// promoted). Shown by `peers info` and at run start, so nothing is silently inert.
     pub notices: Vec<ConfigNotice>,
+}
+
+/// `driver:` in config.yaml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DriverKind {
+    /// `peers run` starts each peer headless, one turn at a time.
+    #[default]
+    Orchestrator,
+    /// The user works in the agents' own interactive sessions; each agent's Stop hook runs
+    /// `peers tick --after <peer>`, which judges the turn and hands it on. peers never starts
+    /// an agent.
+    Hooks,
+    /// `peers tmux up` opens one interactive session per peer; peers never starts an agent.
+    Sessions,
+}
+
+impl DriverKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Orchestrator => "orchestrator",
+            Self::Hooks => "hooks",
+            Self::Sessions => "sessions",
+        }
+    }
+}
+
+/// `comm:` in config.yaml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CommKind {
+    /// Peers talk through commits (trailers, the inbox of other peers' commits).
+    #[default]
+    Git,
+    /// Commits, plus message files under `.peers/comms/<from>-to-<to>/` shown in the
+    /// addressee's next prompt.
+    Hybrid,
 }
 
 /// A non-fatal remark about the configuration, with where it came from.

@@ -1,6 +1,7 @@
 //! Decodes `.peers/config.yaml` into [`ConfigSettings`]: every key checked against what is
 //! valid at its level, defaults filled in, legacy keys of the original tool reported as notices.
 
+mod drivers;
 mod gates;
 mod legacy;
 mod peers;
@@ -52,6 +53,8 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
     let mut notices = Vec::new();
     legacy::top_level(&top, &mut notices)?;
     let peers = peers::decode_peers(&top, &mut notices)?;
+    let driver = drivers::driver(top.field("driver").as_ref())?;
+    let comm = drivers::comm(top.field("comm").as_ref())?;
     let budget = sections::budget(section(&top, "budget")?.as_ref())?;
     let health = sections::health(section(&top, "health")?.as_ref(), &mut notices)?;
     let goals = match section(&top, "goals")? {
@@ -77,6 +80,8 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         verify,
         gates,
         prices,
+        driver,
+        comm,
         notices,
     })
 }

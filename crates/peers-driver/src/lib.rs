@@ -2,7 +2,9 @@
 //! gates, then ticks — pick a peer, prompt it, supervise it, judge its commits, re-evaluate,
 //! account, record — until a stop reason: complete, a cap, an interrupt, or no peer left.
 
+pub mod after_turn;
 pub mod attest;
+pub mod comms_inbox;
 pub mod control_files;
 pub mod error;
 pub mod evaluate;

@@ -115,7 +115,10 @@ pub fn run(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<RunSumm
 }
 
 impl Session {
-    fn open(inputs: RunInputs, progress: &mut dyn ProgressSink) -> Result<Session, DriverError> {
+    pub(crate) fn open(
+        inputs: RunInputs,
+        progress: &mut dyn ProgressSink,
+    ) -> Result<Session, DriverError> {
         let names: Vec<String> = inputs.config.peers.iter().map(|p| p.name.clone()).collect();
         let loaded = peers_store::state_file::load_state(&inputs.dir, &names)?;
         let mut state = loaded.state;
@@ -375,7 +378,7 @@ impl Session {
     }
 
     /// `Some(detail)` when goals.yaml no longer has the digest accepted at start (or is gone).
-    fn goals_mutation(&self) -> Result<Option<String>, DriverError> {
+    pub(crate) fn goals_mutation(&self) -> Result<Option<String>, DriverError> {
         let path = self.inputs.dir.goals_yaml();
         match peers_store::safe_fs::read_control_file_if_exists(
             &path,
@@ -394,7 +397,11 @@ impl Session {
         }
     }
 
-    fn finish(&mut self, reason: &StopReason, progress: &mut dyn ProgressSink) -> RunSummary {
+    pub(crate) fn finish(
+        &mut self,
+        reason: &StopReason,
+        progress: &mut dyn ProgressSink,
+    ) -> RunSummary {
         let _ = self.save();
         let record = ExitRecord::new(&reason.to_string(), self.ticks_in_run, self.state.iteration);
         if let Ok(value) = serde_json::to_value(&record) {
@@ -428,6 +435,10 @@ fn set_aside_users_edits(
     session: &Session,
     progress: &mut dyn ProgressSink,
 ) -> Result<(), DriverError> {
+    if session.inputs.options.interactive {
+        // The tree is the interactive turn's, judged with it (`after_turn`).
+        return Ok(());
+    }
     let paths = crate::preflight::uncommitted_paths(&session.inputs.git)?;
     if paths.is_empty() {
         return Ok(());

@@ -33,6 +33,7 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
     let soft_goals = soft_statuses(session, peer, iteration);
     let inbox = inbox(session, peer);
     let bugs = assigned_bugs(session, peer);
+    let messages = crate::comms_inbox::collect(session, peer);
     let mut warnings = session.loop_state.take_warnings(peer);
     if session.state.dirty_worktree {
         warnings.push("the working tree had uncommitted changes after the last turn; they were stashed (git stash list)".to_owned());
@@ -57,7 +58,11 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
         recon_path: path_if("recon.md"),
         codemap_path: path_if("codemap.md"),
     };
-    prompt::build(&context)
+    let mut built = prompt::build(&context);
+    if let Some(messages) = messages {
+        built.text.push_str(&messages);
+    }
+    built
 }
 
 fn hard_statuses(session: &Session) -> Vec<HardGoalStatus> {

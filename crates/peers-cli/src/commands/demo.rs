@@ -141,6 +141,8 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
             modes: Vec::new(),
             lang: Vec::new(),
             no_baseline_check: true,
+            driver: crate::commands::init::DriverChoice::Orchestrator,
+            install: false,
         },
     )?;
     let peers_dir = dir.join(".peers");

@@ -51,6 +51,25 @@ pub struct InitArgs {
     /// type-clean in absolute mode) to report which are already red at the baseline.
     #[arg(long)]
     pub no_baseline_check: bool,
+
+    /// Who starts the agents: orchestrator (`peers run` drives them headless), hooks (you work
+    /// in their own sessions; their Stop hooks run `peers tick --after <peer>`; the snippets
+    /// go to .peers/hooks/), sessions (`peers tmux up`). Written as `driver:` in config.yaml.
+    #[arg(long, value_name = "DRIVER", default_value = "orchestrator")]
+    pub driver: DriverChoice,
+
+    /// With --driver=hooks: also merge the Stop hooks into your own Claude Code, Codex and
+    /// Gemini CLI configuration (as `peers hooks install` does).
+    #[arg(long)]
+    pub install: bool,
+}
+
+/// `--driver` of `peers init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverChoice {
+    Orchestrator,
+    Hooks,
+    Sessions,
 }
 
 /// What `init` did, for the summary and `--json`.
@@ -73,6 +92,13 @@ struct InitReport {
 }
 
 pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
+    if args.install && args.driver != DriverChoice::Hooks {
+        return Err(
+            CliError::usage("--install installs the Stop hooks of --driver=hooks").hint(
+                "run `peers init --driver=hooks --install`, or `peers hooks install` in a project with `driver: hooks`",
+            ),
+        );
+    }
     let project = Project::open(directory)?;
     refuse_dangerous_root(project.root())?;
     let plan = preflight(&project, args.force)?;
@@ -107,6 +133,47 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     }
     if !args.quiet {
         print_report(&report, args.json);
+    }
+    apply_driver(&project, args)
+}
+
+/// `--driver` and `--install`: the `driver:` line in config.yaml, the hook snippets, the
+/// installed hooks. Their lines go to stderr under --json so stdout stays one JSON document.
+fn apply_driver(project: &Project, args: &InitArgs) -> CliResult<u8> {
+    let driver = match args.driver {
+        DriverChoice::Orchestrator => return Ok(0),
+        DriverChoice::Hooks => "hooks",
+        DriverChoice::Sessions => "sessions",
+    };
+    let path = project.dir.config_yaml();
+    let mut text = String::from_utf8_lossy(&peers_store::safe_fs::read_control_file(
+        &path,
+        peers_store::layout::CONFIG_CAP,
+    )?)
+    .into_owned();
+    text.push_str(&format!(
+        "\n# Who starts the agents: orchestrator (`peers run`), hooks (their Stop hooks run\n# `peers tick --after <peer>`), sessions (`peers tmux up`).\ndriver: {driver}\n"
+    ));
+    peers_store::safe_fs::write_atomic(&path, text.as_bytes())?;
+    if args.driver != DriverChoice::Hooks {
+        return Ok(0);
+    }
+    let lines = super::hooks::write_snippets(project)?;
+    if !args.quiet {
+        for line in lines {
+            if args.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+    if args.install {
+        let side = super::hooks::SideArgs {
+            only: Vec::new(),
+            json: false,
+        };
+        return super::hooks::install(project, &side);
     }
     Ok(0)
 }

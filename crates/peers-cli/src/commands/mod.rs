@@ -4,10 +4,12 @@ pub mod bugs;
 pub mod demo;
 pub mod doctor;
 pub mod goals;
+pub mod hooks;
 pub mod info;
 pub mod init;
 mod init_baseline;
 pub mod modes;
+pub mod msg;
 pub mod replay;
 pub mod report;
 pub mod review;
@@ -18,6 +20,8 @@ pub mod sandbox_exec;
 pub mod sim_agent;
 pub mod status;
 pub mod survey;
+pub mod tick;
+pub mod tmux;
 pub mod verify;
 pub mod watch;
 
@@ -35,7 +39,10 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Goals(args) => goals::run(directory, args),
         Command::Modes(args) => modes::run(directory, args),
         Command::Run(args) => run::run(directory, args),
-        Command::Tick(args) => run::tick(directory, args),
+        Command::Tick(args) => tick::run(directory, args),
+        Command::Hooks(args) => hooks::run(directory, args),
+        Command::Tmux(args) => tmux::run(directory, args),
+        Command::Msg(args) => msg::run(directory, args),
         Command::Replay(args) => replay::run(directory, args),
         Command::Report(args) => report::run(directory, args),
         Command::Watch(args) => watch::run(directory, args),

@@ -95,6 +95,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    crate::commands::tick::refuse_headless(&project.load_config()?, "run")?;
     start(directory, args, args.max_ticks)
 }
 

@@ -38,12 +38,6 @@ pub(super) fn notice(field: &Field<'_>, why: &str) -> ConfigNotice {
 }
 
 pub(super) fn top_level(top: &Map<'_>, notices: &mut Vec<ConfigNotice>) -> Result<(), DecodeError> {
-    if let Some(field) = top.field("driver") {
-        driver(&field, notices)?;
-    }
-    if let Some(field) = top.field("comm") {
-        comm(&field, notices)?;
-    }
     for (key, why) in IGNORED_TOP {
         if let Some(field) = top.field(key) {
             // The original rejected a quoted 'false' here; keep that so old mistakes still show.
@@ -52,43 +46,6 @@ pub(super) fn top_level(top: &Map<'_>, notices: &mut Vec<ConfigNotice>) -> Resul
             }
             notices.push(notice(&field, why));
         }
-    }
-    Ok(())
-}
-
-fn driver(field: &Field<'_>, notices: &mut Vec<ConfigNotice>) -> Result<(), DecodeError> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Driver {
-        Orchestrator,
-        Unsupported,
-    }
-    let mode = field.choice(&[
-        ("orchestrator", Driver::Orchestrator),
-        ("hooks", Driver::Unsupported),
-        ("sessions", Driver::Unsupported),
-    ])?;
-    if mode == Driver::Unsupported {
-        let found = field.node.describe();
-        return Err(field
-            .err(format!("driver {found} is not supported"))
-            .with_hint(
-                "peers always drives the peers itself; remove driver: or set it to orchestrator",
-            ));
-    }
-    notices.push(notice(
-        field,
-        "peers always runs as the orchestrator; driver: is only accepted for compatibility",
-    ));
-    Ok(())
-}
-
-fn comm(field: &Field<'_>, notices: &mut Vec<ConfigNotice>) -> Result<(), DecodeError> {
-    let hybrid = field.choice(&[("git", false), ("hybrid", true)])?;
-    if hybrid {
-        notices.push(notice(
-            field,
-            "peers communicates through git commits only; hybrid is read as git",
-        ));
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::config::{BudgetSettings, HealthSettings, MaxUsdMode, VerifyCommand};
-use crate::location::Span;
 
 const FILE: &str = ".peers/config.yaml";
 const PEERS: &str = "peers:\n  - name: claude\n  - name: codex\n";
@@ -332,11 +331,11 @@ fn original_style_config_loads_with_notices() {
     assert_eq!(config.budget.max_usd, Some(25.0));
     assert_eq!(config.health.idle_timeout_s, 1800);
     assert_eq!(config.health.error_patterns.len(), 2);
+    assert_eq!(config.driver, crate::config::DriverKind::Orchestrator);
     let keys: Vec<&str> = config.notices.iter().map(|n| n.key.as_str()).collect();
     assert_eq!(
         keys,
         [
-            "driver",
             "pipeline_gates",
             "observability",
             "health.hang_kill_s",
@@ -344,19 +343,28 @@ fn original_style_config_loads_with_notices() {
             "goals.stuck_progress_reset_gates"
         ]
     );
-    assert_eq!(config.notices[0].span, Span::new(1, 9));
-    assert_eq!(
-        config.notices[0].message,
-        "ignored: peers always runs as the orchestrator; driver: is only accepted for compatibility"
-    );
 }
 
 #[test]
-fn unsupported_driver_and_comm_values_are_refused() {
-    let (msg, _) = error(decode_config(&format!("driver: hooks\n{PEERS}"), FILE));
+fn driver_and_comm_are_read_and_unknown_values_refused() {
+    use crate::config::{CommKind, DriverKind};
+    let config = decode(&format!("driver: hooks\ncomm: hybrid\n{PEERS}"));
+    assert_eq!(
+        (config.driver, config.comm),
+        (DriverKind::Hooks, CommKind::Hybrid)
+    );
+    assert!(config.notices.is_empty(), "{:?}", config.notices);
+    let config = decode(&format!("driver: sessions\n{PEERS}"));
+    assert_eq!(config.driver, DriverKind::Sessions);
+    let config = decode(PEERS);
+    assert_eq!(
+        (config.driver, config.comm),
+        (DriverKind::Orchestrator, CommKind::Git)
+    );
+    let (msg, _) = error(decode_config(&format!("driver: hook\n{PEERS}"), FILE));
     assert_eq!(
         msg,
-        ".peers/config.yaml:1:9: driver: driver \"hooks\" is not supported"
+        ".peers/config.yaml:1:9: driver: expected one of orchestrator, hooks, sessions, found \"hook\""
     );
     let (msg, _) = error(decode_config(
         &format!("comm: carrier-pigeon\n{PEERS}"),
@@ -365,16 +373,6 @@ fn unsupported_driver_and_comm_values_are_refused() {
     assert_eq!(
         msg,
         ".peers/config.yaml:1:7: comm: expected one of git, hybrid, found \"carrier-pigeon\""
-    );
-}
-
-#[test]
-fn comm_git_is_silent_and_hybrid_is_noticed() {
-    assert!(decode(&format!("comm: git\n{PEERS}")).notices.is_empty());
-    let notices = decode(&format!("comm: hybrid\n{PEERS}")).notices;
-    assert_eq!(
-        notices[0].message,
-        "ignored: peers communicates through git commits only; hybrid is read as git"
     );
 }
 

@@ -1,0 +1,175 @@
+//! `peers msg send|list|watch`: the file message channel of `comm: hybrid` from the command
+//! line — how a peer (or you) publishes a message atomically, and what is waiting.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use peers_core::config::CommKind;
+use peers_store::comms;
+
+use crate::error::{CliError, CliResult};
+use crate::project::{Project, display_path};
+
+#[derive(Debug, Args)]
+pub struct MsgArgs {
+    #[command(subcommand)]
+    pub action: MsgAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MsgAction {
+    /// Publish a message (read from stdin, at most 64 KiB) to another peer: written whole
+    /// under a number no other writer can take, shown in its next prompt.
+    Send(SendArgs),
+    /// The messages waiting in .peers/comms/ (not yet shown to their addressee).
+    List,
+    /// Follow the messages to and from PEER as they are published and read (Ctrl-C ends it).
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The sending peer (default: $PEERS_PEER_NAME, set in every agent peers starts).
+    #[arg(long, value_name = "PEER")]
+    pub from: Option<String>,
+    /// The peer the message is for.
+    #[arg(long, value_name = "PEER")]
+    pub to: String,
+    /// A few words; they become the file name (`NNNN-<topic>.md`).
+    #[arg(long, default_value = "note")]
+    pub topic: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    pub peer: String,
+    /// Seconds between looks.
+    #[arg(long, default_value_t = 1.0)]
+    pub poll_s: f64,
+}
+
+pub fn run(directory: Option<&Path>, args: &MsgArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    match &args.action {
+        MsgAction::Send(send) => send_message(&project, send),
+        MsgAction::List => list(&project),
+        MsgAction::Watch(watch) => follow(&project, watch),
+    }
+}
+
+fn send_message(project: &Project, args: &SendArgs) -> CliResult<u8> {
+    let config = project.load_config()?;
+    if config.comm != CommKind::Hybrid {
+        return Err(CliError::usage(
+            "config.yaml says `comm: git`: peers talk through commits only here",
+        )
+        .hint("set `comm: hybrid` in .peers/config.yaml to use message files"));
+    }
+    let from = match &args.from {
+        Some(from) => from.clone(),
+        None => std::env::var("PEERS_PEER_NAME").unwrap_or_default(),
+    };
+    let names: Vec<&str> = config.peers.iter().map(|p| p.name.as_str()).collect();
+    let known = |name: &str| names.contains(&name);
+    if from.is_empty() || !known(&from) {
+        return Err(
+            CliError::usage(format!("--from '{from}': not a peer of this project"))
+                .hint(format!("the peers are: {}", names.join(", "))),
+        );
+    }
+    if !known(&args.to) {
+        return Err(
+            CliError::usage(format!("--to '{}': there is no such peer", args.to))
+                .hint(format!("the peers are: {}", names.join(", "))),
+        );
+    }
+    if from == args.to {
+        return Err(
+            CliError::usage(format!("{from} cannot send a message to itself"))
+                .hint("address another peer with --to"),
+        );
+    }
+    let mut body = Vec::new();
+    std::io::stdin()
+        .take(comms::MESSAGE_CAP + 1)
+        .read_to_end(&mut body)
+        .map_err(|err| CliError::failed(format!("cannot read the message on stdin: {err}")))?;
+    if body.len() as u64 > comms::MESSAGE_CAP {
+        return Err(CliError::usage(format!(
+            "the message is larger than {} KiB",
+            comms::MESSAGE_CAP / 1024
+        ))
+        .hint("shorten it, or commit the long part and send its path"));
+    }
+    let path = comms::publish(&project.dir, &from, &args.to, &args.topic, &body)?;
+    println!("{}", display_path(project.root(), &path).display());
+    Ok(0)
+}
+
+fn list(project: &Project) -> CliResult<u8> {
+    let pending = comms::pending(&project.dir)?;
+    if pending.is_empty() {
+        println!("no message waiting");
+    }
+    for message in pending {
+        println!("{}/{}", message.channel, message.file);
+    }
+    Ok(0)
+}
+
+/// Prints each message to or from `peer` once: waiting ones, then archived (read) ones.
+fn follow(project: &Project, args: &WatchArgs) -> CliResult<u8> {
+    let poll = Duration::from_secs_f64(args.poll_s.clamp(0.1, 60.0));
+    let mut seen = std::collections::BTreeSet::new();
+    println!(
+        "messages to and from {} (comm: hybrid); Ctrl-C ends",
+        args.peer
+    );
+    loop {
+        let mut lines = Vec::new();
+        for message in comms::pending(&project.dir)? {
+            if involves(&message.channel, &args.peer) && seen.insert(message.path.clone()) {
+                lines.push(format!("new   {}/{}", message.channel, message.file));
+            }
+        }
+        for path in archived(&project.dir) {
+            let channel = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if involves(&channel, &args.peer) && seen.insert(path.clone()) {
+                let file = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                lines.push(format!("read  {channel}/{file}"));
+            }
+        }
+        for line in lines {
+            println!("{line}");
+        }
+        std::thread::sleep(poll);
+    }
+}
+
+fn involves(channel: &str, peer: &str) -> bool {
+    channel.starts_with(&format!("{peer}-to-")) || channel.ends_with(&format!("-to-{peer}"))
+}
+
+fn archived(dir: &peers_store::layout::PeersDir) -> Vec<std::path::PathBuf> {
+    let root = comms::archive_dir(dir);
+    let Ok(channels) = std::fs::read_dir(&root) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for channel in channels.filter_map(Result::ok) {
+        if let Ok(files) = std::fs::read_dir(channel.path()) {
+            out.extend(files.filter_map(Result::ok).map(|f| f.path()));
+        }
+    }
+    out.sort();
+    out
+}
