@@ -7,6 +7,7 @@
 mod agent_cli;
 mod api_errors;
 mod handoff;
+mod hooks_codex;
 mod isolation;
 mod prices;
 mod review;
