@@ -177,6 +177,25 @@ fn render(
             out.push_str(&format!("    note: {note}\n"));
         }
     }
+    if config.driver != peers_core::config::DriverKind::Orchestrator
+        || config.comm != peers_core::config::CommKind::Git
+    {
+        out.push_str(&format!(
+            "\ndriver:  {} (peers never starts an agent: {}); comm: {}\n",
+            config.driver.as_str(),
+            match config.driver {
+                peers_core::config::DriverKind::Hooks =>
+                    "the agents' Stop hooks run `peers tick --after <peer>`",
+                peers_core::config::DriverKind::Sessions => "`peers tmux up` opens their sessions",
+                peers_core::config::DriverKind::Orchestrator => "`peers run` drives them",
+            },
+            match config.comm {
+                peers_core::config::CommKind::Git => "git",
+                peers_core::config::CommKind::Hybrid =>
+                    "hybrid (commits and .peers/comms/ messages)",
+            }
+        ));
+    }
     let b = &config.budget;
     out.push_str(&format!(
         "\nbudget:  iterations≤{}, runtime≤{}s, consecutive failures≤{}, tokens≤{}, USD≤{}\n  max_usd_mode={} ({})\n",
@@ -355,6 +374,11 @@ fn to_json(
             "stuck_halt_gates": g.stuck_halt_gates, "soft_consensus_required": g.soft_consensus_required,
         },
         "gates": { "outside_git": config.gates.outside_git },
+        "driver": config.driver.as_str(),
+        "comm": match config.comm {
+            peers_core::config::CommKind::Git => "git",
+            peers_core::config::CommKind::Hybrid => "hybrid",
+        },
         "prices": prices_json(&config.prices),
         "turns": { "max_retries": config.turns.max_retries, "recovery_interval": config.turns.recovery_interval },
         "goals_lock": lock,

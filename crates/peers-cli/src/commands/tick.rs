@@ -26,7 +26,8 @@ const HOOK_EVENT_CAP: u64 = 1024 * 1024;
 
 #[derive(Debug, Args)]
 pub struct TickArgs {
-    /// Judge the turn PEER just finished in its own interactive session (`driver: hooks`):
+    /// Judge the turn PEER just finished in its own interactive session (`driver: hooks` or
+    /// `sessions`):
     /// its commits, the handoff, the gates, the ledger; then hand the turn on and write the
     /// next peer's prompt to .peers/hooks/next-prompt.md. Never starts an agent. A second
     /// call while a tick runs exits 0 with a note.
@@ -128,14 +129,11 @@ fn inside(path: &Path, root: &Path) -> bool {
 fn after(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
     let config = project.load_config()?;
-    if config.driver != DriverKind::Hooks {
-        return Err(CliError::usage(format!(
-            "`peers tick --after` judges an interactive turn, but config.yaml says `driver: {}`",
-            config.driver.as_str()
-        ))
-        .hint(
-            "set `driver: hooks` in .peers/config.yaml (or `peers init --driver=hooks --force`)",
-        ));
+    if config.driver == DriverKind::Orchestrator {
+        return Err(CliError::usage(
+            "`peers tick --after` judges an interactive turn, but config.yaml says `driver: orchestrator` (peers drives the agents itself)",
+        )
+        .hint("set `driver: hooks` (or `sessions`) in .peers/config.yaml, or `peers init --driver=hooks --force`"));
     }
     if !config.peers.iter().any(|p| p.name == peer) {
         let names: Vec<&str> = config.peers.iter().map(|p| p.name.as_str()).collect();

@@ -439,3 +439,28 @@ fn concurrent_senders_on_one_channel_get_distinct_numbers_and_whole_messages() {
         "every message whole, none lost or duplicated"
     );
 }
+
+#[test]
+fn a_sessions_project_refuses_run_names_its_driver_and_judges_turns_by_hand() {
+    let env = TestEnv::new();
+    let repo = env.repo("proj", true);
+    let out = env.peers(&repo, &["init", "--driver=sessions"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    env.set_goals(&repo, SIMPLE_GOALS);
+    let out = env.peers(&repo, &["run"]);
+    assert_eq!(out.code, 2, "{}", out.combined());
+    assert!(out.stderr.contains("peers tmux up"), "{}", out.stderr);
+    let info = env.peers(&repo, &["info"]);
+    assert!(info.stdout.contains("driver:  sessions"), "{}", info.stdout);
+    let json = env.peers(&repo, &["info", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        (value["driver"].as_str(), value["comm"].as_str()),
+        (Some("sessions"), Some("git"))
+    );
+    agent_turn(&env, &repo, "claude", "a.txt");
+    let out = env.peers(&repo, &["tick", "--after", "claude"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(out.stdout.contains("next: codex"), "{}", out.stdout);
+    assert_eq!(ticks(&repo).len(), 1);
+}
