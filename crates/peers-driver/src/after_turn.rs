@@ -205,18 +205,45 @@ fn interactive_run(duration: Duration) -> PeerRun {
 /// Where the current turn began: the head recorded after the previous judged turn, or (for
 /// the first one) the commit tagged `peers-baseline` by `peers init`.
 fn turn_start(session: &Session) -> Result<TurnStart, DriverError> {
-    if let Some(start) = read_turn_start(&session.state) {
+    start_of_turn(&session.inputs.git, &session.state)
+}
+
+fn start_of_turn(
+    git: &peers_git::Git,
+    state: &peers_core::state::State,
+) -> Result<TurnStart, DriverError> {
+    if let Some(start) = read_turn_start(state) {
         return Ok(start);
     }
-    let baseline = session.inputs.git.rev_parse("refs/tags/peers-baseline")?;
-    let head = match baseline {
+    let head = match git.rev_parse("refs/tags/peers-baseline")? {
         Some(sha) => Some(sha),
-        None => session.inputs.git.head()?,
+        None => git.head()?,
     };
     Ok(TurnStart {
         head,
         at_s: now_s(),
     })
+}
+
+/// Whether a commit since the turn began hands off. An interactive agent's Stop hook fires
+/// after every answer; only a handoff ends its turn, so the hook judges nothing before one.
+/// Reads only. When the range cannot be read (history rewritten), the turn is judged.
+pub fn handed_off(inputs: &RunInputs) -> Result<bool, DriverError> {
+    let names: Vec<String> = inputs.config.peers.iter().map(|p| p.name.clone()).collect();
+    let state = peers_store::state_file::load_state(&inputs.dir, &names)?.state;
+    let start = start_of_turn(&inputs.git, &state)?;
+    if inputs.git.head()?.is_none() {
+        return Ok(false);
+    }
+    let range = match start.head {
+        Some(head) => format!("{head}..HEAD"),
+        None => "HEAD".to_owned(),
+    };
+    Ok(inputs.git.commits(&range).map_or(true, |commits| {
+        commits
+            .iter()
+            .any(|c| peers_core::trailer::is_handoff(&c.message))
+    }))
 }
 
 pub fn read_turn_start(state: &peers_core::state::State) -> Option<TurnStart> {

@@ -34,8 +34,10 @@ pub struct TickArgs {
     #[arg(long, value_name = "PEER")]
     pub after: Option<String>,
     /// Called by an agent's Stop hook: read its event (JSON on stdin) and do nothing unless
-    /// the stopped session's working directory is inside this repository, or the session
-    /// is one peers itself started. Never exits 2 (which would keep the agent from stopping).
+    /// the stopped session's working directory is inside this repository and the session is
+    /// not one peers itself started, nor before the peer's handoff commit (the Stop event
+    /// fires after every answer; the handoff ends the turn). Never exits 2 (which would keep
+    /// the agent from stopping).
     #[arg(long, requires = "after")]
     pub hook: bool,
     #[command(flatten)]
@@ -173,6 +175,10 @@ fn after(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8>
         cancel: Arc::new(AtomicBool::new(false)),
         launcher: Arc::new(NoAgents),
     };
+    if args.hook && !peers_driver::after_turn::handed_off(&inputs)? {
+        // The agent answered but has not handed off: its turn goes on.
+        return Ok(0);
+    }
     let mut progress = TerminalProgress::new(
         args.run.quiet,
         Terminal::stderr(args.run.color),

@@ -174,15 +174,22 @@ fn a_stop_while_a_tick_holds_the_lock_exits_zero_with_a_note() {
     drop(lock);
 }
 
+/// A Stop event fires after every answer of an interactive agent: before its handoff commit
+/// the turn goes on and nothing is judged; `peers tick --after` by hand judges it anyway.
 #[test]
-fn a_turn_without_a_handoff_keeps_the_turn_and_a_failing_hook_never_exits_two() {
+fn before_a_handoff_the_hook_judges_nothing_and_by_hand_the_turn_fails_and_stays() {
     let env = TestEnv::new();
     let repo = project(&env);
+    let run = fire(&env, &installed_hook(&env, "claude"), &repo, &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     env.write(&repo, "a.txt", "half done\n");
     env.git(&repo, &["add", "a.txt"]);
     env.git(&repo, &["commit", "-q", "-m", "wip"]);
     let run = fire(&env, &installed_hook(&env, "claude"), &repo, &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert!(ticks(&repo).is_empty(), "no handoff yet: nothing judged");
+    let out = env.peers(&repo, &["tick", "--after", "claude"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
     let records = ticks(&repo);
     assert_eq!(records[0]["success"], false, "{:?}", records[0]);
     assert!(
@@ -193,8 +200,21 @@ fn a_turn_without_a_handoff_keeps_the_turn_and_a_failing_hook_never_exits_two() 
         records[0]
     );
     assert_eq!(turn_index(&repo), 0, "claude keeps the turn to retry");
-    // An unaccepted goals.yaml is a real problem: said, but with exit 1, not 2 (which would
-    // keep the agent from stopping).
+    // The handoff that follows ends the turn (the range starts after the judged wip commit).
+    agent_turn(&env, &repo, "claude", "b.txt");
+    let run = fire(&env, &installed_hook(&env, "claude"), &repo, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(ticks(&repo).len(), 2);
+    assert_eq!(turn_index(&repo), 1);
+}
+
+/// A real problem (here goals.yaml edited) is said with exit 1, which the CLI shows its user,
+/// never 2, which would keep the agent from stopping.
+#[test]
+fn a_failing_hook_never_exits_two() {
+    let env = TestEnv::new();
+    let repo = project(&env);
+    agent_turn(&env, &repo, "claude", "a.txt");
     let goals = std::fs::read_to_string(repo.join(".peers/goals.yaml")).unwrap();
     std::fs::write(repo.join(".peers/goals.yaml"), format!("{goals}# edited\n")).unwrap();
     let run = fire(&env, &installed_hook(&env, "claude"), &repo, &[]);
@@ -204,6 +224,7 @@ fn a_turn_without_a_handoff_keeps_the_turn_and_a_failing_hook_never_exits_two() 
         "{}",
         run.stderr
     );
+    assert!(ticks(&repo).is_empty());
 }
 
 #[test]
