@@ -263,6 +263,20 @@ fn set_turn_start(session: &mut Session, head: Option<String>) {
     }
 }
 
+/// Writes the prompt of the peer whose turn it is now (for the first turn, or again), without
+/// judging anything or recording a tick. `Ok(None)` when no peer can take a turn.
+pub fn prompt_now(
+    inputs: RunInputs,
+    progress: &mut dyn ProgressSink,
+) -> Result<Option<(String, std::path::PathBuf)>, DriverError> {
+    let _lock = RunLock::acquire(&inputs.dir).map_err(|err| match err {
+        peers_store::error::StoreError::LockHeld { pid, .. } => DriverError::LockHeld { pid },
+        other => DriverError::Store(other),
+    })?;
+    let mut session = Session::open(inputs, progress)?;
+    write_next_prompt(&mut session)
+}
+
 /// Builds the prompt of the peer whose turn it is now (its inbox, warnings, soft reviews due)
 /// and keeps it as `.peers/hooks/next-prompt.md` and in `log/prompts/`.
 fn write_next_prompt(

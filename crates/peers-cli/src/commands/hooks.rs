@@ -31,6 +31,9 @@ pub enum HooksAction {
     Uninstall(SideArgs),
     /// Write the ready-to-paste snippets and a README into .peers/hooks/ (no other file).
     Snippets,
+    /// Print the prompt of the peer whose turn it is (also kept in .peers/hooks/next-prompt.md),
+    /// e.g. for the first turn: `peers hooks prompt | claude`. Judges nothing.
+    Prompt,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +51,7 @@ pub fn run(directory: Option<&Path>, args: &HooksArgs) -> CliResult<u8> {
     match &args.action {
         HooksAction::Install(side) => install(&project, side),
         HooksAction::Uninstall(side) => uninstall(&project, side),
+        HooksAction::Prompt => prompt(&project),
         HooksAction::Snippets => {
             for line in write_snippets(&project)? {
                 println!("{line}");
@@ -260,5 +264,20 @@ fn report(outcomes: &[Outcome], as_json: bool) {
             Change::Skipped(why) => println!("{}: skipped: {why}", o.target.tool),
             change => println!("{}: {}{file}", o.target.tool, change.word()),
         }
+    }
+}
+
+fn prompt(project: &Project) -> CliResult<u8> {
+    let inputs = crate::commands::tick::interactive_inputs(project)?;
+    let mut silent = peers_driver::progress::Silent;
+    match peers_driver::after_turn::prompt_now(inputs, &mut silent)? {
+        Some((peer, path)) => {
+            let text = peers_store::safe_fs::read_control_file(&path, 4 * 1024 * 1024)?;
+            eprintln!("peers: it is {peer}'s turn");
+            print!("{}", String::from_utf8_lossy(&text));
+            Ok(0)
+        }
+        None => Err(CliError::failed("no peer can take a turn")
+            .hint("`peers status` says why; `peers revive <peer>` puts one back")),
     }
 }

@@ -31,7 +31,8 @@ pub enum MsgAction {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The sending peer (default: $PEERS_PEER_NAME, set in every agent peers starts).
+    /// The sending peer (default: $PEERS_PEER_NAME, set in every agent peers starts, or
+    /// $PEERS_SESSION_PEER, set in each window of `peers tmux up`).
     #[arg(long, value_name = "PEER")]
     pub from: Option<String>,
     /// The peer the message is for.
@@ -69,7 +70,10 @@ fn send_message(project: &Project, args: &SendArgs) -> CliResult<u8> {
     }
     let from = match &args.from {
         Some(from) => from.clone(),
-        None => std::env::var("PEERS_PEER_NAME").unwrap_or_default(),
+        None => ["PEERS_PEER_NAME", "PEERS_SESSION_PEER"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_default(),
     };
     let names: Vec<&str> = config.peers.iter().map(|p| p.name.as_str()).collect();
     let known = |name: &str| names.contains(&name);

@@ -144,37 +144,8 @@ fn after(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8>
         ))
         .hint(format!("the peers are: {}", names.join(", "))));
     }
-    let goals = project.load_goals()?;
-    let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
-    if !matches!(lock, GoalsHashStatus::Match) {
-        return Err(CliError::usage(format!(
-            "goals.yaml is not accepted: {}",
-            describe_goals_lock(&lock)
-        ))
-        .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
-    }
-    let goals_bytes = peers_store::safe_fs::read_control_file(
-        &project.dir.goals_yaml(),
-        peers_store::layout::GOALS_CAP,
-    )?;
-    let usd = crate::commands::info::resolve_usd(&config);
-    let mut options = RunOptions::new();
-    options.max_ticks = Some(1);
-    options.recon = false;
-    options.codemap = false;
-    options.skeptic = !args.run.without_post_convergence_skeptic;
-    options.interactive = true;
-    let inputs = RunInputs {
-        git: project.git.clone(),
-        dir: project.dir.clone(),
-        config,
-        goals,
-        goals_digest: peers_store::goals_hash::goals_digest(&goals_bytes),
-        usd_mode: usd.mode,
-        options,
-        cancel: Arc::new(AtomicBool::new(false)),
-        launcher: Arc::new(NoAgents),
-    };
+    let mut inputs = interactive_inputs(&project)?;
+    inputs.options.skeptic = !args.run.without_post_convergence_skeptic;
     if args.hook && !peers_driver::after_turn::handed_off(&inputs)? {
         // The agent answered but has not handed off: its turn goes on.
         return Ok(0);
@@ -240,4 +211,39 @@ impl Launcher for NoAgents {
             hint: "the peers work in their own interactive sessions".to_owned(),
         })
     }
+}
+
+/// What a tick of an interactive driver runs with: accepted goals, no survey, no agents.
+pub fn interactive_inputs(project: &Project) -> CliResult<RunInputs> {
+    let config = project.load_config()?;
+    let goals = project.load_goals()?;
+    let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
+    if !matches!(lock, GoalsHashStatus::Match) {
+        return Err(CliError::usage(format!(
+            "goals.yaml is not accepted: {}",
+            describe_goals_lock(&lock)
+        ))
+        .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
+    }
+    let goals_bytes = peers_store::safe_fs::read_control_file(
+        &project.dir.goals_yaml(),
+        peers_store::layout::GOALS_CAP,
+    )?;
+    let usd = crate::commands::info::resolve_usd(&config);
+    let mut options = RunOptions::new();
+    options.max_ticks = Some(1);
+    options.recon = false;
+    options.codemap = false;
+    options.interactive = true;
+    Ok(RunInputs {
+        git: project.git.clone(),
+        dir: project.dir.clone(),
+        config,
+        goals,
+        goals_digest: peers_store::goals_hash::goals_digest(&goals_bytes),
+        usd_mode: usd.mode,
+        options,
+        cancel: Arc::new(AtomicBool::new(false)),
+        launcher: Arc::new(NoAgents),
+    })
 }

@@ -485,3 +485,52 @@ fn a_sessions_project_refuses_run_names_its_driver_and_judges_turns_by_hand() {
     assert!(out.stdout.contains("next: codex"), "{}", out.stdout);
     assert_eq!(ticks(&repo).len(), 1);
 }
+
+#[test]
+fn hooks_prompt_prints_the_first_turns_prompt_without_judging_anything() {
+    let env = TestEnv::new();
+    let repo = project(&env);
+    let out = env.peers(&repo, &["hooks", "prompt"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(out.stderr.contains("it is claude's turn"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("You are peer 'claude'."),
+        "{}",
+        out.stdout
+    );
+    let kept = std::fs::read_to_string(repo.join(".peers/hooks/next-prompt.md")).unwrap();
+    assert!(
+        kept.ends_with(&out.stdout),
+        "the same prompt is kept in next-prompt.md"
+    );
+    assert!(ticks(&repo).is_empty(), "nothing was judged");
+    assert_eq!(turn_index(&repo), 0);
+}
+
+#[test]
+fn a_tmux_window_sends_as_its_own_peer_by_default() {
+    let env = TestEnv::new();
+    let repo = project(&env);
+    let config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
+    std::fs::write(
+        repo.join(".peers/config.yaml"),
+        format!("{config}comm: hybrid\n"),
+    )
+    .unwrap();
+    let mut cmd = env.base_command(env!("CARGO_BIN_EXE_peers"));
+    cmd.current_dir(&repo)
+        .env("PEERS_SESSION_PEER", "codex")
+        .args(["msg", "send", "--to", "claude", "--topic", "hi"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        ".peers/comms/codex-to-claude/0001-hi.md"
+    );
+    let list = env.peers(&repo, &["msg", "list"]);
+    assert_eq!(list.stdout, "codex-to-claude/0001-hi.md\n");
+}
