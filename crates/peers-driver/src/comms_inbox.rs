@@ -138,3 +138,31 @@ fn refuse(session: &mut Session, message: &Pending, from: Option<&str>, why: &st
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn channels_are_read_against_the_configured_names() {
+        let peers = names(&["a", "b", "go-to-c", "c"]);
+        let to = |channel: &str| match route(channel, &peers) {
+            Route::To { from, to } => format!("{from}->{to}"),
+            Route::Refused { from, why } => format!("refused {from:?}: {why}"),
+        };
+        assert_eq!(to("a-to-b"), "a->b");
+        // A name containing `-to-` is still found whole, on either side.
+        assert_eq!(to("go-to-c-to-a"), "go-to-c->a");
+        assert_eq!(to("a-to-go-to-c"), "a->go-to-c");
+        assert_eq!(
+            to("a-to-a"),
+            "refused Some(\"a\"): it was addressed to yourself (a-to-a)"
+        );
+        assert!(to("a-to-zed").starts_with("refused Some(\"a\"): there is no peer named 'zed'"));
+        assert_eq!(to("x-to-b"), "refused None: x-to-b names no known sender");
+    }
+}

@@ -171,3 +171,27 @@ fn concurrent_writers_never_tear_lose_or_duplicate_a_message() {
         .count();
     assert_eq!(archived, 2 * PER_WRITER);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any topic becomes a file name of safe characters that the channel reads back.
+    #[test]
+    fn any_topic_becomes_a_safe_name_read_back(topic in ".{0,200}", number in 1u64..100_000) {
+        let slug = topic_slug(&topic);
+        proptest::prop_assert!(!slug.is_empty() && slug.len() <= 48);
+        proptest::prop_assert!(slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        proptest::prop_assert!(!slug.starts_with('-') && !slug.ends_with('-'));
+        proptest::prop_assert_eq!(number_of(&format!("{number:04}-{slug}.md")), Some(number));
+    }
+
+    /// No file name that is not `NNNN-<topic>.md` counts as a message.
+    #[test]
+    fn only_numbered_markdown_names_are_messages(name in "[.a-z0-9-]{0,20}(\\.md)?") {
+        if let Some(n) = number_of(&name) {
+            let (digits, rest) = name.split_once('-').unwrap();
+            proptest::prop_assert!(digits.len() >= 4 && rest.ends_with(".md") && rest.len() > 3);
+            proptest::prop_assert_eq!(digits.parse::<u64>().unwrap(), n);
+        }
+    }
+}
