@@ -25,7 +25,8 @@ pub enum MsgAction {
     Send(SendArgs),
     /// The messages waiting in .peers/comms/ (not yet shown to their addressee).
     List,
-    /// Follow the messages to and from PEER as they are published and read (Ctrl-C ends it).
+    /// Follow PEER: the messages to and from it as they are published and read, and each of
+    /// its turns as it is judged (Ctrl-C ends it). `peers tmux up` runs one per peer.
     Watch(WatchArgs),
 }
 
@@ -127,12 +128,14 @@ fn list(project: &Project) -> CliResult<u8> {
 fn follow(project: &Project, args: &WatchArgs) -> CliResult<u8> {
     let poll = Duration::from_secs_f64(args.poll_s.clamp(0.1, 60.0));
     let mut seen = std::collections::BTreeSet::new();
+    let log = project.dir.runs_jsonl();
+    let mut offset = std::fs::metadata(&log).map_or(0, |m| m.len());
     println!(
-        "messages to and from {} (comm: hybrid); Ctrl-C ends",
+        "{}: its judged turns and its messages; Ctrl-C ends",
         args.peer
     );
     loop {
-        let mut lines = Vec::new();
+        let mut lines = judged_turns(&log, &mut offset, &args.peer);
         for message in comms::pending(&project.dir)? {
             if involves(&message.channel, &args.peer) && seen.insert(message.path.clone()) {
                 lines.push(format!("new   {}/{}", message.channel, message.file));
@@ -157,6 +160,42 @@ fn follow(project: &Project, args: &WatchArgs) -> CliResult<u8> {
         }
         std::thread::sleep(poll);
     }
+}
+
+/// The tick records of `peer` appended to the run log since `offset` (complete lines only; at
+/// most 8 MiB a look), as one line each.
+fn judged_turns(log: &Path, offset: &mut u64, peer: &str) -> Vec<String> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(log) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len < *offset {
+        *offset = 0;
+    }
+    let mut bytes = Vec::new();
+    let read = file
+        .seek(SeekFrom::Start(*offset))
+        .and_then(|_| file.take(8 * 1024 * 1024).read_to_end(&mut bytes));
+    let Some(end) = read
+        .ok()
+        .and_then(|_| bytes.iter().rposition(|b| *b == b'\n'))
+    else {
+        return Vec::new();
+    };
+    *offset += end as u64 + 1;
+    bytes[..end]
+        .split(|b| *b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .filter(|r| r["event"] == "tick" && r["peer"] == peer)
+        .map(|r| {
+            let verdict = match r["soft_fail_reason"].as_str() {
+                Some(why) if r["success"] != true => format!("did not count: {why}"),
+                _ => "handed off".to_owned(),
+            };
+            format!("tick  {}: {verdict}", r["iteration"])
+        })
+        .collect()
 }
 
 fn involves(channel: &str, peer: &str) -> bool {

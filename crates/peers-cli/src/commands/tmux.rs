@@ -32,8 +32,8 @@ pub struct TmuxArgs {
 pub enum TmuxAction {
     /// Open the session: one window per peer running its CLI interactively (claude --continue,
     /// codex resume --last, gemini --resume latest, opencode --continue; falling back to a new
-    /// session), and a `watch` window with one pane per peer. Refused when tmux is missing or
-    /// the session already exists.
+    /// session), and a `watch` window with one pane per peer (`peers msg watch <peer>`: its
+    /// judged turns and messages). Refused when tmux is missing or the session already exists.
     Up,
     /// End the session `up` opened for this repository (no other).
     Down,

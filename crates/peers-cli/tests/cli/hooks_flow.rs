@@ -534,3 +534,72 @@ fn a_tmux_window_sends_as_its_own_peer_by_default() {
     let list = env.peers(&repo, &["msg", "list"]);
     assert_eq!(list.stdout, "codex-to-claude/0001-hi.md\n");
 }
+
+/// What a `peers tmux` watch pane runs: one peer's judged turns and messages as they happen.
+#[test]
+fn msg_watch_follows_one_peers_turns_and_messages() {
+    use std::io::BufRead as _;
+    let env = TestEnv::new();
+    let repo = project(&env);
+    let config = std::fs::read_to_string(repo.join(".peers/config.yaml")).unwrap();
+    std::fs::write(
+        repo.join(".peers/config.yaml"),
+        format!("{config}comm: hybrid\n"),
+    )
+    .unwrap();
+    let mut watch = env
+        .base_command(env!("CARGO_BIN_EXE_peers"))
+        .current_dir(&repo)
+        .args(["msg", "watch", "claude", "--poll-s", "0.1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+    assert!(first.starts_with("claude: its judged turns"), "{first}");
+    assert_eq!(
+        send(&env, &repo, &["--from", "claude", "--to", "codex"], b"hi\n").code,
+        0
+    );
+    assert_eq!(
+        send(&env, &repo, &["--from", "codex", "--to", "claude"], b"yo\n").code,
+        0
+    );
+    agent_turn(&env, &repo, "claude", "a.txt");
+    assert_eq!(
+        fire(&env, &installed_hook(&env, "claude"), &repo, &[]).code,
+        0
+    );
+    let mut lines = Vec::new();
+    let wanted = [
+        "claude-to-codex/0001-note.md",
+        "codex-to-claude/0001-note.md",
+        "tick  1: handed off",
+    ];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !wanted
+        .iter()
+        .all(|w| lines.iter().any(|l: &String| l.contains(w)))
+        && std::time::Instant::now() < deadline
+    {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            lines.push(line);
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    for w in wanted {
+        assert!(lines.iter().any(|l| l.contains(w)), "{w} not in {lines:?}");
+    }
+}
