@@ -2,6 +2,7 @@
 
 mod admin_safety;
 mod bad_input;
+mod comms_channel;
 mod compat;
 mod demo;
 mod fuzz_regressions;
