@@ -173,18 +173,27 @@ fn after(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8>
             if let Some(owner) = out_of_turn {
                 eprintln!("peers: it was {owner}'s turn; {peer}'s work was judged as {peer}'s own");
             }
+            // A hook's stdout is read by the agent CLI as its reply (Codex and Gemini parse
+            // JSON there): under --hook the summary goes to stderr.
+            let say = |line: String| {
+                if args.hook {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+            };
             let green = summary.gates.iter().filter(|(_, pass)| *pass).count();
-            println!(
+            say(format!(
                 "peers: tick {} judged {peer}'s turn: {}; gates {green}/{} green",
                 summary.iteration,
                 summary.reason,
                 summary.gates.len()
-            );
+            ));
             if let Some((next, path)) = next {
-                println!(
+                say(format!(
                     "peers: next: {next}; its prompt is in {}",
                     display_path(project.root(), &path).display()
-                );
+                ));
             }
             Ok(summary.exit_code())
         }

@@ -114,6 +114,10 @@ fn a_stop_of_peer_a_judges_its_turn_and_hands_the_turn_to_b() {
         &[("PEERS_LAUNCH_LOG", launches.to_str().unwrap())],
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout, "",
+        "a hook's stdout is the CLI's to parse: nothing there"
+    );
     let records = ticks(&repo);
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["peer"], "claude");
