@@ -44,6 +44,9 @@ pub struct SideArgs {
     /// Print the outcome of each side as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the lines on stderr (`peers init --json --install` keeps stdout one document).
+    #[arg(skip)]
+    pub to_stderr: bool,
 }
 
 pub fn run(directory: Option<&Path>, args: &HooksArgs) -> CliResult<u8> {
@@ -187,7 +190,7 @@ pub fn install(project: &Project, args: &SideArgs) -> CliResult<u8> {
         });
     }
     record::save(&dir, &installed)?;
-    report(&outcomes, args.json);
+    report(&outcomes, args);
     let ok = outcomes
         .iter()
         .any(|o| matches!(o.change, Change::Installed | Change::Updated | Change::Noop));
@@ -195,8 +198,9 @@ pub fn install(project: &Project, args: &SideArgs) -> CliResult<u8> {
         o.target.tool == "codex" && matches!(o.change, Change::Installed | Change::Updated)
     }) && !args.json
     {
-        println!(
-            "codex: open `/hooks` in Codex once and trust the new hook; Codex skips untrusted hooks"
+        say(
+            args,
+            "codex: open `/hooks` in Codex once and trust the new hook; Codex skips untrusted hooks",
         );
     }
     Ok(if ok { 0 } else { 1 })
@@ -228,15 +232,23 @@ pub fn uninstall(project: &Project, args: &SideArgs) -> CliResult<u8> {
         });
     }
     record::save(&dir, &installed)?;
-    report(&outcomes, args.json);
+    report(&outcomes, args);
     let failed = outcomes
         .iter()
         .any(|o| matches!(o.change, Change::Skipped(_)));
     Ok(u8::from(failed))
 }
 
-fn report(outcomes: &[Outcome], as_json: bool) {
-    if as_json {
+fn say(args: &SideArgs, line: &str) {
+    if args.to_stderr {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+fn report(outcomes: &[Outcome], args: &SideArgs) {
+    if args.json {
         let sides: Vec<serde_json::Value> = outcomes
             .iter()
             .map(|o| {
@@ -248,9 +260,9 @@ fn report(outcomes: &[Outcome], as_json: bool) {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&sides).unwrap_or_default()
+        say(
+            args,
+            &serde_json::to_string_pretty(&sides).unwrap_or_default(),
         );
         return;
     }
@@ -261,8 +273,8 @@ fn report(outcomes: &[Outcome], as_json: bool) {
             .map(|p| format!(" {}", p.display()))
             .unwrap_or_default();
         match &o.change {
-            Change::Skipped(why) => println!("{}: skipped: {why}", o.target.tool),
-            change => println!("{}: {}{file}", o.target.tool, change.word()),
+            Change::Skipped(why) => say(args, &format!("{}: skipped: {why}", o.target.tool)),
+            change => say(args, &format!("{}: {}{file}", o.target.tool, change.word())),
         }
     }
 }

@@ -172,6 +172,7 @@ fn apply_driver(project: &Project, args: &InitArgs) -> CliResult<u8> {
         let side = super::hooks::SideArgs {
             only: Vec::new(),
             json: false,
+            to_stderr: args.json,
         };
         return super::hooks::install(project, &side);
     }

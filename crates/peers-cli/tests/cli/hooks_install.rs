@@ -352,3 +352,22 @@ fn install_with_the_orchestrator_driver_is_refused_before_anything_is_written() 
     assert!(out.stderr.contains("--driver=hooks"), "{}", out.stderr);
     assert!(!repo.join(".peers").exists());
 }
+
+#[test]
+fn init_json_with_install_keeps_stdout_one_json_document() {
+    let env = TestEnv::new();
+    seed_home(&env);
+    let repo = env.repo("proj", true);
+    let out = env.peers(&repo, &["init", "--driver=hooks", "--install", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    let report: serde_json::Value =
+        serde_json::from_str(&out.stdout).expect("stdout is one JSON document");
+    assert!(report.get("created").is_some(), "{report}");
+    assert!(out.stderr.contains("claude: installed"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("wrote .peers/hooks/claude-settings.json"),
+        "{}",
+        out.stderr
+    );
+}
