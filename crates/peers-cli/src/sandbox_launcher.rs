@@ -1,7 +1,8 @@
 //! `--sandbox`: which launcher confines the agent processes of one `peers` invocation. `native`
 //! wraps every call with `peers_sandbox::confine` (namespaces, a private root, Landlock,
 //! seccomp; loopback-only network) after a probe proved the kernel can build the sandbox here;
-//! `none` runs them on the host and says so. A sandbox that cannot be built refuses the run or
+//! `podman` runs each call in a throwaway container (`crate::sandbox_podman`); `none` runs
+//! them on the host and says so. A sandbox that cannot be built refuses the run or
 //! the call: nothing falls back to running unconfined.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,10 @@ pub enum SandboxChoice {
     /// (`.git/config`, `.git/hooks` and `.peers/` read-only), private HOME and /tmp, Landlock,
     /// seccomp, loopback-only network.
     Native,
+    /// In a throwaway podman container per call (`--container` is the same): the same view
+    /// as native, `--network=none`, cap-drop ALL, read-only root, seccomp, pids/memory limits.
+    #[value(alias = "container")]
+    Podman,
     /// On the host, unconfined, as the user (must be asked for; shown in the run's header).
     None,
 }
@@ -28,6 +33,7 @@ impl SandboxChoice {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Native => "native",
+            Self::Podman => "podman",
             Self::None => "none",
         }
     }
@@ -37,6 +43,7 @@ impl SandboxChoice {
 pub fn header(choice: SandboxChoice) -> String {
     match choice {
         SandboxChoice::Native => "sandbox: native (each agent turn confined; loopback-only network)".to_owned(),
+        SandboxChoice::Podman => "sandbox: podman (each agent turn in a throwaway container; loopback-only network)".to_owned(),
         SandboxChoice::None => "sandbox: none (agents run on the host as you, unconfined; `--sandbox native` confines them)".to_owned(),
     }
 }
@@ -61,6 +68,20 @@ pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<A
                 .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
             }
             Ok(Arc::new(Native { inner, peers_exe }))
+        }
+        SandboxChoice::Podman => {
+            let peers_exe = std::env::current_exe().map_err(|err| {
+                CliError::failed(format!(
+                    "cannot find the peers executable for the podman helper: {err}"
+                ))
+            })?;
+            let podman = crate::sandbox_podman::settings()?;
+            crate::sandbox_podman::preflight(&podman, &peers_exe)?;
+            Ok(Arc::new(crate::sandbox_podman::PodmanLauncher {
+                inner,
+                peers_exe,
+                podman,
+            }))
         }
     }
 }
@@ -100,7 +121,7 @@ impl Launcher for Native {
 /// and read-only the directories of its `PATH` (and of its program) that lie outside the
 /// system directories — never HOME itself or a directory above it — and the files its
 /// arguments name by absolute path.
-fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Policy, String> {
+pub(crate) fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Policy, String> {
     let repo = call.repo;
     let scratch = repo.join(".git").join("peers-scratch").join("sandbox");
     std::fs::create_dir_all(&scratch).map_err(|err| {

@@ -47,6 +47,8 @@ pub enum Step {
     Landlock,
     Seccomp,
     Exec(String),
+    /// Preparing or starting the podman container (the path or program involved).
+    Podman(PathBuf),
 }
 
 impl fmt::Display for Step {
@@ -68,6 +70,11 @@ impl fmt::Display for Step {
             Self::Landlock => formatter.write_str("applying the Landlock ruleset"),
             Self::Seccomp => formatter.write_str("applying the seccomp filter"),
             Self::Exec(program) => write!(formatter, "starting `{program}` inside the sandbox"),
+            Self::Podman(path) => write!(
+                formatter,
+                "preparing the podman container ({})",
+                path.display()
+            ),
         }
     }
 }
@@ -114,6 +121,10 @@ impl Step {
             Self::Seccomp => {
                 "the kernel lacks seccomp filters (CONFIG_SECCOMP_FILTER=y is needed)".into()
             }
+            Self::Podman(_) => "install podman and runc (Debian: `apt-get install podman runc \
+                catatonit`); the seccomp profile is /usr/share/containers/seccomp.json from \
+                containers-common; `peers doctor` runs a probe container and shows podman's error"
+                .into(),
             Self::Exec(_) => {
                 "the program must be installed under a system directory (/usr, /bin, /opt) or in a \
                 directory the policy lists as read_only or writable"

@@ -10,6 +10,9 @@
 //! parent-death signal chain kills the sandbox if peers dies. Nothing ever runs unconfined: a
 //! step the kernel refuses ends the helper with [`SETUP_FAILED_EXIT_CODE`] and a message naming
 //! the missing feature and its fix. [`probe`] reports those features for `peers doctor`.
+//!
+//! The podman backend ([`confine_podman`], helper `peers __podman-exec`) gives the same view
+//! in a throwaway container per turn; [`probe_podman`] checks it for `peers doctor`.
 
 mod agent;
 mod confine;
@@ -18,6 +21,7 @@ mod helper;
 mod init;
 mod landlock_rules;
 mod mounts;
+mod podman;
 mod policy;
 mod probe;
 mod seccomp_filter;
@@ -26,5 +30,9 @@ mod sys;
 pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
 pub use error::{SandboxError, Step};
 pub use helper::helper_main;
+pub use podman::{
+    Drift, Limits, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanProbe, Root, VERSION_LABEL,
+    confine_podman, podman_helper_main, probe_podman, version_drift,
+};
 pub use policy::{Network, PROTECTED_GIT_PATHS, Policy, SYSTEM_DIRS};
 pub use probe::{CgroupSupport, Probe, probe};

@@ -170,6 +170,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         json: false,
         skip_preflight: false,
         sandbox: crate::sandbox_launcher::SandboxChoice::None,
+        container: false,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

@@ -63,10 +63,26 @@ pub struct RunArgs {
     /// How agent processes run: `native` confines each turn (namespaces, a private root with
     /// the repository writable and `.git/config`, `.git/hooks`, `.peers/` read-only, private
     /// HOME and /tmp, Landlock, seccomp, loopback-only network — agents that must reach a
-    /// model API over the network cannot yet); `none` runs them on the host as you. Refuses to
-    /// start when the sandbox cannot be built here (see `peers doctor`).
+    /// model API over the network cannot yet); `podman` runs each turn in a throwaway podman
+    /// container with the same view (`--network=none`, cap-drop ALL, read-only root, seccomp,
+    /// pids/memory limits; see README "Sandbox" for PEERS_PODMAN_IMAGE); `none` runs them on
+    /// the host as you. Refuses to start when the sandbox cannot be built here (`peers doctor`).
     #[arg(long, value_name = "BACKEND", default_value = "none")]
     pub sandbox: crate::sandbox_launcher::SandboxChoice,
+    /// Same as `--sandbox podman` (the name the original tool used).
+    #[arg(long, conflicts_with = "sandbox")]
+    pub container: bool,
+}
+
+impl RunArgs {
+    /// The backend asked for: `--container` means podman.
+    pub fn sandbox_choice(&self) -> crate::sandbox_launcher::SandboxChoice {
+        if self.container {
+            crate::sandbox_launcher::SandboxChoice::Podman
+        } else {
+            self.sandbox
+        }
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -123,9 +139,9 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
-    let launcher = crate::launcher::build_confined(args.sandbox)?;
+    let launcher = crate::launcher::build_confined(args.sandbox_choice())?;
     if !args.quiet {
-        eprintln!("{}", crate::sandbox_launcher::header(args.sandbox));
+        eprintln!("{}", crate::sandbox_launcher::header(args.sandbox_choice()));
     }
     if args.skip_preflight {
         check_provider_keys(&config)?;
@@ -187,7 +203,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         report,
     };
     if args.json {
-        print_summary_json(&summary, &ending.report, args.sandbox);
+        print_summary_json(&summary, &ending.report, args.sandbox_choice());
     } else {
         print!(
             "{}",

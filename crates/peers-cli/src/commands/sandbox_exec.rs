@@ -1,6 +1,7 @@
-//! `peers __sandbox-exec` (hidden, internal): the native sandbox's helper. The launcher never
-//! writes this command line by hand: `peers_sandbox::confine` builds it, and this file only
-//! hands the arguments to `peers_sandbox::helper_main` before anything else in peers runs
+//! `peers __sandbox-exec` and `peers __podman-exec` (hidden, internal): the native sandbox's
+//! helper and the podman container's supervisor. The launcher never writes these command lines
+//! by hand: `peers_sandbox::confine` / `confine_podman` build them, and this file only hands
+//! the arguments to `peers_sandbox::helper_main` / `podman_helper_main` before anything else runs
 //! (the helper must start single-threaded, and clap must not reinterpret the command's argv).
 
 use std::ffi::OsString;
@@ -11,9 +12,12 @@ pub fn intercept(args: &[OsString]) -> Option<ExitCode> {
     let [_, subcommand, rest @ ..] = args else {
         return None;
     };
-    if subcommand != peers_sandbox::HELPER_SUBCOMMAND {
+    let code = if subcommand == peers_sandbox::HELPER_SUBCOMMAND {
+        peers_sandbox::helper_main(rest)
+    } else if subcommand == peers_sandbox::PODMAN_HELPER_SUBCOMMAND {
+        peers_sandbox::podman_helper_main(rest)
+    } else {
         return None;
-    }
-    let code = peers_sandbox::helper_main(rest);
+    };
     Some(ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX)))
 }

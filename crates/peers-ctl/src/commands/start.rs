@@ -52,10 +52,14 @@ pub struct StartArgs {
     /// Start even with uncommitted changes (they are stashed under a name saying they are yours).
     #[arg(long)]
     pub allow_dirty: bool,
-    /// How the run's agents run: `native` confines each turn, `none` runs them on the host
-    /// (passed to `peers run --sandbox`; see `peers run --help`).
-    #[arg(long, value_name = "BACKEND", value_parser = ["native", "none"])]
+    /// How the run's agents run: `native` confines each turn, `podman` runs each turn in a
+    /// throwaway podman container, `none` runs them on the host (passed to
+    /// `peers run --sandbox`; see `peers run --help`). `--container` is `--sandbox podman`.
+    #[arg(long, value_name = "BACKEND", value_parser = ["native", "podman", "none"])]
     pub sandbox: Option<String>,
+    /// Same as `--sandbox podman` (the name the original tool used).
+    #[arg(long, conflicts_with = "sandbox")]
+    pub container: bool,
     /// Print the started run as JSON.
     #[arg(long)]
     pub json: bool,
@@ -197,7 +201,11 @@ fn run_argv(path: &Path, args: &StartArgs) -> Vec<OsString> {
     if let Some(limit) = &args.max_runtime {
         argv.extend(["--max-runtime".into(), limit.into()]);
     }
-    if let Some(backend) = &args.sandbox {
+    let backend = args
+        .sandbox
+        .as_deref()
+        .or(args.container.then_some("podman"));
+    if let Some(backend) = backend {
         argv.extend(["--sandbox".into(), backend.into()]);
     }
     for (on, flag) in [

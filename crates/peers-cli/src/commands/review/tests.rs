@@ -45,6 +45,7 @@ fn args(commit: Option<&str>) -> ReviewArgs {
         max_rounds: 3,
         json: true,
         sandbox: crate::sandbox_launcher::SandboxChoice::None,
+        container: false,
     }
 }
 

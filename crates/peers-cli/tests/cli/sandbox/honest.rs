@@ -3,32 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Turn, available, lines, text};
+use super::{Turn, lines, text};
 
 #[test]
 fn git_status_and_commit_work_inside_and_land_on_the_host() {
-    if !available() {
-        return;
-    }
-    let turn = Turn::new();
-    let outcome = turn.sh(
-        "echo 'fn main() {}' > main.rs && git status --short && git add main.rs && \
+    for turn in Turn::each() {
+        let outcome = turn.sh(
+            "echo 'fn main() {}' > main.rs && git status --short && git add main.rs && \
          git commit -q -m 'add main' && git log --oneline | wc -l && echo done",
-    );
-    let all = text(&outcome);
-    assert!(outcome.success(), "{all}");
-    assert_eq!(lines(&outcome), ["?? main.rs", "2", "done"], "{all}");
-    let log = turn.env.git(&turn.repo, &["log", "--format=%s", "-1"]);
-    assert_eq!(log.trim(), "add main");
+        );
+        let all = text(&outcome);
+        assert!(outcome.success(), "{all}");
+        assert_eq!(lines(&outcome), ["?? main.rs", "2", "done"], "{all}");
+        let log = turn.env.git(&turn.repo, &["log", "--format=%s", "-1"]);
+        assert_eq!(log.trim(), "add main");
+    }
 }
 
 #[test]
 fn python_a_loopback_server_ptys_and_semaphores_work_inside() {
-    if !available() {
-        return;
-    }
-    let turn = Turn::new();
-    let script = "import multiprocessing, os, socket, threading\n\
+    for turn in Turn::each() {
+        let script = "import multiprocessing, os, socket, threading\n\
          print(sorted(os.listdir('/proc/self/fd')))\n\
          server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n\
          port = server.getsockname()[1]\n\
@@ -37,78 +32,146 @@ fn python_a_loopback_server_ptys_and_semaphores_work_inside() {
          lock = multiprocessing.Lock(); lock.acquire(); lock.release(); print('semaphore')\n\
          parent, child = os.openpty(); print('pty')\n\
          print(os.cpu_count() > 0)\n";
-    let outcome = turn.run(&["python3", "-c", script], &[]);
-    let all = text(&outcome);
-    assert!(outcome.success(), "{all}");
-    // Only stdio (and listdir's own descriptor) is open: nothing of peers leaks in.
-    assert_eq!(
-        lines(&outcome),
-        ["['0', '1', '2', '3']", "pong", "semaphore", "pty", "True"],
-        "{all}"
-    );
+        let outcome = turn.run(&["python3", "-c", script], &[]);
+        let all = text(&outcome);
+        assert!(outcome.success(), "{all}");
+        // Only stdio (and listdir's own descriptor) is open: nothing of peers leaks in.
+        assert_eq!(
+            lines(&outcome),
+            ["['0', '1', '2', '3']", "pong", "semaphore", "pty", "True"],
+            "{all}"
+        );
+    }
+}
+
+/// A sample project: its name, its files and the command that builds and tests it.
+type Sample = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
+/// A sample project per language whose toolchain is here.
+fn samples(cargo: bool) -> Vec<Sample> {
+    let mut found = Vec::new();
+    if cargo {
+        found.push((
+            "rust",
+            vec![
+                ("Cargo.toml", "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+                ("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[test]\nfn adds() { assert_eq!(add(2, 2), 4); }\n"),
+            ],
+            "cargo test --offline -q",
+        ));
+    }
+    if Path::new("/usr/bin/python3").exists() {
+        found.push((
+            "python",
+            vec![("test_sample.py", "import unittest\nclass T(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(2 + 2, 4)\n")],
+            "python3 -m unittest -q test_sample",
+        ));
+    }
+    if Path::new("/usr/bin/node").exists() {
+        found.push((
+            "node",
+            vec![("sample.test.js", "const test = require('node:test');\nconst assert = require('node:assert');\ntest('adds', () => assert.strictEqual(2 + 2, 4));\n")],
+            "node --test sample.test.js",
+        ));
+    }
+    if Path::new("/usr/bin/go").exists() {
+        found.push((
+            "go",
+            vec![
+                ("go.mod", "module sample\n\ngo 1.19\n"),
+                ("sample_test.go", "package sample\nimport \"testing\"\nfunc TestAdd(t *testing.T) { if 2+2 != 4 { t.Fatal() } }\n"),
+            ],
+            "go test ./...",
+        ));
+    }
+    found
 }
 
 #[test]
-fn a_toolchain_passed_read_only_runs_cargo() {
-    if !available() {
-        return;
-    }
-    let Some(home) = std::env::var_os("HOME").map(PathBuf::from) else {
-        return;
-    };
+fn rust_python_node_and_go_projects_build_and_test_inside() {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let cargo_home =
         std::env::var_os("CARGO_HOME").map_or_else(|| home.join(".cargo"), PathBuf::from);
     let rustup_home =
         std::env::var_os("RUSTUP_HOME").map_or_else(|| home.join(".rustup"), PathBuf::from);
-    if !cargo_home.join("bin/cargo").exists() || !rustup_home.exists() {
+    let cargo = cargo_home.join("bin/cargo").exists() && rustup_home.exists();
+    if !cargo {
         eprintln!(
-            "skipped: no rustup toolchain under {}",
+            "skipped rust: no rustup toolchain under {}",
             cargo_home.display()
         );
-        return;
     }
-    let mut turn = Turn::new();
-    turn.policy.read_only = vec![cargo_home.join("bin"), rustup_home.clone()];
-    let path = format!("{}:{}", cargo_home.join("bin").display(), super::PATH);
-    let outcome = turn.run(
-        &["cargo", "--version"],
-        &[
-            ("PATH", &path),
+    for mut turn in Turn::each() {
+        turn.policy.read_only = if cargo {
+            vec![cargo_home.join("bin"), rustup_home.clone()]
+        } else {
+            Vec::new()
+        };
+        let path = format!("{}:{}", cargo_home.join("bin").display(), super::PATH);
+        let scratch = turn.scratch.display().to_string();
+        let toolchain = std::env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "stable".into());
+        let env = [
+            ("PATH", path.as_str()),
             ("RUSTUP_HOME", &rustup_home.display().to_string()),
-            (
-                "CARGO_HOME",
-                &turn.scratch.join("cargo").display().to_string(),
-            ),
-            (
-                "RUSTUP_TOOLCHAIN",
-                &std::env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "stable".into()),
-            ),
-        ],
-    );
-    let all = text(&outcome);
-    assert!(outcome.success(), "{all}");
-    assert!(lines(&outcome)[0].starts_with("cargo "), "{all}");
+            ("CARGO_HOME", &format!("{scratch}/cargo")),
+            ("CARGO_TARGET_DIR", &format!("{scratch}/target")),
+            ("RUSTUP_TOOLCHAIN", &toolchain),
+            ("GOCACHE", &format!("{scratch}/gocache")),
+            ("GOPATH", &format!("{scratch}/gopath")),
+            ("GOFLAGS", "-mod=mod"),
+            ("GOPROXY", "off"),
+            ("GOTOOLCHAIN", "local"),
+        ]
+        .map(|(key, value)| (key, value.to_owned()));
+        let env: Vec<(&str, &str)> = env
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .collect();
+        for (name, files, command) in samples(cargo) {
+            let dir = turn.repo.join(name);
+            for (file, contents) in &files {
+                let path = dir.join(file);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("sample dir");
+                std::fs::write(path, contents).expect("sample file");
+            }
+            let outcome = turn.run(
+                &[
+                    "/bin/sh",
+                    "-c",
+                    &format!("cd {name} && {command} && echo {name}-ok"),
+                ],
+                &env,
+            );
+            let all = text(&outcome);
+            assert!(outcome.success(), "{name} in {:?}:\n{all}", turn.backend);
+            assert!(all.contains(&format!("{name}-ok")), "{all}");
+        }
+    }
 }
 
 #[test]
 fn the_exit_status_is_passed_on_and_a_missing_program_is_named() {
-    if !available() {
-        return;
+    for turn in Turn::each() {
+        assert_eq!(turn.sh("exit 7").exit.code, Some(7));
+        assert_eq!(turn.sh("kill -9 $$").exit.code, Some(128 + 9));
+        let outcome = turn.run(&["no-such-program-xyz"], &[]);
+        let all = text(&outcome);
+        assert_eq!(
+            outcome.exit.code,
+            Some(peers_sandbox::SETUP_FAILED_EXIT_CODE),
+            "{all}"
+        );
+        assert!(
+            all.contains("no-such-program-xyz") && all.contains("hint:"),
+            "{all}"
+        );
     }
-    let turn = Turn::new();
-    assert_eq!(turn.sh("exit 7").exit.code, Some(7));
-    assert_eq!(turn.sh("kill -9 $$").exit.code, Some(128 + 9));
-    let outcome = turn.run(&["no-such-program-xyz"], &[]);
-    let all = text(&outcome);
-    assert_eq!(
-        outcome.exit.code,
-        Some(peers_sandbox::SETUP_FAILED_EXIT_CODE),
-        "{all}"
-    );
-    assert!(
-        all.contains("no-such-program-xyz") && all.contains("hint:"),
-        "{all}"
-    );
 }
 
 #[test]

@@ -20,19 +20,17 @@ fn gone(marker: &str) -> Vec<String> {
 
 #[test]
 fn setsid_and_double_forked_processes_die_with_the_turn() {
-    if !available() {
-        return;
-    }
-    let turn = Turn::new();
-    let marker = "2931.5";
-    let outcome = turn.sh(&format!(
+    for turn in Turn::each() {
+        let marker = "2931.5";
+        let outcome = turn.sh(&format!(
         "setsid sh -c 'sleep {marker} & sleep {marker} &' ; (setsid sleep {marker} &) ; \
          nohup sleep {marker} >/dev/null 2>&1 & sleep 0.3; pgrep -c -f {marker} || ps -e | grep -c sleep; echo done"
     ));
-    let all = text(&outcome);
-    assert!(outcome.success(), "{all}");
-    let left = gone(marker);
-    assert!(left.is_empty(), "survived the turn: {left:?}\n{all}");
+        let all = text(&outcome);
+        assert!(outcome.success(), "{all}");
+        let left = gone(marker);
+        assert!(left.is_empty(), "survived the turn: {left:?}\n{all}");
+    }
 }
 
 #[test]
@@ -40,7 +38,7 @@ fn killing_the_helper_kills_the_whole_sandbox() {
     if !available() {
         return;
     }
-    let turn = Turn::new();
+    let turn = Turn::new(super::Backend::Native);
     let marker = "2932.5";
     let mut spec = peers_process::CommandSpec::new("/bin/sh", &turn.repo);
     spec.args = vec![

@@ -1,10 +1,13 @@
-//! The native sandbox through the built binary's hidden `peers __sandbox-exec`: the escape
-//! attempts of the design's battery must be blocked, honest work must still succeed. Each test
-//! skips with the probe's reason on a kernel that cannot build the sandbox.
+//! Both sandbox backends through the built binary's hidden helpers (`peers __sandbox-exec`,
+//! `peers __podman-exec`): the escape attempts of the design's battery must be blocked, honest
+//! work must still succeed. Each test runs once per backend available here; native is skipped
+//! with the probe's reason on a kernel that cannot build it, podman only when podman is not
+//! installed and CI is not set (under CI=true a missing podman fails the test).
 
 mod escapes;
 mod honest;
 mod lifetime;
+mod podman;
 mod run_confined;
 
 use std::path::{Path, PathBuf};
@@ -29,8 +32,28 @@ pub fn available() -> bool {
     result.is_ok()
 }
 
+/// Which sandbox a [`Turn`] runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Native,
+    Podman,
+}
+
+/// The backends this machine can run, each test runs once per backend.
+pub fn backends() -> Vec<Backend> {
+    let mut found = Vec::new();
+    if available() {
+        found.push(Backend::Native);
+    }
+    if podman::available() {
+        found.push(Backend::Podman);
+    }
+    found
+}
+
 /// A repository with one commit, a scratch dir and a HOME, as a launcher would set them up.
 pub struct Turn {
+    pub backend: Backend,
     pub env: TestEnv,
     pub repo: PathBuf,
     pub scratch: PathBuf,
@@ -38,13 +61,21 @@ pub struct Turn {
 }
 
 impl Turn {
-    pub fn new() -> Self {
+    /// One fresh turn per available backend.
+    pub fn each() -> impl Iterator<Item = Self> {
+        backends().into_iter().map(Self::new)
+    }
+
+    pub fn new(backend: Backend) -> Self {
+        // A failing test's captured output says which backend it ran in.
+        eprintln!("== backend: {backend:?}");
         let env = TestEnv::new();
         let repo = env.repo("app", true);
         let scratch = env.root().join("scratch");
         let home = env.root().join("home");
         let policy = Policy::new(&repo, &scratch, &home);
         Self {
+            backend,
             env,
             repo,
             scratch,
@@ -78,10 +109,25 @@ impl Turn {
         .chain(extra_env)
         .map(|(key, value)| (key.into(), value.into()))
         .collect();
-        spec.timeout = Some(Duration::from_secs(60));
-        let confined =
-            peers_sandbox::confine(&spec, &self.policy, Path::new(PEERS)).expect("confine");
+        spec.timeout = Some(Duration::from_secs(120));
+        let confined = self.confine(&spec);
         peers_process::run(&confined).expect("run the sandbox helper")
+    }
+
+    /// `spec` wrapped for this turn's backend.
+    pub fn confine(&self, spec: &CommandSpec) -> CommandSpec {
+        match self.backend {
+            Backend::Native => {
+                peers_sandbox::confine(spec, &self.policy, Path::new(PEERS)).expect("confine")
+            }
+            Backend::Podman => peers_sandbox::confine_podman(
+                spec,
+                &self.policy,
+                &podman::settings(),
+                Path::new(PEERS),
+            )
+            .expect("confine_podman"),
+        }
     }
 }
 

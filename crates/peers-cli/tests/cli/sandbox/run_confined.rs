@@ -108,3 +108,36 @@ fn without_the_flag_the_header_says_agents_run_unconfined() {
         bad.stderr
     );
 }
+
+#[test]
+fn honest_turns_complete_in_podman_containers_with_the_container_alias() {
+    if !super::podman::available() {
+        return;
+    }
+    let env = TestEnv::new();
+    let repo = env.sim_project(
+        "app",
+        &[
+            ("alice", "sim", honest("a.txt")),
+            ("bob", "sim", honest("b.txt")),
+        ],
+        SIMPLE_GOALS,
+        "",
+    );
+    let out = env.peers(&repo, &["run", "--max-ticks", "2", "--container", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(out.stderr.contains("sandbox: podman"), "{}", out.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(summary["sandbox"], "podman");
+    let ticks = env.ticks(&repo);
+    assert_eq!(ticks.len(), 2);
+    assert!(ticks.iter().all(|t| t["success"] == true), "{ticks:?}");
+    assert!(repo.join("a.txt").exists() && repo.join("b.txt").exists());
+    let both = env.peers(&repo, &["run", "--container", "--sandbox", "none"]);
+    assert_eq!(
+        both.code,
+        2,
+        "--container conflicts with --sandbox: {}",
+        both.combined()
+    );
+}

@@ -1,0 +1,171 @@
+//! Tests of the podman command line: hardening flags, git protections, symlink refusals.
+
+use super::*;
+use crate::podman::{Limits, Podman};
+use crate::policy::Policy;
+
+fn request(repo: &Path, root: Root) -> PodmanRequest {
+    let scratch = repo.parent().unwrap().join("scratch");
+    PodmanRequest {
+        policy: Policy::new(repo, scratch, "/home/agent"),
+        cwd: repo.to_path_buf(),
+        podman: Podman {
+            limits: Limits {
+                pids: 64,
+                memory_mib: 512,
+            },
+            ..Podman::new(root)
+        },
+        name: "peers-test".into(),
+        env_keys: vec!["PATH".into()],
+        timeout_secs: Some(120),
+    }
+}
+
+fn git_repo(dir: &Path) -> PathBuf {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join(".git/hooks")).unwrap();
+    std::fs::write(repo.join(".git/config"), "").unwrap();
+    repo
+}
+
+fn joined(args: &[OsString]) -> String {
+    args.iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_command_line_carries_every_hardening_flag() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let request = request(&repo, Root::Local("/var/cache/peers-rootfs".into()));
+    let args = run_args(
+        &request,
+        Path::new("/run/p/seccomp.json"),
+        &"claude".into(),
+        &["-p".into()],
+        1000,
+        1000,
+    )
+    .unwrap();
+    let line = joined(&args);
+    for flag in [
+        "--rm",
+        "--network=none",
+        "--cap-drop=all",
+        "--security-opt=no-new-privileges",
+        "--read-only",
+        "--init",
+        "--security-opt seccomp=/run/p/seccomp.json",
+        "--pids-limit 64",
+        "--memory 512m",
+        "--memory-swap 512m",
+        "--timeout 120",
+        "--userns keep-id",
+        "--user 1000:1000",
+        "--env PATH",
+        "--rootfs /var/cache/peers-rootfs claude -p",
+        "--volume /usr:/usr:ro,nosuid",
+    ] {
+        assert!(line.contains(flag), "missing `{flag}` in {line}");
+    }
+    let repo_text = repo.display().to_string();
+    for mount in [
+        format!("{repo_text}:{repo_text}:rw"),
+        format!("{repo_text}/.git:{repo_text}/.git:rw"),
+        format!("{repo_text}/.git/config:{repo_text}/.git/config:ro"),
+        format!("{repo_text}/.git/hooks:{repo_text}/.git/hooks:ro"),
+    ] {
+        assert!(line.contains(&mount), "missing `{mount}` in {line}");
+    }
+    // Parents are mounted before children: the pinned .git before its read-only config.
+    let position = |needle: &str| line.find(needle).unwrap();
+    assert!(
+        position(&format!("{repo_text}/.git:")) < position(&format!("{repo_text}/.git/config:"))
+    );
+}
+
+#[test]
+fn root_runs_without_keep_id_and_an_image_is_never_pulled() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let request = request(&repo, Root::Image("localhost/peers-agent:0.1".into()));
+    let line = joined(&run_args(&request, Path::new("/p.json"), &"sh".into(), &[], 0, 0).unwrap());
+    assert!(!line.contains("keep-id"), "{line}");
+    assert!(
+        line.contains("--pull=never localhost/peers-agent:0.1 sh"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("/usr:/usr"),
+        "an image brings its own system: {line}"
+    );
+}
+
+#[test]
+fn submodule_and_worktree_git_dirs_are_protected_too() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let module = repo.join(".git/modules/lib");
+    std::fs::create_dir_all(module.join("hooks")).unwrap();
+    std::fs::write(module.join("config"), "").unwrap();
+    let linked = repo.join(".git/worktrees/feature");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::fs::write(linked.join("config.worktree"), "").unwrap();
+    let mounts = git_mounts(&repo).unwrap();
+    for path in [
+        module.join("config"),
+        module.join("hooks"),
+        linked.join("config.worktree"),
+    ] {
+        assert!(
+            mounts.contains(&(path.clone(), "ro")),
+            "{path:?} in {mounts:?}"
+        );
+    }
+}
+
+#[test]
+fn a_linked_worktree_gets_its_common_git_dir_and_a_read_only_dot_git_file() {
+    let temp = tempfile::tempdir().unwrap();
+    let main = git_repo(temp.path());
+    let gitdir = main.join(".git/worktrees/wt");
+    std::fs::create_dir_all(&gitdir).unwrap();
+    std::fs::write(gitdir.join("commondir"), "../..\n").unwrap();
+    let worktree = temp.path().join("wt");
+    std::fs::create_dir_all(&worktree).unwrap();
+    std::fs::write(
+        worktree.join(".git"),
+        format!("gitdir: {}\n", gitdir.display()),
+    )
+    .unwrap();
+    let mounts = git_mounts(&worktree).unwrap();
+    let common = main.join(".git").canonicalize().unwrap();
+    assert!(
+        mounts.contains(&(worktree.join(".git"), "ro")),
+        "{mounts:?}"
+    );
+    assert!(mounts.contains(&(common.clone(), "rw")), "{mounts:?}");
+    assert!(
+        mounts.contains(&(common.join("config"), "ro")),
+        "{mounts:?}"
+    );
+    assert!(mounts.contains(&(common.join("hooks"), "ro")), "{mounts:?}");
+}
+
+#[test]
+fn a_planted_symlink_is_refused_instead_of_bound() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let secrets = temp.path().join("ssh");
+    std::fs::create_dir_all(&secrets).unwrap();
+    std::fs::remove_dir(repo.join(".git/hooks")).unwrap();
+    std::os::unix::fs::symlink(&secrets, repo.join(".git/hooks")).unwrap();
+    let err = git_mounts(&repo).unwrap_err();
+    assert!(
+        err.to_string().contains("symlink") || format!("{err:?}").contains("symlink"),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,95 @@
+//! The container's seccomp profile: the containers-common default (an allow-list) with the
+//! calls peers also denies in the native sandbox taken out of it — io_uring, keyrings,
+//! userfaultfd, perf and bpf, ptrace, new namespaces — and `socket(AF_VSOCK)`, which no
+//! network namespace confines, refused.
+
+use serde_json::{Value, json};
+
+/// System calls removed from every allow rule (they then fail with the profile's default).
+pub(crate) const DENIED: &[&str] = &[
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "userfaultfd",
+    "perf_event_open",
+    "bpf",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsmount",
+];
+
+const AF_VSOCK: u64 = 40;
+
+/// Tightens `base` (the default profile's JSON). Errors when it is not a seccomp profile.
+pub(crate) fn tighten(base: &str) -> Result<String, String> {
+    let mut profile: Value =
+        serde_json::from_str(base).map_err(|err| format!("not JSON: {err}"))?;
+    let rules = profile
+        .get_mut("syscalls")
+        .and_then(Value::as_array_mut)
+        .ok_or("it has no `syscalls` list")?;
+    for rule in rules.iter_mut() {
+        if let Some(names) = rule.get_mut("names").and_then(Value::as_array_mut) {
+            names.retain(|name| {
+                name.as_str()
+                    .is_none_or(|name| !DENIED.contains(&name) && name != "socket")
+            });
+        }
+    }
+    rules.retain(|rule| {
+        rule.get("names")
+            .and_then(Value::as_array)
+            .is_none_or(|names| !names.is_empty())
+    });
+    // Denied explicitly with EPERM, as in the native sandbox (the default action is ENOSYS).
+    rules.push(json!({"names": DENIED, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}));
+    rules.push(json!({
+        "names": ["socket"],
+        "action": "SCMP_ACT_ALLOW",
+        "args": [{"index": 0, "value": AF_VSOCK, "valueTwo": 0, "op": "SCMP_CMP_NE"}],
+    }));
+    serde_json::to_string_pretty(&profile).map_err(|err| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denied_calls_leave_every_allow_rule_and_vsock_is_refused() {
+        let base = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["read", "keyctl", "ptrace"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["io_uring_setup"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": []}
+        ]}"#;
+        let tightened: Value = serde_json::from_str(&tighten(base).unwrap()).unwrap();
+        let rules = tightened["syscalls"].as_array().unwrap();
+        let allowed: Vec<&str> = rules
+            .iter()
+            .filter(|rule| rule["action"] == "SCMP_ACT_ALLOW")
+            .flat_map(|rule| rule["names"].as_array().unwrap())
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(allowed, vec!["read", "socket"]);
+        let denied = &rules[rules.len() - 2];
+        assert_eq!(denied["action"], "SCMP_ACT_ERRNO");
+        assert_eq!(denied["errnoRet"], 1);
+        assert_eq!(denied["names"].as_array().unwrap().len(), DENIED.len());
+        let socket = rules.last().unwrap();
+        assert_eq!(socket["args"][0]["value"], AF_VSOCK);
+        assert_eq!(socket["args"][0]["op"], "SCMP_CMP_NE");
+        assert!(tighten("[]").is_err());
+    }
+}
