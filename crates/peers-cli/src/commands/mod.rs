@@ -16,6 +16,7 @@ pub mod review;
 pub mod revive;
 pub mod run;
 mod sandbox_doctor;
+mod sandbox_doctor_podman;
 pub mod sandbox_exec;
 pub mod sim_agent;
 pub mod status;

@@ -10,7 +10,12 @@ const SUBJECT: &str = "sandbox";
 /// Probes the kernel through this executable's hidden sandbox helper.
 pub fn findings() -> Vec<PreflightFinding> {
     match std::env::current_exe() {
-        Ok(exe) => from_probe(&peers_sandbox::probe(&exe)),
+        Ok(exe) => {
+            let probe = peers_sandbox::probe(&exe);
+            let mut findings = from_probe(&probe);
+            findings.extend(super::sandbox_doctor_podman::findings(probe.native_ready()));
+            findings
+        }
         Err(err) => vec![finding(
             "native",
             CheckLevel::Warning,

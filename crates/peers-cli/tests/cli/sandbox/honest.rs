@@ -188,7 +188,9 @@ fn doctor_reports_the_sandbox_features() {
     let checks: Vec<&str> = sandbox.iter().filter_map(|f| f["check"].as_str()).collect();
     assert_eq!(
         checks,
-        ["native", "user-ns", "landlock", "seccomp", "cgroup"],
+        [
+            "native", "user-ns", "landlock", "seccomp", "cgroup", "podman", "backend"
+        ],
         "{}",
         out.stdout
     );
@@ -199,6 +201,19 @@ fn doctor_reports_the_sandbox_features() {
         "warning"
     };
     assert_eq!(native["severity"], expected, "{native}");
+    let podman = sandbox[5]["message"].as_str().unwrap_or_default();
+    if super::podman::available() {
+        assert!(podman.contains("--sandbox podman works"), "{podman}");
+    } else {
+        assert!(podman.contains("unavailable"), "{podman}");
+    }
+    assert!(
+        sandbox[6]["message"]
+            .as_str()
+            .is_some_and(|line| line.starts_with("best backend here: ")),
+        "{}",
+        sandbox[6]
+    );
     assert!(
         sandbox
             .iter()
