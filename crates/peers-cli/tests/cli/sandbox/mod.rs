@@ -5,6 +5,7 @@
 //! installed and CI is not set (under CI=true a missing podman fails the test).
 
 mod escapes;
+mod escapes_more;
 mod honest;
 mod lifetime;
 mod podman;
