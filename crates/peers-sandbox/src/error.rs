@@ -148,8 +148,9 @@ impl SandboxError {
             Self::BadInvocation { .. } => {
                 "`peers __sandbox-exec` is internal: call it through peers_sandbox::confine".into()
             }
-            Self::Repository { .. } => "the repository must have a real `.git` directory with a \
-                `config` file (not a symlink); restore it with `git init` in the repository"
+            Self::Repository { .. } => "the repository needs a real `.git` directory (or a linked \
+                worktree's `.git` file) with a `config` file, and no symlink where git keeps \
+                config or hooks; restore it with `git init` in the repository"
                 .into(),
             Self::Setup { step, .. } => step.hint(),
         }

@@ -39,6 +39,13 @@ pub(crate) fn ruleset(policy: &Policy) -> Result<Option<RulesetCreated>, Sandbox
     ]
     .into_iter()
     .chain(policy.writable.iter().cloned())
+    // A linked worktree's common git directory lies outside the repository.
+    .chain(
+        crate::gitdirs::layout(&policy.repository)
+            .ok()
+            .filter(|layout| layout.dot_git_file.is_some())
+            .map(|layout| layout.git_dir),
+    )
     .collect();
     let landlock_error = |err: landlock::RulesetError| {
         SandboxError::setup(Step::Landlock, std::io::Error::other(err.to_string()))

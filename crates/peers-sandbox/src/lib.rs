@@ -17,6 +17,7 @@
 mod agent;
 mod confine;
 mod error;
+mod gitdirs;
 mod helper;
 mod init;
 mod landlock_rules;

@@ -16,7 +16,7 @@ use rustix::mount::{
 };
 
 use crate::error::{SandboxError, Step};
-use crate::policy::{PROTECTED_GIT_PATHS, Policy, SYSTEM_DIRS};
+use crate::policy::{Policy, SYSTEM_DIRS};
 
 /// Where the new root is assembled (a tmpfs over it, in the private mount namespace only).
 const STAGING: &str = "/tmp";
@@ -158,8 +158,11 @@ fn plan(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
     Ok(entries)
 }
 
-/// The repository read-write, `.git` bound onto itself (a mount point cannot be renamed or
-/// removed, so it cannot be swapped for a forged one), and the protected paths read-only.
+/// The repository read-write, its git directory bound onto itself (a mount point cannot be
+/// renamed or removed, so it cannot be swapped for a forged one) with config and hooks — its
+/// own, its submodules' and its worktrees' — read-only, and the policy's protected paths
+/// read-only. A linked worktree's `.git` file is read-only and its common git directory is
+/// shown the same way (see [`crate::gitdirs`]).
 fn repository(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
     let root = &policy.repository;
     let repo_error = |reason: String| SandboxError::Repository {
@@ -172,45 +175,57 @@ fn repository(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
         Mode::empty(),
     )
     .map_err(|err| repo_error(format!("cannot open it: {err}")))?;
-    let git = beneath(&repo_fd, Path::new(".git"))
+    let layout = crate::gitdirs::layout(root)?;
+    let dot_git = beneath(&repo_fd, Path::new(".git"))
         .map_err(|err| {
             repo_error(format!(
                 "`.git` cannot be opened without following symlinks: {err}"
             ))
         })?
         .ok_or_else(|| repo_error("has no `.git`".into()))?;
-    if !rustix::fs::fstat(&git)
-        .is_ok_and(|stat| rustix::fs::FileType::from_raw_mode(stat.st_mode).is_dir())
-    {
-        return Err(repo_error(
-            "`.git` is not a directory (a linked worktree or submodule): the sandbox needs the \
-             repository's own `.git` directory"
-                .into(),
-        ));
-    }
-    // A missing hooks directory could be created by the command and then run by host git.
-    match rustix::fs::mkdirat(&git, "hooks", Mode::from_raw_mode(0o755)) {
-        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(err) => return Err(repo_error(format!("cannot create .git/hooks: {err}"))),
-    }
-    let mut entries = vec![
-        host_bind(root, false)?,
-        tree_entry(root.join(".git"), &git, attributes(false))?,
-    ];
-    let protected = PROTECTED_GIT_PATHS
+    let mut entries = vec![host_bind(root, false)?];
+    let git_fd = match &layout.dot_git_file {
+        None => dot_git,
+        Some(file) => {
+            entries.push(tree_entry(file.clone(), &dot_git, attributes(true))?);
+            rustix::fs::open(
+                &layout.git_dir,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|err| repo_error(format!("cannot open {}: {err}", layout.git_dir.display())))?
+        }
+    };
+    entries.push(tree_entry(
+        layout.git_dir.clone(),
+        &git_fd,
+        attributes(false),
+    )?);
+    let protected = layout
+        .protected
         .iter()
-        .map(PathBuf::from)
-        .chain(policy.protected.iter().cloned());
-    for (index, relative) in protected.enumerate() {
-        let must_exist = index < PROTECTED_GIT_PATHS.len();
-        match beneath(&repo_fd, &relative) {
-            Ok(Some(fd)) => entries.push(tree_entry(root.join(&relative), &fd, attributes(true))?),
-            Ok(None) if !must_exist => {}
-            Ok(None) => return Err(repo_error(format!("`{}` is missing", relative.display()))),
+        .filter_map(|path| {
+            let relative = path.strip_prefix(&layout.git_dir).ok()?;
+            Some((
+                &git_fd,
+                layout.git_dir.join(relative),
+                relative.to_path_buf(),
+            ))
+        })
+        .chain(
+            policy
+                .protected
+                .iter()
+                .map(|relative| (&repo_fd, root.join(relative), relative.clone())),
+        );
+    for (dir, target, relative) in protected {
+        match beneath(dir, &relative) {
+            Ok(Some(fd)) => entries.push(tree_entry(target, &fd, attributes(true))?),
+            Ok(None) => {}
             Err(err) => {
                 return Err(repo_error(format!(
                     "`{}` cannot be opened without following symlinks: {err}",
-                    relative.display()
+                    target.display()
                 )));
             }
         }

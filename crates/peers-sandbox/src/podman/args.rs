@@ -7,12 +7,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::error::SandboxError;
-use crate::policy::{PROTECTED_GIT_PATHS, SYSTEM_DIRS};
+use crate::gitdirs::inside;
+use crate::policy::SYSTEM_DIRS;
 
 use super::{PodmanRequest, Root};
-
-/// Read-only paths inside one git directory (the repository's, a submodule's, a worktree's).
-const GIT_DIR_PROTECTED: &[&str] = &["config", "config.worktree", "hooks"];
 
 /// Builds `podman run …` (everything after the podman program itself).
 pub(crate) fn run_args(
@@ -135,130 +133,18 @@ fn mounts(request: &PodmanRequest) -> Result<Vec<(PathBuf, PathBuf, &'static str
     Ok(mounts)
 }
 
-/// The git directories of the repository: `.git` bound onto itself (a mount point cannot be
-/// renamed or replaced), its config and hooks read-only, and the same for every submodule
-/// under `.git/modules` and every linked worktree under `.git/worktrees`. A repository whose
-/// `.git` is a file (a linked worktree) gets its common git directory the same way and its
-/// `.git` file read-only.
+/// The git metadata mounts (see [`crate::gitdirs`]): `.git` bound onto itself (a mount
+/// point cannot be renamed or replaced) with its protected paths read-only; a linked
+/// worktree's `.git` file read-only and its common git directory the same way.
 fn git_mounts(repo: &Path) -> Result<Vec<(PathBuf, &'static str)>, SandboxError> {
-    let dot_git = inside(repo, Path::new(".git"))?.ok_or_else(|| SandboxError::Repository {
-        path: repo.to_path_buf(),
-        reason: "has no `.git`".into(),
-    })?;
+    let layout = crate::gitdirs::layout(repo)?;
     let mut out = Vec::new();
-    let git_dir = if dot_git.is_dir() {
-        dot_git
-    } else {
-        out.push((dot_git.clone(), "ro"));
-        linked_common_dir(repo, &dot_git)?
-    };
-    let hooks = git_dir.join("hooks");
-    if !hooks.exists() {
-        // A missing hooks directory could be created inside and then run by host git.
-        std::fs::create_dir_all(&hooks).map_err(|err| SandboxError::Repository {
-            path: repo.to_path_buf(),
-            reason: format!("cannot create {}: {err}", hooks.display()),
-        })?;
+    if let Some(file) = layout.dot_git_file {
+        out.push((file, "ro"));
     }
-    out.push((git_dir.clone(), "rw"));
-    for dir in git_dirs_below(&git_dir)? {
-        for name in GIT_DIR_PROTECTED {
-            if let Some(path) = inside(&git_dir, &dir.join(name))? {
-                out.push((path, "ro"));
-            }
-        }
-    }
-    for name in PROTECTED_GIT_PATHS {
-        let relative = Path::new(name)
-            .strip_prefix(".git")
-            .unwrap_or(Path::new(name));
-        if inside(&git_dir, relative)?.is_none() {
-            return Err(SandboxError::Repository {
-                path: repo.to_path_buf(),
-                reason: format!("`{name}` is missing"),
-            });
-        }
-    }
+    out.push((layout.git_dir, "rw"));
+    out.extend(layout.protected.into_iter().map(|path| (path, "ro")));
     Ok(out)
-}
-
-/// The git directory itself (empty path) and every submodule and worktree git directory
-/// below it, as paths relative to it (submodules nest: `modules/a/modules/b`).
-fn git_dirs_below(git_dir: &Path) -> Result<Vec<PathBuf>, SandboxError> {
-    let mut found = vec![PathBuf::new()];
-    let mut index = 0;
-    while index < found.len() {
-        let relative = found[index].clone();
-        index += 1;
-        for group in ["modules", "worktrees"] {
-            let Some(dir) = inside(git_dir, &relative.join(group))? else {
-                continue;
-            };
-            let entries = std::fs::read_dir(&dir).map_err(|err| SandboxError::Repository {
-                path: dir.clone(),
-                reason: format!("cannot list it: {err}"),
-            })?;
-            for entry in entries.flatten() {
-                if entry.file_type().is_ok_and(|kind| kind.is_dir()) && found.len() < 512 {
-                    found.push(relative.join(group).join(entry.file_name()));
-                }
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The common git directory of a linked worktree whose `.git` file says `gitdir: <path>`.
-fn linked_common_dir(repo: &Path, dot_git: &Path) -> Result<PathBuf, SandboxError> {
-    let bad = |reason: String| SandboxError::Repository {
-        path: repo.to_path_buf(),
-        reason,
-    };
-    let text = std::fs::read_to_string(dot_git)
-        .map_err(|err| bad(format!("cannot read its `.git` file: {err}")))?;
-    let gitdir = text
-        .trim()
-        .strip_prefix("gitdir:")
-        .map(|dir| repo.join(dir.trim()))
-        .ok_or_else(|| bad("its `.git` file has no `gitdir:` line".into()))?;
-    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
-        Ok(relative) => gitdir.join(relative.trim()),
-        Err(_) => gitdir,
-    };
-    common.canonicalize().map_err(|err| {
-        bad(format!(
-            "its git directory {} is unusable: {err}",
-            common.display()
-        ))
-    })
-}
-
-/// `root/relative` if it exists and no component of `relative` is a symlink or `..`.
-fn inside(root: &Path, relative: &Path) -> Result<Option<PathBuf>, SandboxError> {
-    let mut path = root.to_path_buf();
-    for component in relative.components() {
-        let std::path::Component::Normal(name) = component else {
-            return Err(SandboxError::Repository {
-                path: root.to_path_buf(),
-                reason: format!("`{}` leaves the repository", relative.display()),
-            });
-        };
-        path.push(name);
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(SandboxError::Repository {
-                    path: root.to_path_buf(),
-                    reason: format!(
-                        "`{}` is a symlink: a protected path must be a real file or directory",
-                        path.display()
-                    ),
-                });
-            }
-            Ok(_) => {}
-            Err(_) => return Ok(None),
-        }
-    }
-    Ok(Some(path))
 }
 
 #[cfg(test)]

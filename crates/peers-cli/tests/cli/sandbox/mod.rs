@@ -6,6 +6,7 @@
 
 mod escapes;
 mod escapes_more;
+mod git_layouts;
 mod honest;
 mod lifetime;
 mod podman;
