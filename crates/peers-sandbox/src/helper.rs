@@ -29,6 +29,16 @@ pub fn helper_main(args: &[OsString]) -> i32 {
 
 fn run(invocation: Invocation) -> Result<i32, SandboxError> {
     check_single_thread()?;
+    // Before unsharing, so init and every process of the turn start inside the cgroup.
+    let cgroup = crate::cgroup::TurnCgroup::enter(&crate::probe::cgroup_support());
+    let result = sandbox(invocation);
+    if let Some(cgroup) = cgroup {
+        cgroup.finish();
+    }
+    result
+}
+
+fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
     let (uid, gid) = (getuid(), getgid());
     unshare(UnshareFlags::NEWUSER, Step::UserNamespace)?;
     write_id_maps(uid, gid)?;

@@ -15,6 +15,7 @@
 //! in a throwaway container per turn; [`probe_podman`] checks it for `peers doctor`.
 
 mod agent;
+mod cgroup;
 mod confine;
 mod error;
 mod gitdirs;

@@ -123,7 +123,7 @@ fn user_namespace_sysctls() -> Vec<(String, String)> {
     .collect()
 }
 
-fn cgroup_support() -> CgroupSupport {
+pub(crate) fn cgroup_support() -> CgroupSupport {
     let not = |reason: &str| CgroupSupport::NotDelegated {
         reason: reason.to_owned(),
     };

@@ -1,6 +1,6 @@
 //! The sandbox lines of `peers doctor`: whether the native sandbox can be built here and each
 //! kernel feature it needs (user namespaces, Landlock, seccomp, cgroup delegation), with the fix.
-//! Warnings only: no command runs confined yet, so a missing feature does not stop `peers run`.
+//! Warnings only: a missing feature does not stop `peers run` unless it asks for that sandbox.
 
 use peers_driver::preflight::{CheckLevel, PreflightFinding};
 use peers_sandbox::{CgroupSupport, Probe};
@@ -96,7 +96,16 @@ fn from_probe(probe: &Probe) -> Vec<PreflightFinding> {
         CgroupSupport::Delegated { path, controllers } => finding(
             "cgroup",
             CheckLevel::Ok,
-            format!("cgroup v2 {} is writable (controllers: {}); pids/memory limits are not applied yet", path.display(), if controllers.is_empty() { "none".into() } else { controllers.join(" ") }),
+            format!(
+                "cgroup v2 {} is writable (controllers: {}): each native turn runs in its own cgroup, killed and removed at the end{}",
+                path.display(),
+                if controllers.is_empty() { "none".into() } else { controllers.join(" ") },
+                if controllers.iter().any(|c| c == "pids" || c == "memory") {
+                    ", with pids/memory limits (4096 processes, 8 GiB, no swap) for the controllers handed down"
+                } else {
+                    "; no pids/memory controller here, so no limits (the podman backend applies them)"
+                }
+            ),
             None,
         ),
         CgroupSupport::NotDelegated { reason } => finding(

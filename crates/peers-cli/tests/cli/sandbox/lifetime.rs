@@ -68,3 +68,34 @@ fn killing_the_helper_kills_the_whole_sandbox() {
     let left = gone(marker);
     assert!(left.is_empty(), "outlived the helper: {left:?}");
 }
+
+#[test]
+fn a_native_turn_runs_in_its_own_cgroup_where_one_is_delegated_and_it_is_removed_after() {
+    if !available() {
+        return;
+    }
+    let support = peers_sandbox::probe(std::path::Path::new(PEERS)).cgroup;
+    let peers_sandbox::CgroupSupport::Delegated { path, controllers } = support else {
+        eprintln!("skipped: no delegated cgroup v2 here: {support:?}");
+        return;
+    };
+    let turn = Turn::new(super::Backend::Native);
+    let outcome = turn
+        .sh("grep '^0::' /proc/self/cgroup; cat /sys/fs/cgroup/pids.max 2>/dev/null; echo done");
+    let all = text(&outcome);
+    assert!(outcome.success(), "{all}");
+    let line = super::lines(&outcome)
+        .into_iter()
+        .find(|line| line.starts_with("0::"))
+        .unwrap_or_default();
+    let name = line.rsplit('/').next().unwrap_or_default().to_owned();
+    assert!(
+        name.starts_with("peers-turn-"),
+        "not in a turn cgroup: {all}"
+    );
+    assert!(
+        !path.join(&name).exists(),
+        "the turn's cgroup was left behind: {all}"
+    );
+    eprintln!("delegated controllers here: {controllers:?}");
+}
