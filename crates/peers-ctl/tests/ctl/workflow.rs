@@ -255,3 +255,32 @@ fn start_passes_the_sandbox_choice_to_the_run() {
     let bad = env.ctl(&["start", "boxed", "--sandbox", "chroot"]);
     assert_eq!(bad.code, 2, "{}", bad.combined());
 }
+
+#[test]
+fn start_with_container_runs_the_agents_in_podman() {
+    let env = CtlEnv::new();
+    env.sim_project("boxed", 0, 1);
+    let both = env.ctl(&["start", "boxed", "--container", "--sandbox", "none"]);
+    assert_eq!(
+        both.code,
+        2,
+        "--container conflicts with --sandbox: {}",
+        both.combined()
+    );
+    env.ok(&["start", "boxed", "--max-ticks", "1", "--container"]);
+    let pid = env.row("boxed")["pid"].as_u64().unwrap() as u32;
+    wait_for("the run to end", || !alive(pid));
+    let logs = env.ok(&["logs", "boxed", "-n", "200"]);
+    assert!(logs.stdout.contains("--sandbox podman"), "{}", logs.stdout);
+    // Where podman works the run says so; elsewhere it refuses rather than run unconfined.
+    assert!(
+        logs.stdout
+            .contains("sandbox: podman (each agent turn in a throwaway container")
+            || logs
+                .stdout
+                .contains("--sandbox podman cannot confine agents"),
+        "{}",
+        logs.stdout
+    );
+    assert!(!logs.stdout.contains("sandbox: none"), "{}", logs.stdout);
+}
