@@ -177,3 +177,92 @@ fn a_turn_timeout_removes_the_container() {
     assert!(sleepers.is_empty(), "outlived the timeout: {sleepers:?}");
     assert!(containers.is_empty(), "container {name} left: {containers}");
 }
+
+/// A test image, removed on drop.
+struct Image(String);
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(settings().program)
+            .args(["rmi", "--force", &self.0])
+            .env(
+                "CONTAINERS_CONF",
+                settings().containers_conf.unwrap_or_default(),
+            )
+            .output();
+    }
+}
+
+/// Imports an empty image labelled `io.peers.version=<version>` (no label when `None`).
+fn drift_image(tag: &str, version: Option<&str>) -> Image {
+    let podman = settings();
+    let image = format!("localhost/peers-drift-test-{}:{tag}", std::process::id());
+    let mut import = std::process::Command::new(&podman.program);
+    import.arg("import");
+    if let Some(version) = version {
+        import.args([
+            "--change",
+            &format!("LABEL {}={version}", peers_sandbox::VERSION_LABEL),
+        ]);
+    }
+    let root = tempfile::tempdir().expect("image root");
+    std::fs::create_dir_all(root.path().join("usr")).expect("usr");
+    let tar = std::process::Command::new("tar")
+        .args(["-C", &root.path().display().to_string(), "-c", "."])
+        .output()
+        .expect("tar");
+    let mut child = import
+        .args(["-", &image])
+        .env("CONTAINERS_CONF", podman.containers_conf.expect("conf"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("podman import");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&tar.stdout)
+        .expect("feed the image");
+    assert!(
+        child.wait().expect("import").success(),
+        "podman import failed"
+    );
+    Image(image)
+}
+
+#[test]
+fn an_image_built_for_another_major_version_or_without_the_label_is_refused() {
+    if !available() {
+        return;
+    }
+    let major = drift_image("major", Some("9.0.0"));
+    let unlabelled = drift_image("bare", None);
+    let env = crate::test_env::TestEnv::new();
+    let repo = env.sim_project(
+        "app",
+        &[
+            ("alice", "sim", serde_json::json!({"turns": []})),
+            ("bob", "sim", serde_json::json!({"turns": []})),
+        ],
+        crate::test_env::SIMPLE_GOALS,
+        "",
+    );
+    for (Image(image), expected) in [
+        (&major, "another major version"),
+        (&unlabelled, "io.peers.version"),
+    ] {
+        let out = env
+            .base_command(super::PEERS)
+            .current_dir(&repo)
+            .args(["run", "--max-ticks", "1", "--sandbox", "podman"])
+            .env("PEERS_PODMAN_IMAGE", image)
+            .output()
+            .expect("peers run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{image}: {stderr}");
+        assert!(env.ticks(&repo).is_empty(), "a turn ran: {stderr}");
+    }
+}
