@@ -138,6 +138,11 @@ impl SandboxError {
     /// How to fix it, for the `hint:` line.
     pub fn hint(&self) -> String {
         match self {
+            Self::BadPolicy { field: "mount", .. } => {
+                "rename or move the directory so its path has no `:` or `,`, or use \
+                 `--sandbox native`"
+                    .into()
+            }
             Self::BadPolicy { .. } => {
                 "this is a bug in the caller that builds the policy: paths must be absolute".into()
             }

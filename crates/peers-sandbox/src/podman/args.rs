@@ -77,6 +77,18 @@ pub(crate) fn run_args(
         push("--env", key.clone());
     }
     for (source, target, mode) in mounts(request)? {
+        // `--volume` separates its fields with `:` and its options with `,`.
+        if let Some(odd) = [&source, &target]
+            .into_iter()
+            .find(|path| path.to_string_lossy().contains([':', ',']))
+        {
+            return Err(SandboxError::BadPolicy {
+                field: "mount",
+                path: odd.clone(),
+                reason: "a path with `:` or `,` cannot be given to podman --volume; \
+                         move it or use --sandbox native",
+            });
+        }
         push(
             "--volume",
             format!("{}:{}:{mode}", source.display(), target.display()),

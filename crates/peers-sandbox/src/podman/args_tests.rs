@@ -169,3 +169,15 @@ fn a_planted_symlink_is_refused_instead_of_bound() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_path_podman_would_misparse_is_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(&temp.path().join("a:b"));
+    let request = request(&repo, Root::Image("x".into()));
+    let err = run_args(&request, Path::new("/p.json"), &"sh".into(), &[], 0, 0).unwrap_err();
+    assert!(
+        matches!(err, SandboxError::BadPolicy { field: "mount", .. }),
+        "{err:?}"
+    );
+}
