@@ -137,3 +137,47 @@ fn the_cli_credential_files_and_the_orchestrators_environment_stay_out_of_reach(
         );
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn io_uring_perf_userfaultfd_cross_process_memory_and_terminal_injection_are_denied() {
+    for turn in Turn::each() {
+        // x86_64 numbers: io_uring_setup 425, perf_event_open 298, userfaultfd 323,
+        // process_vm_readv 310; ioctl 16 = 0x5412 TIOCSTI.
+        let script = "import ctypes, os\n\
+             libc = ctypes.CDLL(None, use_errno=True)\n\
+             params = ctypes.create_string_buffer(120)\n\
+             print('io_uring', libc.syscall(425, 8, params))\n\
+             attr = ctypes.create_string_buffer(128)\n\
+             print('perf', libc.syscall(298, attr, 0, -1, -1, 0))\n\
+             print('userfaultfd', libc.syscall(323, 0))\n\
+             print('vm_readv', libc.syscall(310, 1, None, 0, None, 0, 0))\n\
+             try:\n\
+             \x20   fd = os.open('/dev/tty', os.O_RDWR); print('tty-open')\n\
+             \x20   c = ctypes.c_char(b'x'); print('tiocsti', libc.ioctl(fd, 0x5412, ctypes.byref(c)))\n\
+             except OSError as err: print('no-tty', err.errno)\n\
+             fd = os.memfd_create('x'); os.write(fd, open('/bin/true', 'rb').read())\n\
+             print('memfd-exec', os.spawnv(os.P_WAIT, f'/proc/self/fd/{fd}', ['true']))\n\
+             print('done')\n";
+        let outcome = turn.run(&["python3", "-c", script], &[]);
+        let all = text(&outcome);
+        assert_eq!(
+            lines(&outcome).last().map(String::as_str),
+            Some("done"),
+            "{all}"
+        );
+        for call in ["io_uring", "perf", "userfaultfd", "vm_readv"] {
+            assert!(
+                lines(&outcome).contains(&format!("{call} -1")),
+                "{call} was allowed in {:?}:\n{all}",
+                turn.backend
+            );
+        }
+        assert!(!all.contains("tiocsti 0"), "{all}");
+        // Running a memfd is allowed and gains nothing under no_new_privs.
+        assert!(
+            lines(&outcome).contains(&"memfd-exec 0".to_owned()),
+            "{all}"
+        );
+    }
+}
