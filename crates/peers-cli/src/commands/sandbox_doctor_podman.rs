@@ -35,10 +35,13 @@ fn from_probe(
         }
         peers_sandbox::Root::Image(image) => format!("image {image}"),
     };
-    let mode = if probe.rootless {
-        "rootless, keep-id"
-    } else {
-        "as root"
+    let cgroup_v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    let mode = match (probe.rootless, cgroup_v2) {
+        (false, _) => "as root, pids/memory limits",
+        (true, true) => "rootless, keep-id, pids/memory limits",
+        (true, false) => {
+            "rootless, keep-id, no pids/memory limits (rootless podman needs cgroup v2 for them)"
+        }
     };
     let podman_line = match (&probe.version, crate::sandbox_podman::refusal(probe)) {
         (Err(absent), _) => finding(

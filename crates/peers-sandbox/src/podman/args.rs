@@ -12,7 +12,8 @@ use crate::policy::SYSTEM_DIRS;
 
 use super::{PodmanRequest, Root};
 
-/// Builds `podman run …` (everything after the podman program itself).
+/// Builds `podman run …` (everything after the podman program itself). `with_limits` is false
+/// where podman cannot apply them (rootless on cgroup v1, where it refuses the whole run).
 pub(crate) fn run_args(
     request: &PodmanRequest,
     seccomp_profile: &Path,
@@ -20,6 +21,7 @@ pub(crate) fn run_args(
     args: &[OsString],
     uid: u32,
     gid: u32,
+    with_limits: bool,
 ) -> Result<Vec<OsString>, SandboxError> {
     let policy = &request.policy;
     let limits = request.podman.limits;
@@ -50,9 +52,11 @@ pub(crate) fn run_args(
         "--security-opt",
         format!("seccomp={}", seccomp_profile.display()),
     );
-    push("--pids-limit", limits.pids.to_string());
-    push("--memory", format!("{}m", limits.memory_mib));
-    push("--memory-swap", format!("{}m", limits.memory_mib));
+    if with_limits {
+        push("--pids-limit", limits.pids.to_string());
+        push("--memory", format!("{}m", limits.memory_mib));
+        push("--memory-swap", format!("{}m", limits.memory_mib));
+    }
     if let Some(secs) = request.timeout_secs {
         push("--timeout", secs.to_string());
     }

@@ -48,6 +48,7 @@ fn the_command_line_carries_every_hardening_flag() {
         &["-p".into()],
         1000,
         1000,
+        true,
     )
     .unwrap();
     let line = joined(&args);
@@ -92,7 +93,22 @@ fn root_runs_without_keep_id_and_an_image_is_never_pulled() {
     let temp = tempfile::tempdir().unwrap();
     let repo = git_repo(temp.path());
     let request = request(&repo, Root::Image("localhost/peers-agent:0.1".into()));
-    let line = joined(&run_args(&request, Path::new("/p.json"), &"sh".into(), &[], 0, 0).unwrap());
+    let line = joined(
+        &run_args(
+            &request,
+            Path::new("/p.json"),
+            &"sh".into(),
+            &[],
+            0,
+            0,
+            false,
+        )
+        .unwrap(),
+    );
+    assert!(
+        !line.contains("--pids-limit") && !line.contains("--memory"),
+        "{line}"
+    );
     assert!(!line.contains("keep-id"), "{line}");
     assert!(
         line.contains("--pull=never localhost/peers-agent:0.1 sh"),
@@ -175,7 +191,16 @@ fn a_path_podman_would_misparse_is_refused() {
     let temp = tempfile::tempdir().unwrap();
     let repo = git_repo(&temp.path().join("a:b"));
     let request = request(&repo, Root::Image("x".into()));
-    let err = run_args(&request, Path::new("/p.json"), &"sh".into(), &[], 0, 0).unwrap_err();
+    let err = run_args(
+        &request,
+        Path::new("/p.json"),
+        &"sh".into(),
+        &[],
+        0,
+        0,
+        true,
+    )
+    .unwrap_err();
     assert!(
         matches!(err, SandboxError::BadPolicy { field: "mount", .. }),
         "{err:?}"

@@ -80,7 +80,9 @@ fn run(
         .map_err(|err| SandboxError::setup(Step::Podman("child subreaper".into()), err))?;
     let uid = rustix::process::getuid().as_raw();
     let gid = rustix::process::getgid().as_raw();
-    let argv = args::run_args(request, &profile, program, args, uid, gid)?;
+    // Rootless podman on cgroup v1 refuses resource limits (and with them the whole run).
+    let with_limits = uid == 0 || Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    let argv = args::run_args(request, &profile, program, args, uid, gid, with_limits)?;
     let mut child = Command::new(&request.podman.program)
         .args(argv)
         .process_group(0)
