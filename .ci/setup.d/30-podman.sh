@@ -39,6 +39,8 @@ if ! peers_podman_installed; then
         echo "podman: WARNING not installed: the podman sandbox tests will skip" >&2
     fi
 fi
-command -v podman >/dev/null 2>&1 && echo "podman: $(podman --version)"
+if command -v podman >/dev/null 2>&1; then
+    echo "podman: $(podman --version)"
+fi
 unset peers_podman_pins
 unset -f peers_podman_installed
