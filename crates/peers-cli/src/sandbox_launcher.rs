@@ -109,11 +109,32 @@ impl Launcher for Native {
             hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
                 .to_owned(),
         };
+        let spec = resolve_dot_dot(spec);
         let policy = policy_for(&spec, call).map_err(refused)?;
         let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
     }
+}
+
+/// The program and the argument files named by an absolute path with `..` in it, made
+/// canonical: only the directories the policy binds exist inside a sandbox, so a path that
+/// climbs through another one (`/x/cli/../review/script.sh`) would not resolve there.
+pub(crate) fn resolve_dot_dot(mut spec: CommandSpec) -> CommandSpec {
+    let resolve = |value: &mut std::ffi::OsString| {
+        let path = Path::new(value.as_os_str());
+        let climbs = path
+            .components()
+            .any(|part| matches!(part, std::path::Component::ParentDir));
+        if path.is_absolute() && climbs {
+            if let Ok(canonical) = path.canonicalize() {
+                *value = canonical.into_os_string();
+            }
+        }
+    };
+    resolve(&mut spec.program);
+    spec.args.iter_mut().for_each(resolve);
+    spec
 }
 
 /// What one call sees: its repository (with `.peers/` read-only), a scratch directory under

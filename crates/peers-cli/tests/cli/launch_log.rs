@@ -125,7 +125,7 @@ fn the_launcher_sees_the_version_probe_and_a_refusal_stops_it() {
 
 /// A repository whose two configured peers are the scripted reviewer of peers-review, with
 /// its plan directory `.fake-plan/`.
-fn review_project(env: &TestEnv) -> PathBuf {
+pub fn review_project(env: &TestEnv) -> PathBuf {
     let repo = env.initialised_repo("reviewed");
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../peers-review/tests/fixtures/fake-reviewer.sh");

@@ -141,3 +141,34 @@ fn honest_turns_complete_in_podman_containers_with_the_container_alias() {
         both.combined()
     );
 }
+
+#[test]
+fn review_rounds_run_confined_on_every_backend() {
+    let choices: Vec<&str> = super::backends()
+        .into_iter()
+        .map(|backend| match backend {
+            super::Backend::Native => "native",
+            super::Backend::Podman => "podman",
+        })
+        .collect();
+    for choice in choices {
+        let env = TestEnv::new();
+        let repo = crate::cli::launch_log::review_project(&env);
+        let out = env.peers(
+            &repo,
+            &[
+                "review",
+                "--commit",
+                "HEAD",
+                "--max-rounds",
+                "2",
+                "--json",
+                "--sandbox",
+                choice,
+            ],
+        );
+        let verdict: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|_| panic!("{choice}: {}", out.combined()));
+        assert_eq!(verdict["rounds"], 2, "{choice}: {verdict:#}");
+    }
+}
