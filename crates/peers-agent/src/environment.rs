@@ -3,6 +3,9 @@
 //! and its proxy), the names the peer's `env:` key adds, plus the tool's own overrides.
 
 use std::ffi::OsString;
+use std::os::unix::fs::FileTypeExt;
+
+use peers_core::git_env::NO_GLOBAL_GIT_CONFIG;
 
 use peers_core::peer_command::PeerCommand;
 
@@ -49,7 +52,23 @@ pub fn peer_environment(
     env.retain(|(k, _)| k != "PEERS_PEER_NAME");
     env.push((OsString::from("PEERS_PEER_NAME"), OsString::from(peer)));
     push_git_config(&mut env);
+    keep_devices_unwritable(&mut env);
     env
+}
+
+/// A `GIT_CONFIG_GLOBAL` naming a device (CI setups often say `/dev/null`) becomes
+/// [`NO_GLOBAL_GIT_CONFIG`]: the peer's `git config --global` would otherwise rename its lock
+/// file over the device, and a peer running as root would replace the machine's `/dev/null`.
+fn keep_devices_unwritable(env: &mut [(OsString, OsString)]) {
+    for (key, value) in env.iter_mut() {
+        let is_device = std::fs::metadata(&*value).is_ok_and(|m| {
+            let kind = m.file_type();
+            kind.is_char_device() || kind.is_block_device()
+        });
+        if key == "GIT_CONFIG_GLOBAL" && is_device {
+            *value = OsString::from(NO_GLOBAL_GIT_CONFIG);
+        }
+    }
 }
 
 /// Replace any `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n` with `PEER_GIT_CONFIG`.
@@ -164,5 +183,37 @@ mod tests {
         };
         assert_eq!(get("ANTHROPIC_AUTH_TOKEN").as_deref(), Some("or-key"));
         assert_eq!(get("ANTHROPIC_API_KEY").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_global_git_config_naming_a_device_never_reaches_the_peer() {
+        let command = PeerCommand {
+            argv: vec![],
+            env: vec![],
+            notes: vec![],
+        };
+        let env = peer_environment(
+            os(&[("GIT_CONFIG_GLOBAL", "/dev/null")]).into_iter(),
+            &command,
+            &[],
+            "alice",
+        );
+        let global: Vec<_> = env
+            .iter()
+            .filter(|(k, _)| k == "GIT_CONFIG_GLOBAL")
+            .collect();
+        assert_eq!(global.len(), 1);
+        assert_eq!(global[0].1, NO_GLOBAL_GIT_CONFIG);
+        // A file path, present or not, is the user's own choice and passes unchanged.
+        let env = peer_environment(
+            os(&[("GIT_CONFIG_GLOBAL", "/home/u/.config/git/ci")]).into_iter(),
+            &command,
+            &[],
+            "alice",
+        );
+        assert!(
+            env.iter()
+                .any(|(k, v)| k == "GIT_CONFIG_GLOBAL" && v == "/home/u/.config/git/ci")
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod config_decode;
 pub mod convergence;
 pub mod decode_error;
+pub mod git_env;
 pub mod goals;
 pub mod goals_decode;
 pub mod integrity;

@@ -173,7 +173,10 @@ pub fn command<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Command {
 pub fn isolated<S: AsRef<OsStr>>(dir: &Path, args: &[S], identity: &crate::Identity) -> Command {
     let mut command = command(dir, args);
     command
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            peers_core::git_env::NO_GLOBAL_GIT_CONFIG,
+        )
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", &identity.name)
         .env("GIT_AUTHOR_EMAIL", &identity.email)

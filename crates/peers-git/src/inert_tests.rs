@@ -6,7 +6,10 @@ use peers_testkit::git;
 fn inert(dir: &Path, args: &[&str]) -> std::process::Output {
     command(dir, args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            peers_core::git_env::NO_GLOBAL_GIT_CONFIG,
+        )
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
         .env("GIT_COMMITTER_NAME", "t")
@@ -161,4 +164,25 @@ fn isolated_commits_as_the_identity_given_and_reads_no_global_config() {
         run(&["log", "-1", "--format=%an <%ae> %cn <%ce>"]),
         "alice <alice@peers.local> alice <alice@peers.local>\n"
     );
+}
+
+#[test]
+fn an_isolated_git_reads_no_global_config_and_can_never_write_one() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    let identity = crate::Identity {
+        name: "t".into(),
+        email: "t@example.invalid".into(),
+    };
+    let status = isolated(dir.path(), &["status", "--short"], &identity)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    // The global config's directory is a character device: no process, root included, can
+    // create a file below it (writing the path itself would replace the device).
+    let parent = Path::new(peers_core::git_env::NO_GLOBAL_GIT_CONFIG)
+        .parent()
+        .unwrap();
+    assert!(std::fs::metadata(parent).unwrap().file_type().is_char_device());
 }

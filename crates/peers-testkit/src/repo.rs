@@ -24,7 +24,10 @@ pub fn hermetic_command(program: impl AsRef<OsStr>, home: &Path) -> Command {
         .env("LC_ALL", "C")
         .env("TZ", "UTC")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            peers_core::git_env::NO_GLOBAL_GIT_CONFIG,
+        )
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_AUTHOR_NAME", AUTHOR_NAME)
         .env("GIT_AUTHOR_EMAIL", AUTHOR_EMAIL)

@@ -58,7 +58,10 @@ impl SampleRepo {
             cache.path().join("target").into(),
         ));
         env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
-        env.push(("GIT_CONFIG_GLOBAL".into(), "/dev/null".into()));
+        env.push((
+            "GIT_CONFIG_GLOBAL".into(),
+            peers_core::git_env::NO_GLOBAL_GIT_CONFIG.into(),
+        ));
         SampleRepo {
             dir,
             git,
