@@ -139,6 +139,34 @@ impl Git {
         }
     }
 
+    /// The branch HEAD is on (`main`), or `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let command = self.command(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
+        let output = command.output()?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(command.failed(&output)),
+        }
+    }
+
+    /// The URL of remote `name`, or `None` when there is no such remote.
+    pub fn remote_url(&self, name: &str) -> Result<Option<String>, GitError> {
+        not_an_option("remote name", name)?;
+        let key = format!("remote.{name}.url");
+        let command = self.command(&["config", "--get", key.as_str()]);
+        let output = command.output()?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(command.failed(&output)),
+        }
+    }
+
     /// Point tag `name` at `rev`, moving it if it exists.
     pub fn tag_force(&self, name: &str, rev: &str) -> Result<(), GitError> {
         not_an_option("tag name", name)?;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::backend::{BackendArgs, BackendSpec};
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::paths::{absolute, validate_name};
@@ -16,6 +17,8 @@ pub struct AddArgs {
     /// Its name in peers-ctl (default: the directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Print the registered project as JSON.
     #[arg(long)]
     pub json: bool,
@@ -48,7 +51,8 @@ pub fn add(config: &Path, args: &AddArgs) -> CtlResult<u8> {
             .unwrap_or_default(),
     };
     validate_name(&name)?;
-    let project = register(config, &name, &path, false)?;
+    let backend = args.backend.spec()?;
+    let project = register(config, &name, &path, false, backend)?;
     if !path.join(".peers/config.yaml").is_file() {
         eprintln!(
             "warning: {} has no .peers/config.yaml yet; run `peers -C {} init` before starting it",
@@ -66,7 +70,13 @@ pub fn add(config: &Path, args: &AddArgs) -> CtlResult<u8> {
 
 /// Adds `name` → `path` as a fresh project; with `replace`, an existing stopped entry of that
 /// name is replaced (a running one never).
-pub fn register(config: &Path, name: &str, path: &Path, replace: bool) -> CtlResult<Project> {
+pub fn register(
+    config: &Path,
+    name: &str,
+    path: &Path,
+    replace: bool,
+    backend: BackendSpec,
+) -> CtlResult<Project> {
     Registry::mutate(config, |registry| {
         if let Some(existing) = registry.get(name) {
             if existing.state == RunState::Running || existing.run.is_some() {
@@ -92,7 +102,7 @@ pub fn register(config: &Path, name: &str, path: &Path, replace: bool) -> CtlRes
             ))
             .hint("one registration per repository: use that name"));
         }
-        let project = Project::new(name, path);
+        let project = Project::new(name, path, backend);
         registry.projects.push(project.clone());
         Ok(project)
     })

@@ -32,6 +32,8 @@ pub struct StatusArgs {
 struct Row<'a> {
     name: &'a str,
     state: &'static str,
+    /// Where it runs: `local` or `kubernetes`.
+    backend: &'static str,
     pid: Option<u32>,
     /// Why the last run stopped (`complete`, `budget:…`, `interrupted`…), for stopped projects.
     outcome: Option<String>,
@@ -53,6 +55,7 @@ fn row(project: &Project) -> Row<'_> {
     Row {
         name: &project.name,
         state: project.state.as_str(),
+        backend: project.backend.as_str(),
         pid: project.run.as_ref().map(|run| run.pid),
         outcome,
         path: &project.path,

@@ -2,6 +2,7 @@
 
 mod bad_input;
 pub mod env;
+mod kube;
 mod live;
 mod notify;
 mod registry;
