@@ -2,15 +2,22 @@
 //! owned by a run-record ConfigMap (see ARCHITECTURE.md, "Kubernetes backend"). The objects come
 //! from the pure planner in `crate::cluster`.
 
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, KubeTarget};
+use crate::backend::client::Cluster;
+use crate::backend::{Backend, BackendSpec, KubeTarget};
+use crate::cluster::names;
 use crate::cluster::plan::{self, RunPlan};
+use crate::cluster::status::{Phase, RunStatus, is_live, loop_terminated, status};
 use crate::commands::start::StartArgs;
 use crate::commands::stop::StopArgs;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::launch::run_peers;
+use crate::registry::{Project, Registry, RunState};
 
 /// Shown as the anchor's UID in `--dry-run` output, where the anchor does not exist yet.
 const UID_PLACEHOLDER: &str = "<uid of the anchor ConfigMap, assigned when it is created>";
@@ -21,12 +28,16 @@ pub struct Kubernetes {
     pub target: KubeTarget,
 }
 
+/// How long `stop` waits past the grace period for the pod to be gone.
+const STOP_SLACK: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(250);
+
 impl Backend for Kubernetes {
     fn start(&self, config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8> {
         let project = registry(config)?.find(name)?.clone();
         let plan = run_plan(&project.path, name, &self.target, args)?;
+        let next = self.target.generation + 1;
         if args.dry_run {
-            let generation = self.target.generation + 1;
             let items = serde_json::json!({
                 "apiVersion": "v1",
                 "kind": "List",
@@ -34,28 +45,216 @@ impl Backend for Kubernetes {
                     plan::anchor(&plan, "running"),
                     plan::network_policy(&plan.namespace),
                     plan::volume(&plan, UID_PLACEHOLDER),
-                    plan::job(&plan, UID_PLACEHOLDER, generation),
+                    plan::job(&plan, UID_PLACEHOLDER, next),
                 ],
             });
             print_json(&items)?;
             return Ok(0);
         }
-        Err(no_client(name, &self.target))
+        let cluster = Cluster::connect(&self.target)?;
+        let observed = cluster.observe(&plan.run)?;
+        let now = status(&observed);
+        if matches!(
+            now.phase,
+            Phase::Running | Phase::Starting | Phase::Queued | Phase::Stopping
+        ) {
+            return Err(CtlError::failed(format!(
+                "'{name}' is already {} on Kubernetes (job {})",
+                now.phase.as_str(),
+                now.job.as_deref().unwrap_or("?")
+            ))
+            .hint(format!("stop it first: peers-ctl stop {name}")));
+        }
+        // Never reuse a Job name, even when the registry lags behind the cluster.
+        let generation = observed
+            .jobs
+            .iter()
+            .filter_map(|job| {
+                job.metadata
+                    .labels
+                    .as_ref()?
+                    .get(names::GENERATION)?
+                    .parse()
+                    .ok()
+            })
+            .fold(next, |max: u64, g: u64| max.max(g + 1));
+        let anchor = cluster.apply(&plan::anchor(&plan, "running"))?;
+        let uid = anchor.metadata.uid.clone().ok_or_else(|| {
+            CtlError::failed("the API server returned the run record without a UID")
+        })?;
+        cluster.apply(&plan::network_policy(&plan.namespace))?;
+        cluster.apply(&plan::volume(&plan, &uid))?;
+        let job = cluster.apply(&plan::job(&plan, &uid, generation))?;
+        let job_name = job.metadata.name.clone().unwrap_or_default();
+        let started_at = peers_store::timestamp::now_iso_utc();
+        Registry::mutate(config, |registry| {
+            let Some(project) = registry.get_mut(name) else {
+                return Err(CtlError::failed(format!(
+                    "'{name}' disappeared from the registry meanwhile"
+                )));
+            };
+            if let BackendSpec::Kubernetes(target) = &mut project.backend {
+                target.generation = generation;
+                target.job_uid = job.metadata.uid.clone();
+            }
+            project.state = RunState::Running;
+            project.last_started_at = Some(started_at.clone());
+            project.note = None;
+            Ok(())
+        })?;
+        if args.json {
+            print_json(&serde_json::json!({
+                "name": name, "backend": "kubernetes", "namespace": cluster.namespace,
+                "job": job_name, "job_uid": job.metadata.uid,
+            }))?;
+        } else {
+            println!(
+                "Started '{name}' on Kubernetes: job {job_name} in namespace {} ({})",
+                cluster.namespace, cluster.server
+            );
+        }
+        Ok(0)
     }
 
-    fn stop(&self, _config: &Path, name: &str, _args: &StopArgs) -> CtlResult<u8> {
-        Err(no_client(name, &self.target))
+    fn stop(&self, config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
+        let cluster = Cluster::connect(&self.target)?;
+        let run = names::run_id(name);
+        let observed = cluster.observe(&run)?;
+        if observed.anchor.is_none() {
+            println!(
+                "'{name}' is not running (nothing of it in namespace {})",
+                cluster.namespace
+            );
+            return Ok(0);
+        }
+        cluster.annotate_anchor(&run, &BTreeMap::from([(names::DESIRED, "stopped")]))?;
+        for job in &observed.jobs {
+            if let Some(job) = &job.metadata.name {
+                cluster.delete_job(job)?;
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs_f64(args.grace_s) + STOP_SLACK;
+        let mut last_message = None;
+        let after = loop {
+            let now = cluster.observe(&run)?;
+            if let Some(message) = now
+                .pods
+                .iter()
+                .filter_map(loop_terminated)
+                .find_map(|t| t.message.clone())
+            {
+                last_message = Some(message);
+            }
+            if !now.pods.iter().any(is_live) || Instant::now() >= deadline {
+                break now;
+            }
+            std::thread::sleep(POLL);
+        };
+        let result = status(&after);
+        if let Some(message) = &last_message {
+            let reason = message.lines().next().unwrap_or("").to_owned();
+            cluster
+                .annotate_anchor(&run, &BTreeMap::from([(names::LAST_STOP, reason.as_str())]))?;
+        }
+        let stopped = result.phase == Phase::Stopped;
+        Registry::mutate(config, |registry| {
+            let Some(project) = registry.get_mut(name) else {
+                return Err(CtlError::failed(format!(
+                    "'{name}' disappeared from the registry meanwhile"
+                )));
+            };
+            if stopped {
+                project.state = RunState::Stopped;
+                project.last_stopped_at = Some(peers_store::timestamp::now_iso_utc());
+                project.note = None;
+            } else {
+                project.note = Some(format!(
+                    "stop asked; its pod was still there {}s after the grace period",
+                    STOP_SLACK.as_secs()
+                ));
+            }
+            Ok(())
+        })?;
+        if args.json {
+            print_json(&serde_json::json!({
+                "name": name, "state": result.phase.as_str(), "stop_reason": last_message,
+            }))?;
+        } else if stopped {
+            println!(
+                "Stopped '{name}' ({}); the volume is kept, `peers-ctl start {name}` resumes",
+                last_message.as_deref().unwrap_or("no stop reason recorded")
+            );
+        } else {
+            println!(
+                "'{name}' is {}: its pod is still terminating; run `peers-ctl stop {name}` again",
+                result.phase.as_str()
+            );
+        }
+        Ok(if stopped { 0 } else { 1 })
+    }
+
+    fn logs(&self, _config: &Path, name: &str, lines: usize, follow: bool) -> CtlResult<u8> {
+        let cluster = Cluster::connect(&self.target)?;
+        let observed = cluster.observe(&names::run_id(name))?;
+        let now = status(&observed);
+        let Some(pod) = now.pod else {
+            println!(
+                "({name} is {} on Kubernetes and has no pod; its stop reason: {})",
+                now.phase.as_str(),
+                now.detail.as_deref().unwrap_or("none recorded")
+            );
+            return Ok(0);
+        };
+        let lines = i64::try_from(lines).unwrap_or(i64::MAX);
+        let mut stdout = std::io::stdout();
+        cluster.logs(&pod, Some(lines), follow, |line| {
+            let _ = writeln!(stdout, "{line}");
+            let _ = stdout.flush();
+        })?;
+        if follow {
+            let end = status(&cluster.observe(&names::run_id(name))?);
+            println!("({name}: the pod ended; now {})", end.phase.as_str());
+        }
+        Ok(0)
     }
 }
 
-fn no_client(name: &str, target: &KubeTarget) -> CtlError {
-    CtlError::failed(format!(
-        "'{name}' runs on Kubernetes (namespace {}), and this peers-ctl has no cluster client yet",
-        target.namespace
-    ))
-    .hint(format!(
-        "see the objects it would apply: peers-ctl start {name} --dry-run"
-    ))
+/// A kubeconfig context and a namespace.
+type ClusterKey = (Option<String>, String);
+
+/// The cluster state of every Kubernetes project in `projects`: one connection and one LIST per
+/// kind for each (context, namespace), whatever the number of runs. An unreachable cluster
+/// gives `unknown` with the error, never a guess.
+pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
+    let mut groups: BTreeMap<ClusterKey, Vec<(&Project, &KubeTarget)>> = BTreeMap::new();
+    for project in projects {
+        if let BackendSpec::Kubernetes(target) = &project.backend {
+            groups
+                .entry((target.context.clone(), target.namespace.clone()))
+                .or_default()
+                .push((project, target));
+        }
+    }
+    let mut states = HashMap::new();
+    for members in groups.values() {
+        let Some((_, target)) = members.first() else {
+            continue;
+        };
+        let observed = Cluster::connect(target).and_then(|cluster| cluster.observe_all());
+        for (project, _) in members {
+            let state = match &observed {
+                Ok(runs) => status(
+                    &runs
+                        .get(&names::run_id(&project.name))
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                Err(err) => RunStatus::unknown(err.message.clone()),
+            };
+            states.insert(project.name.clone(), state);
+        }
+    }
+    states
 }
 
 /// The plan of the next session: the remote and branch from the project's repository, the

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::backend::Backend;
-use crate::commands::{start, stop};
+use crate::commands::{logs, start, stop};
 use crate::error::CtlResult;
 
 pub struct Local;
@@ -16,5 +16,13 @@ impl Backend for Local {
 
     fn stop(&self, config: &Path, name: &str, args: &stop::StopArgs) -> CtlResult<u8> {
         stop::run_local(config, name, args)
+    }
+
+    fn logs(&self, config: &Path, name: &str, lines: usize, follow: bool) -> CtlResult<u8> {
+        if follow {
+            logs::local_tail(config, name, lines)
+        } else {
+            logs::local_logs(config, name, lines)
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! a cluster. The project's backend is part of its registry entry; `start` and `stop` dispatch
 //! through [`Backend`], so every command works the same whatever runs the loop.
 
+pub mod client;
 pub mod kubernetes;
 pub mod local;
 
@@ -84,6 +85,8 @@ pub trait Backend {
     fn start(&self, config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8>;
     /// Stops the run gracefully (the loop saves its state), forcing after the grace period.
     fn stop(&self, config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8>;
+    /// Prints the run's last `lines` of output; with `follow`, new output until the run ends.
+    fn logs(&self, config: &Path, name: &str, lines: usize, follow: bool) -> CtlResult<u8>;
 }
 
 /// The backend recorded for a project.

@@ -16,6 +16,8 @@ pub const DESIRED: &str = "peers.dev/desired";
 /// Annotation on the anchor: the last stop reason copied from a termination message.
 pub const LAST_STOP: &str = "peers.dev/last-stop";
 pub const QUEUE: &str = "kueue.x-k8s.io/queue-name";
+/// The label selector every list and watch of peers-ctl uses.
+pub const SELECTOR: &str = "app.kubernetes.io/managed-by=peers-ctl";
 
 /// Longest run id: leaves room for `peers-` and `-<generation>` within 63 characters.
 const RUN_ID_MAX: usize = 40;

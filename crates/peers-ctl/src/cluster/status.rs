@@ -77,6 +77,11 @@ impl RunStatus {
         }
     }
 
+    /// A state that could not be read (the error says why).
+    pub fn unknown(why: String) -> Self {
+        Self::new(Phase::Unknown).detail(why)
+    }
+
     fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self

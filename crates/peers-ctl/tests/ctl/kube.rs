@@ -123,8 +123,11 @@ fn start_dry_run_prints_the_objects_from_the_remote_and_branch() {
     let branch = env_of(workspace, "PEERS_BRANCH").unwrap();
     assert!(branch == "main" || branch == "master", "{branch}");
     assert_eq!(pod["containers"][0]["image"], "registry.example/peers:7");
-    // Nothing was created or recorded: the project is still fresh.
-    assert_eq!(env.row("Far_Away")["state"], "fresh");
+    // Nothing was recorded (and with no kubeconfig here, the state is unknown, not guessed).
+    let backend = &env.registry()["projects"][0]["backend"];
+    assert_eq!(backend["generation"], 0, "{backend:#}");
+    assert!(backend.get("job_uid").is_none(), "{backend:#}");
+    assert_eq!(env.row("Far_Away")["state"], "unknown");
 }
 
 #[test]

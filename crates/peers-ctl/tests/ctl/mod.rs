@@ -2,7 +2,9 @@
 
 mod bad_input;
 pub mod env;
+mod fake_cluster;
 mod kube;
+mod kube_cluster;
 mod live;
 mod notify;
 mod registry;

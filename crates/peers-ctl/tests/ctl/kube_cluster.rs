@@ -1,0 +1,167 @@
+//! The Kubernetes backend end to end against the fake API server: start applies the run's
+//! objects with server-side apply and selects by label, list reads the state from the cluster,
+//! logs come from the pod, stop deletes the Job (its pod collected) and keeps the volume, and a
+//! second start is a new Job on the same volume.
+
+use serde_json::{Value, json};
+
+use crate::ctl::env::CtlEnv;
+use crate::ctl::fake_cluster::FakeCluster;
+
+const NS: &str = "/api/v1/namespaces/peers";
+const JOBS: &str = "/apis/batch/v1/namespaces/peers/jobs";
+
+fn project(env: &CtlEnv, fake: &FakeCluster) {
+    fake.kubeconfig(&env.root().join("home"));
+    env.ok(&[
+        "new",
+        "far",
+        "--backend",
+        "kubernetes",
+        "--kube-context",
+        "fake",
+    ]);
+    let repo = env.projects_root().join("far");
+    let ok = peers_testkit::hermetic_command(std::path::Path::new("git"), &env.root().join("home"))
+        .current_dir(&repo)
+        .args(["remote", "add", "origin", "https://git.example/far.git"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+}
+
+/// The kubelet's part: a running pod for Job `job`.
+fn running_pod(fake: &FakeCluster, job: &Value) -> String {
+    let generation = job["metadata"]["labels"]["peers.dev/generation"].clone();
+    let name = format!("{}-x1", job["metadata"]["name"].as_str().unwrap_or("?"));
+    fake.put(
+        &format!("{NS}/pods"),
+        json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "name": name, "namespace": "peers",
+                "labels": {"app.kubernetes.io/managed-by": "peers-ctl", "peers.dev/run": "far",
+                           "peers.dev/role": "run", "peers.dev/generation": generation},
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job",
+                    "name": job["metadata"]["name"], "uid": job["metadata"]["uid"]}]
+            },
+            "spec": {"containers": []},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "loop", "image": "i",
+                "imageID": "", "ready": true, "restartCount": 0,
+                "state": {"running": {"startedAt": "2026-12-07T10:00:00Z"}}}]}
+        }),
+    );
+    name
+}
+
+#[test]
+fn start_list_logs_stop_and_resume_through_the_cluster() {
+    let env = CtlEnv::new();
+    let fake = FakeCluster::start();
+    project(&env, &fake);
+
+    let out = env.ok(&["start", "far", "--max-ticks", "3"]);
+    assert!(out.stdout.contains("job peers-far-1"), "{}", out.combined());
+    let anchor = &fake.objects(&format!("{NS}/configmaps"))[0];
+    let anchor_uid = anchor["metadata"]["uid"].clone();
+    let jobs = fake.objects(JOBS);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0]["metadata"]["ownerReferences"][0]["uid"], anchor_uid);
+    let volumes = fake.objects(&format!("{NS}/persistentvolumeclaims"));
+    assert_eq!(
+        volumes[0]["metadata"]["ownerReferences"][0]["uid"],
+        anchor_uid
+    );
+    let volume_uid = volumes[0]["metadata"]["uid"].clone();
+    assert_eq!(
+        fake.objects("/apis/networking.k8s.io/v1/namespaces/peers/networkpolicies")
+            .len(),
+        1
+    );
+    // Every write is a server-side apply under peers-ctl's field manager; reads select by label.
+    let seen = fake.seen();
+    let applies: Vec<_> = seen.iter().filter(|s| s.method == "PATCH").collect();
+    assert_eq!(applies.len(), 4, "{seen:#?}");
+    for apply in &applies {
+        assert!(apply.query.contains("fieldManager=peers-ctl"), "{apply:?}");
+        assert!(apply.query.contains("force=true"), "{apply:?}");
+        assert!(apply.content_type.contains("apply-patch"), "{apply:?}");
+    }
+    for list in seen.iter().filter(|s| s.method == "GET") {
+        assert!(
+            list.query.contains("labelSelector=app.kubernetes.io"),
+            "{list:?}"
+        );
+    }
+    assert_eq!(env.row("far")["state"], "starting");
+
+    let pod = running_pod(&fake, &jobs[0]);
+    assert_eq!(env.row("far")["state"], "running");
+    let again = env.ctl(&["start", "far"]);
+    assert_eq!(again.code, 1, "{}", again.combined());
+    assert!(again.stderr.contains("already running"), "{}", again.stderr);
+
+    fake.store.lock().unwrap().logs.insert(
+        pod.clone(),
+        vec!["2026-12-07T10:00:01.5Z tick 1 done".into()],
+    );
+    let logs = env.ok(&["logs", "far", "-n", "5"]);
+    assert_eq!(logs.stdout.trim(), "tick 1 done", "{}", logs.combined());
+
+    let stop = env.ok(&["stop", "far", "--grace-s", "0"]);
+    assert!(stop.stdout.contains("Stopped 'far'"), "{}", stop.combined());
+    assert!(fake.objects(JOBS).is_empty());
+    assert!(
+        fake.objects(&format!("{NS}/pods")).is_empty(),
+        "the pod is collected with its Job"
+    );
+    assert_eq!(
+        fake.objects(&format!("{NS}/persistentvolumeclaims")).len(),
+        1,
+        "volume kept"
+    );
+    let anchor = &fake.objects(&format!("{NS}/configmaps"))[0];
+    assert_eq!(
+        anchor["metadata"]["annotations"]["peers.dev/desired"],
+        "stopped"
+    );
+    assert_eq!(env.row("far")["state"], "stopped");
+
+    env.ok(&["start", "far"]);
+    let jobs = fake.objects(JOBS);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        jobs[0]["metadata"]["name"], "peers-far-2",
+        "a new Job per session"
+    );
+    let volumes = fake.objects(&format!("{NS}/persistentvolumeclaims"));
+    assert_eq!(volumes[0]["metadata"]["uid"], volume_uid, "the same volume");
+    let registry = env.registry();
+    let backend = &registry["projects"][0]["backend"];
+    assert_eq!(backend["generation"], 2);
+    assert_eq!(backend["job_uid"], jobs[0]["metadata"]["uid"]);
+}
+
+#[test]
+fn an_unreachable_cluster_is_unknown_never_stopped() {
+    let env = CtlEnv::new();
+    let fake = FakeCluster::start();
+    project(&env, &fake);
+    // Point the kubeconfig at a port nothing listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let config = env.root().join("home/.kube/config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(&fake.port.to_string(), &port.to_string()),
+    )
+    .unwrap();
+    let row = env.row("far");
+    assert_eq!(row["state"], "unknown", "{row:#}");
+    assert!(
+        row["outcome"].as_str().unwrap().contains("Kubernetes"),
+        "{row:#}"
+    );
+}
