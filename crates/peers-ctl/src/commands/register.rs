@@ -4,7 +4,9 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::backend::kubernetes::cluster_states;
 use crate::backend::{BackendArgs, BackendSpec};
+use crate::cluster::status::Phase;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::paths::{absolute, validate_name};
@@ -110,7 +112,25 @@ pub fn register(
 
 pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
     // Reconcile first, so a run that has ended does not block its removal.
-    registry(config)?;
+    let current = registry(config)?;
+    if let Some(project) = current.get(&args.name)
+        && let Some(cluster) = cluster_states(std::slice::from_ref(project)).remove(&args.name)
+        && !matches!(
+            cluster.phase,
+            Phase::Fresh | Phase::Stopped | Phase::Complete | Phase::Failed
+        )
+    {
+        return Err(CtlError::failed(format!(
+            "project {:?} is {} on Kubernetes{}",
+            args.name,
+            cluster.phase.as_str(),
+            cluster
+                .detail
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        ))
+        .hint(format!("stop it first: peers-ctl stop {}", args.name)));
+    }
     let removed = Registry::mutate(config, |registry| {
         let project = registry.find(&args.name)?;
         if let Some(run) = &project.run {

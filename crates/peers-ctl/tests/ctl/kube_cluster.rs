@@ -1,7 +1,8 @@
 //! The Kubernetes backend end to end against the fake API server: start applies the run's
 //! objects with server-side apply and selects by label, list reads the state from the cluster,
 //! logs come from the pod, stop deletes the Job (its pod collected) and keeps the volume, and a
-//! second start is a new Job on the same volume.
+//! second start is a new Job on the same volume. The dashboard shows the cluster's state, and
+//! remove is refused while the run is live.
 
 use serde_json::{Value, json};
 
@@ -97,6 +98,16 @@ fn start_list_logs_stop_and_resume_through_the_cluster() {
 
     let pod = running_pod(&fake, &jobs[0]);
     assert_eq!(env.row("far")["state"], "running");
+    let dashboard: Vec<Value> =
+        serde_json::from_str(&env.ok(&["dashboard", "--json"]).stdout).unwrap();
+    assert_eq!(dashboard[0]["state"], "running", "{dashboard:#?}");
+    let remove = env.ctl(&["remove", "far"]);
+    assert_eq!(remove.code, 1, "{}", remove.combined());
+    assert!(
+        remove.stderr.contains("running on Kubernetes"),
+        "{}",
+        remove.stderr
+    );
     let again = env.ctl(&["start", "far"]);
     assert_eq!(again.code, 1, "{}", again.combined());
     assert!(again.stderr.contains("already running"), "{}", again.stderr);
