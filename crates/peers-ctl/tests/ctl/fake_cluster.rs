@@ -1,7 +1,8 @@
 //! A small fake Kubernetes API server on 127.0.0.1 for driving `peers-ctl` through a kubeconfig:
 //! namespaced CRUD for the kinds peers-ctl uses, server-side apply (create or update, UIDs and
 //! resourceVersions assigned), JSON merge patches, label-selector lists (equality terms),
-//! background deletes with garbage collection by owner UID, and pod logs from a buffer. Every
+//! background deletes with garbage collection by owner UID, and pod logs from a buffer (from
+//! `sinceTime`'s second on; a follow stream ends after what is there, like a dropped connection). Every
 //! request is recorded so tests can assert the exact verbs, paths and query strings. The test
 //! reaches the store directly to play the Job controller and kubelet.
 #![expect(
@@ -301,10 +302,18 @@ fn handle(store: &Mutex<Store>, seen: &Seen, body: &[u8]) -> (u16, Value) {
             )
         }
         ("GET", Some(name), Some("log")) => match store.logs.get(name) {
-            Some(lines) => (
-                200,
-                Value::String(lines.iter().map(|l| format!("{l}\n")).collect()),
-            ),
+            // Everything from sinceTime's second on (as the kubelet does), then the stream ends:
+            // each follow request is a connection that drops, so clients must reconnect.
+            Some(lines) => {
+                let since = param(&seen.query, "sinceTime").unwrap_or_default();
+                let second = since.get(..19).unwrap_or("");
+                let text = lines
+                    .iter()
+                    .filter(|l| l.get(..19).unwrap_or("") >= second)
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                (200, Value::String(text))
+            }
             None => not_found(name),
         },
         ("GET", Some(name), None) => {

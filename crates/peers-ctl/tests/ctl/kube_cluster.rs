@@ -176,3 +176,61 @@ fn an_unreachable_cluster_is_unknown_never_stopped() {
         "{row:#}"
     );
 }
+
+#[test]
+fn tail_reconnects_after_the_stream_drops_with_no_line_lost_or_repeated() {
+    let env = CtlEnv::new();
+    let fake = FakeCluster::start();
+    project(&env, &fake);
+    env.ok(&["start", "far"]);
+    let job = fake.objects(JOBS).remove(0);
+    let pod = running_pod(&fake, &job);
+    let stamp = |i: u32| format!("2026-12-07T10:00:{:02}.{:03}Z line {i}", 10 + i / 3, i * 7);
+    fake.store
+        .lock()
+        .unwrap()
+        .logs
+        .insert(pod.clone(), (0..4).map(stamp).collect());
+    let tail = env
+        .command(std::path::Path::new(env!("CARGO_BIN_EXE_peers-ctl")))
+        .args(["tail", "far", "-n", "100"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // While tail reconnects (each stream ends after what is there), more lines arrive, some in
+    // the same second as the last one it printed; then the pod ends.
+    for i in 4..12 {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        fake.store
+            .lock()
+            .unwrap()
+            .logs
+            .get_mut(&pod)
+            .unwrap()
+            .push(stamp(i));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let pods = format!("{NS}/pods");
+    let mut ended = fake.objects(&pods).remove(0);
+    ended["status"]["phase"] = json!("Succeeded");
+    fake.put(&pods, ended);
+    let out = tail.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<&str> = text.lines().filter(|l| l.starts_with("line ")).collect();
+    let expected: Vec<String> = (0..12).map(|i| format!("line {i}")).collect();
+    assert_eq!(printed, expected, "{text}");
+    let logs: Vec<_> = fake
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.ends_with("/log"))
+        .collect();
+    assert!(
+        logs.len() >= 3,
+        "the stream was reopened {} times",
+        logs.len()
+    );
+    assert!(
+        logs.iter().skip(1).all(|s| s.query.contains("sinceTime=")),
+        "every reconnect resumes from the last timestamp: {logs:#?}"
+    );
+}
