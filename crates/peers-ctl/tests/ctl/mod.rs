@@ -5,6 +5,7 @@ pub mod env;
 mod fake_cluster;
 mod kube;
 mod kube_cluster;
+mod kube_real;
 mod live;
 mod notify;
 mod registry;
