@@ -6,7 +6,7 @@ mod fake_cluster;
 mod kube;
 mod kube_cluster;
 mod kube_real;
-mod live;
+pub mod live;
 mod notify;
 mod registry;
 mod workflow;
