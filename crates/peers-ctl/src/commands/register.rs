@@ -30,6 +30,9 @@ pub struct AddArgs {
 pub struct RemoveArgs {
     /// The project to unregister (refused while it runs).
     pub name: String,
+    /// Kubernetes: unregister even when the cluster cannot be read (its objects stay there).
+    #[arg(long)]
+    pub force: bool,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub json: bool,
@@ -119,7 +122,19 @@ pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
             cluster.phase,
             Phase::Fresh | Phase::Stopped | Phase::Complete | Phase::Failed
         )
+        && !(args.force && cluster.phase == Phase::Unknown)
     {
+        if cluster.phase == Phase::Unknown {
+            return Err(CtlError::failed(format!(
+                "cannot tell whether {:?} still runs on Kubernetes: {}",
+                args.name,
+                cluster.detail.unwrap_or_default()
+            ))
+            .hint(format!(
+                "fix the cluster access, or unregister anyway (its objects stay in the cluster): peers-ctl remove {} --force",
+                args.name
+            )));
+        }
         return Err(CtlError::failed(format!(
             "project {:?} is {} on Kubernetes{}",
             args.name,

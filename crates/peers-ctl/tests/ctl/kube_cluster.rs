@@ -176,6 +176,11 @@ fn an_unreachable_cluster_is_unknown_never_stopped() {
         row["outcome"].as_str().unwrap().contains("Kubernetes"),
         "{row:#}"
     );
+    let remove = env.ctl(&["remove", "far"]);
+    assert_eq!(remove.code, 1, "{}", remove.combined());
+    assert!(remove.stderr.contains("--force"), "{}", remove.stderr);
+    env.ok(&["remove", "far", "--force"]);
+    assert!(env.ok(&["list"]).stdout.contains("no projects"));
 }
 
 #[test]
