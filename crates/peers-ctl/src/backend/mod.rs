@@ -103,16 +103,18 @@ pub fn for_spec(spec: &BackendSpec) -> Box<dyn Backend> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackendArgs {
     /// Where the run executes: `local` (a process on this machine) or `kubernetes` (a Job per
-    /// session; see the --kube-* flags).
+    /// session in a cluster, configured by the flags marked `kubernetes:`; the
+    /// kubeconfig is $KUBECONFIG or ~/.kube/config).
     #[arg(long, value_name = "BACKEND", value_parser = ["local", "kubernetes"], default_value = "local")]
     pub backend: String,
     /// kubernetes: the kubeconfig context (default: the current context).
     #[arg(long, value_name = "CONTEXT")]
     pub kube_context: Option<String>,
-    /// kubernetes: the namespace the run's objects go in.
+    /// kubernetes: the namespace the run's objects go in (default: peers).
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// kubernetes: the image with `peers`, git and the agent CLIs.
+    /// kubernetes: the image with `peers`, git and the agent CLIs (default:
+    /// localhost/peers:latest).
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     /// kubernetes: the image of the credential proxy sidecar (default: --image).
@@ -127,7 +129,7 @@ pub struct BackendArgs {
     /// kubernetes: the StorageClass of the run's volume (default: the cluster's default).
     #[arg(long, value_name = "CLASS")]
     pub storage_class: Option<String>,
-    /// kubernetes: the size of the run's volume.
+    /// kubernetes: the size of the run's volume (default: 5Gi).
     #[arg(long, value_name = "SIZE")]
     pub storage_size: Option<String>,
 }

@@ -60,8 +60,8 @@ pub struct StartArgs {
     /// Same as `--sandbox podman` (the name the original tool used).
     #[arg(long, conflicts_with = "sandbox")]
     pub container: bool,
-    /// kubernetes backend: print the objects `start` would apply (JSON, one per line) and
-    /// apply nothing.
+    /// kubernetes backend: print the objects `start` would apply (a JSON `List`: run record,
+    /// NetworkPolicy, volume, Job) and apply nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Print the started run as JSON.
