@@ -78,6 +78,9 @@ impl Backend for Kubernetes {
                     .ok()
             })
             .fold(next, |max: u64, g: u64| max.max(g + 1));
+        if self.target.generation == 0 && observed.jobs.is_empty() {
+            seed_remote(&project.path, &plan)?;
+        }
         let anchor = cluster.apply(&plan::anchor(&plan, "running"))?;
         let uid = anchor.metadata.uid.clone().ok_or_else(|| {
             CtlError::failed("the API server returned the run record without a UID")
@@ -255,6 +258,56 @@ pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
         }
     }
     states
+}
+
+/// Before the first session: the pod clones the branch from the remote and restores `.peers/`
+/// from `refs/peers/<run>/state`, so both are pushed there first (with the user's git, hooks
+/// off). Later sessions resume from their volume.
+fn seed_remote(path: &Path, plan: &RunPlan) -> CtlResult<()> {
+    if !path.join(".peers/config.yaml").is_file() {
+        return Err(
+            CtlError::failed(format!("{} has no .peers/config.yaml", path.display()))
+                .hint(format!("initialise it: peers -C {} init", path.display())),
+        );
+    }
+    let git = peers_git::Git::discover(path)
+        .map_err(|e| CtlError::failed(format!("{}: {e}", path.display())))?;
+    let identity = peers_git::Identity {
+        name: "peers-ctl".into(),
+        email: "peers-ctl@localhost".into(),
+    };
+    let message = format!(
+        "peers-ctl: .peers/ of {} for its first Kubernetes session",
+        plan.project
+    );
+    let snapshot = git
+        .snapshot_commit(".peers", &message, &identity)
+        .map_err(|e| CtlError::failed(format!("cannot snapshot {}/.peers: {e}", path.display())))?;
+    let branch = format!("HEAD:refs/heads/{}", plan.branch);
+    let state = format!("+{snapshot}:refs/peers/{}/state", plan.run);
+    let output = std::process::Command::new("git")
+        .current_dir(path)
+        .args(["-c", "core.hooksPath=/dev/null", "push", "--quiet"])
+        .args([plan.remote.as_str(), branch.as_str(), state.as_str()])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| CtlError::failed(format!("cannot run git push: {e}")))?;
+    if !output.status.success() {
+        return Err(CtlError::failed(format!(
+            "cannot push {} and the .peers/ state to {}: {}",
+            plan.branch,
+            plan.remote,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+        .hint(format!(
+            "the pod clones from this remote; check you can push to it: git -C {} push {} {}",
+            path.display(),
+            plan.remote,
+            plan.branch
+        )));
+    }
+    Ok(())
 }
 
 /// The plan of the next session: the remote and branch from the project's repository, the

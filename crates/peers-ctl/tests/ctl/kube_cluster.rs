@@ -13,8 +13,16 @@ use crate::ctl::live::Live;
 const NS: &str = "/api/v1/namespaces/peers";
 const JOBS: &str = "/apis/batch/v1/namespaces/peers/jobs";
 
-fn project(env: &CtlEnv, fake: &FakeCluster) {
+/// Project `far` on the Kubernetes backend; its origin is a bare repository (returned).
+fn project(env: &CtlEnv, fake: &FakeCluster) -> std::path::PathBuf {
     fake.kubeconfig(&env.root().join("home"));
+    let remote = env.root().join("remote.git");
+    let home = env.root().join("home");
+    peers_testkit::git_with_home(
+        env.root(),
+        &home,
+        &["init", "--quiet", "--bare", "remote.git"],
+    );
     env.ok(&[
         "new",
         "far",
@@ -26,10 +34,11 @@ fn project(env: &CtlEnv, fake: &FakeCluster) {
     let repo = env.projects_root().join("far");
     let ok = peers_testkit::hermetic_command(std::path::Path::new("git"), &env.root().join("home"))
         .current_dir(&repo)
-        .args(["remote", "add", "origin", "https://git.example/far.git"])
+        .args(["remote", "add", "origin", remote.to_str().unwrap_or("")])
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok);
+    remote
 }
 
 /// The kubelet's part: a running pod for Job `job`.
@@ -60,10 +69,20 @@ fn running_pod(fake: &FakeCluster, job: &Value) -> String {
 fn start_list_logs_stop_and_resume_through_the_cluster() {
     let env = CtlEnv::new();
     let fake = FakeCluster::start();
-    project(&env, &fake);
+    let remote = project(&env, &fake);
 
     let out = env.ok(&["start", "far", "--max-ticks", "3"]);
     assert!(out.stdout.contains("job peers-far-1"), "{}", out.combined());
+    // The pod clones the branch and restores .peers/ from the state ref: both were pushed.
+    let home = env.root().join("home");
+    let state = peers_testkit::git_with_home(
+        &remote,
+        &home,
+        &["ls-tree", "-r", "--name-only", "refs/peers/far/state"],
+    );
+    assert!(state.lines().any(|l| l == ".peers/config.yaml"), "{state}");
+    let branches = peers_testkit::git_with_home(&remote, &home, &["branch", "--list"]);
+    assert!(!branches.trim().is_empty(), "the branch was pushed");
     let anchor = &fake.objects(&format!("{NS}/configmaps"))[0];
     let anchor_uid = anchor["metadata"]["uid"].clone();
     let jobs = fake.objects(JOBS);

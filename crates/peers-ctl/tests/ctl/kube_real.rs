@@ -3,9 +3,9 @@
 //! as the fake-cluster tests: start applies the objects, the cluster schedules the Job, stop
 //! deletes it and keeps the volume, start resumes as the next Job. Optional:
 //! `PEERS_K8S_E2E_CONTEXT`, `PEERS_K8S_E2E_NAMESPACE` (default `peers-e2e`, must exist),
-//! `PEERS_K8S_E2E_IMAGE` (default `localhost/peers:latest`), `PEERS_K8S_E2E_REMOTE` (a git URL
-//! the cluster can clone; default a public placeholder, so the pod may fail in `workspace`,
-//! which still exercises the lifecycle).
+//! `PEERS_K8S_E2E_IMAGE` (default `localhost/peers:latest`). Required with the kubeconfig:
+//! `PEERS_K8S_E2E_REMOTE`, a git URL this machine can push to and the cluster can clone (an
+//! empty repository: the test pushes a new project's branch to it).
 
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,11 @@ fn var(name: &str, default: &str) -> String {
 #[test]
 #[ignore = "needs a real cluster: set PEERS_K8S_E2E_KUBECONFIG and run with --ignored"]
 fn real_cluster_start_stop_resume() {
-    let Ok(kubeconfig) = std::env::var("PEERS_K8S_E2E_KUBECONFIG") else {
-        eprintln!("skipped: PEERS_K8S_E2E_KUBECONFIG is not set");
+    let (Ok(kubeconfig), Ok(remote)) = (
+        std::env::var("PEERS_K8S_E2E_KUBECONFIG"),
+        std::env::var("PEERS_K8S_E2E_REMOTE"),
+    ) else {
+        eprintln!("skipped: PEERS_K8S_E2E_KUBECONFIG and PEERS_K8S_E2E_REMOTE must both be set");
         return;
     };
     let env = CtlEnv::new();
@@ -29,10 +32,6 @@ fn real_cluster_start_stop_resume() {
     let name = format!("e2e-{}", std::process::id());
     let namespace = var("PEERS_K8S_E2E_NAMESPACE", "peers-e2e");
     let image = var("PEERS_K8S_E2E_IMAGE", "localhost/peers:latest");
-    let remote = var(
-        "PEERS_K8S_E2E_REMOTE",
-        "https://git.example.invalid/peers-e2e.git",
-    );
     let mut new = vec![
         "new",
         &name,
