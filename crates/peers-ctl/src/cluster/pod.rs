@@ -139,6 +139,9 @@ git clone --quiet --branch "$PEERS_BRANCH" "$PEERS_REMOTE" /work/repo
 if git -C /work/repo fetch --quiet origin "+$PEERS_STATE_REF:$PEERS_STATE_REF" 2>/dev/null; then
   git -C /work/repo archive "$PEERS_STATE_REF" .peers | tar -x -C /work/repo
 fi
+# As `peers init` does: .peers/ is the run's own record, never part of the work.
+exclude=/work/repo/.git/info/exclude
+grep -qx '.peers/' "$exclude" 2>/dev/null || echo '.peers/' >> "$exclude"
 "#;
 
 /// The credential proxy: a native sidecar (an init container that keeps running) holding the

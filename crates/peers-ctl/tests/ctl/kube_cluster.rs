@@ -311,3 +311,66 @@ fn the_live_dashboard_follows_the_cluster_with_one_list_per_kind() {
         "{dashboard:#?}"
     );
 }
+
+/// The `workspace` init container's script, run here with `/work` mapped to a temp dir and the
+/// container's own environment: it clones the seeded remote, restores `.peers/` from the state
+/// ref, keeps it out of git status, and refuses an image whose peers differs.
+#[test]
+fn the_workspace_container_clones_and_restores_the_seeded_state() {
+    let env = CtlEnv::new();
+    let fake = FakeCluster::start();
+    project(&env, &fake);
+    env.ok(&["start", "far"]);
+    let job = fake.objects(JOBS).remove(0);
+    let workspace = &job["spec"]["template"]["spec"]["initContainers"][0];
+    assert_eq!(workspace["name"], "workspace");
+    let volume = env.root().join("volume");
+    std::fs::create_dir_all(volume.join("tmp")).unwrap();
+    let script = workspace["command"][2]
+        .as_str()
+        .unwrap()
+        .replace("/work", volume.to_str().unwrap());
+    let run = |version: &str| {
+        let mut cmd =
+            peers_testkit::hermetic_command(std::path::Path::new("sh"), &volume.join("tmp"));
+        cmd.args(["-c", &script]);
+        for var in workspace["env"].as_array().unwrap() {
+            let name = var["name"].as_str().unwrap();
+            if !name.ends_with("PROXY") && name != "HOME" && name != "GIT_CREDENTIALS" {
+                cmd.env(name, var["value"].as_str().unwrap());
+            }
+        }
+        let bin = crate::ctl::env::peers_bin();
+        let path = format!(
+            "{}:{}",
+            bin.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.env("PATH", path)
+            .env("GIT_CREDENTIALS", volume.join("no-credentials"));
+        if !version.is_empty() {
+            cmd.env("PEERS_VERSION", version);
+        }
+        cmd.output().unwrap()
+    };
+    let drift = run("peers 0.0.0-not-this-one");
+    assert_eq!(drift.status.code(), Some(3), "{drift:?}");
+    let out = run("");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repo = volume.join("repo");
+    assert!(repo.join(".peers/config.yaml").is_file());
+    let status =
+        peers_testkit::git_with_home(&repo, &volume.join("tmp"), &["status", "--porcelain"]);
+    assert_eq!(status.trim(), "", ".peers/ stays out of the work");
+    // A second session on the same volume fetches instead of cloning.
+    let again = run("");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
