@@ -130,13 +130,14 @@ if [ -n "$PEERS_VERSION" ] && [ "$have" != "$PEERS_VERSION" ]; then
   echo "the image has $have; the run was planned for $PEERS_VERSION (rebuild the image or restart with --image)" >&2
   exit "$PEERS_DRIFT_EXIT"
 fi
-git config --global credential.helper "store --file=$GIT_CREDENTIALS"
+# The credential is named per command: nothing is written to any git config file.
+cred="credential.helper=store --file=$GIT_CREDENTIALS"
 if [ -d /work/repo/.git ]; then
-  git -C /work/repo fetch --quiet origin
+  git -c "$cred" -C /work/repo fetch --quiet origin
   exit 0
 fi
-git clone --quiet --branch "$PEERS_BRANCH" "$PEERS_REMOTE" /work/repo
-if git -C /work/repo fetch --quiet origin "+$PEERS_STATE_REF:$PEERS_STATE_REF" 2>/dev/null; then
+git -c "$cred" clone --quiet --branch "$PEERS_BRANCH" "$PEERS_REMOTE" /work/repo
+if git -c "$cred" -C /work/repo fetch --quiet origin "+$PEERS_STATE_REF:$PEERS_STATE_REF" 2>/dev/null; then
   git -C /work/repo archive "$PEERS_STATE_REF" .peers | tar -x -C /work/repo
 fi
 # As `peers init` does: .peers/ is the run's own record, never part of the work.

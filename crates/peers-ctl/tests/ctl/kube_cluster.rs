@@ -346,7 +346,10 @@ fn the_workspace_container_clones_and_restores_the_seeded_state() {
             bin.parent().unwrap().display(),
             std::env::var("PATH").unwrap_or_default()
         );
+        // Never the testkit's GIT_CONFIG_GLOBAL=/dev/null: a script that wrote its global
+        // config would replace /dev/null itself.
         cmd.env("PATH", path)
+            .env("GIT_CONFIG_GLOBAL", volume.join("tmp/gitconfig"))
             .env("GIT_CREDENTIALS", volume.join("no-credentials"));
         if !version.is_empty() {
             cmd.env("PEERS_VERSION", version);
@@ -372,5 +375,9 @@ fn the_workspace_container_clones_and_restores_the_seeded_state() {
         again.status.success(),
         "{}",
         String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !volume.join("tmp/gitconfig").exists(),
+        "the script writes no git config"
     );
 }
