@@ -34,6 +34,12 @@ const POLL: Duration = Duration::from_millis(250);
 
 impl Backend for Kubernetes {
     fn start(&self, config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8> {
+        if args.container || args.sandbox.as_deref() == Some("podman") {
+            return Err(CtlError::usage(
+                "--container / --sandbox podman: a Kubernetes run is already a pod",
+            )
+            .hint("drop the flag; the pod's own isolation applies"));
+        }
         let project = registry(config)?.find(name)?.clone();
         let plan = run_plan(&project.path, name, &self.target, args)?;
         let next = self.target.generation + 1;

@@ -95,6 +95,8 @@ fn start_dry_run_prints_the_objects_from_the_remote_and_branch() {
     assert_eq!(out.code, 2, "no remote yet: {}", out.combined());
     assert!(out.stderr.contains("origin"), "{}", out.stderr);
     git(&repo, &["remote", "add", "origin", remote]);
+    let podman = env.ctl(&["start", "Far_Away", "--dry-run", "--container"]);
+    assert_eq!(podman.code, 2, "{}", podman.combined());
     let out = env.ok(&["start", "Far_Away", "--dry-run", "--max-runtime", "1h"]);
     let list: Value = serde_json::from_str(&out.stdout).unwrap();
     let items = list["items"].as_array().unwrap();
