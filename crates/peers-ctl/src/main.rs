@@ -1,7 +1,9 @@
 //! The `peers-ctl` binary: parse the command line, run one command, print errors with hints,
 //! exit with the command's code.
 
+mod backend;
 mod cli;
+mod cluster;
 mod commands;
 mod error;
 mod identity;

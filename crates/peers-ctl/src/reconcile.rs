@@ -25,6 +25,10 @@ pub struct Transition {
 
 /// What changed for `project`, if anything.
 pub fn observe(project: &Project, boot: &str) -> Option<Transition> {
+    if !project.backend.is_local() {
+        // The cluster is the record of a Kubernetes run: read it there, not from processes.
+        return None;
+    }
     let Some(run) = &project.run else {
         return (project.state == RunState::Running).then(|| Transition {
             state: RunState::Crashed,

@@ -12,6 +12,7 @@ use rustix::fs::{self as rfs, FlockOperation, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::backend::BackendSpec;
 use crate::error::{CtlError, CtlResult};
 use crate::paths::validate_name;
 
@@ -81,10 +82,13 @@ pub struct Project {
     /// Why the state is what it is when that is not obvious (a recycled PID, a forced kill).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where the run executes (absent: local).
+    #[serde(default, skip_serializing_if = "BackendSpec::is_local")]
+    pub backend: BackendSpec,
 }
 
 impl Project {
-    pub fn new(name: &str, path: &Path) -> Self {
+    pub fn new(name: &str, path: &Path, backend: BackendSpec) -> Self {
         Self {
             name: name.to_owned(),
             path: path.to_path_buf(),
@@ -95,6 +99,7 @@ impl Project {
             last_started_at: None,
             last_stopped_at: None,
             note: None,
+            backend,
         }
     }
 }

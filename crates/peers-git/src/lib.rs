@@ -139,6 +139,34 @@ impl Git {
         }
     }
 
+    /// The branch HEAD is on (`main`), or `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let command = self.command(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
+        let output = command.output()?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(command.failed(&output)),
+        }
+    }
+
+    /// The URL of remote `name`, or `None` when there is no such remote.
+    pub fn remote_url(&self, name: &str) -> Result<Option<String>, GitError> {
+        not_an_option("remote name", name)?;
+        let key = format!("remote.{name}.url");
+        let command = self.command(&["config", "--get", key.as_str()]);
+        let output = command.output()?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(command.failed(&output)),
+        }
+    }
+
     /// Point tag `name` at `rev`, moving it if it exists.
     pub fn tag_force(&self, name: &str, rev: &str) -> Result<(), GitError> {
         not_an_option("tag name", name)?;
@@ -217,6 +245,56 @@ impl Git {
         command.run()?;
         self.head()?
             .ok_or_else(|| command.unexpected("HEAD is still unborn after committing"))
+    }
+
+    /// A commit whose tree is `dir` (relative to the root) exactly as it is on disk, ignored
+    /// files included, with HEAD as parent; built in a scratch index, so the user's index,
+    /// branch and working tree are untouched. Returns the commit id (no ref points at it).
+    pub fn snapshot_commit(
+        &self,
+        dir: &str,
+        message: &str,
+        identity: &Identity,
+    ) -> Result<String, GitError> {
+        not_an_option("path", dir)?;
+        let index = self
+            .dirs()?
+            .git_dir
+            .join(format!("peers-snapshot-{}.index", std::process::id()));
+        let index_env = index.to_string_lossy().into_owned();
+        let result = self.snapshot_in(&index_env, dir, message, identity);
+        let _ = std::fs::remove_file(&index);
+        result
+    }
+
+    fn snapshot_in(
+        &self,
+        index: &str,
+        dir: &str,
+        message: &str,
+        identity: &Identity,
+    ) -> Result<String, GitError> {
+        let mut add = self.command(&["add", "--force", "--", dir]);
+        add.extra_env.push(("GIT_INDEX_FILE", index.to_owned()));
+        add.run()?;
+        let mut tree = self.command(&["write-tree"]);
+        tree.extra_env.push(("GIT_INDEX_FILE", index.to_owned()));
+        let tree = String::from_utf8_lossy(&tree.run()?).trim().to_owned();
+        let mut args = vec!["commit-tree".to_owned(), tree];
+        if let Some(head) = self.head()? {
+            args.extend(["-p".to_owned(), head]);
+        }
+        let mut commit = self.command(&args);
+        for (variable, value) in [
+            ("GIT_AUTHOR_NAME", &identity.name),
+            ("GIT_AUTHOR_EMAIL", &identity.email),
+            ("GIT_COMMITTER_NAME", &identity.name),
+            ("GIT_COMMITTER_EMAIL", &identity.email),
+        ] {
+            commit.extra_env.push((variable, value.clone()));
+        }
+        commit.stdin = Some(message.as_bytes());
+        Ok(String::from_utf8_lossy(&commit.run()?).trim().to_owned())
     }
 
     /// Commits in `range` (e.g. `HEAD`, `a..b`), oldest first. An unborn HEAD has none.

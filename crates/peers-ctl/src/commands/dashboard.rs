@@ -8,6 +8,8 @@ use std::path::Path;
 use clap::Args;
 use serde::Serialize;
 
+use crate::backend::kubernetes::cluster_states;
+use crate::cluster::status::RunStatus;
 use crate::commands::views::{StatusArgs, status};
 use crate::commands::{print_json, registry};
 use crate::error::CtlResult;
@@ -70,7 +72,12 @@ pub fn run(config: &Path, args: &DashboardArgs) -> CtlResult<u8> {
         );
     }
     let registry = registry(config)?;
-    let rows: Vec<Row<'_>> = registry.projects.iter().map(row).collect();
+    let states = cluster_states(&registry.projects);
+    let rows: Vec<Row<'_>> = registry
+        .projects
+        .iter()
+        .map(|p| row(p, states.get(&p.name)))
+        .collect();
     if args.json {
         print_json(&rows)?;
         return Ok(0);
@@ -83,8 +90,18 @@ pub fn run(config: &Path, args: &DashboardArgs) -> CtlResult<u8> {
     Ok(0)
 }
 
-fn row(project: &Project) -> Row<'_> {
+fn row<'a>(project: &'a Project, cluster: Option<&RunStatus>) -> Row<'a> {
     let mut summary = summarise(&project.path);
+    if let Some(cluster) = cluster {
+        // A Kubernetes run: the cluster says what it is doing and why it stopped.
+        summary.stop_reason = cluster.detail.clone();
+        return Row {
+            name: &project.name,
+            state: cluster.phase.as_str(),
+            pid: None,
+            summary,
+        };
+    }
     if project.state != RunState::Stopped {
         // A reason on disk belongs to an earlier run unless this one stopped.
         summary.stop_reason = None;

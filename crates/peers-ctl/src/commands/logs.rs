@@ -67,7 +67,13 @@ pub fn logs(config: &Path, args: &LogsArgs) -> CtlResult<u8> {
     }
     let registry = registry(config)?;
     let name = pick_name(&registry, args.name.as_deref())?;
-    registry.find(&name)?;
+    let backend = crate::backend::for_spec(&registry.find(&name)?.backend);
+    backend.logs(config, &name, args.lines, false)
+}
+
+/// The local backend's logs: the last lines of the controller log.
+pub fn local_logs(config: &Path, name: &str, lines: usize) -> CtlResult<u8> {
+    let name = name.to_owned();
     let path = log_path(config, &name);
     if !path.exists() {
         println!(
@@ -76,7 +82,7 @@ pub fn logs(config: &Path, args: &LogsArgs) -> CtlResult<u8> {
         );
         return Ok(0);
     }
-    for line in last_lines(&path, args.lines) {
+    for line in last_lines(&path, lines) {
         println!("{line}");
     }
     Ok(0)
@@ -85,9 +91,18 @@ pub fn logs(config: &Path, args: &LogsArgs) -> CtlResult<u8> {
 pub fn tail(config: &Path, args: &TailArgs) -> CtlResult<u8> {
     let registry = registry(config)?;
     let name = pick_name(&registry, args.name.as_deref())?;
+    let backend = crate::backend::for_spec(&registry.find(&name)?.backend);
+    backend.logs(config, &name, args.lines, true)
+}
+
+/// The local backend's tail: the last lines of the controller log, then new output until the
+/// run ends.
+pub fn local_tail(config: &Path, name: &str, lines: usize) -> CtlResult<u8> {
+    let registry = registry(config)?;
+    let name = name.to_owned();
     let project = registry.find(&name)?.clone();
     let path = log_path(config, &name);
-    for line in last_lines(&path, args.lines) {
+    for line in last_lines(&path, lines) {
         println!("{line}");
     }
     let Some(run) = project.run else {

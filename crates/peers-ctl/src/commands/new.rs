@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::backend::BackendArgs;
 use crate::commands::{doctor::known_modes, print_json, register::register};
 use crate::error::{CtlError, CtlResult};
 use crate::launch::run_peers;
@@ -44,6 +45,8 @@ pub struct NewArgs {
     /// Set a peer's reasoning effort: NAME=LEVEL (repeatable).
     #[arg(long, value_name = "NAME=LEVEL")]
     pub peer_reasoning: Vec<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Print the registered project as JSON.
     #[arg(long)]
     pub json: bool,
@@ -64,6 +67,7 @@ pub fn run(config: &Path, args: &NewArgs) -> CtlResult<u8> {
     let spec = read_spec(args.spec.as_deref())?;
     let plan = read_plan(args.plan.as_deref())?;
     let overrides = parse_overrides(args)?;
+    let backend = args.backend.spec()?;
     check_modes(&args.modes)?;
     check_registration(config, &args.name, args.force)?;
     check_target(&target, args.force)?;
@@ -86,7 +90,7 @@ pub fn run(config: &Path, args: &NewArgs) -> CtlResult<u8> {
     commit_scaffold(&target, &written)?;
     peers_init(&target, args)?;
     apply_overrides(&target, &overrides)?;
-    let project = register(config, &args.name, &target, args.force)?;
+    let project = register(config, &args.name, &target, args.force, backend)?;
     if args.json {
         print_json(&project)?;
     } else {

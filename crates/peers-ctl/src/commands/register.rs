@@ -4,6 +4,9 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::backend::kubernetes::cluster_states;
+use crate::backend::{BackendArgs, BackendSpec};
+use crate::cluster::status::Phase;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::paths::{absolute, validate_name};
@@ -16,6 +19,8 @@ pub struct AddArgs {
     /// Its name in peers-ctl (default: the directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Print the registered project as JSON.
     #[arg(long)]
     pub json: bool,
@@ -25,6 +30,9 @@ pub struct AddArgs {
 pub struct RemoveArgs {
     /// The project to unregister (refused while it runs).
     pub name: String,
+    /// Kubernetes: unregister even when the cluster cannot be read (its objects stay there).
+    #[arg(long)]
+    pub force: bool,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub json: bool,
@@ -48,7 +56,8 @@ pub fn add(config: &Path, args: &AddArgs) -> CtlResult<u8> {
             .unwrap_or_default(),
     };
     validate_name(&name)?;
-    let project = register(config, &name, &path, false)?;
+    let backend = args.backend.spec()?;
+    let project = register(config, &name, &path, false, backend)?;
     if !path.join(".peers/config.yaml").is_file() {
         eprintln!(
             "warning: {} has no .peers/config.yaml yet; run `peers -C {} init` before starting it",
@@ -66,7 +75,13 @@ pub fn add(config: &Path, args: &AddArgs) -> CtlResult<u8> {
 
 /// Adds `name` → `path` as a fresh project; with `replace`, an existing stopped entry of that
 /// name is replaced (a running one never).
-pub fn register(config: &Path, name: &str, path: &Path, replace: bool) -> CtlResult<Project> {
+pub fn register(
+    config: &Path,
+    name: &str,
+    path: &Path,
+    replace: bool,
+    backend: BackendSpec,
+) -> CtlResult<Project> {
     Registry::mutate(config, |registry| {
         if let Some(existing) = registry.get(name) {
             if existing.state == RunState::Running || existing.run.is_some() {
@@ -92,7 +107,7 @@ pub fn register(config: &Path, name: &str, path: &Path, replace: bool) -> CtlRes
             ))
             .hint("one registration per repository: use that name"));
         }
-        let project = Project::new(name, path);
+        let project = Project::new(name, path, backend);
         registry.projects.push(project.clone());
         Ok(project)
     })
@@ -100,7 +115,37 @@ pub fn register(config: &Path, name: &str, path: &Path, replace: bool) -> CtlRes
 
 pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
     // Reconcile first, so a run that has ended does not block its removal.
-    registry(config)?;
+    let current = registry(config)?;
+    if let Some(project) = current.get(&args.name)
+        && let Some(cluster) = cluster_states(std::slice::from_ref(project)).remove(&args.name)
+        && !matches!(
+            cluster.phase,
+            Phase::Fresh | Phase::Stopped | Phase::Complete | Phase::Failed
+        )
+        && !(args.force && cluster.phase == Phase::Unknown)
+    {
+        if cluster.phase == Phase::Unknown {
+            return Err(CtlError::failed(format!(
+                "cannot tell whether {:?} still runs on Kubernetes: {}",
+                args.name,
+                cluster.detail.unwrap_or_default()
+            ))
+            .hint(format!(
+                "fix the cluster access, or unregister anyway (its objects stay in the cluster): peers-ctl remove {} --force",
+                args.name
+            )));
+        }
+        return Err(CtlError::failed(format!(
+            "project {:?} is {} on Kubernetes{}",
+            args.name,
+            cluster.phase.as_str(),
+            cluster
+                .detail
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        ))
+        .hint(format!("stop it first: peers-ctl stop {}", args.name)));
+    }
     let removed = Registry::mutate(config, |registry| {
         let project = registry.find(&args.name)?;
         if let Some(run) = &project.run {

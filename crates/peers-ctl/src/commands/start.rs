@@ -60,19 +60,37 @@ pub struct StartArgs {
     /// Same as `--sandbox podman` (the name the original tool used).
     #[arg(long, conflicts_with = "sandbox")]
     pub container: bool,
+    /// kubernetes backend: print the objects `start` would apply (a JSON `List`: run record,
+    /// NetworkPolicy, volume, Job) and apply nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print the started run as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(config: &Path, args: &StartArgs) -> CtlResult<u8> {
-    let name = pick_name(&registry(config)?, args.name.as_deref())?;
     if let Some(usd) = args.max_usd
         && !(usd.is_finite() && usd > 0.0)
     {
         return Err(CtlError::usage(format!(
             "--max-usd {usd}: must be a positive number"
         )));
+    }
+    let registry = registry(config)?;
+    let name = pick_name(&registry, args.name.as_deref())?;
+    let backend = crate::backend::for_spec(&registry.find(&name)?.backend);
+    backend.start(config, &name, args)
+}
+
+/// The local backend's start: a detached `peers run` on this machine.
+pub fn run_local(config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8> {
+    let name = name.to_owned();
+    if args.dry_run {
+        return Err(CtlError::usage(
+            "--dry-run prints a Kubernetes run's objects; this project runs locally",
+        )
+        .hint("drop --dry-run"));
     }
     let (mut child, run, path) =
         Registry::mutate(config, |registry| launch(config, registry, &name, args))?;

@@ -43,6 +43,14 @@ pub fn run(config: &Path, args: &StopArgs) -> CtlResult<u8> {
     }
     let registry = registry(config)?;
     let name = pick_name(&registry, args.name.as_deref())?;
+    let backend = crate::backend::for_spec(&registry.find(&name)?.backend);
+    backend.stop(config, &name, args)
+}
+
+/// The local backend's stop: SIGTERM to the recorded process, SIGKILL after the grace period.
+pub fn run_local(config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
+    let registry = registry(config)?;
+    let name = name.to_owned();
     let project = registry.find(&name)?;
     let Some(run) = project.run.clone() else {
         return not_running(&name, project.state, project.note.as_deref(), args.json);

@@ -7,6 +7,8 @@ use peers_store::layout::PeersDir;
 use peers_store::run_lock::{LockState, probe_lock};
 use serde::Serialize;
 
+use crate::backend::kubernetes::cluster_states;
+use crate::cluster::status::RunStatus;
 use crate::commands::{print_json, registry};
 use crate::error::CtlResult;
 use crate::registry::{Project, RunState};
@@ -32,6 +34,8 @@ pub struct StatusArgs {
 struct Row<'a> {
     name: &'a str,
     state: &'static str,
+    /// Where it runs: `local` or `kubernetes`.
+    backend: &'static str,
     pid: Option<u32>,
     /// Why the last run stopped (`complete`, `budget:…`, `interrupted`…), for stopped projects.
     outcome: Option<String>,
@@ -39,7 +43,19 @@ struct Row<'a> {
     note: Option<&'a str>,
 }
 
-fn row(project: &Project) -> Row<'_> {
+fn row<'a>(project: &'a Project, cluster: Option<&'a RunStatus>) -> Row<'a> {
+    if let Some(cluster) = cluster {
+        // A Kubernetes run: the cluster is its record.
+        return Row {
+            name: &project.name,
+            state: cluster.phase.as_str(),
+            backend: project.backend.as_str(),
+            pid: None,
+            outcome: cluster.detail.clone(),
+            path: &project.path,
+            note: cluster.hint.as_deref(),
+        };
+    }
     let outcome = (project.state == RunState::Stopped)
         .then(|| {
             peers_store::last_stop::read_last_stop(&peers_store::layout::PeersDir::at(
@@ -53,6 +69,7 @@ fn row(project: &Project) -> Row<'_> {
     Row {
         name: &project.name,
         state: project.state.as_str(),
+        backend: project.backend.as_str(),
         pid: project.run.as_ref().map(|run| run.pid),
         outcome,
         path: &project.path,
@@ -62,7 +79,12 @@ fn row(project: &Project) -> Row<'_> {
 
 pub fn list(config: &Path, args: &ListArgs) -> CtlResult<u8> {
     let registry = registry(config)?;
-    let rows: Vec<Row<'_>> = registry.projects.iter().map(row).collect();
+    let states = cluster_states(&registry.projects);
+    let rows: Vec<Row<'_>> = registry
+        .projects
+        .iter()
+        .map(|p| row(p, states.get(&p.name)))
+        .collect();
     if args.json {
         print_json(&rows)?;
         return Ok(0);
@@ -99,13 +121,29 @@ pub fn status(config: &Path, args: &StatusArgs) -> CtlResult<u8> {
     let registry = registry(config)?;
     let project = registry.find(name)?;
     let summary = summarise(&project.path);
+    let states = cluster_states(std::slice::from_ref(project));
+    let cluster = states.get(&project.name);
     if args.json {
-        print_json(&serde_json::json!({"project": project, "summary": summary}))?;
+        print_json(
+            &serde_json::json!({"project": project, "cluster": cluster, "summary": summary}),
+        )?;
         return Ok(0);
     }
-    let r = row(project);
+    let r = row(project, cluster);
     println!("{}: {}", project.name, r.state);
     println!("  path:          {}", project.path.display());
+    if let Some(cluster) = cluster {
+        println!("  backend:       kubernetes");
+        if let Some(job) = &cluster.job {
+            println!("  job:           {job}");
+        }
+        if let Some(pod) = &cluster.pod {
+            println!("  pod:           {pod}");
+        }
+        if let Some(hint) = &cluster.hint {
+            println!("  hint:          {hint}");
+        }
+    }
     if let Some(run) = &project.run {
         println!("  pid:           {} (started {})", run.pid, run.started_at);
         println!("  log:           {}", run.log.display());

@@ -216,6 +216,7 @@ mod tests {
             path: "/p".into(),
             state: RunState::Running,
             pid: Some(1),
+            phase: None,
             summary: Default::default(),
             alerts: Vec::new(),
         };

@@ -38,6 +38,8 @@ pub struct Row {
     pub name: String,
     pub path: PathBuf,
     pub state: RunState,
+    /// A Kubernetes run's phase as the cluster reports it (shown instead of `state`).
+    pub phase: Option<&'static str>,
     pub pid: Option<u32>,
     pub summary: Summary,
     pub alerts: Vec<Alert>,

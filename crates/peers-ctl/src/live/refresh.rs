@@ -5,16 +5,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use peers_store::layout::PeersDir;
 
+use crate::backend::kubernetes::cluster_states;
+use crate::cluster::status::{Phase, RunStatus};
 use crate::commands::log_path;
 use crate::error::CtlResult;
 use crate::identity::boot_id;
 use crate::live::model::{Detail, Row, alerts};
 use crate::reconcile::{load_reconciled, observe};
-use crate::registry::Registry;
+use crate::registry::{Registry, RunState};
 use crate::summary::{Summary, read_tail, summarise};
 
 /// How many runs.jsonl records and log lines the drilldown shows.
@@ -41,7 +43,13 @@ pub struct Refresher {
     cache: HashMap<PathBuf, Cached>,
     /// How many summaries were (re)read in the last refresh, for tests and the status line.
     pub last_reads: usize,
+    /// The Kubernetes runs' states and when they were read (one LIST per kind per namespace,
+    /// at most every [`CLUSTER_EVERY`]).
+    cluster: Option<(Instant, HashMap<String, RunStatus>)>,
 }
+
+/// How often the live dashboard re-reads Kubernetes runs from the cluster.
+const CLUSTER_EVERY: Duration = Duration::from_secs(3);
 
 impl Refresher {
     pub fn new(config: &Path, stall_after_min: u64) -> Self {
@@ -51,6 +59,7 @@ impl Refresher {
             registry: None,
             cache: HashMap::new(),
             last_reads: 0,
+            cluster: None,
         }
     }
 
@@ -73,8 +82,24 @@ impl Refresher {
         Ok(registry)
     }
 
+    /// The cluster states of the Kubernetes projects, re-read when older than CLUSTER_EVERY.
+    fn cluster_states(&mut self, registry: &Registry) -> HashMap<String, RunStatus> {
+        if registry.projects.iter().all(|p| p.backend.is_local()) {
+            return HashMap::new();
+        }
+        if let Some((at, states)) = &self.cluster
+            && at.elapsed() < CLUSTER_EVERY
+        {
+            return states.clone();
+        }
+        let states = cluster_states(&registry.projects);
+        self.cluster = Some((Instant::now(), states.clone()));
+        states
+    }
+
     pub fn rows(&mut self) -> CtlResult<Vec<Row>> {
         let registry = self.registry()?;
+        let cluster = self.cluster_states(&registry);
         self.last_reads = 0;
         let now = SystemTime::now();
         let mut rows = Vec::with_capacity(registry.projects.len());
@@ -117,12 +142,20 @@ impl Refresher {
             let idle = newest
                 .and_then(|m| now.duration_since(m).ok())
                 .map(|d| d.as_secs() / 60);
+            let phase = cluster.get(&project.name).map(|status| status.phase);
+            // A Kubernetes run writes nothing here: local file ages say nothing about it.
+            let idle = if phase.is_some() { None } else { idle };
+            let state = phase.map_or(project.state, as_run_state);
+            if let Some(status) = cluster.get(&project.name) {
+                summary.stop_reason = status.detail.clone();
+            }
             rows.push(Row {
                 name: project.name.clone(),
                 path: project.path.clone(),
-                state: project.state,
+                state,
+                phase: phase.map(Phase::as_str),
                 pid: project.run.as_ref().map(|run| run.pid),
-                alerts: alerts(project.state, &summary, idle, self.stall_after_min),
+                alerts: alerts(state, &summary, idle, self.stall_after_min),
                 summary,
             });
         }
@@ -172,4 +205,13 @@ fn recent_records(path: &Path) -> Vec<serde_json::Value> {
         .collect();
     records.reverse();
     records
+}
+
+/// The local state closest to a cluster phase (for counts and alerts; the phase is shown).
+fn as_run_state(phase: Phase) -> RunState {
+    match phase {
+        Phase::Queued | Phase::Starting | Phase::Running | Phase::Stopping => RunState::Running,
+        Phase::Stopped | Phase::Complete | Phase::Failed => RunState::Stopped,
+        Phase::Fresh | Phase::Unknown => RunState::Fresh,
+    }
 }

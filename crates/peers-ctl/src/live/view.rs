@@ -88,7 +88,7 @@ fn cells(row: &Row) -> Vec<String> {
     };
     vec![
         row.name.clone(),
-        row.state.as_str().to_owned(),
+        row.phase.unwrap_or(row.state.as_str()).to_owned(),
         s.iteration.map_or_else(dash, |i| i.to_string()),
         peers_cell(row),
         if s.gates_total == 0 {
@@ -137,9 +137,17 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         .max()
         .unwrap_or(4)
         .clamp(4, 32);
+    // 7 fits every local state; a Kubernetes phase (`starting`, `stopping`) may need 8.
+    let state_width = model
+        .rows
+        .iter()
+        .map(|r| r.phase.unwrap_or(r.state.as_str()).len())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 8);
     let widths = [
         Constraint::Length(u16::try_from(name_width).unwrap_or(32)),
-        Constraint::Length(7),
+        Constraint::Length(u16::try_from(state_width).unwrap_or(8)),
         Constraint::Length(4),
         Constraint::Length(5),
         Constraint::Length(5),
@@ -214,7 +222,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, row: &Row, detail: &Detail) {
         Line::from(format!(
             "{} — {}{pid}  {}",
             row.name,
-            row.state.as_str(),
+            row.phase.unwrap_or(row.state.as_str()),
             row.path.display()
         ))
         .style(Style::new().add_modifier(Modifier::BOLD)),

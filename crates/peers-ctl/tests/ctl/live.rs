@@ -83,7 +83,7 @@ impl Screen {
     }
 }
 
-struct Live {
+pub struct Live {
     child: Child,
     master: std::fs::File,
     output: Arc<Mutex<String>>,
@@ -92,7 +92,7 @@ struct Live {
 }
 
 impl Live {
-    fn start(env: &CtlEnv, cols: u16, rows: u16, args: &[&str]) -> Self {
+    pub fn start(env: &CtlEnv, cols: u16, rows: u16, args: &[&str]) -> Self {
         use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
         let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
         grantpt(&master).unwrap();
@@ -146,7 +146,7 @@ impl Live {
         screen.text()
     }
 
-    fn wait_screen(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
+    pub fn wait_screen(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let text = self.screen();

@@ -2,7 +2,11 @@
 
 mod bad_input;
 pub mod env;
-mod live;
+mod fake_cluster;
+mod kube;
+mod kube_cluster;
+mod kube_real;
+pub mod live;
 mod notify;
 mod registry;
 mod workflow;

@@ -131,3 +131,66 @@ fn tag_force_creates_and_moves_a_tag() {
     git.tag_force("peers-baseline", "HEAD").unwrap();
     assert_eq!(git.rev_parse("peers-baseline").unwrap(), Some(second));
 }
+
+#[test]
+fn a_snapshot_commit_holds_an_ignored_dir_and_leaves_the_index_and_branch_alone() {
+    let repo = TestRepo::new();
+    repo.write("tracked.txt", "t");
+    let git = open(&repo);
+    git.add(&["tracked.txt"]).unwrap();
+    let head = git.commit("first", &identity("me")).unwrap();
+    repo.write(".gitignore", ".peers/\n");
+    repo.write(".peers/state.json", "{}");
+    repo.write("staged.txt", "s");
+    git.add(&["staged.txt"]).unwrap();
+    let snapshot = git
+        .snapshot_commit(".peers", "state", &identity("me"))
+        .unwrap();
+    assert_eq!(
+        git.head().unwrap().as_deref(),
+        Some(head.as_str()),
+        "branch unmoved"
+    );
+    assert_eq!(git.rev_parse(&format!("{snapshot}^")).unwrap(), Some(head));
+    let git_dir = git.dirs().unwrap().git_dir;
+    let show = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&git_dir)
+        .args(["ls-tree", "-r", "--name-only", &snapshot])
+        .output()
+        .unwrap();
+    let files = String::from_utf8_lossy(&show.stdout);
+    assert_eq!(files.trim(), ".peers/state.json", "{files}");
+    let staged = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .args(["diff", "--cached", "--name-only"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&staged.stdout).trim(), "staged.txt");
+    assert!(
+        !std::fs::read_dir(&git_dir).unwrap().flatten().any(|e| e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("peers-snapshot")),
+        "the scratch index is removed"
+    );
+}
+
+#[test]
+fn current_branch_and_remote_url() {
+    let repo = TestRepo::new();
+    let git = open(&repo);
+    assert!(git.current_branch().unwrap().is_some());
+    assert_eq!(git.remote_url("origin").unwrap(), None);
+    let ok = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .args(["remote", "add", "origin", "/srv/x.git"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert_eq!(
+        git.remote_url("origin").unwrap().as_deref(),
+        Some("/srv/x.git")
+    );
+}

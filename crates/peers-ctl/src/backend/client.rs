@@ -1,0 +1,263 @@
+//! The cluster client of the Kubernetes backend (kube-rs over a kubeconfig): server-side apply
+//! under the field manager `peers-ctl`, one LIST per object kind by label selector for any
+//! number of runs, deletes with background propagation, and pod logs that reconnect from the
+//! last timestamp. peers-ctl is synchronous; each call runs on a current-thread runtime.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use futures::{AsyncBufReadExt as _, StreamExt as _};
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::backend::KubeTarget;
+use crate::cluster::logs::LogCursor;
+use crate::cluster::names;
+use crate::cluster::status::Observed;
+use crate::error::{CtlError, CtlResult};
+
+/// The field manager of every server-side apply.
+pub const FIELD_MANAGER: &str = "peers-ctl";
+/// How long a log reconnect waits after the stream ended.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
+
+pub struct Cluster {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    pub namespace: String,
+    /// Where the client points, for messages.
+    pub server: String,
+}
+
+fn api_error(what: &str, err: &kube::Error) -> CtlError {
+    let hint = match err {
+        kube::Error::Api(status) if status.code == 403 => {
+            "the kubeconfig's user lacks the RBAC rights peers-ctl needs in this namespace"
+        }
+        kube::Error::Api(status) if status.code == 404 => {
+            "does the namespace exist? kubectl create namespace <ns>"
+        }
+        _ => "check the cluster is reachable: kubectl --context <ctx> get ns",
+    };
+    CtlError::failed(format!("Kubernetes: {what}: {err}")).hint(hint)
+}
+
+impl Cluster {
+    /// Connects through the kubeconfig (`$KUBECONFIG` or `~/.kube/config`) and the target's
+    /// context.
+    pub fn connect(target: &KubeTarget) -> CtlResult<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CtlError::failed(format!("cannot start the async runtime: {e}")))?;
+        let options = KubeConfigOptions {
+            context: target.context.clone(),
+            ..KubeConfigOptions::default()
+        };
+        let config = runtime.block_on(async {
+            let kubeconfig = Kubeconfig::read().map_err(|e| {
+                CtlError::failed(format!("cannot read the kubeconfig: {e}"))
+                    .hint("set KUBECONFIG or create ~/.kube/config (kind and k3d write one)")
+            })?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| {
+                    CtlError::failed(format!("the kubeconfig is not usable: {e}")).hint(format!(
+                        "check the context{}: kubectl config get-contexts",
+                        target
+                            .context
+                            .as_deref()
+                            .map(|c| format!(" {c:?}"))
+                            .unwrap_or_default()
+                    ))
+                })
+        })?;
+        let server = config.cluster_url.to_string();
+        let client = {
+            let _guard = runtime.enter();
+            Client::try_from(config)
+                .map_err(|e| CtlError::failed(format!("cannot build the cluster client: {e}")))?
+        };
+        Ok(Self {
+            runtime,
+            client,
+            namespace: target.namespace.clone(),
+            server,
+        })
+    }
+
+    fn api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = NamespaceResourceScope>,
+        <K as Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// Server-side apply of `object` (force: peers-ctl owns these fields), returning it as
+    /// stored.
+    pub fn apply<K>(&self, object: &K) -> CtlResult<K>
+    where
+        K: Resource<Scope = NamespaceResourceScope> + Serialize + DeserializeOwned + Clone + Debug,
+        <K as Resource>::DynamicType: Default,
+    {
+        let name = object.meta().name.clone().unwrap_or_default();
+        let params = PatchParams::apply(FIELD_MANAGER).force();
+        self.runtime
+            .block_on(self.api::<K>().patch(&name, &params, &Patch::Apply(object)))
+            .map_err(|e| {
+                api_error(
+                    &format!("apply {} {name}", K::kind(&Default::default())),
+                    &e,
+                )
+            })
+    }
+
+    /// Merges `annotations` into the anchor of `run`.
+    pub fn annotate_anchor(&self, run: &str, annotations: &BTreeMap<&str, &str>) -> CtlResult<()> {
+        let name = names::anchor(run);
+        let patch = serde_json::json!({"metadata": {"annotations": annotations}});
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PatchParams::default()
+        };
+        self.runtime
+            .block_on(
+                self.api::<ConfigMap>()
+                    .patch(&name, &params, &Patch::Merge(&patch)),
+            )
+            .map(drop)
+            .map_err(|e| api_error(&format!("annotate {name}"), &e))
+    }
+
+    /// Deletes Job `name`; its pods follow (background propagation). Absent is fine.
+    pub fn delete_job(&self, name: &str) -> CtlResult<()> {
+        match self
+            .runtime
+            .block_on(self.api::<Job>().delete(name, &DeleteParams::background()))
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(e) => Err(api_error(&format!("delete job {name}"), &e)),
+        }
+    }
+
+    fn list<K>(&self, selector: &str) -> CtlResult<Vec<K>>
+    where
+        K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + Debug,
+        <K as Resource>::DynamicType: Default,
+    {
+        let params = ListParams::default().labels(selector);
+        self.runtime
+            .block_on(self.api::<K>().list(&params))
+            .map(|list| list.items)
+            .map_err(|e| api_error(&format!("list {}", K::plural(&Default::default())), &e))
+    }
+
+    /// Every peers-ctl run in the namespace, by run id: one LIST per kind, whatever the number
+    /// of runs.
+    pub fn observe_all(&self) -> CtlResult<BTreeMap<String, Observed>> {
+        self.observe_selected(names::SELECTOR)
+    }
+
+    /// The objects of run `run` (one LIST per kind).
+    pub fn observe(&self, run: &str) -> CtlResult<Observed> {
+        let selector = format!("{},{}={run}", names::SELECTOR, names::RUN);
+        Ok(self
+            .observe_selected(&selector)?
+            .remove(run)
+            .unwrap_or_default())
+    }
+
+    fn observe_selected(&self, selector: &str) -> CtlResult<BTreeMap<String, Observed>> {
+        let mut runs: BTreeMap<String, Observed> = BTreeMap::new();
+        let run_of = |meta: &kube::api::ObjectMeta| {
+            meta.labels
+                .as_ref()
+                .and_then(|l| l.get(names::RUN))
+                .cloned()
+        };
+        for anchor in self.list::<ConfigMap>(selector)? {
+            if let Some(run) = run_of(&anchor.metadata)
+                && anchor.metadata.name.as_deref() == Some(names::anchor(&run).as_str())
+            {
+                runs.entry(run).or_default().anchor = Some(anchor);
+            }
+        }
+        for job in self.list::<Job>(selector)? {
+            if let Some(run) = run_of(&job.metadata) {
+                runs.entry(run).or_default().jobs.push(job);
+            }
+        }
+        for pod in self.list::<Pod>(selector)? {
+            if let Some(run) = run_of(&pod.metadata) {
+                runs.entry(run).or_default().pods.push(pod);
+            }
+        }
+        for volume in self.list::<PersistentVolumeClaim>(selector)? {
+            if let Some(run) = run_of(&volume.metadata) {
+                runs.entry(run).or_default().volume = Some(volume);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Prints the `loop` container's log of `pod`: the last `lines`, then, with `follow`, new
+    /// lines until the pod ends, reconnecting from the last timestamp when the stream drops.
+    pub fn logs(
+        &self,
+        pod: &str,
+        lines: Option<i64>,
+        follow: bool,
+        mut print: impl FnMut(&str),
+    ) -> CtlResult<()> {
+        let api = self.api::<Pod>();
+        let mut cursor = LogCursor::default();
+        self.runtime.block_on(async {
+            loop {
+                let since = cursor
+                    .since()
+                    .and_then(|s| s.parse::<k8s_openapi::jiff::Timestamp>().ok());
+                let params = LogParams {
+                    container: Some("loop".into()),
+                    follow,
+                    timestamps: true,
+                    tail_lines: if since.is_none() { lines } else { None },
+                    since_time: since,
+                    ..LogParams::default()
+                };
+                let stream = api
+                    .log_stream(pod, &params)
+                    .await
+                    .map_err(|e| api_error(&format!("logs of pod {pod}"), &e))?;
+                let mut stream = stream.lines();
+                while let Some(line) = stream.next().await {
+                    let Ok(line) = line else { break };
+                    if let Some(text) = cursor.accept(&line) {
+                        print(&text);
+                    }
+                }
+                if !follow {
+                    return Ok(());
+                }
+                let running = api
+                    .get(pod)
+                    .await
+                    .ok()
+                    .and_then(|p| p.status?.phase)
+                    .is_some_and(|phase| phase == "Running" || phase == "Pending");
+                if !running {
+                    return Ok(());
+                }
+                tokio::time::sleep(RECONNECT_PAUSE).await;
+            }
+        })
+    }
+}

@@ -1,0 +1,196 @@
+//! Backends: where a project's `peers run` executes. `local` is a detached process on this
+//! machine (the behaviour peers-ctl always had); `kubernetes` is one batch/v1 Job per session in
+//! a cluster. The project's backend is part of its registry entry; `start` and `stop` dispatch
+//! through [`Backend`], so every command works the same whatever runs the loop.
+
+pub mod client;
+pub mod kubernetes;
+pub mod local;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::commands::start::StartArgs;
+use crate::commands::stop::StopArgs;
+use crate::error::{CtlError, CtlResult};
+
+/// The registry's record of a project's backend (absent = local, so old entries stay valid).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum BackendSpec {
+    /// A detached process on this machine.
+    #[default]
+    Local,
+    /// A Job per session in a Kubernetes cluster.
+    Kubernetes(Box<KubeTarget>),
+}
+
+impl BackendSpec {
+    pub fn is_local(&self) -> bool {
+        matches!(self, Self::Local)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Kubernetes(_) => "kubernetes",
+        }
+    }
+}
+
+/// Where and how a Kubernetes project runs. Everything the manifests reference by name (image,
+/// proxy, secrets, queue, storage) is configuration, recorded here at `new`/`add`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeTarget {
+    /// The kubeconfig context (None: the kubeconfig's current context).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    pub namespace: String,
+    /// The image holding `peers`, git and the agent CLIs (the podman backend's image).
+    pub image: String,
+    /// The image of the credential-injecting proxy sidecar (default: the run image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_image: Option<String>,
+    /// The proxy sidecar's command.
+    pub proxy_command: Vec<String>,
+    /// The git remote the init container clones and the loop pushes to (None: the project's
+    /// `origin` at start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_remote: Option<String>,
+    /// The Kueue LocalQueue; when set, Jobs are created suspended with the queue label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    pub storage_size: String,
+    /// The Job of the current (or last) session: its UID is the run's fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_uid: Option<String>,
+    /// Sessions started so far; the next Job is `peers-<run>-<generation + 1>`.
+    #[serde(default)]
+    pub generation: u64,
+}
+
+/// Defaults for a new Kubernetes target.
+pub const DEFAULT_NAMESPACE: &str = "peers";
+pub const DEFAULT_IMAGE: &str = "localhost/peers:latest";
+pub const DEFAULT_STORAGE_SIZE: &str = "5Gi";
+pub const DEFAULT_PROXY_COMMAND: &[&str] = &["peers", "proxy", "--listen", "127.0.0.1:8080"];
+
+/// What starts and stops a project's run.
+pub trait Backend {
+    /// Starts the run, or resumes a stopped or crashed one. Returns the exit code.
+    fn start(&self, config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8>;
+    /// Stops the run gracefully (the loop saves its state), forcing after the grace period.
+    fn stop(&self, config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8>;
+    /// Prints the run's last `lines` of output; with `follow`, new output until the run ends.
+    fn logs(&self, config: &Path, name: &str, lines: usize, follow: bool) -> CtlResult<u8>;
+}
+
+/// The backend recorded for a project.
+pub fn for_spec(spec: &BackendSpec) -> Box<dyn Backend> {
+    match spec {
+        BackendSpec::Local => Box::new(local::Local),
+        BackendSpec::Kubernetes(target) => Box::new(kubernetes::Kubernetes {
+            target: (**target).clone(),
+        }),
+    }
+}
+
+/// The `--backend` flags of `new` and `add`, turned into a [`BackendSpec`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackendArgs {
+    /// Where the run executes: `local` (a process on this machine) or `kubernetes` (a Job per
+    /// session in a cluster, configured by the flags marked `kubernetes:`; the
+    /// kubeconfig is $KUBECONFIG or ~/.kube/config).
+    #[arg(long, value_name = "BACKEND", value_parser = ["local", "kubernetes"], default_value = "local")]
+    pub backend: String,
+    /// kubernetes: the kubeconfig context (default: the current context).
+    #[arg(long, value_name = "CONTEXT")]
+    pub kube_context: Option<String>,
+    /// kubernetes: the namespace the run's objects go in (default: peers).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// kubernetes: the image with `peers`, git and the agent CLIs (default:
+    /// localhost/peers:latest).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// kubernetes: the image of the credential proxy sidecar (default: --image).
+    #[arg(long, value_name = "IMAGE")]
+    pub proxy_image: Option<String>,
+    /// kubernetes: the git remote the pod clones and pushes to (default: the repo's origin).
+    #[arg(long, value_name = "URL")]
+    pub git_remote: Option<String>,
+    /// kubernetes: a Kueue LocalQueue; Jobs are then created suspended and Kueue admits them.
+    #[arg(long, value_name = "QUEUE")]
+    pub kueue_queue: Option<String>,
+    /// kubernetes: the StorageClass of the run's volume (default: the cluster's default).
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// kubernetes: the size of the run's volume (default: 5Gi).
+    #[arg(long, value_name = "SIZE")]
+    pub storage_size: Option<String>,
+}
+
+impl BackendArgs {
+    pub fn spec(&self) -> CtlResult<BackendSpec> {
+        if self.backend == "local" {
+            let given = [
+                ("--kube-context", self.kube_context.is_some()),
+                ("--namespace", self.namespace.is_some()),
+                ("--image", self.image.is_some()),
+                ("--proxy-image", self.proxy_image.is_some()),
+                ("--git-remote", self.git_remote.is_some()),
+                ("--kueue-queue", self.kueue_queue.is_some()),
+                ("--storage-class", self.storage_class.is_some()),
+                ("--storage-size", self.storage_size.is_some()),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+                return Err(CtlError::usage(format!(
+                    "{flag} applies to the kubernetes backend only"
+                ))
+                .hint("add --backend kubernetes, or drop the flag"));
+            }
+            return Ok(BackendSpec::Local);
+        }
+        let namespace = self.namespace.clone().unwrap_or(DEFAULT_NAMESPACE.into());
+        check_dns_label("--namespace", &namespace)?;
+        Ok(BackendSpec::Kubernetes(Box::new(KubeTarget {
+            context: self.kube_context.clone(),
+            namespace,
+            image: self.image.clone().unwrap_or(DEFAULT_IMAGE.into()),
+            proxy_image: self.proxy_image.clone(),
+            proxy_command: DEFAULT_PROXY_COMMAND.iter().map(|s| (*s).into()).collect(),
+            git_remote: self.git_remote.clone(),
+            queue: self.kueue_queue.clone(),
+            storage_class: self.storage_class.clone(),
+            storage_size: self
+                .storage_size
+                .clone()
+                .unwrap_or(DEFAULT_STORAGE_SIZE.into()),
+            job_uid: None,
+            generation: 0,
+        })))
+    }
+}
+
+/// A Kubernetes DNS label: 1–63 lowercase letters, digits and '-', not starting or ending in '-'.
+pub fn check_dns_label(flag: &str, value: &str) -> CtlResult<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(CtlError::usage(format!(
+            "{flag} {value:?}: not a Kubernetes name (1-63 lowercase letters, digits and '-')"
+        ))
+        .hint("e.g. --namespace peers"))
+    }
+}
