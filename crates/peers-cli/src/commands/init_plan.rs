@@ -27,7 +27,7 @@ pub fn read_plan(plan: Option<&Path>, modes: &[String]) -> CliResult<Option<Plan
     let Some(path) = plan else {
         if implement {
             return Err(CliError::usage("the implement mode needs a plan: --plan FILE")
-                .hint("write PLAN.md (see `peers modes show implement` for an example), then run `peers init --modes=implement --plan PLAN.md`"));
+                .hint("write PLAN.md (README.md, \"The implement mode\", has a complete example), then run `peers init --modes=implement --plan PLAN.md`"));
         }
         return Ok(None);
     };

@@ -203,3 +203,49 @@ pub fn verify_row<'a>(verify: &'a Value, id: &str) -> &'a Value {
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("no row {id} in {verify:#}"))
 }
+
+#[test]
+fn amend_is_refused_while_a_run_holds_the_lock_unless_forced() {
+    let env = TestEnv::new();
+    let sleeper = serde_json::json!({"turns": [[{"sleep": {"ms": 30000}}]]});
+    let repo = implement_project(&env, "app", sleeper.clone(), sleeper);
+    let mut run = env.spawn_peers(&repo, &["run", "--max-ticks", "1"]);
+    let prompt = repo.join(".peers/log/prompts/tick-00001-alice.txt");
+    let started = std::time::Instant::now();
+    while !prompt.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let refused = env.peers(
+        &repo,
+        &[
+            "amend",
+            "--acceptance",
+            "true",
+            "--reason",
+            "mid-run change",
+        ],
+    );
+    let forced = env.peers(
+        &repo,
+        &[
+            "amend",
+            "--acceptance",
+            "true",
+            "--reason",
+            "mid-run change",
+            "--force",
+        ],
+    );
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_raw(i32::try_from(run.id()).unwrap()).unwrap(),
+        rustix::process::Signal::TERM,
+    );
+    let _ = run.wait();
+    assert!(prompt.exists(), "the run started");
+    assert_eq!(refused.code, 2, "{}", refused.combined());
+    assert!(refused.stderr.contains("run.lock"), "{}", refused.stderr);
+    assert_eq!(forced.code, 0, "{}", forced.combined());
+    let entries = chain_entries(&repo);
+    assert_eq!(entries.len(), 2, "only the forced amend was recorded");
+    assert_eq!(entries[1]["event"]["forced"], true);
+}

@@ -45,6 +45,19 @@ fn the_example_parses_to_its_steps_and_meta() {
     assert_eq!(plan.done_count(), 0);
 }
 
+/// The README shows the example verbatim; a changed example must still validate.
+#[test]
+fn the_readme_example_is_the_example_and_parses() {
+    let readme = include_str!("../../../../README.md");
+    let block = readme
+        .split("<!-- plan-example -->\n```markdown\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").next())
+        .expect("the README has the plan example");
+    assert_eq!(block, EXAMPLE);
+    assert!(parse(block.as_bytes()).is_ok());
+}
+
 #[test]
 fn marks_and_shas_are_read_and_only_x_is_done() {
     let text = EXAMPLE

@@ -2,6 +2,7 @@
 
 mod bad_input;
 pub mod env;
+mod implement;
 mod live;
 mod notify;
 mod registry;
