@@ -755,6 +755,31 @@ fn implement_scenarios() -> Vec<ImplementScenario> {
             ticks: "2",
         },
         ImplementScenario {
+            name: "implement: happy-path tests only",
+            alice: json!({"turns": [recon(), checkoff(1)]}),
+            bob: json!({"turns": [[
+                write("count.py", COUNT_PY),
+                write("tests/test_count.py", "from count import count_words\n\n\ndef test_counts_words():\n    assert count_words(\"a b\") == 2\n"),
+                implementation_notes(1),
+                commit("STEP-1: count words"),
+            ]]}),
+            caught_by: Some((
+                "step-tests-3-class",
+                "no edge-case, no failure (sad-path) test",
+            )),
+            ticks: "3",
+        },
+        ImplementScenario {
+            name: "implement: step hidden by indentation",
+            alice: plan_edit("- [ ] [STEP-3]", "  * [ ] [STEP-3]"),
+            bob: json!({"turns": [recon()]}),
+            caught_by: Some((
+                "plan-checklist-complete",
+                "names a step but is not a step line",
+            )),
+            ticks: "2",
+        },
+        ImplementScenario {
             name: "implement: checkoff names an unrelated commit",
             alice: json!({"turns": [recon(), unrelated]}),
             bob: json!({"turns": [step_one()]}),

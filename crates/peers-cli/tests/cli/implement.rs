@@ -249,3 +249,47 @@ fn amend_is_refused_while_a_run_holds_the_lock_unless_forced() {
     assert_eq!(entries.len(), 2, "only the forced amend was recorded");
     assert_eq!(entries[1]["event"]["forced"], true);
 }
+
+#[test]
+fn a_web_plan_freezes_an_e2e_contract_whose_failure_is_shown() {
+    let env = TestEnv::new();
+    let repo = env.repo("web", true);
+    let plan = PLAN.replace(
+        "surfaces: [cli]",
+        "surfaces: [web]\ne2e: echo driving the page >&2; exit 3",
+    );
+    env.write(&repo, "PLAN.md", &plan);
+    env.commit_all(&repo, "the plan");
+    let out = env.peers(
+        &repo,
+        &[
+            "init",
+            "--modes=implement",
+            "--plan",
+            "PLAN.md",
+            "--no-baseline-check",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(
+        out.stdout.contains("and e2e `echo driving the page"),
+        "{}",
+        out.stdout
+    );
+    let out = env.peers(&repo, &["verify", "--json"]);
+    let verify: Value = serde_json::from_str(&out.stdout).unwrap();
+    let row = verify_row(&verify, "e2e-pass");
+    assert_eq!(row["pass"], false);
+    let diagnostic = row["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("e2e.sh` failed (exit code 3)"),
+        "{diagnostic}"
+    );
+    assert!(diagnostic.contains("driving the page"), "{diagnostic}");
+    assert_eq!(verify_row(&verify, "contracts-unchanged")["pass"], true);
+    assert_eq!(
+        verify_row(&verify, "acceptance-pass")["pass"],
+        false,
+        "nothing is built yet"
+    );
+}

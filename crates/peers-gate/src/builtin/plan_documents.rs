@@ -295,3 +295,6 @@ pub(crate) fn honesty_audit(ctx: &GateContext<'_>) -> Verdict {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests;
