@@ -93,6 +93,20 @@ fn an_honest_three_step_run_completes_after_both_completion_phases() {
     assert_eq!(out.code, 0, "{}", out.combined());
     assert_eq!(state["implement"]["completion"], "complete", "{state:#}");
     assert_eq!(state["implement"]["done_steps"], 3);
+    assert!(
+        out.stderr
+            .contains("acceptance-pass's stuck counter starts over"),
+        "a checked-off step resets the test gates' stuck counters: {}",
+        out.stderr
+    );
+    let status = env.peers(&repo, &["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("implement:  steps checked off: 3; completion complete"),
+        "{}",
+        status.stdout
+    );
     let ticks = env.ticks(&repo);
     assert!(
         ticks.len() >= 10,
