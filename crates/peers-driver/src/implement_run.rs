@@ -1,6 +1,7 @@
-//! The implement mode inside the loop, called from three places (the prompt, the evaluation,
-//! the convergence decision) and inert in every other mode: the phase overlay of each tick,
-//! the progress-aware stuck reset, and the two-phase completion.
+//! The implement mode inside the loop, called from four places (the prompt, the tamper check,
+//! the evaluation, the convergence decision) and inert in every other mode: the phase overlay
+//! of each tick, operator amendments told apart from tampering, the progress-aware stuck
+//! reset, and the two-phase completion.
 
 use peers_core::implement::{self, CompletionFacts, Phase};
 use peers_core::prompt::Prompt;
@@ -71,4 +72,35 @@ pub(crate) fn may_complete(session: &mut Session, all_hard_green: bool) -> bool 
     let complete = implement::after_evaluation(&mut implement_state, facts);
     session.state.implement = Some(implement_state);
     complete
+}
+
+/// Contract files that changed during a turn are the operator's doing when the chain still
+/// verifies (an `amend --force` mid-run): only the key holder can sign the new pins. Any other
+/// change stays tampering.
+pub(crate) fn without_signed_contract_changes(
+    session: &Session,
+    changed: Vec<String>,
+) -> Vec<String> {
+    const CONTRACT: [&str; 4] = [
+        ".peers/PLAN.original.md ",
+        ".peers/contracts/acceptance.sh ",
+        ".peers/contracts/e2e.sh ",
+        ".peers/contracts.log ",
+    ];
+    let is_contract = |line: &String| CONTRACT.iter().any(|prefix| line.starts_with(prefix));
+    if !changed.iter().any(is_contract) {
+        return changed;
+    }
+    let intact = peers_store::contract_key::state_dir()
+        .ok()
+        .and_then(|state| peers_store::contracts::verify(&session.inputs.dir, &state).ok())
+        .flatten()
+        .is_some_and(|check| check.intact());
+    if !intact {
+        return changed;
+    }
+    changed
+        .into_iter()
+        .filter(|line| !is_contract(line))
+        .collect()
 }

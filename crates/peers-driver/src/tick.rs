@@ -133,7 +133,8 @@ pub fn run_one(
         &mut live,
         &mut snapshot,
     )?;
-    let tampering = snapshot.changed();
+    let tampering =
+        crate::implement_run::without_signed_contract_changes(session, snapshot.changed());
     // Before any git call of ours: what the peer planted in .git/ is undone first.
     let git_tampering = git_snapshot.restore_changes();
     live.judging();

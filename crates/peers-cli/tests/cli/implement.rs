@@ -219,10 +219,14 @@ pub fn verify_row<'a>(verify: &'a Value, id: &str) -> &'a Value {
 }
 
 #[test]
-fn amend_is_refused_while_a_run_holds_the_lock_unless_forced() {
+fn amend_is_refused_while_a_run_holds_the_lock_and_a_forced_one_is_not_the_peer_s_tampering() {
     let env = TestEnv::new();
-    let sleeper = serde_json::json!({"turns": [[{"sleep": {"ms": 30000}}]]});
-    let repo = implement_project(&env, "app", sleeper.clone(), sleeper);
+    let slow = serde_json::json!({"turns": [[
+        {"sleep": {"ms": 4000}},
+        {"append_file": {"path": "RECON.md", "content": "recon by {peer}\n"}},
+        super::implement_fixture::commit("recon"),
+    ]]});
+    let repo = implement_project(&env, "app", slow.clone(), slow);
     let mut run = env.spawn_peers(&repo, &["run", "--max-ticks", "1"]);
     let prompt = repo.join(".peers/log/prompts/tick-00001-alice.txt");
     let started = std::time::Instant::now();
@@ -250,11 +254,7 @@ fn amend_is_refused_while_a_run_holds_the_lock_unless_forced() {
             "--force",
         ],
     );
-    let _ = rustix::process::kill_process(
-        rustix::process::Pid::from_raw(i32::try_from(run.id()).unwrap()).unwrap(),
-        rustix::process::Signal::TERM,
-    );
-    let _ = run.wait();
+    let status = run.wait().unwrap();
     assert!(prompt.exists(), "the run started");
     assert_eq!(refused.code, 2, "{}", refused.combined());
     assert!(refused.stderr.contains("run.lock"), "{}", refused.stderr);
@@ -262,6 +262,13 @@ fn amend_is_refused_while_a_run_holds_the_lock_unless_forced() {
     let entries = chain_entries(&repo);
     assert_eq!(entries.len(), 2, "only the forced amend was recorded");
     assert_eq!(entries[1]["event"]["forced"], true);
+    assert!(status.success(), "{status:?}");
+    let ticks = env.ticks(&repo);
+    assert_eq!(
+        ticks[0]["success"], true,
+        "the operator's signed amendment is not blamed on the peer: {:#}",
+        ticks[0]
+    );
 }
 
 #[test]
@@ -305,5 +312,25 @@ fn a_web_plan_freezes_an_e2e_contract_whose_failure_is_shown() {
         verify_row(&verify, "acceptance-pass")["pass"],
         false,
         "nothing is built yet"
+    );
+}
+
+#[test]
+fn a_peer_that_rewrites_the_acceptance_script_fails_its_turn() {
+    let env = TestEnv::new();
+    let cheat = serde_json::json!({"turns": [[
+        {"delete_file": {"path": ".peers/contracts/acceptance.sh"}},
+        {"write_file": {"path": ".peers/contracts/acceptance.sh", "content": "#!/bin/sh\nexit 0\n"}},
+        {"append_file": {"path": "RECON.md", "content": "recon\n"}},
+        super::implement_fixture::commit("recon"),
+    ]]});
+    let repo = implement_project(&env, "app", cheat.clone(), cheat);
+    env.peers(&repo, &["run", "--max-ticks", "1"]);
+    let ticks = env.ticks(&repo);
+    assert_eq!(ticks[0]["success"], false, "{:#}", ticks[0]);
+    let record = ticks[0].to_string();
+    assert!(
+        record.contains("tampered with peers' control files: .peers/contracts/acceptance.sh"),
+        "{record}"
     );
 }
