@@ -254,3 +254,33 @@ error_snapshot!(
     error_bad_step_bool,
     broken("pure_documentation: true", "pure_documentation: often")
 );
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Whatever the bytes, parsing returns (no panic), and an error points at a real line.
+    #[test]
+    fn any_bytes_parse_or_fail_with_a_line(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+    ) {
+        if let Err(error) = parse(&bytes) {
+            let lines = bytes.split(|b| *b == b'\n').count().max(1);
+            let line = error.span.map_or(0, |s| s.line) as usize;
+            proptest::prop_assert!(line >= 1 && line <= lines, "line {line} of {lines}");
+        }
+    }
+
+    /// The example with one line replaced by arbitrary text either still parses or names a
+    /// line of the file; its steps never gain a done mark they did not have.
+    #[test]
+    fn one_changed_line_of_the_example_is_judged(index in 0usize..26, text in "[ -~]{0,40}") {
+        let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+        let at = index % lines.len();
+        lines[at] = &text;
+        let changed = lines.join("\n");
+        match parse(changed.as_bytes()) {
+            Ok(plan) => proptest::prop_assert!(plan.done_count() <= 1),
+            Err(error) => proptest::prop_assert!(error.span.is_some()),
+        }
+    }
+}

@@ -41,16 +41,44 @@ pub(crate) fn attested_authors(ctx: &GateContext<'_>) -> BTreeMap<String, String
     authors
 }
 
-/// Every non-merge commit reachable from HEAD, oldest first, with its files' patches.
-pub(crate) fn history(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+/// Every non-merge commit of `range`, oldest first, with its files' patches.
+fn patches(ctx: &GateContext<'_>, range: &str) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
     let patches = ctx
         .git
-        .commit_patches("HEAD")
+        .commit_patches(range)
         .map_err(|e| format!("cannot read history: {e}"))?;
     Ok(patches
         .into_iter()
         .map(|p| (p.sha, unified_diff::parse(&p.patch)))
         .collect())
+}
+
+/// The commits since `peers-baseline` (the plan is committed before it is tagged), or all of
+/// HEAD's history when there is no baseline.
+pub(crate) fn history(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+    match super::scope::baseline_commit(ctx) {
+        Ok(baseline) => patches(ctx, &format!("{baseline}..HEAD")),
+        Err(_) => patches(ctx, "HEAD"),
+    }
+}
+
+/// `history`, or all of HEAD's history when a done step's checkoff is older than the
+/// baseline (a project re-initialised half-way).
+fn history_with_checkoffs(
+    ctx: &GateContext<'_>,
+    plan: &peers_core::plan::Plan,
+) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+    let recent = history(ctx)?;
+    let found = checkoffs(&recent);
+    if plan
+        .steps
+        .iter()
+        .filter(|s| s.mark.is_done())
+        .all(|s| found.contains_key(&s.number))
+    {
+        return Ok(recent);
+    }
+    patches(ctx, "HEAD")
 }
 
 /// Step number → the newest commit whose PLAN.md diff turns the step into `[x]`.
@@ -89,7 +117,11 @@ fn full_sha(ctx: &GateContext<'_>, sha: &str) -> Option<String> {
 
 pub(crate) fn checkoff_by_other_peer(ctx: &GateContext<'_>) -> Verdict {
     let name = "checkoff-by-other-peer";
-    let (plan, history) = match live_plan(ctx).and_then(|p| Ok((p, history(ctx)?))) {
+    let found = live_plan(ctx).and_then(|p| {
+        let history = history_with_checkoffs(ctx, &p)?;
+        Ok((p, history))
+    });
+    let (plan, history) = match found {
         Ok(found) => found,
         Err(message) => return Verdict::fail(format!("{name}: {message}")),
     };
@@ -190,11 +222,18 @@ pub(crate) fn step_tests_3_class(ctx: &GateContext<'_>) -> Verdict {
             ));
             continue;
         };
-        let files = history
-            .iter()
-            .find(|(s, _)| *s == sha)
-            .map(|(_, files)| files.as_slice())
-            .unwrap_or_default();
+        // A step commit older than the baseline (a re-initialised project) is read alone.
+        let older;
+        let files = match history.iter().find(|(s, _)| *s == sha) {
+            Some((_, files)) => files.as_slice(),
+            None => {
+                older = patches(ctx, &format!("{sha}^!")).unwrap_or_default();
+                older
+                    .first()
+                    .map(|(_, files)| files.as_slice())
+                    .unwrap_or_default()
+            }
+        };
         let tests = tests_added(files);
         let missing = classes_missing(&tests);
         if !missing.is_empty() {
