@@ -260,11 +260,13 @@ pub fn verify(dir: &PeersDir, state: &Path) -> Result<Option<ContractCheck>, Sto
         }
     };
     let Some(key) = key else {
-        problems.push(
-            "the contract key is missing from the state directory, so the chain cannot be \
-             verified"
-                .to_owned(),
-        );
+        let path = contract_key::key_path(state, dir.repo_root())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        problems.push(format!(
+            "the contract key is missing ({path}), so the chain cannot be verified; if the \
+             repository moved, move its key file there from the old name"
+        ));
         return Ok(Some(ContractCheck {
             entries: Vec::new(),
             problems,
