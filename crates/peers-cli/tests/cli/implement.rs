@@ -334,3 +334,19 @@ fn a_peer_that_rewrites_the_acceptance_script_fails_its_turn() {
         "{record}"
     );
 }
+
+#[test]
+fn a_run_does_not_start_when_the_contract_key_is_gone() {
+    let env = TestEnv::new();
+    let (alice, bob) = honest_scripts();
+    let repo = implement_project(&env, "app", alice, bob);
+    std::fs::remove_dir_all(env.root().join("home/.local/state/peers/contracts")).unwrap();
+    let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+    assert_eq!(out.code, 2, "{}", out.combined());
+    assert!(
+        out.combined().contains("the contract key is missing"),
+        "{}",
+        out.combined()
+    );
+    assert!(env.ticks(&repo).is_empty(), "no tick was spent");
+}
