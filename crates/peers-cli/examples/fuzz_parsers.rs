@@ -35,7 +35,9 @@ const TARGETS: &[&str] = &[
     "ledger",
     "runs_jsonl",
     "agent_output",
+    "plan",
 ];
+const PLAN_SEED: &str = include_str!("../../peers-core/modes/implement/PLAN.example.md");
 const CONFIG_SEED: &str = include_str!("../../peers-core/tests/fixtures/original-config.yaml");
 const GOALS_SEED: &str = "goals:\n  - {id: builds, type: hard, cmd: 'printf \"test result: ok. 3 passed\\n\"', pass_when: 'exit_code == 0 and \"ok\" in stdout'}\n  - {id: clean, type: hard, builtin: bug-hunt-clean, timeout_s: 5}\n  - id: review\n    type: soft\n    reviewer: other\n    prompt: does the code read well?\n";
 const PASS_WHEN_SEEDS: &[&str] = &[
@@ -189,6 +191,7 @@ fn feed(target: &str, data: &[u8], tool: Option<&ToolKind>) -> bool {
     match target {
         "config" => decode_config(&text, ".peers/config.yaml").is_ok(),
         "goals" => decode_goals(&text, ".peers/goals.yaml").is_ok(),
+        "plan" => peers_core::plan::parse(data).is_ok(),
         "pass_when" => match pass_when::parse(&text) {
             Ok(parsed) => {
                 for (stdout, code) in [
@@ -288,6 +291,7 @@ fn seeds(target: &str) -> Seeds {
             b"peers:\n  - {name: a, tool: claude}\n  - {name: b, tool: codex}\n".to_vec(),
         ],
         "goals" => vec![GOALS_SEED.into()],
+        "plan" => vec![PLAN_SEED.into()],
         "pass_when" => PASS_WHEN_SEEDS
             .iter()
             .map(|s| s.as_bytes().to_vec())

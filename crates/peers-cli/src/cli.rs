@@ -103,4 +103,10 @@ pub enum Command {
     Survey(SurveyArgs),
     /// Blind-debate review of a diff, a commit, the uncommitted changes or a question by every peer, read-only.
     Review(ReviewArgs),
+    /// Implement mode: change the frozen acceptance command, with a reason recorded in the
+    /// signed contract chain (operator only; refused while a run holds the lock unless --force).
+    Amend(crate::commands::contract::AmendArgs),
+    /// Implement mode: acknowledge a [BLOCKED] step (it becomes [BLOCKED-ACK], signed in the
+    /// contract chain with the reason; it still does not count as done).
+    AckBlock(crate::commands::contract::AckBlockArgs),
 }

@@ -17,6 +17,10 @@
 )]
 mod test_env;
 
+#[path = "cli/implement_fixture.rs"]
+#[allow(dead_code, reason = "the battery uses part of the implement fixture")]
+mod implement_fixture;
+
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
@@ -651,3 +655,6 @@ fn every_cheat_is_caught_and_honest_work_converges() {
     assert_eq!(caught, cheats.len(), "every cheat must be caught");
     assert_eq!(false_alarms, 0, "honest work must converge");
 }
+
+#[path = "battery/implement.rs"]
+mod implement_battery;

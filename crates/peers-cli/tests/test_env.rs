@@ -178,6 +178,20 @@ impl TestEnv {
         extra_config: &str,
     ) -> PathBuf {
         let repo = self.initialised_repo(name);
+        self.write_sim_config(&repo, name, peers, extra_config);
+        self.set_goals(&repo, goals);
+        repo
+    }
+
+    /// Writes `.peers/config.yaml` of `repo` for scripted sim peers (name, tool, script JSON),
+    /// the scripts kept under `<name>-scripts/`; `extra_config` is appended.
+    pub fn write_sim_config(
+        &self,
+        repo: &Path,
+        name: &str,
+        peers: &[(&str, &str, serde_json::Value)],
+        extra_config: &str,
+    ) {
         let scripts = self.root().join(format!("{name}-scripts"));
         std::fs::create_dir_all(&scripts).expect("scripts dir");
         let mut config = String::from("peers:\n");
@@ -198,8 +212,6 @@ impl TestEnv {
         }
         config.push_str(extra_config);
         std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
-        self.set_goals(&repo, goals);
-        repo
     }
 
     /// The tick records of runs.jsonl.

@@ -111,6 +111,32 @@ pub enum BuiltinGate {
     ConvergenceReached,
     /// Every peer of the run is healthy (judged inside `peers run`).
     AllPeersHealthy,
+    /// Every PLAN.md step is `[x]` (`[PARTIAL]` and `[BLOCKED]` never count as done).
+    PlanChecklistComplete,
+    /// The frozen acceptance script passes.
+    AcceptancePass,
+    /// The frozen end-to-end script passes, when the plan has one.
+    E2ePass,
+    /// Every checked-off step names a reachable commit that changes what it touches.
+    PlanStepTraceable,
+    /// PLAN.md keeps every step of the frozen original.
+    PlanOriginalPreserved,
+    /// Each checked-off step's commit adds happy, edge and sad tests.
+    StepTests3Class,
+    /// The frozen contract files and their signed chain are intact.
+    ContractsUnchanged,
+    /// Each step is checked off by another peer than its implementer (by attestation).
+    CheckoffByOtherPeer,
+    /// DELIVERY.md reports every step with its commit, tests and justification.
+    DeliveryReportComplete,
+    /// Implementation and review notes exist, by different peers, with no open mismatch.
+    BlindReview,
+    /// Every concern in CONCERNS.md is addressed by a commit or acknowledged.
+    ConcernsResolved,
+    /// No step is blocked without the operator's signed acknowledgement.
+    NoUnresolvedBlocks,
+    /// HONESTY_AUDIT.md has each peer's weakest part, likely bug and shortcuts.
+    HonestyAudit,
 }
 
 impl BuiltinGate {
@@ -133,6 +159,19 @@ impl BuiltinGate {
         Self::TestsNotWeakened,
         Self::ConvergenceReached,
         Self::AllPeersHealthy,
+        Self::PlanChecklistComplete,
+        Self::AcceptancePass,
+        Self::E2ePass,
+        Self::PlanStepTraceable,
+        Self::PlanOriginalPreserved,
+        Self::StepTests3Class,
+        Self::ContractsUnchanged,
+        Self::CheckoffByOtherPeer,
+        Self::DeliveryReportComplete,
+        Self::BlindReview,
+        Self::ConcernsResolved,
+        Self::NoUnresolvedBlocks,
+        Self::HonestyAudit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -155,6 +194,19 @@ impl BuiltinGate {
             Self::TestsNotWeakened => "tests-not-weakened",
             Self::ConvergenceReached => "convergence-reached",
             Self::AllPeersHealthy => "all-peers-healthy",
+            Self::PlanChecklistComplete => "plan-checklist-complete",
+            Self::AcceptancePass => "acceptance-pass",
+            Self::E2ePass => "e2e-pass",
+            Self::PlanStepTraceable => "plan-step-traceable",
+            Self::PlanOriginalPreserved => "plan-original-preserved",
+            Self::StepTests3Class => "step-tests-3-class",
+            Self::ContractsUnchanged => "contracts-unchanged",
+            Self::CheckoffByOtherPeer => "checkoff-by-other-peer",
+            Self::DeliveryReportComplete => "delivery-report-complete",
+            Self::BlindReview => "blind-review",
+            Self::ConcernsResolved => "concerns-resolved",
+            Self::NoUnresolvedBlocks => "no-unresolved-blocks",
+            Self::HonestyAudit => "honesty-audit",
         }
     }
 
@@ -219,6 +271,45 @@ impl BuiltinGate {
             }
             Self::ConvergenceReached => "the run has had N consecutive clean ticks",
             Self::AllPeersHealthy => "every peer of the run is healthy",
+            Self::PlanChecklistComplete => {
+                "every PLAN.md step is checked off `[x]`; `[ ]`, `[PARTIAL]`, `[BLOCKED]` and `[BLOCKED-ACK]` are not done"
+            }
+            Self::AcceptancePass => {
+                "the frozen acceptance script `.peers/contracts/acceptance.sh` passes (the contract is verified first)"
+            }
+            Self::E2ePass => {
+                "the frozen end-to-end script `.peers/contracts/e2e.sh` passes when the plan has one"
+            }
+            Self::PlanStepTraceable => {
+                "every `[x]` step names its commit `(sha)`, reachable from HEAD, changing a file the step `touches`"
+            }
+            Self::PlanOriginalPreserved => {
+                "every step of the frozen PLAN.original.md is still in PLAN.md with the same id and text"
+            }
+            Self::StepTests3Class => {
+                "each `[x]` step's commit adds tests covering the happy path, an edge case and a failure (Rust, Python, JS, Go test names or `kind:` markers)"
+            }
+            Self::ContractsUnchanged => {
+                "the frozen contract files match their pins and the signed chain verifies with the key kept outside the repository"
+            }
+            Self::CheckoffByOtherPeer => {
+                "each `[x]` step was checked off by a commit attested to another peer than the one that made the step's commit"
+            }
+            Self::DeliveryReportComplete => {
+                "DELIVERY.md has a `## [STEP-N]` section per step with Commit, Tests and Justification lines"
+            }
+            Self::BlindReview => {
+                "IMPLEMENTATION_NOTES.md and REVIEW_NOTES.md have substance, written by different peers, and no blind-review mismatch is left open"
+            }
+            Self::ConcernsResolved => {
+                "CONCERNS.md lists its concerns and each is addressed by a commit or acknowledged"
+            }
+            Self::NoUnresolvedBlocks => {
+                "no step is `[BLOCKED]`, and each `[BLOCKED-ACK]` step has the operator's acknowledgement in the signed chain"
+            }
+            Self::HonestyAudit => {
+                "HONESTY_AUDIT.md has a section per peer naming its weakest part, a likely uncaught bug and what it skipped"
+            }
         }
     }
 
@@ -230,6 +321,20 @@ impl BuiltinGate {
             | Self::TddReproducesBug
             | Self::TestsNotWeakened
             | Self::AllPeersHealthy => &[],
+            Self::PlanChecklistComplete => &[],
+            Self::AcceptancePass => &[],
+            Self::E2ePass => &[],
+            Self::PlanStepTraceable => &[],
+            Self::PlanOriginalPreserved => &[],
+            Self::StepTests3Class => &[],
+            Self::ContractsUnchanged => &[],
+            Self::CheckoffByOtherPeer => &[],
+            Self::DeliveryReportComplete => &[],
+            Self::BlindReview => &[],
+            Self::ConcernsResolved => &[],
+            Self::NoUnresolvedBlocks => &[],
+            Self::HonestyAudit => &[],
+
             Self::TestsPass | Self::NoPriorRegression | Self::LintClean => &["lang"],
             Self::CoverageHolds => &["lang", "tolerance"],
             Self::TypeClean => &["lang", "checker"],

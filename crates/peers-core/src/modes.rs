@@ -32,6 +32,11 @@ const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../modes/thorough/mode.yaml"),
         include_str!("../modes/thorough/goals.yaml"),
     ),
+    (
+        "implement",
+        include_str!("../modes/implement/mode.yaml"),
+        include_str!("../modes/implement/goals.yaml"),
+    ),
 ];
 
 /// Largest mode.yaml or goals.yaml a user mode may have.

@@ -59,6 +59,9 @@ pub struct State {
     /// counters start over (the original never pruned them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goals_hash: Option<String>,
+    /// The implement mode's completion phase and step count; absent in other modes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implement: Option<crate::implement::ImplementState>,
     #[serde(flatten)]
     pub extra: ExtraKeys,
 }
@@ -249,6 +252,7 @@ impl Default for State {
             rate_limit_streak: 0,
             skeptic: SkepticPhase::Idle,
             goals_hash: None,
+            implement: None,
             extra: Map::new(),
         }
     }

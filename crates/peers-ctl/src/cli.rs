@@ -76,6 +76,11 @@ pub enum Command {
     Prune(PruneArgs),
     /// The modes `peers init --modes` (and `peers-ctl new --modes`) knows.
     Modes(ModesArgs),
+    /// Implement mode: change a project's frozen acceptance command, with a reason recorded in
+    /// its signed contract chain (refused while it runs unless --force).
+    Amend(crate::commands::contract::AmendArgs),
+    /// Implement mode: acknowledge a [BLOCKED] step (signed, with the reason; still not done).
+    AckBlock(crate::commands::contract::AckBlockArgs),
 }
 
 #[derive(Debug, Args)]

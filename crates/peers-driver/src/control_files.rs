@@ -16,7 +16,22 @@ pub struct ControlSnapshot {
 }
 
 /// Files whose contents the snapshot keeps: the user's configuration, small and not peers-owned.
-const KEPT: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256"];
+const KEPT: &[&str] = &[
+    "config.yaml",
+    "goals.yaml",
+    "goals.sha256",
+    "PLAN.original.md",
+    "contracts/acceptance.sh",
+    "contracts/e2e.sh",
+    "contracts.log",
+];
+/// The implement mode's contract files (absent in other modes).
+const CONTRACT: &[&str] = &[
+    "PLAN.original.md",
+    "contracts/acceptance.sh",
+    "contracts/e2e.sh",
+    "contracts.log",
+];
 const KEPT_CAP: u64 = 2 * 1024 * 1024;
 /// Caches peers derives from the run log: a peer that writes one could make `peers replay` or
 /// `peers report` show another record than the log holds, so a change is named and the cache
@@ -74,7 +89,7 @@ fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
 
 impl ControlSnapshot {
     pub fn take(dir: &PeersDir) -> ControlSnapshot {
-        let names: [(&str, PathBuf); 11] = [
+        let mut names: Vec<(&str, PathBuf)> = vec![
             ("config.yaml", dir.config_yaml()),
             ("goals.yaml", dir.goals_yaml()),
             ("goals.sha256", dir.goals_sha256()),
@@ -90,6 +105,8 @@ impl ControlSnapshot {
             ("run.lock", dir.run_lock()),
             ("HALTED.md", dir.halted_md()),
         ];
+        // The implement mode's frozen contract: operator-only, like goals.yaml.
+        names.extend(CONTRACT.iter().map(|name| (*name, dir.path().join(name))));
         let kept = names
             .iter()
             .filter(|(name, _)| KEPT.contains(name))

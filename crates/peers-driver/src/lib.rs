@@ -10,6 +10,7 @@ pub mod error;
 pub mod evaluate;
 pub mod git_control;
 pub mod halted;
+mod implement_run;
 pub mod ledger_view;
 pub mod live_file;
 pub mod loop_state;

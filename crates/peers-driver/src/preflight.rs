@@ -112,6 +112,10 @@ pub fn run(inputs: &PreflightInputs<'_>) -> PreflightReport {
         interrupted.as_deref(),
     ));
     findings.push(check_baseline(inputs.git));
+    findings.extend(crate::implement_run::check_contract(
+        inputs.goals,
+        inputs.dir,
+    ));
     PreflightReport {
         findings,
         elapsed: started.elapsed(),

@@ -266,6 +266,11 @@ impl Session {
             results,
             peers_core::convergence::EvaluationKind::Full,
         );
+        for gate in crate::implement_run::after_gate_results(self, tree.root()) {
+            progress.event(Progress::Note(format!(
+                "a PLAN.md step was checked off: {gate}'s stuck counter starts over"
+            )));
+        }
         evaluate::record_status(&mut self.state, &evaluation);
         self.evaluation = Some(evaluation);
         Ok(())

@@ -98,6 +98,7 @@ pub fn run_one(
     let iteration = session.state.iteration + 1;
     let skeptic = convergence::skeptic_due(&session.state);
     let prompt = crate::tick_prompt::build(session, &peer, skeptic, pick.recovery);
+    let prompt = crate::implement_run::with_overlay(session, prompt);
     crate::tick_prompt::keep(session, iteration, &peer, &prompt.text)?;
     progress.event(Progress::TickStarted {
         iteration,
@@ -132,7 +133,8 @@ pub fn run_one(
         &mut live,
         &mut snapshot,
     )?;
-    let tampering = snapshot.changed();
+    let tampering =
+        crate::implement_run::without_signed_contract_changes(session, snapshot.changed());
     // Before any git call of ours: what the peer planted in .git/ is undone first.
     let git_tampering = git_snapshot.restore_changes();
     live.judging();
@@ -389,14 +391,17 @@ pub(crate) fn judge_outcome(
 /// Stops the run when the convergence rules say so.
 pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<StopReason> {
     let convergence_n = session.inputs.config.goals.convergence_n;
-    match convergence::after_evaluation(
+    let decision = convergence::after_evaluation(
         &mut session.state,
         facts,
         convergence_n,
         session.inputs.options.skeptic,
-    ) {
-        Decision::Complete => Some(StopReason::Complete),
-        Decision::Continue | Decision::RunSkeptic => None,
+    );
+    // The implement mode's two-phase completion counts every evaluated tick.
+    let may_complete = crate::implement_run::may_complete(session, facts.all_hard_green);
+    match decision {
+        Decision::Complete if may_complete => Some(StopReason::Complete),
+        Decision::Complete | Decision::Continue | Decision::RunSkeptic => None,
     }
 }
 

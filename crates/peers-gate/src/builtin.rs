@@ -206,6 +206,11 @@ mod no_hidden_code;
 mod no_prior_regression;
 mod no_secrets_committed;
 mod no_stubs;
+mod plan;
+mod plan_checkoff;
+mod plan_documents;
+mod plan_scripts;
+mod plan_tests;
 pub mod requirements;
 pub mod runners;
 #[cfg(test)]

@@ -63,9 +63,18 @@ pub(crate) struct SimTurn<'a> {
 }
 
 impl SimTurn<'_> {
+    /// `{peer}`, `{other}`, and `{head}` (HEAD's sha, 12 digits, as the step starts).
     fn fill(&self, text: &str) -> String {
-        text.replace("{peer}", self.peer)
-            .replace("{other}", &self.other)
+        let filled = text
+            .replace("{peer}", self.peer)
+            .replace("{other}", &self.other);
+        if !filled.contains("{head}") {
+            return filled;
+        }
+        match self.git().head_short() {
+            Some(head) => filled.replace("{head}", &head),
+            None => filled,
+        }
     }
 
     fn git(&self) -> PeerGit<'_> {
@@ -150,6 +159,9 @@ fn run_step(
         SimStep::WriteFile { path, content } => write_file(ctx, path, &ctx.fill(content), false)?,
         SimStep::AppendFile { path, content } => write_file(ctx, path, &ctx.fill(content), true)?,
         SimStep::DeleteFile { path } => delete_file(ctx, path)?,
+        SimStep::ReplaceInFile { path, from, to } => {
+            replace_in_file(ctx, path, &ctx.fill(from), &ctx.fill(to))?
+        }
         SimStep::Symlink { path, target } => symlink(ctx, path, &ctx.fill(target))?,
         SimStep::GitCommit {
             message,
@@ -246,6 +258,26 @@ fn write_file(ctx: &SimTurn<'_>, path: &str, content: &str, append: bool) -> Res
         .map_err(|e| io("open", e))?;
     file.write_all(content.as_bytes())
         .map_err(|e| io("write", e))
+}
+
+fn replace_in_file(ctx: &SimTurn<'_>, path: &str, from: &str, to: &str) -> Result<(), SimError> {
+    let full = repo_path::resolve(ctx.repo, path)?;
+    let text = std::fs::read_to_string(&full).map_err(|source| SimError::Io {
+        action: "read",
+        path: full.clone(),
+        source,
+    })?;
+    if !text.contains(from) {
+        return Err(SimError::Io {
+            action: "find the text to replace in",
+            path: full.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{from:?} not found"),
+            ),
+        });
+    }
+    write_file(ctx, path, &text.replacen(from, to, 1), false)
 }
 
 fn delete_file(ctx: &SimTurn<'_>, path: &str) -> Result<(), SimError> {

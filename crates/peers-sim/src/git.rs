@@ -79,6 +79,12 @@ impl<'a> PeerGit<'a> {
         Ok(())
     }
 
+    /// HEAD's sha abbreviated to 12 digits, or `None` on an unborn HEAD.
+    pub(crate) fn head_short(&self) -> Option<String> {
+        let stdout = self.run(&["rev-parse", "--short=12", "HEAD"], None).ok()?;
+        Some(String::from_utf8_lossy(&stdout).trim().to_owned()).filter(|s| !s.is_empty())
+    }
+
     /// `git reset --hard <rev>`.
     pub(crate) fn reset_hard(&self, rev: &str) -> Result<(), SimError> {
         if rev.starts_with('-') {

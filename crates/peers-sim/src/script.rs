@@ -93,6 +93,12 @@ pub enum SimStep {
     DeleteFile {
         path: String,
     },
+    /// Replaces the first `from` in `path` with `to` (both filled); fails when `from` is absent.
+    ReplaceInFile {
+        path: String,
+        from: String,
+        to: String,
+    },
     /// Replaces `path` (in the repository) with a symlink to `target` (anywhere).
     Symlink {
         path: String,

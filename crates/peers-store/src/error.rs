@@ -85,6 +85,11 @@ pub enum StoreError {
     )]
     LockHeld { pid: Option<u32>, path: PathBuf },
 
+    /// The frozen contract of the implement mode is missing, altered or cannot be signed; the
+    /// message says which file or entry and what to do.
+    #[error("{message}")]
+    Contract { message: String },
+
     #[error("cannot {action} {}", path.display())]
     Io {
         action: &'static str,

@@ -4,6 +4,8 @@
 //! hard links and special files and caps sizes before reading.
 
 pub mod comms;
+pub mod contract_key;
+pub mod contracts;
 pub mod error;
 pub mod goals_hash;
 pub mod heal;

@@ -140,6 +140,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
             quiet: true,
             modes: Vec::new(),
             lang: Vec::new(),
+            plan: None,
             no_baseline_check: true,
             driver: crate::commands::init::DriverChoice::Orchestrator,
             install: false,

@@ -47,6 +47,13 @@ pub struct InitArgs {
     )]
     pub lang: Vec<String>,
 
+    /// The implement mode's plan (with --modes=implement): validated, written to the
+    /// repository as PLAN.md and committed, and frozen with its acceptance (and e2e) command
+    /// in .peers/ — read-only, pinned in a chain signed with a key kept in your state
+    /// directory ($PEERS_STATE_DIR, else $XDG_STATE_HOME/peers, else ~/.local/state/peers).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+
     /// Do not run the gates that judge the code as it stands (tests-pass; lint-clean and
     /// type-clean in absolute mode) to report which are already red at the baseline.
     #[arg(long)]
@@ -85,6 +92,8 @@ struct InitReport {
     /// The tag the moved `peers-baseline` was kept under, and the commit it names.
     previous_baseline: Option<(String, String)>,
     modes: Option<String>,
+    /// The implement mode's plan, when one was given.
+    plan: Option<super::init_plan::PlanReport>,
     /// Directories found outside git that the gates will see (`gates.outside_git`).
     outside_git: Vec<String>,
     /// Gates already failing at the baseline (empty when none, or when not checked).
@@ -102,6 +111,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     refuse_dangerous_root(project.root())?;
     let plan = preflight(&project, args.force)?;
+    let plan_input = super::init_plan::read_plan(args.plan.as_deref(), &args.modes)?;
     // Held until init is done: a run cannot start under it, and init never rewrites the
     // config, goals and state of a run that is going.
     let _lock = lock_existing(&project.dir)?;
@@ -116,6 +126,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
         baseline: String::new(),
         previous_baseline: None,
         modes: goals.as_ref().map(|g| g.summary.clone()),
+        plan: None,
         outside_git: Vec::new(),
         red_at_baseline: Vec::new(),
     };
@@ -127,6 +138,9 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
     report.outside_git = detect_outside_git(&project)?;
     write_scaffold(&project.dir, goals.as_ref(), &mut report)?;
     report.gitignore_commit = ignore_peers_dir(&project)?;
+    if let Some(input) = &plan_input {
+        report.plan = Some(super::init_plan::install(&project, input, args.force)?);
+    }
     (report.baseline, report.previous_baseline) = tag_baseline(&project)?;
     if !args.no_baseline_check {
         report.red_at_baseline = super::init_baseline::red_at_baseline(&project)?;
@@ -489,6 +503,23 @@ fn print_report(report: &InitReport, json: bool) {
     out.push_str(&format!("  wrote    {}\n", report.created.join(", ")));
     if let Some(modes) = &report.modes {
         out.push_str(&format!("  modes    {modes}\n"));
+    }
+    if let Some(plan) = &report.plan {
+        out.push_str(&format!(
+            "  plan     {} steps frozen with acceptance `{}`{} (.peers/contracts/, signed)\n",
+            plan.steps,
+            plan.acceptance,
+            plan.e2e
+                .as_ref()
+                .map(|e| format!(" and e2e `{e}`"))
+                .unwrap_or_default()
+        ));
+        if let Some(sha) = &plan.plan_commit {
+            out.push_str(&format!(
+                "  commit   {} peers init: add PLAN.md\n",
+                short(sha)
+            ));
+        }
     }
     if !report.outside_git.is_empty() {
         out.push_str(&format!(

@@ -1,6 +1,7 @@
 //! One module per subcommand; `dispatch` calls exactly one `run` per arm.
 
 pub mod bugs;
+pub mod contract;
 pub mod demo;
 pub mod doctor;
 pub mod goals;
@@ -8,6 +9,7 @@ pub mod hooks;
 pub mod info;
 pub mod init;
 mod init_baseline;
+mod init_plan;
 pub mod modes;
 pub mod msg;
 pub mod replay;
@@ -53,5 +55,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::SimAgent(args) => sim_agent::run(directory, args),
         Command::Review(args) => review::run(directory, args),
         Command::Survey(args) => survey::run(directory, args),
+        Command::Amend(args) => contract::amend(directory, args),
+        Command::AckBlock(args) => contract::ack_block(directory, args),
     }
 }

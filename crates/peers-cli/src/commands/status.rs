@@ -69,6 +69,7 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
                 "state": p.state.as_str(), "consecutive_fails": p.consecutive_fails,
             }))).collect::<serde_json::Map<_, _>>(),
             "goals": state.goals_status.iter().map(|(id, g)| (id.clone(), json!(g.state.as_str()))).collect::<serde_json::Map<_, _>>(),
+            "implement": state.implement,
         });
         println!(
             "{}",
@@ -105,9 +106,13 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
         );
     }
     out.push_str(&format!(
-        "clean ticks in a row: {}\npeers:\n",
+        "clean ticks in a row: {}\n",
         state.consecutive_clean_ticks
     ));
+    if let Some(implement) = &state.implement {
+        out.push_str(&implement_line(implement));
+    }
+    out.push_str("peers:\n");
     for name in &state.peer_order {
         if let Some(peer) = state.peers.get(name) {
             out.push_str(&format!(
@@ -125,6 +130,27 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
     }
     print!("{out}");
     Ok(0)
+}
+
+/// The implement mode's progress: steps done and where the two-phase completion stands.
+fn implement_line(implement: &peers_core::implement::ImplementState) -> String {
+    use peers_core::implement::CompletionPhase;
+    let steps = implement
+        .done_steps
+        .map_or_else(|| "not yet counted".to_owned(), |n| n.to_string());
+    let phase = match implement.completion {
+        CompletionPhase::A => format!(
+            "phase A ({} all-green evaluations in a row)",
+            implement.consecutive_green
+        ),
+        CompletionPhase::B => format!(
+            "phase B ({} of {} review-gate passes)",
+            implement.phase_b_passes,
+            peers_core::implement::PHASE_B_PASSES
+        ),
+        CompletionPhase::Complete => "complete".to_owned(),
+    };
+    format!("implement:  steps checked off: {steps}; completion {phase}\n")
 }
 
 fn lock_json(lock: &LockState) -> serde_json::Value {

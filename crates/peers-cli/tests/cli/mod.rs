@@ -11,6 +11,8 @@ mod git_inert;
 mod goals;
 mod hooks_flow;
 mod hooks_install;
+mod implement;
+pub mod implement_fixture;
 mod info;
 mod init;
 mod init_baseline;

@@ -30,7 +30,7 @@ fn user_mode(name: &str, requires: &str, goals: &str) -> Mode {
 fn builtin_modes_load_and_name_only_known_gates() {
     let catalog = Catalog::builtin().unwrap();
     let names: Vec<&str> = catalog.modes().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["audit", "thorough"]);
+    assert_eq!(names, ["audit", "implement", "thorough"]);
     for mode in catalog.modes() {
         for goal in &mode.goals {
             if let Some(gate) = goal.builtin() {
@@ -64,7 +64,7 @@ fn unknown_modes_get_a_did_you_mean_and_cycles_are_named() {
     assert_eq!(error.to_string(), "unknown mode 'thorogh'");
     assert_eq!(
         error.hint().unwrap(),
-        "did you mean 'thorough'? (known modes: audit, thorough)"
+        "did you mean 'thorough'? (known modes: audit, implement, thorough)"
     );
     catalog.add_user(user_mode("a", "[b]", ""));
     catalog.add_user(user_mode("b", "[a]", ""));

@@ -1,5 +1,6 @@
 //! One module per command group; `dispatch` calls one `run` per subcommand.
 
+pub mod contract;
 pub mod dashboard;
 pub mod doctor;
 pub mod logs;
@@ -35,6 +36,8 @@ pub fn dispatch(cli: &Cli) -> CtlResult<u8> {
         Command::Dashboard(args) => dashboard::run(&config, args),
         Command::Doctor(args) => doctor::run(&config, args),
         Command::Prune(args) => logs::prune(&config, args),
+        Command::Amend(args) => contract::amend(&config, args),
+        Command::AckBlock(args) => contract::ack_block(&config, args),
         Command::Modes(modes) => match &modes.command {
             ModesCommand::List(args) => doctor::modes_list(args.json),
         },

@@ -30,7 +30,8 @@ pub struct NewArgs {
     /// anything else must be an existing file (a typo is refused, nothing is created).
     #[arg(long, value_name = "FILE", conflicts_with = "plan")]
     pub spec: Option<String>,
-    /// A plan copied to PLAN.md.
+    /// A plan copied to PLAN.md; with --modes=implement it is validated first and frozen as
+    /// the implement contract (`peers init --plan`).
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
     /// Use a directory that is not empty, and re-run `peers init --force` on an existing .peers/.
@@ -65,7 +66,7 @@ pub fn run(config: &Path, args: &NewArgs) -> CtlResult<u8> {
     validate_name(&args.name)?;
     let target = project_path(args.path.as_deref().unwrap_or(&args.name))?;
     let spec = read_spec(args.spec.as_deref())?;
-    let plan = read_plan(args.plan.as_deref())?;
+    let plan = read_plan(args.plan.as_deref(), &args.modes)?;
     let overrides = parse_overrides(args)?;
     let backend = args.backend.spec()?;
     check_modes(&args.modes)?;
@@ -118,14 +119,28 @@ fn read_spec(spec: Option<&str>) -> CtlResult<Option<String>> {
     )
 }
 
-fn read_plan(plan: Option<&Path>) -> CtlResult<Option<String>> {
+fn read_plan(plan: Option<&Path>, modes: &[String]) -> CtlResult<Option<String>> {
     let Some(plan) = plan else { return Ok(None) };
-    std::fs::read_to_string(plan).map(Some).map_err(|e| {
+    let text = std::fs::read_to_string(plan).map_err(|e| {
         CtlError::usage(format!(
             "cannot read --plan {}: {e}; nothing was created",
             plan.display()
         ))
-    })
+    })?;
+    if modes.iter().any(|m| m == "implement")
+        && let Err(error) = peers_core::plan::parse(text.as_bytes())
+    {
+        let message = format!(
+            "{}{}: nothing was created",
+            plan.display(),
+            error.to_string().trim_start_matches("PLAN.md")
+        );
+        return Err(match error.hint {
+            Some(hint) => CtlError::usage(message).hint(hint),
+            None => CtlError::usage(message),
+        });
+    }
+    Ok(Some(text))
 }
 
 fn parse_overrides(args: &NewArgs) -> CtlResult<Vec<Override>> {
@@ -301,6 +316,11 @@ fn peers_init(dir: &Path, args: &NewArgs) -> CtlResult<()> {
     }
     if !args.lang.is_empty() {
         argv.push(format!("--lang={}", args.lang.join(",")).into());
+    }
+    if args.plan.is_some() && args.modes.iter().any(|m| m == "implement") {
+        // The implement mode freezes the plan copied to PLAN.md as its contract.
+        argv.push("--plan".into());
+        argv.push(dir.join("PLAN.md").into());
     }
     let done = run_peers(dir, &argv)?;
     if done.success {

@@ -3,6 +3,7 @@
 mod bad_input;
 pub mod env;
 mod fake_cluster;
+mod implement;
 mod kube;
 mod kube_cluster;
 mod kube_real;

@@ -87,5 +87,18 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
             let (pass, diagnostic) = super::api_stable::api_stable(ctx);
             Verdict::new(pass, diagnostic)
         }
+        BuiltinGate::PlanChecklistComplete => super::plan::plan_checklist_complete(ctx),
+        BuiltinGate::NoUnresolvedBlocks => super::plan::no_unresolved_blocks(ctx),
+        BuiltinGate::ContractsUnchanged => super::plan::contracts_unchanged(ctx),
+        BuiltinGate::PlanOriginalPreserved => super::plan::plan_original_preserved(ctx),
+        BuiltinGate::PlanStepTraceable => super::plan::plan_step_traceable(ctx),
+        BuiltinGate::AcceptancePass => super::plan_scripts::acceptance_pass(ctx),
+        BuiltinGate::E2ePass => super::plan_scripts::e2e_pass(ctx),
+        BuiltinGate::CheckoffByOtherPeer => super::plan_checkoff::checkoff_by_other_peer(ctx),
+        BuiltinGate::StepTests3Class => super::plan_checkoff::step_tests_3_class(ctx),
+        BuiltinGate::DeliveryReportComplete => super::plan_documents::delivery_report_complete(ctx),
+        BuiltinGate::BlindReview => super::plan_documents::blind_review(ctx),
+        BuiltinGate::ConcernsResolved => super::plan_documents::concerns_resolved(ctx),
+        BuiltinGate::HonestyAudit => super::plan_documents::honesty_audit(ctx),
     }
 }
