@@ -61,6 +61,19 @@ impl Launcher for Recorded {
         self.inner.name()
     }
 
+    /// Records the call, then lets the inner launcher run it (a confining launcher also serves
+    /// the call's network while it runs).
+    fn launch(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+        watch: &peers_process::Watch,
+        observer: &mut dyn peers_process::Observer,
+    ) -> Result<peers_process::Observed, LaunchError> {
+        self.command(spec.clone(), call)?;
+        self.inner.launch(spec, call, watch, observer)
+    }
+
     fn command(
         &self,
         spec: CommandSpec,

@@ -9,6 +9,7 @@ mod live;
 mod progress;
 mod project;
 mod sandbox_launcher;
+mod sandbox_network;
 mod sandbox_podman;
 mod table;
 

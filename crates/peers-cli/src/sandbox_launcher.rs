@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::CommandSpec;
-use peers_sandbox::{Policy, SYSTEM_DIRS};
+use peers_process::{CommandSpec, Observed, Observer, Watch, run_observed};
+use peers_proxy::AllowList;
+use peers_sandbox::{Network, Policy, SYSTEM_DIRS};
 
 use crate::error::{CliError, CliResult};
 
@@ -67,7 +68,11 @@ pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<A
                 .hint("`peers doctor` lists each kernel feature the sandbox needs and how to enable it")
                 .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
             }
-            Ok(Arc::new(Native { inner, peers_exe }))
+            Ok(Arc::new(Native {
+                inner,
+                peers_exe,
+                allow: AllowList::default(),
+            }))
         }
         SandboxChoice::Podman => {
             let peers_exe = std::env::current_exe().map_err(|err| {
@@ -91,6 +96,17 @@ pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<A
 struct Native {
     inner: Arc<dyn Launcher>,
     peers_exe: PathBuf,
+    /// Hosts the egress proxy tunnels to (none yet: every CONNECT is refused and logged).
+    allow: AllowList,
+}
+
+fn refused(reason: String) -> LaunchError {
+    LaunchError::Refused {
+        launcher: "native sandbox",
+        reason,
+        hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
+            .to_owned(),
+    }
 }
 
 impl Launcher for Native {
@@ -103,17 +119,34 @@ impl Launcher for Native {
         spec: CommandSpec,
         call: &LaunchCall<'_>,
     ) -> Result<CommandSpec, LaunchError> {
-        let refused = |reason: String| LaunchError::Refused {
-            launcher: "native sandbox",
-            reason,
-            hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
-                .to_owned(),
-        };
         let spec = resolve_dot_dot(spec);
         let policy = policy_for(&spec, call).map_err(refused)?;
         let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
+    }
+
+    /// Runs the call confined with its network: the listeners its helper hands over are
+    /// served (egress and model-API proxies) until the call ends.
+    fn launch(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+        watch: &Watch,
+        observer: &mut dyn Observer,
+    ) -> Result<Observed, LaunchError> {
+        let mut spec = resolve_dot_dot(spec);
+        let (hand_over, network) =
+            crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
+        let mut policy = policy_for(&spec, call).map_err(refused)?;
+        policy.network = Network::HandOver(hand_over);
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
+            .map_err(|err| refused(err.to_string()))?;
+        let confined = self.inner.command(confined, call)?;
+        let served = network.serve();
+        let observed = run_observed(&confined, watch, observer);
+        served.finish();
+        Ok(observed?)
     }
 }
 
