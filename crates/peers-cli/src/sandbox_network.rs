@@ -3,7 +3,7 @@
 //! on 3129..=3132), the environment that points the agent CLI at them with dummy keys, and the
 //! serving of those listeners (`peers-proxy`) while the call runs. The real keys come from the
 //! call's environment on the host and stay in peers: the sandbox only ever sees the dummies.
-//! Every request is appended to `.peers/log/network.jsonl` for the report.
+//! Every request is appended to `.peers/log/sandbox.jsonl` for the report ([`append`]).
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -102,9 +102,7 @@ pub fn prepare(
     };
     let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
     let tls = peers_proxy::tls_client().map_err(|err| err.to_string())?;
-    let mut settings = EgressSettings::new(allow.clone());
-    settings.allow_loopback_for_tests = false;
-    let mut services = vec![Service::Egress(settings)];
+    let mut services = vec![Service::Egress(EgressSettings::new(allow.clone()))];
     let mut ports = vec![EGRESS_PORT];
     for provider in PROVIDERS {
         let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {
@@ -147,9 +145,7 @@ pub fn prepare(
     let network = CallNetwork {
         socket,
         services,
-        log_path: peers_store::layout::PeersDir::at(call.repo)
-            .log_dir()
-            .join("network.jsonl"),
+        log_path: log_path(call.repo),
         peer: call.peer.to_owned(),
         kind: call.kind.to_string(),
     };
@@ -225,14 +221,33 @@ impl Served {
 }
 
 fn append_log(path: &Path, peer: &str, kind: &str, records: &[ProxyRecord]) {
-    if records.is_empty() {
+    let lines: Vec<_> = records
+        .iter()
+        .map(|record| serde_json::json!({"kind": "request", "peer": peer, "call": kind, "request": record}))
+        .collect();
+    append(path, &lines);
+}
+
+/// `.peers/log/sandbox.jsonl`: which sandbox each run used (`kind: run`) and every request
+/// through a sandbox's proxies (`kind: request`).
+pub fn log_path(repo: &Path) -> PathBuf {
+    peers_store::layout::PeersDir::at(repo)
+        .log_dir()
+        .join("sandbox.jsonl")
+}
+
+/// Appends `lines` (one JSON value each); a failure is a warning, the run goes on.
+pub fn append(path: &Path, lines: &[serde_json::Value]) {
+    if lines.is_empty() {
         return;
     }
     let mut text = String::new();
-    for record in records {
-        let line = serde_json::json!({"peer": peer, "call": kind, "request": record});
+    for line in lines {
         text.push_str(&line.to_string());
         text.push('\n');
+    }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
     }
     let written = std::fs::OpenOptions::new()
         .create(true)

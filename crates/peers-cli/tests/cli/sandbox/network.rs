@@ -3,7 +3,7 @@
 //! with a dummy key, the upstream (the scripted model server on 127.0.0.1, through the
 //! loopback-only test override) receives the real key, the egress proxy refuses a host not on
 //! the allow-list, the host's own loopback is unreachable, the real key is nowhere in the
-//! sandbox (environment, files, `/proc`), and every request is in `.peers/log/network.jsonl`.
+//! sandbox (environment, files, `/proc`), and every request is in `.peers/log/sandbox.jsonl`.
 
 use peers_model_server::{ModelServer, Script};
 
@@ -84,7 +84,7 @@ fn a_confined_turn_reaches_the_model_only_through_its_proxy_and_never_sees_the_k
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].header("x-api-key"), Some(REAL_KEY));
     assert_eq!(requests[0].header("authorization"), None);
-    let log = std::fs::read_to_string(repo.join(".peers/log/network.jsonl")).expect("network log");
+    let log = std::fs::read_to_string(repo.join(".peers/log/sandbox.jsonl")).expect("network log");
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|line| serde_json::from_str(line).expect("json line"))
