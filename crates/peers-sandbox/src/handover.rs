@@ -10,7 +10,7 @@ use std::io::{IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -78,11 +78,21 @@ pub struct HandOverSocket {
 
 impl HandOverSocket {
     /// Binds a fresh socket in a new 0700 directory under `parent` (removed on drop).
+    /// `parent` must be a real directory of this user (in a shared `/tmp` another user could
+    /// have created it first to swap the socket for one of their own).
     pub fn bind(parent: &Path) -> std::io::Result<Self> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(parent)?;
+        let meta = std::fs::symlink_metadata(parent)?;
+        if !meta.is_dir() || meta.uid() != rustix::process::getuid().as_raw() {
+            return Err(std::io::Error::other(format!(
+                "{} is not a directory of this user; remove it",
+                parent.display()
+            )));
+        }
+        std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700))?;
         let dir = tempfile::Builder::new()
             .prefix("handover-")
             .tempdir_in(parent)?;
@@ -157,5 +167,46 @@ impl HandOverSocket {
             )));
         }
         Ok(received.into_iter().map(TcpListener::from).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parent_that_is_a_symlink_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let real = temp.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = temp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(HandOverSocket::bind(&link).is_err());
+        let fresh = temp.path().join("fresh");
+        let socket = HandOverSocket::bind(&fresh).unwrap();
+        assert!(socket.path().starts_with(&fresh));
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn listeners_sent_over_the_pair_arrive_in_order_and_listen() {
+        let temp = tempfile::tempdir().unwrap();
+        let socket = HandOverSocket::bind(temp.path()).unwrap();
+        let path = socket.path();
+        let sender = std::thread::spawn(move || {
+            let channel = UnixStream::connect(path).unwrap();
+            send(&channel, &[0, 0]).unwrap();
+        });
+        let listeners = socket
+            .receive(2, Duration::from_secs(10), &|| false)
+            .unwrap();
+        sender.join().unwrap();
+        assert_eq!(listeners.len(), 2);
+        for listener in &listeners {
+            let address = listener.local_addr().unwrap();
+            assert!(address.ip().is_loopback());
+            std::net::TcpStream::connect(address).unwrap();
+        }
     }
 }
