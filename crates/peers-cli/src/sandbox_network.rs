@@ -180,6 +180,7 @@ fn rewrite_env(env: &mut Vec<(OsString, OsString)>) {
 /// The proxies of a running call.
 pub struct Served {
     stop: Arc<AtomicBool>,
+    done: std::sync::mpsc::Sender<()>,
     thread: JoinHandle<()>,
 }
 
@@ -188,6 +189,7 @@ impl CallNetwork {
     pub fn serve(self) -> Served {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let (done, finished) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let give_up = || stopping.load(Ordering::SeqCst);
             let socket = self.socket;
@@ -202,13 +204,12 @@ impl CallNetwork {
             let Ok(serving) = peers_proxy::serve(pairs) else {
                 return;
             };
-            while !stopping.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            // Until the call ends (a message, or the sender dropped).
+            let _ = finished.recv();
             let records = serving.stop();
             append_log(&self.log_path, &self.peer, &self.kind, &records);
         });
-        Served { stop, thread }
+        Served { stop, done, thread }
     }
 }
 
@@ -216,6 +217,7 @@ impl Served {
     /// Stops serving (the call has ended) and writes the log.
     pub fn finish(self) {
         self.stop.store(true, Ordering::SeqCst);
+        let _ = self.done.send(());
         let _ = self.thread.join();
     }
 }

@@ -31,6 +31,7 @@ const STOP_POLL: Timespec = Timespec {
 #[derive(Debug)]
 pub struct Serving {
     stop: Arc<AtomicBool>,
+    listeners: Vec<Arc<TcpListener>>,
     acceptors: Vec<JoinHandle<()>>,
     log: RecordLog,
 }
@@ -41,17 +42,21 @@ pub fn serve(listeners: Vec<(TcpListener, Service)>) -> Result<Serving, ProxyErr
     let stop = Arc::new(AtomicBool::new(false));
     let log = RecordLog::default();
     let mut acceptors = Vec::new();
+    let mut shared = Vec::new();
     for (listener, service) in listeners {
         listener
             .set_nonblocking(true)
             .map_err(ProxyError::Listener)?;
+        let listener = Arc::new(listener);
+        shared.push(Arc::clone(&listener));
         let (stop, log) = (Arc::clone(&stop), log.clone());
         acceptors.push(std::thread::spawn(move || {
-            accept_loop(&listener, &service, &stop, &log)
+            accept_loop(&listener, &service, &stop, &log);
         }));
     }
     Ok(Serving {
         stop,
+        listeners: shared,
         acceptors,
         log,
     })
@@ -67,6 +72,10 @@ impl Serving {
     /// on their own when their peer closes (the sandbox is gone by then).
     pub fn stop(self) -> Vec<ProxyRecord> {
         self.stop.store(true, Ordering::SeqCst);
+        // Shutting a listening socket down wakes its poll at once (no wait for the timeout).
+        for listener in &self.listeners {
+            let _ = rustix::net::shutdown(listener.as_ref(), rustix::net::Shutdown::Both);
+        }
         for acceptor in self.acceptors {
             let _ = acceptor.join();
         }
