@@ -94,11 +94,14 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         reviewers,
         max_rounds: args.max_rounds,
         parent_env: std::env::vars_os().collect(),
-        launcher: crate::launcher::build_confined(if args.container {
-            crate::sandbox_launcher::SandboxChoice::Podman
-        } else {
-            args.sandbox
-        }, &[])?,
+        launcher: crate::launcher::build_confined(
+            if args.container {
+                crate::sandbox_launcher::SandboxChoice::Podman
+            } else {
+                args.sandbox
+            },
+            &[],
+        )?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
             grace: Duration::from_secs(health.grace_s),
