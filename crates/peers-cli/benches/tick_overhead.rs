@@ -1,6 +1,8 @@
-//! Orchestrator overhead per tick: `peers run --max-ticks 20` with instant scripted peers and
-//! five trivial gates, minus the peers' own time (the supervisor's per-tick `duration_ms`), plus
-//! the peak RSS of the run. Run with `scripts/bench`.
+//! Orchestrator overhead per tick: `peers run --max-ticks 20 --sandbox none` with instant
+//! scripted peers and five trivial gates, minus the peers' own time (the supervisor's per-tick
+//! `duration_ms`), plus the peak RSS of the run; then the same run with the default native
+//! sandbox, and the cost per tick of confining each turn (namespaces, hand-over, proxies).
+//! Run with `scripts/bench`.
 #![expect(
     clippy::expect_used,
     reason = "a benchmark harness: a failed setup step must stop it loudly"
@@ -66,7 +68,8 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn main() {
+/// One run: (wall ms, peers' own ms, peak RSS KiB).
+fn measure(sandbox: &str) -> (f64, f64, u64) {
     let temp = tempfile::tempdir().expect("tempdir");
     let home = temp.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
@@ -79,6 +82,8 @@ fn main() {
         &TICKS.to_string(),
         "--without-recon",
         "--no-codemap",
+        "--sandbox",
+        sandbox,
     ]);
     let mut child = run.spawn().expect("spawn peers run");
     // VmHWM only grows, so the last sample before exit is the peak (to within one sample).
@@ -105,6 +110,12 @@ fn main() {
         }
     }
     assert_eq!(ticks, TICKS, "the run did every tick");
+    (wall_ms, peers_ms, peak_kib)
+}
+
+fn main() {
+    let (wall_ms, peers_ms, peak_kib) = measure("none");
+    let ticks = TICKS;
     let overhead = (wall_ms - peers_ms) / ticks as f64;
     println!(
         "peers run --max-ticks {TICKS}: wall {wall_ms:.0} ms, peers' own time {peers_ms:.0} ms, orchestrator overhead {overhead:.1} ms/tick (goal ≤ 25 ms: {})",
@@ -114,5 +125,10 @@ fn main() {
     println!(
         "peak RSS of peers run (VmHWM sampled every 2 ms): {rss_mib:.1} MiB (goal ≤ 50 MiB: {})",
         if rss_mib <= 50.0 { "ok" } else { "OVER" }
+    );
+    let (native_ms, _, _) = measure("native");
+    println!(
+        "peers run --max-ticks {TICKS}: wall {native_ms:.0} ms with --sandbox native vs {wall_ms:.0} ms with none: {:.1} ms more per tick (reported)",
+        (native_ms - wall_ms) / TICKS as f64
     );
 }

@@ -26,8 +26,9 @@ pub fn build() -> Arc<dyn Launcher> {
 /// [`build`], confined as `--sandbox` says (the recorded command is the confined one).
 pub fn build_confined(
     choice: crate::sandbox_launcher::SandboxChoice,
+    allow_hosts: &[String],
 ) -> crate::error::CliResult<Arc<dyn Launcher>> {
-    let confined = crate::sandbox_launcher::confining(choice, Arc::new(HostLauncher))?;
+    let confined = crate::sandbox_launcher::confining(choice, Arc::new(HostLauncher), allow_hosts)?;
     Ok(recorded(confined, std::env::var_os(LAUNCH_LOG_VARIABLE)))
 }
 
@@ -59,6 +60,19 @@ struct Recorded {
 impl Launcher for Recorded {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+
+    /// Records the call, then lets the inner launcher run it (a confining launcher also serves
+    /// the call's network while it runs).
+    fn launch(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+        watch: &peers_process::Watch,
+        observer: &mut dyn peers_process::Observer,
+    ) -> Result<peers_process::Observed, LaunchError> {
+        self.command(spec.clone(), call)?;
+        self.inner.launch(spec, call, watch, observer)
     }
 
     fn command(

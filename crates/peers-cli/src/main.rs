@@ -9,7 +9,9 @@ mod live;
 mod progress;
 mod project;
 mod sandbox_launcher;
+mod sandbox_network;
 mod sandbox_podman;
+mod sandbox_report;
 mod table;
 
 use std::process::ExitCode;
@@ -21,6 +23,9 @@ fn main() -> ExitCode {
     if let Some(code) = commands::sandbox_exec::intercept(&args) {
         return code;
     }
+    // Not dumpable: another process of this user cannot ptrace peers or read its memory and
+    // environment (the model keys the sandbox's proxies inject live there). Best effort.
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let cli = cli::Cli::parse_from(args);
     match commands::dispatch(cli) {
         Ok(code) => code.into(),

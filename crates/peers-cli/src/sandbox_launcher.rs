@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::CommandSpec;
-use peers_sandbox::{Policy, SYSTEM_DIRS};
+use peers_process::{CommandSpec, Observed, Observer, Watch, run_observed};
+use peers_proxy::AllowList;
+use peers_sandbox::{Network, Policy, SYSTEM_DIRS};
 
 use crate::error::{CliError, CliResult};
 
@@ -39,10 +40,34 @@ impl SandboxChoice {
     }
 }
 
+/// `peers info`'s line: what a run uses when `--sandbox` is not given, and whether it can.
+pub fn default_line() -> (String, serde_json::Value) {
+    let problem = match std::env::current_exe() {
+        Ok(exe) => peers_sandbox::probe(&exe).sandbox.err(),
+        Err(err) => Some(format!("cannot find the peers executable: {err}")),
+    };
+    match problem {
+        None => (
+            "sandbox: native by default (it builds here); `--sandbox none` runs agents unconfined"
+                .to_owned(),
+            serde_json::json!({"default": "native", "available": true}),
+        ),
+        Some(problem) => {
+            let first = problem.lines().next().unwrap_or_default().trim().to_owned();
+            (
+                format!(
+                    "sandbox: native cannot be built here ({first}); runs refuse to start unless `--sandbox none` (see `peers doctor`)"
+                ),
+                serde_json::json!({"default": "native", "available": false, "problem": first}),
+            )
+        }
+    }
+}
+
 /// The run header's line saying how agents run.
 pub fn header(choice: SandboxChoice) -> String {
     match choice {
-        SandboxChoice::Native => "sandbox: native (each agent turn confined; loopback-only network)".to_owned(),
+        SandboxChoice::Native => "sandbox: native (each agent turn confined; network only through peers' proxies)".to_owned(),
         SandboxChoice::Podman => "sandbox: podman (each agent turn in a throwaway container; loopback-only network)".to_owned(),
         SandboxChoice::None => "sandbox: none (agents run on the host as you, unconfined; `--sandbox native` confines them)".to_owned(),
     }
@@ -50,7 +75,11 @@ pub fn header(choice: SandboxChoice) -> String {
 
 /// The launcher for `choice`, around `inner` (the host launcher, perhaps recording). `native`
 /// first proves the sandbox can be built on this machine; the error names what is missing.
-pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<Arc<dyn Launcher>> {
+pub fn confining(
+    choice: SandboxChoice,
+    inner: Arc<dyn Launcher>,
+    allow_hosts: &[String],
+) -> CliResult<Arc<dyn Launcher>> {
     match choice {
         SandboxChoice::None => Ok(inner),
         SandboxChoice::Native => {
@@ -67,7 +96,15 @@ pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<A
                 .hint("`peers doctor` lists each kernel feature the sandbox needs and how to enable it")
                 .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
             }
-            Ok(Arc::new(Native { inner, peers_exe }))
+            let allow = AllowList::parse(allow_hosts).map_err(|err| {
+                CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
+                    .hint(err.hint())
+            })?;
+            Ok(Arc::new(Native {
+                inner,
+                peers_exe,
+                allow,
+            }))
         }
         SandboxChoice::Podman => {
             let peers_exe = std::env::current_exe().map_err(|err| {
@@ -91,6 +128,17 @@ pub fn confining(choice: SandboxChoice, inner: Arc<dyn Launcher>) -> CliResult<A
 struct Native {
     inner: Arc<dyn Launcher>,
     peers_exe: PathBuf,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
+    allow: AllowList,
+}
+
+fn refused(reason: String) -> LaunchError {
+    LaunchError::Refused {
+        launcher: "native sandbox",
+        reason,
+        hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
+            .to_owned(),
+    }
 }
 
 impl Launcher for Native {
@@ -103,17 +151,34 @@ impl Launcher for Native {
         spec: CommandSpec,
         call: &LaunchCall<'_>,
     ) -> Result<CommandSpec, LaunchError> {
-        let refused = |reason: String| LaunchError::Refused {
-            launcher: "native sandbox",
-            reason,
-            hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
-                .to_owned(),
-        };
         let spec = resolve_dot_dot(spec);
         let policy = policy_for(&spec, call).map_err(refused)?;
         let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
+    }
+
+    /// Runs the call confined with its network: the listeners its helper hands over are
+    /// served (egress and model-API proxies) until the call ends.
+    fn launch(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+        watch: &Watch,
+        observer: &mut dyn Observer,
+    ) -> Result<Observed, LaunchError> {
+        let mut spec = resolve_dot_dot(spec);
+        let (hand_over, network) =
+            crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
+        let mut policy = policy_for(&spec, call).map_err(refused)?;
+        policy.network = Network::HandOver(hand_over);
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
+            .map_err(|err| refused(err.to_string()))?;
+        let confined = self.inner.command(confined, call)?;
+        let served = network.serve();
+        let observed = run_observed(&confined, watch, observer);
+        served.finish();
+        Ok(observed?)
     }
 }
 
@@ -171,15 +236,48 @@ pub(crate) fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Po
         .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
         .unwrap_or_default();
     for dir in program_dir.into_iter().chain(path_dirs) {
-        if dir.is_dir() && bindable(&dir, &home, repo) && !policy.read_only.contains(&dir) {
-            policy.read_only.push(dir);
+        // An npm install's `node_modules/.bin` holds symlinks into its packages: show them.
+        let packages = dir
+            .ends_with("node_modules/.bin")
+            .then(|| dir.parent().map(Path::to_path_buf))
+            .flatten();
+        for dir in [Some(dir), packages]
+            .into_iter()
+            .flatten()
+            .flat_map(|dir| spelled(&dir))
+        {
+            if dir.is_dir() && bindable(&dir, &home, repo) && !policy.read_only.contains(&dir) {
+                policy.read_only.push(dir);
+            }
+        }
+    }
+    // The CLI's own config and state directories when they are named and lie outside HOME
+    // (inside HOME they would be the user's, with the user's logins: never shown).
+    for name in CLI_STATE_VARIABLES {
+        let Some(dir) = env(name) else { continue };
+        if dir.is_dir()
+            && !dir.starts_with(&home)
+            && !SHARED_TEMP.iter().any(|temp| dir == Path::new(temp))
+            && bindable(&dir, &home, repo)
+            && !policy.writable.contains(&dir)
+        {
+            policy.writable.push(dir);
         }
     }
     // Files the configured command names by absolute path (a script, a config file) are
     // shown read-only: the user put them on the command line.
-    for file in spec.args.iter().map(PathBuf::from) {
-        if file.is_file() && bindable(&file, &home, repo) && !policy.read_only.contains(&file) {
-            policy.read_only.push(file);
+    for path in spec.args.iter().map(PathBuf::from) {
+        let spellings = spelled(&path);
+        let Some((target, steps)) = spellings.split_last() else {
+            continue;
+        };
+        if !target.is_file() || !bindable(target, &home, repo) {
+            continue;
+        }
+        for path in steps.iter().filter(|step| step.is_dir()).chain([target]) {
+            if bindable(path, &home, repo) && !policy.read_only.contains(path) {
+                policy.read_only.push(path.clone());
+            }
         }
     }
     if repo.join(".peers").is_dir() {
@@ -187,6 +285,47 @@ pub(crate) fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Po
     }
     Ok(policy)
 }
+
+/// What must be visible for `path` to resolve inside as on the host: the path itself, or,
+/// when it climbs with `..` (`/a/b/../c`), each directory it climbs out of (`/a/b`) and the
+/// directory it lands in (`/a/c`), last. Empty for a relative path.
+fn spelled(path: &Path) -> Vec<PathBuf> {
+    if !path.is_absolute() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut current = PathBuf::from("/");
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                if !out.contains(&current) {
+                    out.push(current.clone());
+                }
+                current.pop();
+            }
+            std::path::Component::Normal(part) => current.push(part),
+            _ => {}
+        }
+    }
+    out.retain(|climbed| climbed.parent().is_some());
+    out.push(current);
+    out
+}
+
+/// Variables naming an agent CLI's own config, state or temporary directory.
+const CLI_STATE_VARIABLES: &[&str] = &[
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "GEMINI_CLI_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "TMPDIR",
+];
+
+/// Shared temporary directories: never bound (the sandbox has its own `/tmp`).
+const SHARED_TEMP: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
 
 /// A path worth binding read-only: absolute, not already visible (system directories, the
 /// repository), and not HOME, above HOME or `/` (that would show the user's files and
@@ -239,8 +378,17 @@ mod tests {
         let policy = policy_for(&spec, &call).unwrap();
         assert_eq!(
             policy.read_only,
-            vec![tools, script],
+            vec![tools.clone(), script],
             "HOME and its parent are never bound"
+        );
+        let climbing = tools.join("../../tools/bin");
+        assert_eq!(
+            spelled(&climbing),
+            vec![
+                tools.clone(),
+                tools.parent().unwrap().to_path_buf(),
+                tools.clone()
+            ]
         );
         assert_eq!(policy.home, home);
         assert_eq!(policy.protected, vec![PathBuf::from(".peers")]);

@@ -22,6 +22,8 @@ pub struct ConfigSettings {
     pub driver: DriverKind,
     /// `comm:` — how peers talk to each other: commits only, or commits plus message files.
     pub comm: CommKind,
+    /// `sandbox:` — how confined agents reach the network.
+    pub sandbox: SandboxSettings,
     /// Keys accepted for compatibility with the original tool that peers does not act on, and
     /// other things the user should know about the file (e.g. the legacy `tools:` map was
     /// promoted). Shown by `peers info` and at run start, so nothing is silently inert.
@@ -339,6 +341,15 @@ impl Default for TurnSettings {
             recovery_interval: 8,
         }
     }
+}
+
+/// `sandbox:` — the egress allow-list of confined agents.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SandboxSettings {
+    /// `allow_hosts:` — host names (`registry.npmjs.org`) or `*.suffix` patterns the sandbox's
+    /// egress proxy tunnels to on port 443; nothing else is reachable. The model APIs are not
+    /// listed here: they are reached through peers' credential proxies.
+    pub allow_hosts: Vec<String>,
 }
 
 /// `peers verify` extras.

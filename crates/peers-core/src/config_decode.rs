@@ -25,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "verify",
     "gates",
     "prices",
+    "sandbox",
     "driver",
     "comm",
     "pipeline_gates",
@@ -71,6 +72,7 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         Some(map) => prices::prices(&map)?,
         None => Vec::new(),
     };
+    let sandbox = sections::sandbox(section(&top, "sandbox")?.as_ref())?;
     Ok(ConfigSettings {
         peers,
         budget,
@@ -82,6 +84,7 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         prices,
         driver,
         comm,
+        sandbox,
         notices,
     })
 }

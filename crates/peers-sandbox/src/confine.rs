@@ -77,6 +77,14 @@ pub(crate) enum Invocation {
     Probe { request: Request },
 }
 
+impl Invocation {
+    pub(crate) fn request(&self) -> &Request {
+        match self {
+            Self::Run { request, .. } | Self::Probe { request } => request,
+        }
+    }
+}
+
 /// Parses the helper's arguments (those after the subcommand name).
 pub(crate) fn parse_invocation(args: &[OsString]) -> Result<Invocation, SandboxError> {
     let bad = |reason: &str| SandboxError::BadInvocation {

@@ -42,6 +42,8 @@ pub enum Step {
     ProcMount,
     PivotRoot,
     Loopback,
+    /// Creating the listeners inside the network namespace and handing them to peers.
+    HandOver,
     Capabilities,
     NoNewPrivs,
     Landlock,
@@ -65,6 +67,9 @@ impl fmt::Display for Step {
             Self::ProcMount => formatter.write_str("mounting /proc for the pid namespace"),
             Self::PivotRoot => formatter.write_str("pivot_root onto the sandbox root"),
             Self::Loopback => formatter.write_str("bringing up the loopback interface"),
+            Self::HandOver => {
+                formatter.write_str("handing the sandbox's proxy listeners over to peers")
+            }
             Self::Capabilities => formatter.write_str("dropping capabilities"),
             Self::NoNewPrivs => formatter.write_str("setting no_new_privs"),
             Self::Landlock => formatter.write_str("applying the Landlock ruleset"),
@@ -110,6 +115,9 @@ impl Step {
                     .into()
             }
             Self::Loopback => "the network namespace's `lo` could not be brought up".into(),
+            Self::HandOver => "the helper could not reach peers' hand-over socket or bind \
+                127.0.0.1 inside the sandbox; check that the run's directory is writable"
+                .into(),
             Self::Capabilities | Self::NoNewPrivs => {
                 "the kernel refused prctl/capset inside the user namespace".into()
             }

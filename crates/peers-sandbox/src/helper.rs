@@ -10,6 +10,7 @@ use rustix::thread::UnshareFlags;
 
 use crate::confine::{Invocation, SETUP_FAILED_EXIT_CODE, parse_invocation};
 use crate::error::{SandboxError, Step};
+use crate::policy::Network;
 use crate::sys::{self, Forked};
 
 /// Entry point of `peers __sandbox-exec <args>`: returns the process exit code.
@@ -40,6 +41,14 @@ fn run(invocation: Invocation) -> Result<i32, SandboxError> {
 
 fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
     let (uid, gid) = (getuid(), getgid());
+    // Connected while still in the host's network namespace; used once the new one exists.
+    let hand_over = match &invocation.request().policy.network {
+        Network::HandOver(hand_over) => Some((
+            crate::handover::connect(hand_over)?,
+            hand_over.ports.clone(),
+        )),
+        Network::Loopback => None,
+    };
     unshare(UnshareFlags::NEWUSER, Step::UserNamespace)?;
     write_id_maps(uid, gid)?;
     unshare(
@@ -50,6 +59,10 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
             | UnshareFlags::NEWUTS,
         Step::OtherNamespaces,
     )?;
+    if let Some((channel, ports)) = hand_over {
+        sys::loopback_up().map_err(|err| SandboxError::setup(Step::Loopback, err))?;
+        crate::handover::send(&channel, &ports)?;
+    }
     let (error_read, error_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map_err(|err| SandboxError::setup(Step::Fork, err))?;
     let helper = rustix::process::pidfd_open(

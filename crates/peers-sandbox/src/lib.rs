@@ -19,6 +19,7 @@ mod cgroup;
 mod confine;
 mod error;
 mod gitdirs;
+mod handover;
 mod helper;
 mod init;
 mod landlock_rules;
@@ -31,6 +32,7 @@ mod sys;
 
 pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
 pub use error::{SandboxError, Step};
+pub use handover::{HandOver, HandOverSocket, MAX_LISTENERS};
 pub use helper::helper_main;
 pub use podman::{
     Drift, Limits, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanProbe, Root, VERSION_LABEL,

@@ -43,13 +43,17 @@ pub struct Policy {
 }
 
 /// The network a confined command has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Network {
     /// A private network namespace with only its own `lo` up: servers a test starts on
     /// 127.0.0.1 work, nothing on the host or beyond is reachable.
     #[default]
     Loopback,
+    /// [`Network::Loopback`] plus listeners on `127.0.0.1:<port>` created inside the
+    /// namespace and handed to the orchestrator, which serves them (the egress and model-API
+    /// proxies): the sandbox's only way out.
+    HandOver(crate::handover::HandOver),
 }
 
 impl Policy {
@@ -75,6 +79,17 @@ impl Policy {
     pub fn validate(&self) -> Result<(), SandboxError> {
         for (field, path) in self.absolute_paths() {
             check_absolute(field, path)?;
+        }
+        if let Network::HandOver(hand_over) = &self.network {
+            check_absolute("network.socket", &hand_over.socket)?;
+            if hand_over.ports.is_empty() || hand_over.ports.len() > crate::handover::MAX_LISTENERS
+            {
+                return Err(SandboxError::BadPolicy {
+                    field: "network.ports",
+                    path: hand_over.socket.clone(),
+                    reason: "between 1 and 8 ports must be handed over",
+                });
+            }
         }
         for path in &self.protected {
             let inside = path

@@ -139,8 +139,9 @@ fn render(
     lock: &str,
 ) -> String {
     let mut out = format!(
-        "target:  {}\n\npeers (turn order):\n",
-        project.root().display()
+        "target:  {}\n{}\n\npeers (turn order):\n",
+        project.root().display(),
+        crate::sandbox_launcher::default_line().0
     );
     let width = config
         .peers
@@ -356,6 +357,7 @@ fn to_json(
     let g = &config.goals;
     json!({
         "target": project.root(),
+        "sandbox": crate::sandbox_launcher::default_line().1,
         "peers": peers,
         "budget": {
             "max_iterations": b.max_iterations, "max_runtime_s": b.max_runtime_s,

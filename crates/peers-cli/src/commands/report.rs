@@ -246,6 +246,7 @@ pub fn write(project: &Project) -> CliResult<String> {
         "\n## Budget\n\n- ticks: {} (this record: {})\n- runtime: {:.0} s (wasted on failed ticks: {:.0} s)\n- tokens: {}\n- USD: {:.4}\n",
         state.budget.spent_iterations, log.ticks, state.budget.spent_runtime_s, state.budget.wasted_runtime_s, state.budget.spent_tokens, state.budget.spent_usd
     ));
+    out.push_str(&crate::sandbox_report::section(project.root()));
     render_log(&mut out, &log);
     peers_store::safe_fs::write_atomic(&project.dir.report_md(), out.as_bytes())?;
     Ok(out)

@@ -69,10 +69,10 @@ pub struct ReviewArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// How reviewer processes run: `native` confines each call, `podman` runs each in a
-    /// throwaway container (see `peers run --help`); `none` runs them on the host. Refuses
-    /// when the sandbox cannot be built here.
-    #[arg(long, value_name = "BACKEND", default_value = "none")]
+    /// How reviewer processes run: `native` (the default) confines each call, `podman` runs
+    /// each in a throwaway container (see `peers run --help`); `none` runs them on the host.
+    /// Refuses when the sandbox cannot be built here.
+    #[arg(long, value_name = "BACKEND", default_value = "native")]
     pub sandbox: crate::sandbox_launcher::SandboxChoice,
     /// Same as `--sandbox podman`.
     #[arg(long, conflicts_with = "sandbox")]
@@ -94,11 +94,14 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
         reviewers,
         max_rounds: args.max_rounds,
         parent_env: std::env::vars_os().collect(),
-        launcher: crate::launcher::build_confined(if args.container {
-            crate::sandbox_launcher::SandboxChoice::Podman
-        } else {
-            args.sandbox
-        })?,
+        launcher: crate::launcher::build_confined(
+            if args.container {
+                crate::sandbox_launcher::SandboxChoice::Podman
+            } else {
+                args.sandbox
+            },
+            &[],
+        )?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
             grace: Duration::from_secs(health.grace_s),

@@ -60,14 +60,17 @@ pub struct RunArgs {
     /// baseline before the first tick (`peers doctor` runs the same checks on its own).
     #[arg(long)]
     pub skip_preflight: bool,
-    /// How agent processes run: `native` confines each turn (namespaces, a private root with
-    /// the repository writable and `.git/config`, `.git/hooks`, `.peers/` read-only, private
-    /// HOME and /tmp, Landlock, seccomp, loopback-only network — agents that must reach a
-    /// model API over the network cannot yet); `podman` runs each turn in a throwaway podman
-    /// container with the same view (`--network=none`, cap-drop ALL, read-only root, seccomp,
-    /// pids/memory limits; see README "Sandbox" for PEERS_PODMAN_IMAGE); `none` runs them on
-    /// the host as you. Refuses to start when the sandbox cannot be built here (`peers doctor`).
-    #[arg(long, value_name = "BACKEND", default_value = "none")]
+    /// How agent processes run. `native` (the default) confines each turn: namespaces, a
+    /// private root with the repository writable and `.git/config`, `.git/hooks`, `.peers/`
+    /// read-only, private HOME and /tmp, Landlock, seccomp, and no network but peers' proxies
+    /// (each model API through a proxy that holds the real key while the agent gets a dummy;
+    /// other hosts only on port 443 and only those listed in config.yaml's `sandbox.allow_hosts`;
+    /// every request logged in `.peers/log/sandbox.jsonl`). `podman` runs each turn in a
+    /// throwaway podman container with the same view (`--network=none`, cap-drop ALL, read-only
+    /// root, seccomp, pids/memory limits; see README "Sandbox" for PEERS_PODMAN_IMAGE). `none`
+    /// runs agents on the host as you and must be asked for. A run refuses to start when the
+    /// sandbox cannot be built here (`peers doctor` says what is missing).
+    #[arg(long, value_name = "BACKEND", default_value = "native")]
     pub sandbox: crate::sandbox_launcher::SandboxChoice,
     /// Same as `--sandbox podman` (the name the original tool used).
     #[arg(long, conflicts_with = "sandbox")]
@@ -139,7 +142,14 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
-    let launcher = crate::launcher::build_confined(args.sandbox_choice())?;
+    let launcher =
+        crate::launcher::build_confined(args.sandbox_choice(), &config.sandbox.allow_hosts)?;
+    crate::sandbox_network::append(
+        &crate::sandbox_network::log_path(project.root()),
+        &[
+            serde_json::json!({"kind": "run", "sandbox": args.sandbox_choice().as_str(), "max_ticks": max_ticks}),
+        ],
+    );
     if !args.quiet {
         eprintln!("{}", crate::sandbox_launcher::header(args.sandbox_choice()));
     }

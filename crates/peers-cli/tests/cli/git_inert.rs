@@ -97,6 +97,7 @@ fn programs_planted_in_git_config_hooks_and_filters_never_run_under_verify_or_ru
 
 #[test]
 fn a_peer_that_plants_git_config_or_a_hook_fails_its_tick_and_both_are_undone() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let marker = env.root().join("ran-later");
     let planter = json!({"turns": [[
@@ -112,7 +113,7 @@ fn a_peer_that_plants_git_config_or_a_hook_fails_its_tick_and_both_are_undone() 
         "",
     );
     let config_before = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    let out = env.peers(&repo, &["run", "--max-ticks", "2"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "2", "--sandbox", "none"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     let tick = &env.ticks(&repo)[0];
     assert_eq!(tick["success"], false, "{tick}");
@@ -220,6 +221,7 @@ fn a_peers_stashed_edits_are_named_in_the_terminal_and_the_report() {
 
 #[test]
 fn peers_get_git_with_automatic_maintenance_off_and_are_not_blamed_for_gits_processes() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let seen = env.root().join("seen.txt");
     // The user's repository is past git's auto-gc threshold (two packs, a limit of one).
@@ -244,7 +246,7 @@ fn peers_get_git_with_automatic_maintenance_off_and_are_not_blamed_for_gits_proc
     }
     env.git(&repo, &["config", "gc.autoPackLimit", "1"]);
 
-    let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), "0\nfalse\n");
     let tick = &env.ticks(&repo)[0];

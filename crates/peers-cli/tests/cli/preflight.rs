@@ -252,6 +252,7 @@ fn a_dirty_tree_is_reported_and_stops_the_run_unless_allowed() {
 
 #[test]
 fn the_env_key_passes_a_variable_and_a_missing_one_is_named() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let alice = honest(&env, "alice");
     let seen = env.root().join("seen.txt");
@@ -288,7 +289,7 @@ fn the_env_key_passes_a_variable_and_a_missing_one_is_named() {
     );
     assert!(!info.stdout.contains("secret-value") && !info.stdout.contains("OTHER_SECRET"));
 
-    let out = env.peers(&repo, &["run", "--max-ticks", "2"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "2", "--sandbox", "none"]);
     assert_eq!(out.code, 2, "{}", out.combined());
     assert!(
         out.stderr
@@ -305,7 +306,7 @@ fn the_env_key_passes_a_variable_and_a_missing_one_is_named() {
     let out = peers_with(
         &env,
         &repo,
-        &["run", "--max-ticks", "2"],
+        &["run", "--max-ticks", "2", "--sandbox", "none"],
         &[("MY_PROVIDER_KEY", "secret-value")],
     );
     assert_eq!(out.code, 0, "{}", out.combined());
@@ -338,6 +339,7 @@ fn a_variable_the_cli_reports_missing_marks_the_peer_unavailable_naming_it() {
 
 #[test]
 fn a_program_that_disappears_mid_run_makes_its_peer_unavailable_with_the_reason() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let bin = env.root().join("bin");
     std::fs::create_dir_all(&bin).expect("bin");
@@ -367,7 +369,7 @@ fn a_program_that_disappears_mid_run_makes_its_peer_unavailable_with_the_reason(
             bob_cli.display()
         ),
     );
-    let out = env.peers(&repo, &["run", "--max-ticks", "6"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "6", "--sandbox", "none"]);
     assert_eq!(out.code, 1, "{}", out.combined());
     let reason = format!("program `{}` not found", bob_cli.display());
     let shown = "program `[TMP]/bin/bob-cli` not found";

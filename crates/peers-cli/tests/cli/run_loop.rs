@@ -213,6 +213,7 @@ fn wontfix_without_the_other_peers_agreement_keeps_the_bug_open() {
 
 #[test]
 fn editing_goals_yaml_during_a_turn_halts_the_run() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let mutator = json!({"turns": [[{"append_file": {"path": ".peers/goals.yaml", "content": "  - {id: easy, type: hard, cmd: 'true', pass_when: 'True'}\n"}}, {"write_file": {"path": "x.txt", "content": "x\n"}}, {"git_commit": {"message": HANDOFF}}]]});
     let repo = env.sim_project(
@@ -221,7 +222,7 @@ fn editing_goals_yaml_during_a_turn_halts_the_run() {
         SIMPLE_GOALS,
         "",
     );
-    let out = env.peers(&repo, &["run", "--max-ticks", "5"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "5", "--sandbox", "none"]);
     assert_eq!(out.code, 1, "{}", out.combined());
     assert_eq!(env.last_stop(&repo), "goals-mutated");
     assert_eq!(env.ticks(&repo).len(), 1);
@@ -381,6 +382,7 @@ fn a_requested_skeptic_tick_survives_a_restart() {
 
 #[test]
 fn a_peer_that_leaves_a_server_running_fails_the_tick_and_the_server_dies() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let marker = env.root().join("server.pid");
     let leaky = json!({"turns": [[
@@ -395,7 +397,11 @@ fn a_peer_that_leaves_a_server_running_fails_the_tick_and_the_server_dies() {
         SIMPLE_GOALS,
         "",
     );
-    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "1"]).code, 0);
+    assert_eq!(
+        env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"])
+            .code,
+        0
+    );
     let tick = &env.ticks(&repo)[0];
     assert_eq!(tick["success"], false, "{tick}");
     assert!(
@@ -414,6 +420,7 @@ fn a_peer_that_leaves_a_server_running_fails_the_tick_and_the_server_dies() {
 
 #[test]
 fn forging_the_run_log_caches_during_a_turn_fails_the_tick_and_drops_them() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let forged_summary = json!({"v": 1, "covered": 0, "witness": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "summary": {"ticks": 0, "tallies": {}, "timeline": [], "findings": [], "findings_total": 0,
@@ -430,7 +437,11 @@ fn forging_the_run_log_caches_during_a_turn_fails_the_tick_and_drops_them() {
         SIMPLE_GOALS,
         "",
     );
-    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "2"]).code, 0);
+    assert_eq!(
+        env.peers(&repo, &["run", "--max-ticks", "2", "--sandbox", "none"])
+            .code,
+        0
+    );
     let ticks = env.ticks(&repo);
     let integrity = ticks[0]["integrity"].to_string();
     assert_eq!(ticks[0]["success"], false, "{}", ticks[0]);
@@ -461,6 +472,7 @@ fn forging_the_run_log_caches_during_a_turn_fails_the_tick_and_drops_them() {
 
 #[test]
 fn writing_peers_state_during_a_turn_fails_the_tick_and_is_undone() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let forger = json!({"turns": [[
         {"write_file": {"path": ".peers/state.json", "content": "{\"schema_version\": 2, \"iteration\": 999}"}},
@@ -474,7 +486,11 @@ fn writing_peers_state_during_a_turn_fails_the_tick_and_is_undone() {
         SIMPLE_GOALS,
         "",
     );
-    assert_eq!(env.peers(&repo, &["run", "--max-ticks", "1"]).code, 0);
+    assert_eq!(
+        env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"])
+            .code,
+        0
+    );
     let tick = &env.ticks(&repo)[0];
     assert_eq!(tick["success"], false);
     assert!(

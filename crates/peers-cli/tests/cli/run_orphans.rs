@@ -36,6 +36,7 @@ fn honest(file: &str) -> serde_json::Value {
 
 #[test]
 fn kill_minus_nine_mid_turn_then_resume_stops_the_setsid_job_the_turn_left() {
+    // Host-side detection and undo, as with `--sandbox none` (the sandbox refuses these inside the turn).
     let env = TestEnv::new();
     let job_pid = env.root().join("job.pid");
     let leaky = json!({"turns": [[
@@ -51,7 +52,7 @@ fn kill_minus_nine_mid_turn_then_resume_stops_the_setsid_job_the_turn_left() {
         SIMPLE_GOALS,
         "",
     );
-    let mut child = env.spawn_peers(&repo, &["run"]);
+    let mut child = env.spawn_peers(&repo, &["run", "--sandbox", "none"]);
     assert!(
         wait_for(|| read_pid(&job_pid).is_some(), Duration::from_secs(20)),
         "the turn started its background job"
@@ -62,7 +63,7 @@ fn kill_minus_nine_mid_turn_then_resume_stops_the_setsid_job_the_turn_left() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(running(job), "the setsid job outlived the crash");
 
-    let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+    let out = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     assert!(
         wait_for(|| !running(job), Duration::from_secs(5)),

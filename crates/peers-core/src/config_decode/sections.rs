@@ -3,7 +3,7 @@
 use super::legacy::notice;
 use crate::config::{
     BudgetSettings, ConfigNotice, GoalRunSettings, HealthSettings, MAX_OUTPUT_CAP_MIB, MaxUsdMode,
-    TurnSettings, VerifyCommand, VerifySettings,
+    SandboxSettings, TurnSettings, VerifyCommand, VerifySettings,
 };
 use crate::decode_error::DecodeError;
 use crate::yaml::fields::{Field, Map};
@@ -38,6 +38,7 @@ const GOALS_KEYS: &[&str] = &[
 ];
 const TURNS_KEYS: &[&str] = &["max_retries", "recovery_interval"];
 const VERIFY_KEYS: &[&str] = &["timeout_s", "commands"];
+const SANDBOX_KEYS: &[&str] = &["allow_hosts"];
 const VERIFY_COMMAND_KEYS: &[&str] = &["name", "cmd", "timeout_s"];
 
 /// The original's limits on pattern lists, kept so a pasted list cannot slow every output line.
@@ -225,6 +226,19 @@ pub(super) fn turns(map: &Map<'_>) -> Result<TurnSettings, DecodeError> {
         turns.recovery_interval = v;
     }
     Ok(turns)
+}
+
+/// `sandbox:`; the host patterns themselves are checked where they are used (peers-proxy).
+pub(super) fn sandbox(map: Option<&Map<'_>>) -> Result<SandboxSettings, DecodeError> {
+    let mut sandbox = SandboxSettings::default();
+    let Some(map) = map else { return Ok(sandbox) };
+    map.check_keys(SANDBOX_KEYS)?;
+    if let Some(list) = map.field("allow_hosts") {
+        if !list.is_null() {
+            sandbox.allow_hosts = list.string_list()?;
+        }
+    }
+    Ok(sandbox)
 }
 
 pub(super) fn verify(map: Option<&Map<'_>>) -> Result<VerifySettings, DecodeError> {

@@ -399,3 +399,18 @@ fn empty_sections_read_as_defaults() {
     assert_eq!(config.budget, BudgetSettings::default());
     assert_eq!(config.turns, TurnSettings::default());
 }
+
+#[test]
+fn sandbox_allow_hosts_is_a_list_of_names() {
+    assert!(decode(PEERS).sandbox.allow_hosts.is_empty());
+    let config =
+        with_peers("sandbox:\n  allow_hosts: [registry.npmjs.org, '*.crates.io']\n").unwrap();
+    assert_eq!(
+        config.sandbox.allow_hosts,
+        vec!["registry.npmjs.org".to_owned(), "*.crates.io".to_owned()]
+    );
+    let (message, _) = error(with_peers("sandbox:\n  allow_host: [x.org]\n"));
+    assert!(message.contains("allow_host"), "{message}");
+    let (message, _) = error(with_peers("sandbox:\n  allow_hosts: x.org\n"));
+    assert!(message.contains("sandbox.allow_hosts"), "{message}");
+}

@@ -6,11 +6,40 @@ use peers_model_server::{Script, Step, TokenUsage};
 
 use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
-use super::rig::{Peer, Rig, commit_command, handoff_message, honest_sim};
+use super::rig::{Peer, REAL_KEY, Rig, commit_command, handoff_message, honest_sim};
 
 fn handoff_tick(clis: &Clis, cli: Cli) {
+    handoff_tick_in(&Rig::new(clis, Script::default()), cli);
+}
+
+/// The same tick with the CLI confined in the native sandbox: it reaches the server only
+/// through the sandbox's model proxy with a dummy key; the server sees the host's real key.
+fn confined_handoff_tick(clis: &Clis, cli: Cli) {
+    if !crate::cli::sandbox::available() {
+        return;
+    }
+    let rig = Rig::confined(clis, Script::default());
+    let repo = handoff_tick_in(&rig, cli);
+    let requests = rig.server.agent_requests(cli.api());
+    let key = |request: &peers_model_server::RecordedRequest| {
+        ["x-api-key", "authorization", "x-goog-api-key"]
+            .iter()
+            .find_map(|name| request.header(name).map(str::to_owned))
+    };
+    assert!(
+        requests
+            .iter()
+            .all(|request| key(request).is_some_and(|value| value.ends_with(REAL_KEY))),
+        "every request carried the host's key, added by the proxy: {:?}",
+        requests.iter().map(key).collect::<Vec<_>>()
+    );
+    let log = std::fs::read_to_string(repo.join(".peers/log/sandbox.jsonl")).unwrap_or_default();
+    assert!(log.contains("\"decision\":\"allowed\""), "{log}");
+    assert!(!log.contains(REAL_KEY));
+}
+
+fn handoff_tick_in(rig: &Rig, cli: Cli) -> std::path::PathBuf {
     let name = cli.name();
-    let rig = Rig::new(clis, Script::default());
     let repo = rig.project(
         "app",
         &[
@@ -75,6 +104,7 @@ fn handoff_tick(clis: &Clis, cli: Cli) {
         "usd_this_tick {recorded} != scripted {usd}"
     );
     assert_eq!(tick["usd_unknown"], false);
+    repo
 }
 
 #[test]
@@ -118,6 +148,50 @@ fn gemini_writes_a_file_and_commits_a_handoff_in_a_real_tick() {
             "::gemini_writes_a_file_and_commits_a_handoff_in_a_real_tick"
         ),
         |clis| handoff_tick(clis, Cli::Gemini),
+    );
+}
+
+#[test]
+fn claude_completes_a_tick_confined_in_the_native_sandbox() {
+    isolated(
+        concat!(
+            module_path!(),
+            "::claude_completes_a_tick_confined_in_the_native_sandbox"
+        ),
+        |clis| confined_handoff_tick(clis, Cli::Claude),
+    );
+}
+
+#[test]
+fn codex_completes_a_tick_confined_in_the_native_sandbox() {
+    isolated(
+        concat!(
+            module_path!(),
+            "::codex_completes_a_tick_confined_in_the_native_sandbox"
+        ),
+        |clis| confined_handoff_tick(clis, Cli::Codex),
+    );
+}
+
+#[test]
+fn opencode_completes_a_tick_confined_in_the_native_sandbox() {
+    isolated(
+        concat!(
+            module_path!(),
+            "::opencode_completes_a_tick_confined_in_the_native_sandbox"
+        ),
+        |clis| confined_handoff_tick(clis, Cli::Opencode),
+    );
+}
+
+#[test]
+fn gemini_completes_a_tick_confined_in_the_native_sandbox() {
+    isolated(
+        concat!(
+            module_path!(),
+            "::gemini_completes_a_tick_confined_in_the_native_sandbox"
+        ),
+        |clis| confined_handoff_tick(clis, Cli::Gemini),
     );
 }
 

@@ -38,10 +38,26 @@ pub struct Rig {
     clis: Clis,
     /// Homes and configs of the CLIs: outside every repository.
     cli_home: PathBuf,
+    /// `peers` confines the CLIs (`--sandbox native`): they reach the server only through the
+    /// sandbox's model proxies, which hold [`REAL_KEY`].
+    confined: bool,
 }
+
+/// The "real" key of a confined rig: set in peers' environment, never inside the sandbox.
+pub const REAL_KEY: &str = "sk-real-host-key-5d1e8c";
 
 impl Rig {
     pub fn new(clis: &Clis, script: Script) -> Self {
+        Self::build(clis, script, false)
+    }
+
+    /// A rig whose `peers run`/`tick`/`review` confine the CLIs in the native sandbox: the
+    /// CLIs' base URLs are the sandbox's model proxies, whose upstream is the server.
+    pub fn confined(clis: &Clis, script: Script) -> Self {
+        Self::build(clis, script, true)
+    }
+
+    fn build(clis: &Clis, script: Script, confined: bool) -> Self {
         let env = TestEnv::new();
         let server = ModelServer::start(script).expect("start the model server");
         let cli_home = env.root().join("cli-home");
@@ -50,13 +66,19 @@ impl Rig {
             server,
             clis: clis.clone(),
             cli_home,
+            confined,
         };
         rig.write_cli_configs();
         rig
     }
 
     fn write_cli_configs(&self) {
-        let url = self.server.base_url();
+        // Inside the sandbox the server is reached through the OpenAI proxy's listener.
+        let url = if self.confined {
+            "http://127.0.0.1:3130".to_owned()
+        } else {
+            self.server.base_url()
+        };
         let home = self.env.root().join("home");
         let write = |path: PathBuf, text: String| {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -72,6 +94,11 @@ impl Rig {
         );
         write(
             home.join(".gemini/settings.json"),
+            GEMINI_SETTINGS.to_owned(),
+        );
+        // The sandbox's HOME is empty: gemini finds its settings through GEMINI_CLI_HOME.
+        write(
+            self.cli_home.join("gemini/.gemini/settings.json"),
             GEMINI_SETTINGS.to_owned(),
         );
         for dir in ["claude", "tmp", "xdg/data", "xdg/cache", "xdg/state"] {
@@ -102,12 +129,32 @@ impl Rig {
         for (name, value) in FIXED_ENV {
             vars.push(((*name).to_owned(), (*value).to_owned()));
         }
+        if self.confined {
+            for key in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"] {
+                vars.retain(|(name, _)| name != key);
+                vars.push((key.to_owned(), REAL_KEY.to_owned()));
+            }
+            vars.push((
+                "PEERS_SANDBOX_TEST_UPSTREAM".to_owned(),
+                self.server.base_url(),
+            ));
+            vars.push(("GEMINI_CLI_HOME".to_owned(), at("gemini")));
+        }
         vars
     }
 
     /// `peers` with the hermetic test environment, the CLIs on PATH and their variables.
+    ///
+    /// `run`, `tick` and `review` run their agents on the host (`--sandbox none`) unless the
+    /// test names a sandbox: these tests are about the CLIs, `confined` is about the sandbox.
     pub fn peers_command(&self, dir: &Path, args: &[&str]) -> Command {
-        self.command(env!("CARGO_BIN_EXE_peers"), dir, args)
+        let mut args = args.to_vec();
+        if matches!(args.first(), Some(&("run" | "tick" | "review")))
+            && !args.contains(&"--sandbox")
+        {
+            args.extend(["--sandbox", if self.confined { "native" } else { "none" }]);
+        }
+        self.command(env!("CARGO_BIN_EXE_peers"), dir, &args)
     }
 
     /// `program` (a path, or a name looked up on the CLIs-first PATH) with the hermetic test

@@ -9,6 +9,7 @@ mod escapes_more;
 mod git_layouts;
 mod honest;
 mod lifetime;
+mod network;
 mod podman;
 mod run_confined;
 

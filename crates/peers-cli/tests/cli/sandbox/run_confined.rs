@@ -81,7 +81,7 @@ fn a_confined_turn_cannot_write_peers_files_or_outside_the_repository() {
 }
 
 #[test]
-fn without_the_flag_the_header_says_agents_run_unconfined() {
+fn without_the_flag_runs_are_confined_and_none_must_be_asked_for() {
     let env = TestEnv::new();
     let repo = env.sim_project(
         "app",
@@ -92,13 +92,36 @@ fn without_the_flag_the_header_says_agents_run_unconfined() {
         SIMPLE_GOALS,
         "",
     );
-    let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+    if super::available() {
+        let out = env.peers(&repo, &["run", "--max-ticks", "1"]);
+        assert_eq!(out.code, 0, "{}", out.combined());
+        assert!(out.stderr.contains("sandbox: native"), "{}", out.stderr);
+        let report = env.peers(&repo, &["report", "--print"]);
+        assert!(
+            report.stdout.contains("## Sandbox") && report.stdout.contains("last run: native"),
+            "{}",
+            report.stdout
+        );
+        let info = env.peers(&repo, &["info"]);
+        assert!(
+            info.stdout.contains("sandbox: native by default"),
+            "{}",
+            info.stdout
+        );
+    }
+    let out = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"]);
     assert_eq!(out.code, 0, "{}", out.combined());
     assert!(
         out.stderr
             .contains("sandbox: none (agents run on the host as you, unconfined"),
         "{}",
         out.stderr
+    );
+    let report = env.peers(&repo, &["report", "--print"]);
+    assert!(
+        report.stdout.contains("last run: **none**"),
+        "{}",
+        report.stdout
     );
     let bad = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "chroot"]);
     assert_eq!(bad.code, 2, "{}", bad.combined());

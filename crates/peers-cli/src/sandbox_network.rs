@@ -1,0 +1,266 @@
+//! The native sandbox's network for one agent call: the listeners its helper creates inside
+//! the network namespace (egress proxy on 127.0.0.1:3128, one model-API proxy per provider
+//! on 3129..=3132), the environment that points the agent CLI at them with dummy keys, and the
+//! serving of those listeners (`peers-proxy`) while the call runs. The real keys come from the
+//! call's environment on the host and stay in peers: the sandbox only ever sees the dummies.
+//! Every request is appended to `.peers/log/sandbox.jsonl` for the report ([`append`]).
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use peers_agent::LaunchCall;
+use peers_proxy::{
+    AllowList, Credential, EgressSettings, ProviderSettings, ProxyRecord, Service, Upstream,
+};
+use peers_sandbox::{HandOver, HandOverSocket};
+
+/// The egress proxy's port inside the sandbox.
+pub const EGRESS_PORT: u16 = 3128;
+/// What the agent sees instead of a real key.
+pub const DUMMY_KEY: &str = "peers-sandbox-dummy-key";
+/// Test override: every provider's upstream becomes this `http://127.0.0.1:<port>` (the
+/// scripted model server). Anything but a loopback http URL is refused.
+pub const TEST_UPSTREAM_VARIABLE: &str = "PEERS_SANDBOX_TEST_UPSTREAM";
+
+/// One model provider: where its proxy listens inside, the variables its CLIs read.
+struct Provider {
+    name: &'static str,
+    port: u16,
+    host: &'static str,
+    /// The base URL variable and its value inside the sandbox.
+    base_url: (&'static str, &'static str),
+    /// Variables that may hold the real credential, with the header each becomes.
+    keys: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "anthropic",
+        port: 3129,
+        host: "api.anthropic.com",
+        base_url: ("ANTHROPIC_BASE_URL", "http://127.0.0.1:3129"),
+        keys: &[
+            ("ANTHROPIC_API_KEY", "x-api-key", ""),
+            ("ANTHROPIC_AUTH_TOKEN", "authorization", "Bearer "),
+            ("CLAUDE_CODE_OAUTH_TOKEN", "authorization", "Bearer "),
+        ],
+    },
+    Provider {
+        name: "openai",
+        port: 3130,
+        host: "api.openai.com",
+        base_url: ("OPENAI_BASE_URL", "http://127.0.0.1:3130/v1"),
+        keys: &[("OPENAI_API_KEY", "authorization", "Bearer ")],
+    },
+    Provider {
+        name: "gemini",
+        port: 3131,
+        host: "generativelanguage.googleapis.com",
+        base_url: ("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:3131"),
+        keys: &[
+            ("GEMINI_API_KEY", "x-goog-api-key", ""),
+            ("GOOGLE_API_KEY", "x-goog-api-key", ""),
+        ],
+    },
+    Provider {
+        name: "openrouter",
+        port: 3132,
+        host: "openrouter.ai",
+        base_url: ("OPENROUTER_BASE_URL", "http://127.0.0.1:3132/api/v1"),
+        keys: &[("OPENROUTER_API_KEY", "authorization", "Bearer ")],
+    },
+];
+
+/// The proxies of one call, ready to serve once the sandbox hands its listeners over.
+pub struct CallNetwork {
+    socket: HandOverSocket,
+    services: Vec<Service>,
+    log_path: PathBuf,
+    peer: String,
+    kind: String,
+}
+
+/// Builds the call's network: rewrites `env` (base URLs to the in-sandbox listeners, dummy
+/// keys, proxy variables) and returns the hand-over for the policy and the proxies to serve.
+pub fn prepare(
+    env: &mut Vec<(OsString, OsString)>,
+    call: &LaunchCall<'_>,
+    allow: &AllowList,
+) -> Result<(HandOver, CallNetwork), String> {
+    let lookup = |env: &[(OsString, OsString)], name: &str| {
+        env.iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| value.to_str().map(str::to_owned))
+    };
+    let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
+    let tls = peers_proxy::tls_client().map_err(|err| err.to_string())?;
+    let mut services = vec![Service::Egress(EgressSettings::new(allow.clone()))];
+    let mut ports = vec![EGRESS_PORT];
+    for provider in PROVIDERS {
+        let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {
+            lookup(env, variable)
+                .filter(|value| !value.is_empty() && value != DUMMY_KEY)
+                .map(|value| Credential {
+                    header: (*header).to_owned(),
+                    value: format!("{prefix}{value}"),
+                })
+        });
+        let upstream = match &test_upstream {
+            Some(url) => Upstream::loopback_for_tests(url)
+                .map_err(|err| format!("{TEST_UPSTREAM_VARIABLE}: {err} (hint: {})", err.hint()))?,
+            None => Upstream::https(provider.host),
+        };
+        services.push(Service::Provider(ProviderSettings {
+            name: provider.name.to_owned(),
+            upstream,
+            credential,
+            tls: Arc::clone(&tls),
+        }));
+        ports.push(provider.port);
+    }
+    rewrite_env(env);
+    // Outside every tree the sandbox shows (its /tmp is private), and gone once received.
+    let runtime = std::env::temp_dir().join(format!(
+        "peers-handover-{}",
+        rustix::process::getuid().as_raw()
+    ));
+    let socket = HandOverSocket::bind(&runtime).map_err(|err| {
+        format!(
+            "cannot create the hand-over socket in {}: {err}",
+            runtime.display()
+        )
+    })?;
+    let hand_over = HandOver {
+        socket: socket.path(),
+        ports,
+    };
+    let network = CallNetwork {
+        socket,
+        services,
+        log_path: log_path(call.repo),
+        peer: call.peer.to_owned(),
+        kind: call.kind.to_string(),
+    };
+    Ok((hand_over, network))
+}
+
+/// Every credential variable becomes the dummy, every base URL the in-sandbox listener, and
+/// the proxy variables name the egress proxy.
+fn rewrite_env(env: &mut Vec<(OsString, OsString)>) {
+    let egress = format!("http://127.0.0.1:{EGRESS_PORT}");
+    let mut set: Vec<(String, String)> = vec![
+        ("HTTPS_PROXY".into(), egress.clone()),
+        ("https_proxy".into(), egress.clone()),
+        ("HTTP_PROXY".into(), egress.clone()),
+        ("http_proxy".into(), egress),
+        ("NO_PROXY".into(), "localhost,127.0.0.1,::1".into()),
+        ("no_proxy".into(), "localhost,127.0.0.1,::1".into()),
+    ];
+    for provider in PROVIDERS {
+        set.push((provider.base_url.0.into(), provider.base_url.1.into()));
+        for (variable, _, _) in provider.keys {
+            set.push(((*variable).into(), DUMMY_KEY.into()));
+        }
+    }
+    env.retain(|(key, _)| !set.iter().any(|(name, _)| key == name.as_str()));
+    env.extend(
+        set.into_iter()
+            .map(|(key, value)| (key.into(), value.into())),
+    );
+}
+
+/// The proxies of a running call.
+pub struct Served {
+    stop: Arc<AtomicBool>,
+    done: std::sync::mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl CallNetwork {
+    /// Waits (in a thread) for the sandbox's listeners and serves them until [`Served::finish`].
+    pub fn serve(self) -> Served {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let give_up = || stopping.load(Ordering::SeqCst);
+            let socket = self.socket;
+            let received = socket.receive(self.services.len(), Duration::from_secs(120), &give_up);
+            drop(socket);
+            let Ok(listeners) = received else {
+                // The sandbox failed before the hand-over: the call itself reports why.
+                return;
+            };
+            let pairs: Vec<(TcpListener, Service)> =
+                listeners.into_iter().zip(self.services).collect();
+            let Ok(serving) = peers_proxy::serve(pairs) else {
+                return;
+            };
+            // Until the call ends (a message, or the sender dropped).
+            let _ = finished.recv();
+            let records = serving.stop();
+            append_log(&self.log_path, &self.peer, &self.kind, &records);
+        });
+        Served { stop, done, thread }
+    }
+}
+
+impl Served {
+    /// Stops serving (the call has ended) and writes the log.
+    pub fn finish(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.done.send(());
+        let _ = self.thread.join();
+    }
+}
+
+fn append_log(path: &Path, peer: &str, kind: &str, records: &[ProxyRecord]) {
+    let lines: Vec<_> = records
+        .iter()
+        .map(|record| serde_json::json!({"kind": "request", "peer": peer, "call": kind, "request": record}))
+        .collect();
+    append(path, &lines);
+}
+
+/// `.peers/log/sandbox.jsonl`: which sandbox each run used (`kind: run`) and every request
+/// through a sandbox's proxies (`kind: request`).
+pub fn log_path(repo: &Path) -> PathBuf {
+    peers_store::layout::PeersDir::at(repo)
+        .log_dir()
+        .join("sandbox.jsonl")
+}
+
+/// Appends `lines` (one JSON value each); a failure is a warning, the run goes on.
+pub fn append(path: &Path, lines: &[serde_json::Value]) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    if let Err(err) = written {
+        eprintln!(
+            "warning: cannot append the sandbox's network log to {}: {err}",
+            path.display()
+        );
+    }
+}

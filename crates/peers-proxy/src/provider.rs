@@ -1,0 +1,277 @@
+//! A provider's reverse proxy: the agent CLI's base URL points at it and carries a dummy key.
+//! Each request (origin-form only: this is not an open proxy) loses every client credential
+//! header, gains the real credential from the host, goes to the provider's fixed upstream over
+//! TLS, and its reply streams back as it arrives (SSE included).
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, TcpStream, ToSocketAddrs as _};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::egress::refuse;
+use crate::error::ProxyError;
+use crate::head::{self, RequestHead};
+use crate::record::{Decision, ProxyRecord, RecordLog};
+
+/// Headers the client may use to authenticate or to steer the proxy: never forwarded.
+pub const STRIPPED_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "x-goog-api-key",
+    "proxy-authorization",
+    "cookie",
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "upgrade",
+    "expect",
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+];
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest silence from the upstream before the request is given up.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Where a provider's requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub host: String,
+    pub port: u16,
+    /// Prepended to every request path (`/v1` when the CLI's base URL has none).
+    pub base_path: String,
+    /// `false` only for the loopback test override.
+    pub tls: bool,
+}
+
+impl Upstream {
+    /// A fixed HTTPS upstream (`api.anthropic.com`).
+    pub fn https(host: &str) -> Self {
+        Self {
+            host: host.to_owned(),
+            port: 443,
+            base_path: String::new(),
+            tls: true,
+        }
+    }
+
+    /// The test override: `http://127.0.0.1:<port>[/path]`, and nothing else.
+    pub fn loopback_for_tests(url: &str) -> Result<Self, ProxyError> {
+        let bad = |reason| ProxyError::BadUpstream {
+            url: url.to_owned(),
+            reason,
+        };
+        let rest = url
+            .strip_prefix("http://127.0.0.1:")
+            .ok_or_else(|| bad("only http://127.0.0.1:<port> may replace a provider's upstream"))?;
+        let (port, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let port = port.parse().map_err(|_| bad("the port is not a number"))?;
+        Ok(Self {
+            host: Ipv4Addr::LOCALHOST.to_string(),
+            port,
+            base_path: path.trim_end_matches('/').to_owned(),
+            tls: false,
+        })
+    }
+}
+
+/// The header that carries the real credential, and its value (kept in the orchestrator).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub header: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({}: <redacted>)", self.header)
+    }
+}
+
+/// One provider's reverse proxy.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// `anthropic`, `openai`, `gemini`: the name in the log.
+    pub name: String,
+    pub upstream: Upstream,
+    /// `None` forwards without a credential (the upstream answers 401 as it would).
+    pub credential: Option<Credential>,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+/// The TLS client every provider proxy uses: the Mozilla roots (webpki-roots), no client auth.
+#[expect(
+    deprecated,
+    reason = "ring is kept over aws-lc-rs (no cmake/NASM build); it lacks post-quantum key exchange"
+)]
+pub fn tls_client() -> Result<Arc<rustls::ClientConfig>, ProxyError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(ProxyError::Tls)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
+/// Serves one client connection: one request, then the connection closes.
+pub(crate) fn handle(client: TcpStream, settings: &ProviderSettings, log: &RecordLog) {
+    let Ok(read_half) = client.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut client = client;
+    let request = match head::read_request(&mut reader) {
+        Ok(request) => request,
+        Err(head::HeadError::Closed) => return,
+        Err(err) => {
+            let _ = refuse(&mut client, 400, &err.to_string());
+            return;
+        }
+    };
+    let mut record = ProxyRecord {
+        proxy: settings.name.clone(),
+        host: settings.upstream.host.clone(),
+        port: settings.upstream.port,
+        request: format!("{} {}", request.method, path_only(&request.target)),
+        bytes_up: 0,
+        bytes_down: 0,
+        status: None,
+        decision: Decision::Allowed,
+    };
+    if let Err((status, reason)) =
+        forward(&request, &mut reader, &mut client, settings, &mut record)
+    {
+        let _ = refuse(&mut client, status, &reason);
+        record.decision = Decision::Denied { reason };
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    log.push(record);
+}
+
+fn path_only(target: &str) -> &str {
+    target.split('?').next().unwrap_or(target)
+}
+
+fn forward(
+    request: &RequestHead,
+    reader: &mut impl BufRead,
+    client: &mut TcpStream,
+    settings: &ProviderSettings,
+    record: &mut ProxyRecord,
+) -> Result<(), (u16, String)> {
+    if !request.target.starts_with('/') || request.method.eq_ignore_ascii_case("CONNECT") {
+        return Err((
+            405,
+            "only requests for a path of the provider's API are forwarded".to_owned(),
+        ));
+    }
+    let framing = head::request_framing(&request.headers).map_err(|reason| (400, reason))?;
+    let upstream = &settings.upstream;
+    let mut out = connect(settings).map_err(|err| {
+        (
+            502,
+            format!("cannot reach {}:{}: {err}", upstream.host, upstream.port),
+        )
+    })?;
+    let head = rewrite_request(request, settings);
+    let gone = |err: io::Error| (502, format!("the upstream connection failed: {err}"));
+    out.write_all(head.as_bytes()).map_err(gone)?;
+    record.bytes_up = head.len() as u64;
+    let mut body = io::BufWriter::with_capacity(64 * 1024, &mut out);
+    record.bytes_up += head::forward_body(framing, reader, &mut body).map_err(gone)?;
+    body.flush().map_err(gone)?;
+    drop(body);
+    let mut upstream_reader = BufReader::with_capacity(64 * 1024, out);
+    let response = head::read_response(&mut upstream_reader)
+        .map_err(|err| (502, format!("the upstream's reply is not HTTP: {err}")))?;
+    record.status = Some(response.status);
+    let mut reply = format!("HTTP/1.1 {} {}\r\n", response.status, response.reason);
+    for (name, value) in &response.headers {
+        if matches!(name.as_str(), "connection" | "keep-alive" | "set-cookie") {
+            continue;
+        }
+        reply.push_str(name);
+        reply.push_str(": ");
+        reply.push_str(&String::from_utf8_lossy(value));
+        reply.push_str("\r\n");
+    }
+    reply.push_str("connection: close\r\n\r\n");
+    // From here on the client has a status line: failures can only cut the reply short.
+    if client.write_all(reply.as_bytes()).is_ok() {
+        record.bytes_down = reply.len() as u64;
+        record.bytes_down += head::stream(&mut upstream_reader, client).unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// The request head as the upstream sees it: the base path prepended, client credentials and
+/// hop-by-hop headers dropped, the real credential and the upstream's `host` added, and a
+/// `key=` query parameter (Gemini's other way to pass a key) removed.
+fn rewrite_request(request: &RequestHead, settings: &ProviderSettings) -> String {
+    let upstream = &settings.upstream;
+    let (path, query) = match request.target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (request.target.as_str(), None),
+    };
+    let kept_query: Vec<&str> = query
+        .into_iter()
+        .flat_map(|query| query.split('&'))
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("key="))
+        .collect();
+    let mut target = format!("{}{path}", upstream.base_path);
+    if !kept_query.is_empty() {
+        target.push('?');
+        target.push_str(&kept_query.join("&"));
+    }
+    let mut head = format!("{} {target} HTTP/1.1\r\n", request.method);
+    let host = if upstream.port == 443 {
+        upstream.host.clone()
+    } else {
+        format!("{}:{}", upstream.host, upstream.port)
+    };
+    head.push_str(&format!("host: {host}\r\n"));
+    for (name, value) in &request.headers {
+        if STRIPPED_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(&String::from_utf8_lossy(value));
+        head.push_str("\r\n");
+    }
+    if let Some(credential) = &settings.credential {
+        head.push_str(&format!("{}: {}\r\n", credential.header, credential.value));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    head
+}
+
+fn connect(settings: &ProviderSettings) -> io::Result<Box<dyn Stream>> {
+    let upstream = &settings.upstream;
+    let address = (upstream.host.as_str(), upstream.port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other("no address"))?;
+    let tcp = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)?;
+    tcp.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    tcp.set_nodelay(true)?;
+    if !upstream.tls {
+        return Ok(Box::new(tcp));
+    }
+    let name = rustls::pki_types::ServerName::try_from(upstream.host.clone())
+        .map_err(|err| io::Error::other(err.to_string()))?;
+    let connection =
+        rustls::ClientConnection::new(Arc::clone(&settings.tls), name).map_err(io::Error::other)?;
+    Ok(Box::new(rustls::StreamOwned::new(connection, tcp)))
+}
