@@ -184,5 +184,10 @@ fn an_isolated_git_reads_no_global_config_and_can_never_write_one() {
     let parent = Path::new(peers_core::git_env::NO_GLOBAL_GIT_CONFIG)
         .parent()
         .unwrap();
-    assert!(std::fs::metadata(parent).unwrap().file_type().is_char_device());
+    assert!(
+        std::fs::metadata(parent)
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
 }
