@@ -3,10 +3,13 @@
 mod bad_input;
 pub mod env;
 mod fake_cluster;
+pub mod fleet_fixture;
 mod kube;
 mod kube_cluster;
 mod kube_real;
 pub mod live;
 mod notify;
 mod registry;
+mod serve;
+pub mod serve_rig;
 mod workflow;
