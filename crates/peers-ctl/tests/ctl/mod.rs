@@ -1,6 +1,8 @@
 //! Integration tests, one module per area.
 
 mod bad_input;
+mod browser;
+pub mod cdp;
 pub mod env;
 mod fake_cluster;
 pub mod fleet_fixture;
