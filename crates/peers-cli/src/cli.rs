@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 use crate::commands::{
     bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, hooks::HooksArgs,
     info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs, replay::ReplayArgs,
-    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
-    sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs, tick::TickArgs,
-    tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
+    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs, serve::ServeArgs,
+    serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs,
+    tick::TickArgs, tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -103,4 +103,10 @@ pub enum Command {
     Survey(SurveyArgs),
     /// Blind-debate review of a diff, a commit, the uncommitted changes or a question by every peer, read-only.
     Review(ReviewArgs),
+    /// Serve this project's pages over HTTP (127.0.0.1, token required): run, gate heat map,
+    /// plots, ticks, diff, bugs, reviews, analytics, live updates (`peers-ctl serve`: every project).
+    Serve(ServeArgs),
+    /// Analytics per peer and per agent CLI: ticks, success, bugs filed / confirmed / rejected,
+    /// fixes that held, review findings accepted, tokens, cost per fix that held.
+    Stats(StatsArgs),
 }

@@ -18,6 +18,7 @@ pub mod run;
 mod sandbox_doctor;
 mod sandbox_doctor_podman;
 pub mod sandbox_exec;
+pub mod serve;
 pub mod sim_agent;
 pub mod status;
 pub mod survey;
@@ -53,5 +54,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::SimAgent(args) => sim_agent::run(directory, args),
         Command::Review(args) => review::run(directory, args),
         Command::Survey(args) => survey::run(directory, args),
+        Command::Serve(args) => serve::serve(directory, args),
+        Command::Stats(args) => serve::stats(directory, args),
     }
 }
