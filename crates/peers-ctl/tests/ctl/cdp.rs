@@ -29,10 +29,10 @@ pub fn chromium() -> Option<PathBuf> {
     if found.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "chromium is missing under CI=true: .ci/setup.d/30-chromium.sh installs it"
+            "chromium is missing under CI=true: .ci/setup.d/40-chromium.sh installs it"
         );
         eprintln!(
-            "SKIPPED: the browser test needs Chromium (apt-get install chromium, or set PEERS_CHROMIUM); .ci/setup.d/30-chromium.sh installs it"
+            "SKIPPED: the browser test needs Chromium (apt-get install chromium, or set PEERS_CHROMIUM); .ci/setup.d/40-chromium.sh installs it"
         );
     }
     found

@@ -76,7 +76,18 @@ pub fn render(entry: &ProjectEntry, iteration: u64) -> Result<Option<String>, St
         .log_dir()
         .join("prompts")
         .join(format!("tick-{iteration:05}-{peer}.txt"));
-    match peers_store::safe_fs::read_control_file_if_exists(&prompt, PROMPT_CAP) {
+    // The record names the file: a peer name that is not a plain word never leaves prompts/.
+    let plain = !peer.is_empty()
+        && peer
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !peer.contains("..");
+    let kept = if plain {
+        peers_store::safe_fs::read_control_file_if_exists(&prompt, PROMPT_CAP)
+    } else {
+        Ok(None)
+    };
+    match kept {
         Ok(Some(bytes)) => {
             let _ = write!(
                 main,
