@@ -256,7 +256,7 @@ pub fn advance(repo: &Path, iteration: u64) {
 }
 
 /// A process that stands in for a running `peers run`, with its registry identity.
-pub fn stand_in() -> (Child, Value) {
+pub fn stand_in(log: &Path) -> (Child, Value) {
     let child = Command::new("sleep")
         .arg("600")
         .stdin(Stdio::null())
@@ -272,7 +272,7 @@ pub fn stand_in() -> (Child, Value) {
         .expect("ticks");
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").expect("boot id");
     let run = json!({"pid": child.id(), "start_ticks": start_ticks, "boot_id": boot.trim(),
-        "started_at": "2026-01-01T00:00:00Z", "log": "/dev/null"});
+        "started_at": "2026-01-01T00:00:00Z", "log": log});
     (child, run)
 }
 
@@ -287,7 +287,7 @@ pub fn fleet(root: &Path, config: &Path) -> (Child, Vec<(String, PathBuf)>) {
     halted_project(&projects[1].1);
     crashed_project(&projects[2].1);
     running_project(&projects[3].1);
-    let (child, run) = stand_in();
+    let (child, run) = stand_in(&config.join("logs/running.log"));
     let entry = |name: &str, path: &Path, state: &str| json!({"name": name, "path": path, "added_at": "2026-01-01T00:00:00Z", "state": state});
     let mut running = entry("running", &projects[3].1, "running");
     running["run"] = run;
