@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 use crate::commands::{
     bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, hooks::HooksArgs,
     info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs, replay::ReplayArgs,
-    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
-    sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs, tick::TickArgs,
-    tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
+    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs, serve::ServeArgs,
+    serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs,
+    tick::TickArgs, tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -109,4 +109,10 @@ pub enum Command {
     /// Implement mode: acknowledge a [BLOCKED] step (it becomes [BLOCKED-ACK], signed in the
     /// contract chain with the reason; it still does not count as done).
     AckBlock(crate::commands::contract::AckBlockArgs),
+    /// Serve this project's pages over HTTP (127.0.0.1, token required): run, gate heat map,
+    /// plots, ticks, diff, bugs, reviews, analytics, live updates (`peers-ctl serve`: every project).
+    Serve(ServeArgs),
+    /// Analytics per peer and per agent CLI: ticks, success, bugs filed / confirmed / rejected,
+    /// fixes that held, review findings accepted, tokens, cost per fix that held.
+    Stats(StatsArgs),
 }

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::{
     dashboard::DashboardArgs, doctor::DoctorArgs, logs::LogsArgs, logs::PruneArgs, logs::TailArgs,
     new::NewArgs, register::AddArgs, register::RemoveArgs, report::ReportArgs, report::ReviewArgs,
-    start::StartArgs, stop::StopArgs, views::ListArgs, views::StatusArgs,
+    serve::ServeArgs, serve::StatsArgs, start::StartArgs, stop::StopArgs, views::ListArgs,
+    views::StatusArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -81,6 +82,12 @@ pub enum Command {
     Amend(crate::commands::contract::AmendArgs),
     /// Implement mode: acknowledge a [BLOCKED] step (signed, with the reason; still not done).
     AckBlock(crate::commands::contract::AckBlockArgs),
+    /// Serve every project's pages over HTTP (127.0.0.1, token required): fleet, runs, diffs,
+    /// bugs, reviews, analytics, live updates; stop/start/revive with --actions.
+    Serve(ServeArgs),
+    /// Analytics per peer and per agent CLI across the projects: ticks, success, bugs filed /
+    /// confirmed / rejected, fixes that held, review findings accepted, tokens, cost per fix.
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ pub mod run;
 mod sandbox_doctor;
 mod sandbox_doctor_podman;
 pub mod sandbox_exec;
+pub mod serve;
 pub mod sim_agent;
 pub mod status;
 pub mod survey;
@@ -57,5 +58,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Survey(args) => survey::run(directory, args),
         Command::Amend(args) => contract::amend(directory, args),
         Command::AckBlock(args) => contract::ack_block(directory, args),
+        Command::Serve(args) => serve::serve(directory, args),
+        Command::Stats(args) => serve::stats(directory, args),
     }
 }

@@ -32,6 +32,7 @@ mod run_test_change;
 mod run_unstuck;
 mod run_views;
 mod sandbox;
+mod serve;
 mod smaller_edges;
 mod status;
 mod survey;

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod new;
 pub mod register;
 pub mod report;
+pub mod serve;
 pub mod start;
 pub mod stop;
 pub mod views;
@@ -38,6 +39,8 @@ pub fn dispatch(cli: &Cli) -> CtlResult<u8> {
         Command::Prune(args) => logs::prune(&config, args),
         Command::Amend(args) => contract::amend(&config, args),
         Command::AckBlock(args) => contract::ack_block(&config, args),
+        Command::Serve(args) => serve::serve(&config, args),
+        Command::Stats(args) => serve::stats(&config, args),
         Command::Modes(modes) => match &modes.command {
             ModesCommand::List(args) => doctor::modes_list(args.json),
         },

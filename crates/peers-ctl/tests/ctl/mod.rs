@@ -1,8 +1,11 @@
 //! Integration tests, one module per area.
 
 mod bad_input;
+mod browser;
+pub mod cdp;
 pub mod env;
 mod fake_cluster;
+pub mod fleet_fixture;
 mod implement;
 mod kube;
 mod kube_cluster;
@@ -10,4 +13,6 @@ mod kube_real;
 pub mod live;
 mod notify;
 mod registry;
+mod serve;
+pub mod serve_rig;
 mod workflow;

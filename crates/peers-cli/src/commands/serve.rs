@@ -1,0 +1,190 @@
+//! `peers serve` and `peers stats`: the pages and analytics of `peers-ctl serve`/`stats` for
+//! this one repository (peers-serve). The project's state comes from its run lock and its last
+//! stop reason; the only browser action is `revive`, run as this binary's own `peers revive --all`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use peers_process::CommandSpec;
+use peers_serve::auth::Tokens;
+use peers_serve::{Action, Actions, NoActions, ProjectEntry, ProjectSource, ServeSettings};
+use peers_store::layout::PeersDir;
+use peers_store::run_lock::LockState;
+
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Open the printed address (it carries the token once; the browser keeps it in a cookie); every \
+request without the token gets 401. Pages: the run (gate heat map, cost and tokens per peer, \
+ticks linking to what the peer saw and did), the diff since the baseline, the bug ledger, the \
+reviews, the findings, and /stats. `peers-ctl serve` shows every registered project.")]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port). Anything but 127.0.0.1/::1 exposes the
+    /// pages to the network: the token is then all that protects them.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// Read the access token from FILE (first line, ≥ 16 characters) instead of a fresh random one.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Offer `revive` in the browser (a POST form with a CSRF token); otherwise read-only.
+    #[arg(long)]
+    pub actions: bool,
+    /// How often live pages look for changes, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub poll_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print the analytics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// This repository as the server's one project.
+struct OneProject {
+    entry: ProjectEntry,
+}
+
+/// running (the run lock is held), stopped (a stop reason was recorded), crashed (ticks but no
+/// stop reason: a run clears it at start), else fresh.
+fn state_of(root: &Path) -> String {
+    let dir = PeersDir::at(root);
+    if let Ok(LockState::Held { .. }) = peers_store::run_lock::probe_lock(&dir) {
+        return "running".to_owned();
+    }
+    if let Ok(Some(_)) = peers_store::last_stop::read_last_stop(&dir) {
+        return "stopped".to_owned();
+    }
+    if peers_serve::read::ticks::log_len(root) > 0 {
+        return "crashed".to_owned();
+    }
+    "fresh".to_owned()
+}
+
+impl ProjectSource for OneProject {
+    fn projects(&self) -> Result<Vec<ProjectEntry>, String> {
+        let mut entry = self.entry.clone();
+        entry.state = state_of(&entry.path);
+        Ok(vec![entry])
+    }
+}
+
+struct Revive;
+
+impl Actions for Revive {
+    fn supported(&self) -> &[Action] {
+        &[Action::Revive]
+    }
+
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String> {
+        if action != Action::Revive {
+            return Err(format!("{} is a peers-ctl action", action.as_str()));
+        }
+        let me = std::env::current_exe().map_err(|e| format!("cannot find peers itself: {e}"))?;
+        let mut spec = CommandSpec::new(&me, &project.path);
+        spec.args = vec!["revive".into(), "--all".into()];
+        spec.env = std::env::vars_os().collect();
+        spec.timeout = Some(Duration::from_secs(60));
+        spec.capture_cap = 64 * 1024;
+        let outcome =
+            peers_process::run(&spec).map_err(|e| format!("cannot run peers revive: {e}"))?;
+        let text = format!(
+            "{}{}",
+            outcome.stdout.tail_lossy(8000),
+            outcome.stderr.tail_lossy(8000)
+        );
+        if outcome.success() {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    }
+}
+
+fn entry(project: &Project) -> ProjectEntry {
+    let root = project.root().to_path_buf();
+    ProjectEntry {
+        name: root.file_name().map_or_else(
+            || "project".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        state: state_of(&root),
+        path: root,
+        note: None,
+    }
+}
+
+pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    let (tokens, from_file) = match &args.token_file {
+        Some(path) => (Tokens::from_file(path).map_err(CliError::usage)?, true),
+        None => (
+            Tokens::generate().map_err(|e| {
+                CliError::failed(format!("cannot read /dev/urandom for a token: {e}"))
+            })?,
+            false,
+        ),
+    };
+    let access = tokens.access().to_owned();
+    let entry = entry(&project);
+    let path = format!("/p/{}", peers_serve::html::url_part(&entry.name));
+    let settings = ServeSettings {
+        listen: args.listen,
+        tokens,
+        actions_enabled: args.actions,
+        poll: Duration::from_millis(args.poll_ms.max(50)),
+    };
+    let actions: Box<dyn Actions> = if args.actions {
+        Box::new(Revive)
+    } else {
+        Box::new(NoActions)
+    };
+    peers_serve::serve(settings, Box::new(OneProject { entry }), actions, |addr| {
+        use std::io::Write as _;
+        let url = if from_file {
+            format!("http://{addr}{path} (token from --token-file)")
+        } else {
+            format!("http://{addr}{path}?token={access}")
+        };
+        let mode = if args.actions {
+            "revive enabled"
+        } else {
+            "read-only"
+        };
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "serving on {url} ({mode}; Ctrl-C stops)");
+        let _ = out.flush();
+    })
+    .map_err(|err| {
+        let hint = err.hint();
+        let error = CliError::failed(err.to_string());
+        match hint {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
+    })?;
+    Ok(0)
+}
+
+pub fn stats(directory: Option<&Path>, args: &StatsArgs) -> CliResult<u8> {
+    let project = Project::open_initialised(directory)?;
+    let (records, problems) = peers_serve::stats::gather(&[entry(&project)]);
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    let stats = peers_serve::collect_stats(&records);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&stats).unwrap_or_default()
+        );
+    } else {
+        print!("{}", peers_serve::stats::render_text(&stats));
+    }
+    Ok(0)
+}

@@ -1,0 +1,213 @@
+//! `serve` and `stats`: the browser view of the registry's projects (peers-serve) and its
+//! analytics on the terminal. The server reads the registry on every page (reconciled, like
+//! every other command); its actions run this very binary (`stop`, `start`) and `peers revive`,
+//! so the browser and the command line share one code path.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use peers_process::CommandSpec;
+use peers_serve::auth::Tokens;
+use peers_serve::{Action, Actions, NoActions, ProjectEntry, ProjectSource, ServeSettings};
+
+use crate::commands::print_json;
+use crate::error::{CtlError, CtlResult};
+use crate::reconcile::load_reconciled;
+
+/// How long one action may take (stop waits its grace period, then kills).
+const ACTION_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Open the printed address (it carries the token once; the browser keeps it in a cookie). Every \
+request without the token gets 401. Pages: the fleet (sort and filter by the column links), one \
+run (gate heat map, cost/tokens per peer, ticks linking to what the peer saw and did), its diff \
+since the baseline, bug ledger, reviews, findings, and /stats (analytics; /stats.json as JSON). \
+With --actions each run page offers stop, start and revive (POST forms with a CSRF token).")]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port). Anything but 127.0.0.1/::1 exposes the
+    /// pages to the network: the token is then all that protects them.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// Read the access token from FILE (first line, ≥ 16 characters) instead of a fresh random one.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Offer stop, start and revive in the browser (otherwise read-only).
+    #[arg(long)]
+    pub actions: bool,
+    /// How often live pages look for changes, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub poll_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only these projects (default: every registered project).
+    pub names: Vec<String>,
+    /// Print the analytics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The registry as the server's project list.
+struct RegistrySource {
+    config: PathBuf,
+}
+
+impl ProjectSource for RegistrySource {
+    fn projects(&self) -> Result<Vec<ProjectEntry>, String> {
+        let registry = load_reconciled(&self.config).map_err(|err| err.to_string())?;
+        Ok(registry
+            .projects
+            .into_iter()
+            .map(|project| ProjectEntry {
+                name: project.name,
+                path: project.path,
+                state: project.state.as_str().to_owned(),
+                note: project.note,
+            })
+            .collect())
+    }
+}
+
+/// Actions through this binary's own commands and `peers revive`.
+struct CtlActions {
+    config: PathBuf,
+}
+
+impl Actions for CtlActions {
+    fn supported(&self) -> &[Action] {
+        &Action::ALL
+    }
+
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String> {
+        let (program, cwd, args): (PathBuf, &Path, Vec<OsString>) = match action {
+            Action::Stop | Action::Start => (
+                std::env::current_exe()
+                    .map_err(|e| format!("cannot find peers-ctl itself: {e}"))?,
+                &self.config,
+                vec![
+                    "--config-dir".into(),
+                    self.config.clone().into_os_string(),
+                    action.as_str().into(),
+                    project.name.clone().into(),
+                ],
+            ),
+            Action::Revive => (
+                crate::launch::peers_binary().map_err(|e| e.to_string())?,
+                &project.path,
+                vec!["revive".into(), "--all".into()],
+            ),
+        };
+        let mut spec = CommandSpec::new(&program, cwd);
+        spec.args = args;
+        spec.env = std::env::vars_os().collect();
+        spec.timeout = Some(ACTION_TIMEOUT);
+        spec.capture_cap = 64 * 1024;
+        let outcome = peers_process::run(&spec)
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        let text = format!(
+            "{}{}",
+            outcome.stdout.tail_lossy(8000),
+            outcome.stderr.tail_lossy(8000)
+        );
+        if outcome.success() {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    }
+}
+
+pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
+    let (tokens, from_file) = match &args.token_file {
+        Some(path) => (Tokens::from_file(path).map_err(CtlError::usage)?, true),
+        None => (
+            Tokens::generate().map_err(|e| {
+                CtlError::failed(format!("cannot read /dev/urandom for a token: {e}"))
+            })?,
+            false,
+        ),
+    };
+    // The registry must be readable before the server starts.
+    load_reconciled(config)?;
+    let access = tokens.access().to_owned();
+    let settings = ServeSettings {
+        listen: args.listen,
+        tokens,
+        actions_enabled: args.actions,
+        poll: Duration::from_millis(args.poll_ms.max(50)),
+    };
+    let source = Box::new(RegistrySource {
+        config: config.to_path_buf(),
+    });
+    let actions: Box<dyn Actions> = if args.actions {
+        Box::new(CtlActions {
+            config: config.to_path_buf(),
+        })
+    } else {
+        Box::new(NoActions)
+    };
+    peers_serve::serve(settings, source, actions, |addr| {
+        print_ready(addr, &access, from_file, args.actions);
+    })
+    .map_err(|err| {
+        let hint = err.hint();
+        let error = CtlError::failed(err.to_string());
+        match hint {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
+    })?;
+    Ok(0)
+}
+
+/// The address to open, printed (and flushed) once the server listens.
+pub fn print_ready(addr: SocketAddr, access: &str, from_file: bool, actions: bool) {
+    use std::io::Write as _;
+    let mode = if actions {
+        "actions enabled"
+    } else {
+        "read-only"
+    };
+    let url = if from_file {
+        format!("http://{addr}/ (token from --token-file)")
+    } else {
+        format!("http://{addr}/?token={access}")
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "serving on {url} ({mode}; Ctrl-C stops)");
+    let _ = out.flush();
+}
+
+pub fn stats(config: &Path, args: &StatsArgs) -> CtlResult<u8> {
+    let registry = load_reconciled(config)?;
+    for name in &args.names {
+        registry.find(name)?;
+    }
+    let entries: Vec<ProjectEntry> = registry
+        .projects
+        .into_iter()
+        .filter(|p| args.names.is_empty() || args.names.contains(&p.name))
+        .map(|p| ProjectEntry {
+            name: p.name,
+            path: p.path,
+            state: p.state.as_str().to_owned(),
+            note: p.note,
+        })
+        .collect();
+    let (records, problems) = peers_serve::stats::gather(&entries);
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    let stats = peers_serve::collect_stats(&records);
+    if args.json {
+        print_json(&stats)?;
+    } else {
+        print!("{}", peers_serve::stats::render_text(&stats));
+    }
+    Ok(0)
+}

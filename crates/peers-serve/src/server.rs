@@ -1,0 +1,112 @@
+//! The HTTP server: hyper 1 (HTTP/1.1) on a current-thread tokio runtime, one task per
+//! connection. Pages are rendered on tokio's blocking pool so a slow git call never stalls the
+//! live-update streams. Listens on 127.0.0.1 unless told otherwise.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+use crate::auth::Tokens;
+use crate::routes;
+use crate::source::{Actions, ProjectSource};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ServeError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ServeError::Bind { .. } => Some(
+                "pick another port with --listen 127.0.0.1:PORT (port 0 lets the system choose)"
+                    .to_owned(),
+            ),
+            ServeError::Runtime(_) => None,
+        }
+    }
+}
+
+pub struct ServeSettings {
+    pub listen: SocketAddr,
+    pub tokens: Tokens,
+    /// Stop/start/revive offered and accepted (POST with the CSRF token).
+    pub actions_enabled: bool,
+    /// How often live-update streams look for changes.
+    pub poll: Duration,
+}
+
+/// Everything a request handler reads.
+pub struct App {
+    pub source: Box<dyn ProjectSource>,
+    pub actions: Box<dyn Actions>,
+    pub tokens: Tokens,
+    pub actions_enabled: bool,
+    pub poll: Duration,
+}
+
+/// Serves until the process is stopped. `ready` is called once with the bound address (port 0
+/// resolved), before the first connection is accepted.
+pub fn serve(
+    settings: ServeSettings,
+    source: Box<dyn ProjectSource>,
+    actions: Box<dyn Actions>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .max_blocking_threads(4)
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let app = Arc::new(App {
+        source,
+        actions,
+        tokens: settings.tokens,
+        actions_enabled: settings.actions_enabled,
+        poll: settings.poll,
+    });
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: settings.listen,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+        ready(local);
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors or a connection reset before accept: try again shortly.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let app = Arc::clone(&app);
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let app = Arc::clone(&app);
+                    async move { Ok::<_, Infallible>(routes::handle(app, request).await) }
+                });
+                // A client that goes away mid-request is not our error.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}

@@ -1,0 +1,73 @@
+//! What the server shows and may do, supplied by its caller: the list of projects (peers-ctl's
+//! registry, or the one repository of `peers serve`) and the actions (stop, start, revive) run
+//! through the caller's own command code, so the browser and the command line share one path.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One project as the caller knows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectEntry {
+    /// Unique among the entries; used in URLs.
+    pub name: String,
+    /// The repository root (its `.peers/` is read).
+    pub path: PathBuf,
+    /// The supervisor's view: fresh, running, stopped, crashed.
+    pub state: String,
+    /// Why the state is what it is, when that is not obvious.
+    pub note: Option<String>,
+}
+
+/// Lists the projects; called for every page and every live-update poll, so it must be cheap.
+pub trait ProjectSource: Send + Sync {
+    fn projects(&self) -> Result<Vec<ProjectEntry>, String>;
+}
+
+/// An action the browser may ask for (only when the server was started with actions enabled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Stop,
+    Start,
+    Revive,
+}
+
+impl Action {
+    pub const ALL: [Action; 3] = [Action::Stop, Action::Start, Action::Revive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Stop => "stop",
+            Action::Start => "start",
+            Action::Revive => "revive",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == word)
+    }
+}
+
+/// Runs an action on a project; `Ok` carries what happened, `Err` what went wrong (both shown
+/// to the user as text).
+pub trait Actions: Send + Sync {
+    /// The actions this caller supports (others are not offered).
+    fn supported(&self) -> &[Action];
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String>;
+}
+
+/// A caller without actions.
+#[derive(Debug, Clone, Copy)]
+pub struct NoActions;
+
+impl Actions for NoActions {
+    fn supported(&self) -> &[Action] {
+        &[]
+    }
+
+    fn run(&self, action: Action, _project: &ProjectEntry) -> Result<String, String> {
+        Err(format!("{} is not available here", action.as_str()))
+    }
+}
