@@ -19,6 +19,7 @@ pub mod modes;
 pub mod peer_command;
 pub mod peer_health;
 pub mod prompt;
+pub mod reference;
 pub mod soft_review;
 pub mod state;
 pub mod stop_advice;

@@ -59,6 +59,7 @@ pub(crate) fn two_peer_context() -> PromptContext {
         next_bug_id: "BUG-004".to_owned(),
         recon_path: Some(".peers/recon.md".to_owned()),
         codemap_path: Some(".peers/codemap.md".to_owned()),
+        mode_instructions: Vec::new(),
     }
 }
 
