@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` calls exactly one `run` per arm.
 
+pub mod agents_md;
 pub mod bugs;
 pub mod demo;
 pub mod doctor;
@@ -53,5 +54,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::SimAgent(args) => sim_agent::run(directory, args),
         Command::Review(args) => review::run(directory, args),
         Command::Survey(args) => survey::run(directory, args),
+        Command::AgentsMd(args) => agents_md::run(directory, args),
     }
 }

@@ -64,9 +64,12 @@ fn list_shows_builtin_and_user_modes_with_requirements() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["audit", "static", "thorough"]);
-    assert_eq!(modes[1]["source"]["kind"], "user");
-    assert_eq!(modes[2]["requires"], serde_json::json!(["audit"]));
+    assert_eq!(
+        names,
+        ["audit", "describe", "document", "static", "thorough"]
+    );
+    assert_eq!(modes[3]["source"]["kind"], "user");
+    assert_eq!(modes[4]["requires"], serde_json::json!(["audit"]));
 }
 
 #[test]
