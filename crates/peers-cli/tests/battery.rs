@@ -3,6 +3,9 @@
 //! modes. Every cheat must end with the run NOT complete and the report naming the cheat;
 //! every honest scenario must converge. Prints the catch rate and the false-alarm rate.
 //!
+//! The documentation modes have their own scenarios (`battery/docs.rs`), run by the same
+//! command.
+//!
 //! Run it alone: `scripts/battery` (= `cargo test -p peers-cli --test battery -- --nocapture`).
 #![allow(
     clippy::unwrap_used,
@@ -16,6 +19,9 @@
     reason = "the battery uses part of the shared test environment"
 )]
 mod test_env;
+
+#[path = "battery/docs.rs"]
+mod docs;
 
 use std::path::PathBuf;
 
