@@ -189,3 +189,20 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Peers write CODEMAP.yaml and AGENTS.md: no text makes the readers panic.
+        #[test]
+        fn any_reference_or_agents_text_never_panics(text in "(\\PC|\n|  - |id: |line: |<!-- peers:reference (start|end)[^>]*-->){0,200}") {
+            if let Ok(entries) = super::parse(&text, "CODEMAP.yaml") {
+                let block = super::render_block(&entries);
+                let _ = super::with_block(Some(&text), &block);
+            }
+            let _ = super::block_range(&text);
+        }
+    }
+}

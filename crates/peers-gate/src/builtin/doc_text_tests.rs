@@ -93,3 +93,20 @@ fn new_section_lines_include_bold_pseudo_headings() {
     assert!(!is_section_line("The **fast** path is taken first."));
     assert!(!is_section_line("- a list item"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Agents write these documents: no text makes the readers panic.
+    #[test]
+    fn reading_any_text_never_panics(text in "(\\PC|\n|#|`|<!--|-->|\\*\\*|\\[\\[|\\]\\]|===|---){0,300}") {
+        let _ = headings(&text);
+        for (_, body) in section_bodies(&text) {
+            let _ = filler_reason(&body, 25);
+        }
+        for line in text.lines() {
+            let _ = is_section_line(line);
+        }
+        let _ = is_doc_path(&text, &[]);
+    }
+}
