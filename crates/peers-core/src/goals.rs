@@ -127,7 +127,7 @@ pub enum BuiltinGate {
     DescriptionSections,
     /// describe: the last N documentation commits since the baseline were all non-substantive.
     DescriptionConverged,
-    /// describe, document: every commit since the baseline changes documentation only.
+    /// describe, document: the tree differs from the baseline in documentation only.
     DocsOnly,
     /// document: every CODEMAP.yaml entry names a real symbol at its line with its signature.
     CodemapGrounded,

@@ -124,7 +124,7 @@ fn scenarios() -> Vec<DocScenario> {
                     json!({"append_file": {"path": "pkg/util.py", "content": "# reviewed by {peer}\n"}}),
                 ]
             }),
-            needle: "change files that are not documentation",
+            needle: "files that are not documentation differ",
         },
         DocScenario {
             name: "document: an entry one line off",

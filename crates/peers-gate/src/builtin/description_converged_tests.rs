@@ -105,4 +105,40 @@ fn docs_only_names_the_commit_that_touched_code_and_allows_listed_files() {
         "{}",
         verdict.diagnostic
     );
+    repo.write("src/lib.rs", "pub fn a() {}\n");
+    repo.commit("put the code back\n\nPeer: b\n");
+    let verdict = repo.run(BuiltinGate::DocsOnly, json!({"allow": ["CODEMAP.yaml"]}));
+    assert!(verdict.pass, "{}", verdict.diagnostic);
+    assert!(
+        verdict
+            .diagnostic
+            .contains("2 commits touched code, and it was put back"),
+        "{}",
+        verdict.diagnostic
+    );
+}
+
+#[test]
+fn docs_only_sees_code_slipped_in_through_a_merge() {
+    let repo = documented();
+    let main = repo.git.head().unwrap().unwrap();
+    peers_testkit::git(repo.dir.path(), &["checkout", "-q", "-b", "side"]);
+    append(&repo, "SPEC.md", "Side note.\n");
+    repo.commit("side docs\n\nPeer: a\n");
+    peers_testkit::git(repo.dir.path(), &["checkout", "-q", &main]);
+    append(&repo, "DESIGN.md", "Main note.\n");
+    repo.commit("main docs\n\nPeer: b\n");
+    peers_testkit::git(
+        repo.dir.path(),
+        &["merge", "-q", "--no-commit", "--no-ff", "side"],
+    );
+    repo.write("src/lib.rs", "pub fn a() { evil(); }\n");
+    repo.commit("merge side\n\nPeer: a\n");
+    let verdict = repo.run(BuiltinGate::DocsOnly, json!({}));
+    assert!(!verdict.pass, "{}", verdict.diagnostic);
+    assert!(
+        verdict.diagnostic.contains("src/lib.rs"),
+        "{}",
+        verdict.diagnostic
+    );
 }
