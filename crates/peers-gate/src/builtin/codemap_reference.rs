@@ -32,7 +32,8 @@ pub(crate) fn read_reference(
         .map_err(|error| {
             format!(
                 "{gate}: cannot read {path}: {error}; write it at the repository root, starting \
-                 from a copy of .peers/CODEMAP.yaml (the symbols read from the code)"
+                 from a copy of .peers/CODEMAP.yaml (the symbols read from the code; \
+                 `peers survey --codemap-only` writes it)"
             )
         })?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{gate}: {path} is not UTF-8"))?;
