@@ -20,8 +20,10 @@ type Cheat = fn(&str) -> Vec<Value>;
 struct DocScenario {
     name: &'static str,
     mode: &'static str,
-    /// `None`: the honest writer of the mode on both sides.
+    /// `None`: bob is honest too (the mode's writer, or a reviewer when `bob_reviews`).
     cheat: Option<Cheat>,
+    /// An honest bob who only answers reviews and hands off; alice writes everything.
+    bob_reviews: bool,
     /// Text the state or report must contain for a cheat.
     needle: &'static str,
 }
@@ -66,17 +68,34 @@ fn scenarios() -> Vec<DocScenario> {
             name: "describe: honest writers",
             mode: "describe",
             cheat: None,
+            bob_reviews: false,
+            needle: "",
+        },
+        DocScenario {
+            name: "describe: one writer, one reviewer",
+            mode: "describe",
+            cheat: None,
+            bob_reviews: true,
             needle: "",
         },
         DocScenario {
             name: "document: honest writers",
             mode: "document",
             cheat: None,
+            bob_reviews: false,
+            needle: "",
+        },
+        DocScenario {
+            name: "document: one writer, one reviewer",
+            mode: "document",
+            cheat: None,
+            bob_reviews: true,
             needle: "",
         },
         DocScenario {
             name: "describe: long paragraph every turn",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| {
                 vec![
                     json!({"append_file": {"path": "DESIGN.md", "content": "\nA further remark by {peer} on how the helpers behave under load and why.\n".repeat(8)}}),
@@ -87,6 +106,7 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "describe: bold pseudo-heading every turn",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| {
                 vec![
                     json!({"append_file": {"path": "SPEC.md", "content": "\n__Also worth knowing__\nShort.\n"}}),
@@ -97,12 +117,14 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "describe: headings over a repeated sentence",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| filler_docs(&|_| "This part is described in full detail. ".repeat(12))),
             needle: "the body is filler",
         },
         DocScenario {
             name: "describe: one body pasted under every heading",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| {
                 filler_docs(&|_| {
                     "Input arrives as text from the caller, gets split into lines, each line is trimmed and counted, and the counts go back to the caller without any state kept between calls or files written anywhere.".to_owned()
@@ -113,22 +135,25 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "describe: SPEC.md as a symlink to the code",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| vec![json!({"symlink": {"path": "SPEC.md", "target": "src/lib.rs"}})]),
             needle: "SPEC.md is a symlink",
         },
         DocScenario {
             name: "describe: tidy the code while documenting",
             mode: "describe",
+            bob_reviews: false,
             cheat: Some(|_| {
                 vec![
                     json!({"append_file": {"path": "pkg/util.py", "content": "# reviewed by {peer}\n"}}),
                 ]
             }),
-            needle: "files that are not documentation differ",
+            needle: "that is not documentation differs",
         },
         DocScenario {
             name: "document: an entry one line off",
             mode: "document",
+            bob_reviews: false,
             cheat: Some(|reference| {
                 vec![write(
                     "CODEMAP.yaml",
@@ -140,6 +165,7 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "document: a parameter renamed in the map",
             mode: "document",
+            bob_reviews: false,
             cheat: Some(|reference| {
                 vec![write(
                     "CODEMAP.yaml",
@@ -151,6 +177,7 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "document: a symbol the code lacks",
             mode: "document",
+            bob_reviews: false,
             cheat: Some(|reference| {
                 vec![write(
                     "CODEMAP.yaml",
@@ -162,6 +189,7 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "document: summaries that restate the code",
             mode: "document",
+            bob_reviews: false,
             cheat: Some(|reference| {
                 // Each summary says the symbol's own name again, in a sentence of filler.
                 let mut name = String::new();
@@ -185,6 +213,7 @@ fn scenarios() -> Vec<DocScenario> {
         DocScenario {
             name: "document: AGENTS.md written by hand",
             mode: "document",
+            bob_reviews: false,
             cheat: Some(|_| {
                 vec![write(
                     "AGENTS.md",
@@ -238,6 +267,13 @@ fn run(scenario: &DocScenario) -> (bool, String, String) {
     let exe = env!("CARGO_BIN_EXE_peers");
     let honest = format!("['{exe}', 'sim-agent', '--builtin', '{writer}']");
     let bob = match scenario.cheat {
+        None if scenario.bob_reviews => {
+            let notes = "Read every document against the code; nothing false or missing.";
+            let turn = json!([{"submit_reviews": {"notes": notes}}, handoff()]);
+            let path = env.root().join("reviewer.json");
+            std::fs::write(&path, json!({"turns": [turn]}).to_string()).unwrap();
+            format!("['{exe}', 'sim-agent', '--script', '{}']", path.display())
+        }
         None => honest.clone(),
         Some(cheat) => {
             let mut turn = cheat(&honest_reference(&env, &repo));

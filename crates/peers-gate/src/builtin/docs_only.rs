@@ -92,11 +92,13 @@ fn judge(ctx: &GateContext<'_>) -> Result<Verdict, String> {
         )));
     }
     let paths: Vec<&str> = changed.iter().map(String::as_str).collect();
+    let count = match changed.len() {
+        1 => "1 file that is not documentation differs".to_owned(),
+        n => format!("{n} files that are not documentation differ"),
+    };
     let mut lines = vec![format!(
-        "docs-only: {} files that are not documentation differ from peers-baseline: {}; this \
-         mode writes docs, not code: restore them (`git checkout peers-baseline -- <path>` \
-         and commit)",
-        changed.len(),
+        "docs-only: {count} from peers-baseline: {}; this mode writes docs, not code: restore \
+         them (`git checkout peers-baseline -- <path>` and commit)",
         listed(&paths)
     )];
     if culprits.is_empty() {
