@@ -5,7 +5,7 @@ use peers_core::reference::{AGENTS_FILE, BLOCK_START, block_range, render_block}
 
 use super::GateContext;
 use super::codemap_reference::read_reference;
-use super::scope::worktree_text;
+use super::describe::read_document;
 use crate::verdict::Verdict;
 
 pub(crate) fn agents_in_sync(ctx: &GateContext<'_>) -> Verdict {
@@ -15,8 +15,9 @@ pub(crate) fn agents_in_sync(ctx: &GateContext<'_>) -> Verdict {
         Err(message) => return Verdict::fail(message),
     };
     let fix = format!("run `peers agents-md` to write it from {codemap}");
-    let Some(text) = worktree_text(ctx.git, AGENTS_FILE) else {
-        return Verdict::fail(format!("{gate}: {AGENTS_FILE} is missing; {fix}"));
+    let text = match read_document(ctx, AGENTS_FILE) {
+        Ok(text) => text,
+        Err(problem) => return Verdict::fail(format!("{gate}: {problem}; {fix}")),
     };
     let Some((start, end)) = block_range(&text) else {
         let count = text.matches(BLOCK_START).count();

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use super::GateContext;
 use super::codemap_reference::{MAX_LISTED, read_reference};
+use super::describe::read_document;
 use super::doc_text::headings;
-use super::scope::worktree_text;
 use crate::verdict::Verdict;
 
 const DEFAULT_FILE: &str = "ARCHITECTURE.md";
@@ -26,11 +26,14 @@ pub(crate) fn architecture_grounded(ctx: &GateContext<'_>) -> Verdict {
         Ok(read) => read,
         Err(message) => return Verdict::fail(message),
     };
-    let Some(text) = worktree_text(ctx.git, &file) else {
-        return Verdict::fail(format!(
-            "{gate}: {file} is missing (or not a regular text file); write the components and \
-             data flow, anchoring each to symbols as [[<id>]]"
-        ));
+    let text = match read_document(ctx, &file) {
+        Ok(text) => text,
+        Err(problem) => {
+            return Verdict::fail(format!(
+                "{gate}: {problem}; write the components and data flow, anchoring each to \
+                 symbols as [[<id>]]"
+            ));
+        }
     };
     let ids: BTreeSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     let files: BTreeSet<&str> = entries.iter().map(|e| e.file.as_str()).collect();

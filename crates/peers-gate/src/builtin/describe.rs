@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::GateContext;
 use super::doc_text::{body_fingerprint, filler_reason, heading_key, section_bodies};
-use super::scope::{MAX_SCAN_BYTES, positive_param, string_list, worktree_text};
+use super::scope::{MAX_SCAN_BYTES, positive_param, string_list};
 use crate::verdict::Verdict;
 
 const DEFAULT_FILES: &[&str] = &["SPEC.md", "ARCHITECTURE.md", "DESIGN.md"];
@@ -51,23 +51,25 @@ pub(crate) fn description_files_present(ctx: &GateContext<'_>) -> Verdict {
     }
 }
 
-/// The text of a description file in the judged tree, or why it cannot count.
-fn read_document(ctx: &GateContext<'_>, file: &str) -> Result<String, String> {
+/// The text of a documentation file in the judged tree, or why it cannot count. Read without
+/// following a symlink anywhere on its path (the repository is hostile input).
+pub(crate) fn read_document(ctx: &GateContext<'_>, file: &str) -> Result<String, String> {
     let full = ctx.git.root().join(file);
     match std::fs::symlink_metadata(&full) {
-        Err(_) => Err(format!(
-            "{file} is missing (write it at the repository root)"
-        )),
-        Ok(meta) if meta.file_type().is_symlink() => {
-            Err(format!("{file} is a symlink; write the document itself"))
+        Err(_) => {
+            return Err(format!(
+                "{file} is missing (write it at the repository root)"
+            ));
         }
-        Ok(meta) if !meta.is_file() => Err(format!("{file} is not a regular file")),
-        Ok(meta) if meta.len() > MAX_SCAN_BYTES => Err(format!(
-            "{file} is larger than {} MiB",
-            MAX_SCAN_BYTES >> 20
-        )),
-        Ok(_) => worktree_text(ctx.git, file).ok_or_else(|| format!("{file} is not text")),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(format!("{file} is a symlink; write the document itself"));
+        }
+        Ok(meta) if !meta.is_file() => return Err(format!("{file} is not a regular file")),
+        Ok(_) => {}
     }
+    let bytes = peers_store::safe_fs::read_repo_file(ctx.git.root(), file, MAX_SCAN_BYTES)
+        .map_err(|error| format!("{file} cannot be read safely: {error}"))?;
+    super::scope::text_of(&bytes).ok_or_else(|| format!("{file} is not text"))
 }
 
 pub(crate) fn description_sections(ctx: &GateContext<'_>) -> Verdict {

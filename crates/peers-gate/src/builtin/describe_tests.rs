@@ -116,3 +116,21 @@ fn a_missing_section_lists_the_headings_found() {
         verdict.diagnostic
     );
 }
+
+#[test]
+fn a_document_behind_a_symlinked_directory_is_not_read() {
+    let repo = TestRepo::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("SPEC.md"), body("outside").repeat(10)).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.dir.path().join("docs")).unwrap();
+    let verdict = repo.run(
+        BuiltinGate::DescriptionFilesPresent,
+        json!({"files": ["docs/SPEC.md"], "min_bytes": 10}),
+    );
+    assert!(!verdict.pass, "{}", verdict.diagnostic);
+    assert!(
+        verdict.diagnostic.contains("docs/SPEC.md cannot be read safely"),
+        "{}",
+        verdict.diagnostic
+    );
+}
