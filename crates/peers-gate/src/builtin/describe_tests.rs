@@ -129,7 +129,9 @@ fn a_document_behind_a_symlinked_directory_is_not_read() {
     );
     assert!(!verdict.pass, "{}", verdict.diagnostic);
     assert!(
-        verdict.diagnostic.contains("docs/SPEC.md cannot be read safely"),
+        verdict
+            .diagnostic
+            .contains("docs/SPEC.md cannot be read safely"),
         "{}",
         verdict.diagnostic
     );
