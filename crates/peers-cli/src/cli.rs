@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs, hooks::HooksArgs,
-    info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs, replay::ReplayArgs,
-    report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs, serve::ServeArgs,
-    serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs, survey::SurveyArgs,
-    tick::TickArgs, tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
+    agents_md::AgentsMdArgs, bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs,
+    hooks::HooksArgs, info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs,
+    replay::ReplayArgs, report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
+    serve::ServeArgs, serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs,
+    survey::SurveyArgs, tick::TickArgs, tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -101,6 +101,10 @@ pub enum Command {
     /// .peers/codemap.md + CODEMAP.yaml (public symbols read from syntax trees) now, as
     /// `peers run` does before its first tick. Symlinks are not followed; sizes are capped.
     Survey(SurveyArgs),
+    /// Write the generated reference block of AGENTS.md from CODEMAP.yaml (the document mode's
+    /// reference: every public symbol with its line, signature and summary); text around the
+    /// block is kept. --check exits 1 when the block is out of date.
+    AgentsMd(AgentsMdArgs),
     /// Blind-debate review of a diff, a commit, the uncommitted changes or a question by every peer, read-only.
     Review(ReviewArgs),
     /// Implement mode: change the frozen acceptance command, with a reason recorded in the

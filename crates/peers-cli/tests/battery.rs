@@ -3,6 +3,9 @@
 //! modes. Every cheat must end with the run NOT complete and the report naming the cheat;
 //! every honest scenario must converge. Prints the catch rate and the false-alarm rate.
 //!
+//! The documentation modes have their own scenarios (`battery/docs.rs`), run by the same
+//! command.
+//!
 //! Run it alone: `scripts/battery` (= `cargo test -p peers-cli --test battery -- --nocapture`).
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +20,8 @@
 )]
 mod test_env;
 
+#[path = "battery/docs.rs"]
+mod docs;
 #[path = "cli/implement_fixture.rs"]
 #[allow(dead_code, reason = "the battery uses part of the implement fixture")]
 mod implement_fixture;

@@ -10,6 +10,16 @@ pub struct GoalSet {
     pub goals: Vec<Goal>,
     /// Things the user should know (e.g. a legacy command mapped to a built-in gate).
     pub notices: Vec<crate::config::ConfigNotice>,
+    /// What the applied modes tell every peer each turn (goals.yaml `instructions:`, written
+    /// by `peers init --modes` from each mode's `instructions:`), in mode order.
+    pub instructions: Vec<ModeInstructions>,
+}
+
+/// One mode's prompt overlay: `{mode, text}` in goals.yaml's `instructions:` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeInstructions {
+    pub mode: String,
+    pub text: String,
 }
 
 impl GoalSet {
@@ -137,6 +147,22 @@ pub enum BuiltinGate {
     NoUnresolvedBlocks,
     /// HONESTY_AUDIT.md has each peer's weakest part, likely bug and shortcuts.
     HonestyAudit,
+    /// describe: SPEC.md, ARCHITECTURE.md and DESIGN.md exist and are long enough.
+    DescriptionFilesPresent,
+    /// describe: each description file has its required sections, each with a real body.
+    DescriptionSections,
+    /// describe: the last N documentation commits since the baseline were all non-substantive.
+    DescriptionConverged,
+    /// describe, document: the tree differs from the baseline in documentation only.
+    DocsOnly,
+    /// document: every CODEMAP.yaml entry names a real symbol at its line with its signature.
+    CodemapGrounded,
+    /// document: every public symbol has a CODEMAP.yaml entry with a real summary.
+    CodemapComplete,
+    /// document: ARCHITECTURE.md is anchored to CODEMAP.yaml symbols, every source file once.
+    ArchitectureGrounded,
+    /// document: AGENTS.md's generated reference is the one CODEMAP.yaml renders to.
+    AgentsInSync,
 }
 
 impl BuiltinGate {
@@ -172,6 +198,14 @@ impl BuiltinGate {
         Self::ConcernsResolved,
         Self::NoUnresolvedBlocks,
         Self::HonestyAudit,
+        Self::DescriptionFilesPresent,
+        Self::DescriptionSections,
+        Self::DescriptionConverged,
+        Self::DocsOnly,
+        Self::CodemapGrounded,
+        Self::CodemapComplete,
+        Self::ArchitectureGrounded,
+        Self::AgentsInSync,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -207,6 +241,14 @@ impl BuiltinGate {
             Self::ConcernsResolved => "concerns-resolved",
             Self::NoUnresolvedBlocks => "no-unresolved-blocks",
             Self::HonestyAudit => "honesty-audit",
+            Self::DescriptionFilesPresent => "description-files-present",
+            Self::DescriptionSections => "description-sections",
+            Self::DescriptionConverged => "description-converged",
+            Self::DocsOnly => "docs-only",
+            Self::CodemapGrounded => "codemap-grounded",
+            Self::CodemapComplete => "codemap-complete",
+            Self::ArchitectureGrounded => "architecture-grounded",
+            Self::AgentsInSync => "agents-in-sync",
         }
     }
 
@@ -310,6 +352,34 @@ impl BuiltinGate {
             Self::HonestyAudit => {
                 "HONESTY_AUDIT.md has a section per peer naming its weakest part, a likely uncaught bug and what it skipped"
             }
+            Self::DescriptionFilesPresent => {
+                "SPEC.md, ARCHITECTURE.md and DESIGN.md are regular files of at least min_bytes"
+            }
+            Self::DescriptionSections => {
+                "each description file has its required sections, each with a body of \
+                 substance (no filler, placeholder or copied body)"
+            }
+            Self::DescriptionConverged => {
+                "the last n documentation commits since peers-baseline each changed little and \
+                 added no section or file"
+            }
+            Self::DocsOnly => "every commit since peers-baseline changes documentation files only",
+            Self::CodemapGrounded => {
+                "every CODEMAP.yaml entry names a public symbol of that kind at exactly its line \
+                 with exactly its signature"
+            }
+            Self::CodemapComplete => {
+                "every public symbol (Rust, Python, JS/TS, Go) has a CODEMAP.yaml entry with a \
+                 summary of substance"
+            }
+            Self::ArchitectureGrounded => {
+                "every [[id]] in ARCHITECTURE.md is a CODEMAP.yaml entry and every mapped source \
+                 file is anchored at least once"
+            }
+            Self::AgentsInSync => {
+                "AGENTS.md holds the reference CODEMAP.yaml renders to, byte for byte \
+                 (`peers agents-md` writes it)"
+            }
         }
     }
 
@@ -344,6 +414,13 @@ impl BuiltinGate {
             Self::DepsJustified | Self::NoHiddenCode => &["exclude"],
             Self::DiffSizePerResolve => &["max_lines", "exclude"],
             Self::ConvergenceReached => &["n"],
+            Self::DescriptionFilesPresent => &["files", "min_bytes"],
+            Self::DescriptionSections => &["sections", "min_words"],
+            Self::DescriptionConverged => &["n", "max_changed_lines", "allow"],
+            Self::DocsOnly => &["allow"],
+            Self::CodemapGrounded | Self::AgentsInSync => &["codemap"],
+            Self::CodemapComplete => &["codemap", "exclude"],
+            Self::ArchitectureGrounded => &["codemap", "file"],
         }
     }
 }

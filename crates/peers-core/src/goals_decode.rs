@@ -6,12 +6,12 @@ mod hard;
 
 use crate::config::ConfigNotice;
 use crate::decode_error::DecodeError;
-use crate::goals::{Goal, GoalKind, GoalSet, Quorum, ReviewerMode, SoftGoal};
+use crate::goals::{Goal, GoalKind, GoalSet, ModeInstructions, Quorum, ReviewerMode, SoftGoal};
 use crate::suggest;
 use crate::yaml::fields::{Field, Map};
 use crate::yaml::{self, Value};
 
-const TOP_KEYS: &[&str] = &["goals", "budget"];
+const TOP_KEYS: &[&str] = &["goals", "budget", "instructions"];
 const COMMON_KEYS: &[&str] = &["id", "type", "description"];
 const HARD_KEYS: &[&str] = &[
     "cmd",
@@ -85,6 +85,9 @@ pub fn decode_goals(source: &str, file: &str) -> Result<GoalSet, DecodeError> {
             message: "ignored: peers reads budget only from config.yaml".to_owned(),
         });
     }
+    if let Some(list) = top.field("instructions").filter(|f| !f.is_null()) {
+        set.instructions = instructions(&list)?;
+    }
     let Some(list) = top.field("goals").filter(|f| !f.is_null()) else {
         return Ok(set);
     };
@@ -100,6 +103,31 @@ pub fn decode_goals(source: &str, file: &str) -> Result<GoalSet, DecodeError> {
         set.goals.push(goal);
     }
     Ok(set)
+}
+
+/// `instructions: [{mode, text}]`: each applied mode's prompt overlay.
+fn instructions(list: &Field<'_>) -> Result<Vec<ModeInstructions>, DecodeError> {
+    list.list()?
+        .iter()
+        .map(|item| {
+            let map = item.map()?;
+            map.check_keys(&["mode", "text"])?;
+            let text = map.required("text")?;
+            let size = text.non_empty_string()?.len();
+            if size > crate::modes::MAX_INSTRUCTIONS_BYTES {
+                return Err(text
+                    .err(format!(
+                        "instructions are {size} bytes; at most {} go into a prompt",
+                        crate::modes::MAX_INSTRUCTIONS_BYTES
+                    ))
+                    .with_hint("shorten them"));
+            }
+            Ok(ModeInstructions {
+                mode: map.required("mode")?.non_empty_string()?.to_owned(),
+                text: text.non_empty_string()?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn decode_goal(map: &Map<'_>, notices: &mut Vec<ConfigNotice>) -> Result<Goal, DecodeError> {

@@ -1,7 +1,9 @@
 //! Modes: named goal sets (`audit`, `thorough`, user modes) that `peers init --modes` merges
 //! into goals.yaml by built-in gate id with their params.
 //!
-//! A mode is a directory holding `mode.yaml` (`name`, `version`, `description`, `requires`)
+//! A mode is a directory holding `mode.yaml` (`name`, `version`, `description`, `requires`,
+//! and optionally `when` — when to use it —, `conflicts: {mode: reason}` — modes it refuses
+//! to be applied with — and `instructions` — the prompt overlay every peer reads each turn)
 //! and `goals.yaml` (goals in the goals.yaml format; `params: {lang: auto}` becomes the
 //! detected languages and `languages: [...]` keeps a goal only for those). Built-in modes are
 //! embedded in the binary; user modes come from a directory the CLI reads, and win on a name
@@ -17,7 +19,7 @@ use crate::decode_error::DecodeError;
 use crate::language::Language;
 
 pub use merge::{MergedGoals, applied_record, merge};
-pub use parse::parse_mode;
+pub use parse::{MAX_INSTRUCTIONS_BYTES, parse_mode};
 
 /// Built-in modes: `(directory name, mode.yaml, goals.yaml)`. A new mode is a directory
 /// under `crates/peers-core/modes/` and one line here.
@@ -31,6 +33,16 @@ const BUILTIN: &[(&str, &str, &str)] = &[
         "thorough",
         include_str!("../modes/thorough/mode.yaml"),
         include_str!("../modes/thorough/goals.yaml"),
+    ),
+    (
+        "describe",
+        include_str!("../modes/describe/mode.yaml"),
+        include_str!("../modes/describe/goals.yaml"),
+    ),
+    (
+        "document",
+        include_str!("../modes/document/mode.yaml"),
+        include_str!("../modes/document/goals.yaml"),
     ),
     (
         "implement",
@@ -48,6 +60,12 @@ pub struct Mode {
     pub version: u32,
     pub description: String,
     pub requires: Vec<String>,
+    /// When to use it, one sentence for `peers modes list`.
+    pub when: Option<String>,
+    /// Modes this one refuses to be applied with: `(mode, reason)`.
+    pub conflicts: Vec<(String, String)>,
+    /// What every peer is told each turn while this mode applies (the prompt overlay).
+    pub instructions: Option<String>,
     pub source: ModeSource,
     pub goals: Vec<ModeGoal>,
 }
@@ -97,6 +115,12 @@ pub enum ModeError {
         named: String,
         directory: String,
     },
+    #[error("mode '{mode}' cannot be applied together with mode '{other}': {reason}")]
+    Incompatible {
+        mode: String,
+        other: String,
+        reason: String,
+    },
     #[error("mode '{mode}' has language-specific goals but no language was detected")]
     NoLanguage { mode: String },
     #[error(transparent)]
@@ -116,6 +140,11 @@ impl ModeError {
             Self::NameMismatch { .. } => {
                 Some("rename the directory or the `name:` so they match".to_owned())
             }
+            Self::Incompatible { mode, other, .. } => Some(format!(
+                "run them one after the other: `peers init --modes={mode}` for one run, then \
+                 `peers init --force --modes={other}` for the next (`peers modes list` shows \
+                 what each mode stacks with)"
+            )),
             Self::NoLanguage { .. } => Some(
                 "pass the language: --lang rust|python|js|go (a list is allowed: --lang rust,js)"
                     .to_owned(),
@@ -170,12 +199,35 @@ impl Catalog {
     }
 
     /// The requested modes and everything they require, each once, requirements first.
+    /// Two modes of the result that conflict (either one naming the other) are refused.
     pub fn resolve<S: AsRef<str>>(&self, requested: &[S]) -> Result<Vec<&Mode>, ModeError> {
         let mut order: Vec<&Mode> = Vec::new();
         for name in requested {
             self.visit(name.as_ref(), &mut Vec::new(), &mut order)?;
         }
+        for mode in &order {
+            for (other, reason) in &mode.conflicts {
+                if order.iter().any(|m| &m.name == other) {
+                    return Err(ModeError::Incompatible {
+                        mode: mode.name.clone(),
+                        other: other.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
         Ok(order)
+    }
+
+    /// The modes `mode` can be applied together with: every other mode whose resolved set
+    /// conflicts with none of `mode`'s (in either direction).
+    pub fn stacks_with(&self, mode: &str) -> Vec<&str> {
+        self.modes
+            .keys()
+            .filter(|other| other.as_str() != mode)
+            .filter(|other| self.resolve(&[mode, other.as_str()]).is_ok())
+            .map(String::as_str)
+            .collect()
     }
 
     fn visit<'a>(

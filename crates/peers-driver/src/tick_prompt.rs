@@ -57,6 +57,7 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
         next_bug_id: prompt::next_bug_id(&session.ledger.ledger),
         recon_path: path_if("recon.md"),
         codemap_path: path_if("codemap.md"),
+        mode_instructions: session.inputs.goals.instructions.clone(),
     };
     let mut built = prompt::build(&context);
     if let Some(messages) = messages {

@@ -189,17 +189,25 @@ fn error_chain(error: &GitError) -> String {
     text
 }
 
+mod agents_in_sync;
 mod all_peers_healthy;
 mod api_stable;
+mod architecture_grounded;
 mod baseline_findings;
 mod baseline_snapshot;
+mod codemap_complete;
+mod codemap_reference;
 mod context;
 mod convergence_reached;
 mod coverage_changes;
 mod coverage_holds;
 mod coverage_run;
 mod deps_justified;
+mod describe;
+mod description_converged;
 mod diff_size_per_resolve;
+mod doc_text;
+mod docs_only;
 mod finding;
 mod lint_clean;
 mod no_hidden_code;

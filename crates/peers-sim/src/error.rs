@@ -31,6 +31,9 @@ pub enum SimError {
     #[error("path `{path}` leaves the repository; use a relative path without `..`")]
     PathOutsideRepository { path: String },
 
+    #[error("{path} does not parse: {message}")]
+    Reference { path: String, message: String },
+
     #[error("cannot {action} {path}")]
     Io {
         action: &'static str,

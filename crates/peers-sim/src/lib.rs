@@ -1,6 +1,7 @@
 //! peers-sim: scripted agents. The loop runs one of these instead of a real AI CLI, either a
 //! test script (`peers sim-agent --script FILE`) or a built-in demo peer
-//! (`peers sim-agent --builtin demo-implementer|demo-reviewer`).
+//! (`peers sim-agent --builtin demo-implementer|demo-reviewer`) or documentation peer
+//! (`--builtin describe-writer|document-writer`, one per docs mode).
 //!
 //! # Process contract
 //! The process runs with cwd = the target repository, `PEERS_PEER_NAME` = the peer's name, and
@@ -64,6 +65,7 @@
 
 mod counter;
 mod demo;
+mod doc_writers;
 mod engine;
 mod error;
 mod git;
@@ -78,6 +80,7 @@ mod usage;
 use std::path::{Path, PathBuf};
 
 pub use demo::{BUILTINS, write_demo_repository};
+pub use doc_writers::DOC_BUILTINS;
 pub use error::SimError;
 pub use script::{SimScript, SimStep, SimStream, Tool, WhenExhausted};
 
@@ -96,7 +99,11 @@ pub fn run_script_file(path: &Path, ctx: &SimContext) -> Result<i32, SimError> {
     engine::run_script(&script, ctx, &mut engine::Streams::real())
 }
 
-/// Run a built-in peer (`demo-implementer` or `demo-reviewer`, see [`BUILTINS`]).
+/// Run a built-in peer: a demo peer ([`BUILTINS`]) or a documentation peer
+/// ([`DOC_BUILTINS`]: `describe-writer`, `document-writer`).
 pub fn run_builtin(name: &str, ctx: &SimContext) -> Result<i32, SimError> {
+    if DOC_BUILTINS.contains(&name) {
+        return doc_writers::run(name, ctx, &mut engine::Streams::real());
+    }
     demo::run(name, ctx, &mut engine::Streams::real())
 }

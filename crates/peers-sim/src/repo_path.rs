@@ -1,4 +1,5 @@
-//! Resolving a script's file path inside the repository, refusing anything that leaves it.
+//! Resolving a script's file path inside the repository, refusing anything that leaves it,
+//! and writing a file there.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -17,6 +18,20 @@ pub(crate) fn resolve(repo: &Path, relative: &str) -> Result<PathBuf, SimError> 
         });
     }
     Ok(repo.join(path))
+}
+
+/// Writes `text` to `relative` inside the repository, creating its directory.
+pub(crate) fn write(repo: &Path, relative: &str, text: &str) -> Result<(), SimError> {
+    let full = resolve(repo, relative)?;
+    let io = |action, source| SimError::Io {
+        action,
+        path: full.clone(),
+        source,
+    };
+    if let Some(parent) = full.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io("create the directory of", e))?;
+    }
+    std::fs::write(&full, text).map_err(|e| io("write", e))
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ pub struct InitArgs {
     pub quiet: bool,
 
     /// Write the goals of these modes (and the modes they require) into goals.yaml,
-    /// comma-separated, e.g. audit,thorough. `peers modes list` shows every mode.
+    /// comma-separated, e.g. audit,thorough; describe or document for a docs-only run (they
+    /// refuse audit modes). `peers modes list` shows every mode and what it stacks with.
     #[arg(long, value_delimiter = ',', value_name = "MODE,...")]
     pub modes: Vec<String>,
 

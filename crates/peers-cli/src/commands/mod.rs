@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` calls exactly one `run` per arm.
 
+pub mod agents_md;
 pub mod bugs;
 pub mod contract;
 pub mod demo;
@@ -60,5 +61,6 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::AckBlock(args) => contract::ack_block(directory, args),
         Command::Serve(args) => serve::serve(directory, args),
         Command::Stats(args) => serve::stats(directory, args),
+        Command::AgentsMd(args) => agents_md::run(directory, args),
     }
 }

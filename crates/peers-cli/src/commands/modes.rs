@@ -1,6 +1,7 @@
 //! `peers modes list`: the modes `peers init --modes` can apply (built-in ones and user
 //! modes from `$PEERS_MODES_DIR` or `${XDG_CONFIG_HOME:-~/.config}/peers/modes/<name>/`),
-//! with description, requirements and gates. Also the loader `init` uses.
+//! with description, when to use it, requirements, what it stacks with (and why not with the
+//! others), gates and reviews. Also the loader `init` uses.
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +24,8 @@ pub struct ModesArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModesCommand {
-    /// Show every mode: description, requirements, the gates and reviews it adds.
+    /// Show every mode: what it does, when to use it, what it requires and stacks with (and why
+    /// not with the others), the gates and reviews it adds.
     List(ListArgs),
 }
 
@@ -46,7 +48,10 @@ fn list_modes(args: &ListArgs) -> CliResult<u8> {
         eprintln!("notice: {notice}");
     }
     if args.json {
-        let modes: Vec<serde_json::Value> = catalog.modes().map(mode_json).collect();
+        let modes: Vec<serde_json::Value> = catalog
+            .modes()
+            .map(|mode| mode_json(mode, &catalog))
+            .collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&modes).unwrap_or_default()
@@ -64,8 +69,23 @@ fn list_modes(args: &ListArgs) -> CliResult<u8> {
             mode.name, mode.version
         ));
         out.push_str(&format!("  {}\n", mode.description));
+        if let Some(when) = &mode.when {
+            out.push_str(&format!("  use it:   {when}\n"));
+        }
         if !mode.requires.is_empty() {
             out.push_str(&format!("  requires: {}\n", mode.requires.join(", ")));
+        }
+        let stacks = catalog.stacks_with(&mode.name);
+        out.push_str(&format!(
+            "  stacks with: {}\n",
+            if stacks.is_empty() {
+                "no other mode".to_owned()
+            } else {
+                stacks.join(", ")
+            }
+        ));
+        for (other, reason) in &mode.conflicts {
+            out.push_str(&format!("  not with {other}: {reason}\n"));
         }
         let hard: Vec<String> = mode
             .goals
@@ -104,7 +124,7 @@ fn goal_label(goal: &peers_core::modes::ModeGoal) -> String {
     }
 }
 
-fn mode_json(mode: &Mode) -> serde_json::Value {
+fn mode_json(mode: &Mode, catalog: &Catalog) -> serde_json::Value {
     let goals: Vec<serde_json::Value> = mode
         .goals
         .iter()
@@ -121,6 +141,10 @@ fn mode_json(mode: &Mode) -> serde_json::Value {
         "version": mode.version,
         "description": mode.description,
         "requires": mode.requires,
+        "when": mode.when,
+        "stacks_with": catalog.stacks_with(&mode.name),
+        "conflicts": mode.conflicts.iter().map(|(m, r)| serde_json::json!({"mode": m, "reason": r})).collect::<Vec<_>>(),
+        "instructions": mode.instructions,
         "source": mode.source,
         "goals": goals,
     })

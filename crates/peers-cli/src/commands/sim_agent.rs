@@ -14,7 +14,8 @@ pub struct SimAgentArgs {
     /// A script file (JSON) describing each turn.
     #[arg(long, conflicts_with = "builtin", required_unless_present = "builtin")]
     pub script: Option<PathBuf>,
-    /// A built-in script: demo-implementer or demo-reviewer.
+    /// A built-in peer: demo-implementer, demo-reviewer (the demo), describe-writer or
+    /// document-writer (honest peers of the describe and document modes).
     #[arg(long)]
     pub builtin: Option<String>,
     /// The prompt (argv-substitute mode); when absent it is read from stdin.

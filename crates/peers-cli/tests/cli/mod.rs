@@ -5,6 +5,7 @@ mod bad_input;
 mod comms_channel;
 mod compat;
 mod demo;
+mod docs_modes;
 mod fuzz_regressions;
 mod gate_tree;
 mod git_inert;

@@ -64,9 +64,19 @@ fn list_shows_builtin_and_user_modes_with_requirements() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["audit", "implement", "static", "thorough"]);
-    assert_eq!(modes[2]["source"]["kind"], "user");
-    assert_eq!(modes[3]["requires"], serde_json::json!(["audit"]));
+    assert_eq!(
+        names,
+        [
+            "audit",
+            "describe",
+            "document",
+            "implement",
+            "static",
+            "thorough"
+        ]
+    );
+    assert_eq!(modes[4]["source"]["kind"], "user");
+    assert_eq!(modes[5]["requires"], serde_json::json!(["audit"]));
 }
 
 #[test]

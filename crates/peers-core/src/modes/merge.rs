@@ -79,8 +79,10 @@ pub fn merge(
         }
     }
     let names: Vec<&str> = modes.iter().map(|m| m.name.as_str()).collect();
+    let mut yaml = render(&merged, &names, languages);
+    yaml.push_str(&render_instructions(modes));
     Ok(MergedGoals {
-        yaml: render(&merged, &names, languages),
+        yaml,
         modes: modes
             .iter()
             .map(|m| (m.name.clone(), m.version, m.source.clone()))
@@ -152,6 +154,25 @@ fn render(goals: &[(ModeGoal, String)], modes: &[&str], languages: &[Language]) 
         }
     }
     out
+}
+
+/// The modes' prompt overlays as goals.yaml's `instructions:` list (nothing when none has one).
+fn render_instructions(modes: &[&Mode]) -> String {
+    let entries: Vec<String> = modes
+        .iter()
+        .filter_map(|mode| {
+            let text = mode.instructions.as_deref()?;
+            let entry = serde_json::json!({"mode": mode.name, "text": text});
+            Some(format!("  - {entry}\n"))
+        })
+        .collect();
+    if entries.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n# What every peer is told each turn while these modes apply.\ninstructions:\n{}",
+        entries.concat()
+    )
 }
 
 /// JSON is valid YAML flow syntax, so strings, lists and maps round-trip exactly.

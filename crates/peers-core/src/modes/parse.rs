@@ -8,7 +8,17 @@ use crate::yaml::fields::{Field, Map};
 
 use super::{Mode, ModeError, ModeGoal, ModeSource};
 
-const MODE_KEYS: &[&str] = &["name", "version", "description", "requires"];
+const MODE_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "description",
+    "requires",
+    "when",
+    "conflicts",
+    "instructions",
+];
+/// Largest `instructions:` text a mode may give (it goes into every prompt).
+pub const MAX_INSTRUCTIONS_BYTES: usize = 4096;
 
 /// Parses one mode. `directory` is the mode's directory name, which `name:` must match.
 pub fn parse_mode(
@@ -54,6 +64,20 @@ pub fn parse_mode(
             .collect::<Result<_, DecodeError>>()?,
         None => Vec::new(),
     };
+    let when = optional_text(&map, "when")?;
+    let instructions = optional_text(&map, "instructions")?;
+    if let (Some(text), Some(field)) = (&instructions, map.field("instructions")) {
+        if text.len() > MAX_INSTRUCTIONS_BYTES {
+            return Err(field
+                .err(format!(
+                    "instructions are {} bytes; at most {MAX_INSTRUCTIONS_BYTES} go into a prompt",
+                    text.len()
+                ))
+                .with_hint("shorten them: say what the peers write and what they must not touch")
+                .into());
+        }
+    }
+    let conflicts = conflicts(&map)?;
     let goals_file = file.replace("mode.yaml", "goals.yaml");
     let goals = parse_goals(goals_yaml, &goals_file)?;
     Ok(Mode {
@@ -61,9 +85,38 @@ pub fn parse_mode(
         version,
         description,
         requires,
+        when,
+        conflicts,
+        instructions,
         source,
         goals,
     })
+}
+
+fn optional_text(map: &Map<'_>, key: &str) -> Result<Option<String>, DecodeError> {
+    match map.field(key).filter(|f| !f.is_null()) {
+        Some(field) => Ok(Some(field.non_empty_string()?.trim().to_owned())),
+        None => Ok(None),
+    }
+}
+
+/// `conflicts: {other-mode: reason}`: modes this one refuses to be applied with, and why.
+fn conflicts(map: &Map<'_>) -> Result<Vec<(String, String)>, DecodeError> {
+    let Some(field) = map.field("conflicts").filter(|f| !f.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let entries = field.map()?;
+    entries
+        .entries
+        .iter()
+        .map(|(key, node)| {
+            let reason = Field::new(entries.file, entries.path_of(&key.text), node)
+                .non_empty_string()?
+                .trim()
+                .to_owned();
+            Ok((key.text.clone(), reason))
+        })
+        .collect()
 }
 
 fn parse_goals(source: &str, file: &str) -> Result<Vec<ModeGoal>, DecodeError> {

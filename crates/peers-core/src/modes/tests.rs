@@ -30,7 +30,10 @@ fn user_mode(name: &str, requires: &str, goals: &str) -> Mode {
 fn builtin_modes_load_and_name_only_known_gates() {
     let catalog = Catalog::builtin().unwrap();
     let names: Vec<&str> = catalog.modes().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["audit", "implement", "thorough"]);
+    assert_eq!(
+        names,
+        ["audit", "describe", "document", "implement", "thorough"]
+    );
     for mode in catalog.modes() {
         for goal in &mode.goals {
             if let Some(gate) = goal.builtin() {
@@ -64,7 +67,7 @@ fn unknown_modes_get_a_did_you_mean_and_cycles_are_named() {
     assert_eq!(error.to_string(), "unknown mode 'thorogh'");
     assert_eq!(
         error.hint().unwrap(),
-        "did you mean 'thorough'? (known modes: audit, implement, thorough)"
+        "did you mean 'thorough'? (known modes: audit, describe, document, implement, thorough)"
     );
     catalog.add_user(user_mode("a", "[b]", ""));
     catalog.add_user(user_mode("b", "[a]", ""));
@@ -223,4 +226,69 @@ fn the_applied_record_lists_modes_and_languages() {
         applied_record(&merged)
             .ends_with("mode audit 1 built-in\nmode thorough 1 built-in\nlanguages go\n")
     );
+}
+
+#[test]
+fn describe_and_document_refuse_audit_modes_with_the_reason_and_stack_together() {
+    let catalog = Catalog::builtin().unwrap();
+    for (first, second) in [
+        ("describe", "audit"),
+        ("thorough", "describe"),
+        ("document", "thorough"),
+    ] {
+        let err = catalog.resolve(&[first, second]).unwrap_err();
+        let ModeError::Incompatible { reason, .. } = &err else {
+            panic!("{first}+{second}: {err}");
+        };
+        assert!(reason.contains("documentation only"), "{reason}");
+        assert!(err.hint().unwrap().contains("one after the other"), "{err}");
+    }
+    assert!(catalog.resolve(&["describe", "document"]).is_ok());
+    assert_eq!(catalog.stacks_with("describe"), ["document"]);
+    assert_eq!(catalog.stacks_with("audit"), ["thorough"]);
+}
+
+#[test]
+fn instructions_reach_goals_yaml_and_decode_in_mode_order() {
+    let catalog = Catalog::builtin().unwrap();
+    let modes = catalog.resolve(&["describe", "document"]).unwrap();
+    let merged = merge(BASE, &modes, &[]).unwrap();
+    let set = crate::goals_decode::decode_goals(&merged.yaml, "goals.yaml").unwrap();
+    let names: Vec<&str> = set.instructions.iter().map(|i| i.mode.as_str()).collect();
+    assert_eq!(names, ["describe", "document"]);
+    assert!(
+        set.instructions[0]
+            .text
+            .starts_with("You write documentation, not code.")
+    );
+    assert!(set.hard().any(|(goal, _)| goal.id == "docs-only"));
+    let none = merge(
+        BASE,
+        &catalog.resolve(&["audit"]).unwrap(),
+        &[crate::language::Language::Rust],
+    )
+    .unwrap();
+    assert!(!none.yaml.contains("instructions:"));
+}
+
+#[test]
+fn a_user_mode_may_declare_conflicts_when_and_instructions() {
+    let mode = parse_mode(
+        "solo",
+        "name: solo\ndescription: d\nwhen: alone\nconflicts: {audit: it judges code}\ninstructions: Write docs.\n",
+        "",
+        ModeSource::Builtin,
+    )
+    .unwrap();
+    assert_eq!(mode.when.as_deref(), Some("alone"));
+    assert_eq!(
+        mode.conflicts,
+        [("audit".to_owned(), "it judges code".to_owned())]
+    );
+    let big = format!(
+        "name: big\ndescription: d\ninstructions: {}\n",
+        "x".repeat(5000)
+    );
+    let err = parse_mode("big", &big, "", ModeSource::Builtin).unwrap_err();
+    assert!(err.to_string().contains("at most 4096"), "{err}");
 }

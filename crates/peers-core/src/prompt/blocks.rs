@@ -107,6 +107,24 @@ pub(crate) fn project_context(ctx: &PromptContext, cuts: &mut Cuts) -> Option<St
     Some(render(PROJECT_CONTEXT, &[("files", &files.join("\n"))]))
 }
 
+/// What the applied modes tell every peer (goals.yaml `instructions:`), one part per mode.
+pub(crate) fn mode_instructions(ctx: &PromptContext, cuts: &mut Cuts) -> Option<String> {
+    if ctx.mode_instructions.is_empty() {
+        return None;
+    }
+    let mut text = String::from("MODE INSTRUCTIONS (from the applied modes; they bind you):");
+    for entry in &ctx.mode_instructions {
+        let mode = field(&entry.mode, MAX_NAME_BYTES, "mode-instructions", cuts);
+        let (body, cut) = clip_head(
+            &multi_line(&entry.text),
+            crate::modes::MAX_INSTRUCTIONS_BYTES,
+        );
+        cuts.mark("mode-instructions", cut);
+        text.push_str(&format!("\n[{mode}]\n{body}"));
+    }
+    Some(text)
+}
+
 /// The soft goals this peer is asked to review now, each with its prompt, followed by the
 /// exact commit format (with the first goal's id, so the example can be copied as is).
 pub(crate) fn soft_reviews(ctx: &PromptContext, peer: &str, cuts: &mut Cuts) -> Option<String> {

@@ -31,6 +31,8 @@ pub struct PromptContext {
     pub recon_path: Option<String>,
     /// Where the public-symbol digest was written (`.peers/codemap.md`), if it was.
     pub codemap_path: Option<String>,
+    /// The applied modes' prompt overlays (goals.yaml `instructions:`).
+    pub mode_instructions: Vec<crate::goals::ModeInstructions>,
 }
 
 /// A hard goal as of the last gate run.

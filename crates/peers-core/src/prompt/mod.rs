@@ -2,7 +2,8 @@
 //! templates and the driver's [`PromptContext`].
 //!
 //! Blocks, joined by blank lines, in this order (the original's order):
-//! `[critical re-audit]` (skeptic turns only), identity and role, core directive, project
+//! `[critical re-audit]` (skeptic turns only), identity and role, core directive, mode
+//! instructions (the applied modes' overlay), project
 //! context, GOAL STATUS, OPEN GOALS, WARNINGS, SOFT REVIEWS REQUESTED, INBOX, YOUR BUGS,
 //! TASK, thorough testing, bug-hunt protocol, self-review and handoff, conventions.
 //!
@@ -36,7 +37,7 @@ pub const TARGET_PROMPT_BYTES: usize = 64 * 1024;
 
 /// A built prompt and the names of the sections that lost content to a cap
 /// (`identity`, `goal-status`, `open-goals`, `diagnostics`, `warnings`, `soft-reviews`,
-/// `inbox`, `bugs`, `task`, `project-context`), in the order they were cut.
+/// `inbox`, `bugs`, `task`, `project-context`, `mode-instructions`), in the order they were cut.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub text: String,
@@ -57,6 +58,7 @@ pub fn build(ctx: &PromptContext) -> Prompt {
     }
     parts.push(blocks::identity(ctx, &names, &mut cuts));
     parts.push(blocks::CORE_DIRECTIVE.to_owned());
+    parts.extend(blocks::mode_instructions(ctx, &mut cuts));
     let variable = [
         blocks::project_context(ctx, &mut cuts),
         sections::goal_status(ctx, &mut cuts),

@@ -42,6 +42,7 @@ fn goals(soft_goal: SoftGoal) -> GoalSet {
             },
         ],
         notices: vec![],
+        instructions: vec![],
     }
 }
 

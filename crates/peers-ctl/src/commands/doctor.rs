@@ -277,6 +277,36 @@ pub fn known_modes() -> CtlResult<Vec<String>> {
         .collect())
 }
 
+/// The first pair of `requested` modes (with the modes they require) that refuse each other,
+/// as `(mode, other, reason)` from `peers modes list --json`, so `new` refuses before it
+/// creates anything.
+pub fn mode_conflict(requested: &[String]) -> CtlResult<Option<(String, String, String)>> {
+    let modes = modes_json()?;
+    let by_name = |name: &str| modes.iter().find(|m| m["name"] == name);
+    let mut applied: Vec<String> = Vec::new();
+    let mut pending: Vec<String> = requested.to_vec();
+    while let Some(name) = pending.pop() {
+        if applied.contains(&name) {
+            continue;
+        }
+        if let Some(requires) = by_name(&name).and_then(|m| m["requires"].as_array()) {
+            pending.extend(requires.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+        applied.push(name);
+    }
+    for name in &applied {
+        let conflicts = by_name(name).and_then(|m| m["conflicts"].as_array());
+        for conflict in conflicts.into_iter().flatten() {
+            let other = conflict["mode"].as_str().unwrap_or_default();
+            if applied.iter().any(|a| a == other) {
+                let reason = conflict["reason"].as_str().unwrap_or_default().to_owned();
+                return Ok(Some((name.clone(), other.to_owned(), reason)));
+            }
+        }
+    }
+    Ok(None)
+}
+
 pub fn modes_list(json: bool) -> CtlResult<u8> {
     let modes = modes_json()?;
     if json {
@@ -297,6 +327,18 @@ pub fn modes_list(json: bool) -> CtlResult<u8> {
             mode["name"].as_str().unwrap_or("?"),
             mode["description"].as_str().unwrap_or("")
         );
+        if let Some(when) = mode["when"].as_str() {
+            println!("{:<width$}  use it: {when}", "");
+        }
+        if let Some(stacks) = mode["stacks_with"].as_array() {
+            let names: Vec<&str> = stacks.iter().filter_map(Value::as_str).collect();
+            let names = if names.is_empty() {
+                "no other mode".to_owned()
+            } else {
+                names.join(", ")
+            };
+            println!("{:<width$}  stacks with: {names}", "");
+        }
     }
     Ok(0)
 }

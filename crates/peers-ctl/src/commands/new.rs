@@ -201,6 +201,12 @@ fn check_modes(modes: &[String]) -> CtlResult<()> {
             });
         }
     }
+    if let Some((mode, other, reason)) = crate::commands::doctor::mode_conflict(modes)? {
+        return Err(CtlError::usage(format!(
+            "mode '{mode}' cannot be applied together with mode '{other}': {reason}; nothing was created"
+        ))
+        .hint("run them one after the other, as separate projects or runs (`peers-ctl modes list` shows what each mode stacks with)"));
+    }
     Ok(())
 }
 

@@ -157,3 +157,32 @@ fn new_with_a_registered_name_is_refused_before_anything_is_written() {
     assert!(out.stderr.contains("already registered"), "{}", out.stderr);
     assert!(!env.root().join("elsewhere").exists());
 }
+
+#[test]
+fn modes_list_says_when_to_use_each_mode_and_describe_refuses_audit() {
+    let env = CtlEnv::new();
+    let out = env.ctl(&["modes", "list"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(
+        out.stdout.contains("use it: On a repository without docs"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("stacks with: document"),
+        "{}",
+        out.stdout
+    );
+    let out = env.ctl(&["new", "thing", "--modes=describe,audit"]);
+    assert_ne!(out.code, 0, "{}", out.combined());
+    assert!(
+        out.stderr
+            .contains("cannot be applied together with mode 'audit'"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !env.projects_root().join("thing").exists(),
+        "a refused mode set leaves no project behind"
+    );
+}

@@ -83,6 +83,18 @@ pub fn evaluate(gate: BuiltinGate, ctx: &GateContext<'_>) -> Verdict {
         BuiltinGate::TddReproducesBug => super::tdd_reproduces_bug::tdd_reproduces_bug(ctx),
         BuiltinGate::NoHiddenCode => super::no_hidden_code::no_hidden_code(ctx),
         BuiltinGate::TestsNotWeakened => super::tests_not_weakened::tests_not_weakened(ctx),
+        BuiltinGate::DescriptionFilesPresent => super::describe::description_files_present(ctx),
+        BuiltinGate::DescriptionSections => super::describe::description_sections(ctx),
+        BuiltinGate::DescriptionConverged => {
+            super::description_converged::description_converged(ctx)
+        }
+        BuiltinGate::DocsOnly => super::docs_only::docs_only(ctx),
+        BuiltinGate::CodemapGrounded => super::codemap_reference::codemap_grounded(ctx),
+        BuiltinGate::CodemapComplete => super::codemap_complete::codemap_complete(ctx),
+        BuiltinGate::ArchitectureGrounded => {
+            super::architecture_grounded::architecture_grounded(ctx)
+        }
+        BuiltinGate::AgentsInSync => super::agents_in_sync::agents_in_sync(ctx),
         BuiltinGate::ApiStable => {
             let (pass, diagnostic) = super::api_stable::api_stable(ctx);
             Verdict::new(pass, diagnostic)

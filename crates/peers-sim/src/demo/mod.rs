@@ -6,7 +6,7 @@
 //! 4. from then on each peer submits the requested soft reviews and hands off, changing nothing.
 
 mod history;
-mod messages;
+pub(crate) mod messages;
 mod project;
 mod roles;
 
@@ -34,7 +34,7 @@ pub(crate) fn run(
         _ => {
             return Err(SimError::UnknownBuiltin {
                 name: name.to_owned(),
-                known: BUILTINS.join(", "),
+                known: [BUILTINS, crate::DOC_BUILTINS].concat().join(", "),
             });
         }
     };
