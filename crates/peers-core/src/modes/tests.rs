@@ -245,7 +245,9 @@ fn describe_and_document_refuse_audit_modes_with_the_reason_and_stack_together()
     }
     assert!(catalog.resolve(&["describe", "document"]).is_ok());
     assert_eq!(catalog.stacks_with("describe"), ["document"]);
-    assert_eq!(catalog.stacks_with("audit"), ["thorough"]);
+    assert_eq!(catalog.stacks_with("audit"), ["implement", "thorough"]);
+    assert!(catalog.resolve(&["implement", "describe"]).is_err());
+    assert!(catalog.resolve(&["document", "implement"]).is_err());
 }
 
 #[test]
