@@ -35,6 +35,7 @@ pub fn finish_interrupted_tick(
         }
         session.save()?;
     }
+    let resumed_at = std::time::SystemTime::now();
     let Some(flight) = session.loop_state.in_flight.take() else {
         return Ok(());
     };
@@ -55,6 +56,9 @@ pub fn finish_interrupted_tick(
         progress.event(Progress::Resumed {
             detail: note.clone(),
         });
+    }
+    if let Some(note) = remove_stale_index_lock(&session.inputs.git, resumed_at) {
+        progress.event(Progress::Resumed { detail: note });
     }
     // What the interrupted turn left uncommitted is that peer's, not the user's: set it
     // aside under the peer's name (nothing lost), so the resumed run starts on a clean tree.
@@ -187,4 +191,25 @@ pub fn heal_interrupted_writes(
         )));
     }
     Ok(())
+}
+
+/// A git of the interrupted turn killed mid-write leaves `index.lock` behind (a sandboxed turn
+/// ends with SIGKILL, which gives git no chance to remove it), and every git after it refuses
+/// to run. The turn's processes are stopped by now and this run holds the run lock, so a lock
+/// older than this resume is stale; a newer one belongs to a live git and stays. The lock is
+/// removed as a file (a symlink is never followed).
+fn remove_stale_index_lock(
+    git: &peers_git::Git,
+    resumed_at: std::time::SystemTime,
+) -> Option<String> {
+    let lock = git.dirs().ok()?.git_dir.join("index.lock");
+    let meta = std::fs::symlink_metadata(&lock).ok()?;
+    let stale = meta.modified().is_ok_and(|m| m <= resumed_at);
+    if !stale || std::fs::remove_file(&lock).is_err() {
+        return None;
+    }
+    Some(format!(
+        "removed {}: a git of the interrupted tick was killed while holding it",
+        lock.display()
+    ))
 }

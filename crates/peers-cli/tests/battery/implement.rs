@@ -158,6 +158,10 @@ fn run_implement(scenario: &ImplementScenario) -> Verdict {
             "--without-post-convergence-skeptic",
             "--without-recon",
             "--no-codemap",
+            // The battery measures the gates: confined (the default), a write to `.peers/`
+            // is refused inside the turn before any gate sees it (tests/cli/sandbox).
+            "--sandbox",
+            "none",
         ],
     );
     let stop = env.last_stop(&repo);

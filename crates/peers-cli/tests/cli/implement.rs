@@ -324,8 +324,18 @@ fn a_peer_that_rewrites_the_acceptance_script_fails_its_turn() {
         {"append_file": {"path": "RECON.md", "content": "recon\n"}},
         super::implement_fixture::commit("recon"),
     ]]});
+    // Confined (the default), the rewrite is refused inside the turn: the script stays.
+    let confined = implement_project(&env, "confined", cheat.clone(), cheat.clone());
+    let frozen = std::fs::read(confined.join(".peers/contracts/acceptance.sh")).unwrap();
+    env.peers(&confined, &["run", "--max-ticks", "1"]);
+    assert_eq!(env.ticks(&confined)[0]["success"], false);
+    assert_eq!(
+        std::fs::read(confined.join(".peers/contracts/acceptance.sh")).unwrap(),
+        frozen
+    );
+    // Unconfined, the host sees the edit after the turn and fails it.
     let repo = implement_project(&env, "app", cheat.clone(), cheat);
-    env.peers(&repo, &["run", "--max-ticks", "1"]);
+    env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", "none"]);
     let ticks = env.ticks(&repo);
     assert_eq!(ticks[0]["success"], false, "{:#}", ticks[0]);
     let record = ticks[0].to_string();

@@ -92,3 +92,41 @@ fn kill_minus_nine_at_random_points_then_resume_keeps_a_consistent_record() {
     );
     assert_eq!(env.peers(&repo, &["bugs", "gate"]).code, 0);
 }
+
+#[test]
+fn a_git_lock_left_by_a_killed_turn_does_not_stop_the_resume() {
+    let env = TestEnv::new();
+    let honest = json!([{"append_file": {"path": "{peer}.txt", "content": "x\n"}}, {"git_commit": {"message": HANDOFF}}]);
+    // The turn dies holding git's index lock, as a git killed mid-write leaves it.
+    let killed_mid_write = json!([
+        {"append_file": {"path": "{peer}.txt", "content": "half\n"}},
+        {"write_file": {"path": ".git/index.lock", "content": ""}},
+        "hang"
+    ]);
+    let repo = env.sim_project(
+        "app",
+        &[
+            (
+                "alice",
+                "sim",
+                json!({"turns": [killed_mid_write, honest.clone()]}),
+            ),
+            ("bob", "sim", json!({"turns": [honest]})),
+        ],
+        SIMPLE_GOALS,
+        "",
+    );
+    let mut child = env.spawn_peers(&repo, &["run", "--max-ticks", "20"]);
+    let lock = repo.join(".git/index.lock");
+    assert!(
+        wait_for(|| lock.exists(), Duration::from_secs(20)),
+        "the turn took the lock"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = env.peers(&repo, &["run", "--max-ticks", "20"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert!(out.combined().contains("index.lock"), "{}", out.combined());
+    assert!(!lock.exists());
+    assert_eq!(env.last_stop(&repo), "complete");
+}
