@@ -57,7 +57,7 @@ pub fn finish_interrupted_tick(
             detail: note.clone(),
         });
     }
-    if let Some(note) = remove_stale_index_lock(&session.inputs.git, resumed_at) {
+    if let Some(note) = remove_stale_git_locks(&session.inputs.git, resumed_at) {
         progress.event(Progress::Resumed { detail: note });
     }
     // What the interrupted turn left uncommitted is that peer's, not the user's: set it
@@ -193,23 +193,75 @@ pub fn heal_interrupted_writes(
     Ok(())
 }
 
-/// A git of the interrupted turn killed mid-write leaves `index.lock` behind (a sandboxed turn
-/// ends with SIGKILL, which gives git no chance to remove it), and every git after it refuses
-/// to run. The turn's processes are stopped by now and this run holds the run lock, so a lock
-/// older than this resume is stale; a newer one belongs to a live git and stays. The lock is
-/// removed as a file (a symlink is never followed).
-fn remove_stale_index_lock(
+/// A git of the interrupted turn killed mid-write leaves its lock files behind (a sandboxed turn
+/// ends with SIGKILL, which gives git no chance to remove them): `index.lock` refuses every
+/// later `git add`/`stash`, a ref's lock every later commit. The turn's processes are stopped
+/// by now and this run holds the run lock, so a lock older than this resume is stale; a newer
+/// one belongs to a live git and stays. Locks are removed as files (a symlink is never
+/// followed, and `refs/` is walked without entering a symlinked directory).
+fn remove_stale_git_locks(
     git: &peers_git::Git,
     resumed_at: std::time::SystemTime,
 ) -> Option<String> {
-    let lock = git.dirs().ok()?.git_dir.join("index.lock");
-    let meta = std::fs::symlink_metadata(&lock).ok()?;
-    let stale = meta.modified().is_ok_and(|m| m <= resumed_at);
-    if !stale || std::fs::remove_file(&lock).is_err() {
-        return None;
+    let dirs = git.dirs().ok()?;
+    let mut roots = vec![dirs.git_dir.clone()];
+    if dirs.common_dir != dirs.git_dir {
+        roots.push(dirs.common_dir.clone());
     }
-    Some(format!(
-        "removed {}: a git of the interrupted tick was killed while holding it",
-        lock.display()
-    ))
+    let mut candidates = Vec::new();
+    for root in &roots {
+        for name in GIT_LOCKS {
+            candidates.push(root.join(name));
+        }
+        lock_files_under(&root.join("refs"), &mut candidates, &mut 0);
+    }
+    let removed: Vec<String> = candidates
+        .into_iter()
+        .filter(|lock| {
+            std::fs::symlink_metadata(lock)
+                .is_ok_and(|m| !m.is_dir() && m.modified().is_ok_and(|t| t <= resumed_at))
+                && std::fs::remove_file(lock).is_ok()
+        })
+        .map(|lock| lock.display().to_string())
+        .collect();
+    (!removed.is_empty()).then(|| {
+        format!(
+            "removed {}: a git of the interrupted tick was killed while holding it",
+            removed.join(", ")
+        )
+    })
+}
+
+/// Lock files git keeps at the top of a git directory.
+const GIT_LOCKS: &[&str] = &[
+    "index.lock",
+    "HEAD.lock",
+    "ORIG_HEAD.lock",
+    "packed-refs.lock",
+    "shallow.lock",
+    "config.lock",
+];
+
+/// Most directory entries looked at under `refs/` (a hostile repository may hold millions).
+const REF_WALK_CAP: usize = 100_000;
+
+fn lock_files_under(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>, seen: &mut usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        *seen += 1;
+        if *seen > REF_WALK_CAP {
+            return;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            lock_files_under(&path, found, seen);
+        } else if path.extension().is_some_and(|e| e == "lock") {
+            found.push(path);
+        }
+    }
 }

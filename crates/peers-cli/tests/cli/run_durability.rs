@@ -97,10 +97,11 @@ fn kill_minus_nine_at_random_points_then_resume_keeps_a_consistent_record() {
 fn a_git_lock_left_by_a_killed_turn_does_not_stop_the_resume() {
     let env = TestEnv::new();
     let honest = json!([{"append_file": {"path": "{peer}.txt", "content": "x\n"}}, {"git_commit": {"message": HANDOFF}}]);
-    // The turn dies holding git's index lock, as a git killed mid-write leaves it.
+    // The turn dies holding git's index and branch locks, as a git killed mid-commit leaves them.
     let killed_mid_write = json!([
         {"append_file": {"path": "{peer}.txt", "content": "half\n"}},
         {"write_file": {"path": ".git/index.lock", "content": ""}},
+        {"write_file": {"path": ".git/refs/heads/main.lock", "content": ""}},
         "hang"
     ]);
     let repo = env.sim_project(
@@ -128,5 +129,6 @@ fn a_git_lock_left_by_a_killed_turn_does_not_stop_the_resume() {
     assert_eq!(out.code, 0, "{}", out.combined());
     assert!(out.combined().contains("index.lock"), "{}", out.combined());
     assert!(!lock.exists());
+    assert!(!repo.join(".git/refs/heads/main.lock").exists());
     assert_eq!(env.last_stop(&repo), "complete");
 }
