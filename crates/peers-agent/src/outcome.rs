@@ -95,3 +95,125 @@ impl PatternMatch {
         }
     }
 }
+
+/// Longest quoted line in [`PeerRun::failure_summary`].
+const SUMMARY_LINE_CHARS: usize = 160;
+
+impl PeerRun {
+    /// Why a turn that did not succeed failed, on one line: the class, how the process ended
+    /// and the last line it wrote (stderr first: where a CLI, or the sandbox, says what went
+    /// wrong). Control characters are blanked, so the agent's text cannot steer a terminal.
+    pub fn failure_summary(&self) -> String {
+        let ended = match (self.exit_code, self.signal) {
+            (_, Some(signal)) => format!(" (signal {signal})"),
+            (Some(code), None) => format!(" (exit {code})"),
+            (None, None) => String::new(),
+        };
+        let said = self
+            .matched
+            .as_ref()
+            .map(|found| found.snippet.clone())
+            .or_else(|| last_line(&self.stderr_tail))
+            .or_else(|| last_line(&self.stdout_tail));
+        match said {
+            Some(line) => format!("{}{ended}: {line}", self.classification.as_str()),
+            None => format!("{}{ended}", self.classification.as_str()),
+        }
+    }
+}
+
+/// What `text` last said, on one line of at most [`SUMMARY_LINE_CHARS`]: from its last line
+/// that opens with `error`/`fatal` (any case) to the end, its causes and hints included, else
+/// its last line with something on it.
+fn last_line(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let opens_error = |line: &&str| {
+        let lower = line.get(..5).unwrap_or_default().to_ascii_lowercase();
+        lower == "error" || lower == "fatal"
+    };
+    let from = lines
+        .iter()
+        .rposition(opens_error)
+        .unwrap_or(lines.len().checked_sub(1)?);
+    let line: String = lines[from..]
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut cut: String = line.chars().take(SUMMARY_LINE_CHARS).collect();
+    if cut.len() < line.len() {
+        cut.push('…');
+    }
+    Some(cut)
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    fn failed(stdout: &str, stderr: &str) -> PeerRun {
+        PeerRun {
+            classification: Classification::ProcessFail,
+            exit_code: Some(1),
+            signal: None,
+            duration: std::time::Duration::ZERO,
+            stdout_tail: stdout.to_owned(),
+            stderr_tail: stderr.to_owned(),
+            stdout_log: Vec::new(),
+            stderr_log: Vec::new(),
+            truncated: false,
+            matched: None,
+            usage: Usage::default(),
+            session_id: None,
+            left_running: Vec::new(),
+            git_maintenance_stopped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_summary_quotes_the_last_stderr_line_on_one_line() {
+        let run = failed(
+            "progress\n",
+            "starting\nerror: .peers/state.json: Read-only file system\x1b[2J\n\n",
+        );
+        assert_eq!(
+            run.failure_summary(),
+            "process-fail (exit 1): error: .peers/state.json: Read-only file system [2J"
+        );
+    }
+
+    #[test]
+    fn the_summary_falls_back_to_stdout_then_to_the_class_alone() {
+        assert_eq!(
+            failed("last words\n", "  \n").failure_summary(),
+            "process-fail (exit 1): last words"
+        );
+        let mut silent = failed("", "");
+        silent.exit_code = None;
+        silent.signal = Some(9);
+        assert_eq!(silent.failure_summary(), "process-fail (signal 9)");
+    }
+
+    #[test]
+    fn an_error_is_quoted_with_its_causes() {
+        let run = failed(
+            "",
+            "working\nerror: cannot open .git/config\n  caused by: Read-only file system (os error 30)\n",
+        );
+        assert_eq!(
+            run.failure_summary(),
+            "process-fail (exit 1): error: cannot open .git/config caused by: Read-only file system (os error 30)"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut() {
+        let summary = failed("", &"x".repeat(500)).failure_summary();
+        assert!(summary.ends_with('…'), "{summary}");
+        assert!(summary.chars().count() < 200, "{summary}");
+    }
+}

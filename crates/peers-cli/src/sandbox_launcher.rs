@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::{CommandSpec, Observed, Observer, Watch, run_observed};
+use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
 use peers_proxy::AllowList;
 use peers_sandbox::{Network, Policy, SYSTEM_DIRS};
 
@@ -132,6 +132,10 @@ struct Native {
     allow: AllowList,
 }
 
+/// Characters of stderr's end read for the helper's list of what was left running (it lists
+/// at most 32 processes of at most 200 characters each).
+const LEFT_TAIL: usize = 16 * 1024;
+
 fn refused(reason: String) -> LaunchError {
     LaunchError::Refused {
         launcher: "native sandbox",
@@ -178,7 +182,13 @@ impl Launcher for Native {
         let served = network.serve();
         let observed = run_observed(&confined, watch, observer);
         served.finish();
-        Ok(observed?)
+        let mut observed = observed?;
+        if observed.ending == Ending::Exited && watch.sweep_descendants {
+            // The pid namespace died with the command; its helper said what was still running.
+            let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
+            observed.left_running.extend(said);
+        }
+        Ok(observed)
     }
 }
 

@@ -151,8 +151,7 @@ pub fn run_one(
         iteration,
         head_before: head_before.as_deref(),
         process_ok,
-        process_reason: (!process_ok)
-            .then(|| format!("run classification {}", run.classification.as_str())),
+        process_reason: (!process_ok).then(|| run.failure_summary()),
     };
     let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
     facts.integrity.extend(tampering.iter().cloned());

@@ -65,6 +65,9 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
     }
     let (error_read, error_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map_err(|err| SandboxError::setup(Step::Fork, err))?;
+    // Init lists what the command left running through this one, after the command exits.
+    let (left_read, left_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|err| SandboxError::setup(Step::Fork, err))?;
     let helper = rustix::process::pidfd_open(
         rustix::process::getpid(),
         rustix::process::PidfdFlags::empty(),
@@ -73,17 +76,23 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
     match sys::fork().map_err(|err| SandboxError::setup(Step::Fork, err))? {
         Forked::Child => {
             drop(error_read);
-            let code = crate::init::run(invocation, error_write, &helper);
+            drop(left_read);
+            let code = crate::init::run(invocation, error_write, left_write, &helper);
             std::process::exit(code)
         }
         Forked::Parent(init) => {
             drop(error_write);
+            drop(left_write);
             drop(helper);
             let message = read_all(error_read);
             let status = wait_for(init);
             if !message.is_empty() {
                 report(&message);
                 return Ok(SETUP_FAILED_EXIT_CODE);
+            }
+            // Init and every process of the namespace are gone: this line is the last.
+            if let Some(line) = crate::leftovers::line(&read_all(left_read)) {
+                report(&line);
             }
             Ok(status)
         }

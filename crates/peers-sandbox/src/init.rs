@@ -13,13 +13,21 @@ use crate::helper::{exit_code, format_error};
 use crate::sys::{self, Forked};
 
 /// Runs init; returns its exit code (the command's). Setup errors go to `error_pipe`.
-pub(crate) fn run(invocation: Invocation, error_pipe: OwnedFd, helper: &OwnedFd) -> i32 {
+/// What the command left running is listed through `left_pipe` once it has exited.
+pub(crate) fn run(
+    invocation: Invocation,
+    error_pipe: OwnedFd,
+    left_pipe: OwnedFd,
+    helper: &OwnedFd,
+) -> i32 {
     match start(invocation, &error_pipe, helper) {
         Ok(None) => 0,
         Ok(Some(command)) => {
             // The command's copy closes at its execve: the helper then sees the end of the pipe.
             drop(error_pipe);
-            reap_until(command)
+            let code = reap_until(command);
+            crate::leftovers::send(left_pipe);
+            code
         }
         Err(err) => {
             send_error(&error_pipe, &err);

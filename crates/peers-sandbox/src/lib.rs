@@ -23,6 +23,7 @@ mod handover;
 mod helper;
 mod init;
 mod landlock_rules;
+mod leftovers;
 mod mounts;
 mod podman;
 mod policy;
@@ -34,6 +35,7 @@ pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
 pub use error::{SandboxError, Step};
 pub use handover::{HandOver, HandOverSocket, MAX_LISTENERS};
 pub use helper::helper_main;
+pub use leftovers::{LEFT_RUNNING_MARKER, left_running};
 pub use podman::{
     Drift, Limits, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanProbe, Root, VERSION_LABEL,
     confine_podman, podman_helper_main, probe_podman, version_drift,

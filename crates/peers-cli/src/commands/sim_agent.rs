@@ -43,6 +43,7 @@ pub fn run(directory: Option<&Path>, args: &SimAgentArgs) -> CliResult<u8> {
         (None, Some(name)) => peers_sim::run_builtin(name, &ctx),
         (None, None) => return Err(CliError::usage("give --script FILE or --builtin NAME")),
     };
-    let code = result.map_err(|err| CliError::failed(format!("sim-agent: {err}")))?;
+    let code =
+        result.map_err(|err| CliError::failed(format!("sim-agent: {err}")).causes_of(&err))?;
     Ok(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
 }

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::test_env::TestEnv;
-use super::{Verdict, around, first_failure, implement_fixture};
+use super::{Layer, Verdict, around, first_failure, implement_fixture};
 
 /// The implement mode's cheats: each must leave the run not complete with the named gate red
 /// and its diagnostic saying why; the honest three-step run must complete.
@@ -169,6 +169,7 @@ fn run_implement(scenario: &ImplementScenario) -> Verdict {
     let Some((gate, needle)) = scenario.caught_by else {
         return Verdict {
             name: scenario.name,
+            layer: Layer::Unconfined,
             honest: true,
             ok: stop == "complete",
             evidence: if stop == "complete" {
@@ -192,6 +193,7 @@ fn run_implement(scenario: &ImplementScenario) -> Verdict {
     let diagnostic = row["diagnostic"].as_str().unwrap_or_default().to_owned();
     Verdict {
         name: scenario.name,
+        layer: Layer::Unconfined,
         honest: false,
         ok: stop != "complete" && row["pass"] == false && diagnostic.contains(needle),
         evidence: match diagnostic.find(needle) {
