@@ -4,11 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::error::CliResult;
+
 use crate::commands::{
-    agents_md::AgentsMdArgs, bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs, goals::GoalsArgs,
-    hooks::HooksArgs, info::InfoArgs, init::InitArgs, modes::ModesArgs, msg::MsgArgs,
-    replay::ReplayArgs, report::ReportArgs, review::ReviewArgs, revive::ReviveArgs, run::RunArgs,
-    serve::ServeArgs, serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs,
+    self, agents_md::AgentsMdArgs, bugs::BugsArgs, demo::DemoArgs, doctor::DoctorArgs,
+    goals::GoalsArgs, hooks::HooksArgs, info::InfoArgs, init::InitArgs, modes::ModesArgs,
+    msg::MsgArgs, replay::ReplayArgs, report::ReportArgs, review::ReviewArgs, revive::ReviveArgs,
+    run::RunArgs, serve::ServeArgs, serve::StatsArgs, sim_agent::SimAgentArgs, status::StatusArgs,
     survey::SurveyArgs, tick::TickArgs, tmux::TmuxArgs, verify::VerifyArgs, watch::WatchArgs,
 };
 
@@ -119,4 +121,37 @@ pub enum Command {
     /// Analytics per peer and per agent CLI: ticks, success, bugs filed / confirmed / rejected,
     /// fixes that held, review findings accepted, tokens, cost per fix that held.
     Stats(StatsArgs),
+}
+
+/// Runs the one command `cli` names.
+pub fn dispatch(cli: Cli) -> CliResult<u8> {
+    let directory = cli.directory.as_deref();
+    match &cli.command {
+        Command::Init(args) => commands::init::run(directory, args),
+        Command::Info(args) => commands::info::run(directory, args),
+        Command::Doctor(args) => commands::doctor::run(directory, args),
+        Command::Status(args) => commands::status::run(directory, args),
+        Command::Verify(args) => commands::verify::run(directory, args),
+        Command::Goals(args) => commands::goals::run(directory, args),
+        Command::Modes(args) => commands::modes::run(directory, args),
+        Command::Run(args) => commands::run::run(directory, args),
+        Command::Tick(args) => commands::tick::run(directory, args),
+        Command::Hooks(args) => commands::hooks::run(directory, args),
+        Command::Tmux(args) => commands::tmux::run(directory, args),
+        Command::Msg(args) => commands::msg::run(directory, args),
+        Command::Replay(args) => commands::replay::run(directory, args),
+        Command::Report(args) => commands::report::run(directory, args),
+        Command::Watch(args) => commands::watch::run(directory, args),
+        Command::Bugs(args) => commands::bugs::run(directory, args),
+        Command::Revive(args) => commands::revive::run(directory, args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::SimAgent(args) => commands::sim_agent::run(directory, args),
+        Command::Review(args) => commands::review::run(directory, args),
+        Command::Survey(args) => commands::survey::run(directory, args),
+        Command::Amend(args) => commands::contract::amend(directory, args),
+        Command::AckBlock(args) => commands::contract::ack_block(directory, args),
+        Command::Serve(args) => commands::serve::serve(directory, args),
+        Command::Stats(args) => commands::serve::stats(directory, args),
+        Command::AgentsMd(args) => commands::agents_md::run(directory, args),
+    }
 }

@@ -11,6 +11,7 @@ mod project;
 mod sandbox_launcher;
 mod sandbox_network;
 mod sandbox_podman;
+mod sandbox_policy;
 mod sandbox_report;
 mod table;
 
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     // environment (the model keys the sandbox's proxies inject live there). Best effort.
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let cli = cli::Cli::parse_from(args);
-    match commands::dispatch(cli) {
+    match cli::dispatch(cli) {
         Ok(code) => code.into(),
         Err(err) => {
             error::print(&err);

@@ -94,7 +94,12 @@ impl TerminalProgress {
             _ => String::new(),
         };
         let gates_total = record.gates.hard.len();
-        let gates_pass = record.gates.hard.values().filter(|v| *v == "pass").count();
+        let gates_pass = record
+            .gates
+            .hard
+            .values()
+            .filter(|v| **v == peers_core::state::GoalState::Pass)
+            .count();
         let mut line = format!(
             "peers: tick {} {} {} {:.1}s gates {gates_pass}/{gates_total}",
             record.iteration,

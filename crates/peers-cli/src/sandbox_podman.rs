@@ -145,8 +145,8 @@ impl Launcher for PodmanLauncher {
             hint: "`peers doctor` checks podman; `--sandbox none` runs agents unconfined"
                 .to_owned(),
         };
-        let spec = crate::sandbox_launcher::resolve_dot_dot(spec);
-        let policy = crate::sandbox_launcher::policy_for(&spec, call).map_err(refused)?;
+        let spec = crate::sandbox_policy::resolve_dot_dot(spec);
+        let policy = crate::sandbox_policy::policy_for(&spec, call).map_err(refused)?;
         let confined = peers_sandbox::confine_podman(&spec, &policy, &self.podman, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)

@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::error::CtlResult;
+use crate::paths::config_dir;
+
 use crate::commands::{
-    dashboard::DashboardArgs, doctor::DoctorArgs, logs::LogsArgs, logs::PruneArgs, logs::TailArgs,
-    new::NewArgs, register::AddArgs, register::RemoveArgs, report::ReportArgs, report::ReviewArgs,
-    serve::ServeArgs, serve::StatsArgs, start::StartArgs, stop::StopArgs, views::ListArgs,
-    views::StatusArgs,
+    self, dashboard::DashboardArgs, doctor::DoctorArgs, logs::LogsArgs, logs::PruneArgs,
+    logs::TailArgs, new::NewArgs, register::AddArgs, register::RemoveArgs, report::ReportArgs,
+    report::ReviewArgs, serve::ServeArgs, serve::StatsArgs, start::StartArgs, stop::StopArgs,
+    views::ListArgs, views::StatusArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -107,4 +110,32 @@ pub struct ModesListArgs {
     /// Print the modes as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Runs the one command `cli` names.
+pub fn dispatch(cli: &Cli) -> CtlResult<u8> {
+    let config = config_dir(cli.config_dir.as_deref())?;
+    match &cli.command {
+        Command::New(args) => commands::new::run(&config, args),
+        Command::Add(args) => commands::register::add(&config, args),
+        Command::Remove(args) => commands::register::remove(&config, args),
+        Command::List(args) => commands::views::list(&config, args),
+        Command::Status(args) => commands::views::status(&config, args),
+        Command::Start(args) => commands::start::run(&config, args),
+        Command::Stop(args) => commands::stop::run(&config, args),
+        Command::Tail(args) => commands::logs::tail(&config, args),
+        Command::Logs(args) => commands::logs::logs(&config, args),
+        Command::Report(args) => commands::report::report(&config, args),
+        Command::Review(args) => commands::report::review(&config, args),
+        Command::Dashboard(args) => commands::dashboard::run(&config, args),
+        Command::Doctor(args) => commands::doctor::run(&config, args),
+        Command::Prune(args) => commands::logs::prune(&config, args),
+        Command::Amend(args) => commands::contract::amend(&config, args),
+        Command::AckBlock(args) => commands::contract::ack_block(&config, args),
+        Command::Serve(args) => commands::serve::serve(&config, args),
+        Command::Stats(args) => commands::serve::stats(&config, args),
+        Command::Modes(modes) => match &modes.command {
+            ModesCommand::List(args) => commands::doctor::modes_list(args.json),
+        },
+    }
 }

@@ -2,17 +2,21 @@
 //! exit with the command's code.
 
 mod backend;
+mod backend_spec;
 mod cli;
 mod cluster;
 mod commands;
 mod error;
+mod handoff;
 mod identity;
 mod launch;
 mod live;
 mod notify;
 mod paths;
+mod project;
 mod reconcile;
 mod registry;
+mod run_args;
 mod summary;
 
 use std::ffi::OsString;
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
         return ExitCode::from(notify::watch(&args[2..]));
     }
     let cli = cli::Cli::parse();
-    let code = match commands::dispatch(&cli) {
+    let code = match cli::dispatch(&cli) {
         Ok(code) => code,
         Err(err) => {
             let _ = writeln!(std::io::stderr(), "{err}");

@@ -12,7 +12,7 @@ use rustix::fs::{self as rfs, FlockOperation, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::backend::BackendSpec;
+use crate::backend_spec::BackendSpec;
 use crate::error::{CtlError, CtlResult};
 use crate::paths::validate_name;
 

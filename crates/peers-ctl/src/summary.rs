@@ -192,6 +192,25 @@ pub fn read_tail(file: &mut File, len: u64, window: u64) -> std::io::Result<Vec<
     Ok(bytes)
 }
 
+/// The end of a log read for its last lines.
+const TAIL_WINDOW: u64 = 1024 * 1024;
+
+/// The last `n` lines of `path` (empty when it cannot be read).
+pub fn last_lines(path: &Path, n: usize) -> Vec<String> {
+    let Ok((mut file, meta)) = peers_store::safe_fs::open_control_file(path) else {
+        return Vec::new();
+    };
+    let Ok(bytes) = read_tail(&mut file, meta.len(), TAIL_WINDOW) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

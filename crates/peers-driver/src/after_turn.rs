@@ -72,7 +72,7 @@ pub fn after(
         Err(other) => return Err(other.into()),
     };
     peers_store::last_stop::clear_last_stop(&dir)?;
-    let mut session = match Session::open(inputs, progress) {
+    let mut session = match crate::run_loop::open(inputs, progress) {
         Ok(session) => session,
         Err(err) => {
             let reason = StopReason::Error(err.label().to_owned());
@@ -91,7 +91,7 @@ pub fn after(
     } else {
         None
     };
-    let summary = session.finish(&reason, progress);
+    let summary = crate::run_loop::finish(&mut session, &reason, progress);
     drop(lock);
     outcome.map(|_| AfterOutcome::Judged {
         summary,
@@ -273,7 +273,7 @@ pub fn prompt_now(
         peers_store::error::StoreError::LockHeld { pid, .. } => DriverError::LockHeld { pid },
         other => DriverError::Store(other),
     })?;
-    let mut session = Session::open(inputs, progress)?;
+    let mut session = crate::run_loop::open(inputs, progress)?;
     write_next_prompt(&mut session)
 }
 

@@ -32,14 +32,16 @@ impl Evaluation {
             .all(|r| r.pass)
     }
 
-    pub fn snapshot(&self) -> BTreeMap<String, String> {
+    pub fn snapshot(&self) -> BTreeMap<String, peers_core::state::GoalState> {
         self.results
             .iter()
             .map(|r| {
-                (
-                    r.id.clone(),
-                    if r.pass { "pass" } else { "fail" }.to_owned(),
-                )
+                let state = if r.pass {
+                    peers_core::state::GoalState::Pass
+                } else {
+                    peers_core::state::GoalState::Fail
+                };
+                (r.id.clone(), state)
             })
             .collect()
     }

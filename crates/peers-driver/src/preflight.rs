@@ -3,6 +3,7 @@
 //! `env:` names are set, the gates' tools are installed, the tree is clean, the baseline exists.
 //! A problem stops the run before anything is spent; a warning is said and the run goes on.
 
+mod contract;
 mod credentials;
 mod program;
 mod repository;
@@ -112,10 +113,7 @@ pub fn run(inputs: &PreflightInputs<'_>) -> PreflightReport {
         interrupted.as_deref(),
     ));
     findings.push(check_baseline(inputs.git));
-    findings.extend(crate::implement_run::check_contract(
-        inputs.goals,
-        inputs.dir,
-    ));
+    findings.extend(contract::check_contract(inputs.goals, inputs.dir));
     PreflightReport {
         findings,
         elapsed: started.elapsed(),

@@ -1,8 +1,12 @@
 //! The records of `.peers/log/runs.jsonl`: one `tick` record per finished tick and one `exit`
-//! record per run. Versioned (`v`), appended by one writer, never rewritten.
+//! record per run, a [`Record`] tagged by its `event` key. Versioned (`v`), appended by one
+//! writer, never rewritten. The JSON is the contract (`peers report`, `replay`, `watch`,
+//! `peers-ctl` and the browser view read it; users script against it): `tests/records.rs`
+//! reads records as this version wrote them.
 
 use std::collections::BTreeMap;
 
+use peers_core::state::{GoalState, PeerState};
 use serde::{Deserialize, Serialize};
 
 pub const RECORD_VERSION: u32 = 1;
@@ -13,12 +17,11 @@ pub const RECORD_VERSION: u32 = 1;
 #[serde(default)]
 pub struct TickRecord {
     pub v: u32,
-    pub event: String,
     pub ts: String,
     pub iteration: u64,
     pub peer: String,
     pub tool: String,
-    pub classification: String,
+    pub classification: TurnClass,
     pub exit_code: Option<i32>,
     pub duration_ms: u64,
     pub success: bool,
@@ -32,7 +35,7 @@ pub struct TickRecord {
     pub head_before: Option<String>,
     pub head_after: Option<String>,
     pub commits: Vec<String>,
-    pub peer_state_after: String,
+    pub peer_state_after: PeerState,
     pub warnings_emitted: Vec<String>,
     pub matched_error_pattern: Option<String>,
     pub matched_error_snippet: Option<String>,
@@ -55,8 +58,8 @@ pub struct TickRecord {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GateSnapshot {
-    /// Hard gate id → "pass" | "fail".
-    pub hard: BTreeMap<String, String>,
+    /// Hard gate id → its verdict (`"pass"` | `"fail"`).
+    pub hard: BTreeMap<String, GoalState>,
     /// Soft goal id → "count/needed".
     pub soft: BTreeMap<String, String>,
 }
@@ -66,7 +69,6 @@ pub struct GateSnapshot {
 #[serde(default)]
 pub struct ExitRecord {
     pub v: u32,
-    pub event: String,
     pub ts: String,
     pub reason: String,
     pub ticks_in_run: u64,
@@ -77,7 +79,6 @@ impl ExitRecord {
     pub fn new(reason: &str, ticks_in_run: u64, iteration: u64) -> Self {
         Self {
             v: RECORD_VERSION,
-            event: "exit".to_owned(),
             ts: peers_store::timestamp::now_iso_utc(),
             reason: reason.to_owned(),
             ticks_in_run,
@@ -86,27 +87,124 @@ impl ExitRecord {
     }
 }
 
-/// A record read back from runs.jsonl.
-#[derive(Debug, Clone)]
+/// How the peer's process ended, as the record says it (`classification`): the supervisor's
+/// classes, and any other text kept as it was (an older or the original tool's record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TurnClass {
+    Success,
+    ProcessFail,
+    IdleTimeout,
+    AbsoluteTimeout,
+    ApiError,
+    RateLimited,
+    Overloaded,
+    Interrupted,
+    Stopped,
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Default for TurnClass {
+    /// A record that does not say (the original's oldest entries).
+    fn default() -> Self {
+        Self::Other(String::new())
+    }
+}
+
+impl TurnClass {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "success",
+            Self::ProcessFail => "process-fail",
+            Self::IdleTimeout => "idle-timeout",
+            Self::AbsoluteTimeout => "absolute-timeout",
+            Self::ApiError => "api-error",
+            Self::RateLimited => "rate-limited",
+            Self::Overloaded => "overloaded",
+            Self::Interrupted => "interrupted",
+            Self::Stopped => "stopped",
+            Self::Other(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for TurnClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for TurnClass {
+    /// The class a record's text names (`Other` for anything else).
+    fn from(text: &str) -> Self {
+        serde_json::from_value(serde_json::Value::String(text.to_owned()))
+            .unwrap_or_else(|_| Self::Other(text.to_owned()))
+    }
+}
+
+impl From<&peers_agent::Classification> for TurnClass {
+    fn from(class: &peers_agent::Classification) -> Self {
+        use peers_agent::Classification as C;
+        match class {
+            C::Success => Self::Success,
+            C::ProcessFail => Self::ProcessFail,
+            C::IdleTimeout => Self::IdleTimeout,
+            C::AbsoluteTimeout => Self::AbsoluteTimeout,
+            C::ApiError => Self::ApiError,
+            C::RateLimited => Self::RateLimited,
+            C::Overloaded => Self::Overloaded,
+            C::Interrupted => Self::Interrupted,
+            C::Stopped(_) => Self::Stopped,
+        }
+    }
+}
+
+/// A record of runs.jsonl, tagged by its `event` key; anything else read back (a record of a
+/// newer version, an unknown event) is kept whole as [`Record::Other`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
 pub enum Record {
     Tick(Box<TickRecord>),
     Exit(ExitRecord),
+    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+/// The JSON written for a record (borrowed: nothing is copied to tag it).
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+enum Written<'a> {
+    Tick(&'a TickRecord),
+    Exit(&'a ExitRecord),
+}
+
+impl TickRecord {
+    /// The line runs.jsonl gets (`"event": "tick"` and the fields).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(Written::Tick(self)).unwrap_or_default()
+    }
+}
+
+impl ExitRecord {
+    /// The line runs.jsonl gets (`"event": "exit"` and the fields).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(Written::Exit(self)).unwrap_or_default()
+    }
 }
 
 impl Record {
     pub fn from_value(value: serde_json::Value) -> Record {
-        match value.get("event").and_then(|e| e.as_str()) {
-            Some("exit") => serde_json::from_value(value.clone())
-                .map(Record::Exit)
-                .unwrap_or(Record::Other(value)),
-            // The original's tick entries have no `event` key.
-            Some("tick") | None if value.get("iteration").is_some() => {
+        let has_event = value.get("event").is_some();
+        match serde_json::from_value(value.clone()) {
+            Ok(Record::Other(value)) if !has_event && value.get("iteration").is_some() => {
+                // The original's tick entries have no `event` key.
                 serde_json::from_value(value.clone())
-                    .map(|t| Record::Tick(Box::new(t)))
+                    .map(|tick| Record::Tick(Box::new(tick)))
                     .unwrap_or(Record::Other(value))
             }
-            _ => Record::Other(value),
+            Ok(record) => record,
+            Err(_) => Record::Other(value),
         }
     }
 }
@@ -119,16 +217,17 @@ mod tests {
     fn tick_record_round_trips_and_original_entries_without_event_still_read_as_ticks() {
         let record = TickRecord {
             v: 1,
-            event: "tick".into(),
             iteration: 3,
             peer: "claude".into(),
             ..TickRecord::default()
         };
-        let value = serde_json::to_value(&record).unwrap();
+        let value = record.to_value();
+        assert_eq!(value["event"], "tick");
         assert!(matches!(Record::from_value(value), Record::Tick(t) if t.iteration == 3));
         let original = serde_json::json!({"ts": "2026-01-01T00:00:00Z", "iteration": 4, "peer": "codex", "classification": "success", "success": true});
         assert!(matches!(Record::from_value(original), Record::Tick(t) if t.peer == "codex"));
-        let exit = serde_json::to_value(ExitRecord::new("complete", 2, 9)).unwrap();
+        let exit = ExitRecord::new("complete", 2, 9).to_value();
+        assert_eq!(exit["event"], "exit");
         assert!(matches!(Record::from_value(exit), Record::Exit(e) if e.reason == "complete"));
     }
 }

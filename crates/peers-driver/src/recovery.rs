@@ -110,11 +110,10 @@ pub fn finish_interrupted_tick(
     count_interrupted_tick(&mut session.state, flight.iteration);
     let record = TickRecord {
         v: RECORD_VERSION,
-        event: "tick".to_owned(),
         ts: peers_store::timestamp::now_iso_utc(),
         iteration: flight.iteration,
         peer: flight.peer.clone(),
-        classification: "interrupted".to_owned(),
+        classification: crate::record::TurnClass::Interrupted,
         success: false,
         skeptic: flight.skeptic,
         soft_fail_reason: Some(
@@ -127,7 +126,7 @@ pub fn finish_interrupted_tick(
             .state
             .peers
             .get(&flight.peer)
-            .map(|p| p.state.as_str().to_owned())
+            .map(|p| p.state)
             .unwrap_or_default(),
         spent_tokens_total: session.state.budget.spent_tokens,
         spent_usd_total: session.state.budget.spent_usd,

@@ -16,8 +16,8 @@ use crate::error::DriverError;
 use crate::post_tick::TurnFacts;
 use crate::progress::{Progress, ProgressSink};
 use crate::record::{GateSnapshot, RECORD_VERSION, TickRecord};
+use crate::rules::{self, TickOutcome};
 use crate::session::Session;
-use crate::tick::{self, TickOutcome};
 
 pub struct Finished<'a> {
     pub peer: &'a str,
@@ -100,10 +100,10 @@ pub fn finish(
             session.loop_state.last_handoff_peer = Some(peer.to_owned());
         }
     }
-    session.evaluate(progress)?;
-    let (turn_outcome, health_event, tick_result) = tick::judge_outcome(&run, &facts);
-    tick::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
-    let health_warnings = tick::advance(session, peer, turn_outcome, health_event, iteration);
+    crate::judge::evaluate(session, progress)?;
+    let (turn_outcome, health_event, tick_result) = rules::judge_outcome(&run, &facts);
+    rules::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
+    let health_warnings = rules::advance(session, peer, turn_outcome, health_event, iteration);
     let health_notes = health_warnings.clone();
     let new_blocking: usize = facts
         .commits
@@ -127,7 +127,7 @@ pub fn finish(
             || soft_review::all_passed(&session.state, &session.inputs.goals),
         new_blocking_reports: new_blocking,
     };
-    let decision = tick::decide(session, &clean);
+    let decision = rules::decide(session, &clean);
     // With the streak updated, judge the loop's own gates again; completion needs them green.
     let loop_green = session.rejudge_loop_gates();
     let decision = decision.filter(|reason| *reason != StopReason::Complete || loop_green);
@@ -321,12 +321,11 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
     warnings.extend(input.health_warnings.iter().cloned());
     TickRecord {
         v: RECORD_VERSION,
-        event: "tick".to_owned(),
         ts: peers_store::timestamp::now_iso_utc(),
         iteration: input.iteration,
         peer: input.peer.to_owned(),
         tool,
-        classification: run.classification.as_str().to_owned(),
+        classification: (&run.classification).into(),
         exit_code: run.exit_code,
         duration_ms: u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX),
         success: facts.fail_reason.is_none(),
@@ -344,7 +343,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
             .state
             .peers
             .get(input.peer)
-            .map(|p| p.state.as_str().to_owned())
+            .map(|p| p.state)
             .unwrap_or_default(),
         warnings_emitted: warnings,
         matched_error_pattern: run.matched.as_ref().map(|m| m.pattern.clone()),

@@ -176,3 +176,15 @@ impl SandboxError {
         }
     }
 }
+
+/// The text sent through the error pipe and printed by the helper.
+pub(crate) fn format_error(err: &SandboxError) -> String {
+    let mut text = format!("error: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text.push_str(&format!("\nhint: {}\n", err.hint()));
+    text
+}

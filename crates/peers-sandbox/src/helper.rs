@@ -9,9 +9,9 @@ use rustix::process::{Gid, Uid, WaitOptions, getgid, getuid};
 use rustix::thread::UnshareFlags;
 
 use crate::confine::{Invocation, SETUP_FAILED_EXIT_CODE, parse_invocation};
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, Step, format_error};
 use crate::policy::Network;
-use crate::sys::{self, Forked};
+use crate::sys::{self, Forked, exit_code};
 
 /// Entry point of `peers __sandbox-exec <args>`: returns the process exit code.
 ///
@@ -158,29 +158,6 @@ fn wait_for(init: rustix::process::Pid) -> i32 {
             Err(_) => return SETUP_FAILED_EXIT_CODE,
         }
     }
-}
-
-/// Exit code for a wait status: the code, or 128 + signal.
-pub(crate) fn exit_code(status: rustix::process::WaitStatus) -> i32 {
-    if let Some(code) = status.exit_status() {
-        code
-    } else if let Some(signal) = status.terminating_signal() {
-        128 + signal
-    } else {
-        SETUP_FAILED_EXIT_CODE
-    }
-}
-
-/// The text sent through the error pipe and printed by the helper.
-pub(crate) fn format_error(err: &SandboxError) -> String {
-    let mut text = format!("error: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text.push_str(&format!("\nhint: {}\n", err.hint()));
-    text
 }
 
 fn report(message: &str) {

@@ -8,9 +8,8 @@ use rustix::event::{PollFd, PollFlags};
 use rustix::process::{Signal, WaitOptions};
 
 use crate::confine::{Invocation, SETUP_FAILED_EXIT_CODE};
-use crate::error::{SandboxError, Step};
-use crate::helper::{exit_code, format_error};
-use crate::sys::{self, Forked};
+use crate::error::{SandboxError, Step, format_error};
+use crate::sys::{self, Forked, exit_code};
 
 /// Runs init; returns its exit code (the command's). Setup errors go to `error_pipe`.
 /// What the command left running is listed through `left_pipe` once it has exited.

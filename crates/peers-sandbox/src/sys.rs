@@ -145,3 +145,14 @@ pub(crate) fn cloexec_from(first: u32) -> io::Result<()> {
         Ok(())
     }
 }
+
+/// Exit code for a wait status: the code, or 128 + signal.
+pub(crate) fn exit_code(status: rustix::process::WaitStatus) -> i32 {
+    if let Some(code) = status.exit_status() {
+        code
+    } else if let Some(signal) = status.terminating_signal() {
+        128 + signal
+    } else {
+        crate::confine::SETUP_FAILED_EXIT_CODE
+    }
+}

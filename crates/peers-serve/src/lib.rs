@@ -5,6 +5,7 @@
 //! analytics (`stats`). Every page is server-rendered HTML with inline SVG; a small embedded
 //! script applies live updates from server-sent events. Nothing is fetched from the internet.
 
+pub mod app;
 pub mod auth;
 pub mod highlight;
 pub mod html;

@@ -5,28 +5,20 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::app::{App, Body, full};
 use crate::auth::{COOKIE, cookie, form_value, percent_decode};
 use crate::html::{APP_CSS, APP_JS, escape, url_part};
 use crate::pages::{self, Context};
-use crate::server::App;
 use crate::source::{Action, ProjectEntry};
-
-pub type Body = BoxBody<Bytes, Infallible>;
-use std::convert::Infallible;
 
 /// Largest POST body read.
 const FORM_CAP: usize = 8 * 1024;
 const CSP: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-
-pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed()
-}
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
     let mut response = Response::new(full(body));

@@ -11,6 +11,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
+use crate::app::App;
 use crate::auth::Tokens;
 use crate::routes;
 use crate::source::{Actions, ProjectSource};
@@ -45,15 +46,6 @@ pub struct ServeSettings {
     /// Stop/start/revive offered and accepted (POST with the CSRF token).
     pub actions_enabled: bool,
     /// How often live-update streams look for changes.
-    pub poll: Duration,
-}
-
-/// Everything a request handler reads.
-pub struct App {
-    pub source: Box<dyn ProjectSource>,
-    pub actions: Box<dyn Actions>,
-    pub tokens: Tokens,
-    pub actions_enabled: bool,
     pub poll: Duration,
 }
 

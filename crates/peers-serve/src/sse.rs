@@ -15,8 +15,7 @@ use hyper::{Response, StatusCode};
 use peers_store::layout::PeersDir;
 use tokio::sync::mpsc;
 
-use crate::routes::Body;
-use crate::server::App;
+use crate::app::{App, Body};
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 

@@ -12,10 +12,10 @@ mod document;
 use std::path::Path;
 
 use crate::SimContext;
-use crate::demo::messages;
 use crate::engine::Streams;
 use crate::error::SimError;
 use crate::git::{PeerGit, Staging};
+use crate::messages;
 use crate::prompt_reading;
 use crate::script::SimStream;
 

@@ -175,8 +175,7 @@ fn run_step(
         SimStep::RewriteHistory { reset_to } => ctx.git().reset_hard(reset_to)?,
         SimStep::SubmitReviews { pass, notes } => {
             for goal in &ctx.requested_reviews {
-                let message =
-                    crate::demo::soft_review_message(ctx.peer, goal, *pass, &ctx.fill(notes));
+                let message = crate::messages::soft_review(ctx.peer, goal, *pass, &ctx.fill(notes));
                 ctx.git().commit(&message, Staging::AsIs, true)?;
             }
         }

@@ -69,6 +69,7 @@ mod doc_writers;
 mod engine;
 mod error;
 mod git;
+mod messages;
 mod process_steps;
 mod prompt_reading;
 mod repo_path;

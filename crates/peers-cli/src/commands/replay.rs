@@ -45,7 +45,7 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
         if tick.success {
             "handoff".to_owned()
         } else {
-            tick.classification.clone()
+            tick.classification.to_string()
         },
         tick.soft_fail_reason
             .as_deref()

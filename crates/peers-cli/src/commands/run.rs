@@ -194,7 +194,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         Terminal::stderr(args.color),
         crate::live::screen::heartbeat_interval(),
     );
-    let outcome = peers_driver::session::run(inputs, &mut progress);
+    let outcome = peers_driver::run_loop::run(inputs, &mut progress);
     let tally = progress.finish();
     let summary = outcome?;
     let report = crate::commands::report::write(&project)

@@ -17,7 +17,7 @@ use kube::{Client, Config, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::backend::KubeTarget;
+use crate::backend_spec::KubeTarget;
 use crate::cluster::logs::LogCursor;
 use crate::cluster::names;
 use crate::cluster::status::Observed;

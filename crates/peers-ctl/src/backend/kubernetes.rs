@@ -7,17 +7,17 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::backend::Backend;
 use crate::backend::client::Cluster;
-use crate::backend::{Backend, BackendSpec, KubeTarget};
+use crate::backend_spec::{BackendSpec, KubeTarget};
 use crate::cluster::names;
 use crate::cluster::plan::{self, RunPlan};
 use crate::cluster::status::{Phase, RunStatus, is_live, loop_terminated, status};
-use crate::commands::start::StartArgs;
-use crate::commands::stop::StopArgs;
-use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::launch::run_peers;
+use crate::project::{print_json, registry};
 use crate::registry::{Project, Registry, RunState};
+use crate::run_args::{StartArgs, StopArgs};
 
 /// Shown as the anchor's UID in `--dry-run` output, where the anchor does not exist yet.
 const UID_PLACEHOLDER: &str = "<uid of the anchor ConfigMap, assigned when it is created>";

@@ -22,7 +22,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::backend::KubeTarget;
+use crate::backend_spec::KubeTarget;
 use crate::cluster::{names, pod};
 
 /// The exit code of the workspace init container when the image's peers is not the planned one.

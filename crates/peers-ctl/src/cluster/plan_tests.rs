@@ -2,7 +2,8 @@
 //! every container, and no credential anywhere in the `loop` container.
 
 use super::*;
-use crate::backend::{BackendArgs, BackendSpec};
+use crate::backend::BackendArgs;
+use crate::backend_spec::BackendSpec;
 use crate::cluster::pod::{GIT_SECRET, MODEL_KEYS_SECRET, PLACEHOLDER_KEY};
 use k8s_openapi::api::core::v1::Container;
 

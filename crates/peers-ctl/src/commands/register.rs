@@ -4,8 +4,9 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::backend::BackendArgs;
 use crate::backend::kubernetes::cluster_states;
-use crate::backend::{BackendArgs, BackendSpec};
+use crate::backend_spec::BackendSpec;
 use crate::cluster::status::Phase;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};

@@ -28,7 +28,7 @@ pub fn run(config: &Path, options: &LiveOptions<'_>) -> CtlResult<u8> {
             options.refresh_s
         )));
     }
-    let registry = crate::commands::registry(config)?;
+    let registry = crate::project::registry(config)?;
     if let Some(name) = options.project {
         registry.find(name)?;
     }

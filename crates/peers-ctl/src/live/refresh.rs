@@ -11,10 +11,10 @@ use peers_store::layout::PeersDir;
 
 use crate::backend::kubernetes::cluster_states;
 use crate::cluster::status::{Phase, RunStatus};
-use crate::commands::log_path;
 use crate::error::CtlResult;
 use crate::identity::boot_id;
 use crate::live::model::{Detail, Row, alerts};
+use crate::project::log_path;
 use crate::reconcile::{load_reconciled, observe};
 use crate::registry::{Registry, RunState};
 use crate::summary::{Summary, read_tail, summarise};
@@ -169,7 +169,7 @@ impl Refresher {
         let records = recent_records(&runs);
         let review = match previous {
             Some(old) if old.name == row.name && old.records == records => old.review.clone(),
-            _ => crate::commands::report::latest_handoff(&row.path)
+            _ => crate::handoff::latest_handoff(&row.path)
                 .ok()
                 .flatten()
                 .map(|h| {
@@ -180,10 +180,7 @@ impl Refresher {
         Detail {
             name: row.name.clone(),
             records,
-            output: crate::commands::logs::last_lines(
-                &log_path(&self.config, &row.name),
-                DETAIL_OUTPUT,
-            ),
+            output: crate::summary::last_lines(&log_path(&self.config, &row.name), DETAIL_OUTPUT),
             review,
         }
     }

@@ -36,7 +36,7 @@ pub fn podman_helper_main(args: &[OsString]) -> i32 {
     match result {
         Ok(code) => code,
         Err(err) => {
-            let message = crate::helper::format_error(&err);
+            let message = crate::error::format_error(&err);
             let mut stderr = std::io::stderr().lock();
             let _ = stderr.write_all(message.as_bytes());
             SETUP_FAILED_EXIT_CODE

@@ -6,7 +6,6 @@
 //! 4. from then on each peer submits the requested soft reviews and hands off, changing nothing.
 
 mod history;
-pub(crate) mod messages;
 mod project;
 mod roles;
 
@@ -58,9 +57,4 @@ pub(crate) fn run(
     };
     turn.play(role)?;
     Ok(0)
-}
-
-/// A soft-review commit message (for the script step `submit_reviews`).
-pub(crate) fn soft_review_message(peer: &str, goal: &str, pass: bool, notes: &str) -> String {
-    messages::soft_review(peer, goal, pass, notes)
 }

@@ -1,11 +1,12 @@
 //! One demo turn: what the implementer and the reviewer do, given the repository state.
 
 use super::history::{self, History};
-use super::{messages, project};
+use super::project;
 use crate::SimContext;
 use crate::engine::Streams;
 use crate::error::SimError;
 use crate::git::{PeerGit, Staging};
+use crate::messages;
 use crate::script::SimStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,26 +3,30 @@
 
 use std::path::Path;
 
+mod logs;
+mod start;
+mod stop;
+
 use crate::backend::Backend;
-use crate::commands::{logs, start, stop};
 use crate::error::CtlResult;
+use crate::run_args::{StartArgs, StopArgs};
 
 pub struct Local;
 
 impl Backend for Local {
-    fn start(&self, config: &Path, name: &str, args: &start::StartArgs) -> CtlResult<u8> {
-        start::run_local(config, name, args)
+    fn start(&self, config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8> {
+        start::run(config, name, args)
     }
 
-    fn stop(&self, config: &Path, name: &str, args: &stop::StopArgs) -> CtlResult<u8> {
-        stop::run_local(config, name, args)
+    fn stop(&self, config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
+        stop::run(config, name, args)
     }
 
     fn logs(&self, config: &Path, name: &str, lines: usize, follow: bool) -> CtlResult<u8> {
         if follow {
-            logs::local_tail(config, name, lines)
+            logs::tail(config, name, lines)
         } else {
-            logs::local_logs(config, name, lines)
+            logs::logs(config, name, lines)
         }
     }
 }
