@@ -33,7 +33,7 @@ pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&tick).unwrap_or_default()
+            serde_json::to_string_pretty(&tick.to_value()).unwrap_or_default()
         );
         return Ok(0);
     }
