@@ -83,6 +83,12 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let project = Project::open(directory)?;
     let scope = scope(args)?;
     let (peers, health, prices) = reviewers(&project, args)?;
+    // The egress allow-list is the project's, whoever the reviewers are.
+    let allow_hosts = if project.dir.path().is_dir() {
+        project.load_config()?.sandbox.allow_hosts
+    } else {
+        Vec::new()
+    };
     let reviewers = peers
         .iter()
         .map(|peer| Reviewer::from_peer(peer).map_err(CliError::from))
@@ -100,7 +106,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
             } else {
                 args.sandbox
             },
-            &[],
+            &allow_hosts,
         )?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),

@@ -195,3 +195,68 @@ fn review_rounds_run_confined_on_every_backend() {
         assert_eq!(verdict["rounds"], 2, "{choice}: {verdict:#}");
     }
 }
+
+/// The egress record of the reviewers' CONNECT to `localhost:443`, from the project's log.
+fn reviewers_egress(repo: &std::path::Path, output: &str) -> serde_json::Value {
+    let log = std::fs::read_to_string(repo.join(".peers/log/sandbox.jsonl")).unwrap_or_default();
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["request"]["proxy"] == "egress")
+        .unwrap_or_else(|| panic!("no egress record in {log:?}; peers said:\n{output}"))
+}
+
+#[test]
+fn review_rounds_use_the_projects_egress_allow_list() {
+    if !super::available() {
+        return;
+    }
+    // `localhost` resolves from /etc/hosts to a loopback address, which the egress proxy never
+    // connects to: listed, it passes the allow-list and is refused for its address; unlisted,
+    // it is refused by the allow-list. No packet leaves the machine either way.
+    for (allow, reason) in [
+        (
+            "sandbox:\n  allow_hosts: [localhost]\n",
+            "not a public address",
+        ),
+        ("", "not in sandbox.allow_hosts"),
+    ] {
+        let env = TestEnv::new();
+        let repo = crate::cli::launch_log::review_project(&env);
+        let reviewer = env.root().join("probing-reviewer.sh");
+        // Probes the egress proxy (`--noproxy ''`: NO_PROXY names localhost), then answers the
+        // blind pass with no findings.
+        std::fs::write(
+            &reviewer,
+            "#!/bin/sh\ncurl --noproxy '' -s -o /dev/null -m 5 -x \"$HTTPS_PROXY\" https://localhost/\nprintf '```findings\\n```\\n'\n",
+        )
+        .unwrap();
+        let script = reviewer.display();
+        std::fs::write(
+            repo.join(".peers/config.yaml"),
+            format!(
+                "peers:\n  - {{name: alice, tool: generic, argv: ['/bin/sh', '{script}', '{{PROMPT}}']}}\n  - {{name: bob, tool: generic, argv: ['/bin/sh', '{script}', '{{PROMPT}}']}}\n{allow}"
+            ),
+        )
+        .unwrap();
+        let out = env.peers(
+            &repo,
+            &[
+                "review",
+                "--commit",
+                "HEAD",
+                "--max-rounds",
+                "1",
+                "--json",
+                "--sandbox",
+                "native",
+            ],
+        );
+        let verdict: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|_| panic!("{allow:?}: {}", out.combined()));
+        assert_eq!(verdict["rounds"], 1, "{verdict:#}");
+        let egress = reviewers_egress(&repo, &out.combined());
+        assert_eq!(egress["request"]["host"], "localhost", "{egress:#}");
+        let said = egress["request"]["reason"].as_str().unwrap_or_default();
+        assert!(said.contains(reason), "{allow:?}: {egress:#}");
+    }
+}
