@@ -21,6 +21,9 @@ pub struct TickRecord {
     pub iteration: u64,
     pub peer: String,
     pub tool: String,
+    /// The peer's configured `model` (absent: the CLI's own default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub classification: TurnClass,
     pub exit_code: Option<i32>,
     pub duration_ms: u64,

@@ -291,14 +291,16 @@ struct BuildInput<'a> {
 fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
     let run = input.run;
     let facts = input.facts;
-    let tool = session
+    let settings = session
         .inputs
         .config
         .peers
         .iter()
-        .find(|p| p.name == input.peer)
+        .find(|p| p.name == input.peer);
+    let tool = settings
         .map(|p| p.tool.as_str().to_owned())
         .unwrap_or_default();
+    let model = settings.and_then(|p| p.model.clone());
     let (out_cap, err_cap) = if facts.fail_reason.is_none() {
         (200, 400)
     } else {
@@ -325,6 +327,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         iteration: input.iteration,
         peer: input.peer.to_owned(),
         tool,
+        model,
         classification: (&run.classification).into(),
         exit_code: run.exit_code,
         duration_ms: u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX),

@@ -1,4 +1,4 @@
-//! Analytics across runs, per peer and per agent CLI: ticks and success rate, bugs filed and how
+//! Analytics across runs, per peer, per agent CLI and per CLI and model: ticks and success rate, bugs filed and how
 //! they ended (confirmed: fixed, deferred or wontfix; rejected: invalid or duplicate), fixes and
 //! fixes that held (the bug is closed, its fixing commit was not reverted and no later report
 //! flagged the fix weak or shallow), `peers review` findings accepted that the peer raised,
@@ -22,7 +22,8 @@ pub struct ProjectRecords {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatsRow {
-    /// The peer's name, or the agent CLI.
+    /// The peer's name, the agent CLI, or the CLI and its model (`codex · gpt-5`; `claude ·
+    /// default model` when the peer named none).
     pub key: String,
     /// Projects it took part in.
     pub runs: u64,
@@ -48,20 +49,43 @@ pub struct Stats {
     pub projects: u64,
     pub by_peer: Vec<StatsRow>,
     pub by_tool: Vec<StatsRow>,
+    pub by_model: Vec<StatsRow>,
 }
 
-/// Which rows one project adds to (per peer, or per tool through the peer's latest tool).
+/// Who did the work of a tick or a bug: the peer, its CLI and its model.
+pub struct Doer<'a> {
+    pub peer: &'a str,
+    pub tool: &'a str,
+    pub model: &'a str,
+}
+
+/// The row of a CLI and model.
+fn model_key(doer: &Doer<'_>) -> String {
+    if doer.model.is_empty() {
+        format!("{} · default model", doer.tool)
+    } else {
+        format!("{} · {}", doer.tool, doer.model)
+    }
+}
+
+/// Which rows one project adds to (per peer, or per tool and model through the peer's latest
+/// tick: bugs and review findings carry only the peer's name).
 fn add_project(
     rows: &mut BTreeMap<String, StatsRow>,
     project: &ProjectRecords,
-    key_of: &dyn Fn(&str, &str) -> String,
+    key_of: &dyn Fn(&Doer<'_>) -> String,
 ) {
-    // The peer's tool in this project: the tool of its latest tick.
-    let mut tool_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut latest: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     for tick in &project.ticks {
-        tool_of.insert(tick.peer.as_str(), tick.tool.as_str());
+        latest.insert(
+            tick.peer.as_str(),
+            (tick.tool.as_str(), tick.model.as_str()),
+        );
     }
-    let key_for_peer = |peer: &str| key_of(peer, tool_of.get(peer).copied().unwrap_or("?"));
+    let key_for_peer = |peer: &str| {
+        let (tool, model) = latest.get(peer).copied().unwrap_or(("?", ""));
+        key_of(&Doer { peer, tool, model })
+    };
     let mut seen: Vec<String> = Vec::new();
     let row = |key: String, seen: &mut Vec<String>| -> String {
         if !seen.contains(&key) {
@@ -70,7 +94,12 @@ fn add_project(
         key
     };
     for tick in &project.ticks {
-        let key = row(key_of(&tick.peer, &tick.tool), &mut seen);
+        let doer = Doer {
+            peer: &tick.peer,
+            tool: &tick.tool,
+            model: &tick.model,
+        };
+        let key = row(key_of(&doer), &mut seen);
         let entry = rows.entry(key.clone()).or_insert_with(|| StatsRow {
             key,
             ..StatsRow::default()
@@ -145,14 +174,17 @@ fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
 pub fn collect_stats(projects: &[ProjectRecords]) -> Stats {
     let mut by_peer = BTreeMap::new();
     let mut by_tool = BTreeMap::new();
+    let mut by_model = BTreeMap::new();
     for project in projects {
-        add_project(&mut by_peer, project, &|peer, _| peer.to_owned());
-        add_project(&mut by_tool, project, &|_, tool| tool.to_owned());
+        add_project(&mut by_peer, project, &|doer| doer.peer.to_owned());
+        add_project(&mut by_tool, project, &|doer| doer.tool.to_owned());
+        add_project(&mut by_model, project, &model_key);
     }
     Stats {
         projects: projects.len() as u64,
         by_peer: finish(by_peer),
         by_tool: finish(by_tool),
+        by_model: finish(by_model),
     }
 }
 
@@ -191,7 +223,11 @@ pub fn gather(entries: &[crate::source::ProjectEntry]) -> (Vec<ProjectRecords>, 
 pub fn render_text(stats: &Stats) -> String {
     use std::fmt::Write as _;
     let mut out = format!("across {} project(s)\n", stats.projects);
-    for (label, rows) in [("peer", &stats.by_peer), ("agent CLI", &stats.by_tool)] {
+    for (label, rows) in [
+        ("peer", &stats.by_peer),
+        ("agent CLI", &stats.by_tool),
+        ("CLI and model", &stats.by_model),
+    ] {
         let _ = writeln!(
             out,
             "\n{label:<14} {:>4} {:>6} {:>7} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>10} {:>10} {:>12}",

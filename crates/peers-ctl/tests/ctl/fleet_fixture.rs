@@ -58,7 +58,7 @@ pub fn tick(
         .iter()
         .map(|(g, s)| ((*g).to_owned(), json!(s)))
         .collect();
-    json!({
+    let mut record = json!({
         "v": 1, "event": "tick", "ts": format!("2026-01-01T00:{:02}:{:02}Z", iteration / 60, iteration % 60),
         "iteration": iteration, "peer": peer, "tool": tool,
         "classification": if success { "success" } else { "error" }, "exit_code": if success { 0 } else { 1 },
@@ -67,7 +67,12 @@ pub fn tick(
         "stdout_tail": format!("output of tick {iteration}"), "stderr_tail": "",
         "warnings_emitted": [], "integrity": [], "bugs_filed": [], "bugs_resolved": [],
         "gates": {"hard": hard, "soft": {}},
-    })
+    });
+    // alice names her model; bob runs his CLI's default (records then have no `model`).
+    if peer == "alice" {
+        record["model"] = json!("claude-sonnet-4");
+    }
+    record
 }
 
 pub fn write_log(repo: &Path, records: &[Value]) {

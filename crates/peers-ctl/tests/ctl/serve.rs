@@ -292,6 +292,9 @@ fn stats_match_the_analytics_computed_by_hand_for_the_fixture_history() {
     assert!(bob["cost_per_fix_held"].is_null());
     assert_eq!(row("by_tool", "claude")["fixes_held"], 1);
     assert_eq!(row("by_tool", "codex")["bugs_filed"], 3);
+    assert_eq!(row("by_model", "claude · claude-sonnet-4")["fixes_held"], 1);
+    assert_eq!(row("by_model", "codex · default model")["bugs_filed"], 3);
+    assert_eq!(row("by_model", "codex · default model")["ticks"], 2);
     let text = env.ok(&["stats", "done"]).stdout;
     assert!(text.contains("alice") && text.contains("$1.00"), "{text}");
 }

@@ -42,10 +42,11 @@ fn table(id: &str, label: &str, rows: &[StatsRow]) -> String {
 
 pub fn render(stats: &Stats) -> String {
     let main = format!(
-        "<h1>Analytics</h1><p>Across {} project(s). Confirmed: fixed, deferred or wontfix; rejected: invalid or duplicate; a fix held when its bug is closed, its commit was not reverted and no later report called it weak or shallow.</p><h2>Per peer</h2>{}<h2>Per agent CLI</h2>{}",
+        "<h1>Analytics</h1><p>Across {} project(s). Confirmed: fixed, deferred or wontfix; rejected: invalid or duplicate; a fix held when its bug is closed, its commit was not reverted and no later report called it weak or shallow.</p><h2>Per peer</h2>{}<h2>Per agent CLI</h2>{}<h2>Per CLI and model</h2>{}",
         stats.projects,
         table("by-peer", "Peer", &stats.by_peer),
-        table("by-tool", "Agent CLI", &stats.by_tool)
+        table("by-tool", "Agent CLI", &stats.by_tool),
+        table("by-model", "CLI · model", &stats.by_model)
     );
     page(
         &Shell {

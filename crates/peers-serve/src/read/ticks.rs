@@ -15,6 +15,8 @@ pub struct Tick {
     pub iteration: u64,
     pub peer: String,
     pub tool: String,
+    /// The peer's configured model; empty in records without one (the CLI's default).
+    pub model: String,
     pub classification: String,
     pub exit_code: Option<i32>,
     pub duration_ms: u64,

@@ -50,6 +50,9 @@ fn overridden_price_is_the_tick_cost(clis: &Clis) {
     assert_eq!(ticks.len(), 1, "{}", out.combined());
     let tick = &ticks[0];
     assert_eq!(tick["success"], true, "{tick:#}");
+    // The model is recorded with the tool, for the per-model analytics.
+    assert_eq!(tick["tool"], "codex", "{tick:#}");
+    assert_eq!(tick["model"], "mock-model", "{tick:#}");
     // Reasoning at its own price: OpenAI's output_tokens include it, peers splits it out.
     let usage = TokenUsage::default();
     let (tokens, without_reasoning) = spend(&usage, 3, [2.0, 0.5, 2.0, 8.0], false);
