@@ -25,7 +25,7 @@ const EPSILON: f64 = 1e-9;
 pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "coverage-holds") {
         Ok(languages) => languages,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let tolerance = match tolerance(ctx) {
         Ok(tolerance) => tolerance,
@@ -33,17 +33,18 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
-        Err(message) => return Verdict::fail(format!("coverage-holds: {message}")),
+        Err(error) => return Verdict::fail(format!("coverage-holds: {}", error.describe())),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return Verdict::fail(format!("coverage-holds: {reason}")),
+        Err(error) => return Verdict::fail(format!("coverage-holds: {}", error.describe())),
     };
     let added = match coverage_changes::added_since(ctx.git.root(), &sha, &tools) {
         Ok(added) => added,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
-                "coverage-holds: cannot diff against the baseline: {reason}"
+                "coverage-holds: cannot diff against the baseline: {}",
+                error.describe()
             ));
         }
     };
@@ -94,7 +95,7 @@ fn check_language(
     let project = runners::project_dir(ctx.git, lang);
     let current = match coverage_run::measure(lang, &project, tools) {
         Ok(current) => current,
-        Err(reason) => return Verdict::fail(reason),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let baseline = baseline_snapshot::measured(
         ctx.git.root(),
@@ -113,10 +114,11 @@ fn check_language(
     );
     let baseline = match baseline {
         Ok(baseline) => baseline,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
-                "the baseline {} could not be measured: {reason}",
-                short_sha(sha)
+                "the baseline {} could not be measured: {}",
+                short_sha(sha),
+                error.describe()
             ));
         }
     };
