@@ -11,6 +11,7 @@ use super::GateContext;
 use super::baseline_snapshot;
 use super::coverage_changes::{self, AddedLines};
 use super::coverage_run;
+use super::error::BuiltinError;
 use super::no_prior_regression::baseline_commit;
 use super::runners::coverage_report::{CoverageTotals, LineCoverage, describe_lines};
 use super::runners::{self, Toolbox};
@@ -29,7 +30,7 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     };
     let tolerance = match tolerance(ctx) {
         Ok(tolerance) => tolerance,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
@@ -74,13 +75,15 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     Verdict::new(pass, lines.join("\n"))
 }
 
-fn tolerance(ctx: &GateContext<'_>) -> Result<f64, String> {
+fn tolerance(ctx: &GateContext<'_>) -> Result<f64, BuiltinError> {
     match ctx.params.get("tolerance") {
         None => Ok(0.0),
         Some(value) => value
             .as_f64()
             .filter(|x| x.is_finite() && *x >= 0.0)
-            .ok_or_else(|| format!("coverage-holds: params.tolerance must be a number of percentage points ≥ 0, not {value}")),
+            .ok_or_else(|| BuiltinError::Tolerance {
+                found: value.to_string(),
+            }),
     }
 }
 

@@ -189,10 +189,75 @@ pub enum BuiltinError {
     /// A git call made through the repository's `Git` handle.
     #[error("cannot {action}")]
     Git {
-        action: &'static str,
+        action: String,
         #[source]
         source: peers_git::GitError,
     },
+
+    #[error(
+        "the baseline `{name}` does not exist; `peers init` tags it (or `git tag {name} \
+         <commit>` to choose the commit the gates compare against)"
+    )]
+    NoBaseline { name: String },
+
+    #[error("the goal's timeout_s of {timeout_s} s ran out while {activity}")]
+    BudgetRanOut { timeout_s: f64, activity: String },
+
+    #[error("params.{name}: expected {expected}, found {found}")]
+    Param {
+        name: String,
+        expected: &'static str,
+        found: String,
+    },
+
+    #[error("params.lang: unknown language '{name}' (rust, python, js, go)")]
+    FilterLanguage { name: String },
+
+    #[error("internal error: bad pattern {pattern:?}")]
+    Pattern {
+        pattern: String,
+        #[source]
+        source: regex::Error,
+    },
+
+    #[error("is {bytes} bytes, over the {limit_mib} MiB limit for a manifest")]
+    ManifestTooLarge { bytes: usize, limit_mib: usize },
+
+    #[error("is not valid TOML")]
+    Toml {
+        #[source]
+        source: toml::de::Error,
+    },
+
+    #[error("is not valid JSON")]
+    ManifestJson {
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// An error about one dependency manifest, named by its path.
+    #[error("{path}")]
+    Manifest {
+        path: String,
+        #[source]
+        source: Box<BuiltinError>,
+    },
+
+    #[error("{path} is a symlink or not a regular file; replace it with a file")]
+    NotRegularFile { path: String },
+
+    #[error("{path}:{line}: expected `path:line:label` (line a number or *), found {text:?}")]
+    AllowlistLine {
+        path: &'static str,
+        line: usize,
+        text: String,
+    },
+
+    #[error(
+        "{count} source files could not be read (over {max_kib} KiB or past the code map's \
+         cap); list them in params.exclude to document the rest"
+    )]
+    UnreadableSources { count: usize, max_kib: u64 },
 
     /// A test run that could not be run, as its record states it.
     #[error("{reason}")]
@@ -228,6 +293,90 @@ pub enum BuiltinError {
         source: Box<BuiltinError>,
     },
 
+    #[error("{file} is missing (write it at the repository root)")]
+    DocumentMissing { file: String },
+
+    #[error("{file} is a symlink; write the document itself")]
+    DocumentSymlink { file: String },
+
+    #[error("{file} is not a regular file")]
+    DocumentNotFile { file: String },
+
+    #[error("{file} cannot be read safely")]
+    UnsafeRead {
+        file: String,
+        #[source]
+        source: peers_store::error::StoreError,
+    },
+
+    #[error("{file} is not text")]
+    NotText { file: String },
+
+    #[error("PLAN.md cannot be read")]
+    PlanUnreadable {
+        #[source]
+        source: peers_store::error::StoreError,
+    },
+
+    /// A document peers reads (PLAN.md, the code map reference) does not parse; the decode
+    /// error names the file and line (its hint is added by `describe`).
+    #[error(transparent)]
+    Decode {
+        source: peers_core::decode_error::DecodeError,
+    },
+
+    #[error("the .peers/ directory of the project cannot be found")]
+    NoPeersDir,
+
+    /// The state directory holding the contract key cannot be found.
+    #[error(transparent)]
+    ContractState {
+        source: peers_store::error::StoreError,
+    },
+
+    #[error(
+        "the frozen contract is broken: {problems} (only the operator changes the contract, \
+         with `peers amend`; put the files back as they were)"
+    )]
+    ContractBroken { problems: String },
+
+    #[error("this project has no frozen contract (run `peers init --modes=implement --plan FILE`)")]
+    NoContract,
+
+    #[error("the contract cannot be read")]
+    ContractUnreadable {
+        #[source]
+        source: peers_store::error::StoreError,
+    },
+
+    #[error("cannot read {path}")]
+    ReferenceUnreadable {
+        path: String,
+        #[source]
+        source: peers_store::error::StoreError,
+    },
+
+    #[error("{file} is not UTF-8")]
+    NotUtf8 { file: String },
+
+    #[error("the file {file} is not in the tree (or not a regular file)")]
+    NotInTree {
+        file: String,
+        #[source]
+        source: peers_store::error::StoreError,
+    },
+
+    #[error(
+        "coverage-holds: params.tolerance must be a number of percentage points ≥ 0, not {found}"
+    )]
+    Tolerance { found: String },
+
+    #[error(
+        "{gate}: params.mode must be \"new-since-baseline\" (the default) or \"absolute\", \
+         not {found}"
+    )]
+    CountMode { gate: String, found: String },
+
     #[error("{lang} tests")]
     Tests {
         lang: Language,
@@ -244,15 +393,48 @@ pub enum BuiltinError {
 }
 
 impl BuiltinError {
+    pub fn git(action: impl Into<String>, source: peers_git::GitError) -> Self {
+        Self::Git {
+            action: action.into(),
+            source,
+        }
+    }
+
+    pub fn param(name: &str, expected: &'static str, found: impl ToString) -> Self {
+        Self::Param {
+            name: name.to_owned(),
+            expected,
+            found: found.to_string(),
+        }
+    }
+
+    /// How to fix it, for the `hint:` line under the diagnostic.
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::ManifestTooLarge { .. } => {
+                Some("a manifest this large is not hand-written; remove the generated content")
+            }
+            Self::ReferenceUnreadable { .. } => Some(
+                "write it at the repository root, starting from a copy of .peers/CODEMAP.yaml \
+                 (the symbols read from the code; `peers survey --codemap-only` writes it)",
+            ),
+            Self::Toml { .. } => {
+                Some("fix the syntax (`cargo metadata` or a TOML linter shows where)")
+            }
+            _ => None,
+        }
+    }
+
     /// The text for a gate's diagnostic: this error, each cause after `: `, git's hint, then
     /// the end of the tool's output when the error carries one.
     pub fn describe(&self) -> String {
         let mut text = self.to_string();
         let mut tail = self.output_tail();
-        let mut hint = None;
+        let mut hint = self.hint();
+        let mut inline_hint = self.inline_hint().map(str::to_owned);
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
-            text.push_str(&format!(": {cause}"));
+            text.push_str(&format!(": {}", cause.to_string().trim_end()));
             let inner = cause.downcast_ref::<BuiltinError>().or_else(|| {
                 cause
                     .downcast_ref::<Box<BuiltinError>>()
@@ -260,19 +442,32 @@ impl BuiltinError {
             });
             if let Some(inner) = inner {
                 tail = tail.or(inner.output_tail());
+                hint = hint.or(inner.hint());
+                inline_hint = inline_hint.or(inner.inline_hint().map(str::to_owned));
             }
             if let Some(git) = cause.downcast_ref::<peers_git::GitError>() {
-                hint = hint.or(git.hint());
+                inline_hint = inline_hint.or(git.hint().map(str::to_owned));
             }
             source = cause.source();
         }
-        if let Some(hint) = hint {
+        if let Some(hint) = inline_hint {
             text.push_str(&format!(" (hint: {hint})"));
         }
         if let Some(tail) = tail {
             text.push_str(&format!("; its output ends:\n{tail}"));
         }
+        if let Some(hint) = hint {
+            text.push_str(&format!("\nhint: {hint}"));
+        }
         text
+    }
+
+    /// A hint that belongs right after the message, as git's and the plan parser's do.
+    fn inline_hint(&self) -> Option<&str> {
+        match self {
+            Self::Decode { source } => source.hint.as_deref(),
+            _ => None,
+        }
     }
 
     /// The end of the tool's output kept for the diagnostic, for the variants whose Display

@@ -68,7 +68,7 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> Verdict
     };
     let mode = match CountMode::from_params(ctx, gate) {
         Ok(mode) => mode,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,

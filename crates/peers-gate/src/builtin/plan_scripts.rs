@@ -22,7 +22,7 @@ pub(crate) fn e2e_pass(ctx: &GateContext<'_>) -> Verdict {
 fn run_contract(ctx: &GateContext<'_>, name: &str, e2e: bool) -> Verdict {
     let (dir, _) = match verified_contract(ctx) {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let path = script(&dir, e2e);
     if e2e && !exists(&path) {

@@ -223,10 +223,9 @@ pub fn languages(
     if let Some(value) = params.get("lang") {
         return parse_lang_param(value);
     }
-    let tracked = git.tracked_files().map_err(|source| BuiltinError::Git {
-        action: "list tracked files",
-        source,
-    })?;
+    let tracked = git
+        .tracked_files()
+        .map_err(|source| BuiltinError::git("list tracked files", source))?;
     // Three sources or a manifest: a stray helper script does not make a language.
     Ok(language::detect(&tracked, 3))
 }

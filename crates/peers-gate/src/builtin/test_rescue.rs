@@ -125,10 +125,7 @@ fn restored_run(
     let head = ctx
         .git
         .head()
-        .map_err(|source| BuiltinError::Git {
-            action: "read HEAD",
-            source,
-        })?
+        .map_err(|source| BuiltinError::git("read HEAD", source))?
         .ok_or(BuiltinError::NoCommit)?;
     let restore: Vec<String> = changed_tests
         .iter()
@@ -161,17 +158,16 @@ fn restored_run(
 
 /// Commits since the baseline, oldest first, with who made them (the run's attestations when
 /// inside `peers run`, else the `Peer:` trailer) and whether they changed a test file.
-fn authored_commits(ctx: &GateContext<'_>, sha: &str) -> Result<Vec<AuthoredCommit>, String> {
-    let commits = ctx
-        .git
-        .commits(&format!("{sha}..HEAD"))
-        .map_err(|error| error.to_string())?;
+fn authored_commits(
+    ctx: &GateContext<'_>,
+    sha: &str,
+) -> Result<Vec<AuthoredCommit>, peers_git::GitError> {
+    let commits = ctx.git.commits(&format!("{sha}..HEAD"))?;
     let mut authored = Vec::new();
     for commit in commits {
         let changes_tests = ctx
             .git
-            .commit_line_counts(&commit.sha)
-            .map_err(|error| error.to_string())?
+            .commit_line_counts(&commit.sha)?
             .iter()
             .any(|counts| is_test_path(&counts.path));
         let author = ctx
