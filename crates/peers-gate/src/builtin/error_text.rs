@@ -21,8 +21,9 @@ impl BuiltinError {
         }
     }
 
-    /// The text for a gate's diagnostic: this error, each cause after `: `, git's hint, then
-    /// the end of the tool's output when the error carries one.
+    /// The text for a gate's diagnostic: this error, each cause after `: `, an inline hint
+    /// (git's, the decoder's) in parentheses, the end of the tool's output when the error
+    /// carries one, then a fix hint on its own line.
     pub fn describe(&self) -> String {
         let mut text = self.to_string();
         let mut tail = self.output_tail();
