@@ -208,6 +208,8 @@ mod description_converged;
 mod diff_size_per_resolve;
 mod doc_text;
 mod docs_only;
+pub mod error;
+mod error_text;
 mod finding;
 mod lint_clean;
 mod no_hidden_code;

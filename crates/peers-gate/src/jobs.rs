@@ -235,7 +235,7 @@ fn command_work(
             json_loader: &loader,
             deadline: Some(result.deadline),
         };
-        expression.evaluate(&input).map_err(|err| err.message)
+        expression.evaluate(&input)
     };
     Ok(GateWork::Command {
         cmd: cmd.to_owned(),

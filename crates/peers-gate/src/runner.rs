@@ -24,7 +24,8 @@ pub use attempt::{CommandResult, Omission};
 
 /// Decides pass/fail from a command's result (the `pass_when` expression); `Err` is an
 /// evaluation error, reported as `pass_when error: …`.
-pub type Judge = Arc<dyn Fn(&CommandResult) -> Result<bool, String> + Send + Sync>;
+pub type Judge =
+    Arc<dyn Fn(&CommandResult) -> Result<bool, peers_pass_when::EvalError> + Send + Sync>;
 
 /// A gate computed inside peers (the built-in gates). It runs on a thread of its own; it
 /// should record its activity in the budget and stop once the budget has expired, and the

@@ -12,12 +12,14 @@ pub(crate) fn agents_in_sync(ctx: &GateContext<'_>) -> Verdict {
     let gate = "agents-in-sync";
     let (codemap, entries) = match read_reference(ctx, gate) {
         Ok(read) => read,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let fix = format!("run `peers agents-md` to write it from {codemap}");
     let text = match read_document(ctx, AGENTS_FILE) {
         Ok(text) => text,
-        Err(problem) => return Verdict::fail(format!("{gate}: {problem}; {fix}")),
+        Err(problem) => {
+            return Verdict::fail(format!("{gate}: {}; {fix}", problem.describe()));
+        }
     };
     let Some((start, end)) = block_range(&text) else {
         let count = text.matches(BLOCK_START).count();

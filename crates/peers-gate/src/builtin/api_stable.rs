@@ -16,6 +16,7 @@ use peers_core::language::Language;
 use peers_survey::symbols::{self, Grammar, SymbolKind};
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::{self, Filter};
 
 /// Public symbol → normalised signature.
@@ -27,19 +28,17 @@ const MAX_LISTED: usize = 40;
 pub(crate) fn api_stable(ctx: &GateContext<'_>) -> (bool, String) {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => (false, format!("api-stable: {message}")),
+        Err(error) => (false, format!("api-stable: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
-    let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let commits = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let declared: Vec<String> = commits
         .iter()
         .flat_map(|c| c.message.lines())

@@ -24,14 +24,15 @@ pub(crate) fn architecture_grounded(ctx: &GateContext<'_>) -> Verdict {
         .to_owned();
     let (codemap, entries) = match read_reference(ctx, gate) {
         Ok(read) => read,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let text = match read_document(ctx, &file) {
         Ok(text) => text,
         Err(problem) => {
             return Verdict::fail(format!(
-                "{gate}: {problem}; write the components and data flow, anchoring each to \
-                 symbols as [[<id>]]"
+                "{gate}: {}; write the components and data flow, anchoring each to \
+                 symbols as [[<id>]]",
+                problem.describe()
             ));
         }
     };

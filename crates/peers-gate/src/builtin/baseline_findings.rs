@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::runners::constant_regex;
 use super::scope;
 
@@ -24,16 +25,16 @@ pub enum CountMode {
 }
 
 impl CountMode {
-    pub fn from_params(ctx: &GateContext<'_>, gate: &str) -> Result<CountMode, String> {
+    pub fn from_params(ctx: &GateContext<'_>, gate: &str) -> Result<CountMode, BuiltinError> {
         match ctx.params.get("mode") {
             None => Ok(CountMode::NewSinceBaseline),
             Some(value) => match value.as_str() {
                 Some("new-since-baseline") => Ok(CountMode::NewSinceBaseline),
                 Some("absolute") => Ok(CountMode::Absolute),
-                _ => Err(format!(
-                    "{gate}: params.mode must be \"new-since-baseline\" (the default) or \
-                     \"absolute\", not {value}"
-                )),
+                _ => Err(BuiltinError::CountMode {
+                    gate: gate.to_owned(),
+                    found: value.to_string(),
+                }),
             },
         }
     }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use super::error::BuiltinError;
 use super::runners::{Toolbox, all_output, excerpt};
 
 /// Untracked tool directories linked into the baseline checkout so its tests find the same
@@ -35,16 +36,24 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> Option<T> {
     serde_json::from_str(&text).ok()
 }
 
-pub fn store<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|error| error.to_string())?;
+pub fn store<T: Serialize>(path: &Path, value: &T) -> Result<(), BuiltinError> {
+    let text = serde_json::to_string_pretty(value).map_err(|source| BuiltinError::Encode {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| BuiltinError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
     let temporary = path.with_extension("json.tmp");
     std::fs::write(&temporary, text)
         .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+        .map_err(|source| BuiltinError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// A detached checkout of one commit, removed (worktree and registration) on drop.
@@ -58,7 +67,7 @@ static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
 
 impl BaselineWorktree {
     /// `git worktree add --detach <temp>/peers-baseline-<sha>-<pid>-<n> <sha>` in `repo`.
-    pub fn add(repo: &Path, sha: &str, tools: &Toolbox) -> Result<BaselineWorktree, String> {
+    pub fn add(repo: &Path, sha: &str, tools: &Toolbox) -> Result<BaselineWorktree, BuiltinError> {
         let short = sha.get(..12).unwrap_or(sha);
         let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let path =
@@ -70,7 +79,10 @@ impl BaselineWorktree {
             tools,
             &["worktree", "add", "--detach", "--quiet", &path_arg, sha],
         )
-        .map_err(|reason| format!("cannot check out the baseline {short}: {reason}"))?;
+        .map_err(|error| BuiltinError::BaselineCheckout {
+            commit: short.to_owned(),
+            source: Box::new(error),
+        })?;
         Ok(BaselineWorktree {
             repo: repo.to_path_buf(),
             path,
@@ -123,8 +135,8 @@ pub fn measured<T: Serialize + DeserializeOwned>(
     command_key: &str,
     project: &Path,
     tools: &Toolbox,
-    measure: impl FnOnce(&Path, &Toolbox) -> Result<T, String>,
-) -> Result<T, String> {
+    measure: impl FnOnce(&Path, &Toolbox) -> Result<T, BuiltinError>,
+) -> Result<T, BuiltinError> {
     let path = cache_path(cache_dir, sha, what, command_key);
     if let Some(value) = load(&path) {
         return Ok(value);
@@ -146,7 +158,7 @@ pub fn measured<T: Serialize + DeserializeOwned>(
 
 /// Runs git with the tool environment (minus variables that would redirect it or name a
 /// program), inertly.
-pub fn git(repo: &Path, tools: &Toolbox, args: &[&str]) -> Result<String, String> {
+pub fn git(repo: &Path, tools: &Toolbox, args: &[&str]) -> Result<String, BuiltinError> {
     // PATH only: a `git` under the project's node_modules/.bin or .venv/bin is the
     // repository's program, not ours.
     let program = tools
@@ -167,12 +179,11 @@ pub fn git(repo: &Path, tools: &Toolbox, args: &[&str]) -> Result<String, String
     if outcome.success() {
         Ok(outcome.stdout.to_string_lossy())
     } else {
-        Err(format!(
-            "`git {}` failed ({}): {}",
-            args.join(" "),
-            outcome.exit,
-            excerpt(&all_output(&outcome), 4)
-        ))
+        Err(BuiltinError::Failed {
+            command: format!("git {}", args.join(" ")),
+            status: outcome.exit.to_string(),
+            output_tail: excerpt(&all_output(&outcome), 4),
+        })
     }
 }
 

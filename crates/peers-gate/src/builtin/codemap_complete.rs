@@ -11,6 +11,7 @@ use peers_survey::codemap;
 use super::GateContext;
 use super::codemap_reference::{MAX_LISTED, read_reference};
 use super::doc_text::words;
+use super::error::BuiltinError;
 use super::scope::{glob_matches, string_list, within_budget};
 use crate::verdict::Verdict;
 
@@ -68,11 +69,11 @@ pub(crate) fn codemap_complete(ctx: &GateContext<'_>) -> Verdict {
     let gate = "codemap-complete";
     let (path, entries) = match read_reference(ctx, gate) {
         Ok(read) => read,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let missing = match missing_symbols(ctx, &entries) {
         Ok(missing) => missing,
-        Err(message) => return Verdict::fail(format!("{gate}: {message}")),
+        Err(error) => return Verdict::fail(format!("{gate}: {}", error.describe())),
     };
     let weak = weak_summaries(&entries);
     if missing.is_empty() && weak.is_empty() {
@@ -111,7 +112,7 @@ pub(crate) fn codemap_complete(ctx: &GateContext<'_>) -> Verdict {
 fn missing_symbols(
     ctx: &GateContext<'_>,
     entries: &[ReferenceEntry],
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, BuiltinError> {
     let exclude = match ctx.params.get("exclude") {
         None => Vec::new(),
         Some(value) => string_list(value, "exclude")?,
@@ -122,7 +123,7 @@ fn missing_symbols(
     let tracked = ctx
         .git
         .tracked_files()
-        .map_err(|error| format!("cannot list files: {}", super::error_chain(&error)))?;
+        .map_err(|source| BuiltinError::git("list files", source))?;
     let tracked: Vec<String> = tracked
         .into_iter()
         .filter(|path| !exclude.iter().any(|pattern| glob_matches(pattern, path)))
@@ -130,12 +131,10 @@ fn missing_symbols(
     let sized = peers_survey::context::sized_files(ctx.git.root(), &tracked);
     let scan = codemap::scan_files(ctx.git.root(), &sized);
     if scan.too_large + scan.over_cap > 0 {
-        return Err(format!(
-            "{} source files could not be read (over {} KiB or past the code map's cap); \
-             list them in params.exclude to document the rest",
-            scan.too_large + scan.over_cap,
-            codemap::MAX_SOURCE_BYTES / 1024
-        ));
+        return Err(BuiltinError::UnreadableSources {
+            count: scan.too_large + scan.over_cap,
+            max_kib: codemap::MAX_SOURCE_BYTES / 1024,
+        });
     }
     let documented: BTreeSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     let mut missing = Vec::new();

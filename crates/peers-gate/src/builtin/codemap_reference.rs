@@ -9,6 +9,7 @@ use peers_core::reference::{self, MAX_REFERENCE_BYTES, REFERENCE_FILE, Reference
 use peers_survey::symbols::{Symbol, normalized};
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::within_budget;
 use crate::verdict::Verdict;
 
@@ -20,43 +21,52 @@ pub(crate) const MAX_LISTED: usize = 20;
 pub(crate) fn read_reference(
     ctx: &GateContext<'_>,
     gate: &str,
-) -> Result<(String, Vec<ReferenceEntry>), String> {
+) -> Result<(String, Vec<ReferenceEntry>), BuiltinError> {
+    read_reference_file(ctx).map_err(|error| BuiltinError::Gate {
+        gate: gate.to_owned(),
+        source: Box::new(error),
+    })
+}
+
+fn read_reference_file(
+    ctx: &GateContext<'_>,
+) -> Result<(String, Vec<ReferenceEntry>), BuiltinError> {
     let path = match ctx.params.get("codemap") {
         None => REFERENCE_FILE.to_owned(),
         Some(value) => value
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| format!("{gate}: params.codemap: expected a path, found {value}"))?,
+            .ok_or_else(|| BuiltinError::param("codemap", "a path", value))?,
     };
-    let bytes = peers_store::safe_fs::read_repo_file(ctx.git.root(), &path, MAX_REFERENCE_BYTES)
-        .map_err(|error| {
-            format!(
-                "{gate}: cannot read {path}: {error}; write it at the repository root, starting \
-                 from a copy of .peers/CODEMAP.yaml (the symbols read from the code; \
-                 `peers survey --codemap-only` writes it)"
-            )
-        })?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{gate}: {path} is not UTF-8"))?;
-    let entries = reference::parse(&text, &path).map_err(|error| {
-        let hint = error
-            .hint
-            .clone()
-            .map(|h| format!(" (hint: {h})"))
-            .unwrap_or_default();
-        format!("{gate}: {error}{hint}")
-    })?;
+    let bytes =
+        match peers_store::safe_fs::read_repo_file(ctx.git.root(), &path, MAX_REFERENCE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(source) => return Err(BuiltinError::ReferenceUnreadable { path, source }),
+        };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(BuiltinError::NotUtf8 { file: path });
+    };
+    let entries =
+        reference::parse(&text, &path).map_err(|source| BuiltinError::Decode { source })?;
     Ok((path, entries))
 }
 
 /// The public symbols of one file as the code map reads them, or why the file cannot count.
-pub(crate) fn symbols_of(ctx: &GateContext<'_>, file: &str) -> Result<Vec<Symbol>, String> {
+pub(crate) fn symbols_of(ctx: &GateContext<'_>, file: &str) -> Result<Vec<Symbol>, BuiltinError> {
     let bytes = peers_store::safe_fs::read_repo_file(
         ctx.git.root(),
         file,
         peers_survey::codemap::MAX_SOURCE_BYTES,
     )
-    .map_err(|_| format!("the file {file} is not in the tree (or not a regular file)"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{file} is not UTF-8"))?;
+    .map_err(|source| BuiltinError::NotInTree {
+        file: file.to_owned(),
+        source,
+    })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(BuiltinError::NotUtf8 {
+            file: file.to_owned(),
+        });
+    };
     Ok(peers_survey::codemap::scan(file, &text))
 }
 
@@ -64,17 +74,17 @@ pub(crate) fn codemap_grounded(ctx: &GateContext<'_>) -> Verdict {
     let gate = "codemap-grounded";
     let (path, entries) = match read_reference(ctx, gate) {
         Ok(read) => read,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     if entries.is_empty() {
         return Verdict::fail(format!("{gate}: {path} has no entries"));
     }
     let mut problems = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut by_file: BTreeMap<&str, Result<Vec<Symbol>, String>> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, Result<Vec<Symbol>, BuiltinError>> = BTreeMap::new();
     for entry in &entries {
-        if let Err(message) = within_budget(ctx, || format!("checking {}", entry.id)) {
-            return Verdict::fail(format!("{gate}: {message}"));
+        if let Err(error) = within_budget(ctx, || format!("checking {}", entry.id)) {
+            return Verdict::fail(format!("{gate}: {}", error.describe()));
         }
         let place = format!("{path}:{} `{}`", entry.at, entry.id);
         if !seen.insert(entry.id.as_str()) {
@@ -85,7 +95,7 @@ pub(crate) fn codemap_grounded(ctx: &GateContext<'_>) -> Verdict {
             .entry(entry.file.as_str())
             .or_insert_with(|| symbols_of(ctx, &entry.file));
         match symbols {
-            Err(message) => problems.push(format!("{place}: {message}")),
+            Err(error) => problems.push(format!("{place}: {}", error.describe())),
             Ok(symbols) => {
                 if let Some(problem) = mismatch(entry, symbols) {
                     problems.push(format!("{place}: {problem}"));

@@ -16,7 +16,9 @@ pub(crate) fn convergence_reached(ctx: &GateContext<'_>) -> Verdict {
     };
     let n = match positive_param(ctx, "n", u64::from(run.convergence_n.max(1))) {
         Ok(n) => n,
-        Err(message) => return Verdict::fail(format!("convergence-reached: {message}")),
+        Err(error) => {
+            return Verdict::fail(format!("convergence-reached: {}", error.describe()));
+        }
     };
     let clean = run.consecutive_clean_ticks;
     if clean >= n {

@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::baseline_snapshot::git;
+use super::error::BuiltinError;
 use super::runners::Toolbox;
 
 /// Added lines per file (repository-relative path → line number and text).
 pub type AddedLines = BTreeMap<String, Vec<(u32, String)>>;
 
 /// Lines added in the worktree since `sha`.
-pub fn added_since(repo: &Path, sha: &str, tools: &Toolbox) -> Result<AddedLines, String> {
+pub fn added_since(repo: &Path, sha: &str, tools: &Toolbox) -> Result<AddedLines, BuiltinError> {
     let diff = git(
         repo,
         tools,

@@ -11,6 +11,7 @@ use super::GateContext;
 use super::baseline_snapshot;
 use super::coverage_changes::{self, AddedLines};
 use super::coverage_run;
+use super::error::BuiltinError;
 use super::no_prior_regression::baseline_commit;
 use super::runners::coverage_report::{CoverageTotals, LineCoverage, describe_lines};
 use super::runners::{self, Toolbox};
@@ -25,25 +26,26 @@ const EPSILON: f64 = 1e-9;
 pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "coverage-holds") {
         Ok(languages) => languages,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let tolerance = match tolerance(ctx) {
         Ok(tolerance) => tolerance,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
-        Err(message) => return Verdict::fail(format!("coverage-holds: {message}")),
+        Err(error) => return Verdict::fail(format!("coverage-holds: {}", error.describe())),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return Verdict::fail(format!("coverage-holds: {reason}")),
+        Err(error) => return Verdict::fail(format!("coverage-holds: {}", error.describe())),
     };
     let added = match coverage_changes::added_since(ctx.git.root(), &sha, &tools) {
         Ok(added) => added,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
-                "coverage-holds: cannot diff against the baseline: {reason}"
+                "coverage-holds: cannot diff against the baseline: {}",
+                error.describe()
             ));
         }
     };
@@ -73,13 +75,15 @@ pub fn coverage_holds(ctx: &GateContext<'_>) -> Verdict {
     Verdict::new(pass, lines.join("\n"))
 }
 
-fn tolerance(ctx: &GateContext<'_>) -> Result<f64, String> {
+fn tolerance(ctx: &GateContext<'_>) -> Result<f64, BuiltinError> {
     match ctx.params.get("tolerance") {
         None => Ok(0.0),
         Some(value) => value
             .as_f64()
             .filter(|x| x.is_finite() && *x >= 0.0)
-            .ok_or_else(|| format!("coverage-holds: params.tolerance must be a number of percentage points ≥ 0, not {value}")),
+            .ok_or_else(|| BuiltinError::Tolerance {
+                found: value.to_string(),
+            }),
     }
 }
 
@@ -94,7 +98,7 @@ fn check_language(
     let project = runners::project_dir(ctx.git, lang);
     let current = match coverage_run::measure(lang, &project, tools) {
         Ok(current) => current,
-        Err(reason) => return Verdict::fail(reason),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let baseline = baseline_snapshot::measured(
         ctx.git.root(),
@@ -113,10 +117,11 @@ fn check_language(
     );
     let baseline = match baseline {
         Ok(baseline) => baseline,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
-                "the baseline {} could not be measured: {reason}",
-                short_sha(sha)
+                "the baseline {} could not be measured: {}",
+                short_sha(sha),
+                error.describe()
             ));
         }
     };

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use peers_core::language::Language;
 
+use super::error::BuiltinError;
 use super::runners::coverage_report::LineCoverage;
 use super::runners::js::{self, JsRunner};
 use super::runners::{Toolbox, all_output, excerpt, go, python, rust};
@@ -23,7 +24,11 @@ pub fn command_key(lang: Language) -> &'static str {
     }
 }
 
-pub fn measure(lang: Language, project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+pub fn measure(
+    lang: Language,
+    project: &Path,
+    tools: &Toolbox,
+) -> Result<LineCoverage, BuiltinError> {
     match lang {
         Language::Rust => rust_coverage(project, tools),
         Language::Python => python_coverage(project, tools),
@@ -32,13 +37,13 @@ pub fn measure(lang: Language, project: &Path, tools: &Toolbox) -> Result<LineCo
     }
 }
 
-fn rust_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+fn rust_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, BuiltinError> {
     let cargo = rust::cargo(project, tools)?;
     if tools.find_program(project, "cargo-llvm-cov").is_none() {
-        return Err(format!(
-            "cargo-llvm-cov is not installed: {}",
-            rust::INSTALL_LLVM_COV
-        ));
+        return Err(BuiltinError::NotInstalled {
+            tool: "cargo-llvm-cov".to_owned(),
+            install: rust::INSTALL_LLVM_COV.to_owned(),
+        });
     }
     let report = tools.scratch.join("rust.lcov");
     let cargo = cargo.to_string_lossy();
@@ -58,15 +63,14 @@ fn rust_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String
     let outcome = tools.run(&program, &args, project)?;
     let output = all_output(&outcome);
     if !outcome.success() && output.contains("llvm-tools") {
-        return Err(format!(
-            "cargo-llvm-cov needs the llvm-tools component: rustup component add llvm-tools-preview\n{}",
-            excerpt(&output, 4)
-        ));
+        return Err(BuiltinError::LlvmToolsMissing {
+            output_tail: excerpt(&output, 4),
+        });
     }
     read_lcov(&report, project, &output)
 }
 
-fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, BuiltinError> {
     let python = python::interpreter(project, tools)?;
     // The data file goes to the scratch directory: a gate leaves nothing in the worktree.
     let tools = tools.with_var("COVERAGE_FILE", tools.scratch.join("python.coverage"));
@@ -79,43 +83,48 @@ fn python_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, Stri
     let outcome = tools.run(&python, &run, project)?;
     let output = all_output(&outcome);
     if python::missing_module(&output, "coverage") {
-        return Err(format!(
-            "coverage.py is not installed: {}",
-            python::INSTALL_COVERAGE
-        ));
+        return Err(BuiltinError::NotInstalled {
+            tool: "coverage.py".to_owned(),
+            install: python::INSTALL_COVERAGE.to_owned(),
+        });
     }
     if python::missing_module(&output, "pytest") {
-        return Err(format!(
-            "pytest is not installed: {}",
-            python::INSTALL_PYTEST
-        ));
+        return Err(BuiltinError::NotInstalled {
+            tool: "pytest".to_owned(),
+            install: python::INSTALL_PYTEST.to_owned(),
+        });
     }
     let report = tools.scratch.join("python.lcov");
     let lcov = python::module_args("coverage", &["lcov", "-q", "-o", &report.to_string_lossy()]);
     let written = tools.run(&python, &lcov, project)?;
     if !written.success() {
-        return Err(format!(
-            "`coverage lcov` failed: {}",
-            excerpt(&all_output(&written), 6)
-        ));
+        return Err(BuiltinError::Failed {
+            command: "coverage lcov".to_owned(),
+            status: written.exit.to_string(),
+            output_tail: excerpt(&all_output(&written), 6),
+        });
     }
     read_lcov(&report, project, &output)
 }
 
-fn js_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+fn js_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, BuiltinError> {
     let (runner, via_script) = js::detect_runner(project)?;
     let dir = tools.scratch.join("js-coverage");
     let dir_arg = dir.to_string_lossy().into_owned();
     let direct =
-        |tool: &str, first: &[&str]| -> Result<(std::path::PathBuf, Vec<String>), String> {
+        |tool: &str, first: &[&str]| -> Result<(std::path::PathBuf, Vec<String>), BuiltinError> {
             let (name, args) = if via_script {
                 ("npm", vec!["test", "--silent", "--"])
             } else {
                 (tool, first.to_vec())
             };
-            let program = tools
-                .find_program(project, name)
-                .ok_or_else(|| format!("{name} is not installed: npm install -D {name}"))?;
+            let program =
+                tools
+                    .find_program(project, name)
+                    .ok_or_else(|| BuiltinError::NotInstalled {
+                        tool: name.to_owned(),
+                        install: format!("npm install -D {name}"),
+                    })?;
             Ok((program, args.into_iter().map(str::to_owned).collect()))
         };
     let (program, args) = match runner {
@@ -139,12 +148,19 @@ fn js_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> 
             (program, args)
         }
         JsRunner::NodeTest | JsRunner::Script => {
-            let c8 = tools
-                .find_program(project, "c8")
-                .ok_or_else(|| format!("c8 is not installed: {INSTALL_C8}"))?;
+            let c8 =
+                tools
+                    .find_program(project, "c8")
+                    .ok_or_else(|| BuiltinError::NotInstalled {
+                        tool: "c8".to_owned(),
+                        install: INSTALL_C8.to_owned(),
+                    })?;
             let npm = tools
                 .find_program(project, "npm")
-                .ok_or_else(|| format!("npm is not on PATH: {}", js::INSTALL_NODE))?;
+                .ok_or(BuiltinError::NotOnPath {
+                    program: "npm",
+                    install: js::INSTALL_NODE,
+                })?;
             let temp = tools.scratch.join("c8-temp").to_string_lossy().into_owned();
             let args = [
                 "--reporter=lcov",
@@ -161,14 +177,15 @@ fn js_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> 
     let outcome = tools.run(&program, &args, project)?;
     let output = all_output(&outcome);
     if output.contains("@vitest/coverage-v8") {
-        return Err(format!(
-            "vitest's coverage provider is not installed: {INSTALL_VITEST_COVERAGE}"
-        ));
+        return Err(BuiltinError::NotInstalled {
+            tool: "vitest's coverage provider".to_owned(),
+            install: INSTALL_VITEST_COVERAGE.to_owned(),
+        });
     }
     read_lcov(&dir.join("lcov.info"), project, &output)
 }
 
-fn go_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> {
+fn go_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, BuiltinError> {
     let program = go::go(project, tools)?;
     let profile = tools.scratch.join("go.cover");
     let args = [
@@ -179,33 +196,36 @@ fn go_coverage(project: &Path, tools: &Toolbox) -> Result<LineCoverage, String> 
     .map(str::to_owned);
     let outcome = tools.run(&program, &args, project)?;
     let output = all_output(&outcome);
-    let text = std::fs::read_to_string(&profile).map_err(|error| {
-        format!(
-            "go test wrote no cover profile ({error}); its output ends:\n{}",
-            excerpt(&output, 8)
-        )
+    let text = std::fs::read_to_string(&profile).map_err(|source| BuiltinError::NoReport {
+        tool: "go test",
+        report: "cover profile",
+        path: profile.clone(),
+        output_tail: excerpt(&output, 8),
+        source,
     })?;
     LineCoverage::parse_go_profile(&text, &go_module(project)?)
 }
 
 /// The `module` line of go.mod.
-pub fn go_module(project: &Path) -> Result<String, String> {
+pub fn go_module(project: &Path) -> Result<String, BuiltinError> {
     let path = project.join("go.mod");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(BuiltinError::Read { path, source }),
+    };
     text.lines()
         .find_map(|line| line.trim().strip_prefix("module "))
         .map(|module| module.trim().trim_matches('"').to_owned())
-        .ok_or_else(|| format!("{} has no `module` line", path.display()))
+        .ok_or(BuiltinError::NoGoModule { path })
 }
 
-fn read_lcov(report: &Path, project: &Path, output: &str) -> Result<LineCoverage, String> {
-    let text = std::fs::read_to_string(report).map_err(|error| {
-        format!(
-            "the coverage tool wrote no report to {} ({error}); its output ends:\n{}",
-            report.display(),
-            excerpt(output, 8)
-        )
+fn read_lcov(report: &Path, project: &Path, output: &str) -> Result<LineCoverage, BuiltinError> {
+    let text = std::fs::read_to_string(report).map_err(|source| BuiltinError::NoReport {
+        tool: "the coverage tool",
+        report: "report",
+        path: report.to_path_buf(),
+        output_tail: excerpt(output, 8),
+        source,
     })?;
     LineCoverage::parse_lcov(&text, project)
 }

@@ -12,6 +12,7 @@ use peers_core::integrity::is_substantive;
 use peers_git::Commit;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::{self, Filter};
 use manifests::{Manifest, normalize};
 
@@ -20,19 +21,17 @@ const KEY: &str = "Dependency-Justification:";
 pub(crate) fn deps_justified(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("deps-justified: {message}")),
+        Err(error) => Verdict::fail(format!("deps-justified: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
-    let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let commits = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let justified = justifications(&commits);
     let mut missing = Vec::new();
     let mut added_total = 0;
@@ -77,20 +76,18 @@ fn added_dependencies(
     base: &str,
     path: &str,
     manifest: Manifest,
-) -> Result<BTreeSet<String>, String> {
+) -> Result<BTreeSet<String>, BuiltinError> {
     let now = scope::worktree_text(ctx.git, path).unwrap_or_default();
     let now = manifest
         .dependencies(&now)
-        .map_err(|error| format!("{path} {error}"))?;
+        .map_err(|error| BuiltinError::Manifest {
+            path: path.to_owned(),
+            source: Box::new(error),
+        })?;
     let before = ctx
         .git
         .file_at(base, path)
-        .map_err(|error| {
-            format!(
-                "cannot read {path} at the baseline: {}",
-                super::error_chain(&error)
-            )
-        })?
+        .map_err(|source| BuiltinError::git(format!("read {path} at the baseline"), source))?
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     // A manifest that did not parse at the baseline counts as empty: everything in it is new.
     let before = before

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::GateContext;
 use super::doc_text::{body_fingerprint, filler_reason, heading_key, section_bodies};
+use super::error::BuiltinError;
 use super::scope::{MAX_SCAN_BYTES, positive_param, string_list};
 use crate::verdict::Verdict;
 
@@ -20,17 +21,17 @@ pub(crate) fn description_files_present(ctx: &GateContext<'_>) -> Verdict {
         None => DEFAULT_FILES.iter().map(|f| (*f).to_owned()).collect(),
         Some(value) => match string_list(value, "files") {
             Ok(files) => files,
-            Err(message) => return Verdict::fail(format!("{name}: {message}")),
+            Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
         },
     };
     let min_bytes = match positive_param(ctx, "min_bytes", DEFAULT_MIN_BYTES) {
         Ok(n) => n,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let mut problems = Vec::new();
     for file in &files {
         match read_document(ctx, file) {
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(problem.describe()),
             Ok(text) => {
                 let substance = text.split_whitespace().map(str::len).sum::<usize>() as u64;
                 if substance < min_bytes {
@@ -53,34 +54,33 @@ pub(crate) fn description_files_present(ctx: &GateContext<'_>) -> Verdict {
 
 /// The text of a documentation file in the judged tree, or why it cannot count. Read without
 /// following a symlink anywhere on its path (the repository is hostile input).
-pub(crate) fn read_document(ctx: &GateContext<'_>, file: &str) -> Result<String, String> {
+pub(crate) fn read_document(ctx: &GateContext<'_>, file: &str) -> Result<String, BuiltinError> {
     let full = ctx.git.root().join(file);
+    let file = file.to_owned();
     match std::fs::symlink_metadata(&full) {
-        Err(_) => {
-            return Err(format!(
-                "{file} is missing (write it at the repository root)"
-            ));
-        }
+        Err(_) => return Err(BuiltinError::DocumentMissing { file }),
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(format!("{file} is a symlink; write the document itself"));
+            return Err(BuiltinError::DocumentSymlink { file });
         }
-        Ok(meta) if !meta.is_file() => return Err(format!("{file} is not a regular file")),
+        Ok(meta) if !meta.is_file() => return Err(BuiltinError::DocumentNotFile { file }),
         Ok(_) => {}
     }
-    let bytes = peers_store::safe_fs::read_repo_file(ctx.git.root(), file, MAX_SCAN_BYTES)
-        .map_err(|error| format!("{file} cannot be read safely: {error}"))?;
-    super::scope::text_of(&bytes).ok_or_else(|| format!("{file} is not text"))
+    let bytes = match peers_store::safe_fs::read_repo_file(ctx.git.root(), &file, MAX_SCAN_BYTES) {
+        Ok(bytes) => bytes,
+        Err(source) => return Err(BuiltinError::UnsafeRead { file, source }),
+    };
+    super::scope::text_of(&bytes).ok_or(BuiltinError::NotText { file })
 }
 
 pub(crate) fn description_sections(ctx: &GateContext<'_>) -> Verdict {
     let name = "description-sections";
     let required = match required_sections(ctx) {
         Ok(required) => required,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let min_words = match positive_param(ctx, "min_words", DEFAULT_MIN_WORDS) {
         Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let mut problems = Vec::new();
     let mut checked = 0usize;
@@ -90,7 +90,7 @@ pub(crate) fn description_sections(ctx: &GateContext<'_>) -> Verdict {
         let text = match read_document(ctx, file) {
             Ok(text) => text,
             Err(problem) => {
-                problems.push(problem);
+                problems.push(problem.describe());
                 continue;
             }
         };
@@ -149,7 +149,7 @@ fn heading_list(bodies: &[(super::doc_text::Heading, String)]) -> String {
 }
 
 /// `params.sections`: `{file: [section, …]}`, default the describe mode's.
-fn required_sections(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<String>)>, String> {
+fn required_sections(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<String>)>, BuiltinError> {
     let Some(value) = ctx.params.get("sections") else {
         return Ok(vec![
             (
@@ -166,9 +166,9 @@ fn required_sections(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<String>)>
             ),
         ]);
     };
-    let map = value.as_object().ok_or_else(|| {
-        format!("params.sections: expected {{file: [section, …]}}, found {value}")
-    })?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| BuiltinError::param("sections", "{file: [section, …]}", value))?;
     map.iter()
         .map(|(file, sections)| Ok((file.clone(), string_list(sections, "sections")?)))
         .collect()

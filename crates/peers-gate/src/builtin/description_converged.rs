@@ -11,6 +11,7 @@ use peers_core::unified_diff::{self, FilePatch};
 
 use super::GateContext;
 use super::doc_text::{heading_key, is_doc_path, is_section_line};
+use super::error::BuiltinError;
 use super::scope::{baseline_commit, is_control_path, positive_param, string_list, within_budget};
 use super::short_sha;
 use crate::verdict::Verdict;
@@ -26,11 +27,11 @@ pub(crate) fn description_converged(ctx: &GateContext<'_>) -> Verdict {
     });
     let (n, max_lines) = match settings {
         Ok(settings) => settings,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let doc_commits = match doc_commits(ctx) {
         Ok(commits) => commits,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let wanted = usize::try_from(n).unwrap_or(usize::MAX);
     let recent: Vec<&(String, Vec<FilePatch>)> = doc_commits.iter().rev().take(wanted).collect();
@@ -63,7 +64,7 @@ pub(crate) fn description_converged(ctx: &GateContext<'_>) -> Verdict {
 }
 
 /// Commits since the baseline (oldest first) with the documentation files they change.
-fn doc_commits(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+fn doc_commits(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, BuiltinError> {
     let allow = match ctx.params.get("allow") {
         None => Vec::new(),
         Some(value) => string_list(value, "allow")?,
@@ -73,7 +74,7 @@ fn doc_commits(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, S
     let patches = ctx
         .git
         .commit_patches(&format!("{base}..HEAD"))
-        .map_err(|error| format!("cannot read history: {}", super::error_chain(&error)))?;
+        .map_err(|source| BuiltinError::git("read history", source))?;
     Ok(patches
         .into_iter()
         .filter_map(|commit| {

@@ -8,6 +8,7 @@ use crate::verdict::Verdict;
 use peers_core::trailer::{json_objects, parse_trailers, values};
 use peers_git::Commit;
 
+use super::error::BuiltinError;
 use super::scope::{self, Filter, glob_matches, positive_param};
 use super::{GateContext, short_sha};
 
@@ -30,20 +31,18 @@ const LOCK_FILES: &[&str] = &[
 pub(crate) fn diff_size_per_resolve(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("diff-size-per-resolve: {message}")),
+        Err(error) => Verdict::fail(format!("diff-size-per-resolve: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let max = positive_param(ctx, "max_lines", DEFAULT_MAX_LINES)?;
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
-    let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let commits = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let mut checked = 0;
     let mut over = Vec::new();
     for (index, commit) in commits.iter().enumerate() {
@@ -54,12 +53,8 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
         }
         checked += 1;
         let waived = waived_paths(&commits[index + 1..], &commit.sha);
-        let counts = ctx.git.commit_line_counts(&commit.sha).map_err(|error| {
-            format!(
-                "cannot count lines of {}: {}",
-                short_sha(&commit.sha),
-                super::error_chain(&error)
-            )
+        let counts = ctx.git.commit_line_counts(&commit.sha).map_err(|source| {
+            BuiltinError::git(format!("count lines of {}", short_sha(&commit.sha)), source)
         })?;
         let mut per_path: Vec<(String, u64)> = counts
             .into_iter()

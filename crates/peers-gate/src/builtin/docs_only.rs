@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use super::GateContext;
 use super::doc_text::is_doc_path;
+use super::error::BuiltinError;
 use super::scope::{baseline_commit, is_control_path, string_list, within_budget};
 use super::short_sha;
 use crate::verdict::Verdict;
@@ -17,11 +18,11 @@ const MAX_LISTED: usize = 10;
 pub(crate) fn docs_only(ctx: &GateContext<'_>) -> Verdict {
     match judge(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("docs-only: {message}")),
+        Err(error) => Verdict::fail(format!("docs-only: {}", error.describe())),
     }
 }
 
-fn judge(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn judge(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let allow = match ctx.params.get("allow") {
         None => Vec::new(),
         Some(value) => string_list(value, "allow")?,
@@ -32,29 +33,20 @@ fn judge(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     let changed: BTreeSet<String> = ctx
         .git
         .changed_paths(&base, "HEAD")
-        .map_err(|error| {
-            format!(
-                "cannot diff against the baseline: {}",
-                super::error_chain(&error)
-            )
-        })?
+        .map_err(|source| BuiltinError::git("diff against the baseline", source))?
         .into_iter()
         .filter(|path| is_code(path))
         .collect();
     let commits = ctx
         .git
         .commits(&format!("{base}..HEAD"))
-        .map_err(|error| format!("cannot read history: {}", super::error_chain(&error)))?;
+        .map_err(|source| BuiltinError::git("read history", source))?;
     let mut culprits = Vec::new();
     let mut reverted = 0usize;
     for commit in &commits {
         within_budget(ctx, || format!("reading commit {}", short_sha(&commit.sha)))?;
-        let counts = ctx.git.commit_line_counts(&commit.sha).map_err(|error| {
-            format!(
-                "cannot read commit {}: {}",
-                short_sha(&commit.sha),
-                super::error_chain(&error)
-            )
+        let counts = ctx.git.commit_line_counts(&commit.sha).map_err(|source| {
+            BuiltinError::git(format!("read commit {}", short_sha(&commit.sha)), source)
         })?;
         let code: Vec<&str> = counts
             .iter()

@@ -6,6 +6,7 @@ use crate::verdict::Verdict;
 use peers_core::language::Language;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::{self, Filter};
 
 /// Findings shown in full; the rest are counted.
@@ -45,7 +46,7 @@ pub(crate) fn scan_sources(
     filter: &Filter,
     reach: Reach,
     scan: impl Fn(&str, Language, &str) -> Vec<Finding>,
-) -> Result<Vec<LocatedFinding>, String> {
+) -> Result<Vec<LocatedFinding>, BuiltinError> {
     let mut found = Vec::new();
     match reach {
         Reach::AddedLines => {
@@ -73,9 +74,10 @@ pub(crate) fn scan_sources(
             }
         }
         Reach::WholeTree => {
-            let tracked = ctx.git.tracked_files().map_err(|error| {
-                format!("cannot list tracked files: {}", super::error_chain(&error))
-            })?;
+            let tracked = ctx
+                .git
+                .tracked_files()
+                .map_err(|source| BuiltinError::git("list tracked files", source))?;
             for path in tracked.iter().filter(|p| !scope::is_control_path(p)) {
                 let Some(language) = filter.wants_source(path) else {
                     continue;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::GateContext;
 use super::baseline_findings::{self, CountMode};
 use super::baseline_snapshot;
+use super::error::BuiltinError;
 use super::runners::{self, Toolbox, all_output, excerpt, go, python, rust};
 use super::scope;
 use super::tests_pass::gate_languages;
@@ -56,22 +57,22 @@ impl Checked {
 }
 
 /// One language's check: what it found, or why it could not run.
-pub type Checker = fn(Language, &Path, &Toolbox) -> Result<Checked, String>;
+pub type Checker = fn(Language, &Path, &Toolbox) -> Result<Checked, BuiltinError>;
 
 /// Runs `check` for each language of the gate and joins the verdicts; findings already at the
 /// baseline do not count unless `params.mode` is `absolute`.
 pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> Verdict {
     let languages = match gate_languages(ctx, gate) {
         Ok(languages) => languages,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let mode = match CountMode::from_params(ctx, gate) {
         Ok(mode) => mode,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return Verdict::fail(format!("{gate}: {reason}")),
+        Err(error) => return Verdict::fail(format!("{gate}: {}", error.describe())),
     };
     let baseline = match mode {
         CountMode::Absolute => Err("mode absolute"),
@@ -87,7 +88,7 @@ pub fn run_checker(ctx: &GateContext<'_>, gate: &str, check: Checker) -> Verdict
             pass: ok,
             diagnostic: text,
         } = match check(lang, &project, &tools) {
-            Err(reason) => Verdict::fail(reason),
+            Err(error) => Verdict::fail(error.describe()),
             Ok(checked) => {
                 let job = BaselineJob {
                     ctx,
@@ -166,11 +167,12 @@ fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked)
     );
     let counts = match counts {
         Ok(counts) => counts,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
                 "`{}`: the baseline {short} could not be checked, so new findings cannot be \
-                     told from old ones: {reason} (hint: `params: {{mode: absolute}}` counts every finding)",
-                checked.tool
+                     told from old ones: {} (hint: `params: {{mode: absolute}}` counts every finding)",
+                checked.tool,
+                error.describe()
             ));
         }
     };
@@ -197,7 +199,7 @@ fn judge(job: &BaselineJob<'_>, baseline: Result<&str, &str>, checked: &Checked)
     Verdict::fail(text)
 }
 
-fn lint(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn lint(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
     match lang {
         Language::Rust => clippy(project, tools),
         Language::Python => ruff(project, tools),
@@ -206,10 +208,13 @@ fn lint(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, Stri
     }
 }
 
-fn clippy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn clippy(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
     let cargo = rust::cargo(project, tools)?;
     if tools.find_program(project, "cargo-clippy").is_none() {
-        return Err(format!("clippy is not installed: {}", rust::INSTALL_CLIPPY));
+        return Err(BuiltinError::NotInstalled {
+            tool: "clippy".to_owned(),
+            install: rust::INSTALL_CLIPPY.to_owned(),
+        });
     }
     let cargo = cargo.to_string_lossy();
     let argv = [
@@ -242,10 +247,14 @@ fn clippy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     ))
 }
 
-fn ruff(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
-    let program = tools
-        .find_program(project, "ruff")
-        .ok_or_else(|| format!("ruff is not installed: {}", python::INSTALL_RUFF))?;
+fn ruff(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
+    let program =
+        tools
+            .find_program(project, "ruff")
+            .ok_or_else(|| BuiltinError::NotInstalled {
+                tool: "ruff".to_owned(),
+                install: python::INSTALL_RUFF.to_owned(),
+            })?;
     let args = [
         "check",
         "--no-cache",
@@ -269,26 +278,35 @@ fn ruff(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     ))
 }
 
-fn eslint(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
-    let program = tools
-        .find_program(project, "eslint")
-        .ok_or("eslint is not installed: npm install -D eslint")?;
+fn eslint(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
+    let program =
+        tools
+            .find_program(project, "eslint")
+            .ok_or_else(|| BuiltinError::NotInstalled {
+                tool: "eslint".to_owned(),
+                install: "npm install -D eslint".to_owned(),
+            })?;
     let args = ["--format", "json", "."].map(str::to_owned);
     let outcome = tools.run(&program, &args, project)?;
     let stdout = outcome.stdout.to_string_lossy();
-    let Ok(report) = serde_json::from_str::<Value>(&stdout) else {
-        let output = all_output(&outcome);
-        let hint = if output.contains("couldn't find an eslint.config")
-            || output.contains("couldn't find a configuration")
-        {
-            " (add an eslint.config.js, e.g. `npm init @eslint/config`)"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "eslint could not check the project{hint}:\n{}",
-            excerpt(&output, 6)
-        ));
+    let report = match serde_json::from_str::<Value>(&stdout) {
+        Ok(report) => report,
+        Err(source) => {
+            let output = all_output(&outcome);
+            let hint = if output.contains("couldn't find an eslint.config")
+                || output.contains("couldn't find a configuration")
+            {
+                " (add an eslint.config.js, e.g. `npm init @eslint/config`)"
+            } else {
+                ""
+            };
+            return Err(BuiltinError::UnreadableOutput {
+                tool: "eslint",
+                hint,
+                output_tail: excerpt(&output, 6),
+                source,
+            });
+        }
     };
     let findings = eslint_findings(&report, project);
     let success = outcome.success() && findings.is_empty();
@@ -326,7 +344,7 @@ pub fn eslint_findings(report: &Value, project: &Path) -> Vec<String> {
     findings
 }
 
-fn go_vet(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn go_vet(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
     let program = go::go(project, tools)?;
     let args = ["vet", "./..."].map(str::to_owned);
     let outcome = tools.run(&program, &args, project)?;

@@ -6,6 +6,7 @@ use crate::verdict::Verdict;
 use peers_core::integrity::{hiding_config_changes, is_substantive};
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::{self, Filter};
 
 const KEY: &str = "Test-Config-Justification:";
@@ -14,21 +15,19 @@ const MAX_LISTED: usize = 30;
 pub(crate) fn no_hidden_code(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("no-hidden-code: {message}")),
+        Err(error) => Verdict::fail(format!("no-hidden-code: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let base = scope::baseline_commit(ctx)?;
     let mut files = scope::changes_since_baseline(ctx)?;
     files.retain(|file| !filter.excludes(&file.path) && !scope::is_vendored(&file.path));
-    let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let commits = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let justified: Vec<String> = commits
         .iter()
         .flat_map(|commit| commit.message.lines())

@@ -13,6 +13,7 @@ use peers_core::integrity::is_test_path;
 use peers_core::language::Language;
 
 use super::baseline_snapshot;
+use super::error::BuiltinError;
 use super::runners::{self, TestRun, Toolbox};
 use super::tests_pass::{MAX_FAILURES_SHOWN, gate_languages};
 use super::{GateContext, short_sha};
@@ -20,15 +21,19 @@ use super::{GateContext, short_sha};
 pub fn no_prior_regression(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "no-prior-regression") {
         Ok(languages) => languages,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let sha = match baseline_commit(ctx) {
         Ok(sha) => sha,
-        Err(message) => return Verdict::fail(format!("no-prior-regression: {message}")),
+        Err(error) => {
+            return Verdict::fail(format!("no-prior-regression: {}", error.describe()));
+        }
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return Verdict::fail(format!("no-prior-regression: {reason}")),
+        Err(error) => {
+            return Verdict::fail(format!("no-prior-regression: {}", error.describe()));
+        }
     };
     let mut pass = true;
     let mut lines = Vec::new();
@@ -43,10 +48,10 @@ pub fn no_prior_regression(ctx: &GateContext<'_>) -> Verdict {
                 deleted.join(", ")
             ));
         }
-        Err(reason) => {
+        Err(error) => {
             pass = false;
             lines.push(format!(
-                "cannot list the files changed since the baseline: {reason}"
+                "cannot list the files changed since the baseline: {error}"
             ));
         }
     }
@@ -62,23 +67,25 @@ pub fn no_prior_regression(ctx: &GateContext<'_>) -> Verdict {
 }
 
 /// The commit `ctx.baseline` names.
-pub fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, String> {
+pub fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, BuiltinError> {
     match ctx.git.rev_parse(ctx.baseline) {
         Ok(Some(sha)) => Ok(sha),
-        Ok(None) => Err(format!(
-            "there is no `{}` tag to compare with: `peers init` sets it (or run `git tag {} <commit>`)",
-            ctx.baseline, ctx.baseline
-        )),
-        Err(error) => Err(format!("cannot resolve `{}`: {error}", ctx.baseline)),
+        Ok(None) => Err(BuiltinError::NoBaselineTag {
+            name: ctx.baseline.to_owned(),
+        }),
+        Err(source) => Err(BuiltinError::ResolveBaseline {
+            name: ctx.baseline.to_owned(),
+            source,
+        }),
     }
 }
 
 /// Test files changed since the baseline that no longer exist in the worktree.
-fn deleted_test_files(ctx: &GateContext<'_>, sha: &str) -> Result<Vec<String>, String> {
-    let changed = ctx
-        .git
-        .changed_paths(sha, "HEAD")
-        .map_err(|error| error.to_string())?;
+fn deleted_test_files(
+    ctx: &GateContext<'_>,
+    sha: &str,
+) -> Result<Vec<String>, peers_git::GitError> {
+    let changed = ctx.git.changed_paths(sha, "HEAD")?;
     Ok(changed
         .into_iter()
         .filter(|path| is_test_path(path) && !ctx.git.root().join(path).exists())
@@ -95,10 +102,11 @@ fn check_language(ctx: &GateContext<'_>, sha: &str, lang: Language, tools: &Tool
     }
     let baseline = match baseline_run(ctx, sha, lang, &current.command, &project, tools) {
         Ok(baseline) => baseline,
-        Err(reason) => {
+        Err(error) => {
             return Verdict::fail(format!(
-                "{lang}: the baseline {} could not be measured: {reason}",
-                short_sha(sha)
+                "{lang}: the baseline {} could not be measured: {}",
+                short_sha(sha),
+                error.describe()
             ));
         }
     };
@@ -151,7 +159,7 @@ fn baseline_run(
     command_key: &str,
     project: &Path,
     tools: &Toolbox,
-) -> Result<TestRun, String> {
+) -> Result<TestRun, BuiltinError> {
     baseline_snapshot::measured(
         ctx.git.root(),
         ctx.cache_dir,
@@ -170,7 +178,7 @@ fn baseline_run(
             }
             let run = runners::run_tests(lang, dir, tools);
             match run.infrastructure_error {
-                Some(reason) => Err(reason),
+                Some(reason) => Err(BuiltinError::BrokenRun { reason }),
                 None => Ok(run),
             }
         },

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use peers_core::unified_diff;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope::{self, Filter};
 use detectors::{Detectors, redact};
 
@@ -34,17 +35,17 @@ struct Leak {
 pub(crate) fn no_secrets_committed(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("no-secrets-committed: {message}")),
+        Err(error) => Verdict::fail(format!("no-secrets-committed: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let entropy = match ctx.params.get("entropy") {
         None => true,
         Some(value) => value
             .as_bool()
-            .ok_or_else(|| format!("params.entropy: expected true or false, found {value}"))?,
+            .ok_or_else(|| BuiltinError::param("entropy", "true or false", value))?,
     };
     let detectors = Detectors::new(entropy)?;
     let allowed = allowlist(ctx)?;
@@ -65,11 +66,11 @@ fn tree_leaks(
     ctx: &GateContext<'_>,
     filter: &Filter,
     detectors: &Detectors,
-) -> Result<Vec<Leak>, String> {
+) -> Result<Vec<Leak>, BuiltinError> {
     let tracked = ctx
         .git
         .tracked_files()
-        .map_err(|error| format!("cannot list tracked files: {}", super::error_chain(&error)))?;
+        .map_err(|source| BuiltinError::git("list tracked files", source))?;
     let mut leaks = Vec::new();
     for path in tracked
         .iter()
@@ -97,17 +98,12 @@ fn history_leaks(
     ctx: &GateContext<'_>,
     filter: &Filter,
     detectors: &Detectors,
-) -> Result<Vec<Leak>, String> {
+) -> Result<Vec<Leak>, BuiltinError> {
     let base = scope::baseline_commit(ctx)?;
     let patches = ctx
         .git
         .commit_patches(&format!("{base}..HEAD"))
-        .map_err(|error| {
-            format!(
-                "cannot read commits since the baseline: {}",
-                super::error_chain(&error)
-            )
-        })?;
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let mut leaks = Vec::new();
     for commit in patches {
         let short: String = commit.sha.chars().take(7).collect();
@@ -183,34 +179,35 @@ impl AllowEntry {
 
 /// `.peers/secrets-allowlist`; a missing file allows nothing, a symlink or a malformed line
 /// fails the gate.
-fn allowlist(ctx: &GateContext<'_>) -> Result<Vec<AllowEntry>, String> {
+fn allowlist(ctx: &GateContext<'_>) -> Result<Vec<AllowEntry>, BuiltinError> {
     let path = ctx.git.root().join(ALLOWLIST);
     let meta = match std::fs::symlink_metadata(&path) {
         Err(_) => return Ok(Vec::new()),
         Ok(meta) => meta,
     };
     if !meta.is_file() {
-        return Err(format!(
-            "{ALLOWLIST} is a symlink or not a regular file; replace it with a file"
-        ));
+        return Err(BuiltinError::NotRegularFile {
+            path: ALLOWLIST.to_owned(),
+        });
     }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| format!("cannot read {ALLOWLIST}: {error}"))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| BuiltinError::Read {
+        path: ALLOWLIST.into(),
+        source,
+    })?;
     parse_allowlist(&text)
 }
 
-fn parse_allowlist(text: &str) -> Result<Vec<AllowEntry>, String> {
+fn parse_allowlist(text: &str) -> Result<Vec<AllowEntry>, BuiltinError> {
     let mut entries = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = raw.split_once('#').map_or(raw, |(before, _)| before).trim();
         if line.is_empty() {
             continue;
         }
-        let malformed = || {
-            format!(
-                "{ALLOWLIST}:{}: expected `path:line:label` (line a number or *), found {line:?}",
-                index + 1
-            )
+        let malformed = || BuiltinError::AllowlistLine {
+            path: ALLOWLIST,
+            line: index + 1,
+            text: line.to_owned(),
         };
         let (rest, label) = line.rsplit_once(':').ok_or_else(malformed)?;
         let (path, number) = rest.rsplit_once(':').ok_or_else(malformed)?;

@@ -20,6 +20,7 @@ use peers_core::language::Language;
 use regex::Regex;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::finding::{self, Finding, Reach};
 use super::scope::Filter;
 use super::source_comments as comments;
@@ -54,11 +55,11 @@ const MARKERS: &[&str] = &["TODO", "FIXME", "XXX"];
 pub(crate) fn no_stubs(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("no-stubs: {message}")),
+        Err(error) => Verdict::fail(format!("no-stubs: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let scanner = Scanner::new()?;
     let mut found = finding::scan_sources(ctx, &filter, Reach::AddedLines, |path, lang, text| {
@@ -82,7 +83,7 @@ pub(crate) struct Scanner {
 }
 
 impl Scanner {
-    pub(crate) fn new() -> Result<Scanner, String> {
+    pub(crate) fn new() -> Result<Scanner, BuiltinError> {
         let mut rules = Vec::new();
         for (language, table) in [
             (Language::Rust, RUST_RULES),
@@ -91,8 +92,10 @@ impl Scanner {
             (Language::Go, GO_RULES),
         ] {
             for (pattern, what) in table {
-                let regex = Regex::new(pattern)
-                    .map_err(|error| format!("internal error: bad pattern {pattern:?}: {error}"))?;
+                let regex = Regex::new(pattern).map_err(|source| BuiltinError::Pattern {
+                    pattern: (*pattern).to_owned(),
+                    source,
+                })?;
                 rules.push((language, regex, *what));
             }
         }

@@ -10,23 +10,21 @@ use peers_store::PeersDir;
 use peers_store::contracts::{self, ContractCheck};
 
 use super::GateContext;
+use super::error::BuiltinError;
 use crate::verdict::Verdict;
 
 /// The live plan in the judged tree.
 pub(crate) const PLAN_PATH: &str = "PLAN.md";
 
 /// The live plan, or the diagnostic why it cannot be judged.
-pub(crate) fn live_plan(ctx: &GateContext<'_>) -> Result<Plan, String> {
+pub(crate) fn live_plan(ctx: &GateContext<'_>) -> Result<Plan, BuiltinError> {
     let bytes = peers_store::safe_fs::read_repo_file(
         ctx.git.root(),
         PLAN_PATH,
         peers_core::plan::MAX_PLAN_BYTES as u64 + 1,
     )
-    .map_err(|error| format!("PLAN.md cannot be read: {error}"))?;
-    peers_core::plan::parse(&bytes).map_err(|error| match &error.hint {
-        Some(hint) => format!("{error} (hint: {hint})"),
-        None => error.to_string(),
-    })
+    .map_err(|source| BuiltinError::PlanUnreadable { source })?;
+    peers_core::plan::parse(&bytes).map_err(|source| BuiltinError::Decode { source })
 }
 
 /// The project's `.peers/` (the gates' cache directory is `.peers/cache/`).
@@ -35,25 +33,20 @@ pub(crate) fn peers_dir(ctx: &GateContext<'_>) -> Option<PeersDir> {
     Some(PeersDir::at(root))
 }
 
-/// The contract as verified now; `Err` is the diagnostic (no contract, a broken one).
+/// The contract as verified now; `Err` says why it cannot count (no contract, a broken one).
 pub(crate) fn verified_contract(
     ctx: &GateContext<'_>,
-) -> Result<(PeersDir, ContractCheck), String> {
-    let dir = peers_dir(ctx).ok_or("the .peers/ directory of the project cannot be found")?;
-    let state = peers_store::contract_key::state_dir().map_err(|e| e.to_string())?;
+) -> Result<(PeersDir, ContractCheck), BuiltinError> {
+    let dir = peers_dir(ctx).ok_or(BuiltinError::NoPeersDir)?;
+    let state = peers_store::contract_key::state_dir()
+        .map_err(|source| BuiltinError::ContractState { source })?;
     match contracts::verify(&dir, &state) {
         Ok(Some(check)) if check.intact() => Ok((dir, check)),
-        Ok(Some(check)) => Err(format!(
-            "the frozen contract is broken: {} (only the operator changes the contract, with \
-             `peers amend`; put the files back as they were)",
-            check.problems.join("; ")
-        )),
-        Ok(None) => Err(
-            "this project has no frozen contract (run `peers init --modes=implement --plan \
-             FILE`)"
-                .to_owned(),
-        ),
-        Err(error) => Err(format!("the contract cannot be read: {error}")),
+        Ok(Some(check)) => Err(BuiltinError::ContractBroken {
+            problems: check.problems.join("; "),
+        }),
+        Ok(None) => Err(BuiltinError::NoContract),
+        Err(source) => Err(BuiltinError::ContractUnreadable { source }),
     }
 }
 
@@ -70,7 +63,9 @@ fn step_line(step: &peers_core::plan::Step) -> String {
 pub(crate) fn plan_checklist_complete(ctx: &GateContext<'_>) -> Verdict {
     let plan = match live_plan(ctx) {
         Ok(plan) => plan,
-        Err(message) => return Verdict::fail(format!("plan-checklist-complete: {message}")),
+        Err(error) => {
+            return Verdict::fail(format!("plan-checklist-complete: {}", error.describe()));
+        }
     };
     let open: Vec<String> = plan
         .steps
@@ -97,7 +92,7 @@ pub(crate) fn plan_checklist_complete(ctx: &GateContext<'_>) -> Verdict {
 pub(crate) fn no_unresolved_blocks(ctx: &GateContext<'_>) -> Verdict {
     let plan = match live_plan(ctx) {
         Ok(plan) => plan,
-        Err(message) => return Verdict::fail(format!("no-unresolved-blocks: {message}")),
+        Err(error) => return Verdict::fail(format!("no-unresolved-blocks: {}", error.describe())),
     };
     let mut problems: Vec<String> = plan
         .steps
@@ -128,7 +123,7 @@ pub(crate) fn no_unresolved_blocks(ctx: &GateContext<'_>) -> Verdict {
                     )
                 }));
             }
-            Err(message) => problems.push(format!("  {message}")),
+            Err(error) => problems.push(format!("  {}", error.describe())),
         }
     }
     if problems.is_empty() {
@@ -146,7 +141,7 @@ pub(crate) fn contracts_unchanged(ctx: &GateContext<'_>) -> Verdict {
              entries verifies",
             check.entries.len()
         )),
-        Err(message) => Verdict::fail(format!("contracts-unchanged: {message}")),
+        Err(error) => Verdict::fail(format!("contracts-unchanged: {}", error.describe())),
     }
 }
 
@@ -155,20 +150,18 @@ pub(crate) fn plan_original_preserved(ctx: &GateContext<'_>) -> Verdict {
     let name = "plan-original-preserved";
     let (dir, _) = match verified_contract(ctx) {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
-    let original = match contracts::read_original_plan(&dir)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| peers_core::plan::parse(&bytes).map_err(|e| e.to_string()))
-    {
-        Ok(plan) => plan,
-        Err(message) => {
-            return Verdict::fail(format!("{name}: PLAN.original.md: {message}"));
-        }
+    let original = match contracts::read_original_plan(&dir) {
+        Err(error) => return Verdict::fail(format!("{name}: PLAN.original.md: {error}")),
+        Ok(bytes) => match peers_core::plan::parse(&bytes) {
+            Ok(plan) => plan,
+            Err(error) => return Verdict::fail(format!("{name}: PLAN.original.md: {error}")),
+        },
     };
     let live = match live_plan(ctx) {
         Ok(plan) => plan,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let missing: Vec<String> = original
         .steps
@@ -204,7 +197,7 @@ pub(crate) fn plan_step_traceable(ctx: &GateContext<'_>) -> Verdict {
     let name = "plan-step-traceable";
     let plan = match live_plan(ctx) {
         Ok(plan) => plan,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let mut problems = Vec::new();
     for step in plan.steps.iter().filter(|s| s.mark.is_done()) {

@@ -11,6 +11,7 @@ use peers_core::unified_diff::{self, FilePatch};
 use regex::Regex;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::plan::{PLAN_PATH, live_plan, peers_dir, touches};
 use super::plan_tests::{TestClass, classes_missing, tests_added};
 use crate::verdict::Verdict;
@@ -42,11 +43,14 @@ pub(crate) fn attested_authors(ctx: &GateContext<'_>) -> BTreeMap<String, String
 }
 
 /// Every non-merge commit of `range`, oldest first, with its files' patches.
-fn patches(ctx: &GateContext<'_>, range: &str) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+fn patches(
+    ctx: &GateContext<'_>,
+    range: &str,
+) -> Result<Vec<(String, Vec<FilePatch>)>, BuiltinError> {
     let patches = ctx
         .git
         .commit_patches(range)
-        .map_err(|e| format!("cannot read history: {e}"))?;
+        .map_err(|source| BuiltinError::git("read history", source))?;
     Ok(patches
         .into_iter()
         .map(|p| (p.sha, unified_diff::parse(&p.patch)))
@@ -55,7 +59,9 @@ fn patches(ctx: &GateContext<'_>, range: &str) -> Result<Vec<(String, Vec<FilePa
 
 /// The commits since `peers-baseline` (the plan is committed before it is tagged), or all of
 /// HEAD's history when there is no baseline.
-pub(crate) fn history(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+pub(crate) fn history(
+    ctx: &GateContext<'_>,
+) -> Result<Vec<(String, Vec<FilePatch>)>, BuiltinError> {
     match super::scope::baseline_commit(ctx) {
         Ok(baseline) => patches(ctx, &format!("{baseline}..HEAD")),
         Err(_) => patches(ctx, "HEAD"),
@@ -67,7 +73,7 @@ pub(crate) fn history(ctx: &GateContext<'_>) -> Result<Vec<(String, Vec<FilePatc
 fn history_with_checkoffs(
     ctx: &GateContext<'_>,
     plan: &peers_core::plan::Plan,
-) -> Result<Vec<(String, Vec<FilePatch>)>, String> {
+) -> Result<Vec<(String, Vec<FilePatch>)>, BuiltinError> {
     let recent = history(ctx)?;
     let found = checkoffs(&recent);
     if plan
@@ -123,7 +129,7 @@ pub(crate) fn checkoff_by_other_peer(ctx: &GateContext<'_>) -> Verdict {
     });
     let (plan, history) = match found {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let authors = attested_authors(ctx);
     let checked = checkoffs(&history);
@@ -146,32 +152,53 @@ pub(crate) fn checkoff_by_other_peer(ctx: &GateContext<'_>) -> Verdict {
     }
 }
 
+/// Why a done step's checkoff does not count.
+#[derive(Debug, thiserror::Error)]
+enum CheckoffProblem {
+    #[error("no commit turns it from open to [x] in PLAN.md")]
+    NoCheckoff,
+    #[error(
+        "the checkoff commit {short} is not attested to any peer (it was made outside a peer's \
+         turn)"
+    )]
+    CheckoffUnattested { short: String },
+    #[error("its commit {short} is not attested to any peer")]
+    CommitUnattested { short: String },
+    #[error(
+        "checked off in {short} by {checker}, who also made {made} for it; the other peer must \
+         review the step and check it off"
+    )]
+    SamePeer {
+        short: String,
+        checker: String,
+        made: String,
+    },
+}
+
 fn one_checkoff(
     ctx: &GateContext<'_>,
     step: &Step,
     history: &[(String, Vec<FilePatch>)],
     checked: &BTreeMap<u32, String>,
     authors: &BTreeMap<String, String>,
-) -> Result<(), String> {
+) -> Result<(), CheckoffProblem> {
     let Some(checkoff) = checked.get(&step.number) else {
-        return Err("no commit turns it from open to [x] in PLAN.md".to_owned());
+        return Err(CheckoffProblem::NoCheckoff);
     };
     let short = &checkoff[..checkoff.len().min(7)];
     let Some(checker) = authors.get(checkoff) else {
-        return Err(format!(
-            "the checkoff commit {short} is not attested to any peer (it was made outside a \
-             peer's turn)"
-        ));
+        return Err(CheckoffProblem::CheckoffUnattested {
+            short: short.to_owned(),
+        });
     };
     let mut implementers: Vec<(String, String)> = Vec::new();
     if let Some(sha) = step.sha.as_deref().and_then(|s| full_sha(ctx, s)) {
         match authors.get(&sha) {
             Some(peer) => implementers.push((peer.clone(), sha)),
             None => {
-                return Err(format!(
-                    "its commit {} is not attested to any peer",
-                    &sha[..7]
-                ));
+                return Err(CheckoffProblem::CommitUnattested {
+                    short: sha[..7].to_owned(),
+                });
             }
         }
     }
@@ -193,11 +220,11 @@ fn one_checkoff(
         }
     }
     match implementers.iter().find(|(peer, _)| peer == checker) {
-        Some((_, sha)) => Err(format!(
-            "checked off in {short} by {checker}, who also made {} for it; the other peer must \
-             review the step and check it off",
-            &sha[..sha.len().min(7)]
-        )),
+        Some((_, sha)) => Err(CheckoffProblem::SamePeer {
+            short: short.to_owned(),
+            checker: checker.clone(),
+            made: sha[..sha.len().min(7)].to_owned(),
+        }),
         None => Ok(()),
     }
 }
@@ -206,7 +233,7 @@ pub(crate) fn step_tests_3_class(ctx: &GateContext<'_>) -> Verdict {
     let name = "step-tests-3-class";
     let (plan, history) = match live_plan(ctx).and_then(|p| Ok((p, history(ctx)?))) {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let mut problems = Vec::new();
     let mut judged = 0;

@@ -6,6 +6,7 @@
 use peers_core::plan::Plan;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::plan::live_plan;
 use super::plan_checkoff::{attested_authors, history};
 use super::scope::worktree_text;
@@ -51,7 +52,7 @@ fn field<'a>(body: &'a str, key: &str) -> Option<&'a str> {
 fn with_plan(ctx: &GateContext<'_>, name: &str, judge: impl FnOnce(Plan) -> Verdict) -> Verdict {
     match live_plan(ctx) {
         Ok(plan) => judge(plan),
-        Err(message) => Verdict::fail(format!("{name}: {message}")),
+        Err(error) => Verdict::fail(format!("{name}: {}", error.describe())),
     }
 }
 
@@ -100,7 +101,10 @@ pub(crate) fn delivery_report_complete(ctx: &GateContext<'_>) -> Verdict {
 }
 
 /// `## Concern N` sections of CONCERNS.md: (title, line, body, resolved).
-fn concerns(ctx: &GateContext<'_>, text: &str) -> Vec<(String, usize, String, Result<(), String>)> {
+fn concerns(
+    ctx: &GateContext<'_>,
+    text: &str,
+) -> Vec<(String, usize, String, Result<(), Unresolved>)> {
     sections(text, 2)
         .into_iter()
         .filter(|(title, _, _)| {
@@ -115,7 +119,20 @@ fn concerns(ctx: &GateContext<'_>, text: &str) -> Vec<(String, usize, String, Re
         .collect()
 }
 
-fn resolution(ctx: &GateContext<'_>, body: &str) -> Result<(), String> {
+/// Why a concern does not count as resolved.
+#[derive(Debug, thiserror::Error)]
+enum Unresolved {
+    #[error("has no `status:` line")]
+    NoStatus,
+    #[error("says addressed by `{sha}`, which is not a commit in HEAD's history")]
+    UnknownCommit { sha: String },
+    #[error("is acknowledged without a reason")]
+    NoReason,
+    #[error("has status `{status}`; use `addressed (commit: <sha>)` or `[USER-ACK] (reason: …)`")]
+    BadStatus { status: String },
+}
+
+fn resolution(ctx: &GateContext<'_>, body: &str) -> Result<(), Unresolved> {
     let status = body
         .lines()
         .map(|l| l.trim().trim_start_matches("- ").trim_matches('*').trim())
@@ -127,7 +144,7 @@ fn resolution(ctx: &GateContext<'_>, body: &str) -> Result<(), String> {
         })
         .map(|s| s.trim().trim_start_matches("**").trim());
     let Some(status) = status else {
-        return Err("has no `status:` line".to_owned());
+        return Err(Unresolved::NoStatus);
     };
     if let Some(rest) = status.strip_prefix("addressed (commit:") {
         let sha = rest.trim().trim_end_matches(')').trim();
@@ -141,21 +158,21 @@ fn resolution(ctx: &GateContext<'_>, body: &str) -> Result<(), String> {
         return if known {
             Ok(())
         } else {
-            Err(format!(
-                "says addressed by `{sha}`, which is not a commit in HEAD's history"
-            ))
+            Err(Unresolved::UnknownCommit {
+                sha: sha.to_owned(),
+            })
         };
     }
     if let Some(rest) = status.strip_prefix("[USER-ACK] (reason:") {
         return if words(rest) >= 3 {
             Ok(())
         } else {
-            Err("is acknowledged without a reason".to_owned())
+            Err(Unresolved::NoReason)
         };
     }
-    Err(format!(
-        "has status `{status}`; use `addressed (commit: <sha>)` or `[USER-ACK] (reason: …)`"
-    ))
+    Err(Unresolved::BadStatus {
+        status: status.to_owned(),
+    })
 }
 
 pub(crate) fn concerns_resolved(ctx: &GateContext<'_>) -> Verdict {
@@ -211,6 +228,7 @@ pub(crate) fn blind_review(ctx: &GateContext<'_>) -> Verdict {
     if problems.is_empty() {
         match authors_differ(ctx) {
             Ok(()) => {}
+            Err(NotesProblem::History(error)) => problems.push(format!("  {}", error.describe())),
             Err(problem) => problems.push(format!("  {problem}")),
         }
     }
@@ -224,30 +242,45 @@ pub(crate) fn blind_review(ctx: &GateContext<'_>) -> Verdict {
 }
 
 /// The newest commits writing the two notes files are attested to different peers.
-fn authors_differ(ctx: &GateContext<'_>) -> Result<(), String> {
-    let history = history(ctx)?;
+/// Why the two notes files do not show two different writers.
+#[derive(Debug, thiserror::Error)]
+enum NotesProblem {
+    /// The history could not be read (`describe` gives its causes).
+    #[error("the history could not be read")]
+    History(#[source] BuiltinError),
+    #[error("{file} is not committed")]
+    NotCommitted { file: &'static str },
+    #[error("{file} was last written by {short} outside a peer's turn")]
+    OutsideTurn { file: &'static str, short: String },
+    #[error(
+        "IMPLEMENTATION_NOTES.md and REVIEW_NOTES.md were both last written by {peer}; the \
+         review is written by the other peer, from the diff alone"
+    )]
+    SameWriter { peer: String },
+}
+
+fn authors_differ(ctx: &GateContext<'_>) -> Result<(), NotesProblem> {
+    let history = history(ctx).map_err(NotesProblem::History)?;
     let authors = attested_authors(ctx);
-    let writer = |file: &str| -> Result<String, String> {
+    let writer = |file: &'static str| -> Result<String, NotesProblem> {
         let sha = history
             .iter()
             .rev()
             .find(|(_, files)| files.iter().any(|f| f.path == file))
             .map(|(sha, _)| sha.clone())
-            .ok_or_else(|| format!("{file} is not committed"))?;
-        authors.get(&sha).cloned().ok_or_else(|| {
-            format!(
-                "{file} was last written by {} outside a peer's turn",
-                &sha[..7]
-            )
-        })
+            .ok_or(NotesProblem::NotCommitted { file })?;
+        authors
+            .get(&sha)
+            .cloned()
+            .ok_or_else(|| NotesProblem::OutsideTurn {
+                file,
+                short: sha[..7].to_owned(),
+            })
     };
     let implementer = writer("IMPLEMENTATION_NOTES.md")?;
     let reviewer = writer("REVIEW_NOTES.md")?;
     if implementer == reviewer {
-        return Err(format!(
-            "IMPLEMENTATION_NOTES.md and REVIEW_NOTES.md were both last written by {reviewer}; \
-             the review is written by the other peer, from the diff alone"
-        ));
+        return Err(NotesProblem::SameWriter { peer: reviewer });
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ pub(crate) fn e2e_pass(ctx: &GateContext<'_>) -> Verdict {
 fn run_contract(ctx: &GateContext<'_>, name: &str, e2e: bool) -> Verdict {
     let (dir, _) = match verified_contract(ctx) {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let path = script(&dir, e2e);
     if e2e && !exists(&path) {
@@ -32,12 +32,12 @@ fn run_contract(ctx: &GateContext<'_>, name: &str, e2e: bool) -> Verdict {
     }
     let (tools, _scratch) = match super::runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(found) => found,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let args = [path.display().to_string()];
     let outcome = match tools.run(Path::new("/bin/sh"), &args, ctx.git.root()) {
         Ok(outcome) => outcome,
-        Err(message) => return Verdict::fail(format!("{name}: {message}")),
+        Err(error) => return Verdict::fail(format!("{name}: {}", error.describe())),
     };
     let shown = format!(
         "`sh .peers/contracts/{}`",

@@ -45,7 +45,8 @@ pub fn tool_needs(
     ) {
         return Ok(Vec::new());
     }
-    let languages = runners::languages(git, params)?;
+    // The driver's preflight prints this text: the crate's boundary.
+    let languages = runners::languages(git, params).map_err(|error| error.describe())?;
     let tools = Toolbox::new(env, Duration::from_secs(1), std::env::temp_dir());
     let mut needs = Vec::new();
     for lang in languages {

@@ -20,6 +20,8 @@ use peers_core::language::{self, Language};
 use peers_git::Git;
 use serde::{Deserialize, Serialize};
 
+use super::error::BuiltinError;
+
 pub use tool::{Toolbox, all_output, command_line, excerpt};
 
 /// Lines of a failure kept in a diagnostic.
@@ -109,7 +111,7 @@ pub fn test_command(
     lang: Language,
     project: &Path,
     tools: &Toolbox,
-) -> Result<TestCommand, String> {
+) -> Result<TestCommand, BuiltinError> {
     match lang {
         Language::Rust => rust::test_command(project, tools),
         Language::Python => python::test_command(project, tools),
@@ -122,7 +124,7 @@ pub fn test_command(
 pub fn run_tests(lang: Language, project: &Path, tools: &Toolbox) -> TestRun {
     let command = match test_command(lang, project, tools) {
         Ok(command) => command,
-        Err(reason) => return TestRun::broken(format!("{lang} tests"), reason),
+        Err(error) => return TestRun::broken(format!("{lang} tests"), error.describe()),
     };
     let mut run_tools = tools.clone();
     for (key, value) in &command.env {
@@ -134,12 +136,12 @@ pub fn run_tests(lang: Language, project: &Path, tools: &Toolbox) -> TestRun {
     }
     let outcome = match run_tools.run(&command.program, &command.args, project) {
         Ok(outcome) => outcome,
-        Err(reason) => return TestRun::broken(command.key, reason),
+        Err(error) => return TestRun::broken(command.key, error.describe()),
     };
     let output = all_output(&outcome);
     let parsed = match parse(lang, &command.report, &output, project) {
         Ok(parsed) => parsed,
-        Err(reason) => return TestRun::broken(command.key, reason),
+        Err(error) => return TestRun::broken(command.key, error.describe()),
     };
     finish(command.key, parsed, &output, &outcome)
 }
@@ -149,7 +151,7 @@ fn parse(
     report: &Report,
     output: &str,
     project: &Path,
-) -> Result<TestOutcomes, String> {
+) -> Result<TestOutcomes, BuiltinError> {
     match report {
         Report::Libtest => Ok(rust::parse_libtest(output)),
         Report::Nextest => {
@@ -167,7 +169,10 @@ fn parse(
         Report::GoJson => Ok(go::parse_go_json(output)),
         Report::ExitCode => Ok(TestOutcomes::default()),
     }
-    .map_err(|reason| format!("{lang} tests: {reason}"))
+    .map_err(|error| BuiltinError::Tests {
+        lang,
+        source: Box::new(error),
+    })
 }
 
 /// A run that failed without naming a failing test (a compile error, a crash, an opaque
@@ -214,33 +219,30 @@ fn finish(
 pub fn languages(
     git: &Git,
     params: &BTreeMap<String, serde_json::Value>,
-) -> Result<Vec<Language>, String> {
+) -> Result<Vec<Language>, BuiltinError> {
     if let Some(value) = params.get("lang") {
         return parse_lang_param(value);
     }
     let tracked = git
         .tracked_files()
-        .map_err(|error| format!("cannot list tracked files: {error}"))?;
+        .map_err(|source| BuiltinError::git("list tracked files", source))?;
     // Three sources or a manifest: a stray helper script does not make a language.
     Ok(language::detect(&tracked, 3))
 }
 
-fn parse_lang_param(value: &serde_json::Value) -> Result<Vec<Language>, String> {
+fn parse_lang_param(value: &serde_json::Value) -> Result<Vec<Language>, BuiltinError> {
     let names: Vec<&str> = match value {
         serde_json::Value::String(one) => vec![one.as_str()],
         serde_json::Value::Array(items) => items.iter().filter_map(|item| item.as_str()).collect(),
         _ => Vec::new(),
     };
     if names.is_empty() {
-        return Err(
-            "params.lang must be a language name or a list of them (rust, python, js, go)"
-                .to_owned(),
-        );
+        return Err(BuiltinError::LangParam);
     }
     let mut languages = Vec::new();
     for name in names {
-        let lang = Language::parse(name).ok_or_else(|| {
-            format!("params.lang: unknown language `{name}` (use rust, python, js or go)")
+        let lang = Language::parse(name).ok_or_else(|| BuiltinError::UnknownLanguage {
+            name: name.to_owned(),
         })?;
         if !languages.contains(&lang) {
             languages.push(lang);
@@ -255,17 +257,17 @@ pub fn toolbox(
     env: &[(std::ffi::OsString, std::ffi::OsString)],
     budget: &crate::budget::GateBudget,
     cache_dir: &Path,
-) -> Result<(Toolbox, tempfile::TempDir), String> {
-    std::fs::create_dir_all(cache_dir)
-        .map_err(|error| format!("cannot create {}: {error}", cache_dir.display()))?;
+) -> Result<(Toolbox, tempfile::TempDir), BuiltinError> {
+    std::fs::create_dir_all(cache_dir).map_err(|source| BuiltinError::CreateDir {
+        path: cache_dir.to_path_buf(),
+        source,
+    })?;
     let scratch = tempfile::Builder::new()
         .prefix("gate-")
         .tempdir_in(cache_dir)
-        .map_err(|error| {
-            format!(
-                "cannot create a scratch directory in {}: {error}",
-                cache_dir.display()
-            )
+        .map_err(|source| BuiltinError::Scratch {
+            dir: cache_dir.to_path_buf(),
+            source,
         })?;
     let mut tools = Toolbox::new(env, budget.timeout(), scratch.path().to_path_buf());
     tools.budget = Some(budget.clone());
@@ -321,12 +323,12 @@ mod tests {
 
     #[test]
     fn lang_param_accepts_a_name_or_a_list_and_rejects_unknown_names() {
-        assert_eq!(parse_lang_param(&json!("ts")), Ok(vec![Language::Js]));
+        assert_eq!(parse_lang_param(&json!("ts")).unwrap(), vec![Language::Js]);
         assert_eq!(
-            parse_lang_param(&json!(["rust", "golang", "rs"])),
-            Ok(vec![Language::Rust, Language::Go])
+            parse_lang_param(&json!(["rust", "golang", "rs"])).unwrap(),
+            vec![Language::Rust, Language::Go]
         );
-        let error = parse_lang_param(&json!(["cobol"])).unwrap_err();
+        let error = parse_lang_param(&json!(["cobol"])).unwrap_err().describe();
         assert!(error.contains("unknown language `cobol`"), "{error}");
         assert!(parse_lang_param(&json!(3)).is_err());
     }

@@ -8,24 +8,22 @@ use peers_core::unified_diff::{self, FilePatch};
 use peers_git::Git;
 
 use super::GateContext;
+use super::error::BuiltinError;
 
 /// Files larger than this are not scanned (generated data, vendored bundles).
 pub(crate) const MAX_SCAN_BYTES: u64 = 2 * 1024 * 1024;
 
 /// The baseline commit, or a diagnostic telling how to create it.
-pub(crate) fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, String> {
+pub(crate) fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, BuiltinError> {
     match ctx.git.rev_parse(ctx.baseline) {
         Ok(Some(sha)) => Ok(sha),
-        Ok(None) => Err(format!(
-            "the baseline `{}` does not exist; `peers init` tags it (or `git tag {} <commit>` \
-             to choose the commit the gates compare against)",
-            ctx.baseline, ctx.baseline
-        )),
-        Err(error) => Err(format!(
-            "cannot resolve `{}`: {}",
-            ctx.baseline,
-            super::error_chain(&error)
-        )),
+        Ok(None) => Err(BuiltinError::NoBaseline {
+            name: ctx.baseline.to_owned(),
+        }),
+        Err(source) => Err(BuiltinError::ResolveBaseline {
+            name: ctx.baseline.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -34,13 +32,12 @@ pub(crate) fn baseline_commit(ctx: &GateContext<'_>) -> Result<String, String> {
 pub(crate) fn within_budget(
     ctx: &GateContext<'_>,
     activity: impl FnOnce() -> String,
-) -> Result<(), String> {
+) -> Result<(), BuiltinError> {
     if ctx.budget.expired() {
-        return Err(format!(
-            "the goal's timeout_s of {} s ran out while {}",
-            ctx.budget.timeout().as_secs_f64(),
-            ctx.budget.activity()
-        ));
+        return Err(BuiltinError::BudgetRanOut {
+            timeout_s: ctx.budget.timeout().as_secs_f64(),
+            activity: ctx.budget.activity(),
+        });
     }
     ctx.budget.doing(activity());
     Ok(())
@@ -49,33 +46,29 @@ pub(crate) fn within_budget(
 /// Every file changed since the baseline: the diff to the worktree (no context lines), plus
 /// untracked, non-ignored files as wholly added; or, when the gate judges a commit, the diff
 /// from the baseline to that commit alone. Control files under `.peers/` are left out.
-pub(crate) fn changes_since_baseline(ctx: &GateContext<'_>) -> Result<Vec<FilePatch>, String> {
+pub(crate) fn changes_since_baseline(
+    ctx: &GateContext<'_>,
+) -> Result<Vec<FilePatch>, BuiltinError> {
     let base = baseline_commit(ctx)?;
     within_budget(ctx, || "reading the changes since the baseline".to_owned())?;
     if let Some(commit) = ctx.judged_commit {
-        let diff = ctx.git.diff_between(&base, commit, 0).map_err(|error| {
-            format!(
-                "cannot diff against the baseline: {}",
-                super::error_chain(&error)
-            )
-        })?;
+        let diff = ctx
+            .git
+            .diff_between(&base, commit, 0)
+            .map_err(|source| BuiltinError::git("diff against the baseline", source))?;
         let mut files = unified_diff::parse(&diff);
         files.retain(|file| !is_control_path(&file.path));
         return Ok(files);
     }
-    let diff = ctx.git.diff_to_worktree(&base, 0).map_err(|error| {
-        format!(
-            "cannot diff against the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let diff = ctx
+        .git
+        .diff_to_worktree(&base, 0)
+        .map_err(|source| BuiltinError::git("diff against the baseline", source))?;
     let mut files = unified_diff::parse(&diff);
-    let status = ctx.git.status_porcelain().map_err(|error| {
-        format!(
-            "cannot list untracked files: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let status = ctx
+        .git
+        .status_porcelain()
+        .map_err(|source| BuiltinError::git("list untracked files", source))?;
     for entry in status.iter().filter(|entry| entry.is_untracked()) {
         let path = entry.path.to_string_lossy().into_owned();
         within_budget(ctx, || format!("reading the untracked file {path}"))?;
@@ -147,15 +140,14 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    pub(crate) fn from_params(ctx: &GateContext<'_>) -> Result<Filter, String> {
+    pub(crate) fn from_params(ctx: &GateContext<'_>) -> Result<Filter, BuiltinError> {
         let languages = match ctx.params.get("lang") {
             None => Language::ALL.to_vec(),
             Some(value) => string_list(value, "lang")?
                 .iter()
                 .map(|name| {
-                    Language::parse(name).ok_or_else(|| {
-                        format!("params.lang: unknown language '{name}' (rust, python, js, go)")
-                    })
+                    Language::parse(name)
+                        .ok_or_else(|| BuiltinError::FilterLanguage { name: name.clone() })
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -180,7 +172,10 @@ impl Filter {
 }
 
 /// A string or a list of strings.
-pub(crate) fn string_list(value: &serde_json::Value, name: &str) -> Result<Vec<String>, String> {
+pub(crate) fn string_list(
+    value: &serde_json::Value,
+    name: &str,
+) -> Result<Vec<String>, BuiltinError> {
     match value {
         serde_json::Value::String(text) => Ok(vec![text.clone()]),
         serde_json::Value::Array(items) => items
@@ -188,12 +183,10 @@ pub(crate) fn string_list(value: &serde_json::Value, name: &str) -> Result<Vec<S
             .map(|item| {
                 item.as_str()
                     .map(str::to_owned)
-                    .ok_or_else(|| format!("params.{name}: expected strings, found {item}"))
+                    .ok_or_else(|| BuiltinError::param(name, "strings", item))
             })
             .collect(),
-        other => Err(format!(
-            "params.{name}: expected a list of strings, found {other}"
-        )),
+        other => Err(BuiltinError::param(name, "a list of strings", other)),
     }
 }
 
@@ -202,13 +195,13 @@ pub(crate) fn positive_param(
     ctx: &GateContext<'_>,
     name: &str,
     default: u64,
-) -> Result<u64, String> {
+) -> Result<u64, BuiltinError> {
     match ctx.params.get(name) {
         None => Ok(default),
         Some(value) => value
             .as_u64()
             .filter(|n| *n > 0)
-            .ok_or_else(|| format!("params.{name}: expected a positive integer, found {value}")),
+            .ok_or_else(|| BuiltinError::param(name, "a positive integer", value)),
     }
 }
 

@@ -13,24 +13,23 @@ use peers_core::trailer::{json_objects, parse_trailers, values};
 use peers_git::Commit;
 
 use super::diff_size_per_resolve::MIN_WAIVER_REASON;
+use super::error::BuiltinError;
 use super::scope;
 use super::{GateContext, short_sha};
 
 pub(crate) fn tdd_reproduces_bug(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("tdd-reproduces-bug: {message}")),
+        Err(error) => Verdict::fail(format!("tdd-reproduces-bug: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let base = scope::baseline_commit(ctx)?;
-    let since = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let since = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let position: HashMap<&str, usize> = since
         .iter()
         .enumerate()
@@ -92,20 +91,17 @@ fn reproduced_before(
     bug: &Bug,
     position: &HashMap<&str, usize>,
     fix_at: usize,
-) -> Result<bool, String> {
+) -> Result<bool, BuiltinError> {
     for sha in &bug.reproductions {
         // Reproductions before the baseline are older than the fix too.
         let older = position.get(sha.as_str()).is_none_or(|&at| at < fix_at);
         if !older {
             continue;
         }
-        let counts = ctx.git.commit_line_counts(sha).map_err(|error| {
-            format!(
-                "cannot read {}: {}",
-                short_sha(sha),
-                super::error_chain(&error)
-            )
-        })?;
+        let counts = ctx
+            .git
+            .commit_line_counts(sha)
+            .map_err(|source| BuiltinError::git(format!("read {}", short_sha(sha)), source))?;
         if counts.iter().any(|c| is_test_path(&c.path)) {
             return Ok(true);
         }

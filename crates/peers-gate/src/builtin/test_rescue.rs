@@ -17,6 +17,7 @@ use peers_core::trailer;
 
 use super::GateContext;
 use super::baseline_snapshot;
+use super::error::BuiltinError;
 use super::runners::{self, TestRun, Toolbox};
 use super::short_sha;
 
@@ -58,7 +59,7 @@ pub(super) fn rescued_by_test_changes(
                 .collect();
             (suspects, None)
         }
-        Err(reason) => (rescued, Some(reason)),
+        Err(error) => (rescued, Some(error.describe())),
     };
     if suspects.is_empty() {
         return None;
@@ -120,12 +121,12 @@ fn restored_run(
     changed_tests: &[String],
     project: &Path,
     tools: &Toolbox,
-) -> Result<TestRun, String> {
+) -> Result<TestRun, BuiltinError> {
     let head = ctx
         .git
         .head()
-        .map_err(|error| error.to_string())?
-        .ok_or_else(|| "the repository has no commit".to_owned())?;
+        .map_err(|source| BuiltinError::git("read HEAD", source))?
+        .ok_or(BuiltinError::NoCommit)?;
     let restore: Vec<String> = changed_tests
         .iter()
         .filter(|path| matches!(ctx.git.file_at(sha, path), Ok(Some(_))))
@@ -148,7 +149,7 @@ fn restored_run(
             }
             let run = runners::run_tests(lang, dir, tools);
             match run.infrastructure_error {
-                Some(reason) => Err(reason),
+                Some(reason) => Err(BuiltinError::BrokenRun { reason }),
                 None => Ok(run),
             }
         },
@@ -157,17 +158,16 @@ fn restored_run(
 
 /// Commits since the baseline, oldest first, with who made them (the run's attestations when
 /// inside `peers run`, else the `Peer:` trailer) and whether they changed a test file.
-fn authored_commits(ctx: &GateContext<'_>, sha: &str) -> Result<Vec<AuthoredCommit>, String> {
-    let commits = ctx
-        .git
-        .commits(&format!("{sha}..HEAD"))
-        .map_err(|error| error.to_string())?;
+fn authored_commits(
+    ctx: &GateContext<'_>,
+    sha: &str,
+) -> Result<Vec<AuthoredCommit>, peers_git::GitError> {
+    let commits = ctx.git.commits(&format!("{sha}..HEAD"))?;
     let mut authored = Vec::new();
     for commit in commits {
         let changes_tests = ctx
             .git
-            .commit_line_counts(&commit.sha)
-            .map_err(|error| error.to_string())?
+            .commit_line_counts(&commit.sha)?
             .iter()
             .any(|counts| is_test_path(&counts.path));
         let author = ctx

@@ -13,6 +13,7 @@ use peers_core::language::Language;
 use regex::Regex;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::finding::{self, Finding, Reach};
 use super::scope::Filter;
 use super::source_comments;
@@ -61,17 +62,30 @@ struct Rule {
 pub(crate) fn tests_no_unjustified_skip_or_fail(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("tests-no-unjustified-skip-or-fail: {message}")),
+        Err(error) => Verdict::fail(format!(
+            "tests-no-unjustified-skip-or-fail: {}",
+            error.describe()
+        )),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let filter = Filter::from_params(ctx)?;
     let reach = match ctx.params.get("scope").and_then(|v| v.as_str()) {
         None if !ctx.params.contains_key("scope") => Reach::AddedLines,
         Some("changed") => Reach::AddedLines,
         Some("all") => Reach::WholeTree,
-        _ => return Err("params.scope: expected \"changed\" or \"all\"".to_owned()),
+        _ => {
+            let found = ctx
+                .params
+                .get("scope")
+                .map_or_else(String::new, |v| v.to_string());
+            return Err(BuiltinError::param(
+                "scope",
+                "\"changed\" or \"all\"",
+                found,
+            ));
+        }
     };
     let rules = rules()?;
     let found = finding::scan_sources(ctx, &filter, reach, |_, language, text| {
@@ -87,7 +101,7 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
     ))
 }
 
-fn rules() -> Result<Vec<Rule>, String> {
+fn rules() -> Result<Vec<Rule>, BuiltinError> {
     let table: &[(Language, &str, Kind, bool)] = &[
         (
             Language::Rust,
@@ -126,8 +140,10 @@ fn rules() -> Result<Vec<Rule>, String> {
         .map(|(language, pattern, kind, string_is_reason)| {
             Ok(Rule {
                 language: *language,
-                regex: Regex::new(pattern)
-                    .map_err(|error| format!("internal error: bad pattern {pattern:?}: {error}"))?,
+                regex: Regex::new(pattern).map_err(|source| BuiltinError::Pattern {
+                    pattern: (*pattern).to_owned(),
+                    source,
+                })?,
                 kind: *kind,
                 string_is_reason: *string_is_reason,
             })

@@ -9,6 +9,7 @@ use peers_core::integrity::{is_substantive, is_test_path, weakened_assertions};
 use peers_core::trailer;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::scope;
 
 const KEY: &str = "Justified-Test-Change";
@@ -16,11 +17,11 @@ const KEY: &str = "Justified-Test-Change";
 pub(crate) fn tests_not_weakened(ctx: &GateContext<'_>) -> Verdict {
     match evaluate(ctx) {
         Ok(verdict) => verdict,
-        Err(message) => Verdict::fail(format!("tests-not-weakened: {message}")),
+        Err(error) => Verdict::fail(format!("tests-not-weakened: {}", error.describe())),
     }
 }
 
-fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
+fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, BuiltinError> {
     let base = scope::baseline_commit(ctx)?;
     let mut files = scope::changes_since_baseline(ctx)?;
     files.retain(|file| is_test_path(&file.path));
@@ -31,12 +32,10 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<Verdict, String> {
             files.len()
         )));
     }
-    let commits = ctx.git.commits(&format!("{base}..HEAD")).map_err(|error| {
-        format!(
-            "cannot read commits since the baseline: {}",
-            super::error_chain(&error)
-        )
-    })?;
+    let commits = ctx
+        .git
+        .commits(&format!("{base}..HEAD"))
+        .map_err(|source| BuiltinError::git("read commits since the baseline", source))?;
     let justification = commits.iter().rev().find_map(|commit| {
         let trailers = trailer::parse_trailers(&commit.message);
         trailer::last_value(&trailers, KEY)

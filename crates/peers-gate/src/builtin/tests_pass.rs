@@ -5,6 +5,7 @@ use crate::verdict::Verdict;
 use peers_core::language::Language;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::runners::{self, TestRun};
 
 /// Failing tests listed in a diagnostic; the rest are counted.
@@ -13,11 +14,11 @@ pub const MAX_FAILURES_SHOWN: usize = 10;
 pub fn tests_pass(ctx: &GateContext<'_>) -> Verdict {
     let languages = match gate_languages(ctx, "tests-pass") {
         Ok(languages) => languages,
-        Err(message) => return Verdict::fail(message),
+        Err(error) => return Verdict::fail(error.describe()),
     };
     let (tools, _scratch) = match runners::toolbox(ctx.env, &ctx.budget, ctx.cache_dir) {
         Ok(pair) => pair,
-        Err(reason) => return Verdict::fail(format!("tests-pass: {reason}")),
+        Err(error) => return Verdict::fail(format!("tests-pass: {}", error.describe())),
     };
     let mut pass = true;
     let mut lines = Vec::new();
@@ -35,14 +36,17 @@ pub fn tests_pass(ctx: &GateContext<'_>) -> Verdict {
 }
 
 /// The languages a gate covers, or a diagnostic when there are none or the param is bad.
-pub fn gate_languages(ctx: &GateContext<'_>, gate: &str) -> Result<Vec<Language>, String> {
+/// Its `describe()` names the gate.
+pub fn gate_languages(ctx: &GateContext<'_>, gate: &str) -> Result<Vec<Language>, BuiltinError> {
     let languages =
-        runners::languages(ctx.git, ctx.params).map_err(|reason| format!("{gate}: {reason}"))?;
+        runners::languages(ctx.git, ctx.params).map_err(|error| BuiltinError::Gate {
+            gate: gate.to_owned(),
+            source: Box::new(error),
+        })?;
     if languages.is_empty() {
-        return Err(format!(
-            "{gate}: no language detected (no Cargo.toml, pyproject.toml/setup.py, package.json \
-             or go.mod, nor 3 source files of one language); set params.lang in goals.yaml"
-        ));
+        return Err(BuiltinError::NoLanguage {
+            gate: gate.to_owned(),
+        });
     }
     Ok(languages)
 }

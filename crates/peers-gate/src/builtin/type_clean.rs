@@ -9,6 +9,7 @@ use std::path::Path;
 use peers_core::language::Language;
 
 use super::GateContext;
+use super::error::BuiltinError;
 use super::lint_clean::{Checked, is_location_line, run_checker};
 use super::runners::{Toolbox, all_output, python};
 
@@ -32,7 +33,11 @@ pub fn type_clean(ctx: &GateContext<'_>) -> Verdict {
     run_checker(ctx, "type-clean", check)
 }
 
-fn type_check_auto(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn type_check_auto(
+    lang: Language,
+    project: &Path,
+    tools: &Toolbox,
+) -> Result<Checked, BuiltinError> {
     let prefer_pyright = lang == Language::Python
         && tools.find_program(project, "mypy").is_none()
         && tools.find_program(project, "pyright").is_some();
@@ -43,23 +48,31 @@ fn type_check_auto(lang: Language, project: &Path, tools: &Toolbox) -> Result<Ch
     }
 }
 
-fn type_check_mypy(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn type_check_mypy(
+    lang: Language,
+    project: &Path,
+    tools: &Toolbox,
+) -> Result<Checked, BuiltinError> {
     by_language(lang, project, tools, mypy)
 }
 
-fn type_check_pyright(lang: Language, project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn type_check_pyright(
+    lang: Language,
+    project: &Path,
+    tools: &Toolbox,
+) -> Result<Checked, BuiltinError> {
     by_language(lang, project, tools, pyright)
 }
 
 /// A Python type checker: `Ok((clean, text))`, or why it could not run.
-type PythonChecker = fn(&Path, &Toolbox) -> Result<Checked, String>;
+type PythonChecker = fn(&Path, &Toolbox) -> Result<Checked, BuiltinError>;
 
 fn by_language(
     lang: Language,
     project: &Path,
     tools: &Toolbox,
     python_checker: PythonChecker,
-) -> Result<Checked, String> {
+) -> Result<Checked, BuiltinError> {
     match lang {
         Language::Python => python_checker(project, tools),
         Language::Js => tsc(project, tools),
@@ -69,13 +82,14 @@ fn by_language(
     }
 }
 
-fn mypy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
-    let program = tools.find_program(project, "mypy").ok_or_else(|| {
-        format!(
-            "mypy is not installed: {} (or set params.checker: pyright)",
-            python::INSTALL_MYPY
-        )
-    })?;
+fn mypy(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
+    let program =
+        tools
+            .find_program(project, "mypy")
+            .ok_or_else(|| BuiltinError::NotInstalled {
+                tool: "mypy".to_owned(),
+                install: format!("{} (or set params.checker: pyright)", python::INSTALL_MYPY),
+            })?;
     // Kept beside the scratch directory (in the cache dir): a cold mypy run takes seconds.
     let cache = tools
         .scratch
@@ -103,10 +117,14 @@ fn mypy(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     Ok(Checked::new("mypy", outcome.success(), findings, &output))
 }
 
-fn pyright(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
-    let program = tools
-        .find_program(project, "pyright")
-        .ok_or("pyright is not installed: npm install -D pyright (or pip install pyright)")?;
+fn pyright(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
+    let program =
+        tools
+            .find_program(project, "pyright")
+            .ok_or_else(|| BuiltinError::NotInstalled {
+                tool: "pyright".to_owned(),
+                install: "npm install -D pyright (or pip install pyright)".to_owned(),
+            })?;
     let outcome = tools.run(&program, &[], project)?;
     let output = all_output(&outcome);
     let root = format!("{}/", project.display());
@@ -123,7 +141,7 @@ fn pyright(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     ))
 }
 
-fn tsc(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
+fn tsc(project: &Path, tools: &Toolbox) -> Result<Checked, BuiltinError> {
     if !project.join("tsconfig.json").is_file() {
         return Ok(Checked::not_applicable(
             "not applicable: plain JavaScript (no tsconfig.json)",
@@ -131,7 +149,10 @@ fn tsc(project: &Path, tools: &Toolbox) -> Result<Checked, String> {
     }
     let program = tools
         .find_program(project, "tsc")
-        .ok_or("tsc is not installed: npm install -D typescript")?;
+        .ok_or_else(|| BuiltinError::NotInstalled {
+            tool: "tsc".to_owned(),
+            install: "npm install -D typescript".to_owned(),
+        })?;
     let args = ["--noEmit", "--pretty", "false", "-p", "tsconfig.json"].map(str::to_owned);
     let outcome = tools.run(&program, &args, project)?;
     let output = all_output(&outcome);

@@ -8,6 +8,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use peers_pass_when::EvalError;
 use peers_process::{CommandSpec, Outcome, SpawnError, StdinSource};
 
 use super::{GateWork, InProcessCheck, Judge, RunnerSettings, Verdict};
@@ -169,7 +170,7 @@ fn run_in_process(
         Ok(Ok(verdict)) => AttemptOutcome::verdict(verdict),
         Ok(Err(panic)) => AttemptOutcome::verdict(Verdict {
             pass: false,
-            diagnostic: panic,
+            diagnostic: panic.to_string(),
         }),
         Err(_) => AttemptOutcome {
             pass: false,
@@ -204,11 +205,15 @@ fn judge_outcome(outcome: &Outcome, judge: &Judge, timeout: Duration) -> Attempt
                 "pass_when returned false; {exit}; {}",
                 tails(outcome)
             )),
-            Ok(Err(message)) => Verdict::fail(format!(
-                "pass_when error: {message}; {exit}; {}",
+            Ok(Err(error)) => Verdict::fail(format!(
+                "pass_when error: {error}; {exit}; {}",
                 tails(outcome)
             )),
-            Err(panic) => Verdict::fail(format!("{panic}; {exit}; {}", tails(outcome))),
+            Err(error) => Verdict::fail(format!(
+                "{}; {exit}; {}",
+                error_chain(&error),
+                tails(outcome)
+            )),
         }
     };
     AttemptOutcome {
@@ -284,7 +289,7 @@ fn judge_within(
     result: CommandResult,
     budget: Duration,
     timeout: Duration,
-) -> Result<Result<bool, String>, String> {
+) -> Result<Result<bool, EvalError>, JudgeError> {
     let (sender, receiver) = mpsc::channel();
     let judge = Arc::clone(judge);
     let spawned = thread::Builder::new()
@@ -292,18 +297,41 @@ fn judge_within(
         .spawn(move || {
             let _ = sender.send(guarded("pass_when", || judge(&result)));
         });
-    if let Err(error) = spawned {
-        return Err(format!("could not start the pass_when evaluation: {error}"));
+    if let Err(source) = spawned {
+        return Err(JudgeError::NoThread { source });
     }
     match receiver.recv_timeout(budget) {
-        Ok(verdict) => verdict,
-        Err(_) => Err(format!(
-            "pass_when did not finish within the gate's time budget ({}s of timeout_s {}s); \
-             hint: simplify its regex patterns or raise the goal's timeout_s",
-            budget.as_secs_f64(),
-            timeout.as_secs_f64()
-        )),
+        Ok(verdict) => verdict.map_err(JudgeError::Panicked),
+        Err(_) => Err(JudgeError::OverBudget {
+            budget_s: budget.as_secs_f64(),
+            timeout_s: timeout.as_secs_f64(),
+        }),
     }
+}
+
+/// Why a gate command's `pass_when` gave no answer (its own errors are `EvalError`s).
+#[derive(Debug, thiserror::Error)]
+enum JudgeError {
+    #[error("could not start the pass_when evaluation")]
+    NoThread {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "pass_when did not finish within the gate's time budget ({budget_s}s of timeout_s \
+         {timeout_s}s); hint: simplify its regex patterns or raise the goal's timeout_s"
+    )]
+    OverBudget { budget_s: f64, timeout_s: f64 },
+    #[error(transparent)]
+    Panicked(Panicked),
+}
+
+/// Caller-supplied code that panicked, with the panic's message.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} panicked: {message}")]
+struct Panicked {
+    what: &'static str,
+    message: String,
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -317,13 +345,13 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// Runs caller-supplied code; a panic becomes a failed gate instead of taking down the batch.
-fn guarded<T>(what: &str, code: impl FnOnce() -> T) -> Result<T, String> {
+fn guarded<T>(what: &'static str, code: impl FnOnce() -> T) -> Result<T, Panicked> {
     panic::catch_unwind(AssertUnwindSafe(code)).map_err(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|text| (*text).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
-        format!("{what} panicked: {message}")
+        Panicked { what, message }
     })
 }

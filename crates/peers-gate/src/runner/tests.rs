@@ -152,7 +152,11 @@ fn fail_diagnostic_names_exit_code_and_escaped_tails() {
 #[test]
 fn judge_error_is_reported_as_pass_when_error() {
     let repo = tempfile::tempdir().unwrap();
-    let judge: Judge = Arc::new(|_: &CommandResult| Err("json file missing".to_owned()));
+    let judge: Judge = Arc::new(|_: &CommandResult| {
+        Err(peers_pass_when::EvalError {
+            message: "json file missing".to_owned(),
+        })
+    });
     let results = run_gates(
         vec![command_with("j", "true", judge)],
         &settings(repo.path()),
@@ -336,7 +340,13 @@ fn the_judge_sees_head_and_tail_with_the_omission_marked() {
     let mut settings = settings(repo.path());
     settings.capture_cap = 100;
     let judge: Judge = Arc::new(|result: &CommandResult| {
-        let omission = result.stdout_omission.as_ref().ok_or("no omission")?;
+        let omission =
+            result
+                .stdout_omission
+                .as_ref()
+                .ok_or_else(|| peers_pass_when::EvalError {
+                    message: "no omission".to_owned(),
+                })?;
         Ok(result.stdout.starts_with("1\n")
             && result.stdout.ends_with("10000\n")
             && result.stdout.contains(&omission.marker)

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 
 use toml::{Table, Value};
 
+use crate::builtin::error::BuiltinError;
+
 /// Which reader applies to `path`, if it is a manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Manifest {
@@ -38,14 +40,12 @@ impl Manifest {
 
     /// Normalised dependency names (Python names lower-case with `-`).
     /// `Err` names what is wrong with the text (the caller prefixes the path).
-    pub(crate) fn dependencies(self, text: &str) -> Result<BTreeSet<String>, String> {
+    pub(crate) fn dependencies(self, text: &str) -> Result<BTreeSet<String>, BuiltinError> {
         if text.len() > MAX_MANIFEST_BYTES {
-            return Err(format!(
-                "is {} bytes, over the {} MiB limit for a manifest\nhint: a manifest this large \
-                 is not hand-written; remove the generated content",
-                text.len(),
-                MAX_MANIFEST_BYTES >> 20
-            ));
+            return Err(BuiltinError::ManifestTooLarge {
+                bytes: text.len(),
+                limit_mib: MAX_MANIFEST_BYTES >> 20,
+            });
         }
         match self {
             Self::Cargo => cargo(text),
@@ -68,20 +68,15 @@ pub(crate) fn normalize(name: &str) -> String {
 /// agent-written file of megabytes should stop the gate with a clear error, not stall it.
 pub(crate) const MAX_MANIFEST_BYTES: usize = 4 << 20;
 
-fn toml_table(text: &str) -> Result<Table, String> {
-    text.parse::<Table>().map_err(|error| {
-        format!(
-            "is not valid TOML: {}\nhint: fix the syntax (`cargo metadata` or a TOML linter \
-             shows where)",
-            error.to_string().trim_end()
-        )
-    })
+fn toml_table(text: &str) -> Result<Table, BuiltinError> {
+    text.parse::<Table>()
+        .map_err(|source| BuiltinError::Toml { source })
 }
 
 const CARGO_TABLES: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
 
 /// Every `*dependencies` table: top level, `[target.<cfg>.*]` and `[workspace.dependencies]`.
-fn cargo(text: &str) -> Result<BTreeSet<String>, String> {
+fn cargo(text: &str) -> Result<BTreeSet<String>, BuiltinError> {
     let root = toml_table(text)?;
     let mut names = BTreeSet::new();
     let mut tables: Vec<&Table> = vec![&root];
@@ -117,7 +112,7 @@ fn cargo_entries(table: Option<&Value>, names: &mut BTreeSet<String>) {
 
 /// PEP 621 `[project]` dependencies and extras, PEP 735 `[dependency-groups]`, and Poetry's
 /// `dependencies`, `dev-dependencies` and `group.<name>.dependencies` tables.
-fn pyproject(text: &str) -> Result<BTreeSet<String>, String> {
+fn pyproject(text: &str) -> Result<BTreeSet<String>, BuiltinError> {
     let root = toml_table(text)?;
     let mut names = BTreeSet::new();
     let at = |path: &[&str]| -> Option<&Value> {
@@ -186,9 +181,9 @@ fn requirement_line(line: &str) -> Option<String> {
         .then(|| normalize(name))
 }
 
-fn package_json(text: &str) -> Result<BTreeSet<String>, String> {
+fn package_json(text: &str) -> Result<BTreeSet<String>, BuiltinError> {
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| format!("is not valid JSON: {error}"))?;
+        serde_json::from_str(text).map_err(|source| BuiltinError::ManifestJson { source })?;
     let mut names = BTreeSet::new();
     for table in [
         "dependencies",

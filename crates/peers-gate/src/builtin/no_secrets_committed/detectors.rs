@@ -3,6 +3,8 @@
 
 use regex::Regex;
 
+use crate::builtin::error::BuiltinError;
+
 /// Provider formats: `(label, pattern)`. Anthropic comes before OpenAI: both start `sk-`.
 const TOKEN_PATTERNS: &[(&str, &str)] = &[
     (
@@ -120,14 +122,17 @@ pub(crate) struct Detectors {
 }
 
 impl Detectors {
-    pub(crate) fn new(entropy: bool) -> Result<Detectors, String> {
+    pub(crate) fn new(entropy: bool) -> Result<Detectors, BuiltinError> {
         let compile = |pattern: &str| {
-            Regex::new(pattern).map_err(|error| format!("internal error: bad pattern: {error}"))
+            Regex::new(pattern).map_err(|source| BuiltinError::Pattern {
+                pattern: pattern.to_owned(),
+                source,
+            })
         };
         let tokens = TOKEN_PATTERNS
             .iter()
             .map(|(label, pattern)| Ok((*label, compile(pattern)?)))
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, BuiltinError>>()?;
         Ok(Detectors {
             tokens,
             quoted: compile(QUOTED_ASSIGNMENT)?,

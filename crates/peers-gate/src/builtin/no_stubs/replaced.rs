@@ -8,6 +8,7 @@ use peers_core::language::Language;
 
 use super::functions::{Function, functions};
 use crate::builtin::GateContext;
+use crate::builtin::error::BuiltinError;
 use crate::builtin::finding::{Finding, LocatedFinding};
 use crate::builtin::scope::{self, Filter};
 
@@ -16,7 +17,7 @@ use crate::builtin::scope::{self, Filter};
 pub(super) fn replaced_bodies(
     ctx: &GateContext<'_>,
     filter: &Filter,
-) -> Result<Vec<LocatedFinding>, String> {
+) -> Result<Vec<LocatedFinding>, BuiltinError> {
     let base = scope::baseline_commit(ctx)?;
     let mut found = Vec::new();
     for patch in scope::changes_since_baseline(ctx)? {

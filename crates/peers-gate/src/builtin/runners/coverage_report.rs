@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::builtin::error::BuiltinError;
+
 /// Hit counts per instrumented line, per file (relative path).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineCoverage {
@@ -36,7 +38,7 @@ pub struct ChangedCoverage {
 
 impl LineCoverage {
     /// Reads LCOV (`SF:` / `DA:line,hits` / `end_of_record`).
-    pub fn parse_lcov(text: &str, project: &Path) -> Result<LineCoverage, String> {
+    pub fn parse_lcov(text: &str, project: &Path) -> Result<LineCoverage, BuiltinError> {
         let mut coverage = LineCoverage::default();
         let mut current: Option<String> = None;
         for (number, line) in text.lines().enumerate() {
@@ -46,13 +48,17 @@ impl LineCoverage {
             } else if let Some(data) = line.strip_prefix("DA:") {
                 let file = current
                     .as_ref()
-                    .ok_or_else(|| format!("LCOV line {}: DA before SF", number + 1))?;
+                    .ok_or(BuiltinError::LcovDataBeforeFile { line: number + 1 })?;
                 let mut fields = data.split(',');
                 let (Some(Ok(line_no)), Some(Ok(hits))) = (
                     fields.next().map(str::parse::<u32>),
                     fields.next().map(|hits| hits.parse::<f64>()),
                 ) else {
-                    return Err(format!("LCOV line {}: cannot read `{line}`", number + 1));
+                    return Err(BuiltinError::ReportLine {
+                        format: "LCOV",
+                        line: number + 1,
+                        text: line.to_owned(),
+                    });
                 };
                 let entry = coverage.files.entry(file.clone()).or_default();
                 let slot = entry.entry(line_no).or_default();
@@ -66,14 +72,18 @@ impl LineCoverage {
 
     /// Reads a Go cover profile (`mode: set` then `pkg/file.go:l.c,l.c statements count`);
     /// `module` (from go.mod) is stripped so paths are relative to the module root.
-    pub fn parse_go_profile(text: &str, module: &str) -> Result<LineCoverage, String> {
+    pub fn parse_go_profile(text: &str, module: &str) -> Result<LineCoverage, BuiltinError> {
         let mut coverage = LineCoverage::default();
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with("mode:") {
                 continue;
             }
-            let bad = || format!("cover profile line {}: cannot read `{line}`", number + 1);
+            let bad = || BuiltinError::ReportLine {
+                format: "cover profile",
+                line: number + 1,
+                text: line.to_owned(),
+            };
             let (location, counts) = line.rsplit_once(':').ok_or_else(bad)?;
             let mut parts = counts.split_whitespace();
             let (Some(range), Some(_statements), Some(Ok(hits))) = (

@@ -7,16 +7,20 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, excerpt};
+use crate::builtin::error::BuiltinError;
 
 pub const INSTALL_GO: &str = "install Go (e.g. `apt-get install golang-go`)";
 
-pub fn go(project: &Path, tools: &Toolbox) -> Result<std::path::PathBuf, String> {
+pub fn go(project: &Path, tools: &Toolbox) -> Result<std::path::PathBuf, BuiltinError> {
     tools
         .find_program(project, "go")
-        .ok_or_else(|| format!("go is not on PATH: {INSTALL_GO}"))
+        .ok_or(BuiltinError::NotOnPath {
+            program: "go",
+            install: INSTALL_GO,
+        })
 }
 
-pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
+pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, BuiltinError> {
     Ok(TestCommand {
         program: go(project, tools)?,
         args: vec!["test".to_owned(), "-json".to_owned(), "./...".to_owned()],

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, excerpt};
+use crate::builtin::error::BuiltinError;
 
 pub const INSTALL_NODE: &str = "install Node.js and npm (e.g. `apt-get install nodejs npm`)";
 
@@ -21,7 +22,7 @@ pub enum JsRunner {
 }
 
 /// The runner and whether it is reached through the `test` script (else run directly).
-pub fn detect_runner(project: &Path) -> Result<(JsRunner, bool), String> {
+pub fn detect_runner(project: &Path) -> Result<(JsRunner, bool), BuiltinError> {
     let manifest = read_manifest(project)?;
     if let Some(script) = manifest.pointer("/scripts/test").and_then(Value::as_str) {
         let runner = if script.contains("vitest") {
@@ -54,23 +55,20 @@ pub fn detect_runner(project: &Path) -> Result<(JsRunner, bool), String> {
     } else if has(&vitest_configs) {
         Ok((JsRunner::Vitest, false))
     } else {
-        Err(
-            "package.json has no `test` script and no jest or vitest configuration: add a \
-             script, e.g. \"scripts\": {\"test\": \"node --test\"}"
-                .to_owned(),
-        )
+        Err(BuiltinError::NoJsRunner)
     }
 }
 
-pub fn read_manifest(project: &Path) -> Result<Value, String> {
+pub fn read_manifest(project: &Path) -> Result<Value, BuiltinError> {
     let path = project.join("package.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|error| format!("{} is not valid JSON: {error}", path.display()))
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(BuiltinError::Read { path, source }),
+    };
+    serde_json::from_str(&text).map_err(|source| BuiltinError::Json { path, source })
 }
 
-pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
+pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, BuiltinError> {
     let (runner, via_script) = detect_runner(project)?;
     let json = tools.scratch.join("js-results.json");
     let tap = tools.scratch.join("node-test.tap");
@@ -84,8 +82,14 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
     let program = tools
         .find_program(project, tool)
         .ok_or_else(|| match tool {
-            "npm" => format!("npm is not on PATH: {INSTALL_NODE}"),
-            other => format!("{other} is not installed: npm install -D {other}"),
+            "npm" => BuiltinError::NotOnPath {
+                program: "npm",
+                install: INSTALL_NODE,
+            },
+            other => BuiltinError::NotInstalled {
+                tool: other.to_owned(),
+                install: format!("npm install -D {other}"),
+            },
         })?;
     if via_script && matches!(runner, JsRunner::Jest | JsRunner::Vitest) {
         args.push("--".to_owned());
@@ -133,20 +137,24 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
 
 /// The JSON jest (and vitest) write: one entry per test file with its assertions. Names are
 /// `<file relative to the project> > <describe …> <title>`.
-pub fn read_jest_json(path: &Path, output: &str, project: &Path) -> Result<TestOutcomes, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        format!(
-            "the test runner wrote no JSON report to {} ({error}); its output ends:\n{}",
-            path.display(),
-            excerpt(output, 8)
-        )
+pub fn read_jest_json(
+    path: &Path,
+    output: &str,
+    project: &Path,
+) -> Result<TestOutcomes, BuiltinError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BuiltinError::NoReport {
+        tool: "the test runner",
+        report: "JSON report",
+        path: path.to_path_buf(),
+        output_tail: excerpt(output, 8),
+        source,
     })?;
-    let report: Value = serde_json::from_str(&text)
-        .map_err(|error| format!("the JSON report is unreadable: {error}"))?;
+    let report: Value =
+        serde_json::from_str(&text).map_err(|source| BuiltinError::JsonReport { source })?;
     let files = report
         .get("testResults")
         .and_then(Value::as_array)
-        .ok_or("the JSON report has no testResults")?;
+        .ok_or(BuiltinError::NoTestResults)?;
     let mut parsed = TestOutcomes::default();
     for file in files {
         let file_name = relative(
@@ -206,13 +214,13 @@ fn relative(name: &str, project: &Path) -> String {
 /// A TAP stream from `node --test`: `ok N - name` / `not ok N - name`, nested by four spaces
 /// per level. Only leaves count (a parent repeats its children's outcome); names join the
 /// levels with ` > `. The YAML block under a failure gives its excerpt.
-pub fn read_tap(path: &Path, output: &str, project: &Path) -> Result<TestOutcomes, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        format!(
-            "node's test runner wrote no TAP report to {} ({error}); its output ends:\n{}",
-            path.display(),
-            excerpt(output, 8)
-        )
+pub fn read_tap(path: &Path, output: &str, project: &Path) -> Result<TestOutcomes, BuiltinError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BuiltinError::NoReport {
+        tool: "node's test runner",
+        report: "TAP report",
+        path: path.to_path_buf(),
+        output_tail: excerpt(output, 8),
+        source,
     })?;
     Ok(parse_tap(&text, project))
 }

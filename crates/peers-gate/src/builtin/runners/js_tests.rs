@@ -32,8 +32,9 @@ fn jest_report_names_tests_by_relative_file_and_full_title() {
 
 #[test]
 fn a_missing_jest_report_is_an_infrastructure_error_with_the_output() {
-    let error =
-        read_jest_json(Path::new("/nonexistent.json"), "boom\n", Path::new("/")).unwrap_err();
+    let error = read_jest_json(Path::new("/nonexistent.json"), "boom\n", Path::new("/"))
+        .unwrap_err()
+        .describe();
     assert!(
         error.contains("/nonexistent.json") && error.ends_with("boom"),
         "{error}"
@@ -97,6 +98,6 @@ fn the_runner_comes_from_the_test_script_then_from_configuration() {
         assert_eq!(detect_runner(dir.path()).unwrap(), *expected, "{manifest}");
     }
     let dir = project("{}", &[]);
-    let error = detect_runner(dir.path()).unwrap_err();
+    let error = detect_runner(dir.path()).unwrap_err().describe();
     assert!(error.contains("no `test` script"), "{error}");
 }

@@ -8,6 +8,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
 use super::{EXCERPT_LINES, TestFailure, TestOutcomes, excerpt};
+use crate::builtin::error::BuiltinError;
 
 /// A report larger than this is refused before it is parsed (the caller reads at most this).
 pub const MAX_REPORT_BYTES: u64 = 64 << 20;
@@ -28,17 +29,15 @@ struct Failure {
 }
 
 /// The test cases of `xml`; `Err` when the document is cut, not well-formed, or not JUnit.
-pub fn parse(xml: &str) -> Result<TestOutcomes, String> {
+pub fn parse(xml: &str) -> Result<TestOutcomes, BuiltinError> {
     let mut reader = Reader::from_str(xml);
     let mut parsed = TestOutcomes::default();
     let mut suite_seen = false;
     let mut case: Option<Case> = None;
     loop {
-        let event = reader.read_event().map_err(|error| {
-            format!(
-                "the JUnit report is not well-formed XML at byte {}: {error}",
-                reader.error_position()
-            )
+        let event = reader.read_event().map_err(|source| BuiltinError::Xml {
+            position: reader.error_position(),
+            source,
         })?;
         match &event {
             Event::Start(tag) | Event::Empty(tag) if is(tag, b"testsuite") => suite_seen = true,
@@ -106,13 +105,10 @@ pub fn parse(xml: &str) -> Result<TestOutcomes, String> {
         }
     }
     if let Some(case) = case {
-        return Err(format!(
-            "the JUnit report is cut inside test case `{}`",
-            case.name
-        ));
+        return Err(BuiltinError::JunitCut { case: case.name });
     }
     if !suite_seen {
-        return Err("the JUnit report has no <testsuite> element".to_owned());
+        return Err(BuiltinError::NoTestSuite);
     }
     Ok(parsed)
 }

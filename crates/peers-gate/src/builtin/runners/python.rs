@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Report, TestCommand, TestOutcomes, Toolbox, junit};
+use crate::builtin::error::BuiltinError;
 
 pub const INSTALL_PYTEST: &str = "pip install pytest";
 pub const INSTALL_COVERAGE: &str = "pip install coverage";
@@ -40,18 +41,14 @@ pub fn module_args(module: &str, args: &[&str]) -> Vec<String> {
 }
 
 /// The project's own interpreter (`.venv`, `venv`) first, then `python`, then `python3`.
-pub fn interpreter(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
+pub fn interpreter(project: &Path, tools: &Toolbox) -> Result<PathBuf, BuiltinError> {
     ["python", "python3"]
         .iter()
         .find_map(|name| tools.find_program(project, name))
-        .ok_or_else(|| {
-            "no Python interpreter: neither `python` nor `python3` is on PATH (install Python 3, \
-             or create the project's .venv and list it in config.yaml's gates.outside_git)"
-                .to_owned()
-        })
+        .ok_or(BuiltinError::NoPython)
 }
 
-pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
+pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, BuiltinError> {
     let python = interpreter(project, tools)?;
     let report = tools.scratch.join("pytest-junit.xml");
     Ok(TestCommand {
@@ -75,31 +72,35 @@ pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, Stri
 }
 
 /// The JUnit report pytest wrote; `Err` when pytest itself is missing or wrote nothing.
-pub fn read_junit(path: &Path, output: &str) -> Result<TestOutcomes, String> {
+pub fn read_junit(path: &Path, output: &str) -> Result<TestOutcomes, BuiltinError> {
     if missing_module(output, "pytest") {
-        return Err(format!(
-            "pytest is not installed for this interpreter: {INSTALL_PYTEST}"
-        ));
+        return Err(BuiltinError::ModuleMissing {
+            module: "pytest",
+            install: INSTALL_PYTEST,
+        });
     }
     let xml = match read_capped(path, junit::MAX_REPORT_BYTES) {
         Ok(xml) => xml,
-        Err(Capped::Io(error)) => {
-            return Err(format!(
-                "pytest wrote no report to {} ({error}); its output ends:\n{}",
-                path.display(),
-                super::excerpt(output, 8)
-            ));
+        Err(Capped::Io(source)) => {
+            return Err(BuiltinError::NoReport {
+                tool: "pytest",
+                report: "report",
+                path: path.to_path_buf(),
+                output_tail: super::excerpt(output, 8),
+                source,
+            });
         }
         Err(Capped::TooLarge) => {
-            return Err(format!(
-                "{}: the JUnit report is over the {} MiB limit\nhint: a test suite this large \
-                 should be split, or a test is printing into the report",
-                path.display(),
-                junit::MAX_REPORT_BYTES >> 20
-            ));
+            return Err(BuiltinError::ReportTooLarge {
+                path: path.to_path_buf(),
+                limit_mib: junit::MAX_REPORT_BYTES >> 20,
+            });
         }
     };
-    junit::parse(&xml).map_err(|error| format!("{}: {error}", path.display()))
+    junit::parse(&xml).map_err(|error| BuiltinError::InReport {
+        path: path.to_path_buf(),
+        source: Box::new(error),
+    })
 }
 
 enum Capped {
@@ -138,7 +139,9 @@ mod tests {
     #[test]
     fn a_missing_pytest_is_reported_with_its_install_command() {
         let output = "/usr/bin/python: No module named pytest\n";
-        let error = read_junit(Path::new("/nonexistent.xml"), output).unwrap_err();
+        let error = read_junit(Path::new("/nonexistent.xml"), output)
+            .unwrap_err()
+            .describe();
         assert_eq!(
             error,
             "pytest is not installed for this interpreter: pip install pytest"
@@ -147,7 +150,9 @@ mod tests {
 
     #[test]
     fn a_missing_report_names_the_file_and_the_output() {
-        let error = read_junit(Path::new("/nonexistent/report.xml"), "Killed\n").unwrap_err();
+        let error = read_junit(Path::new("/nonexistent/report.xml"), "Killed\n")
+            .unwrap_err()
+            .describe();
         assert!(
             error.contains("/nonexistent/report.xml") && error.ends_with("Killed"),
             "{error}"
@@ -163,7 +168,7 @@ mod tests {
             "<testsuite><testcase name=\"a\"><failure>x</testcase>",
         )
         .unwrap();
-        let error = read_junit(&path, "").unwrap_err();
+        let error = read_junit(&path, "").unwrap_err().describe();
         assert!(
             error.starts_with(&format!(
                 "{}: the JUnit report is not well-formed",
@@ -182,7 +187,7 @@ mod tests {
         assert!(matches!(read_capped(&path, 10), Err(Capped::TooLarge)));
         let file = std::fs::File::options().append(true).open(&path).unwrap();
         file.set_len(junit::MAX_REPORT_BYTES + 1).unwrap();
-        let error = read_junit(&path, "").unwrap_err();
+        let error = read_junit(&path, "").unwrap_err().describe();
         assert!(
             error.contains("report.xml: the JUnit report is over the 64 MiB limit"),
             "{error}"

@@ -11,6 +11,7 @@ use regex::Regex;
 use super::{
     EXCERPT_LINES, Report, TestCommand, TestFailure, TestOutcomes, Toolbox, constant_regex, excerpt,
 };
+use crate::builtin::error::BuiltinError;
 
 pub const INSTALL_RUST: &str =
     "install Rust with rustup (https://rustup.rs), then reopen the shell";
@@ -29,13 +30,16 @@ pub fn merged(tools: &Toolbox, project: &Path, argv: &[&str]) -> (PathBuf, Vec<S
     (shell, args)
 }
 
-pub fn cargo(project: &Path, tools: &Toolbox) -> Result<PathBuf, String> {
+pub fn cargo(project: &Path, tools: &Toolbox) -> Result<PathBuf, BuiltinError> {
     tools
         .find_program(project, "cargo")
-        .ok_or_else(|| format!("cargo is not on PATH: {INSTALL_RUST}"))
+        .ok_or(BuiltinError::NotOnPath {
+            program: "cargo",
+            install: INSTALL_RUST,
+        })
 }
 
-pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, String> {
+pub fn test_command(project: &Path, tools: &Toolbox) -> Result<TestCommand, BuiltinError> {
     let cargo = cargo(project, tools)?;
     let cargo = cargo.to_string_lossy();
     if tools.find_program(project, "cargo-nextest").is_some() {

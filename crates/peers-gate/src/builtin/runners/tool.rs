@@ -9,6 +9,7 @@ use std::time::Duration;
 use peers_process::{CommandSpec, Outcome};
 
 use crate::budget::GateBudget;
+use crate::builtin::error::BuiltinError;
 
 /// Output kept per stream: enough for the result lines of a large suite; a truncated stream
 /// is reported, never silently compared.
@@ -101,23 +102,26 @@ impl Toolbox {
 
     /// Runs `program args` in `cwd` with this toolbox's environment and timeout. `Err` is a
     /// reason the tool could not run at all (not found, timed out), for an infrastructure error.
-    pub fn run(&self, program: &Path, args: &[String], cwd: &Path) -> Result<Outcome, String> {
+    pub fn run(
+        &self,
+        program: &Path,
+        args: &[String],
+        cwd: &Path,
+    ) -> Result<Outcome, BuiltinError> {
         let mut spec = CommandSpec::new(program.as_os_str(), cwd);
         spec.args = args.iter().map(OsString::from).collect();
         spec.env = self.env.clone();
-        let line = command_line(program, args);
+        let command = command_line(program, args);
         let timeout = match &self.budget {
             Some(budget) => {
-                budget.doing(format!("running `{line}`"));
+                budget.doing(format!("running `{command}`"));
                 self.timeout.min(budget.remaining())
             }
             None => self.timeout,
         };
+        let timeout_s = self.timeout.as_secs();
         if timeout.is_zero() {
-            return Err(format!(
-                "the goal's timeout of {} s ran out before `{line}` could run",
-                self.timeout.as_secs()
-            ));
+            return Err(BuiltinError::BudgetSpent { command, timeout_s });
         }
         spec.timeout = Some(timeout);
         spec.capture_cap = CAPTURE_CAP;
@@ -126,24 +130,15 @@ impl Toolbox {
             Some(cancel) => peers_process::run_cancellable(&spec, cancel),
             None => peers_process::run(&spec).map(Some),
         };
-        let outcome = ran.map_err(|error| {
-            let mut text = format!("cannot run `{line}`: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                text.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            text
-        })?;
+        let outcome = match ran {
+            Ok(outcome) => outcome,
+            Err(source) => return Err(BuiltinError::Spawn { command, source }),
+        };
         let Some(outcome) = outcome else {
-            return Err(format!("`{line}` was interrupted (Ctrl-C or SIGTERM)"));
+            return Err(BuiltinError::Interrupted { command });
         };
         if outcome.timed_out {
-            return Err(format!(
-                "`{line}` did not finish within the goal's timeout of {} s (raise timeout_s in \
-                 goals.yaml if the suite is legitimately slow)",
-                self.timeout.as_secs()
-            ));
+            return Err(BuiltinError::TimedOut { command, timeout_s });
         }
         Ok(outcome)
     }
@@ -254,7 +249,7 @@ mod tests {
             cancel.store(true, Ordering::SeqCst);
             run.join().unwrap()
         });
-        let error = result.unwrap_err();
+        let error = result.unwrap_err().describe();
         assert!(error.contains("interrupted"), "{error}");
         assert!(
             started.elapsed() < Duration::from_secs(30),
@@ -297,13 +292,15 @@ mod tests {
         let started = std::time::Instant::now();
         let error = tools
             .run(Path::new("/bin/sleep"), &["30".to_owned()], Path::new("/"))
-            .unwrap_err();
+            .unwrap_err()
+            .describe();
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(error.contains("did not finish"), "{error}");
         assert_eq!(budget.activity(), "running `sleep 30`");
         let error = tools
             .run(Path::new("/bin/true"), &[], Path::new("/"))
-            .unwrap_err();
+            .unwrap_err()
+            .describe();
         assert!(error.contains("ran out before `true` could run"), "{error}");
     }
 

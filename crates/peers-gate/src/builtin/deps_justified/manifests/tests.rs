@@ -146,7 +146,7 @@ fn malformed_and_huge_manifests_are_errors_not_panics() {
         (Manifest::Pyproject, "[project]\ndependencies = [\"a\",\n"),
         (Manifest::Cargo, "a = \"\u{0}\"\n"),
     ] {
-        let error = manifest.dependencies(text).unwrap_err();
+        let error = manifest.dependencies(text).unwrap_err().describe();
         assert!(error.starts_with("is not valid TOML"), "{error}");
         assert!(error.contains("hint:"), "{error}");
     }
@@ -154,7 +154,7 @@ fn malformed_and_huge_manifests_are_errors_not_panics() {
         "[dependencies]\n{}",
         "# padding\n".repeat(MAX_MANIFEST_BYTES / 10 + 1)
     );
-    let error = Manifest::Cargo.dependencies(&huge).unwrap_err();
+    let error = Manifest::Cargo.dependencies(&huge).unwrap_err().describe();
     assert!(error.contains("over the 4 MiB limit"), "{error}");
     let deep = format!("a = {}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert!(Manifest::Cargo.dependencies(&deep).is_err());
