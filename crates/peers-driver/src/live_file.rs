@@ -1,5 +1,5 @@
-//! `.peers/live.json`: the tick in progress as the run sees it (peer, phase, last output line,
-//! tokens so far), written atomically at most once a second so `peers status` and `peers watch`
+//! `.peers/live.json`: the tick in progress as the run sees it (peer, phase, its last output
+//! lines, tokens so far), written atomically at most once a second so `peers status` and `peers watch`
 //! can show a turn while it runs. A display aid only: the durable in-flight marker is state.json's.
 
 use std::path::PathBuf;
@@ -12,8 +12,12 @@ use serde::{Deserialize, Serialize};
 pub const LIVE_FILE: &str = "live.json";
 /// Longest last line kept, in bytes (cut on a char boundary).
 pub const LAST_LINE_CAP: usize = 400;
-/// Most bytes `read` accepts: the file is small, and a peer could have replaced it.
-const READ_CAP: u64 = 16 * 1024;
+/// The peer's last lines kept in `recent`, and the longest of each, in bytes.
+pub const RECENT_LINES: usize = 10;
+pub const RECENT_LINE_CAP: usize = 200;
+/// Most bytes `read` accepts: the file is small (a line's control bytes escape to six
+/// characters each), and a peer could have replaced it.
+const READ_CAP: u64 = 64 * 1024;
 /// Least time between two writes while the peer works.
 const MIN_WRITE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -52,6 +56,10 @@ pub struct LiveRecord {
     pub updated_at: String,
     /// The peer's newest non-empty output line, raw (the reader sanitises it for display).
     pub last_line: String,
+    /// Its last non-empty lines, oldest first (at most [`RECENT_LINES`], each cut to
+    /// [`RECENT_LINE_CAP`]), raw; absent in files written before it existed.
+    #[serde(default)]
+    pub recent: Vec<String>,
     pub tokens: u64,
     pub usd: Option<f64>,
 }
@@ -112,6 +120,7 @@ impl LiveWriter {
                 started_unix_ms: unix_ms(),
                 updated_at: now,
                 last_line: String::new(),
+                recent: Vec::new(),
                 tokens: 0,
                 usd: None,
             },
@@ -132,6 +141,15 @@ impl LiveWriter {
         self.record.last_line.push_str(cut(line, LAST_LINE_CAP));
         self.dirty = true;
         self.flush_due();
+    }
+
+    /// The peer's last lines, oldest first (taken with the newest, on the clock).
+    pub fn recent<'a>(&mut self, lines: impl Iterator<Item = &'a str>) {
+        self.record.recent.clear();
+        self.record
+            .recent
+            .extend(lines.map(|line| cut(line, RECENT_LINE_CAP).to_owned()));
+        self.dirty = true;
     }
 
     pub fn usage(&mut self, tokens: u64, usd: Option<f64>) {
@@ -168,13 +186,29 @@ impl LiveWriter {
     }
 }
 
-/// The newest non-empty output line of the peer, kept between two supervisor ticks: the live
-/// file and the terminal take it on the clock (about every 100 ms), not per line, so a flood
-/// of lines costs one bounded copy each and no lock, clock or write.
-#[derive(Debug, Default)]
+/// The peer's last non-empty output lines (a ring of [`RECENT_LINES`]), kept between two
+/// supervisor ticks: the live file and the terminal take the newest on the clock (about every
+/// 100 ms), not per line, so a flood of lines costs one bounded copy each into a reused slot
+/// and no lock, clock or write.
+#[derive(Debug)]
 pub struct NewestLine {
-    text: String,
+    slots: Vec<String>,
+    /// The slot the next line goes to.
+    next: usize,
+    /// Slots holding a line (at most `RECENT_LINES`).
+    filled: usize,
     fresh: bool,
+}
+
+impl Default for NewestLine {
+    fn default() -> Self {
+        Self {
+            slots: vec![String::new(); RECENT_LINES],
+            next: 0,
+            filled: 0,
+            fresh: false,
+        }
+    }
 }
 
 /// Longest line kept: what the terminal's live line keeps (the live file keeps less).
@@ -191,14 +225,24 @@ impl NewestLine {
         if line.is_empty() {
             return;
         }
-        self.text.clear();
-        self.text.push_str(cut(line, NEWEST_LINE_CAP));
+        let slot = &mut self.slots[self.next];
+        slot.clear();
+        slot.push_str(cut(line, NEWEST_LINE_CAP));
+        self.next = (self.next + 1) % RECENT_LINES;
+        self.filled = (self.filled + 1).min(RECENT_LINES);
         self.fresh = true;
     }
 
     /// The line kept since the last call, if any, trimmed.
     pub fn take_fresh(&mut self) -> Option<&str> {
-        std::mem::take(&mut self.fresh).then_some(self.text.trim_end())
+        let newest = (self.next + RECENT_LINES - 1) % RECENT_LINES;
+        std::mem::take(&mut self.fresh).then_some(self.slots[newest].trim_end())
+    }
+
+    /// The lines kept, oldest first, trimmed.
+    pub fn recent(&self) -> impl Iterator<Item = &str> {
+        let start = (self.next + RECENT_LINES - self.filled) % RECENT_LINES;
+        (0..self.filled).map(move |i| self.slots[(start + i) % RECENT_LINES].trim_end())
     }
 }
 
@@ -236,6 +280,24 @@ mod tests {
     }
 
     #[test]
+    fn the_last_lines_are_kept_oldest_first_and_only_the_last_ten() {
+        let mut newest = NewestLine::default();
+        assert_eq!(newest.recent().count(), 0);
+        newest.keep("one");
+        newest.keep("  ");
+        newest.keep("two\r");
+        assert_eq!(newest.recent().collect::<Vec<_>>(), ["one", "two"]);
+        for n in 3..=25 {
+            newest.keep(&format!("line {n}"));
+        }
+        let kept: Vec<&str> = newest.recent().collect();
+        assert_eq!(kept.len(), RECENT_LINES);
+        assert_eq!(kept.first(), Some(&"line 16"));
+        assert_eq!(kept.last(), Some(&"line 25"));
+        assert_eq!(newest.take_fresh(), Some("line 25"));
+    }
+
+    #[test]
     fn cut_never_splits_a_character() {
         assert_eq!(cut("héllo", 2), "h");
         assert_eq!(cut("héllo", 3), "hé");
@@ -249,13 +311,17 @@ mod tests {
         let dir = PeersDir::at(temp.path());
         let mut writer = LiveWriter::start(&dir, 7, "alice", false);
         let first = read(&dir).unwrap();
+        assert!(first.recent.is_empty());
         assert_eq!((first.iteration, first.peer.as_str()), (7, "alice"));
         assert_eq!(first.phase, LivePhase::Peer);
         writer.line("working on it");
+        writer.recent(["compiling", "working on it"].into_iter());
         assert_eq!(read(&dir).unwrap().last_line, "", "a second has not passed");
         writer.last_write = Some(Instant::now() - MIN_WRITE_INTERVAL);
         writer.flush_due();
-        assert_eq!(read(&dir).unwrap().last_line, "working on it");
+        let written = read(&dir).unwrap();
+        assert_eq!(written.last_line, "working on it");
+        assert_eq!(written.recent, ["compiling", "working on it"]);
         writer.usage(1234, Some(0.5));
         writer.judging();
         let last = read(&dir).unwrap();

@@ -215,6 +215,7 @@ fn invoke_peer(
                 if let Some(line) = newest.take_fresh() {
                     live.line(line);
                     progress.event(Progress::PeerOutput { line });
+                    live.recent(newest.recent());
                 }
                 live.flush_due();
                 return Flow::Continue;
@@ -255,6 +256,7 @@ fn invoke_peer(
     if let Some(line) = newest.take_fresh() {
         live.line(line);
         progress.event(Progress::PeerOutput { line });
+        live.recent(newest.recent());
     }
     if cancel.load(Ordering::SeqCst) && stop_reason.is_none() {
         stop_reason = Some(StopReason::Interrupted);

@@ -236,7 +236,7 @@ pub fn running_project(repo: &Path) {
         ],
     );
     write_state(repo, 2, 0.20, &gates);
-    std::fs::write(repo.join(".peers/live.json"), json!({"v": 1, "pid": 1, "iteration": 3, "peer": "alice", "skeptic": false, "phase": "agent", "started_at": "2026-01-01T00:00:03Z", "started_unix_ms": 0, "updated_at": "2026-01-01T00:00:04Z", "last_line": "compiling the parser now", "tokens": 42, "usd": 0.01}).to_string()).expect("live");
+    std::fs::write(repo.join(".peers/live.json"), json!({"v": 1, "pid": 1, "iteration": 3, "peer": "alice", "skeptic": false, "phase": "agent", "started_at": "2026-01-01T00:00:03Z", "started_unix_ms": 0, "updated_at": "2026-01-01T00:00:04Z", "last_line": "compiling the parser now", "recent": ["reading the grammar \u{1b}[2J<b>", "compiling the parser now"], "tokens": 42, "usd": 0.01}).to_string()).expect("live");
 }
 
 /// The running project's next tick lands.

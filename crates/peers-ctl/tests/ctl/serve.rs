@@ -186,6 +186,10 @@ fn the_pages_show_the_fixture_numbers_and_plots_with_one_point_per_tick() {
         running.contains("compiling the parser now"),
         "the running peer's output line"
     );
+    assert!(
+        running.contains("reading the grammar  [2J&lt;b&gt;\ncompiling the parser now"),
+        "its last lines, oldest first, controls blanked and escaped: {running}"
+    );
     let halted = server.page("/p/halted");
     assert!(halted.contains("peer-unavailable:all"));
     assert_eq!(server.get("/p/nope").0, 404);

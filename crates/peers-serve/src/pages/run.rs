@@ -84,7 +84,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
             escape(&live.started_at),
             live.tokens,
             usd(live.usd),
-            escape(&live.last_line)
+            output_tail(live)
         );
     }
     let log = match read_run_log(&entry.path) {
@@ -164,4 +164,25 @@ fn shell(entry: &ProjectEntry) -> Shell<'_> {
         title: &entry.name,
         live: Some(format!("/events?project={}", url_part(&entry.name))),
     }
+}
+
+/// The running peer's last lines (its newest alone in a file from before they were kept), one
+/// per line, control characters blanked and HTML escaped.
+fn output_tail(live: &crate::read::overview::Live) -> String {
+    let lines: Vec<&str> = if live.recent.is_empty() {
+        vec![live.last_line.as_str()]
+    } else {
+        live.recent.iter().map(String::as_str).collect()
+    };
+    lines
+        .iter()
+        .map(|line| {
+            let shown: String = line
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            escape(&shown)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -40,6 +40,8 @@ pub struct Live {
     pub phase: String,
     pub started_at: String,
     pub last_line: String,
+    /// The peer's last lines, oldest first (empty in files written before they were kept).
+    pub recent: Vec<String>,
     pub tokens: u64,
     pub usd: Option<f64>,
 }
