@@ -167,7 +167,8 @@ fn the_fixture_fleet_renders_links_work_and_a_running_page_updates_live_in_chrom
     );
     assert_eq!(
         browser.eval("document.getElementById('output-tail').textContent"),
-        json!("compiling the parser now")
+        json!("reading the grammar  [2J<b>\ncompiling the parser now"),
+        "the running peer's last lines, oldest first, controls blanked"
     );
     fleet_fixture::advance(server.path("running"), 3);
     browser.wait_for(
