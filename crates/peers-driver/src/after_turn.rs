@@ -114,27 +114,27 @@ fn judge(
         return Ok((StopReason::GoalsMutated, None));
     }
     let expected = peers_core::turns::pick(
-        &session.state,
-        &session.inputs.config.peers,
-        &session.inputs.config.turns,
+        &session.run.state,
+        &session.ctx.inputs.config.peers,
+        &session.ctx.inputs.config.turns,
     )
     .ok()
     .map(|pick| pick.peer)
     .filter(|owner| owner != peer);
     if let Some(owner) = &expected {
-        session.loop_state.warn(
+        session.run.loop_state.warn(
             peer,
             format!("you worked while it was {owner}'s turn; your work was judged as yours"),
         );
     }
     let start = turn_start(session)?;
-    let iteration = session.state.iteration + 1;
+    let iteration = session.run.state.iteration + 1;
     progress.event(Progress::TickStarted {
         iteration,
         peer,
         skeptic: false,
     });
-    session.loop_state.in_flight = Some(InFlight {
+    session.run.loop_state.in_flight = Some(InFlight {
         iteration,
         peer: peer.to_owned(),
         head_before: start.head.clone(),
@@ -146,15 +146,15 @@ fn judge(
     session.save_quick()?;
     progress.event(Progress::Judging { iteration });
     let ctx = TurnContext {
-        git: &session.inputs.git,
-        dir: &session.inputs.dir,
+        git: &session.ctx.inputs.git,
+        dir: &session.ctx.inputs.dir,
         peer,
         iteration,
         head_before: start.head.as_deref(),
         process_ok: true,
         process_reason: None,
     };
-    let facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
+    let facts = post_tick::analyse(&ctx, &mut session.run.attest, &session.run.state)?;
     let duration = Duration::from_secs_f64((now_s() - start.at_s).clamp(0.0, 86_400.0 * 30.0));
     let finished = crate::tick_finish::finish(
         session,
@@ -172,8 +172,8 @@ fn judge(
             delivery: "interactive".to_owned(),
         },
     )?;
-    session.ticks_in_run += 1;
-    let head = session.inputs.git.head()?;
+    session.run.ticks_in_run += 1;
+    let head = session.ctx.inputs.git.head()?;
     set_turn_start(session, head);
     session.save()?;
     let reason = finished
@@ -205,7 +205,7 @@ fn interactive_run(duration: Duration) -> PeerRun {
 /// Where the current turn began: the head recorded after the previous judged turn, or (for
 /// the first one) the commit tagged `peers-baseline` by `peers init`.
 fn turn_start(session: &Session) -> Result<TurnStart, DriverError> {
-    start_of_turn(&session.inputs.git, &session.state)
+    start_of_turn(&session.ctx.inputs.git, &session.run.state)
 }
 
 fn start_of_turn(
@@ -259,7 +259,7 @@ fn set_turn_start(session: &mut Session, head: Option<String>) {
         at_s: now_s(),
     };
     if let Ok(value) = serde_json::to_value(&start) {
-        session.state.extra.insert(KEY.to_owned(), value);
+        session.run.state.extra.insert(KEY.to_owned(), value);
     }
 }
 
@@ -283,17 +283,17 @@ fn write_next_prompt(
     session: &mut Session,
 ) -> Result<Option<(String, std::path::PathBuf)>, DriverError> {
     let Ok(pick) = peers_core::turns::pick(
-        &session.state,
-        &session.inputs.config.peers,
-        &session.inputs.config.turns,
+        &session.run.state,
+        &session.ctx.inputs.config.peers,
+        &session.ctx.inputs.config.turns,
     ) else {
         return Ok(None);
     };
-    let iteration = session.state.iteration + 1;
-    let skeptic = peers_core::convergence::skeptic_due(&session.state);
+    let iteration = session.run.state.iteration + 1;
+    let skeptic = peers_core::convergence::skeptic_due(&session.run.state);
     let prompt = crate::tick_prompt::build(session, &pick.peer, skeptic, pick.recovery);
-    crate::tick_prompt::keep(session, iteration, &pick.peer, &prompt.text)?;
-    let hooks = session.inputs.dir.path().join("hooks");
+    crate::tick_prompt::keep(&session.ctx, iteration, &pick.peer, &prompt.text)?;
+    let hooks = session.ctx.inputs.dir.path().join("hooks");
     peers_store::safe_fs::ensure_private_dir(&hooks)?;
     let path = hooks.join(NEXT_PROMPT);
     let text = format!(

@@ -15,18 +15,19 @@ const SHOWN_MESSAGES: usize = 20;
 /// The channel's section of `peer`'s prompt when `comm: hybrid`. Call it before the peer's
 /// warnings are taken: refusals found now reach a sender that is prompted now.
 pub fn collect(session: &mut Session, peer: &str) -> Option<String> {
-    if session.inputs.config.comm != CommKind::Hybrid {
+    if session.ctx.inputs.config.comm != CommKind::Hybrid {
         return None;
     }
     let mut text = String::new();
     let names: Vec<String> = session
+        .ctx
         .inputs
         .config
         .peers
         .iter()
         .map(|p| p.name.clone())
         .collect();
-    let pending = comms::pending(&session.inputs.dir).unwrap_or_default();
+    let pending = comms::pending(&session.ctx.inputs.dir).unwrap_or_default();
     let mut shown = Vec::new();
     for message in pending {
         match route(&message.channel, &names) {
@@ -116,7 +117,7 @@ fn deliver(session: &mut Session, message: &Pending, from: &str) -> Option<Strin
     if shown.len() < body.len() {
         shown.push_str("\n[… cut; the whole message is in .peers/comms/archive/]");
     }
-    comms::archive(&session.inputs.dir, message, "").ok()?;
+    comms::archive(&session.ctx.inputs.dir, message, "").ok()?;
     Some(format!(
         "[{from} → {}]\n{}\n",
         message.file,
@@ -125,11 +126,11 @@ fn deliver(session: &mut Session, message: &Pending, from: &str) -> Option<Strin
 }
 
 fn refuse(session: &mut Session, message: &Pending, from: Option<&str>, why: &str) {
-    if comms::archive(&session.inputs.dir, message, "refused").is_err() {
+    if comms::archive(&session.ctx.inputs.dir, message, "refused").is_err() {
         return;
     }
     if let Some(from) = from {
-        session.loop_state.warn(
+        session.run.loop_state.warn(
             from,
             format!(
                 "your message {}/{} was not delivered: {why}; it is in .peers/comms/archive/refused/",

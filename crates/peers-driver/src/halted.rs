@@ -12,15 +12,15 @@ use crate::session::Session;
 /// At the end of every run: a blocking stop writes HALTED.md with its advice (stranded peers
 /// keep the table [`write_if_stranded`] wrote); any other stop removes a stale one.
 pub fn record_stop(session: &Session, reason: &StopReason) -> Result<(), DriverError> {
-    let path = session.inputs.dir.halted_md();
-    if peers_core::peer_health::stranded(&session.state).is_some() {
+    let path = session.ctx.inputs.dir.halted_md();
+    if peers_core::peer_health::stranded(&session.run.state).is_some() {
         return Ok(());
     }
     match peers_core::stop_advice::advise(&reason.to_string()) {
         Some(advice) if advice.blocks_next_run => {
             let text = format!(
                 "# peers halted\n\nThe run stopped: `{reason}`, at iteration {}.\n\n{}.\n\n## What to do\n\n{}.\n\nUntil then every `peers run` stops again before its first tick. `peers status` shows this too.\n",
-                session.state.iteration,
+                session.run.state.iteration,
                 capitalised(&advice.what),
                 capitalised(&advice.fix),
             );
@@ -44,16 +44,16 @@ fn capitalised(text: &str) -> String {
 }
 
 pub fn write_if_stranded(session: &Session) -> Result<(), DriverError> {
-    let Some(stranded) = peers_core::peer_health::stranded(&session.state) else {
+    let Some(stranded) = peers_core::peer_health::stranded(&session.run.state) else {
         return Ok(());
     };
     let mut text = format!(
         "# peers halted\n\nNo peer can take a turn ({}), at iteration {}.\n\n| peer | state | why |\n|---|---|---|\n",
         stranded.stop_reason(),
-        session.state.iteration
+        session.run.state.iteration
     );
-    for name in &session.state.peer_order {
-        let Some(peer) = session.state.peers.get(name) else {
+    for name in &session.run.state.peer_order {
+        let Some(peer) = session.run.state.peers.get(name) else {
             continue;
         };
         let why = match peer.state {
@@ -75,6 +75,6 @@ pub fn write_if_stranded(session: &Session) -> Result<(), DriverError> {
          3. Bring the peers back: `peers revive --all` (or `peers revive <name>`); this file is removed.\n\
          4. Start again: `peers run` resumes from the saved iteration.\n",
     );
-    peers_store::safe_fs::write_atomic(&session.inputs.dir.halted_md(), text.as_bytes())?;
+    peers_store::safe_fs::write_atomic(&session.ctx.inputs.dir.halted_md(), text.as_bytes())?;
     Ok(())
 }

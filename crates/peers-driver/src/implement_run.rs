@@ -6,16 +6,16 @@
 use peers_core::implement::{self, CompletionFacts, Phase};
 use peers_core::prompt::Prompt;
 
-use crate::session::Session;
+use crate::session::{RunContext, Session};
 
-fn active(session: &Session) -> bool {
-    implement::is_implement(&session.inputs.goals)
+fn active(ctx: &RunContext) -> bool {
+    implement::is_implement(&ctx.inputs.goals)
 }
 
 /// Puts the phase's instructions before the tick's prompt.
 pub(crate) fn with_overlay(session: &Session, mut prompt: Prompt) -> Prompt {
-    if active(session) {
-        let phase = Phase::of_tick(session.state.iteration);
+    if active(&session.ctx) {
+        let phase = Phase::of_tick(session.run.state.iteration);
         prompt.text = format!("{}\n{}", phase.overlay(), prompt.text);
     }
     prompt
@@ -27,7 +27,7 @@ pub(crate) fn after_gate_results(
     session: &mut Session,
     tree_root: &std::path::Path,
 ) -> Vec<String> {
-    if !active(session) {
+    if !active(&session.ctx) {
         return Vec::new();
     }
     let done = peers_store::safe_fs::read_repo_file(
@@ -37,7 +37,7 @@ pub(crate) fn after_gate_results(
     )
     .ok()
     .and_then(|bytes| peers_core::plan::done_steps(&bytes));
-    let state = &mut session.state;
+    let state = &mut session.run.state;
     let mut implement_state = state.implement.take().unwrap_or_default();
     let reset = implement::progress_reset(&mut implement_state, done, &mut state.stuck_counter);
     state.implement = Some(implement_state);
@@ -46,10 +46,10 @@ pub(crate) fn after_gate_results(
 
 /// The second completion phase: true when the run may stop `complete`. Every other mode: true.
 pub(crate) fn may_complete(session: &mut Session, all_hard_green: bool) -> bool {
-    if !active(session) {
+    if !active(&session.ctx) {
         return true;
     }
-    let phase_b_gates_green = session.evaluation.as_ref().is_some_and(|evaluation| {
+    let phase_b_gates_green = session.run.evaluation.as_ref().is_some_and(|evaluation| {
         implement::PHASE_B_GATES.iter().all(|id| {
             evaluation
                 .results
@@ -57,7 +57,7 @@ pub(crate) fn may_complete(session: &mut Session, all_hard_green: bool) -> bool 
                 .any(|result| result.id == *id && result.pass)
         })
     });
-    let phase_a_n = peers_store::contracts::read_original_plan(&session.inputs.dir)
+    let phase_a_n = peers_store::contracts::read_original_plan(&session.ctx.inputs.dir)
         .ok()
         .and_then(|bytes| peers_core::plan::parse(&bytes).ok())
         .map_or(peers_core::plan::DEFAULT_CONVERGENCE_N, |plan| {
@@ -68,9 +68,9 @@ pub(crate) fn may_complete(session: &mut Session, all_hard_green: bool) -> bool 
         phase_b_gates_green,
         phase_a_n,
     };
-    let mut implement_state = session.state.implement.take().unwrap_or_default();
+    let mut implement_state = session.run.state.implement.take().unwrap_or_default();
     let complete = implement::after_evaluation(&mut implement_state, facts);
-    session.state.implement = Some(implement_state);
+    session.run.state.implement = Some(implement_state);
     complete
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn may_complete(session: &mut Session, all_hard_green: bool) -> bool 
 /// verifies (an `amend --force` mid-run): only the key holder can sign the new pins. Any other
 /// change stays tampering.
 pub(crate) fn without_signed_contract_changes(
-    session: &Session,
+    ctx: &RunContext,
     changed: Vec<String>,
 ) -> Vec<String> {
     const CONTRACT: [&str; 4] = [
@@ -93,7 +93,7 @@ pub(crate) fn without_signed_contract_changes(
     }
     let intact = peers_store::contract_key::state_dir()
         .ok()
-        .and_then(|state| peers_store::contracts::verify(&session.inputs.dir, &state).ok())
+        .and_then(|state| peers_store::contracts::verify(&ctx.inputs.dir, &state).ok())
         .flatten()
         .is_some_and(|check| check.intact());
     if !intact {

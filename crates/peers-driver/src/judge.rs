@@ -11,15 +11,16 @@ pub(crate) fn evaluate(
     session: &mut Session,
     progress: &mut dyn ProgressSink,
 ) -> Result<(), DriverError> {
-    let head = match session.known_head.clone() {
+    let head = match session.run.known_head.clone() {
         Some(head) => head,
-        None => session.inputs.git.head()?,
+        None => session.ctx.inputs.git.head()?,
     };
     let head = head.ok_or(DriverError::NoCommitToJudge)?;
     let mut waited = false;
     let tree = session
+        .run
         .gate_tree
-        .prepare(&session.inputs.git, &head, || waited = true)?;
+        .prepare(&session.ctx.inputs.git, &head, || waited = true)?;
     if waited {
         progress.event(Progress::Note(
             "waited for another evaluation (a `peers verify`) to release the gates' scratch tree"
@@ -29,24 +30,24 @@ pub(crate) fn evaluate(
     for note in &tree.notes {
         progress.event(Progress::Note(note.clone()));
     }
-    let mut settings = session.runner.clone();
+    let mut settings = session.ctx.runner.clone();
     settings.repo = tree.root().to_path_buf();
     let evaluator = Evaluator {
-        config: &session.inputs.config,
-        goals: &session.inputs.goals,
+        config: &session.ctx.inputs.config,
+        goals: &session.ctx.inputs.goals,
         settings: &settings,
     };
     let mut evaluation = evaluator.evaluate(session.builtin_sources().judging(&tree))?;
-    session.gate_tree.finish(&tree, &mut evaluation.results);
+    session.run.gate_tree.finish(&tree, &mut evaluation.results);
     if settings.cancelled() {
         // Gates stopped by Ctrl-C judged nothing: no verdict, no failure counted, and the
         // tick that just ran cannot be clean. The next pre-tick check stops the run.
-        session.evaluation = None;
+        session.run.evaluation = None;
         return Ok(());
     }
     let results = evaluation.results.iter().map(|r| (r.id.as_str(), r.pass));
     peers_core::convergence::record_gate_results(
-        &mut session.state,
+        &mut session.run.state,
         results,
         peers_core::convergence::EvaluationKind::Full,
     );
@@ -55,7 +56,7 @@ pub(crate) fn evaluate(
             "a PLAN.md step was checked off: {gate}'s stuck counter starts over"
         )));
     }
-    evaluate::record_status(&mut session.state, &evaluation);
-    session.evaluation = Some(evaluation);
+    evaluate::record_status(&mut session.run.state, &evaluation);
+    session.run.evaluation = Some(evaluation);
     Ok(())
 }

@@ -9,23 +9,21 @@ use crate::error::DriverError;
 use crate::ledger_view::LedgerView;
 use crate::progress::{Progress, ProgressSink};
 use crate::record::{RECORD_VERSION, TickRecord};
-use crate::session::Session;
+use crate::session::{RunContext, Session};
 
 /// The iteration of the newest tick record in runs.jsonl (through its index).
-fn last_logged_iteration(session: &Session) -> Result<Option<u64>, DriverError> {
-    Ok(peers_store::run_log::last_tick_iteration(
-        &session.inputs.dir,
-    )?)
+fn last_logged_iteration(ctx: &RunContext) -> Result<Option<u64>, DriverError> {
+    Ok(peers_store::run_log::last_tick_iteration(&ctx.inputs.dir)?)
 }
 
 pub fn finish_interrupted_tick(
     session: &mut Session,
     progress: &mut dyn ProgressSink,
 ) -> Result<(), DriverError> {
-    if let Some(record) = session.loop_state.pending_record.take() {
+    if let Some(record) = session.run.loop_state.pending_record.take() {
         let iteration = record.get("iteration").and_then(|v| v.as_u64());
-        if iteration.is_some() && last_logged_iteration(session)? != iteration {
-            peers_store::run_log::append_record(&session.inputs.dir, &record)?;
+        if iteration.is_some() && last_logged_iteration(&session.ctx)? != iteration {
+            peers_store::run_log::append_record(&session.ctx.inputs.dir, &record)?;
             progress.event(Progress::Resumed {
                 detail: format!(
                     "appended the record of tick {} that a crash left unwritten",
@@ -36,11 +34,11 @@ pub fn finish_interrupted_tick(
         session.save()?;
     }
     let resumed_at = std::time::SystemTime::now();
-    let Some(flight) = session.loop_state.in_flight.take() else {
+    let Some(flight) = session.run.loop_state.in_flight.take() else {
         return Ok(());
     };
     // Before anything is judged: a job the peer left running could still commit.
-    let grace = std::time::Duration::from_secs(session.inputs.config.health.grace_s);
+    let grace = std::time::Duration::from_secs(session.ctx.inputs.config.health.grace_s);
     let stopped =
         crate::tick_trace::stop_left_behind(flight.marker.as_deref(), flight.leader, grace);
     let left_note = (!stopped.is_empty()).then(|| {
@@ -57,7 +55,7 @@ pub fn finish_interrupted_tick(
             detail: note.clone(),
         });
     }
-    if let Some(note) = remove_stale_git_locks(&session.inputs.git, resumed_at) {
+    if let Some(note) = remove_stale_git_locks(&session.ctx.inputs.git, resumed_at) {
         progress.event(Progress::Resumed { detail: note });
     }
     // What the interrupted turn left uncommitted is that peer's, not the user's: set it
@@ -67,9 +65,9 @@ pub fn finish_interrupted_tick(
             "peers: uncommitted edits of {} at interrupted tick {}",
             flight.peer, flight.iteration
         );
-        let dirty = !crate::preflight::uncommitted_paths(&session.inputs.git)?.is_empty();
+        let dirty = !crate::preflight::uncommitted_paths(&session.ctx.inputs.git)?.is_empty();
         match dirty
-            .then(|| session.inputs.git.stash_all(&label))
+            .then(|| session.ctx.inputs.git.stash_all(&label))
             .transpose()?
         {
             Some(Some(stash)) => {
@@ -91,23 +89,29 @@ pub fn finish_interrupted_tick(
         Some(before) => format!("{before}..HEAD"),
         None => "HEAD".to_owned(),
     };
-    let commits = session.inputs.git.commits(&range).unwrap_or_default();
+    let commits = session.ctx.inputs.git.commits(&range).unwrap_or_default();
     let shas: Vec<&str> = commits.iter().map(|c| c.sha.as_str()).collect();
+    session.run.attest.record_all(
+        &session.ctx.inputs.dir,
+        &shas,
+        &flight.peer,
+        flight.iteration,
+    )?;
+    let peers = session.run.state.peer_order.clone();
     session
-        .attest
-        .record_all(&session.inputs.dir, &shas, &flight.peer, flight.iteration)?;
-    let peers = session.state.peer_order.clone();
-    session.loop_state.deliver(&peers, &flight.peer, &commits);
+        .run
+        .loop_state
+        .deliver(&peers, &flight.peer, &commits);
     // Authorship may have changed for those commits: rebuild rather than patch.
-    session.ledger = LedgerView::build(&session.inputs.git, &session.attest)?;
+    session.run.ledger = LedgerView::build(&session.ctx.inputs.git, &session.run.attest)?;
     if let Some(handoff) = commits
         .iter()
         .rev()
         .find(|c| peers_core::trailer::is_handoff(&c.message))
     {
-        session.last_handoff = Some(handoff.clone());
+        session.run.last_handoff = Some(handoff.clone());
     }
-    count_interrupted_tick(&mut session.state, flight.iteration);
+    count_interrupted_tick(&mut session.run.state, flight.iteration);
     let record = TickRecord {
         v: RECORD_VERSION,
         ts: peers_store::timestamp::now_iso_utc(),
@@ -120,16 +124,17 @@ pub fn finish_interrupted_tick(
             "the run stopped during this tick (crash or kill); finalised on resume".to_owned(),
         ),
         head_before: flight.head_before.clone(),
-        head_after: session.inputs.git.head()?,
+        head_after: session.ctx.inputs.git.head()?,
         commits: commits.iter().map(|c| c.sha.clone()).collect(),
         peer_state_after: session
+            .run
             .state
             .peers
             .get(&flight.peer)
             .map(|p| p.state)
             .unwrap_or_default(),
-        spent_tokens_total: session.state.budget.spent_tokens,
-        spent_usd_total: session.state.budget.spent_usd,
+        spent_tokens_total: session.run.state.budget.spent_tokens,
+        spent_usd_total: session.run.state.budget.spent_usd,
         usd_unknown: true,
         integrity: left_note.into_iter().chain(stash_note).collect(),
         ..TickRecord::default()

@@ -29,23 +29,23 @@ fn now_s() -> f64 {
 }
 
 pub(crate) fn run_counters(session: &Session) -> RunCounters {
-    let elapsed = session.started.elapsed().as_secs_f64();
+    let elapsed = session.ctx.started.elapsed().as_secs_f64();
     RunCounters {
-        ticks_this_run: session.ticks_in_run,
-        max_ticks: session.inputs.options.max_ticks,
+        ticks_this_run: session.run.ticks_in_run,
+        max_ticks: session.ctx.inputs.options.max_ticks,
         run_started_at_s: now_s() - elapsed,
-        runtime_before_run_s: session.runtime_before_run_s,
-        max_runtime_this_run_s: session.inputs.options.max_runtime.map(|d| d.as_secs()),
+        runtime_before_run_s: session.ctx.runtime_before_run_s,
+        max_runtime_this_run_s: session.ctx.inputs.options.max_runtime.map(|d| d.as_secs()),
         now_s: now_s(),
     }
 }
 
 pub(crate) fn budget_settings(session: &Session) -> peers_core::config::BudgetSettings {
-    let mut settings = session.inputs.config.budget.clone();
-    if let Some(usd) = session.inputs.options.max_usd {
+    let mut settings = session.ctx.inputs.config.budget.clone();
+    if let Some(usd) = session.ctx.inputs.options.max_usd {
         settings.max_usd = Some(usd);
     }
-    if let Some(tokens) = session.inputs.options.max_tokens {
+    if let Some(tokens) = session.ctx.inputs.options.max_tokens {
         settings.max_tokens = Some(tokens);
     }
     settings
@@ -57,8 +57,8 @@ pub fn budget_stop(session: &mut Session, progress: &mut dyn ProgressSink) -> Op
     let run = run_counters(session);
     match budget::check_before_tick(
         &settings,
-        session.inputs.usd_mode,
-        &mut session.state.budget,
+        session.ctx.inputs.usd_mode,
+        &mut session.run.state.budget,
         &run,
     ) {
         BudgetVerdict::Continue => None,
@@ -131,12 +131,12 @@ pub(crate) fn judge_outcome(
 
 /// Stops the run when the convergence rules say so.
 pub(crate) fn decide(session: &mut Session, facts: &CleanTickFacts) -> Option<StopReason> {
-    let convergence_n = session.inputs.config.goals.convergence_n;
+    let convergence_n = session.ctx.inputs.config.goals.convergence_n;
     let decision = convergence::after_evaluation(
-        &mut session.state,
+        &mut session.run.state,
         facts,
         convergence_n,
-        session.inputs.options.skeptic,
+        session.ctx.inputs.options.skeptic,
     );
     // The implement mode's two-phase completion counts every evaluated tick.
     let may_complete = crate::implement_run::may_complete(session, facts.all_hard_green);
@@ -162,7 +162,7 @@ pub(crate) fn account(
         tokens: run.usage.total_tokens(),
         usd: run.usage.usd,
     };
-    budget::account_tick(&mut session.state, &tick, &run_counters);
+    budget::account_tick(&mut session.run.state, &tick, &run_counters);
 }
 
 /// Turn and health bookkeeping; returns the warnings it produced.
@@ -174,12 +174,12 @@ pub(crate) fn advance(
     iteration: u64,
 ) -> Vec<String> {
     turns::advance(
-        &mut session.state,
+        &mut session.run.state,
         peer,
         outcome,
-        &session.inputs.config.turns,
+        &session.ctx.inputs.config.turns,
     );
-    peer_health::apply(&mut session.state, peer, event, iteration)
+    peer_health::apply(&mut session.run.state, peer, event, iteration)
         .iter()
         .map(|c| c.to_string())
         .collect()

@@ -16,7 +16,7 @@ use crate::ledger_view::LedgerView;
 use crate::loop_state::LoopState;
 use crate::progress::{Progress, ProgressSink};
 use crate::record::ExitRecord;
-use crate::session::{RunInputs, RunSummary, Session};
+use crate::session::{RunContext, RunInputs, RunState, RunSummary, Session};
 
 /// Runs the loop to a stop reason. Only a failure to start (lock held, unreadable state) is an
 /// `Err`; everything after the lock is taken ends in a `RunSummary` with its reason recorded.
@@ -97,31 +97,37 @@ pub(crate) fn open(
     let mut runner = peers_gate::jobs::runner_settings(inputs.git.root(), &inputs.config);
     runner.cancel = Some(Arc::clone(&inputs.cancel));
     let gate_tree = peers_gate::tree::GateTree::new(&inputs.git, &inputs.config.gates.outside_git)?;
-    let mut session = Session {
+    let ctx = RunContext {
         inputs,
+        runner,
+        patterns,
+        prices,
+        started: Instant::now(),
+        runtime_before_run_s,
+    };
+    let run = RunState {
         state,
         loop_state,
         attest,
         ledger,
         last_handoff,
-        runner,
         gate_tree,
         evaluation: None,
-        started: Instant::now(),
         ticks_in_run: 0,
-        prices,
-        patterns,
         known_head: None,
-        runtime_before_run_s,
+    };
+    let mut session = Session {
+        ctx: Arc::new(ctx),
+        run,
     };
     // A crash's leftover would show a tick that is not running.
-    crate::live_file::remove(&session.inputs.dir);
+    crate::live_file::remove(&session.ctx.inputs.dir);
     crate::recovery::finish_interrupted_tick(&mut session, progress)?;
-    set_aside_users_edits(&session, progress)?;
-    crate::survey::write_context_files(&session, progress);
+    set_aside_users_edits(&session.ctx, progress)?;
+    crate::survey::write_context_files(&session.ctx, progress);
     session.save()?;
     progress.event(Progress::Started {
-        iteration: session.state.iteration,
+        iteration: session.run.state.iteration,
         peers: &names,
     });
     Ok(session)
@@ -138,7 +144,7 @@ fn run_ticks(
             return Ok(reason);
         }
         let outcome = crate::tick::run_one(session, progress)?;
-        session.ticks_in_run += 1;
+        session.run.ticks_in_run += 1;
         if let Some(reason) = outcome.stop {
             return Ok(reason);
         }
@@ -150,7 +156,7 @@ fn pre_tick_stop(
     session: &mut Session,
     progress: &mut dyn ProgressSink,
 ) -> Result<Option<StopReason>, DriverError> {
-    if session.inputs.cancel.load(Ordering::SeqCst) {
+    if session.ctx.inputs.cancel.load(Ordering::SeqCst) {
         return Ok(Some(StopReason::Interrupted));
     }
     if let Some(detail) = session.goals_mutation()? {
@@ -160,7 +166,7 @@ fn pre_tick_stop(
         return Ok(Some(StopReason::GoalsMutated));
     }
     if let Some(stuck) =
-        peers_core::convergence::stuck_gate(&session.state, &session.inputs.config.goals)
+        peers_core::convergence::stuck_gate(&session.run.state, &session.ctx.inputs.config.goals)
     {
         progress.event(Progress::Note(format!(
             "{} has failed {} evaluations in a row",
@@ -182,12 +188,12 @@ pub(crate) fn finish(
     let _ = session.save();
     let record = ExitRecord::new(
         &reason.to_string(),
-        session.ticks_in_run,
-        session.state.iteration,
+        session.run.ticks_in_run,
+        session.run.state.iteration,
     );
-    let _ = peers_store::run_log::append_record(&session.inputs.dir, &record.to_value());
-    let _ = peers_store::last_stop::write_last_stop(&session.inputs.dir, &reason.to_string());
-    crate::live_file::remove(&session.inputs.dir);
+    let _ = peers_store::run_log::append_record(&session.ctx.inputs.dir, &record.to_value());
+    let _ = peers_store::last_stop::write_last_stop(&session.ctx.inputs.dir, &reason.to_string());
+    crate::live_file::remove(&session.ctx.inputs.dir);
     if let Err(err) = crate::halted::record_stop(session, reason) {
         progress.event(Progress::Note(format!(
             "could not update .peers/HALTED.md: {err}"
@@ -196,9 +202,10 @@ pub(crate) fn finish(
     progress.event(Progress::Stopped { reason });
     RunSummary {
         reason: reason.clone(),
-        ticks_in_run: session.ticks_in_run,
-        iteration: session.state.iteration,
+        ticks_in_run: session.run.ticks_in_run,
+        iteration: session.run.state.iteration,
         gates: session
+            .run
             .evaluation
             .as_ref()
             .map(|e| e.results.iter().map(|r| (r.id.clone(), r.pass)).collect())
@@ -210,25 +217,25 @@ pub(crate) fn finish(
 /// finished) refuse the run, or with `--allow-dirty` go to a stash named as the user's, so no
 /// peer is blamed for them and nothing is lost.
 fn set_aside_users_edits(
-    session: &Session,
+    ctx: &RunContext,
     progress: &mut dyn ProgressSink,
 ) -> Result<(), DriverError> {
-    if session.inputs.options.interactive {
+    if ctx.inputs.options.interactive {
         // The tree is the interactive turn's, judged with it (`after_turn`).
         return Ok(());
     }
-    let paths = crate::preflight::uncommitted_paths(&session.inputs.git)?;
+    let paths = crate::preflight::uncommitted_paths(&ctx.inputs.git)?;
     if paths.is_empty() {
         return Ok(());
     }
-    if !session.inputs.options.allow_dirty {
+    if !ctx.inputs.options.allow_dirty {
         return Err(DriverError::DirtyTree { paths });
     }
     let label = format!(
         "peers: your uncommitted edits, set aside before the run at {}",
         peers_store::timestamp::now_iso_utc()
     );
-    if let Some(stash) = session.inputs.git.stash_all(&label)? {
+    if let Some(stash) = ctx.inputs.git.stash_all(&label)? {
         progress.event(Progress::Note(format!(
             "--allow-dirty: your uncommitted edits were stashed as {}",
             crate::tick_finish::stash_name(&stash, &label)

@@ -5,10 +5,10 @@
 use peers_survey::context::{Wanted, write_context_files as write_survey};
 
 use crate::progress::{Progress, ProgressSink};
-use crate::session::Session;
+use crate::session::RunContext;
 
-pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
-    let options = &session.inputs.options;
+pub fn write_context_files(ctx: &RunContext, progress: &mut dyn ProgressSink) {
+    let options = &ctx.inputs.options;
     let wanted = Wanted {
         recon: options.recon,
         codemap: options.codemap,
@@ -16,7 +16,7 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
     if !wanted.recon && !wanted.codemap {
         return;
     }
-    let tracked = match session.inputs.git.tracked_files() {
+    let tracked = match ctx.inputs.git.tracked_files() {
         Ok(files) => files,
         Err(err) => {
             progress.event(Progress::Note(format!("recon/codemap skipped: {err}")));
@@ -24,9 +24,9 @@ pub fn write_context_files(session: &Session, progress: &mut dyn ProgressSink) {
         }
     };
     let written = write_survey(
-        session.inputs.git.root(),
+        ctx.inputs.git.root(),
         &tracked,
-        session.inputs.dir.path(),
+        ctx.inputs.dir.path(),
         wanted,
     );
     for note in written.notes {

@@ -25,9 +25,9 @@ pub fn run_one(
     progress: &mut dyn ProgressSink,
 ) -> Result<TickOutcome, DriverError> {
     let pick = match turns::pick(
-        &session.state,
-        &session.inputs.config.peers,
-        &session.inputs.config.turns,
+        &session.run.state,
+        &session.ctx.inputs.config.peers,
+        &session.ctx.inputs.config.turns,
     ) {
         Ok(pick) => pick,
         Err(no_turn) => {
@@ -38,22 +38,22 @@ pub fn run_one(
         }
     };
     let peer = pick.peer.clone();
-    let iteration = session.state.iteration + 1;
-    let skeptic = convergence::skeptic_due(&session.state);
+    let iteration = session.run.state.iteration + 1;
+    let skeptic = convergence::skeptic_due(&session.run.state);
     let prompt = crate::tick_prompt::build(session, &peer, skeptic, pick.recovery);
     let prompt = crate::implement_run::with_overlay(session, prompt);
-    crate::tick_prompt::keep(session, iteration, &peer, &prompt.text)?;
+    crate::tick_prompt::keep(&session.ctx, iteration, &peer, &prompt.text)?;
     progress.event(Progress::TickStarted {
         iteration,
         peer: &peer,
         skeptic,
     });
 
-    let head_before = match session.known_head.take() {
+    let head_before = match session.run.known_head.take() {
         Some(head) => head,
-        None => session.inputs.git.head()?,
+        None => session.ctx.inputs.git.head()?,
     };
-    session.loop_state.in_flight = Some(InFlight {
+    session.run.loop_state.in_flight = Some(InFlight {
         iteration,
         peer: peer.clone(),
         head_before: head_before.clone(),
@@ -63,10 +63,10 @@ pub fn run_one(
         leader: None,
     });
     session.save_quick()?;
-    let mut live = LiveWriter::start(&session.inputs.dir, iteration, &peer, skeptic);
-    session.gate_tree.before_turn();
-    let mut snapshot = ControlSnapshot::take(&session.inputs.dir);
-    let git_snapshot = GitControlSnapshot::take(&session.inputs.git.dirs()?);
+    let mut live = LiveWriter::start(&session.ctx.inputs.dir, iteration, &peer, skeptic);
+    session.run.gate_tree.before_turn();
+    let mut snapshot = ControlSnapshot::take(&session.ctx.inputs.dir);
+    let git_snapshot = GitControlSnapshot::take(&session.ctx.inputs.git.dirs()?);
     let tick_started = Instant::now();
     let (run, budget_stop, delivery) = invoke_peer(
         session,
@@ -77,7 +77,7 @@ pub fn run_one(
         &mut snapshot,
     )?;
     let tampering =
-        crate::implement_run::without_signed_contract_changes(session, snapshot.changed());
+        crate::implement_run::without_signed_contract_changes(&session.ctx, snapshot.changed());
     // Before any git call of ours: what the peer planted in .git/ is undone first.
     let git_tampering = git_snapshot.restore_changes();
     live.judging();
@@ -88,22 +88,22 @@ pub fn run_one(
         Classification::Success | Classification::IdleTimeout
     );
     let ctx = TurnContext {
-        git: &session.inputs.git,
-        dir: &session.inputs.dir,
+        git: &session.ctx.inputs.git,
+        dir: &session.ctx.inputs.dir,
         peer: &peer,
         iteration,
         head_before: head_before.as_deref(),
         process_ok,
         process_reason: (!process_ok).then(|| run.failure_summary()),
     };
-    let mut facts = post_tick::analyse(&ctx, &mut session.attest, &session.state)?;
+    let mut facts = post_tick::analyse(&ctx, &mut session.run.attest, &session.run.state)?;
     facts.integrity.extend(tampering.iter().cloned());
     facts.integrity.extend(snapshot.restore(&tampering));
     facts.integrity.extend(git_tampering.iter().cloned());
     post_tick::note_git_maintenance(
         &mut facts,
         &run.git_maintenance_stopped,
-        &session.inputs.git,
+        &session.ctx.inputs.git,
     );
     post_tick::fail_on_misconduct(
         &mut facts,
@@ -130,7 +130,7 @@ pub fn run_one(
             delivery,
         },
     );
-    crate::live_file::remove(&session.inputs.dir);
+    crate::live_file::remove(&session.ctx.inputs.dir);
     finished
 }
 
@@ -145,6 +145,7 @@ fn invoke_peer(
     snapshot: &mut ControlSnapshot,
 ) -> Result<(PeerRun, Option<StopReason>, String), DriverError> {
     let settings = session
+        .ctx
         .inputs
         .config
         .peers
@@ -154,7 +155,7 @@ fn invoke_peer(
         .ok_or_else(|| DriverError::MissingPeer {
             peer: peer.to_owned(),
         })?;
-    let scratch = session.inputs.dir.path().join("tmp");
+    let scratch = session.ctx.inputs.dir.path().join("tmp");
     peers_store::safe_fs::ensure_private_dir(&scratch)?;
     let command = peers_agent::prepare_command(&settings, prompt, &scratch).map_err(|source| {
         DriverError::Agent {
@@ -167,6 +168,7 @@ fn invoke_peer(
     let mut env =
         peers_agent::peer_environment(std::env::vars_os(), &resolved, &settings.env, peer);
     let marker = session
+        .run
         .loop_state
         .in_flight
         .as_ref()
@@ -175,8 +177,8 @@ fn invoke_peer(
         env.retain(|(k, _)| k != crate::tick_trace::MARKER_VARIABLE);
         env.push((crate::tick_trace::MARKER_VARIABLE.into(), marker.into()));
     }
-    let health = &session.inputs.config.health;
-    let skeptic = (session.loop_state.in_flight.as_ref()).is_some_and(|flight| flight.skeptic);
+    let health = &session.ctx.inputs.config.health;
+    let skeptic = (session.run.loop_state.in_flight.as_ref()).is_some_and(|flight| flight.skeptic);
     let invocation = Invocation {
         peer: peer.to_owned(),
         kind: if skeptic {
@@ -186,19 +188,19 @@ fn invoke_peer(
         },
         tool: settings.tool.clone(),
         command,
-        cwd: session.inputs.git.root().to_path_buf(),
+        cwd: session.ctx.inputs.git.root().to_path_buf(),
         env,
         limits: peers_agent::Limits::from_health(health),
-        patterns: session.patterns.clone(),
+        patterns: session.ctx.patterns.clone(),
     };
     let budget = budget_settings(session);
-    let usd_mode = session.inputs.usd_mode;
+    let usd_mode = session.ctx.inputs.usd_mode;
     let run_counters = run_counters(session);
     let started = Instant::now();
     let mut stop_reason = None;
-    let prices = session.prices.clone();
-    let cancel = std::sync::Arc::clone(&session.inputs.cancel);
-    let launcher = std::sync::Arc::clone(&session.inputs.launcher);
+    let prices = session.ctx.prices.clone();
+    let cancel = std::sync::Arc::clone(&session.ctx.inputs.cancel);
+    let launcher = std::sync::Arc::clone(&session.ctx.inputs.launcher);
     let mut newest = NewestLine::default();
     let mut observer = |event: &LiveEvent| -> Flow {
         let usage = match event {
@@ -233,7 +235,7 @@ fn invoke_peer(
             tokens: usage.total_tokens(),
             usd: usage.usd,
         };
-        let state_budget = &mut session.state.budget;
+        let state_budget = &mut session.run.state.budget;
         match budget::check_during_tick(&budget, usd_mode, state_budget, &tick, &counters) {
             BudgetVerdict::Stop(stop) => {
                 stop_reason = Some(StopReason::Budget(stop.cap));
@@ -267,7 +269,7 @@ fn invoke_peer(
 /// Saves the peer process's identity in the in-flight record, so a resume after a crash finds
 /// its process group. A failed save is not fatal: the environment marker finds it too.
 fn record_leader(session: &mut Session, pid: u32, snapshot: &mut ControlSnapshot) {
-    if let Some(flight) = session.loop_state.in_flight.as_mut() {
+    if let Some(flight) = session.run.loop_state.in_flight.as_mut() {
         flight.leader = crate::tick_trace::leader(pid);
         if session.save_quick().is_ok() {
             // Our own write, not the peer's: tamper evidence starts from it.

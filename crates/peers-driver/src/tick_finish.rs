@@ -17,7 +17,7 @@ use crate::post_tick::TurnFacts;
 use crate::progress::{Progress, ProgressSink};
 use crate::record::{GateSnapshot, RECORD_VERSION, TickRecord};
 use crate::rules::{self, TickOutcome};
-use crate::session::Session;
+use crate::session::{RunContext, Session};
 
 pub struct Finished<'a> {
     pub peer: &'a str,
@@ -62,11 +62,11 @@ pub fn finish(
         budget_stop,
         delivery,
     } = done;
-    repair_tampering(session, &tampering)?;
-    session.known_head = Some(facts.head_after.clone());
+    repair_tampering(&session.ctx, &tampering)?;
+    session.run.known_head = Some(facts.head_after.clone());
     if facts.dirty && facts.fail_reason.is_some() {
         let label = format!("peers: uncommitted edits of {peer} at tick {iteration}");
-        if let Ok(Some(stash)) = session.inputs.git.stash_all(&label) {
+        if let Ok(Some(stash)) = session.ctx.inputs.git.stash_all(&label) {
             let named = stash_name(&stash, &label);
             facts.warnings.push(format!(
                 "your uncommitted edits were stashed as {named}; commit your work before you hand off"
@@ -79,11 +79,11 @@ pub fn finish(
             ));
         }
     }
-    session.state.dirty_worktree = facts.dirty;
-    let author_of_reviewed_work = session.loop_state.last_handoff_peer.clone();
+    session.run.state.dirty_worktree = facts.dirty;
+    let author_of_reviewed_work = session.run.loop_state.last_handoff_peer.clone();
     let (filed, resolved) = apply_ledger(session, &facts);
-    let peers = session.state.peer_order.clone();
-    session.loop_state.deliver(&peers, peer, &facts.commits);
+    let peers = session.run.state.peer_order.clone();
+    session.run.loop_state.deliver(&peers, peer, &facts.commits);
     let mut review_warnings = Vec::new();
     let soft = ingest_reviews(
         session,
@@ -96,8 +96,8 @@ pub fn finish(
     facts.warnings.extend(review_warnings);
     if facts.fail_reason.is_none() {
         if let Some(handoff) = &facts.handoff {
-            session.last_handoff = Some(handoff.clone());
-            session.loop_state.last_handoff_peer = Some(peer.to_owned());
+            session.run.last_handoff = Some(handoff.clone());
+            session.run.loop_state.last_handoff_peer = Some(peer.to_owned());
         }
     }
     crate::judge::evaluate(session, progress)?;
@@ -114,17 +114,17 @@ pub fn finish(
             ))
         })
         .sum();
-    let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.inputs.goals)
+    let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.ctx.inputs.goals)
         .into_iter()
         .map(|(id, _, _)| id)
         .collect();
-    let evaluation = session.evaluation.as_ref();
+    let evaluation = session.run.evaluation.as_ref();
     let clean = CleanTickFacts {
         tick: tick_result,
         all_hard_green: evaluation.is_some_and(|e| e.all_green_except(&loop_gates)),
-        open_blocking_bugs: session.ledger.ledger.open_blocking().len(),
-        soft_consensus: !session.inputs.config.goals.soft_consensus_required
-            || soft_review::all_passed(&session.state, &session.inputs.goals),
+        open_blocking_bugs: session.run.ledger.ledger.open_blocking().len(),
+        soft_consensus: !session.ctx.inputs.config.goals.soft_consensus_required
+            || soft_review::all_passed(&session.run.state, &session.ctx.inputs.goals),
         new_blocking_reports: new_blocking,
     };
     let decision = rules::decide(session, &clean);
@@ -132,7 +132,7 @@ pub fn finish(
     let loop_green = session.rejudge_loop_gates();
     let decision = decision.filter(|reason| *reason != StopReason::Complete || loop_green);
     for warning in facts.warnings.iter() {
-        session.loop_state.warn(peer, warning.clone());
+        session.run.loop_state.warn(peer, warning.clone());
     }
     let record = build_record(
         session,
@@ -151,7 +151,7 @@ pub fn finish(
         },
     );
     session.make_durable(&record)?;
-    write_output_logs(session, iteration, peer, &run);
+    write_output_logs(&session.ctx, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
     for note in health_notes {
@@ -163,7 +163,7 @@ pub fn finish(
         })
         .or(decision)
         .or_else(|| {
-            peers_core::peer_health::stranded(&session.state)
+            peers_core::peer_health::stranded(&session.run.state)
                 .map(|s| StopReason::PeerUnavailable(NoTurn::Stranded(s)))
         });
     if matches!(stop, Some(StopReason::PeerUnavailable(_))) {
@@ -174,16 +174,16 @@ pub fn finish(
 
 /// Puts back what peers owns when the turn touched it: the stop reason is cleared, the state is
 /// rewritten below from memory; goals.yaml is left for the pre-tick mutation check to halt on.
-fn repair_tampering(session: &mut Session, tampering: &[String]) -> Result<(), DriverError> {
+fn repair_tampering(ctx: &RunContext, tampering: &[String]) -> Result<(), DriverError> {
     for note in tampering {
         if note.contains("last-stop-reason.txt") {
-            let path = session.inputs.dir.last_stop_reason();
+            let path = ctx.inputs.dir.last_stop_reason();
             if std::fs::symlink_metadata(&path).is_ok() {
                 std::fs::remove_file(&path).map_err(|e| DriverError::io(&path, e))?;
             }
         }
         if note.contains("state.json") {
-            let path = session.inputs.dir.state_json();
+            let path = ctx.inputs.dir.state_json();
             if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
                 std::fs::remove_file(&path).map_err(|e| DriverError::io(&path, e))?;
             }
@@ -193,8 +193,11 @@ fn repair_tampering(session: &mut Session, tampering: &[String]) -> Result<(), D
 }
 
 fn apply_ledger(session: &mut Session, facts: &TurnFacts) -> (Vec<String>, Vec<String>) {
-    let warnings_before = session.ledger.ledger.warnings().len();
-    session.ledger.apply(&facts.commits, &session.attest);
+    let warnings_before = session.run.ledger.ledger.warnings().len();
+    session
+        .run
+        .ledger
+        .apply(&facts.commits, &session.run.attest);
     let mut filed = Vec::new();
     let mut resolved = Vec::new();
     for commit in &facts.commits {
@@ -202,7 +205,7 @@ fn apply_ledger(session: &mut Session, facts: &TurnFacts) -> (Vec<String>, Vec<S
         filed.extend(trailer::values(&trailers, "Bug-Report").map(str::to_owned));
         resolved.extend(trailer::values(&trailers, "Bug-Resolves").map(str::to_owned));
     }
-    let new_warnings: Vec<(Option<String>, String)> = session.ledger.ledger.warnings()
+    let new_warnings: Vec<(Option<String>, String)> = session.run.ledger.ledger.warnings()
         [warnings_before..]
         .iter()
         .map(|w| (w.peer.clone(), w.to_string()))
@@ -210,11 +213,13 @@ fn apply_ledger(session: &mut Session, facts: &TurnFacts) -> (Vec<String>, Vec<S
     for (author, warning) in new_warnings {
         match author {
             Some(author) => session
+                .run
                 .loop_state
                 .warn(&author, format!("bug ledger: {warning}")),
             None => {
-                let peers = session.state.peer_order.clone();
+                let peers = session.run.state.peer_order.clone();
                 session
+                    .run
                     .loop_state
                     .warn_all(&peers, format!("bug ledger: {warning}"));
             }
@@ -255,8 +260,8 @@ fn ingest_reviews(
             iteration,
         };
         match soft_review::ingest(
-            &mut session.state,
-            &session.inputs.goals,
+            &mut session.run.state,
+            &session.ctx.inputs.goals,
             &review,
             &submission,
         ) {
@@ -292,6 +297,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
     let run = input.run;
     let facts = input.facts;
     let settings = session
+        .ctx
         .inputs
         .config
         .peers
@@ -307,15 +313,20 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         (400, 800)
     };
     let soft: std::collections::BTreeMap<String, String> = session
+        .ctx
         .inputs
         .goals
         .soft()
         .map(|(goal, soft)| {
-            let passed =
-                soft_review::passed(&session.state, &goal.id, soft, &session.state.peer_order);
+            let passed = soft_review::passed(
+                &session.run.state,
+                &goal.id,
+                soft,
+                &session.run.state.peer_order,
+            );
             (
                 goal.id.clone(),
-                soft_review::status_line(&session.state, &goal.id, soft, passed),
+                soft_review::status_line(&session.run.state, &goal.id, soft, passed),
             )
         })
         .collect();
@@ -337,12 +348,13 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         tokens_this_tick: run.usage.total_tokens(),
         usd_this_tick: run.usage.usd,
         usd_unknown: run.usage.usd.is_none() && run.usage.total_tokens() > 0,
-        spent_tokens_total: session.state.budget.spent_tokens,
-        spent_usd_total: session.state.budget.spent_usd,
+        spent_tokens_total: session.run.state.budget.spent_tokens,
+        spent_usd_total: session.run.state.budget.spent_usd,
         head_before: input.head_before.clone(),
         head_after: facts.head_after.clone(),
         commits: facts.commits.iter().map(|c| c.sha.clone()).collect(),
         peer_state_after: session
+            .run
             .state
             .peers
             .get(input.peer)
@@ -368,6 +380,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
         integrity: facts.integrity.clone(),
         gates: GateSnapshot {
             hard: session
+                .run
                 .evaluation
                 .as_ref()
                 .map(|e| e.snapshot())
@@ -375,6 +388,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
             soft,
         },
         gate_durations_ms: session
+            .run
             .evaluation
             .as_ref()
             .map(|e| e.durations())
@@ -390,8 +404,8 @@ fn tail(text: &str, max_chars: usize) -> String {
 /// State first (with the record pending), then the log: a crash at any point leaves either
 /// nothing of this tick or all of it, and never the record twice (resume appends a pending
 /// record only when the log does not have it yet). The pending copy is dropped at the next save.
-fn write_output_logs(session: &Session, iteration: u64, peer: &str, run: &PeerRun) {
-    let dir = session.inputs.dir.log_dir().join("peers");
+fn write_output_logs(ctx: &RunContext, iteration: u64, peer: &str, run: &PeerRun) {
+    let dir = ctx.inputs.dir.log_dir().join("peers");
     if peers_store::safe_fs::ensure_private_dir(&dir).is_err() {
         return;
     }

@@ -8,15 +8,22 @@ use peers_core::prompt::{
 use peers_core::soft_review::{self, RequestContext};
 
 use crate::error::DriverError;
-use crate::session::Session;
+use crate::session::{RunContext, RunState, Session};
 
 pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -> Prompt {
-    let iteration = session.state.iteration + 1;
-    let settings = session.inputs.config.peers.iter().find(|p| p.name == peer);
+    let iteration = session.run.state.iteration + 1;
+    let settings = session
+        .ctx
+        .inputs
+        .config
+        .peers
+        .iter()
+        .find(|p| p.name == peer);
     let role = settings
         .map(|p| p.role)
         .unwrap_or(peers_core::config::PeerRole::Default);
     let counterparts: Vec<String> = session
+        .ctx
         .inputs
         .config
         .peers
@@ -31,15 +38,15 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
     };
     let hard_goals = hard_statuses(session);
     let soft_goals = soft_statuses(session, peer, iteration);
-    let inbox = inbox(session, peer);
+    let inbox = inbox(&mut session.run, peer);
     let bugs = assigned_bugs(session, peer);
     let messages = crate::comms_inbox::collect(session, peer);
-    let mut warnings = session.loop_state.take_warnings(peer);
-    if session.state.dirty_worktree {
+    let mut warnings = session.run.loop_state.take_warnings(peer);
+    if session.run.state.dirty_worktree {
         warnings.push("the working tree had uncommitted changes after the last turn; they were stashed (git stash list)".to_owned());
     }
     let path_if = |name: &str| {
-        let path = session.inputs.dir.path().join(name);
+        let path = session.ctx.inputs.dir.path().join(name);
         path.is_file().then(|| format!(".peers/{name}"))
     };
     let context = PromptContext {
@@ -54,10 +61,10 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
         inbox,
         bugs,
         warnings,
-        next_bug_id: prompt::next_bug_id(&session.ledger.ledger),
+        next_bug_id: prompt::next_bug_id(&session.run.ledger.ledger),
         recon_path: path_if("recon.md"),
         codemap_path: path_if("codemap.md"),
-        mode_instructions: session.inputs.goals.instructions.clone(),
+        mode_instructions: session.ctx.inputs.goals.instructions.clone(),
     };
     let mut built = prompt::build(&context);
     if let Some(messages) = messages {
@@ -68,11 +75,13 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
 
 fn hard_statuses(session: &Session) -> Vec<HardGoalStatus> {
     session
+        .ctx
         .inputs
         .goals
         .hard()
         .map(|(goal, _)| {
             let result = session
+                .run
                 .evaluation
                 .as_ref()
                 .and_then(|e| e.results.iter().find(|r| r.id == goal.id));
@@ -87,10 +96,10 @@ fn hard_statuses(session: &Session) -> Vec<HardGoalStatus> {
 }
 
 fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftGoalProgress> {
-    let last_author = session.loop_state.last_handoff_peer.clone();
-    let names = session.state.peer_order.clone();
+    let last_author = session.run.loop_state.last_handoff_peer.clone();
+    let names = session.run.state.peer_order.clone();
     let mut out = Vec::new();
-    for goal in &session.inputs.goals.goals {
+    for goal in &session.ctx.inputs.goals.goals {
         let GoalKind::Soft(soft) = &goal.kind else {
             continue;
         };
@@ -99,16 +108,16 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
             last_author: last_author.as_deref(),
             iteration,
         };
-        let requested = soft_review::requested(&session.state, &goal.id, soft, &ctx);
+        let requested = soft_review::requested(&session.run.state, &goal.id, soft, &ctx);
         if requested {
-            soft_review::mark_requested(&mut session.state, &goal.id, peer, iteration);
+            soft_review::mark_requested(&mut session.run.state, &goal.id, peer, iteration);
         }
-        let passed = soft_review::passed(&session.state, &goal.id, soft, &names);
+        let passed = soft_review::passed(&session.run.state, &goal.id, soft, &names);
         out.push(SoftGoalProgress {
             id: goal.id.clone(),
             description: goal.description.clone(),
             prompt: soft.prompt.clone(),
-            status: soft_review::status_line(&session.state, &goal.id, soft, passed),
+            status: soft_review::status_line(&session.run.state, &goal.id, soft, passed),
             requested,
         });
     }
@@ -117,9 +126,8 @@ fn soft_statuses(session: &mut Session, peer: &str, iteration: u64) -> Vec<SoftG
 
 /// Other peers' commits since this peer's last turn (oldest first, capped), kept by the loop
 /// as ticks happen rather than read back from git.
-fn inbox(session: &mut Session, peer: &str) -> Vec<InboxCommit> {
-    session
-        .loop_state
+fn inbox(run: &mut RunState, peer: &str) -> Vec<InboxCommit> {
+    run.loop_state
         .take_inbox(peer)
         .into_iter()
         .map(|entry| InboxCommit {
@@ -132,6 +140,7 @@ fn inbox(session: &mut Session, peer: &str) -> Vec<InboxCommit> {
 
 fn assigned_bugs(session: &Session, peer: &str) -> Vec<AssignedBug> {
     session
+        .run
         .ledger
         .ledger
         .bugs()
@@ -152,8 +161,8 @@ fn assigned_bugs(session: &Session, peer: &str) -> Vec<AssignedBug> {
 }
 
 /// Keeps the prompt as `.peers/log/prompts/tick-NNNNN-<peer>.txt` for `peers replay`.
-pub fn keep(session: &Session, iteration: u64, peer: &str, text: &str) -> Result<(), DriverError> {
-    let dir = session.inputs.dir.log_dir().join("prompts");
+pub fn keep(ctx: &RunContext, iteration: u64, peer: &str, text: &str) -> Result<(), DriverError> {
+    let dir = ctx.inputs.dir.log_dir().join("prompts");
     peers_store::safe_fs::ensure_private_dir(&dir)?;
     let path = dir.join(format!("tick-{iteration:05}-{peer}.txt"));
     peers_store::safe_fs::write_replacing_unsynced(&path, text.as_bytes())?;
