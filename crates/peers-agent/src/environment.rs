@@ -7,7 +7,7 @@ use std::os::unix::fs::FileTypeExt;
 
 use peers_core::git_env::NO_GLOBAL_GIT_CONFIG;
 
-use peers_core::peer_command::PeerCommand;
+use crate::adapter::command::PeerCommand;
 
 use crate::env_allowlist::allowed;
 

@@ -23,6 +23,10 @@ mod supervisor;
 mod usage;
 
 pub use adapter::argv::{read_only_label, resumes_sessions};
+pub use adapter::command::{
+    OPENROUTER_ANTHROPIC_BASE_URL, OPENROUTER_KEY_VAR, OPENROUTER_OPENAI_BASE_URL, PeerCommand,
+    default_argv, resolve_command,
+};
 pub use adapter::reply::{CallOutput, Reply, read_reply};
 pub use adapter::resumed::{SessionMeter, per_call};
 pub use env_allowlist::{allowed, allowlist_summary};

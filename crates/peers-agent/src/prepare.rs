@@ -8,8 +8,8 @@ use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::adapter::command::resolve_command;
 use peers_core::config::{PeerSettings, PromptMode};
-use peers_core::peer_command::resolve_command;
 
 use crate::adapter::argv::{read_only, resume, resumes_sessions};
 use crate::adapter::{PROMPT, PROMPT_FILE, without_inline_prompt};

@@ -156,8 +156,7 @@ mod tests {
         let peer = PeerSettings {
             name: "claude".into(),
             tool: ToolKind::Claude,
-            argv: vec![],
-            argv_explicit: false,
+            argv: None,
             prompt_mode: crate::config::PromptMode::Stdin,
             role: crate::config::PeerRole::Default,
             model: None,

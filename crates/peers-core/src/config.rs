@@ -79,11 +79,10 @@ pub struct PeerSettings {
     /// `^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`, unique, not reserved.
     pub name: String,
     pub tool: ToolKind,
-    /// The command line as written by the user (may contain `{PROMPT}` or `{PROMPT_FILE}`).
-    /// When the user gave no `argv`, the tool's default command line.
-    pub argv: Vec<String>,
-    /// True when `argv` came from the user, false when it is the tool's default.
-    pub argv_explicit: bool,
+    /// The command line as written by the user (may contain `{PROMPT}` or `{PROMPT_FILE}`);
+    /// `None` runs the tool's default command line, which its adapter in peers-agent owns
+    /// (`peers_agent::default_argv`). Only the four known tools may leave it out.
+    pub argv: Option<Vec<String>>,
     pub prompt_mode: PromptMode,
     pub role: PeerRole,
     pub model: Option<String>,

@@ -17,7 +17,6 @@ pub mod language;
 pub mod ledger;
 pub mod location;
 pub mod modes;
-pub mod peer_command;
 pub mod peer_health;
 pub mod plan;
 pub mod prompt;

@@ -11,9 +11,9 @@ mod repository;
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
+use peers_agent::resolve_command;
 use peers_core::config::{ConfigSettings, PeerSettings};
 use peers_core::goals::GoalSet;
-use peers_core::peer_command::resolve_command;
 use peers_git::Git;
 
 pub use credentials::Credentials;

@@ -164,7 +164,7 @@ fn invoke_peer(
         }
     })?;
     let delivery = command.delivery.as_str().to_owned();
-    let resolved = peers_core::peer_command::resolve_command(&settings);
+    let resolved = peers_agent::resolve_command(&settings);
     let mut env =
         peers_agent::peer_environment(std::env::vars_os(), &resolved, &settings.env, peer);
     let marker = session

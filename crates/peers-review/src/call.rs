@@ -8,11 +8,11 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::rules::{FindingsBlock, StancesBlock, parse_findings, parse_stances};
+use peers_agent::resolve_command;
 use peers_agent::{
     CallKind, CallOutput, Classification, Flow, Invocation, Launcher, Limits, Patterns, PriceTable,
     SessionMeter, Usage, invoke_with_prices, peer_environment, read_reply,
 };
-use peers_core::peer_command::resolve_command;
 use peers_process::ExitInfo;
 
 use crate::archive::{Archive, with_suffix};

@@ -8,9 +8,8 @@ use peers_core::location::Span;
 fn reviewer(name: &str, tool: ToolKind, env: &[&str]) -> Reviewer {
     let peer = PeerSettings {
         name: name.to_owned(),
-        argv: peers_core::peer_command::default_argv(&tool).unwrap_or_default(),
+        argv: None,
         tool,
-        argv_explicit: false,
         prompt_mode: PromptMode::ArgvSubstitute,
         role: PeerRole::Default,
         model: None,

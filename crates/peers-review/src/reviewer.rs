@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use peers_agent::resolve_command;
 use peers_agent::{CallShape, PreparedCommand, prepare_call, read_only_label, resumes_sessions};
 use peers_core::config::{PeerSettings, ToolKind};
-use peers_core::peer_command::resolve_command;
 
 use crate::error::ReviewError;
 

@@ -10,6 +10,17 @@ use super::{OutputParser, Parsed, RunEnd, http_status, json_line, text};
 use crate::classify::{StructuredError, mentions_api_failure};
 use crate::usage::{Usage, count, dollars};
 
+/// The command peers runs for a claude peer without `argv` (see `command::default_argv`).
+pub(super) const DEFAULT_ARGV: &[&str] = &[
+    "claude",
+    "-p",
+    "--dangerously-skip-permissions",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "{PROMPT}",
+];
+
 /// Tools that could change the worktree; Read, Grep and Glob stay available.
 const DENIED_TOOLS: &str = "Edit,Write,MultiEdit,NotebookEdit,Bash";
 

@@ -13,6 +13,16 @@ use crate::classify::StructuredError;
 use crate::prices::PriceTable;
 use crate::usage::{Usage, count};
 
+/// The command peers runs for a codex peer without `argv` (see `command::default_argv`).
+pub(super) const DEFAULT_ARGV: &[&str] = &[
+    "codex",
+    "exec",
+    "--json",
+    "--skip-git-repo-check",
+    "--dangerously-bypass-approvals-and-sandbox",
+    "{PROMPT}",
+];
+
 /// How a read-only call is enforced, for the review report.
 pub(super) const READ_ONLY_LABEL: &str = "codex --sandbox read-only";
 

@@ -10,6 +10,16 @@ use crate::classify::StructuredError;
 use crate::prices::PriceTable;
 use crate::usage::{Usage, count};
 
+/// The command peers runs for a gemini peer without `argv` (see `command::default_argv`).
+pub(super) const DEFAULT_ARGV: &[&str] = &[
+    "gemini",
+    "--output-format",
+    "json",
+    "--yolo",
+    "-p",
+    "{PROMPT}",
+];
+
 /// How a read-only call is enforced, for the review report.
 pub(super) const READ_ONLY_LABEL: &str = "gemini without --yolo (no sandbox flag is set)";
 

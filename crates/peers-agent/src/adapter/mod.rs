@@ -1,12 +1,14 @@
 //! One adapter per agent CLI: its output parser (live usage, final usage, session id, the
 //! CLI's own structured errors), the final text of a finished call ([`reply`]), a resumed
 //! session's cumulative figures as per-call deltas ([`resumed`]), its read-only and resume flags
-//! ([`argv`]) and how `{PROMPT}` leaves argv when the prompt goes elsewhere.
+//! ([`argv`]), its default command line and what `model`/`reasoning`/`provider` become
+//! ([`command`]), and how `{PROMPT}` leaves argv when the prompt goes elsewhere.
 //! Formats follow the CLIs as recorded in shared/reference/agent-clis.md.
 
 pub(crate) mod argv;
 mod claude;
 mod codex;
+pub(crate) mod command;
 mod gemini;
 mod generic;
 mod opencode;

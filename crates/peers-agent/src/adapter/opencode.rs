@@ -8,6 +8,9 @@ use super::{OutputParser, Parsed, RunEnd, http_status, json_line, text};
 use crate::classify::StructuredError;
 use crate::usage::{Usage, count, dollars};
 
+/// The command peers runs for an opencode peer without `argv` (see `command::default_argv`).
+pub(super) const DEFAULT_ARGV: &[&str] = &["opencode", "run", "--format", "json", "{PROMPT}"];
+
 /// opencode has no read-only flag peers knows: its argv runs unchanged.
 pub(super) const READ_ONLY_LABEL: &str = "not enforced: opencode has no read-only flag peers knows";
 

@@ -4,19 +4,13 @@
 use peers_agent::{ARGV_PROMPT_LIMIT, CallShape, PreparedCommand, prepare_call, resumes_sessions};
 use peers_core::config::{PeerRole, PeerSettings, PromptMode, ToolKind};
 use peers_core::location::Span;
-use peers_core::peer_command::default_argv;
 
 fn peer(tool: ToolKind, argv: Option<Vec<&str>>, mode: PromptMode) -> PeerSettings {
-    let explicit = argv.is_some();
-    let argv = argv
-        .map(|a| a.into_iter().map(str::to_owned).collect())
-        .or_else(|| default_argv(&tool))
-        .unwrap_or_default();
+    let argv = argv.map(|a| a.into_iter().map(str::to_owned).collect());
     PeerSettings {
         name: "r".to_owned(),
         tool,
         argv,
-        argv_explicit: explicit,
         prompt_mode: mode,
         role: PeerRole::Default,
         model: None,

@@ -1,7 +1,9 @@
 //! Integration tests of peers-agent: each CLI's recorded output through `invoke`, the
-//! supervisor against small shell scripts, and prompt delivery.
+//! supervisor against small shell scripts, prompt delivery, and config.yaml peers turned into
+//! commands.
 
 mod call_shape;
+mod config_files;
 mod parsers;
 mod patterns;
 mod prompt;

@@ -12,8 +12,7 @@ fn peer(argv: &[&str], mode: PromptMode) -> PeerSettings {
     PeerSettings {
         name: "alice".to_owned(),
         tool: ToolKind::Generic("sh".to_owned()),
-        argv: argv.iter().map(|word| (*word).to_owned()).collect(),
-        argv_explicit: true,
+        argv: Some(argv.iter().map(|word| (*word).to_owned()).collect()),
         prompt_mode: mode,
         role: PeerRole::Default,
         model: None,

@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use clap::Args;
+use peers_agent::resolve_command;
 use peers_core::billing::{self, Billing, BillingFacts, ResolvedUsdMode};
 use peers_core::config::{ConfigSettings, ModelPriceSettings, PeerSettings, ToolKind};
 use peers_core::goals::{GateCheck, GoalKind, GoalSet};
-use peers_core::peer_command::resolve_command;
 use serde_json::json;
 
 use crate::error::CliResult;

@@ -268,14 +268,14 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
     let mut peers: Vec<PeerSettings> = Vec::new();
     for tool in tools.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         let kind = ToolKind::from_name(tool);
-        let Some(argv) = peers_core::peer_command::default_argv(&kind) else {
+        if peers_agent::default_argv(&kind).is_none() {
             let mut err = CliError::usage(format!("unknown tool '{tool}'"))
                 .hint(format!("--tool takes {}", KNOWN_TOOLS.join(", ")));
             if let Some(hint) = peers_core::suggest::hint_for(tool, &KNOWN_TOOLS) {
                 err = err.hint(hint);
             }
             return Err(err);
-        };
+        }
         let repeats = peers.iter().filter(|p| p.tool == kind).count();
         let name = if repeats == 0 {
             tool.to_owned()
@@ -285,8 +285,7 @@ fn tool_peers(tools: &[String]) -> CliResult<Vec<PeerSettings>> {
         peers.push(PeerSettings {
             name,
             tool: kind,
-            argv,
-            argv_explicit: false,
+            argv: None,
             prompt_mode: PromptMode::ArgvSubstitute,
             role: PeerRole::Default,
             model: None,

@@ -81,7 +81,8 @@ pub fn session_name(root: &Path) -> String {
 fn peer_command(peer: &PeerSettings) -> String {
     let program = peer
         .argv
-        .first()
+        .as_ref()
+        .and_then(|argv| argv.first())
         .map_or_else(|| peer.tool.as_str().to_owned(), Clone::clone);
     let p = shell_quote(&program);
     match peer.tool {

@@ -6,7 +6,6 @@ use crate::config::{
 };
 use crate::decode_error::DecodeError;
 use crate::location::Span;
-use crate::peer_command::default_argv;
 use crate::yaml::fields::{Field, Map};
 
 const PEER_KEYS: &[&str] = &[
@@ -161,14 +160,11 @@ fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSetti
         Some(tool) => tool,
         None => ToolKind::from_name(name.text),
     };
-    let (argv, argv_explicit) = match map.opt("argv", argv)? {
-        Some(argv) => (argv, true),
-        None => (
-            default_argv(&tool).ok_or_else(|| no_default_command(map, name, &tool))?,
-            false,
-        ),
-    };
-    let prompt_mode = prompt_mode(map, &argv, argv_explicit)?;
+    let argv = map.opt("argv", argv)?;
+    if argv.is_none() && matches!(tool, ToolKind::Generic(_)) {
+        return Err(no_default_command(map, name, &tool));
+    }
+    let prompt_mode = prompt_mode(map, argv.as_deref())?;
     let role = map.opt("role", |f| {
         f.choice(&[
             ("default", PeerRole::Default),
@@ -185,7 +181,6 @@ fn decode_peer(map: &Map<'_>, name: &NameAt<'_>, span: Span) -> Result<PeerSetti
         name: name.text.to_owned(),
         tool,
         argv,
-        argv_explicit,
         prompt_mode,
         role: role.unwrap_or(PeerRole::Default),
         model,
@@ -311,13 +306,17 @@ fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn prompt_mode(
-    map: &Map<'_>,
-    argv: &[String],
-    explicit_argv: bool,
-) -> Result<PromptMode, DecodeError> {
-    let has_prompt = argv.iter().any(|a| a.contains(PROMPT));
-    let has_prompt_file = argv.iter().any(|a| a.contains(PROMPT_FILE));
+/// `argv` is `None` for a known tool's default command line, which always passes the prompt
+/// as `{PROMPT}` (each adapter's `DEFAULT_ARGV`, checked by peers-agent's tests).
+fn prompt_mode(map: &Map<'_>, argv: Option<&[String]>) -> Result<PromptMode, DecodeError> {
+    let explicit_argv = argv.is_some();
+    let (has_prompt, has_prompt_file) = match argv {
+        Some(argv) => (
+            argv.iter().any(|a| a.contains(PROMPT)),
+            argv.iter().any(|a| a.contains(PROMPT_FILE)),
+        ),
+        None => (true, false),
+    };
     let Some(field) = map.field("prompt_mode") else {
         return Ok(if has_prompt {
             PromptMode::ArgvSubstitute

@@ -8,8 +8,7 @@ fn settings(name: &str, role: PeerRole) -> PeerSettings {
     PeerSettings {
         name: name.to_owned(),
         tool: ToolKind::Generic("x".into()),
-        argv: vec![],
-        argv_explicit: false,
+        argv: None,
         prompt_mode: PromptMode::Stdin,
         role,
         model: None,

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use peers_agent::OPENROUTER_KEY_VAR;
 use peers_core::config::{PeerSettings, Provider, ToolKind};
-use peers_core::peer_command::OPENROUTER_KEY_VAR;
 
 /// What the credential check learned about one peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,8 +123,7 @@ mod tests {
         PeerSettings {
             name: "p".into(),
             tool,
-            argv: vec!["x".into()],
-            argv_explicit: false,
+            argv: None,
             prompt_mode: PromptMode::ArgvSubstitute,
             role: PeerRole::Default,
             model: None,

@@ -5,9 +5,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use peers_agent::resolve_command;
 use peers_agent::{CallKind, LaunchCall, Launcher};
 use peers_core::config::{PeerSettings, ToolKind};
-use peers_core::peer_command::resolve_command;
 
 use super::{
     CheckLevel, PreflightFinding, PreflightInputs, VERSION_TIMEOUT, peer_environment, problem,

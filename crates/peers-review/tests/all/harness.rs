@@ -78,11 +78,10 @@ impl Harness {
         let peer = PeerSettings {
             name: name.to_owned(),
             tool,
-            argv: vec![
+            argv: Some(vec![
                 script().to_string_lossy().into_owned(),
                 "{PROMPT}".to_owned(),
-            ],
-            argv_explicit: true,
+            ]),
             prompt_mode: PromptMode::ArgvSubstitute,
             role: PeerRole::Default,
             model: None,

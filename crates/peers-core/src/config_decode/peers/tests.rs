@@ -4,7 +4,6 @@ use crate::config::{ConfigSettings, PeerRole, PromptMode, Provider, ToolKind};
 use crate::config_decode::{decode_config, is_valid_peer_name};
 use crate::decode_error::DecodeError;
 use crate::location::Span;
-use crate::peer_command::default_argv;
 
 const FILE: &str = ".peers/config.yaml";
 
@@ -34,10 +33,9 @@ fn seed_readme_example_loads() {
     assert_eq!(claude.model.as_deref(), Some("opus"));
     assert_eq!(claude.reasoning.as_deref(), Some("high"));
     assert_eq!(
-        claude.argv,
-        ["claude", "-p", "--dangerously-skip-permissions", "{PROMPT}"]
+        claude.argv.as_deref(),
+        Some(&["claude", "-p", "--dangerously-skip-permissions", "{PROMPT}"].map(String::from)[..])
     );
-    assert!(claude.argv_explicit);
     assert_eq!(claude.prompt_mode, PromptMode::ArgvSubstitute);
     assert_eq!(claude.span, Span::new(2, 5));
     let codex = &config.peers[1];
@@ -53,8 +51,7 @@ fn tool_defaults_to_name_and_argv_to_the_tool_default() {
         "peers:\n  - name: claude\n  - name: gemini\n  - name: op\n    tool: opencode\n    role: recovery\n",
     );
     for peer in &config.peers {
-        assert_eq!(Some(peer.argv.clone()), default_argv(&peer.tool));
-        assert!(!peer.argv_explicit);
+        assert_eq!(peer.argv, None, "{}: the tool's default command", peer.name);
         assert_eq!(peer.prompt_mode, PromptMode::ArgvSubstitute);
     }
     assert_eq!(config.peers[1].tool, ToolKind::Gemini);

@@ -1,7 +1,10 @@
-//! The command line and environment a peer runs with: the tool's default argv, plus the flags
-//! and variables that `model`, `reasoning` and `provider` translate to. Explicit argv wins.
+//! The command line and environment a peer runs with: the tool's default argv (each adapter's
+//! `DEFAULT_ARGV`), plus the flags and variables that `model`, `reasoning` and `provider`
+//! translate to. Explicit argv wins.
 
-use crate::config::{PeerSettings, Provider, ToolKind};
+use peers_core::config::{PeerSettings, Provider, ToolKind};
+
+use super::{claude, codex, gemini, opencode};
 
 /// What to spawn for one peer, before the prompt is filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,45 +27,33 @@ pub const OPENROUTER_OPENAI_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// The variable that must hold the OpenRouter key when any peer uses `provider: openrouter`.
 pub const OPENROUTER_KEY_VAR: &str = "OPENROUTER_API_KEY";
 
-/// The command a known tool runs when the peer gives no `argv`. Each passes the prompt as
-/// `{PROMPT}` and asks for the tool's structured output stream.
+/// The command a known tool runs when the peer gives no `argv`; `None` for any other program.
+/// Each passes the prompt as `{PROMPT}` (the config decoder relies on this to infer
+/// `prompt_mode`) and asks for the tool's structured output stream.
 pub fn default_argv(tool: &ToolKind) -> Option<Vec<String>> {
-    let words: &[&str] = match tool {
-        ToolKind::Claude => &[
-            "claude",
-            "-p",
-            "--dangerously-skip-permissions",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "{PROMPT}",
-        ],
-        ToolKind::Codex => &[
-            "codex",
-            "exec",
-            "--json",
-            "--skip-git-repo-check",
-            "--dangerously-bypass-approvals-and-sandbox",
-            "{PROMPT}",
-        ],
-        ToolKind::Opencode => &["opencode", "run", "--format", "json", "{PROMPT}"],
-        ToolKind::Gemini => &[
-            "gemini",
-            "--output-format",
-            "json",
-            "--yolo",
-            "-p",
-            "{PROMPT}",
-        ],
+    let words = match tool {
+        ToolKind::Claude => claude::DEFAULT_ARGV,
+        ToolKind::Codex => codex::DEFAULT_ARGV,
+        ToolKind::Opencode => opencode::DEFAULT_ARGV,
+        ToolKind::Gemini => gemini::DEFAULT_ARGV,
         ToolKind::Generic(_) => return None,
     };
     Some(words.iter().map(|w| (*w).to_owned()).collect())
 }
 
+/// The peer's command line before translation: its `argv`, or its tool's default.
+fn base_argv(peer: &PeerSettings) -> Vec<String> {
+    peer.argv
+        .clone()
+        .or_else(|| default_argv(&peer.tool))
+        .unwrap_or_default()
+}
+
 /// Translates a peer's settings into the command to spawn.
 pub fn resolve_command(peer: &PeerSettings) -> PeerCommand {
+    let base = base_argv(peer);
     let mut plan = Plan {
-        argv: &peer.argv,
+        argv: &base,
         flags: Vec::new(),
         env: Vec::new(),
         notes: Vec::new(),
@@ -77,9 +68,10 @@ pub fn resolve_command(peer: &PeerSettings) -> PeerCommand {
         ToolKind::Gemini => plan.switch(&["-m", "--model"], peer.model.as_deref(), "model"),
         ToolKind::Generic(_) => {}
     }
-    let at = insert_position(&peer.tool, &peer.argv);
-    let mut argv = peer.argv.clone();
-    argv.splice(at..at, plan.flags);
+    let at = insert_position(&peer.tool, &base);
+    let flags = plan.flags;
+    let mut argv = base.clone();
+    argv.splice(at..at, flags);
     PeerCommand {
         argv,
         env: plan.env,

@@ -1,15 +1,16 @@
 //! Tests of argv and environment translation for each tool.
 
 use super::*;
-use crate::config::{PeerRole, PromptMode};
-use crate::location::Span;
+use peers_core::config::{PeerRole, PromptMode};
+use peers_core::location::Span;
 
 fn peer(tool: ToolKind) -> PeerSettings {
     PeerSettings {
         name: "p".into(),
-        argv: default_argv(&tool).unwrap_or_else(|| vec!["my-agent".into(), "{PROMPT}".into()]),
+        argv: default_argv(&tool)
+            .is_none()
+            .then(|| vec!["my-agent".into(), "{PROMPT}".into()]),
         tool,
-        argv_explicit: false,
         prompt_mode: PromptMode::ArgvSubstitute,
         role: PeerRole::Default,
         model: None,
@@ -46,7 +47,7 @@ fn no_settings_leave_argv_as_is() {
     assert_eq!(
         cmd,
         PeerCommand {
-            argv: p.argv.clone(),
+            argv: default_argv(&ToolKind::Codex).unwrap(),
             env: vec![],
             notes: vec![]
         }
@@ -56,7 +57,7 @@ fn no_settings_leave_argv_as_is() {
 #[test]
 fn claude_model_and_reasoning_follow_the_program_name() {
     let mut p = peer(ToolKind::Claude);
-    p.argv = words(&["claude", "-p", "{PROMPT}"]);
+    p.argv = Some(words(&["claude", "-p", "{PROMPT}"]));
     p.model = Some("opus".into());
     p.reasoning = Some("high".into());
     let cmd = resolve_command(&p);
@@ -72,10 +73,10 @@ fn claude_model_and_reasoning_follow_the_program_name() {
 #[test]
 fn explicit_argv_switch_wins_over_model() {
     let mut p = peer(ToolKind::Claude);
-    p.argv = words(&["claude", "--model=sonnet", "-p", "{PROMPT}"]);
+    p.argv = Some(words(&["claude", "--model=sonnet", "-p", "{PROMPT}"]));
     p.model = Some("opus".into());
     let cmd = resolve_command(&p);
-    assert_eq!(cmd.argv, p.argv);
+    assert_eq!(Some(cmd.argv), p.argv);
     assert_eq!(
         cmd.notes,
         ["argv already sets --model; model: opus was not added"]
@@ -87,7 +88,7 @@ fn claude_openrouter_sets_the_anthropic_environment() {
     let mut p = peer(ToolKind::Claude);
     p.provider = Some(Provider::Openrouter);
     let cmd = resolve_command(&p);
-    assert_eq!(cmd.argv, p.argv);
+    assert_eq!(Some(cmd.argv), default_argv(&ToolKind::Claude));
     assert_eq!(
         cmd.env,
         [
@@ -111,7 +112,7 @@ fn claude_openrouter_sets_the_anthropic_environment() {
 #[test]
 fn codex_settings_become_config_overrides_after_exec() {
     let mut p = peer(ToolKind::Codex);
-    p.argv = words(&["codex", "exec", "--json", "{PROMPT}"]);
+    p.argv = Some(words(&["codex", "exec", "--json", "{PROMPT}"]));
     p.model = Some("gpt-5.1-codex-max".into());
     p.reasoning = Some("xhigh".into());
     let cmd = resolve_command(&p);
@@ -133,7 +134,7 @@ fn codex_settings_become_config_overrides_after_exec() {
 #[test]
 fn codex_openrouter_adds_the_provider_table() {
     let mut p = peer(ToolKind::Codex);
-    p.argv = words(&["codex", "exec", "{PROMPT}"]);
+    p.argv = Some(words(&["codex", "exec", "{PROMPT}"]));
     p.provider = Some(Provider::Openrouter);
     let cmd = resolve_command(&p);
     assert_eq!(
@@ -158,29 +159,29 @@ fn codex_openrouter_adds_the_provider_table() {
 #[test]
 fn codex_config_already_in_argv_is_not_repeated() {
     let mut p = peer(ToolKind::Codex);
-    p.argv = words(&[
+    p.argv = Some(words(&[
         "codex",
         "exec",
         "-c",
         "model=\"o3\"",
         "--config=model_reasoning_effort=low",
         "{PROMPT}",
-    ]);
+    ]));
     p.model = Some("gpt-5".into());
     p.reasoning = Some("high".into());
     let cmd = resolve_command(&p);
-    assert_eq!(cmd.argv, p.argv);
+    assert_eq!(Some(cmd.argv), p.argv);
     assert_eq!(cmd.notes.len(), 2);
     let mut p2 = p.clone();
-    p2.argv = words(&["codex", "exec", "-m", "o3", "{PROMPT}"]);
+    p2.argv = Some(words(&["codex", "exec", "-m", "o3", "{PROMPT}"]));
     p2.reasoning = None;
-    assert_eq!(resolve_command(&p2).argv, p2.argv);
+    assert_eq!(Some(resolve_command(&p2).argv), p2.argv);
 }
 
 #[test]
 fn codex_values_are_toml_escaped() {
     let mut p = peer(ToolKind::Codex);
-    p.argv = words(&["codex", "exec", "{PROMPT}"]);
+    p.argv = Some(words(&["codex", "exec", "{PROMPT}"]));
     p.model = Some("we\"ird\\".into());
     assert_eq!(resolve_command(&p).argv[3], "model=\"we\\\"ird\\\\\"");
 }
@@ -225,8 +226,8 @@ fn gemini_model_follows_the_program_name() {
             "{PROMPT}"
         ])
     );
-    p.argv = words(&["gemini", "--model", "x", "-p", "{PROMPT}"]);
-    assert_eq!(resolve_command(&p).argv, p.argv);
+    p.argv = Some(words(&["gemini", "--model", "x", "-p", "{PROMPT}"]));
+    assert_eq!(Some(resolve_command(&p).argv), p.argv);
 }
 
 #[test]
@@ -240,7 +241,7 @@ fn generic_tools_run_exactly_as_written() {
 /// two cannot drift apart.
 #[test]
 fn the_readme_shows_exactly_the_default_argv_of_each_tool() {
-    let readme = include_str!("../../../../README.md");
+    let readme = include_str!("../../../../../README.md");
     let marker = "<!-- default-argv:";
     let block = readme
         .split_once(marker)
