@@ -108,8 +108,7 @@ fn reply(api: Api, turn: &Turn<'_>, script: &Script, id: u64) -> Response {
 
 fn failure_response(api: Api, failure: Failure) -> Response {
     match api {
-        Api::Responses => wire_responses::failure(failure),
-        Api::ChatCompletions => wire_chat::failure(failure),
+        Api::Responses | Api::ChatCompletions => wire_chat::openai_failure(failure),
         Api::Messages => wire_messages::failure(failure),
         Api::Gemini => wire_gemini::failure(failure),
     }

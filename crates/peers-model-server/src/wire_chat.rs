@@ -118,7 +118,8 @@ fn tool_delta(id: u64, name: &str, arguments: Value) -> Value {
     })
 }
 
-pub(crate) fn failure(failure: Failure) -> Response {
+/// OpenAI's error body, the same for its Chat Completions and Responses APIs.
+pub(crate) fn openai_failure(failure: Failure) -> Response {
     let (message, kind, code) = match failure {
         Failure::Unauthorized => (
             "Incorrect API key provided: dummy. (mock)",

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::http::{Response, named_event};
-use crate::script::{Api, Exchange, Failure, Step, TokenUsage, heredoc_write};
-use crate::wire::{error_response, texts_of};
+use crate::script::{Api, Exchange, Step, TokenUsage, heredoc_write};
+use crate::wire::texts_of;
 
 pub(crate) fn exchange(body: &Value) -> Exchange {
     let items = body
@@ -192,28 +192,4 @@ fn response(
         "id": format!("resp_{id}"), "object": "response", "created_at": 1_767_225_600,
         "status": status, "model": model, "output": output, "usage": usage,
     })
-}
-
-pub(crate) fn failure(failure: Failure) -> Response {
-    let (message, kind, code) = match failure {
-        Failure::Unauthorized => (
-            "Incorrect API key provided: dummy. (mock)",
-            "invalid_request_error",
-            "invalid_api_key",
-        ),
-        Failure::RateLimited => (
-            "Rate limit reached for requests (mock)",
-            "requests",
-            "rate_limit_exceeded",
-        ),
-        Failure::Overloaded => (
-            "The server is overloaded (mock)",
-            "server_error",
-            "server_overloaded",
-        ),
-    };
-    error_response(
-        failure,
-        json!({"error": {"message": message, "type": kind, "param": null, "code": code}}),
-    )
 }
