@@ -278,6 +278,8 @@ async fn follow<K>(
         let why = loop {
             match events.next().await {
                 Some(Ok(event)) => {
+                    // Server-side apply's bookkeeping is most of an object and never read here.
+                    let event = event.modify(|object| object.meta_mut().managed_fields = None);
                     writer.apply_watcher_event(&event);
                     if matches!(
                         event,
