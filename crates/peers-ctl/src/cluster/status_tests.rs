@@ -214,7 +214,9 @@ fn objects_group_by_their_run_label_and_only_the_named_anchor_is_the_record() {
     assert_eq!(runs.keys().collect::<Vec<_>>(), ["demo", "other"]);
     let demo = &runs["demo"];
     assert_eq!(
-        demo.anchor.as_ref().and_then(|a| a.metadata.name.as_deref()),
+        demo.anchor
+            .as_ref()
+            .and_then(|a| a.metadata.name.as_deref()),
         Some("peers-demo")
     );
     assert_eq!((demo.jobs.len(), demo.pods.len()), (1, 1));
