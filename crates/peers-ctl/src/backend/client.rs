@@ -49,6 +49,37 @@ fn api_error(what: &str, err: &kube::Error) -> CtlError {
     CtlError::failed(format!("Kubernetes: {what}: {err}")).hint(hint)
 }
 
+/// The client configuration from the kubeconfig (`$KUBECONFIG` or `~/.kube/config`) and the
+/// target's context.
+pub async fn config(target: &KubeTarget) -> CtlResult<Config> {
+    let options = KubeConfigOptions {
+        context: target.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let kubeconfig = Kubeconfig::read().map_err(|e| {
+        CtlError::failed(format!("cannot read the kubeconfig: {e}"))
+            .hint("set KUBECONFIG or create ~/.kube/config (kind and k3d write one)")
+    })?;
+    Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| {
+            CtlError::failed(format!("the kubeconfig is not usable: {e}")).hint(format!(
+                "check the context{}: kubectl config get-contexts",
+                target
+                    .context
+                    .as_deref()
+                    .map(|c| format!(" {c:?}"))
+                    .unwrap_or_default()
+            ))
+        })
+}
+
+/// A client for `config`; must run inside a tokio runtime.
+pub fn client(config: Config) -> CtlResult<Client> {
+    Client::try_from(config)
+        .map_err(|e| CtlError::failed(format!("cannot build the cluster client: {e}")))
+}
+
 impl Cluster {
     /// Connects through the kubeconfig (`$KUBECONFIG` or `~/.kube/config`) and the target's
     /// context.
@@ -57,33 +88,11 @@ impl Cluster {
             .enable_all()
             .build()
             .map_err(|e| CtlError::failed(format!("cannot start the async runtime: {e}")))?;
-        let options = KubeConfigOptions {
-            context: target.context.clone(),
-            ..KubeConfigOptions::default()
-        };
-        let config = runtime.block_on(async {
-            let kubeconfig = Kubeconfig::read().map_err(|e| {
-                CtlError::failed(format!("cannot read the kubeconfig: {e}"))
-                    .hint("set KUBECONFIG or create ~/.kube/config (kind and k3d write one)")
-            })?;
-            Config::from_custom_kubeconfig(kubeconfig, &options)
-                .await
-                .map_err(|e| {
-                    CtlError::failed(format!("the kubeconfig is not usable: {e}")).hint(format!(
-                        "check the context{}: kubectl config get-contexts",
-                        target
-                            .context
-                            .as_deref()
-                            .map(|c| format!(" {c:?}"))
-                            .unwrap_or_default()
-                    ))
-                })
-        })?;
+        let config = runtime.block_on(config(target))?;
         let server = config.cluster_url.to_string();
         let client = {
             let _guard = runtime.enter();
-            Client::try_from(config)
-                .map_err(|e| CtlError::failed(format!("cannot build the cluster client: {e}")))?
+            client(config)?
         };
         Ok(Self {
             runtime,
@@ -177,36 +186,12 @@ impl Cluster {
     }
 
     fn observe_selected(&self, selector: &str) -> CtlResult<BTreeMap<String, Observed>> {
-        let mut runs: BTreeMap<String, Observed> = BTreeMap::new();
-        let run_of = |meta: &kube::api::ObjectMeta| {
-            meta.labels
-                .as_ref()
-                .and_then(|l| l.get(names::RUN))
-                .cloned()
-        };
-        for anchor in self.list::<ConfigMap>(selector)? {
-            if let Some(run) = run_of(&anchor.metadata)
-                && anchor.metadata.name.as_deref() == Some(names::anchor(&run).as_str())
-            {
-                runs.entry(run).or_default().anchor = Some(anchor);
-            }
-        }
-        for job in self.list::<Job>(selector)? {
-            if let Some(run) = run_of(&job.metadata) {
-                runs.entry(run).or_default().jobs.push(job);
-            }
-        }
-        for pod in self.list::<Pod>(selector)? {
-            if let Some(run) = run_of(&pod.metadata) {
-                runs.entry(run).or_default().pods.push(pod);
-            }
-        }
-        for volume in self.list::<PersistentVolumeClaim>(selector)? {
-            if let Some(run) = run_of(&volume.metadata) {
-                runs.entry(run).or_default().volume = Some(volume);
-            }
-        }
-        Ok(runs)
+        Ok(Observed::by_run(
+            self.list::<ConfigMap>(selector)?,
+            self.list::<Job>(selector)?,
+            self.list::<Pod>(selector)?,
+            self.list::<PersistentVolumeClaim>(selector)?,
+        ))
     }
 
     /// Prints the `loop` container's log of `pod`: the last `lines`, then, with `follow`, new

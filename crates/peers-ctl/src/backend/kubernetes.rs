@@ -229,12 +229,10 @@ impl Backend for Kubernetes {
 }
 
 /// A kubeconfig context and a namespace.
-type ClusterKey = (Option<String>, String);
+pub type ClusterKey = (Option<String>, String);
 
-/// The cluster state of every Kubernetes project in `projects`: one connection and one LIST per
-/// kind for each (context, namespace), whatever the number of runs. An unreachable cluster
-/// gives `unknown` with the error, never a guess.
-pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
+/// The Kubernetes projects of `projects`, by the (context, namespace) they run in.
+pub fn by_cluster(projects: &[Project]) -> BTreeMap<ClusterKey, Vec<(&Project, &KubeTarget)>> {
     let mut groups: BTreeMap<ClusterKey, Vec<(&Project, &KubeTarget)>> = BTreeMap::new();
     for project in projects {
         if let BackendSpec::Kubernetes(target) = &project.backend {
@@ -244,8 +242,15 @@ pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
                 .push((project, target));
         }
     }
+    groups
+}
+
+/// The cluster state of every Kubernetes project in `projects`: one connection and one LIST per
+/// kind for each (context, namespace), whatever the number of runs. An unreachable cluster
+/// gives `unknown` with the error, never a guess.
+pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
     let mut states = HashMap::new();
-    for members in groups.values() {
+    for members in by_cluster(projects).values() {
         let Some((_, target)) = members.first() else {
             continue;
         };

@@ -3,8 +3,11 @@
 //! tested on fixtures. Fail closed: a run with a live pod is never `stopped`, and objects without
 //! their run record are `unknown`, never guessed.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, ContainerStateTerminated, PersistentVolumeClaim, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::cluster::names;
@@ -54,6 +57,48 @@ pub struct Observed {
     pub volume: Option<PersistentVolumeClaim>,
 }
 
+impl Observed {
+    /// The objects of every run, grouped by their run label (any number of runs from one list or
+    /// watch per kind). Only the ConfigMap named after the run is its run record.
+    pub fn by_run(
+        anchors: impl IntoIterator<Item = ConfigMap>,
+        jobs: impl IntoIterator<Item = Job>,
+        pods: impl IntoIterator<Item = Pod>,
+        volumes: impl IntoIterator<Item = PersistentVolumeClaim>,
+    ) -> BTreeMap<String, Self> {
+        let mut runs: BTreeMap<String, Self> = BTreeMap::new();
+        let run_of = |meta: &ObjectMeta| run_label(meta).map(str::to_owned);
+        for anchor in anchors {
+            if let Some(run) = run_of(&anchor.metadata)
+                && anchor.metadata.name.as_deref() == Some(names::anchor(&run).as_str())
+            {
+                runs.entry(run).or_default().anchor = Some(anchor);
+            }
+        }
+        for job in jobs {
+            if let Some(run) = run_of(&job.metadata) {
+                runs.entry(run).or_default().jobs.push(job);
+            }
+        }
+        for pod in pods {
+            if let Some(run) = run_of(&pod.metadata) {
+                runs.entry(run).or_default().pods.push(pod);
+            }
+        }
+        for volume in volumes {
+            if let Some(run) = run_of(&volume.metadata) {
+                runs.entry(run).or_default().volume = Some(volume);
+            }
+        }
+        runs
+    }
+}
+
+/// The run an object belongs to, from its `peers.dev/run` label.
+pub fn run_label(meta: &ObjectMeta) -> Option<&str> {
+    label(meta, names::RUN)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunStatus {
     pub phase: Phase,
@@ -93,10 +138,7 @@ impl RunStatus {
     }
 }
 
-fn label<'a>(
-    meta: &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    key: &str,
-) -> Option<&'a str> {
+fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
     meta.labels.as_ref()?.get(key).map(String::as_str)
 }
 

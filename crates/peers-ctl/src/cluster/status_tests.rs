@@ -191,3 +191,41 @@ fn phase_names_match_their_json() {
         assert_eq!(serde_json::to_value(phase).unwrap(), phase.as_str());
     }
 }
+
+#[test]
+fn objects_group_by_their_run_label_and_only_the_named_anchor_is_the_record() {
+    let mut other: Pod = load(RUNNING);
+    other.metadata.name = Some("peers-other-1-x".into());
+    other
+        .metadata
+        .labels
+        .get_or_insert_default()
+        .insert(names::RUN.into(), "other".into());
+    let mut stray = anchor("running", None);
+    stray.metadata.name = Some("peers-demo-status".into());
+    let mut unlabelled: Pod = load(RUNNING);
+    unlabelled.metadata.labels = None;
+    let runs = Observed::by_run(
+        [stray, anchor("running", None)],
+        [load::<Job>(ACTIVE)],
+        [load::<Pod>(RUNNING), other, unlabelled],
+        [],
+    );
+    assert_eq!(runs.keys().collect::<Vec<_>>(), ["demo", "other"]);
+    let demo = &runs["demo"];
+    assert_eq!(
+        demo.anchor
+            .as_ref()
+            .and_then(|a| a.metadata.name.as_deref()),
+        Some("peers-demo")
+    );
+    assert_eq!((demo.jobs.len(), demo.pods.len()), (1, 1));
+    assert_eq!(status(demo).phase, Phase::Running);
+    let other = &runs["other"];
+    assert!(other.anchor.is_none() && other.jobs.is_empty());
+    assert_eq!(
+        status(other).phase,
+        Phase::Unknown,
+        "a pod without its run record"
+    );
+}

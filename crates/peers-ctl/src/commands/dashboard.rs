@@ -39,6 +39,10 @@ pub struct DashboardArgs {
     /// Print the rows as JSON.
     #[arg(long)]
     pub json: bool,
+    /// With --live: append how long each refresh took (microseconds, one line each) to FILE.
+    /// For benchmarks.
+    #[arg(long, value_name = "FILE", requires = "live", hide = true)]
+    pub timings: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +63,7 @@ pub fn run(config: &Path, args: &DashboardArgs) -> CtlResult<u8> {
                 frames: args.frames,
                 project: args.project.as_deref(),
                 stall_minutes: args.stall_minutes,
+                timings: args.timings.as_deref(),
             },
         );
     }

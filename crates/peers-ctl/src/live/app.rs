@@ -2,6 +2,7 @@
 //! selection, open and close the drilldown, and stop or start the selected project after a
 //! y/n confirmation (by running `peers-ctl stop|start NAME`, so the same checks apply).
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,13 +67,15 @@ fn confirm(model: &mut Model, make: fn(String) -> Action) -> KeyOutcome {
 pub struct Settings {
     pub refresh: Duration,
     pub frames: Option<u64>,
+    /// Each refresh's duration in microseconds goes here, one line each.
+    pub timings: Option<std::fs::File>,
 }
 
 pub fn run(
     config: &Path,
     refresher: &mut Refresher,
     mut model: Model,
-    settings: &Settings,
+    settings: &mut Settings,
 ) -> CtlResult<u8> {
     let mut terminal = ratatui::try_init()
         .map_err(|e| CtlError::failed(format!("cannot set up the terminal: {e}")))?;
@@ -116,7 +119,7 @@ fn event_loop(
     config: &Path,
     refresher: &mut Refresher,
     model: &mut Model,
-    settings: &Settings,
+    settings: &mut Settings,
 ) -> CtlResult<u8> {
     let mut frames = 0u64;
     let mut next_refresh = Instant::now() + settings.refresh;
@@ -161,7 +164,12 @@ fn event_loop(
             continue;
         }
         reap(&mut running, model);
+        let started = Instant::now();
         reload(refresher, model)?;
+        if let Some(file) = &mut settings.timings {
+            writeln!(file, "{}", started.elapsed().as_micros())
+                .map_err(|e| CtlError::failed(format!("cannot write the refresh timings: {e}")))?;
+        }
         next_refresh = Instant::now() + settings.refresh;
     }
 }

@@ -19,6 +19,8 @@ pub struct LiveOptions<'a> {
     pub frames: Option<u64>,
     pub project: Option<&'a str>,
     pub stall_minutes: u64,
+    /// Where to append each refresh's duration (microseconds), for benchmarks.
+    pub timings: Option<&'a Path>,
 }
 
 pub fn run(config: &Path, options: &LiveOptions<'_>) -> CtlResult<u8> {
@@ -34,9 +36,22 @@ pub fn run(config: &Path, options: &LiveOptions<'_>) -> CtlResult<u8> {
     }
     let mut refresher = refresh::Refresher::new(config, options.stall_minutes);
     let model = app::initial_model(&mut refresher, options.project)?;
-    let settings = app::Settings {
+    let timings = options
+        .timings
+        .map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| {
+                    CtlError::failed(format!("--timings {}: cannot open: {e}", path.display()))
+                })
+        })
+        .transpose()?;
+    let mut settings = app::Settings {
         refresh: Duration::from_secs_f64(options.refresh_s),
         frames: options.frames,
+        timings,
     };
-    app::run(config, &mut refresher, model, &settings)
+    app::run(config, &mut refresher, model, &mut settings)
 }

@@ -1,16 +1,20 @@
 //! Building the live dashboard's rows without re-reading what did not change: the registry is
 //! re-parsed only when registry.json changed (liveness is still checked every frame), and a
 //! project's summary only when its state.json, runs.jsonl, last-stop-reason.txt or HALTED.md
-//! changed size or modification time. runs.jsonl is only ever read from its end.
+//! changed size or modification time. runs.jsonl is only ever read from its end. Kubernetes
+//! runs are read from one watch per object kind per namespace (kept in memory, see
+//! `backend::watch`), never re-listed per frame.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use peers_store::layout::PeersDir;
 
-use crate::backend::kubernetes::cluster_states;
-use crate::cluster::status::{Phase, RunStatus};
+use crate::backend::kubernetes::{ClusterKey, by_cluster};
+use crate::backend::watch::FleetWatch;
+use crate::cluster::names;
+use crate::cluster::status::{Observed, Phase, RunStatus, status};
 use crate::error::CtlResult;
 use crate::identity::boot_id;
 use crate::live::model::{Detail, Row, alerts};
@@ -43,13 +47,13 @@ pub struct Refresher {
     cache: HashMap<PathBuf, Cached>,
     /// How many summaries were (re)read in the last refresh, for tests and the status line.
     pub last_reads: usize,
-    /// The Kubernetes runs' states and when they were read (one LIST per kind per namespace,
-    /// at most every [`CLUSTER_EVERY`]).
-    cluster: Option<(Instant, HashMap<String, RunStatus>)>,
+    /// One watch per object kind for each (context, namespace) of the Kubernetes runs.
+    watches: BTreeMap<ClusterKey, FleetWatch>,
 }
 
-/// How often the live dashboard re-reads Kubernetes runs from the cluster.
-const CLUSTER_EVERY: Duration = Duration::from_secs(3);
+/// How long a new namespace's watches may take to list before the first frame shows its runs
+/// as `unknown` (still listing).
+const FIRST_SYNC: Duration = Duration::from_secs(3);
 
 impl Refresher {
     pub fn new(config: &Path, stall_after_min: u64) -> Self {
@@ -59,7 +63,7 @@ impl Refresher {
             registry: None,
             cache: HashMap::new(),
             last_reads: 0,
-            cluster: None,
+            watches: BTreeMap::new(),
         }
     }
 
@@ -82,18 +86,35 @@ impl Refresher {
         Ok(registry)
     }
 
-    /// The cluster states of the Kubernetes projects, re-read when older than CLUSTER_EVERY.
+    /// The cluster states of the Kubernetes projects, from the watches' stores (a watch starts
+    /// when a namespace first appears and stops when none of its runs is registered any more).
     fn cluster_states(&mut self, registry: &Registry) -> HashMap<String, RunStatus> {
-        if registry.projects.iter().all(|p| p.backend.is_local()) {
-            return HashMap::new();
+        let groups = by_cluster(&registry.projects);
+        self.watches.retain(|key, _| groups.contains_key(key));
+        let mut states = HashMap::new();
+        for (key, members) in &groups {
+            let Some((_, target)) = members.first() else {
+                continue;
+            };
+            let watch = self.watches.entry(key.clone()).or_insert_with(|| {
+                let watch = FleetWatch::start(target);
+                watch.wait_ready(FIRST_SYNC);
+                watch
+            });
+            let runs: BTreeSet<String> = members
+                .iter()
+                .map(|(project, _)| names::run_id(&project.name))
+                .collect();
+            let observed = watch.observed(&runs);
+            let none = Observed::default();
+            for (project, _) in members {
+                let state = match &observed {
+                    Ok(runs) => status(runs.get(&names::run_id(&project.name)).unwrap_or(&none)),
+                    Err(why) => RunStatus::unknown(why.clone()),
+                };
+                states.insert(project.name.clone(), state);
+            }
         }
-        if let Some((at, states)) = &self.cluster
-            && at.elapsed() < CLUSTER_EVERY
-        {
-            return states.clone();
-        }
-        let states = cluster_states(&registry.projects);
-        self.cluster = Some((Instant::now(), states.clone()));
         states
     }
 

@@ -2,9 +2,15 @@
 //! namespaced CRUD for the kinds peers-ctl uses, server-side apply (create or update, UIDs and
 //! resourceVersions assigned), JSON merge patches, label-selector lists (equality terms),
 //! background deletes with garbage collection by owner UID, and pod logs from a buffer (from
-//! `sinceTime`'s second on; a follow stream ends after what is there, like a dropped connection). Every
-//! request is recorded so tests can assert the exact verbs, paths and query strings. The test
-//! reaches the store directly to play the Job controller and kubelet.
+//! `sinceTime`'s second on; a follow stream ends after what is there, like a dropped connection),
+//! and watches (`?watch=true`): a chunked stream of `{"type","object"}` lines fed by every
+//! mutation with its resourceVersion, from a `resourceVersion` on, by label selector, with
+//! periodic BOOKMARK events, ending after `timeoutSeconds`. Injectable faults: an expired
+//! history (`expire_watches`: open watches get an ERROR event with a 410 Status and a watch from
+//! an older resourceVersion gets the same, so clients must re-list) and an unreachable server
+//! (`set_reachable(false)`: streams cut, connections dropped unanswered). Every request is
+//! recorded so tests can assert the exact verbs, paths and query strings. The test reaches the
+//! store directly to play the Job controller and kubelet.
 #![expect(
     clippy::expect_used,
     reason = "test harness: a broken fake must stop the test"
@@ -12,9 +18,10 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -27,18 +34,70 @@ pub struct Seen {
     pub content_type: String,
 }
 
-#[derive(Default)]
+impl Seen {
+    /// A query parameter, decoded.
+    pub fn param(&self, key: &str) -> Option<String> {
+        param(&self.query, key)
+    }
+
+    /// A WATCH (rather than a LIST or a GET).
+    pub fn is_watch(&self) -> bool {
+        self.param("watch").is_some_and(|w| w == "true" || w == "1")
+    }
+}
+
+/// One mutation, as watches see it.
+struct Change {
+    rv: u64,
+    collection: String,
+    kind: &'static str,
+    object: Value,
+    /// The object before a modification (a watch by selector sees an object leave or enter).
+    before: Option<Value>,
+}
+
 pub struct Store {
     /// (collection path, name) → object.
     pub objects: BTreeMap<(String, String), Value>,
     pub logs: BTreeMap<String, Vec<String>>,
     pub seen: Vec<Seen>,
+    /// How often an open watch that allows bookmarks gets one.
+    pub bookmark_every: Duration,
+    /// How many BOOKMARK events were sent, over all watches.
+    pub bookmarks_sent: u64,
     next: u64,
+    changes: Vec<Change>,
+    /// A watch from a resourceVersion below this one is too old (410).
+    compacted: u64,
+    /// Bumped by `expire_watches`: every open watch ends with a 410 ERROR event.
+    epoch: u64,
+    down: bool,
+    closed: bool,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            objects: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            seen: Vec::new(),
+            bookmark_every: Duration::from_secs(10),
+            bookmarks_sent: 0,
+            next: 0,
+            changes: Vec::new(),
+            compacted: 0,
+            epoch: 0,
+            down: false,
+            closed: false,
+        }
+    }
 }
 
 pub struct FakeCluster {
     pub store: Arc<Mutex<Store>>,
     pub port: u16,
+    /// Signalled after every mutation, so watches wake up.
+    changed: Arc<Condvar>,
 }
 
 impl FakeCluster {
@@ -46,14 +105,23 @@ impl FakeCluster {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let store = Arc::new(Mutex::new(Store::default()));
-        let shared = Arc::clone(&store);
+        let changed = Arc::new(Condvar::new());
+        let (shared, signal) = (Arc::clone(&store), Arc::clone(&changed));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if shared.lock().expect("store").closed {
+                    return;
+                }
                 let store = Arc::clone(&shared);
-                std::thread::spawn(move || serve(stream, &store));
+                let changed = Arc::clone(&signal);
+                std::thread::spawn(move || serve(stream, &store, &changed));
             }
         });
-        Self { store, port }
+        Self {
+            store,
+            port,
+            changed,
+        }
     }
 
     /// Writes `<home>/.kube/config` pointing at this server, context `fake`.
@@ -82,10 +150,56 @@ impl FakeCluster {
     pub fn put(&self, collection: &str, object: Value) {
         let mut store = self.store.lock().expect("store");
         store.insert(collection, object);
+        self.changed.notify_all();
+    }
+
+    /// Deletes an object and garbage-collects what it owns (as a background delete would).
+    pub fn delete(&self, collection: &str, name: &str) {
+        let mut store = self.store.lock().expect("store");
+        store.delete(collection, name).expect("the object exists");
+        self.changed.notify_all();
     }
 
     pub fn seen(&self) -> Vec<Seen> {
         self.store.lock().expect("store").seen.clone()
+    }
+
+    /// The history is compacted up to now: every open watch ends with an ERROR event holding a
+    /// 410 "too old resource version" Status, and so does any watch from an older
+    /// resourceVersion. Clients must re-list.
+    pub fn expire_watches(&self) {
+        let mut store = self.store.lock().expect("store");
+        store.compacted = store.next;
+        store.changes.clear();
+        store.epoch += 1;
+        self.changed.notify_all();
+    }
+
+    /// Unreachable: open watch streams are cut mid-body and new connections are dropped
+    /// unanswered, until it is reachable again.
+    pub fn set_reachable(&self, reachable: bool) {
+        self.store.lock().expect("store").down = !reachable;
+        self.changed.notify_all();
+    }
+
+    pub fn set_bookmark_every(&self, every: Duration) {
+        self.store.lock().expect("store").bookmark_every = every;
+        self.changed.notify_all();
+    }
+
+    pub fn bookmarks_sent(&self) -> u64 {
+        self.store.lock().expect("store").bookmarks_sent
+    }
+}
+
+/// Ends the server: open watches finish, the accept loop stops.
+impl Drop for FakeCluster {
+    fn drop(&mut self) {
+        if let Ok(mut store) = self.store.lock() {
+            store.closed = true;
+        }
+        self.changed.notify_all();
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 
@@ -103,15 +217,39 @@ impl Store {
             meta["creationTimestamp"] = json!(format!("2026-12-07T10:{:02}:00Z", self.next % 60));
         }
         meta["resourceVersion"] = json!(self.next.to_string());
-        self.objects.insert(key, object.clone());
+        let before = self.objects.insert(key, object.clone());
+        self.changes.push(Change {
+            rv: self.next,
+            collection: collection.to_owned(),
+            kind: if before.is_some() {
+                "MODIFIED"
+            } else {
+                "ADDED"
+            },
+            object: object.clone(),
+            before,
+        });
         object
+    }
+
+    /// Removes one object, recording the deletion at a new resourceVersion.
+    fn remove(&mut self, key: &(String, String)) -> Option<Value> {
+        let mut gone = self.objects.remove(key)?;
+        self.next += 1;
+        gone["metadata"]["resourceVersion"] = json!(self.next.to_string());
+        self.changes.push(Change {
+            rv: self.next,
+            collection: key.0.clone(),
+            kind: "DELETED",
+            object: gone.clone(),
+            before: None,
+        });
+        Some(gone)
     }
 
     /// Deletes and garbage-collects everything owned, transitively.
     fn delete(&mut self, collection: &str, name: &str) -> Option<Value> {
-        let gone = self
-            .objects
-            .remove(&(collection.to_owned(), name.to_owned()))?;
+        let gone = self.remove(&(collection.to_owned(), name.to_owned()))?;
         let mut uids = vec![gone["metadata"]["uid"].clone()];
         while let Some(uid) = uids.pop() {
             let owned: Vec<(String, String)> = self
@@ -125,7 +263,7 @@ impl Store {
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in owned {
-                if let Some(v) = self.objects.remove(&key) {
+                if let Some(v) = self.remove(&key) {
                     uids.push(v["metadata"]["uid"].clone());
                 }
             }
@@ -188,7 +326,7 @@ fn param(query: &str, key: &str) -> Option<String> {
         .map(|(_, v)| decode(v))
 }
 
-fn serve(stream: TcpStream, store: &Mutex<Store>) {
+fn serve(stream: TcpStream, store: &Mutex<Store>, changed: &Condvar) {
     let mut writer = stream.try_clone().expect("clone");
     let mut reader = BufReader::new(stream);
     loop {
@@ -240,6 +378,10 @@ fn serve(stream: TcpStream, store: &Mutex<Store>) {
                 body.extend_from_slice(&chunk[..size]);
             }
         }
+        if store.lock().expect("store").down {
+            let _ = writer.shutdown(Shutdown::Both);
+            return;
+        }
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let seen = Seen {
             method: method.clone(),
@@ -247,7 +389,13 @@ fn serve(stream: TcpStream, store: &Mutex<Store>) {
             query: query.to_owned(),
             content_type,
         };
-        let (code, text) = match handle(store, &seen, &body) {
+        if method == "GET" && seen.is_watch() {
+            watch(reader.get_ref(), &mut writer, store, changed, &seen);
+            return;
+        }
+        let handled = handle(store, &seen, &body);
+        changed.notify_all();
+        let (code, text) = match handled {
             (code, Value::String(raw)) => (code, raw),
             (code, payload) => (code, payload.to_string()),
         };
@@ -343,5 +491,179 @@ fn handle(store: &Mutex<Store>, seen: &Seen, body: &[u8]) -> (u16, Value) {
             400,
             json!({"message": format!("unsupported {} {}", seen.method, seen.path)}),
         ),
+    }
+}
+
+/// The kind and apiVersion of a collection path's objects (for BOOKMARK events).
+fn kind_of(collection: &str) -> (String, String) {
+    let segments: Vec<&str> = collection.trim_matches('/').split('/').collect();
+    let api_version = match segments.as_slice() {
+        ["api", version, ..] => (*version).to_owned(),
+        ["apis", group, version, ..] => format!("{group}/{version}"),
+        _ => "v1".to_owned(),
+    };
+    let kind = match segments.last().copied().unwrap_or("") {
+        "configmaps" => "ConfigMap",
+        "jobs" => "Job",
+        "pods" => "Pod",
+        "persistentvolumeclaims" => "PersistentVolumeClaim",
+        "networkpolicies" => "NetworkPolicy",
+        other => other,
+    };
+    (kind.to_owned(), api_version)
+}
+
+fn event(kind: &str, object: &Value) -> String {
+    json!({"type": kind, "object": object}).to_string()
+}
+
+fn too_old(rv: &str, compacted: u64) -> String {
+    event(
+        "ERROR",
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": format!("too old resource version: {rv} ({compacted})"),
+                "reason": "Expired", "code": 410}),
+    )
+}
+
+/// What a watch by `selector` sees of `change`: an object that left the selection is DELETED
+/// for it, one that entered is ADDED.
+fn seen_as(change: &Change, selector: &str) -> Option<String> {
+    let now = matches(&change.object, selector);
+    let was = change.before.as_ref().map(|b| matches(b, selector));
+    let kind = match (change.kind, now, was) {
+        ("MODIFIED", true, Some(true)) => "MODIFIED",
+        ("MODIFIED", true, _) => "ADDED",
+        ("MODIFIED", false, Some(true)) => "DELETED",
+        (kind, true, _) if kind != "MODIFIED" => kind,
+        _ => return None,
+    };
+    Some(event(kind, &change.object))
+}
+
+/// Whether the client closed its end (a watch client sends nothing more).
+fn hung_up(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let gone = matches!(stream.peek(&mut [0u8; 1]), Ok(0));
+    let _ = stream.set_nonblocking(false);
+    gone
+}
+
+fn send(writer: &mut TcpStream, lines: &[String]) -> bool {
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&format!("{:x}\r\n{line}\n\r\n", line.len() + 1));
+    }
+    writer.write_all(out.as_bytes()).is_ok()
+}
+
+/// Serves one watch until its timeout, a 410, the client leaving or the server ending.
+fn watch(
+    stream: &TcpStream,
+    writer: &mut TcpStream,
+    store: &Mutex<Store>,
+    changed: &Condvar,
+    seen: &Seen,
+) {
+    let query = &seen.query;
+    let selector = param(query, "labelSelector").unwrap_or_default();
+    let bookmarks = param(query, "allowWatchBookmarks").is_some_and(|b| b == "true" || b == "1");
+    let timeout = param(query, "timeoutSeconds")
+        .and_then(|t| t.parse().ok())
+        .map_or(Duration::from_secs(1800), Duration::from_secs);
+    let deadline = Instant::now() + timeout;
+    let collection = seen.path.clone();
+    let (kind, api_version) = kind_of(&collection);
+    let mut guard = store.lock().expect("store");
+    guard.seen.push(seen.clone());
+    let mut lines = Vec::new();
+    let from = param(query, "resourceVersion").filter(|rv| !rv.is_empty() && rv != "0");
+    let mut cursor = guard.next;
+    let mut ended = false;
+    match from {
+        // "Any": the current objects as ADDED events, then the changes.
+        None => lines.extend(
+            guard
+                .objects
+                .iter()
+                .filter(|((c, _), v)| *c == collection && matches(v, &selector))
+                .map(|(_, v)| event("ADDED", v)),
+        ),
+        Some(rv) => match rv.parse::<u64>() {
+            Ok(rv) if rv >= guard.compacted => cursor = rv,
+            _ => {
+                lines.push(too_old(&rv, guard.compacted));
+                ended = true;
+            }
+        },
+    }
+    let epoch = guard.epoch;
+    drop(guard);
+    let header = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if writer.write_all(header.as_bytes()).is_err() {
+        return;
+    }
+    let mut last_bookmark = Instant::now();
+    loop {
+        if !send(writer, &lines) {
+            return;
+        }
+        lines.clear();
+        if ended {
+            let _ = writer.write_all(b"0\r\n\r\n");
+            return;
+        }
+        let mut guard = store.lock().expect("store");
+        loop {
+            if guard.down {
+                // A cut connection: the body ends without its last chunk.
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            if guard.closed || Instant::now() >= deadline {
+                ended = true;
+                break;
+            }
+            if guard.epoch != epoch {
+                lines.push(too_old(&cursor.to_string(), guard.compacted));
+                ended = true;
+                break;
+            }
+            lines.extend(
+                guard
+                    .changes
+                    .iter()
+                    .filter(|c| c.rv > cursor && c.collection == collection)
+                    .filter_map(|c| seen_as(c, &selector)),
+            );
+            cursor = guard.next;
+            if !lines.is_empty() {
+                break;
+            }
+            let now = Instant::now();
+            let next_bookmark = last_bookmark + guard.bookmark_every;
+            if bookmarks && now >= next_bookmark {
+                lines.push(event(
+                    "BOOKMARK",
+                    &json!({"kind": kind, "apiVersion": api_version,
+                            "metadata": {"resourceVersion": cursor.to_string()}}),
+                ));
+                guard.bookmarks_sent += 1;
+                last_bookmark = now;
+                break;
+            }
+            if hung_up(stream) {
+                return;
+            }
+            let wake = deadline
+                .min(next_bookmark)
+                .min(now + Duration::from_millis(250));
+            guard = changed
+                .wait_timeout(guard, wake.saturating_duration_since(now))
+                .expect("store")
+                .0;
+        }
     }
 }

@@ -2,19 +2,18 @@
 //! objects with server-side apply and selects by label, list reads the state from the cluster,
 //! logs come from the pod, stop deletes the Job (its pod collected) and keeps the volume, and a
 //! second start is a new Job on the same volume. The dashboard shows the cluster's state, and
-//! remove is refused while the run is live.
+//! remove is refused while the run is live. (The live dashboard's watches: `kube_watch`.)
 
 use serde_json::{Value, json};
 
 use crate::ctl::env::CtlEnv;
 use crate::ctl::fake_cluster::FakeCluster;
-use crate::ctl::live::Live;
 
-const NS: &str = "/api/v1/namespaces/peers";
-const JOBS: &str = "/apis/batch/v1/namespaces/peers/jobs";
+pub const NS: &str = "/api/v1/namespaces/peers";
+pub const JOBS: &str = "/apis/batch/v1/namespaces/peers/jobs";
 
 /// Project `far` on the Kubernetes backend; its origin is a bare repository (returned).
-fn project(env: &CtlEnv, fake: &FakeCluster) -> std::path::PathBuf {
+pub fn project(env: &CtlEnv, fake: &FakeCluster) -> std::path::PathBuf {
     fake.kubeconfig(&env.root().join("home"));
     let remote = env.root().join("remote.git");
     let home = env.root().join("home");
@@ -42,7 +41,7 @@ fn project(env: &CtlEnv, fake: &FakeCluster) -> std::path::PathBuf {
 }
 
 /// The kubelet's part: a running pod for Job `job`.
-fn running_pod(fake: &FakeCluster, job: &Value) -> String {
+pub fn running_pod(fake: &FakeCluster, job: &Value) -> String {
     let generation = job["metadata"]["labels"]["peers.dev/generation"].clone();
     let name = format!("{}-x1", job["metadata"]["name"].as_str().unwrap_or("?"));
     fake.put(
@@ -257,58 +256,6 @@ fn tail_reconnects_after_the_stream_drops_with_no_line_lost_or_repeated() {
     assert!(
         logs.iter().skip(1).all(|s| s.query.contains("sinceTime=")),
         "every reconnect resumes from the last timestamp: {logs:#?}"
-    );
-}
-
-#[test]
-fn the_live_dashboard_follows_the_cluster_with_one_list_per_kind() {
-    let env = CtlEnv::new();
-    let fake = FakeCluster::start();
-    project(&env, &fake);
-    env.ok(&["start", "far"]);
-    let before = fake.seen().len();
-    let live = Live::start(&env, 120, 30, &["--refresh-s", "0.2"]);
-    // The registry says running since start; the cluster says the Job has no pod yet.
-    live.wait_screen("far starting", |s| {
-        s.lines()
-            .any(|l| l.contains("far") && l.contains("starting"))
-    });
-    let job = fake.objects(JOBS).remove(0);
-    running_pod(&fake, &job);
-    live.wait_screen("far running", |s| {
-        s.lines()
-            .any(|l| l.contains("far") && l.contains("running"))
-    });
-    env.ok(&["stop", "far", "--grace-s", "0"]);
-    live.wait_screen("far stopped", |s| {
-        s.lines()
-            .any(|l| l.contains("far") && l.contains("stopped"))
-    });
-    drop(live);
-    let seen = fake.seen();
-    let dashboard = &seen[before..];
-    let lists = |kind: &str| {
-        dashboard
-            .iter()
-            .filter(|s| s.method == "GET" && s.path.ends_with(kind))
-            .count()
-    };
-    let pods = lists("/pods");
-    assert!(pods >= 2, "{dashboard:#?}");
-    // Every read is a LIST by label, the same number for each kind: never one GET per run.
-    for kind in ["/configmaps", "/jobs", "/persistentvolumeclaims"] {
-        assert!(
-            lists(kind).abs_diff(pods) <= 2,
-            "{kind}: {} vs {pods}",
-            lists(kind)
-        );
-    }
-    assert!(
-        dashboard
-            .iter()
-            .filter(|s| s.method == "GET")
-            .all(|s| s.query.contains("labelSelector=")),
-        "{dashboard:#?}"
     );
 }
 

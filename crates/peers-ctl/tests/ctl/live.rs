@@ -248,3 +248,28 @@ fn without_a_terminal_live_prints_the_table_once() {
     assert!(out.stdout.starts_with("NAME"), "{}", out.stdout);
     assert!(out.stdout.contains("alpha") && out.stdout.contains("beta"));
 }
+
+#[test]
+fn timings_record_one_duration_per_refresh() {
+    let env = CtlEnv::new();
+    seed(&env);
+    let timings = env.root().join("timings.txt");
+    let mut live = Live::start(
+        &env,
+        80,
+        24,
+        &[
+            "--refresh-s",
+            "0.05",
+            "--frames",
+            "4",
+            "--timings",
+            timings.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(live.wait_exit(), 0);
+    let text = std::fs::read_to_string(&timings).unwrap();
+    let micros: Vec<u64> = text.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(micros.len(), 3, "the first frame is not a refresh: {text}");
+    assert!(micros.iter().all(|us| *us < 10_000_000), "{micros:?}");
+}
