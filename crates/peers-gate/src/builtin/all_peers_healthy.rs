@@ -30,11 +30,11 @@ mod tests {
     use serde_json::json;
 
     use crate::builtin::RunFacts;
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
 
     #[test]
     fn names_the_unhealthy_peers() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         let gate = BuiltinGate::AllPeersHealthy;
         let healthy = RunFacts::default();
         assert!(repo.run_with(gate, json!({}), Some(&healthy)).pass);

@@ -6,7 +6,7 @@ use peers_core::goals::BuiltinGate;
 use peers_core::reference::{render_block, with_block};
 use serde_json::json;
 
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
 const LIB_RS: &str = "/// A parsed document.\npub struct Doc {\n    pub lines: Vec<String>,\n}\n\n/// Splits text into lines.\npub fn parse(text: &str) -> Doc {\n    Doc { lines: text.lines().map(str::to_owned).collect() }\n}\n";
 const UTIL_PY: &str = "def shout(text, times=1):\n    \"\"\"Upper-cases text.\"\"\"\n    return text.upper() * times\n\n\nclass Counter:\n    def bump(self, by):\n        return by + 1\n";
@@ -27,7 +27,7 @@ fn summary_for(id: &str) -> String {
 }
 
 /// The reference an honest peer writes: the code map's entries, each with its own summary.
-fn honest_reference(repo: &TestRepo) -> String {
+fn honest_reference(repo: &GateRepo) -> String {
     let files: Vec<(String, Vec<peers_survey::symbols::Symbol>)> =
         [("src/lib.rs", LIB_RS), ("pkg/util.py", UTIL_PY)]
             .iter()
@@ -50,8 +50,8 @@ fn honest_reference(repo: &TestRepo) -> String {
     out
 }
 
-fn documented_library() -> TestRepo {
-    let repo = TestRepo::new();
+fn documented_library() -> GateRepo {
+    let repo = GateRepo::new();
     repo.write("src/lib.rs", LIB_RS)
         .write("pkg/util.py", UTIL_PY)
         .baseline();
@@ -88,8 +88,8 @@ fn an_honest_reference_passes_every_document_gate() {
     }
 }
 
-fn edit_reference(repo: &TestRepo, from: &str, to: &str) {
-    let text = std::fs::read_to_string(repo.dir.path().join("CODEMAP.yaml")).unwrap();
+fn edit_reference(repo: &GateRepo, from: &str, to: &str) {
+    let text = std::fs::read_to_string(repo.path().join("CODEMAP.yaml")).unwrap();
     assert!(text.contains(from), "{from} not in {text}");
     repo.write("CODEMAP.yaml", &text.replacen(from, to, 1));
 }

@@ -39,7 +39,7 @@ mod tests {
     use serde_json::json;
 
     use crate::builtin::RunFacts;
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
 
     fn facts(clean: u64, n: u32) -> RunFacts {
         RunFacts {
@@ -52,7 +52,7 @@ mod tests {
 
     #[test]
     fn passes_at_the_configured_count_and_params_n_overrides_it() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         let gate = BuiltinGate::ConvergenceReached;
         assert!(repo.run_with(gate, json!({}), Some(&facts(3, 3))).pass);
         let short = repo.run_with(gate, json!({}), Some(&facts(2, 3)));
@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn fails_outside_a_run() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         let verdict = repo.run(BuiltinGate::ConvergenceReached, json!({}));
         assert!(!verdict.pass);
         assert!(

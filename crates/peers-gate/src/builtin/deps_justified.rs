@@ -120,16 +120,16 @@ mod tests {
     use peers_core::goals::BuiltinGate;
     use serde_json::json;
 
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
     use crate::verdict::Verdict;
 
-    fn gate(repo: &TestRepo) -> Verdict {
+    fn gate(repo: &GateRepo) -> Verdict {
         repo.run(BuiltinGate::DepsJustified, json!({}))
     }
 
     #[test]
     fn cargo_dependency_needs_a_trailer_with_a_reason() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write(
             "Cargo.toml",
             "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\n",
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn python_js_and_go_manifests_are_read_and_existing_dependencies_pass() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write("requirements.txt", "flask==3\n")
             .write("package.json", "{\"dependencies\":{\"react\":\"18\"}}")
             .write(
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_repository_without_new_dependencies_passes() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write(
             "pyproject.toml",
             "[project]\nname = \"x\"\ndependencies = [\"attrs\"]\n",

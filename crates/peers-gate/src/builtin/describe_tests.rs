@@ -4,7 +4,7 @@
 use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
 /// A body of substance about a different subject per section.
 fn body(subject: &str) -> String {
@@ -16,7 +16,7 @@ fn body(subject: &str) -> String {
     )
 }
 
-pub(crate) fn honest_docs(repo: &TestRepo) {
+pub(crate) fn honest_docs(repo: &GateRepo) {
     let spec = format!(
         "# Spec\n\n## Threat Model\n{}\n## Invariants\n{}\n## API\n{}",
         body("threat model"),
@@ -40,7 +40,7 @@ pub(crate) fn honest_docs(repo: &TestRepo) {
 
 #[test]
 fn honest_documents_pass_both_gates() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("src/main.rs", "fn main() {}\n").baseline();
     honest_docs(&repo);
     repo.commit("docs\n\nPeer: a\n");
@@ -52,10 +52,10 @@ fn honest_documents_pass_both_gates() {
 
 #[test]
 fn missing_short_padded_and_symlinked_files_are_named() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("SPEC.md", "# Spec\n")
         .write("DESIGN.md", &format!("# D\n{}", " \n".repeat(600)));
-    std::os::unix::fs::symlink("/etc/hostname", repo.dir.path().join("ARCHITECTURE.md")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", repo.path().join("ARCHITECTURE.md")).unwrap();
     let verdict = repo.run(BuiltinGate::DescriptionFilesPresent, json!({}));
     assert!(!verdict.pass);
     for expected in ["SPEC.md: ", "DESIGN.md: ", "ARCHITECTURE.md is a symlink"] {
@@ -69,7 +69,7 @@ fn missing_short_padded_and_symlinked_files_are_named() {
 
 #[test]
 fn headings_over_filler_copies_and_placeholders_are_refused() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     honest_docs(&repo);
     let spec = format!(
         "# Spec\n\n## Threat Model\nTBD\n\n## Invariants\n{}\n## API\n{}",
@@ -100,7 +100,7 @@ fn headings_over_filler_copies_and_placeholders_are_refused() {
 
 #[test]
 fn a_missing_section_lists_the_headings_found() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     honest_docs(&repo);
     repo.write(
         "DESIGN.md",
@@ -119,10 +119,10 @@ fn a_missing_section_lists_the_headings_found() {
 
 #[test]
 fn a_document_behind_a_symlinked_directory_is_not_read() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("SPEC.md"), body("outside").repeat(10)).unwrap();
-    std::os::unix::fs::symlink(outside.path(), repo.dir.path().join("docs")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("docs")).unwrap();
     let verdict = repo.run(
         BuiltinGate::DescriptionFilesPresent,
         json!({"files": ["docs/SPEC.md"], "min_bytes": 10}),

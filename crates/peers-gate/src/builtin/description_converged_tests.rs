@@ -6,24 +6,24 @@ use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
 use crate::builtin::describe::tests::honest_docs;
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
-fn documented() -> TestRepo {
-    let repo = TestRepo::new();
+fn documented() -> GateRepo {
+    let repo = GateRepo::new();
     repo.write("src/lib.rs", "pub fn a() {}\n").baseline();
     honest_docs(&repo);
     repo.commit("docs\n\nPeer: a\n");
     repo
 }
 
-fn append(repo: &TestRepo, path: &str, text: &str) {
-    let full = repo.dir.path().join(path);
+fn append(repo: &GateRepo, path: &str, text: &str) {
+    let full = repo.path().join(path);
     let mut old = std::fs::read_to_string(&full).unwrap_or_default();
     old.push_str(text);
     repo.write(path, &old);
 }
 
-fn converged(repo: &TestRepo) -> crate::runner::Verdict {
+fn converged(repo: &GateRepo) -> crate::runner::Verdict {
     repo.run(BuiltinGate::DescriptionConverged, json!({"n": 2}))
 }
 
@@ -122,14 +122,14 @@ fn docs_only_names_the_commit_that_touched_code_and_allows_listed_files() {
 fn docs_only_sees_code_slipped_in_through_a_merge() {
     let repo = documented();
     let main = repo.git.head().unwrap().unwrap();
-    peers_testkit::git(repo.dir.path(), &["checkout", "-q", "-b", "side"]);
+    peers_testkit::git(repo.path(), &["checkout", "-q", "-b", "side"]);
     append(&repo, "SPEC.md", "Side note.\n");
     repo.commit("side docs\n\nPeer: a\n");
-    peers_testkit::git(repo.dir.path(), &["checkout", "-q", &main]);
+    peers_testkit::git(repo.path(), &["checkout", "-q", &main]);
     append(&repo, "DESIGN.md", "Main note.\n");
     repo.commit("main docs\n\nPeer: b\n");
     peers_testkit::git(
-        repo.dir.path(),
+        repo.path(),
         &["merge", "-q", "--no-commit", "--no-ff", "side"],
     );
     repo.write("src/lib.rs", "pub fn a() { evil(); }\n");

@@ -131,7 +131,7 @@ mod tests {
     use peers_core::goals::BuiltinGate;
     use serde_json::json;
 
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
 
     fn lines(n: usize) -> String {
         (0..n).map(|i| format!("line {i}\n")).collect()
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_large_resolve_fails_until_a_reasoned_waiver_follows() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write("src/a.rs", "fn a() {}\n");
         repo.baseline();
         repo.write("src/a.rs", &lines(30))
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn small_resolves_and_ordinary_commits_pass_under_the_default() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write("src/a.rs", "fn a() {}\n");
         repo.baseline();
         repo.write("src/big.rs", &lines(900));

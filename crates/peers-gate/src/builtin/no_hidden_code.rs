@@ -69,11 +69,11 @@ mod tests {
     use peers_core::goals::BuiltinGate;
     use serde_json::json;
 
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
 
     #[test]
     fn excluding_a_file_from_coverage_fails_until_justified() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write(".coveragerc", "[run]\nsource = src\n")
             .write("src/a.py", "x = 1\n");
         repo.baseline();
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn ignoring_tests_in_js_and_go_build_tags_are_caught_and_plain_edits_pass() {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write(
             "package.json",
             "{\n  \"scripts\": {\n    \"test\": \"vitest run\"\n  }\n}\n",

@@ -129,13 +129,13 @@ mod tests {
     use peers_core::goals::BuiltinGate;
     use serde_json::json;
 
-    use crate::builtin::test_repo::TestRepo;
+    use crate::builtin::test_repo::GateRepo;
 
     const REPORT: &str = "BUG-001: crash\n\n## Bug-Report\n{\"id\":\"BUG-001\",\"severity\":\"high\",\"fix_by\":\"codex\",\"location\":\"src/a.py:1\",\"description\":\"crashes on empty input\"}\n\nPeer: claude\nBug-Report: BUG-001\n";
     const FIX: &str = "Resolve BUG-001\n\n## Bug-Resolution\n{\"resolves\":\"BUG-001\",\"status\":\"fixed\",\"note\":\"guard\"}\n\nPeer: codex\nBug-Resolves: BUG-001\n";
 
-    fn reported() -> TestRepo {
-        let repo = TestRepo::new();
+    fn reported() -> GateRepo {
+        let repo = GateRepo::new();
         repo.write("src/a.py", "def f(s):\n    return s[0]\n");
         repo.baseline();
         repo.write("notes.md", "bug\n");

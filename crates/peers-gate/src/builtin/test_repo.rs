@@ -1,5 +1,6 @@
-//! A hermetic temporary repository for the built-in gate tests: write files, commit with
-//! trailers, tag the baseline, evaluate a gate with params.
+//! The built-in gate tests' repository: peers-testkit's hermetic [`peers_testkit::TestRepo`]
+//! plus what a gate needs — commits as the peer the fixtures' trailers name, the
+//! `peers-baseline` tag, and evaluating a gate with params.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,28 +12,29 @@ use peers_git::Git;
 use super::{GateContext, RunFacts, evaluate};
 use crate::runner::Verdict;
 
-pub(crate) struct TestRepo {
-    pub dir: tempfile::TempDir,
+pub(crate) struct GateRepo {
+    repo: peers_testkit::TestRepo,
     pub git: Git,
 }
 
-impl TestRepo {
-    pub fn new() -> TestRepo {
-        let dir = tempfile::tempdir().unwrap();
-        peers_testkit::git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
-        let git = Git::discover(dir.path()).unwrap();
-        TestRepo { dir, git }
+impl GateRepo {
+    pub fn new() -> GateRepo {
+        let repo = peers_testkit::TestRepo::new();
+        let git = Git::discover(repo.path()).unwrap();
+        GateRepo { repo, git }
     }
 
-    pub fn write(&self, path: &str, text: &str) -> &TestRepo {
-        let full = self.dir.path().join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
+    pub fn path(&self) -> &std::path::Path {
+        self.repo.path()
+    }
+
+    pub fn write(&self, path: &str, text: &str) -> &GateRepo {
+        self.repo.write(path, text);
         self
     }
 
-    pub fn remove(&self, path: &str) -> &TestRepo {
-        std::fs::remove_file(self.dir.path().join(path)).unwrap();
+    pub fn remove(&self, path: &str) -> &GateRepo {
+        std::fs::remove_file(self.path().join(path)).unwrap();
         self
     }
 
@@ -50,9 +52,9 @@ impl TestRepo {
     fn git_cli(&self, args: &[&str], stdin: Option<&str>) {
         use std::io::Write;
         // peers-testkit's hermetic git, committing as the peer the fixtures' trailers name.
-        let mut child = peers_testkit::hermetic_command("git", self.dir.path())
+        let mut child = peers_testkit::hermetic_command("git", self.path())
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.path())
             .env("GIT_AUTHOR_NAME", "claude")
             .env("GIT_AUTHOR_EMAIL", "claude@peers.invalid")
             .env("GIT_COMMITTER_NAME", "claude")
@@ -95,7 +97,7 @@ impl TestRepo {
             .map(|c| LedgerCommit::from_message(c.sha, c.message))
             .collect();
         let ledger = Ledger::build(&commits);
-        let cache = self.dir.path().join(".peers/cache");
+        let cache = self.path().join(".peers/cache");
         let ctx = GateContext {
             git: &self.git,
             judged_commit: None,

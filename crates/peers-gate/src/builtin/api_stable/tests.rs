@@ -6,7 +6,7 @@ use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
 use super::*;
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
 fn keys(api: &Api) -> Vec<&str> {
     api.keys().map(String::as_str).collect()
@@ -198,14 +198,14 @@ fn declared_names_cover_symbols_parents_and_suffixes() {
     assert!(!covers("a::f", "crate::xa::f"));
 }
 
-fn gate(repo: &TestRepo) -> (bool, String) {
+fn gate(repo: &GateRepo) -> (bool, String) {
     let verdict = repo.run(BuiltinGate::ApiStable, json!({}));
     (verdict.pass, verdict.diagnostic)
 }
 
 #[test]
 fn a_changed_rust_signature_fails_until_declared() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("Cargo.toml", "[package]\nname = \"calc\"\n")
         .write(
             "src/lib.rs",
@@ -236,7 +236,7 @@ fn a_changed_rust_signature_fails_until_declared() {
 
 #[test]
 fn removed_python_js_and_go_symbols_fail_and_reformatting_passes() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write(
         "pkg/api.py",
         "def load(path):\n    return path\n\ndef save(path, data):\n    return None\n",

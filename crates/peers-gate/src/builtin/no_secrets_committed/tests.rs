@@ -6,7 +6,7 @@ use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
 use super::detectors::{Detectors, high_entropy_tokens, redact, shannon_entropy};
-use crate::builtin::test_repo::{TestRepo, joined};
+use crate::builtin::test_repo::{GateRepo, joined};
 
 fn aws() -> String {
     joined(&["AKIA", "Q3ZJ7T2W5NXR4LMB"])
@@ -137,7 +137,7 @@ fn redaction_shows_only_a_prefix_and_the_length() {
 
 #[test]
 fn a_secret_in_the_tree_fails_and_the_diagnostic_never_shows_it() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("src/app.py", "print(1)\n");
     repo.baseline();
     repo.write("src/app.py", &format!("print(1)\nKEY = \"{}\"\n", aws()));
@@ -156,7 +156,7 @@ fn a_secret_in_the_tree_fails_and_the_diagnostic_never_shows_it() {
 
 #[test]
 fn a_secret_removed_again_is_still_in_history() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("README.md", "x\n");
     repo.baseline();
     repo.write(
@@ -180,7 +180,7 @@ fn a_secret_removed_again_is_still_in_history() {
 
 #[test]
 fn the_allowlist_under_peers_allows_exact_entries_only() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write(".gitignore", ".peers/\n").write(
         "tests/fixtures/keys.txt",
         &format!("{}\n{}\n", aws(), aws().replace('Q', "P")),
@@ -222,7 +222,7 @@ fn the_allowlist_under_peers_allows_exact_entries_only() {
 
 #[test]
 fn a_clean_repository_passes_and_exclude_skips_paths() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("src/lib.rs", "pub fn a() {}\n").write(
         "vendor/keys.pem",
         &joined(&["-----BEGIN EC PRIV", "ATE KEY-----\n"]),

@@ -6,7 +6,7 @@ use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
 use super::*;
-use crate::builtin::test_repo::{TestRepo, joined};
+use crate::builtin::test_repo::{GateRepo, joined};
 
 /// Marker words are spelt at run time so this file passes its own gate.
 fn expand(text: &str) -> String {
@@ -16,13 +16,13 @@ fn expand(text: &str) -> String {
         .replace("@unimpl", &joined(&["unimpl", "emented"]))
 }
 
-fn gate(repo: &TestRepo, params: serde_json::Value) -> Verdict {
+fn gate(repo: &GateRepo, params: serde_json::Value) -> Verdict {
     repo.run(BuiltinGate::NoStubs, params)
 }
 
 #[test]
 fn rust_placeholders_added_since_the_baseline_fail_with_file_and_line() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("Cargo.toml", "[package]\nname = \"x\"\n")
         .write("src/lib.rs", &expand("pub fn old() { @tdm!() }\n"));
     repo.baseline();
@@ -48,7 +48,7 @@ fn rust_placeholders_added_since_the_baseline_fail_with_file_and_line() {
 
 #[test]
 fn honest_rust_code_passes() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("src/lib.rs", "pub fn a() -> u8 { 1 }\n");
     repo.baseline();
     repo.write(
@@ -62,7 +62,7 @@ fn honest_rust_code_passes() {
 
 #[test]
 fn python_stub_bodies_and_not_implemented_fail_but_abstract_methods_pass() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("pkg/mod.py", "def keep():\n    return 1\n");
     repo.baseline();
     repo.write(
@@ -87,7 +87,7 @@ fn python_stub_bodies_and_not_implemented_fail_but_abstract_methods_pass() {
 
 #[test]
 fn python_test_doubles_may_have_empty_bodies() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("tests/test_a.py", "def test_a():\n    assert True\n");
     repo.baseline();
     repo.write(
@@ -100,7 +100,7 @@ fn python_test_doubles_may_have_empty_bodies() {
 
 #[test]
 fn js_and_go_placeholders_fail_in_untracked_files_too() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("README.md", "x\n");
     repo.baseline();
     repo.write(
@@ -125,7 +125,7 @@ fn js_and_go_placeholders_fail_in_untracked_files_too() {
 
 #[test]
 fn lang_and_exclude_params_narrow_the_scan() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("README.md", "x\n");
     repo.baseline();
     repo.write(
@@ -146,7 +146,7 @@ fn lang_and_exclude_params_narrow_the_scan() {
 
 #[test]
 fn a_missing_baseline_fails_closed_with_the_fix() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("a.rs", "fn a() {}\n");
     repo.commit("a\n\nPeer: claude\n");
     let Verdict { pass, diagnostic } = gate(&repo, json!({}));
@@ -156,7 +156,7 @@ fn a_missing_baseline_fails_closed_with_the_fix() {
 
 #[test]
 fn markers_count_in_comments_not_in_strings() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("src/lib.rs", "pub fn a() {}\n");
     repo.baseline();
     repo.write(
@@ -211,7 +211,7 @@ fn constant_stubs_fail_in_python_rust_js_and_go() {
         ),
     ];
     for (path, before, now, expected) in cases {
-        let repo = TestRepo::new();
+        let repo = GateRepo::new();
         repo.write(path, before);
         repo.baseline();
         repo.write(path, now);
@@ -226,7 +226,7 @@ fn constant_stubs_fail_in_python_rust_js_and_go() {
 /// pass, and so does a stub left in a test double.
 #[test]
 fn existing_no_op_hooks_and_new_constant_functions_pass() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write(
         "src/lib.rs",
         "pub fn on_event(_event: &str) {}\npub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",

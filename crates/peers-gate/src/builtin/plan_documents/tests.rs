@@ -4,12 +4,12 @@
 use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
 const PLAN: &str = "# F\n\n## Meta\nsurfaces: [lib]\nacceptance: true\n\n## Steps\n- [ ] [STEP-1] One thing\n  - trivial: true\n- [ ] [STEP-2] Another thing\n  - trivial: true\n";
 
-fn repo_with(files: &[(&str, &str)]) -> TestRepo {
-    let repo = TestRepo::new();
+fn repo_with(files: &[(&str, &str)]) -> GateRepo {
+    let repo = GateRepo::new();
     repo.write("PLAN.md", PLAN);
     for (path, text) in files {
         repo.write(path, text);

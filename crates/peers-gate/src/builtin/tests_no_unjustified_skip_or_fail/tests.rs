@@ -4,14 +4,14 @@ use crate::verdict::Verdict;
 use peers_core::goals::BuiltinGate;
 use serde_json::json;
 
-use crate::builtin::test_repo::TestRepo;
+use crate::builtin::test_repo::GateRepo;
 
-fn gate(repo: &TestRepo, params: serde_json::Value) -> Verdict {
+fn gate(repo: &GateRepo, params: serde_json::Value) -> Verdict {
     repo.run(BuiltinGate::TestsNoUnjustifiedSkipOrFail, params)
 }
 
-fn with_baseline(files: &[(&str, &str)]) -> TestRepo {
-    let repo = TestRepo::new();
+fn with_baseline(files: &[(&str, &str)]) -> GateRepo {
+    let repo = GateRepo::new();
     repo.write("README.md", "x\n");
     repo.baseline();
     for (path, text) in files {
@@ -120,7 +120,7 @@ fn go_skip_reads_its_message() {
 
 #[test]
 fn justified_and_preexisting_markers_pass_unless_scope_is_all() {
-    let repo = TestRepo::new();
+    let repo = GateRepo::new();
     repo.write("tests/old.rs", "#[test]\n#[ignore]\nfn old() {}\n");
     repo.baseline();
     repo.write(
