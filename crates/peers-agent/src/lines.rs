@@ -28,8 +28,8 @@ impl LineSplitter {
 
     /// Feeds a chunk; calls `line` for every line it completes (without the `\n` or `\r\n`).
     /// UTF-8 is checked once for the chunk's complete lines, not line by line: a line lying
-    /// whole in the chunk comes as [`Line::Text`] when it is valid.
-    pub(crate) fn push(&mut self, chunk: &[u8], line: &mut dyn FnMut(Line<'_>)) {
+    /// whole in the chunk comes as [`OutputLine::Text`] when it is valid.
+    pub(crate) fn push(&mut self, chunk: &[u8], line: &mut dyn FnMut(OutputLine<'_>)) {
         let complete = memchr::memrchr(b'\n', chunk).map_or(0, |last| last + 1);
         // A line continued from the last read (which may have cut a character) is checked on
         // its own; the text starts after it.
@@ -47,13 +47,13 @@ impl LineSplitter {
                 let checked =
                     (start.checked_sub(begin)).and_then(|from| text.get(from..kept - begin));
                 line(match checked {
-                    Some(text) => Line::Text(text.strip_suffix('\r').unwrap_or(text)),
-                    None => Line::Bytes(trim_cr(&chunk[start..kept])),
+                    Some(text) => OutputLine::Text(text.strip_suffix('\r').unwrap_or(text)),
+                    None => OutputLine::Bytes(trim_cr(&chunk[start..kept])),
                 });
                 self.cut_lines += u64::from(found > self.max_line);
             } else {
                 self.keep(&chunk[start..end]);
-                line(Line::Bytes(trim_cr(&self.partial)));
+                line(OutputLine::Bytes(trim_cr(&self.partial)));
                 self.partial.clear();
                 self.cutting = false;
             }
@@ -63,9 +63,9 @@ impl LineSplitter {
     }
 
     /// The last line when the stream ended without a newline.
-    pub(crate) fn finish(&mut self, line: &mut dyn FnMut(Line<'_>)) {
+    pub(crate) fn finish(&mut self, line: &mut dyn FnMut(OutputLine<'_>)) {
         if !self.partial.is_empty() {
-            line(Line::Bytes(trim_cr(&self.partial)));
+            line(OutputLine::Bytes(trim_cr(&self.partial)));
         }
         self.partial.clear();
         self.cutting = false;
@@ -86,19 +86,19 @@ impl LineSplitter {
 
 /// One line as the splitter found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Line<'a> {
+pub(crate) enum OutputLine<'a> {
     /// Known to be valid UTF-8.
     Text(&'a str),
     /// Not checked yet (it spanned reads, was cut, or its chunk held invalid UTF-8).
     Bytes(&'a [u8]),
 }
 
-impl Line<'_> {
+impl OutputLine<'_> {
     /// Appends the line to `text`; invalid UTF-8 becomes U+FFFD.
     pub(crate) fn append_to(self, text: &mut String) {
         match self {
-            Line::Text(line) => text.push_str(line),
-            Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
+            OutputLine::Text(line) => text.push_str(line),
+            OutputLine::Bytes(bytes) => match std::str::from_utf8(bytes) {
                 Ok(line) => text.push_str(line),
                 Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
             },
@@ -125,7 +125,7 @@ mod tests {
     fn split(max: usize, chunks: &[&[u8]]) -> (Vec<String>, u64) {
         let mut splitter = LineSplitter::new(max);
         let mut lines = Vec::new();
-        let mut collect = |line: Line<'_>| {
+        let mut collect = |line: OutputLine<'_>| {
             let mut text = String::new();
             line.append_to(&mut text);
             lines.push(text);
@@ -170,10 +170,10 @@ mod tests {
     fn kinds(max: usize, chunks: &[&[u8]]) -> Vec<(String, bool)> {
         let mut splitter = LineSplitter::new(max);
         let mut lines = Vec::new();
-        let mut collect = |line: Line<'_>| {
+        let mut collect = |line: OutputLine<'_>| {
             let mut text = String::new();
             line.append_to(&mut text);
-            lines.push((text, matches!(line, Line::Text(_))));
+            lines.push((text, matches!(line, OutputLine::Text(_))));
         };
         for chunk in chunks {
             splitter.push(chunk, &mut collect);

@@ -23,7 +23,7 @@ use crate::classify::{from_line, from_structured};
 use crate::error::AgentError;
 use crate::invocation::{Flow, Invocation, LiveEvent};
 use crate::launch::{LaunchCall, LaunchError, Launcher};
-use crate::lines::{Line, LineSplitter, MAX_LINE_BYTES};
+use crate::lines::{LineSplitter, MAX_LINE_BYTES, OutputLine};
 use crate::outcome::{Classification, PatternMatch, PeerRun};
 use crate::patterns::{LineMatch, Patterns};
 use crate::prices::PriceTable;
@@ -268,7 +268,7 @@ impl LineHandler<'_> {
     /// One line: its UTF-8 was usually checked with its whole chunk already, the patterns
     /// skip it at the cost of one byte test unless it could match, and the observer gets it
     /// in a buffer reused from line to line: nothing is allocated per line.
-    fn line(&mut self, stream: Stream, found: Line<'_>) {
+    fn line(&mut self, stream: Stream, found: OutputLine<'_>) {
         let mut line = std::mem::take(&mut self.text);
         line.clear();
         found.append_to(&mut line);

@@ -35,16 +35,16 @@ pub fn is_implement(goals: &GoalSet) -> bool {
 
 /// The phase of a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub enum ImplementPhase {
     Recon,
     Alignment,
     Architecture,
     Implementation,
 }
 
-impl Phase {
+impl ImplementPhase {
     /// The phase of the tick after `completed` finished ticks.
-    pub fn of_tick(completed: u64) -> Phase {
+    pub fn of_tick(completed: u64) -> ImplementPhase {
         match completed {
             0 => Self::Recon,
             1 => Self::Alignment,
@@ -197,11 +197,11 @@ mod tests {
 
     #[test]
     fn phases_follow_the_tick_count() {
-        assert_eq!(Phase::of_tick(0), Phase::Recon);
-        assert_eq!(Phase::of_tick(2), Phase::Architecture);
-        assert_eq!(Phase::of_tick(9), Phase::Implementation);
+        assert_eq!(ImplementPhase::of_tick(0), ImplementPhase::Recon);
+        assert_eq!(ImplementPhase::of_tick(2), ImplementPhase::Architecture);
+        assert_eq!(ImplementPhase::of_tick(9), ImplementPhase::Implementation);
         assert!(
-            Phase::Implementation
+            ImplementPhase::Implementation
                 .overlay()
                 .contains("checkoff-by-other-peer")
         );

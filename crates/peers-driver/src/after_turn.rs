@@ -159,7 +159,7 @@ fn judge(
     let finished = crate::tick_finish::finish(
         session,
         progress,
-        crate::tick_finish::Finished {
+        crate::tick_finish::FinishedTurn {
             peer,
             iteration,
             skeptic: false,

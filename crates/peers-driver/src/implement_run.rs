@@ -3,7 +3,7 @@
 //! of each tick, operator amendments told apart from tampering, the progress-aware stuck
 //! reset, and the two-phase completion.
 
-use peers_core::implement::{self, CompletionFacts, Phase};
+use peers_core::implement::{self, CompletionFacts, ImplementPhase};
 use peers_core::prompt::Prompt;
 
 use crate::session::{RunContext, Session};
@@ -15,7 +15,7 @@ fn active(ctx: &RunContext) -> bool {
 /// Puts the phase's instructions before the tick's prompt.
 pub(crate) fn with_overlay(session: &Session, mut prompt: Prompt) -> Prompt {
     if active(&session.ctx) {
-        let phase = Phase::of_tick(session.run.state.iteration);
+        let phase = ImplementPhase::of_tick(session.run.state.iteration);
         prompt.text = format!("{}\n{}", phase.overlay(), prompt.text);
     }
     prompt

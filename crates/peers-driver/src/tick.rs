@@ -117,7 +117,7 @@ pub fn run_one(
     let finished = crate::tick_finish::finish(
         session,
         progress,
-        crate::tick_finish::Finished {
+        crate::tick_finish::FinishedTurn {
             peer: &peer,
             iteration,
             skeptic,

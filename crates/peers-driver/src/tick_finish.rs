@@ -19,7 +19,7 @@ use crate::record::{GateSnapshot, RECORD_VERSION, TickRecord};
 use crate::rules::{self, TickOutcome};
 use crate::session::{RunContext, Session};
 
-pub struct Finished<'a> {
+pub struct FinishedTurn<'a> {
     pub peer: &'a str,
     pub iteration: u64,
     pub skeptic: bool,
@@ -48,9 +48,9 @@ pub fn stash_name(stash: &str, label: &str) -> String {
 pub fn finish(
     session: &mut Session,
     progress: &mut dyn ProgressSink,
-    done: Finished<'_>,
+    done: FinishedTurn<'_>,
 ) -> Result<TickOutcome, DriverError> {
-    let Finished {
+    let FinishedTurn {
         peer,
         iteration,
         skeptic,

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
-pub use script::{Api, Exchange, Failure, Responder, Script, Step, TokenUsage};
+pub use script::{Api, Exchange, Failure, Responder, Script, ScriptStep, TokenUsage};
 
 /// One request the server received, and how it answered.
 #[derive(Debug, Clone)]

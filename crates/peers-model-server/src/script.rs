@@ -63,7 +63,7 @@ impl TokenUsage {
 /// n-th step, counting the tool results already in the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Step {
+pub enum ScriptStep {
     /// Write `content` to `path` (absolute) with the CLI's own file tool (codex: apply_patch
     /// when offered, else its shell tool with a here-document).
     WriteFile { path: String, content: String },
@@ -108,13 +108,13 @@ pub struct Exchange {
 }
 
 /// Chooses the answer to an agent request from what it asks; `None` falls back to the steps.
-pub type Responder = Arc<dyn Fn(&Exchange) -> Option<Step> + Send + Sync>;
+pub type Responder = Arc<dyn Fn(&Exchange) -> Option<ScriptStep> + Send + Sync>;
 
 /// Everything the server answers.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Script {
-    pub steps: Vec<Step>,
+    pub steps: Vec<ScriptStep>,
     /// The text after the last step (and the answer to requests without tools).
     pub final_text: String,
     pub usage: TokenUsage,
@@ -150,7 +150,7 @@ impl fmt::Debug for Script {
 
 impl Script {
     /// The steps, then `final_text`.
-    pub fn steps(steps: Vec<Step>) -> Self {
+    pub fn steps(steps: Vec<ScriptStep>) -> Self {
         Self {
             steps,
             ..Self::default()
@@ -168,21 +168,21 @@ impl Script {
     /// Answers agent requests with `responder` first.
     pub fn with_responder(
         mut self,
-        responder: impl Fn(&Exchange) -> Option<Step> + Send + Sync + 'static,
+        responder: impl Fn(&Exchange) -> Option<ScriptStep> + Send + Sync + 'static,
     ) -> Self {
         self.responder = Some(Arc::new(responder));
         self
     }
 
     /// The step for `exchange`.
-    pub(crate) fn next_step(&self, exchange: &Exchange) -> Step {
+    pub(crate) fn next_step(&self, exchange: &Exchange) -> ScriptStep {
         if let Some(step) = self.responder.as_ref().and_then(|answer| answer(exchange)) {
             return step;
         }
         self.steps
             .get(exchange.tool_results)
             .cloned()
-            .unwrap_or_else(|| Step::Text {
+            .unwrap_or_else(|| ScriptStep::Text {
                 text: self.final_text.clone(),
             })
     }
@@ -215,16 +215,16 @@ mod tests {
 
     #[test]
     fn steps_follow_the_tool_results_then_the_final_text() {
-        let script = Script::steps(vec![Step::Shell {
+        let script = Script::steps(vec![ScriptStep::Shell {
             command: "true".to_owned(),
         }]);
         assert!(matches!(
             script.next_step(&exchange(0, "")),
-            Step::Shell { .. }
+            ScriptStep::Shell { .. }
         ));
         assert_eq!(
             script.next_step(&exchange(1, "")),
-            Step::Text {
+            ScriptStep::Text {
                 text: "MOCK_FINAL: done.".to_owned()
             }
         );
@@ -233,19 +233,22 @@ mod tests {
     #[test]
     fn a_responder_overrides_the_steps_only_when_it_answers() {
         let script = Script::default().with_responder(|exchange| {
-            exchange.prompt.contains("review").then(|| Step::Text {
-                text: "reviewed".to_owned(),
-            })
+            exchange
+                .prompt
+                .contains("review")
+                .then(|| ScriptStep::Text {
+                    text: "reviewed".to_owned(),
+                })
         });
         assert_eq!(
             script.next_step(&exchange(0, "please review")),
-            Step::Text {
+            ScriptStep::Text {
                 text: "reviewed".to_owned()
             }
         );
         assert_eq!(
             script.next_step(&exchange(0, "other")),
-            Step::Text {
+            ScriptStep::Text {
                 text: "MOCK_FINAL: done.".to_owned()
             }
         );

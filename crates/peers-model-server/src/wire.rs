@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Request, Response};
-use crate::script::{Api, Exchange, Failure, Script, Step};
+use crate::script::{Api, Exchange, Failure, Script, ScriptStep};
 use crate::{wire_chat, wire_gemini, wire_messages, wire_responses};
 
 /// How one request was understood and answered.
@@ -42,7 +42,7 @@ pub(crate) fn answer(request: &Request, script: &Script, id: u64) -> WireAnswer 
             let step = if agent {
                 script.next_step(&exchange)
             } else {
-                Step::Text {
+                ScriptStep::Text {
                     text: script.final_text.clone(),
                 }
             };
@@ -87,7 +87,7 @@ struct Turn<'a> {
     path: &'a str,
     body: &'a Value,
     exchange: &'a Exchange,
-    step: &'a Step,
+    step: &'a ScriptStep,
     /// Gemini's router: it wants JSON, not an agent turn.
     structured: bool,
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Response, data_event};
-use crate::script::{Api, Exchange, Failure, Step, TokenUsage};
+use crate::script::{Api, Exchange, Failure, ScriptStep, TokenUsage};
 use crate::wire::{error_response, json_response, texts_of};
 
 pub(crate) fn exchange(body: &Value) -> Exchange {
@@ -39,7 +39,7 @@ pub(crate) fn exchange(body: &Value) -> Exchange {
     }
 }
 
-pub(crate) fn reply(body: &Value, step: &Step, usage: &TokenUsage, id: u64) -> Response {
+pub(crate) fn reply(body: &Value, step: &ScriptStep, usage: &TokenUsage, id: u64) -> Response {
     let model = body
         .get("model")
         .and_then(Value::as_str)
@@ -55,12 +55,12 @@ pub(crate) fn reply(body: &Value, step: &Step, usage: &TokenUsage, id: u64) -> R
         chunk
     };
     let (delta, finish) = match step {
-        Step::Text { text } => (json!({"role": "assistant", "content": text}), "stop"),
-        Step::WriteFile { path, content } => (
+        ScriptStep::Text { text } => (json!({"role": "assistant", "content": text}), "stop"),
+        ScriptStep::WriteFile { path, content } => (
             tool_delta(id, "write", json!({"filePath": path, "content": content})),
             "tool_calls",
         ),
-        Step::Shell { command } => (
+        ScriptStep::Shell { command } => (
             tool_delta(
                 id,
                 "bash",

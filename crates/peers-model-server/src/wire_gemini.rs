@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Response, data_event};
-use crate::script::{Api, Exchange, Failure, Step, TokenUsage};
+use crate::script::{Api, Exchange, Failure, ScriptStep, TokenUsage};
 use crate::wire::{error_response, json_response};
 
 pub(crate) fn exchange(body: &Value) -> Exchange {
@@ -91,13 +91,13 @@ fn candidate(part: Value, usage: &TokenUsage, model: &str) -> Value {
     })
 }
 
-pub(crate) fn reply(model: &str, step: &Step, usage: &TokenUsage, stream: bool) -> Response {
+pub(crate) fn reply(model: &str, step: &ScriptStep, usage: &TokenUsage, stream: bool) -> Response {
     let part = match step {
-        Step::Text { text } => json!({"text": text}),
-        Step::WriteFile { path, content } => {
+        ScriptStep::Text { text } => json!({"text": text}),
+        ScriptStep::WriteFile { path, content } => {
             json!({"functionCall": {"name": "write_file", "args": {"file_path": path, "content": content}}})
         }
-        Step::Shell { command } => {
+        ScriptStep::Shell { command } => {
             json!({"functionCall": {"name": "run_shell_command", "args": {"command": command, "description": "Run a command"}}})
         }
     };

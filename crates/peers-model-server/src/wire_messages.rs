@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Response, named_event};
-use crate::script::{Api, Exchange, Failure, Step, TokenUsage};
+use crate::script::{Api, Exchange, Failure, ScriptStep, TokenUsage};
 use crate::wire::{error_response, json_response, texts_of};
 
 pub(crate) fn exchange(body: &Value) -> Exchange {
@@ -44,19 +44,19 @@ pub(crate) fn exchange(body: &Value) -> Exchange {
     }
 }
 
-pub(crate) fn reply(body: &Value, step: &Step, usage: &TokenUsage, id: u64) -> Response {
+pub(crate) fn reply(body: &Value, step: &ScriptStep, usage: &TokenUsage, id: u64) -> Response {
     let model = body
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or("claude-mock");
     let (block, input, stop_reason) = match step {
-        Step::Text { text } => (json!({"type": "text", "text": text}), None, "end_turn"),
-        Step::WriteFile { path, content } => (
+        ScriptStep::Text { text } => (json!({"type": "text", "text": text}), None, "end_turn"),
+        ScriptStep::WriteFile { path, content } => (
             tool_block(id, "Write"),
             Some(json!({"file_path": path, "content": content})),
             "tool_use",
         ),
-        Step::Shell { command } => (
+        ScriptStep::Shell { command } => (
             tool_block(id, "Bash"),
             Some(json!({"command": command, "description": "Run a command"})),
             "tool_use",
@@ -88,7 +88,7 @@ pub(crate) fn reply(body: &Value, step: &Step, usage: &TokenUsage, id: u64) -> R
     }
     let delta = match (&input, step) {
         (Some(input), _) => json!({"type": "input_json_delta", "partial_json": input.to_string()}),
-        (None, Step::Text { text }) => json!({"type": "text_delta", "text": text}),
+        (None, ScriptStep::Text { text }) => json!({"type": "text_delta", "text": text}),
         (None, _) => json!({"type": "text_delta", "text": ""}),
     };
     Response::Sse(vec![

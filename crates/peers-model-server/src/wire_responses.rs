@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Response, named_event};
-use crate::script::{Api, Exchange, Step, TokenUsage, heredoc_write};
+use crate::script::{Api, Exchange, ScriptStep, TokenUsage, heredoc_write};
 use crate::wire::texts_of;
 
 pub(crate) fn exchange(body: &Value) -> Exchange {
@@ -61,7 +61,7 @@ fn custom_apply_patch(body: &Value) -> bool {
 pub(crate) fn reply(
     body: &Value,
     exchange: &Exchange,
-    step: &Step,
+    step: &ScriptStep,
     usage: &TokenUsage,
     id: u64,
 ) -> Response {
@@ -85,7 +85,7 @@ pub(crate) fn reply(
             &json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
         ),
     ];
-    if let Step::Text { text } = step {
+    if let ScriptStep::Text { text } = step {
         events.extend(text_events(&format!("msg_{id}"), text));
     }
     events.push(named_event(
@@ -107,13 +107,13 @@ pub(crate) fn reply(
 }
 
 /// The one output item of the answer: a message, an apply_patch call or a shell call.
-fn output_item(body: &Value, exchange: &Exchange, step: &Step, id: u64) -> Value {
+fn output_item(body: &Value, exchange: &Exchange, step: &ScriptStep, id: u64) -> Value {
     match step {
-        Step::Text { text } => json!({
+        ScriptStep::Text { text } => json!({
             "id": format!("msg_{id}"), "type": "message", "status": "completed", "role": "assistant",
             "content": [{"type": "output_text", "text": text, "annotations": []}],
         }),
-        Step::WriteFile { path, content } if custom_apply_patch(body) => {
+        ScriptStep::WriteFile { path, content } if custom_apply_patch(body) => {
             let mut patch = format!("*** Begin Patch\n*** Add File: {path}\n");
             for line in content.lines() {
                 patch.push('+');
@@ -126,10 +126,10 @@ fn output_item(body: &Value, exchange: &Exchange, step: &Step, id: u64) -> Value
                 "call_id": format!("call_{id}"), "name": "apply_patch", "input": patch,
             })
         }
-        Step::WriteFile { path, content } => {
+        ScriptStep::WriteFile { path, content } => {
             shell_call(exchange, &heredoc_write(path, content), id)
         }
-        Step::Shell { command } => shell_call(exchange, command, id),
+        ScriptStep::Shell { command } => shell_call(exchange, command, id),
     }
 }
 

@@ -10,7 +10,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 
-use peers_model_server::{Api, Failure, ModelServer, Script, Step, TokenUsage};
+use peers_model_server::{Api, Failure, ModelServer, Script, ScriptStep, TokenUsage};
 use serde_json::{Value, json};
 
 /// One raw HTTP/1.1 exchange: (status, head, body).
@@ -46,11 +46,11 @@ fn data(body: &str) -> Vec<Value> {
 
 fn two_steps() -> Script {
     Script::steps(vec![
-        Step::WriteFile {
+        ScriptStep::WriteFile {
             path: "/repo/hello.txt".to_owned(),
             content: "hi\n".to_owned(),
         },
-        Step::Shell {
+        ScriptStep::Shell {
             command: "git commit".to_owned(),
         },
     ])
@@ -270,7 +270,7 @@ fn unknown_routes_are_recorded_and_answered_404() {
 #[test]
 fn a_responder_answers_from_the_prompt() {
     let script = Script::default().with_responder(|exchange| {
-        (exchange.api == Api::Messages).then(|| Step::Text {
+        (exchange.api == Api::Messages).then(|| ScriptStep::Text {
             text: format!("echo: {}", exchange.prompt),
         })
     });

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::head::{self, RequestHead};
 use crate::host::{AllowList, is_ip_literal, is_public, normalise};
-use crate::record::{Decision, ProxyRecord, RecordLog};
+use crate::record::{ProxyDecision, ProxyRecord, RecordLog};
 
 /// The only port tunnels may reach.
 pub const ALLOWED_PORT: u16 = 443;
@@ -73,14 +73,14 @@ pub(crate) fn handle(client: TcpStream, settings: &EgressSettings, log: &RecordL
         bytes_up: request.len as u64,
         bytes_down: 0,
         status: None,
-        decision: Decision::Allowed,
+        decision: ProxyDecision::Allowed,
     };
     match decide(&request, settings) {
         Err((host, port, reason)) => {
             record.host = host;
             record.port = port;
             let _ = refuse(&mut client, 403, &reason);
-            record.decision = Decision::Denied { reason };
+            record.decision = ProxyDecision::Denied { reason };
         }
         Ok((host, address)) => {
             record.host = host;
@@ -89,7 +89,7 @@ pub(crate) fn handle(client: TcpStream, settings: &EgressSettings, log: &RecordL
                 Err(err) => {
                     let reason = format!("cannot connect to {address}: {err}");
                     let _ = refuse(&mut client, 502, &reason);
-                    record.decision = Decision::Denied { reason };
+                    record.decision = ProxyDecision::Denied { reason };
                 }
                 Ok(upstream) => {
                     let (up, down) = tunnel(reader, client, upstream);

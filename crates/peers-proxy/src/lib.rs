@@ -26,5 +26,5 @@ pub use egress::{ALLOWED_PORT, EgressSettings, Resolve, SystemResolver};
 pub use error::ProxyError;
 pub use host::{AllowList, HostPattern, is_public};
 pub use provider::{Credential, ProviderSettings, STRIPPED_HEADERS, Upstream, tls_client};
-pub use record::{Decision, ProxyRecord};
+pub use record::{ProxyDecision, ProxyRecord};
 pub use serve::{Service, Serving, serve};

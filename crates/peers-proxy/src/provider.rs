@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::egress::refuse;
 use crate::error::ProxyError;
 use crate::head::{self, RequestHead};
-use crate::record::{Decision, ProxyRecord, RecordLog};
+use crate::record::{ProxyDecision, ProxyRecord, RecordLog};
 
 /// Headers the client may use to authenticate or to steer the proxy: never forwarded.
 pub const STRIPPED_HEADERS: &[&str] = &[
@@ -147,13 +147,13 @@ pub(crate) fn handle(client: TcpStream, settings: &ProviderSettings, log: &Recor
         bytes_up: 0,
         bytes_down: 0,
         status: None,
-        decision: Decision::Allowed,
+        decision: ProxyDecision::Allowed,
     };
     if let Err((status, reason)) =
         forward(&request, &mut reader, &mut client, settings, &mut record)
     {
         let _ = refuse(&mut client, status, &reason);
-        record.decision = Decision::Denied { reason };
+        record.decision = ProxyDecision::Denied { reason };
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
     log.push(record);

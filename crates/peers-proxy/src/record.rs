@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Whether a request went through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
-pub enum Decision {
+pub enum ProxyDecision {
     Allowed,
     Denied { reason: String },
 }
@@ -28,7 +28,7 @@ pub struct ProxyRecord {
     /// The upstream's HTTP status (provider requests).
     pub status: Option<u16>,
     #[serde(flatten)]
-    pub decision: Decision,
+    pub decision: ProxyDecision,
 }
 
 /// The shared log every connection appends to.

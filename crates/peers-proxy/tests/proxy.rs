@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use peers_proxy::{
-    AllowList, Credential, Decision, EgressSettings, ProviderSettings, Resolve, Service, Serving,
-    Upstream, serve, tls_client,
+    AllowList, Credential, EgressSettings, ProviderSettings, ProxyDecision, Resolve, Service,
+    Serving, Upstream, serve, tls_client,
 };
 
 /// A resolver with fixed answers that remembers every name it was asked.
@@ -154,7 +154,7 @@ fn egress_refuses_everything_but_allowed_names_on_443_with_public_answers() {
     assert!(
         records
             .iter()
-            .all(|record| matches!(record.decision, Decision::Denied { .. }))
+            .all(|record| matches!(record.decision, ProxyDecision::Denied { .. }))
     );
     let asked = resolver.asked.lock().unwrap().clone();
     assert!(
@@ -205,7 +205,7 @@ fn an_allowed_name_is_tunnelled_to_the_address_the_proxy_vetted() {
     assert_eq!(reply, "hellohello");
     let records = wait_records(&serving, 1);
     assert_eq!(records[0].host, "registry.example.com");
-    assert_eq!(records[0].decision, Decision::Allowed);
+    assert_eq!(records[0].decision, ProxyDecision::Allowed);
     assert!(records[0].bytes_down >= 10 && records[0].bytes_up >= 5);
     serving.stop();
 }

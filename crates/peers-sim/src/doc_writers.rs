@@ -51,7 +51,7 @@ pub(crate) fn run(
 }
 
 /// What one turn writes.
-pub(crate) struct Change {
+pub(crate) struct DocChange {
     pub summary: String,
     pub subject: String,
     pub self_review: String,

@@ -75,7 +75,7 @@ pub enum SimError {
     BadCounter { path: PathBuf, content: String },
 
     #[error("reading the repository history")]
-    History(#[from] peers_git::GitError),
+    DemoHistory(#[from] peers_git::GitError),
 
     #[error("the demo file {path} no longer contains `{anchor}`; the demo cannot edit it")]
     DemoAnchorMissing { path: PathBuf, anchor: String },

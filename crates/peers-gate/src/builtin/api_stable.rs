@@ -20,7 +20,7 @@ use super::error::BuiltinError;
 use super::scope::{self, Filter};
 
 /// Public symbol → normalised signature.
-pub(crate) type Api = BTreeMap<String, String>;
+pub(crate) type PublicApi = BTreeMap<String, String>;
 
 const KEY: &str = "Breaking-API:";
 const MAX_LISTED: usize = 40;
@@ -103,9 +103,9 @@ fn evaluate(ctx: &GateContext<'_>) -> Result<(bool, String), BuiltinError> {
 
 /// The API one file declares in the tree `read` reads (empty when the file is absent there
 /// or has no public API): each public symbol under the file's module path.
-fn file_api(path: &str, language: Language, read: &dyn Fn(&str) -> Option<String>) -> Api {
+fn file_api(path: &str, language: Language, read: &dyn Fn(&str) -> Option<String>) -> PublicApi {
     let Some(source) = read(path) else {
-        return Api::new();
+        return PublicApi::new();
     };
     source_api(path, language, &source, read)
 }
@@ -115,7 +115,7 @@ fn source_api(
     language: Language,
     source: &str,
     read: &dyn Fn(&str) -> Option<String>,
-) -> Api {
+) -> PublicApi {
     let module = match language {
         Language::Rust => module_paths::rust_module_path(path, read).map(|m| (m, "::")),
         Language::Python => module_paths::python_module_path(path).map(|m| (m, ".")),
@@ -123,7 +123,7 @@ fn source_api(
         Language::Go => module_paths::package_path(path).map(|m| (m, ".")),
     };
     let (Some((module, separator)), Some(grammar)) = (module, Grammar::of_path(path)) else {
-        return Api::new();
+        return PublicApi::new();
     };
     let found = symbols::read(grammar, source);
     // A Go `main` package cannot be imported: nothing in it is API.
@@ -131,7 +131,7 @@ fn source_api(
         .iter()
         .any(|s| s.kind == SymbolKind::Package && s.name == "main");
     if main_package {
-        return Api::new();
+        return PublicApi::new();
     }
     found
         .into_iter()
@@ -146,7 +146,7 @@ fn source_api(
 }
 
 /// `(symbol, what happened)` for every symbol of `before` removed or changed in `now`.
-pub(crate) fn compare(before: &Api, now: &Api) -> Vec<(String, String)> {
+pub(crate) fn compare(before: &PublicApi, now: &PublicApi) -> Vec<(String, String)> {
     before
         .iter()
         .filter_map(|(symbol, old)| match now.get(symbol) {

@@ -7,13 +7,13 @@ use peers_core::ledger::{Bug, Ledger, LedgerCommit};
 use crate::error::SimError;
 
 /// The repository's history as the demo peers act on it.
-pub(crate) struct History {
+pub(crate) struct DemoHistory {
     pub(crate) ledger: Ledger,
     /// The newest `Peer:` trailer naming someone other than us.
     pub(crate) last_other_peer: Option<String>,
 }
 
-pub(crate) fn read(repo: &Path, me: &str) -> Result<History, SimError> {
+pub(crate) fn read(repo: &Path, me: &str) -> Result<DemoHistory, SimError> {
     let git = peers_git::Git::discover(repo)?;
     let commits: Vec<LedgerCommit> = git
         .commits("HEAD")?
@@ -25,7 +25,7 @@ pub(crate) fn read(repo: &Path, me: &str) -> Result<History, SimError> {
         .rev()
         .filter_map(|commit| commit.author_peer.clone())
         .find(|peer| peer != me);
-    Ok(History {
+    Ok(DemoHistory {
         ledger: Ledger::build(&commits),
         last_other_peer,
     })

@@ -1,6 +1,6 @@
 //! One demo turn: what the implementer and the reviewer do, given the repository state.
 
-use super::history::{self, History};
+use super::history::{self, DemoHistory};
 use super::project;
 use crate::SimContext;
 use crate::engine::Streams;
@@ -18,7 +18,7 @@ pub(crate) enum Role {
 /// Everything one turn acts on.
 pub(crate) struct Turn<'a, 's> {
     pub(crate) ctx: &'a SimContext,
-    pub(crate) history: History,
+    pub(crate) history: DemoHistory,
     /// The other peer's name, when history or the prompt tells it.
     pub(crate) other: Option<String>,
     /// Soft goals to review this turn.

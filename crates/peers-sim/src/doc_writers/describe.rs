@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{Change, read};
+use super::{DocChange, read};
 use crate::SimContext;
 use crate::error::SimError;
 
@@ -14,7 +14,7 @@ const PHRASES: [&str; 2] = ["as the code reads today", "as the code reads now"];
 /// Files listed in the documents at most.
 const MAX_FILES: usize = 40;
 
-pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> {
+pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<DocChange>, SimError> {
     let files = project_files(&ctx.repo);
     let listed = if files.is_empty() {
         "no tracked source yet".to_owned()
@@ -23,7 +23,7 @@ pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> 
     };
     for doc in DOCS {
         if read(&ctx.repo, doc).is_none() {
-            return Ok(Some(Change {
+            return Ok(Some(DocChange {
                 summary: format!("{doc} is missing: writing it from the repository's files"),
                 subject: format!("Describe the project in {doc}"),
                 self_review: format!(
@@ -40,7 +40,7 @@ pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> 
         };
         for (from, to) in [(PHRASES[0], PHRASES[1]), (PHRASES[1], PHRASES[0])] {
             if text.contains(from) {
-                return Ok(Some(Change {
+                return Ok(Some(DocChange {
                     summary: format!("{doc}: rewording one phrase after re-reading it"),
                     subject: format!("Refine the wording of {doc}"),
                     self_review: format!(

@@ -6,14 +6,14 @@ use peers_core::reference::{
     AGENTS_FILE, REFERENCE_FILE, ReferenceEntry, parse, render_block, with_block,
 };
 
-use super::{Change, read};
+use super::{DocChange, read};
 use crate::SimContext;
 use crate::error::SimError;
 
 const SURVEY_MAP: &str = ".peers/CODEMAP.yaml";
 const ARCHITECTURE: &str = "ARCHITECTURE.md";
 
-pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> {
+pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<DocChange>, SimError> {
     if read(&ctx.repo, REFERENCE_FILE).is_none() {
         let Some(survey) = read(&ctx.repo, SURVEY_MAP) else {
             return Ok(None);
@@ -29,7 +29,7 @@ pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> 
             read(&ctx.repo, AGENTS_FILE).as_deref(),
             &render_block(&entries),
         );
-        return Ok(Some(Change {
+        return Ok(Some(DocChange {
             summary: format!(
                 "writing {REFERENCE_FILE} ({} entries) and AGENTS.md",
                 entries.len()
@@ -51,7 +51,7 @@ pub(crate) fn next_change(ctx: &SimContext) -> Result<Option<Change>, SimError> 
             path: REFERENCE_FILE.to_owned(),
             message: err.to_string(),
         })?;
-        return Ok(Some(Change {
+        return Ok(Some(DocChange {
             summary: "writing ARCHITECTURE.md anchored to the reference".to_owned(),
             subject: "Write ARCHITECTURE.md anchored to CODEMAP.yaml".to_owned(),
             self_review: "- Every mapped file and symbol is anchored with [[id]].\n- Changed no \

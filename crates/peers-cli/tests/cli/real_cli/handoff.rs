@@ -2,7 +2,7 @@
 //! handoff with its own shell tool; runs.jsonl records exactly the tokens and cost the server
 //! scripted. `peers` runs with an open stdin pipe, so a CLI that waited on stdin would hang.
 
-use peers_model_server::{Script, Step, TokenUsage};
+use peers_model_server::{Script, ScriptStep, TokenUsage};
 
 use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
@@ -54,11 +54,11 @@ fn handoff_tick_in(rig: &Rig, cli: Cli) -> std::path::PathBuf {
     let hello = repo.join("hello.txt");
     let content = format!("hello from {name}\n");
     rig.server.reset(Script::steps(vec![
-        Step::WriteFile {
+        ScriptStep::WriteFile {
             path: hello.display().to_string(),
             content: content.clone(),
         },
-        Step::Shell {
+        ScriptStep::Shell {
             command: commit_command("hello.txt", &handoff_message(name)),
         },
     ]));

@@ -1,7 +1,7 @@
 //! config.yaml `prices:` reaches the tick: a codex peer on a model with no built-in price
 //! gets exactly the configured cost, and `peers info` shows the override.
 
-use peers_model_server::{Script, Step, TokenUsage};
+use peers_model_server::{Script, ScriptStep, TokenUsage};
 
 use super::agent_cli::{Cli, spend};
 use super::isolation::{Clis, isolated};
@@ -36,11 +36,11 @@ fn overridden_price_is_the_tick_cost(clis: &Clis) {
         info.combined()
     );
     rig.server.reset(Script::steps(vec![
-        Step::WriteFile {
+        ScriptStep::WriteFile {
             path: repo.join("hello.txt").display().to_string(),
             content: "priced\n".to_owned(),
         },
-        Step::Shell {
+        ScriptStep::Shell {
             command: commit_command("hello.txt", &handoff_message("codex")),
         },
     ]));

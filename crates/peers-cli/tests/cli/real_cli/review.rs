@@ -3,7 +3,7 @@
 //! stances accept one and reject the other; codex runs sandboxed read-only and resumes its
 //! session, claude runs without its writing tools.
 
-use peers_model_server::{Api, Exchange, Script, Step};
+use peers_model_server::{Api, Exchange, Script, ScriptStep};
 
 use super::agent_cli::Cli;
 use super::isolation::{Clis, isolated};
@@ -13,7 +13,7 @@ const OFF_BY_ONE: &str = r#"{"file":"src/sum.rs:3","severity":"medium","claim":"
 const NEWLINE: &str = r#"{"file":"src/sum.rs:5","severity":"low","claim":"The file lacks a trailing newline","evidence":"git diff shows no newline at end of file","category":"maintainability"}"#;
 
 /// The reviewers' answers: findings in the blind round, stances in the debate.
-pub(super) fn reviewer(exchange: &Exchange) -> Option<Step> {
+pub(super) fn reviewer(exchange: &Exchange) -> Option<ScriptStep> {
     let is_codex = exchange.api == Api::Responses;
     let text = if exchange.prompt.contains("Round 1 of a peer review") {
         let finding = if is_codex { OFF_BY_ONE } else { NEWLINE };
@@ -40,7 +40,7 @@ pub(super) fn reviewer(exchange: &Exchange) -> Option<Step> {
     } else {
         return None;
     };
-    Some(Step::Text { text })
+    Some(ScriptStep::Text { text })
 }
 
 fn review_with_codex_and_claude(clis: &Clis) {

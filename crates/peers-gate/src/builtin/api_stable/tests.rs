@@ -8,13 +8,13 @@ use serde_json::json;
 use super::*;
 use crate::builtin::test_repo::GateRepo;
 
-fn keys(api: &Api) -> Vec<&str> {
+fn keys(api: &PublicApi) -> Vec<&str> {
     api.keys().map(String::as_str).collect()
 }
 
 /// The API of `source` at `path`, in a tree where `src/lib.rs` declares it and the crate is
 /// named `lib`.
-fn api_of(path: &str, language: Language, source: &str) -> Api {
+fn api_of(path: &str, language: Language, source: &str) -> PublicApi {
     let read = |wanted: &str| match wanted {
         "Cargo.toml" => Some("[package]\nname = \"lib\"\n".to_owned()),
         _ if wanted == path => Some(source.to_owned()),
