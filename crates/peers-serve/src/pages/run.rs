@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::html::{Shell, action_form, count, escape, page, project_nav, url_part, usd};
 use crate::pages::Context;
 use crate::read::overview::overview;
-use crate::read::ticks::read_run_log;
+use crate::read::ticks::{gates_green, read_run_log};
 use crate::source::ProjectEntry;
 use crate::svg;
 
@@ -137,7 +137,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
         let outcome = if tick.success {
             "handoff".to_owned()
         } else {
-            tick.classification.clone()
+            tick.classification.to_string()
         };
         let _ = write!(
             main,
@@ -151,7 +151,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
             secs = tick.duration_ms as f64 / 1000.0,
             tokens = tick.tokens_this_tick,
             cost = usd(tick.usd_this_tick),
-            green = tick.gates_green(),
+            green = gates_green(tick),
             total = tick.gates.hard.len(),
             commits = tick.commits.len(),
         );
