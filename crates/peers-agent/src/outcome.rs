@@ -69,6 +69,24 @@ impl Classification {
     }
 }
 
+/// The class the run log records for a turn that ended this way.
+impl From<&Classification> for peers_core::turn_class::TurnClass {
+    fn from(class: &Classification) -> Self {
+        use Classification as C;
+        match class {
+            C::Success => Self::Success,
+            C::ProcessFail => Self::ProcessFail,
+            C::IdleTimeout => Self::IdleTimeout,
+            C::AbsoluteTimeout => Self::AbsoluteTimeout,
+            C::ApiError => Self::ApiError,
+            C::RateLimited => Self::RateLimited,
+            C::Overloaded => Self::Overloaded,
+            C::Interrupted => Self::Interrupted,
+            C::Stopped(_) => Self::Stopped,
+        }
+    }
+}
+
 /// What matched: a configured pattern on one line, or a CLI's own structured error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternMatch {

@@ -27,6 +27,7 @@ pub mod stop_advice;
 pub mod stop_reason;
 pub mod suggest;
 pub mod trailer;
+pub mod turn_class;
 pub mod turns;
 pub mod unified_diff;
 pub mod yaml;

@@ -50,6 +50,9 @@ impl fmt::Display for CtlError {
     }
 }
 
+/// So a caller that takes any error (peers-serve's project list and actions) can keep it whole.
+impl std::error::Error for CtlError {}
+
 impl From<peers_store::error::StoreError> for CtlError {
     fn from(err: peers_store::error::StoreError) -> Self {
         Self::failed(err.to_string())

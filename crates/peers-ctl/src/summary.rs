@@ -1,14 +1,16 @@
-//! One project at a glance, from `.peers/state.json` and the tail of `.peers/log/runs.jsonl`
-//! only (never a whole log): tick, peers and their health, gates green/total, blocking bugs,
-//! cost and cap, last activity, stop reason. Cheap enough to do for hundreds of projects.
+//! One project at a glance, from peers-store's run summary (`.peers/state.json` and the stop
+//! reason) and the tail of `.peers/log/runs.jsonl` only (never a whole log): tick, peers and
+//! their health, gates green/total, blocking bugs, cost and cap, last activity, stop reason.
+//! Cheap enough to do for hundreds of projects.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use peers_store::layout::{PeersDir, STATE_CAP};
-use serde::{Deserialize, Serialize};
+use peers_store::layout::PeersDir;
+pub use peers_store::run_summary::PeerHealth;
+use peers_store::run_summary::read_run_summary;
+use serde::Serialize;
 use serde_json::Value;
 
 /// How much of the end of runs.jsonl is read first; doubled up to [`TAIL_MAX`] when the last
@@ -36,124 +38,36 @@ pub struct Summary {
     pub problems: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct PeerHealth {
-    pub name: String,
-    pub health: String,
-}
-
 pub fn summarise(repo: &Path) -> Summary {
-    let dir = PeersDir::at(repo);
+    let run = read_run_summary(repo);
     let mut summary = Summary {
-        initialised: dir.path().is_dir(),
+        initialised: run.initialised,
+        iteration: run.iteration,
+        gates_green: run.gates_green(),
+        gates_total: run.gates.len(),
+        blocking_bugs: run.blocking_bugs,
+        bugs_reported: run.bugs_reported,
+        bugs_fixed: run.bugs_fixed,
+        spent_usd: run.spent_usd,
+        max_usd: run.max_usd,
+        last_activity: None,
+        stop_reason: run.stop_reason,
+        halted: run.halted,
         readme: repo.join("README.md").is_file(),
-        halted: dir.halted_md().exists(),
-        ..Summary::default()
+        peers: run.peers,
+        problems: run.problems,
     };
     if !summary.initialised {
         return summary;
     }
-    match peers_store::safe_fs::read_control_file_if_exists(&dir.state_json(), STATE_CAP) {
-        Ok(Some(bytes)) => match serde_json::from_slice::<StateView>(&bytes) {
-            Ok(state) => read_state(state, &mut summary),
-            Err(err) => summary.problems.push(format!("state.json: {err}")),
-        },
-        Ok(None) => {}
-        Err(err) => summary.problems.push(err.to_string()),
-    }
-    match last_record(&dir.runs_jsonl()) {
+    match last_record(&PeersDir::at(repo).runs_jsonl()) {
         Ok(Some(record)) => {
             summary.last_activity = record["ts"].as_str().map(str::to_owned);
         }
         Ok(None) => {}
         Err(err) => summary.problems.push(err),
     }
-    if let Ok(Some(stop)) = peers_store::last_stop::read_last_stop(&dir) {
-        summary.stop_reason = Some(stop.reason);
-    }
     summary
-}
-
-/// The parts of state.json the summary uses; everything else is skipped unparsed.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct StateView {
-    iteration: Option<u64>,
-    peer_order: Vec<String>,
-    peers: BTreeMap<String, PeerView>,
-    goals_status: BTreeMap<String, GoalView>,
-    budget: BudgetView,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PeerView {
-    state: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct GoalView {
-    state: Option<String>,
-    diagnostic: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BudgetView {
-    spent_usd: Option<f64>,
-    max_usd: Option<f64>,
-}
-
-fn read_state(state: StateView, summary: &mut Summary) {
-    summary.iteration = state.iteration;
-    let order: Vec<&String> = if state.peer_order.is_empty() {
-        state.peers.keys().collect()
-    } else {
-        state.peer_order.iter().collect()
-    };
-    for name in order {
-        let health = state
-            .peers
-            .get(name)
-            .and_then(|peer| peer.state.clone())
-            .unwrap_or_else(|| "?".to_owned());
-        summary.peers.push(PeerHealth {
-            name: name.clone(),
-            health,
-        });
-    }
-    summary.gates_total = state.goals_status.len();
-    summary.gates_green = state
-        .goals_status
-        .values()
-        .filter(|goal| goal.state.as_deref() == Some("pass"))
-        .count();
-    if let Some(diagnostic) = state
-        .goals_status
-        .get("bug-hunt-clean")
-        .and_then(|goal| goal.diagnostic.as_deref())
-    {
-        summary.blocking_bugs = number_before(diagnostic, " blocking open");
-        summary.bugs_reported = number_before(diagnostic, " total reported");
-        summary.bugs_fixed = number_before(diagnostic, " fixed");
-    }
-    summary.spent_usd = state.budget.spent_usd;
-    summary.max_usd = state.budget.max_usd;
-}
-
-/// The number right before `marker` in `text` ("bug-hunt: 2 blocking open" → 2).
-fn number_before(text: &str, marker: &str) -> Option<u64> {
-    let head = &text[..text.find(marker)?];
-    let digits: String = head
-        .chars()
-        .rev()
-        .take_while(char::is_ascii_digit)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    digits.parse().ok()
 }
 
 /// The last complete JSON record of a JSONL file, reading only its end.
@@ -214,14 +128,6 @@ pub fn last_lines(path: &Path, n: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bug_counts_come_from_the_bug_hunt_diagnostic() {
-        let text = "bug-hunt: 2 blocking open (crit=0 high=2 med=0 low=0 info=0); 5 total reported, 3 fixed, 0 deferred";
-        assert_eq!(number_before(text, " blocking open"), Some(2));
-        assert_eq!(number_before(text, " total reported"), Some(5));
-        assert_eq!(number_before(text, " fixed"), Some(3));
-    }
 
     #[test]
     fn the_last_record_is_found_past_a_torn_tail() {

@@ -4,13 +4,51 @@
 //! never equal to it; comparisons take the same time whatever matches.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use peers_store::StoreError;
 use sha2::{Digest, Sha256};
 
 /// Shortest token accepted from a file.
 pub const MIN_TOKEN_LEN: usize = 16;
 pub const COOKIE: &str = "peers_token";
+
+/// Why there is no access token to serve with.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("cannot read the token file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+    #[error(
+        "the token in {} is shorter than {MIN_TOKEN_LEN} characters or has spaces or control characters",
+        path.display()
+    )]
+    Unusable { path: PathBuf },
+    #[error("cannot read /dev/urandom for a token: {0}")]
+    Random(#[source] std::io::Error),
+}
+
+impl TokenError {
+    /// A bad `--token-file` is the user's to fix (a usage error); no randomness is not.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, TokenError::Random(_))
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TokenError::Read { .. } => Some(format!(
+                "write a token of at least {MIN_TOKEN_LEN} characters to it (e.g. `head -c 16 /dev/urandom | xxd -p > FILE`)"
+            )),
+            TokenError::Unusable { .. } => {
+                Some("write a longer token of printable ASCII to it".to_owned())
+            }
+            TokenError::Random(_) => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Tokens {
@@ -27,20 +65,19 @@ impl Tokens {
     }
 
     /// The token in `path` (first line, trimmed).
-    pub fn from_file(path: &Path) -> Result<Tokens, String> {
-        let bytes = peers_store::safe_fs::read_control_file(path, 4096).map_err(|err| {
-            format!(
-                "cannot read the token file {}: {err}\nhint: write a token of at least {MIN_TOKEN_LEN} characters to it (e.g. `head -c 16 /dev/urandom | xxd -p > FILE`)",
-                path.display()
-            )
+    pub fn from_file(path: &Path) -> Result<Tokens, TokenError> {
+        let bytes = peers_store::safe_fs::read_control_file(path, 4096).map_err(|source| {
+            TokenError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         let text = String::from_utf8_lossy(&bytes);
         let token = text.lines().next().unwrap_or("").trim().to_owned();
         if token.len() < MIN_TOKEN_LEN || !token.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(format!(
-                "the token in {} is shorter than {MIN_TOKEN_LEN} characters or has spaces or control characters\nhint: write a longer token of printable ASCII to it",
-                path.display()
-            ));
+            return Err(TokenError::Unusable {
+                path: path.to_path_buf(),
+            });
         }
         Ok(Tokens::from_access(token))
     }

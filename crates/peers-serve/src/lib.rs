@@ -6,6 +6,7 @@
 //! script applies live updates from server-sent events. Nothing is fetched from the internet.
 
 pub mod app;
+pub mod args;
 pub mod auth;
 pub mod highlight;
 pub mod html;
@@ -18,6 +19,7 @@ mod sse;
 pub mod stats;
 pub mod svg;
 
+pub use args::ServerArgs;
 pub use server::{ServeError, ServeSettings, serve};
-pub use source::{Action, Actions, NoActions, ProjectEntry, ProjectSource};
+pub use source::{Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource};
 pub use stats::{Stats, collect_stats};

@@ -14,7 +14,7 @@ use crate::app::{App, Body, full};
 use crate::auth::{COOKIE, cookie, form_value, percent_decode};
 use crate::html::{APP_CSS, APP_JS, escape, url_part};
 use crate::pages::{self, Context};
-use crate::source::{Action, ProjectEntry};
+use crate::source::{Action, ActionError, ProjectEntry};
 
 /// Largest POST body read.
 const FORM_CAP: usize = 8 * 1024;
@@ -288,13 +288,13 @@ async fn post_action(
     let worker = Arc::clone(app);
     let outcome = tokio::task::spawn_blocking(move || worker.actions.run(action, &entry))
         .await
-        .unwrap_or_else(|_| Err("the action failed unexpectedly".to_owned()));
+        .unwrap_or(Err(ActionError::Lost));
     let (status, heading, message) = match outcome {
         Ok(message) => (StatusCode::OK, format!("{} done", action.as_str()), message),
-        Err(message) => (
+        Err(err) => (
             StatusCode::CONFLICT,
             format!("{} failed", action.as_str()),
-            message,
+            err.to_string(),
         ),
     };
     html(

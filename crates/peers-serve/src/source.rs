@@ -21,7 +21,21 @@ pub struct ProjectEntry {
 
 /// Lists the projects; called for every page and every live-update poll, so it must be cheap.
 pub trait ProjectSource: Send + Sync {
-    fn projects(&self) -> Result<Vec<ProjectEntry>, String>;
+    fn projects(&self) -> Result<Vec<ProjectEntry>, ListError>;
+}
+
+/// A caller's error, kept whole and shown as it says it.
+type CallerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the caller could not list its projects (its own error, shown as it says it).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ListError(CallerError);
+
+impl ListError {
+    pub fn new(err: impl Into<CallerError>) -> Self {
+        Self(err.into())
+    }
 }
 
 /// An action the browser may ask for (only when the server was started with actions enabled).
@@ -55,7 +69,38 @@ impl Action {
 pub trait Actions: Send + Sync {
     /// The actions this caller supports (others are not offered).
     fn supported(&self) -> &[Action];
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String>;
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError>;
+}
+
+/// Why an action did not succeed; the page shows it under "<action> failed".
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// This caller does not run the action.
+    #[error("{} is not available here", action.as_str())]
+    NotAvailable { action: Action },
+    /// The program that performs it could not be found (`peers itself`, `peers-ctl itself`).
+    #[error("cannot find {program}: {source}")]
+    Locate {
+        program: String,
+        #[source]
+        source: CallerError,
+    },
+    /// The command could not be started or waited for.
+    #[error("cannot run {command}: {source}")]
+    Run {
+        command: String,
+        #[source]
+        source: CallerError,
+    },
+    /// The command ran and failed: what it printed.
+    #[error("{output}")]
+    Failed { output: String },
+    /// Any other error of the caller's, shown as it says it.
+    #[error(transparent)]
+    Caller(CallerError),
+    /// The worker running the action ended without an answer (it panicked).
+    #[error("the action failed unexpectedly")]
+    Lost,
 }
 
 /// A caller without actions.
@@ -67,7 +112,7 @@ impl Actions for NoActions {
         &[]
     }
 
-    fn run(&self, action: Action, _project: &ProjectEntry) -> Result<String, String> {
-        Err(format!("{} is not available here", action.as_str()))
+    fn run(&self, action: Action, _project: &ProjectEntry) -> Result<String, ActionError> {
+        Err(ActionError::NotAvailable { action })
     }
 }

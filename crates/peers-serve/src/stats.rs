@@ -9,13 +9,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::read::reviews::Review;
-use crate::read::{History, Tick};
+use peers_store::run_record::TickRecord;
+
+use crate::read::History;
 
 /// One project's records, as read.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectRecords {
     pub name: String,
-    pub ticks: Vec<Tick>,
+    pub ticks: Vec<TickRecord>,
     pub history: History,
     pub reviews: Vec<Review>,
 }
@@ -79,7 +81,7 @@ fn add_project(
     for tick in &project.ticks {
         latest.insert(
             tick.peer.as_str(),
-            (tick.tool.as_str(), tick.model.as_str()),
+            (tick.tool.as_str(), tick.model.as_deref().unwrap_or("")),
         );
     }
     let key_for_peer = |peer: &str| {
@@ -97,7 +99,7 @@ fn add_project(
         let doer = Doer {
             peer: &tick.peer,
             tool: &tick.tool,
-            model: &tick.model,
+            model: tick.model.as_deref().unwrap_or(""),
         };
         let key = row(key_of(&doer), &mut seen);
         let entry = rows.entry(key.clone()).or_insert_with(|| StatsRow {

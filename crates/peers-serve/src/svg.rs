@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 
+use peers_core::state::GoalState;
+use peers_store::run_record::TickRecord;
+
 use crate::html::escape;
-use crate::read::Tick;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 200.0;
@@ -107,7 +109,7 @@ pub fn line_plot(plot: &str, title: &str, series: &[Series]) -> String {
 }
 
 /// Cumulative cost (USD) and tokens per peer over the ticks: two plots.
-pub fn cost_and_tokens(ticks: &[Tick]) -> (String, String) {
+pub fn cost_and_tokens(ticks: &[TickRecord]) -> (String, String) {
     let mut cost: Vec<Series> = Vec::new();
     let mut tokens: Vec<Series> = Vec::new();
     for tick in ticks {
@@ -142,19 +144,24 @@ pub fn cost_and_tokens(ticks: &[Tick]) -> (String, String) {
 }
 
 /// Hard gates green after each tick.
-pub fn gates_green(ticks: &[Tick]) -> String {
+pub fn gates_green(ticks: &[TickRecord]) -> String {
     let series = Series {
         name: "gates green".to_owned(),
         points: ticks
             .iter()
-            .map(|tick| (tick.iteration as f64, tick.gates_green() as f64))
+            .map(|tick| {
+                (
+                    tick.iteration as f64,
+                    crate::read::ticks::gates_green(tick) as f64,
+                )
+            })
             .collect(),
     };
     line_plot("gates-green", "Hard gates green after each tick", &[series])
 }
 
 /// The gate heat map: a column per tick, a row per gate; pass green, fail red, absent grey.
-pub fn heat_map(ticks: &[Tick], gates: &[String]) -> String {
+pub fn heat_map(ticks: &[TickRecord], gates: &[String]) -> String {
     let label = 150.0;
     let cell_h = 14.0;
     let width = WIDTH;
@@ -178,9 +185,9 @@ pub fn heat_map(ticks: &[Tick], gates: &[String]) -> String {
             escape(gate)
         );
         for (column, tick) in ticks.iter().enumerate() {
-            let state = match tick.gates.hard.get(gate).map(String::as_str) {
-                Some("pass") => "pass",
-                Some(_) => "fail",
+            let state = match tick.gates.hard.get(gate) {
+                Some(GoalState::Pass) => "pass",
+                Some(GoalState::Fail) => "fail",
                 None => "none",
             };
             let x = label + column as f64 * cell_w;

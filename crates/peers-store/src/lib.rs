@@ -16,6 +16,8 @@ pub mod log_scan;
 pub mod run_index;
 pub mod run_lock;
 pub mod run_log;
+pub mod run_record;
+pub mod run_summary;
 pub mod safe_fs;
 pub mod state_file;
 pub mod timestamp;

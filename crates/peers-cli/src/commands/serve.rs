@@ -2,14 +2,15 @@
 //! this one repository (peers-serve). The project's state comes from its run lock and its last
 //! stop reason; the only browser action is `revive`, run as this binary's own `peers revive --all`.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
 use peers_process::CommandSpec;
-use peers_serve::auth::Tokens;
-use peers_serve::{Action, Actions, NoActions, ProjectEntry, ProjectSource, ServeSettings};
+use peers_serve::auth::TokenError;
+use peers_serve::{
+    Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
+};
 use peers_store::layout::PeersDir;
 use peers_store::run_lock::LockState;
 
@@ -22,20 +23,12 @@ Open the printed address (it carries the token once; the browser keeps it in a c
 request without the token gets 401. Pages: the run (gate heat map, cost and tokens per peer, \
 ticks linking to what the peer saw and did), the diff since the baseline, the bug ledger, the \
 reviews, the findings, and /stats. `peers-ctl serve` shows every registered project.")]
+#[command(mut_arg("actions", |arg| arg.help(
+    "Offer `revive` in the browser (a POST form with a CSRF token); otherwise read-only"
+)))]
 pub struct ServeArgs {
-    /// Address to listen on (port 0: any free port). Anything but 127.0.0.1/::1 exposes the
-    /// pages to the network: the token is then all that protects them.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
-    pub listen: SocketAddr,
-    /// Read the access token from FILE (first line, ≥ 16 characters) instead of a fresh random one.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
-    /// Offer `revive` in the browser (a POST form with a CSRF token); otherwise read-only.
-    #[arg(long)]
-    pub actions: bool,
-    /// How often live pages look for changes, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub poll_ms: u64,
+    #[command(flatten)]
+    pub server: peers_serve::ServerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -67,7 +60,7 @@ fn state_of(root: &Path) -> String {
 }
 
 impl ProjectSource for OneProject {
-    fn projects(&self) -> Result<Vec<ProjectEntry>, String> {
+    fn projects(&self) -> Result<Vec<ProjectEntry>, ListError> {
         let mut entry = self.entry.clone();
         entry.state = state_of(&entry.path);
         Ok(vec![entry])
@@ -81,18 +74,23 @@ impl Actions for Revive {
         &[Action::Revive]
     }
 
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String> {
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError> {
         if action != Action::Revive {
-            return Err(format!("{} is a peers-ctl action", action.as_str()));
+            return Err(ActionError::NotAvailable { action });
         }
-        let me = std::env::current_exe().map_err(|e| format!("cannot find peers itself: {e}"))?;
+        let me = std::env::current_exe().map_err(|e| ActionError::Locate {
+            program: "peers itself".to_owned(),
+            source: e.into(),
+        })?;
         let mut spec = CommandSpec::new(&me, &project.path);
         spec.args = vec!["revive".into(), "--all".into()];
         spec.env = std::env::vars_os().collect();
         spec.timeout = Some(Duration::from_secs(60));
         spec.capture_cap = 64 * 1024;
-        let outcome =
-            peers_process::run(&spec).map_err(|e| format!("cannot run peers revive: {e}"))?;
+        let outcome = peers_process::run(&spec).map_err(|e| ActionError::Run {
+            command: "peers revive".to_owned(),
+            source: e.into(),
+        })?;
         let text = format!(
             "{}{}",
             outcome.stdout.tail_lossy(8000),
@@ -101,7 +99,7 @@ impl Actions for Revive {
         if outcome.success() {
             Ok(text)
         } else {
-            Err(text)
+            Err(ActionError::Failed { output: text })
         }
     }
 }
@@ -121,37 +119,20 @@ fn entry(project: &Project) -> ProjectEntry {
 
 pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
     let project = Project::open_initialised(directory)?;
-    let (tokens, from_file) = match &args.token_file {
-        Some(path) => (Tokens::from_file(path).map_err(CliError::usage)?, true),
-        None => (
-            Tokens::generate().map_err(|e| {
-                CliError::failed(format!("cannot read /dev/urandom for a token: {e}"))
-            })?,
-            false,
-        ),
-    };
-    let access = tokens.access().to_owned();
+    let server = &args.server;
+    let settings = server.settings().map_err(token_error)?;
+    let access = settings.tokens.access().to_owned();
     let entry = entry(&project);
     let path = format!("/p/{}", peers_serve::html::url_part(&entry.name));
-    let settings = ServeSettings {
-        listen: args.listen,
-        tokens,
-        actions_enabled: args.actions,
-        poll: Duration::from_millis(args.poll_ms.max(50)),
-    };
-    let actions: Box<dyn Actions> = if args.actions {
+    let actions: Box<dyn Actions> = if server.actions {
         Box::new(Revive)
     } else {
         Box::new(NoActions)
     };
     peers_serve::serve(settings, Box::new(OneProject { entry }), actions, |addr| {
         use std::io::Write as _;
-        let url = if from_file {
-            format!("http://{addr}{path} (token from --token-file)")
-        } else {
-            format!("http://{addr}{path}?token={access}")
-        };
-        let mode = if args.actions {
+        let url = server.url(addr, &path, &access);
+        let mode = if server.actions {
             "revive enabled"
         } else {
             "read-only"
@@ -169,6 +150,19 @@ pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
         }
     })?;
     Ok(0)
+}
+
+/// A bad `--token-file` is a usage error; a missing random source is not.
+fn token_error(err: TokenError) -> CliError {
+    let error = if err.is_usage() {
+        CliError::usage(err.to_string())
+    } else {
+        CliError::failed(err.to_string())
+    };
+    match err.hint() {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
 }
 
 pub fn stats(directory: Option<&Path>, args: &StatsArgs) -> CliResult<u8> {

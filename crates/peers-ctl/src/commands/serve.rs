@@ -4,14 +4,15 @@
 //! so the browser and the command line share one code path.
 
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
 use peers_process::CommandSpec;
-use peers_serve::auth::Tokens;
-use peers_serve::{Action, Actions, NoActions, ProjectEntry, ProjectSource, ServeSettings};
+use peers_serve::auth::TokenError;
+use peers_serve::{
+    Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
+};
 
 use crate::commands::print_json;
 use crate::error::{CtlError, CtlResult};
@@ -27,20 +28,12 @@ request without the token gets 401. Pages: the fleet (sort and filter by the col
 run (gate heat map, cost/tokens per peer, ticks linking to what the peer saw and did), its diff \
 since the baseline, bug ledger, reviews, findings, and /stats (analytics; /stats.json as JSON). \
 With --actions each run page offers stop, start and revive (POST forms with a CSRF token).")]
+#[command(mut_arg("actions", |arg| arg.help(
+    "Offer stop, start and revive in the browser (otherwise read-only)"
+)))]
 pub struct ServeArgs {
-    /// Address to listen on (port 0: any free port). Anything but 127.0.0.1/::1 exposes the
-    /// pages to the network: the token is then all that protects them.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
-    pub listen: SocketAddr,
-    /// Read the access token from FILE (first line, ≥ 16 characters) instead of a fresh random one.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
-    /// Offer stop, start and revive in the browser (otherwise read-only).
-    #[arg(long)]
-    pub actions: bool,
-    /// How often live pages look for changes, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub poll_ms: u64,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -58,8 +51,8 @@ struct RegistrySource {
 }
 
 impl ProjectSource for RegistrySource {
-    fn projects(&self) -> Result<Vec<ProjectEntry>, String> {
-        let registry = load_reconciled(&self.config).map_err(|err| err.to_string())?;
+    fn projects(&self) -> Result<Vec<ProjectEntry>, ListError> {
+        let registry = load_reconciled(&self.config).map_err(ListError::new)?;
         Ok(registry
             .projects
             .into_iter()
@@ -83,11 +76,13 @@ impl Actions for CtlActions {
         &Action::ALL
     }
 
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, String> {
+    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError> {
         let (program, cwd, args): (PathBuf, &Path, Vec<OsString>) = match action {
             Action::Stop | Action::Start => (
-                std::env::current_exe()
-                    .map_err(|e| format!("cannot find peers-ctl itself: {e}"))?,
+                std::env::current_exe().map_err(|e| ActionError::Locate {
+                    program: "peers-ctl itself".to_owned(),
+                    source: e.into(),
+                })?,
                 &self.config,
                 vec![
                     "--config-dir".into(),
@@ -97,7 +92,7 @@ impl Actions for CtlActions {
                 ],
             ),
             Action::Revive => (
-                crate::launch::peers_binary().map_err(|e| e.to_string())?,
+                crate::launch::peers_binary().map_err(|e| ActionError::Caller(e.into()))?,
                 &project.path,
                 vec!["revive".into(), "--all".into()],
             ),
@@ -107,8 +102,10 @@ impl Actions for CtlActions {
         spec.env = std::env::vars_os().collect();
         spec.timeout = Some(ACTION_TIMEOUT);
         spec.capture_cap = 64 * 1024;
-        let outcome = peers_process::run(&spec)
-            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        let outcome = peers_process::run(&spec).map_err(|e| ActionError::Run {
+            command: program.display().to_string(),
+            source: e.into(),
+        })?;
         let text = format!(
             "{}{}",
             outcome.stdout.tail_lossy(8000),
@@ -117,34 +114,21 @@ impl Actions for CtlActions {
         if outcome.success() {
             Ok(text)
         } else {
-            Err(text)
+            Err(ActionError::Failed { output: text })
         }
     }
 }
 
 pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
-    let (tokens, from_file) = match &args.token_file {
-        Some(path) => (Tokens::from_file(path).map_err(CtlError::usage)?, true),
-        None => (
-            Tokens::generate().map_err(|e| {
-                CtlError::failed(format!("cannot read /dev/urandom for a token: {e}"))
-            })?,
-            false,
-        ),
-    };
+    let server = &args.server;
+    let settings = server.settings().map_err(token_error)?;
     // The registry must be readable before the server starts.
     load_reconciled(config)?;
-    let access = tokens.access().to_owned();
-    let settings = ServeSettings {
-        listen: args.listen,
-        tokens,
-        actions_enabled: args.actions,
-        poll: Duration::from_millis(args.poll_ms.max(50)),
-    };
+    let access = settings.tokens.access().to_owned();
     let source = Box::new(RegistrySource {
         config: config.to_path_buf(),
     });
-    let actions: Box<dyn Actions> = if args.actions {
+    let actions: Box<dyn Actions> = if server.actions {
         Box::new(CtlActions {
             config: config.to_path_buf(),
         })
@@ -152,7 +136,7 @@ pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
         Box::new(NoActions)
     };
     peers_serve::serve(settings, source, actions, |addr| {
-        print_ready(addr, &access, from_file, args.actions);
+        print_ready(&server.url(addr, "/", &access), server.actions);
     })
     .map_err(|err| {
         let hint = err.hint();
@@ -165,18 +149,26 @@ pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
     Ok(0)
 }
 
+/// A bad `--token-file` is a usage error; a missing random source is not.
+fn token_error(err: TokenError) -> CtlError {
+    let error = if err.is_usage() {
+        CtlError::usage(err.to_string())
+    } else {
+        CtlError::failed(err.to_string())
+    };
+    match err.hint() {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
+}
+
 /// The address to open, printed (and flushed) once the server listens.
-pub fn print_ready(addr: SocketAddr, access: &str, from_file: bool, actions: bool) {
+fn print_ready(url: &str, actions: bool) {
     use std::io::Write as _;
     let mode = if actions {
         "actions enabled"
     } else {
         "read-only"
-    };
-    let url = if from_file {
-        format!("http://{addr}/ (token from --token-file)")
-    } else {
-        format!("http://{addr}/?token={access}")
     };
     let mut out = std::io::stdout();
     let _ = writeln!(out, "serving on {url} ({mode}; Ctrl-C stops)");

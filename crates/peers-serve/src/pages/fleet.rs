@@ -35,7 +35,7 @@ pub fn rows(entries: Vec<ProjectEntry>) -> Vec<FleetRow> {
         .map(|entry| {
             let overview = overview(&entry.path);
             let state = overview.shown_state(&entry.state);
-            let last_activity = last_ts(&entry.path).or_else(|| overview.stopped_at.clone());
+            let last_activity = last_ts(&entry.path).or_else(|| overview.run.stopped_at.clone());
             FleetRow {
                 entry,
                 overview,
@@ -50,10 +50,18 @@ fn compare(a: &FleetRow, b: &FleetRow, column: &str) -> Ordering {
     let f = |v: Option<f64>| v.unwrap_or(-1.0);
     match column {
         "state" => a.state.cmp(&b.state),
-        "tick" => a.overview.iteration.cmp(&b.overview.iteration),
-        "gates" => a.overview.gates_green.cmp(&b.overview.gates_green),
-        "bugs" => a.overview.blocking_bugs.cmp(&b.overview.blocking_bugs),
-        "cost" => f(a.overview.spent_usd).total_cmp(&f(b.overview.spent_usd)),
+        "tick" => a.overview.run.iteration.cmp(&b.overview.run.iteration),
+        "gates" => a
+            .overview
+            .run
+            .gates_green()
+            .cmp(&b.overview.run.gates_green()),
+        "bugs" => a
+            .overview
+            .run
+            .blocking_bugs
+            .cmp(&b.overview.run.blocking_bugs),
+        "cost" => f(a.overview.run.spent_usd).total_cmp(&f(b.overview.run.spent_usd)),
         "activity" => a.last_activity.cmp(&b.last_activity),
         _ => Ordering::Equal,
     }
@@ -130,7 +138,7 @@ pub fn render(entries: Vec<ProjectEntry>, query: &str) -> String {
     }
     main.push_str("</tr></thead><tbody>");
     for row in &rows {
-        let o = &row.overview;
+        let o = &row.overview.run;
         let tick = match (o.iteration, o.max_iterations) {
             (Some(i), Some(m)) => format!("{i} / {m}"),
             (i, _) => count(i),
@@ -153,7 +161,7 @@ pub fn render(entries: Vec<ProjectEntry>, query: &str) -> String {
                 .filter(|_| row.state != "running")
                 .map(|r| format!("<br><small>{}</small>", escape(r)))
                 .unwrap_or_default(),
-            green = o.gates_green,
+            green = o.gates_green(),
             total = o.gates.len(),
             bugs = count(o.blocking_bugs),
             cost = usd(o.spent_usd),

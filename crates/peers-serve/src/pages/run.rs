@@ -8,13 +8,14 @@ use std::fmt::Write as _;
 use crate::html::{Shell, action_form, count, escape, page, project_nav, url_part, usd};
 use crate::pages::Context;
 use crate::read::overview::overview;
-use crate::read::ticks::read_run_log;
+use crate::read::ticks::{gates_green, read_run_log};
 use crate::source::ProjectEntry;
 use crate::svg;
 
 pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
-    let o = overview(&entry.path);
-    let state = o.shown_state(&entry.state);
+    let overview = overview(&entry.path);
+    let state = overview.shown_state(&entry.state);
+    let o = &overview.run;
     let name = escape(&entry.name);
     let mut main = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -45,7 +46,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
         o.max_iterations
             .map(|m| format!(" of {m}"))
             .unwrap_or_default(),
-        o.gates_green,
+        o.gates_green(),
         o.gates.len(),
         usd(o.spent_usd),
         o.max_usd
@@ -57,12 +58,12 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
     }
     if !o.peers.is_empty() {
         main.push_str("<p>Peers: ");
-        for (peer, health) in &o.peers {
+        for peer in &o.peers {
             let _ = write!(
                 main,
                 r#"<span class="peer" data-peer="{0}">{0} ({1})</span> "#,
-                escape(peer),
-                escape(health)
+                escape(&peer.name),
+                escape(&peer.health)
             );
         }
         main.push_str("</p>");
@@ -74,7 +75,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
         main.push_str(&action_form(&entry.name, *action, context.csrf));
     }
     main.push_str("</section>");
-    if let Some(live) = o.live.as_ref().filter(|_| entry.state == "running") {
+    if let Some(live) = overview.live.as_ref().filter(|_| entry.state == "running") {
         let _ = write!(
             main,
             r#"<section id="in-progress"><h2>Tick {} in progress</h2><p>{} · {} since {} · {} tokens · {}</p><pre id="output-tail">{}</pre></section>"#,
@@ -136,7 +137,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
         let outcome = if tick.success {
             "handoff".to_owned()
         } else {
-            tick.classification.clone()
+            tick.classification.to_string()
         };
         let _ = write!(
             main,
@@ -150,7 +151,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
             secs = tick.duration_ms as f64 / 1000.0,
             tokens = tick.tokens_this_tick,
             cost = usd(tick.usd_this_tick),
-            green = tick.gates_green(),
+            green = gates_green(tick),
             total = tick.gates.hard.len(),
             commits = tick.commits.len(),
         );

@@ -10,4 +10,4 @@ pub mod ticks;
 
 pub use history::{BugRow, History};
 pub use overview::Overview;
-pub use ticks::{ExitRow, RunLog, Tick};
+pub use ticks::RunLog;

@@ -1,75 +1,20 @@
-//! The run log `.peers/log/runs.jsonl` as the pages need it: every tick record (without its
-//! output tails, so a run of thousands of ticks stays small in memory) and every exit record,
-//! streamed one line at a time by peers-store. Fields absent from older records default.
+//! The run log `.peers/log/runs.jsonl` as the pages need it: every tick record and every exit
+//! record, decoded as the typed records the loop writes (peers-store's `run_record`) and
+//! streamed one line at a time by peers-store. A tick's output tails are dropped once read, so
+//! a run of thousands of ticks stays small in memory. Fields absent from older records default.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+use peers_core::state::GoalState;
 use peers_store::layout::PeersDir;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Tick {
-    pub ts: String,
-    pub iteration: u64,
-    pub peer: String,
-    pub tool: String,
-    /// The peer's configured model; empty in records without one (the CLI's default).
-    pub model: String,
-    pub classification: String,
-    pub exit_code: Option<i32>,
-    pub duration_ms: u64,
-    pub success: bool,
-    pub soft_fail_reason: Option<String>,
-    pub skeptic: bool,
-    pub tokens_this_tick: u64,
-    pub usd_this_tick: Option<f64>,
-    pub spent_usd_total: f64,
-    pub spent_tokens_total: u64,
-    pub commits: Vec<String>,
-    pub warnings_emitted: Vec<String>,
-    pub integrity: Vec<String>,
-    pub identity_violations: Vec<String>,
-    pub bugs_filed: Vec<String>,
-    pub bugs_resolved: Vec<String>,
-    pub soft_reviews_seen: u32,
-    pub soft_reviews_ingested: u32,
-    pub soft_reviews_rejected: u32,
-    pub gates: Gates,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Gates {
-    /// Hard gate id → "pass" | "fail".
-    pub hard: BTreeMap<String, String>,
-    pub soft: BTreeMap<String, String>,
-}
-
-impl Tick {
-    pub fn gates_green(&self) -> usize {
-        self.gates
-            .hard
-            .values()
-            .filter(|s| s.as_str() == "pass")
-            .count()
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ExitRow {
-    pub ts: String,
-    pub reason: String,
-    pub ticks_in_run: u64,
-    pub iteration: u64,
-}
+use peers_store::run_record::{ExitRecord, TickRecord};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunLog {
-    pub ticks: Vec<Tick>,
-    pub exits: Vec<ExitRow>,
+    /// Without their `stdout_tail` and `stderr_tail` (see [`read_tick`] for those).
+    pub ticks: Vec<TickRecord>,
+    pub exits: Vec<ExitRecord>,
     /// Lines that could not be read (torn, too long, not JSON).
     pub malformed: usize,
 }
@@ -88,6 +33,15 @@ impl RunLog {
     }
 }
 
+/// Hard gates that passed after `tick`.
+pub fn gates_green(tick: &TickRecord) -> usize {
+    tick.gates
+        .hard
+        .values()
+        .filter(|state| **state == GoalState::Pass)
+        .count()
+}
+
 /// Reads the whole log of the repository at `repo` (a missing log is empty).
 pub fn read_run_log(repo: &Path) -> Result<RunLog, String> {
     let dir = PeersDir::at(repo);
@@ -97,13 +51,17 @@ pub fn read_run_log(repo: &Path) -> Result<RunLog, String> {
             return false;
         };
         match probe.event.as_deref() {
-            Some("exit") => match serde_json::from_slice::<ExitRow>(bytes) {
+            Some("exit") => match serde_json::from_slice::<ExitRecord>(bytes) {
                 Ok(exit) => log.exits.push(exit),
                 Err(_) => return false,
             },
             Some("tick") | None if probe.iteration.is_some() => {
-                match serde_json::from_slice::<Tick>(bytes) {
-                    Ok(tick) => log.ticks.push(tick),
+                match serde_json::from_slice::<TickRecord>(bytes) {
+                    Ok(mut tick) => {
+                        tick.stdout_tail = String::new();
+                        tick.stderr_tail = String::new();
+                        log.ticks.push(tick);
+                    }
                     Err(_) => return false,
                 }
             }
@@ -116,7 +74,10 @@ pub fn read_run_log(repo: &Path) -> Result<RunLog, String> {
     Ok(log)
 }
 
-/// The kind of a record, read without its body.
+/// The kind of a record, read without its body: `Record`'s `event` tag, where a record without
+/// one but with an `iteration` is an original tick entry (as `Record::from_value` reads it).
+/// Probing first keeps a tick that fails to decode countable as malformed, where
+/// `Record::Other` would hide it among unknown events.
 #[derive(Deserialize)]
 struct Probe {
     event: Option<String>,
@@ -147,4 +108,39 @@ pub fn last_ts(repo: &Path) -> Option<String> {
         let value: serde_json::Value = serde_json::from_str(line).ok()?;
         value.get("ts")?.as_str().map(str::to_owned)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use peers_core::turn_class::TurnClass;
+
+    use super::*;
+
+    #[test]
+    fn ticks_and_exits_read_typed_with_tails_dropped_and_broken_ticks_counted() {
+        let temp = tempfile::tempdir().unwrap();
+        let log_dir = temp.path().join(".peers/log");
+        std::fs::create_dir_all(&log_dir).unwrap();
+        let lines = [
+            r#"{"v":1,"event":"tick","iteration":1,"peer":"a","classification":"process-fail","stdout_tail":"long output","gates":{"hard":{"tests":"pass","lint":"fail"}}}"#,
+            r#"{"iteration":2,"peer":"b","classification":"timeout","success":true}"#,
+            r#"{"v":1,"event":"tick","iteration":"three"}"#,
+            r#"{"v":2,"event":"checkpoint","iteration":4}"#,
+            r#"{"v":1,"event":"exit","reason":"complete","ticks_in_run":2,"iteration":2}"#,
+        ];
+        std::fs::write(log_dir.join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+
+        let log = read_run_log(temp.path()).unwrap();
+        assert_eq!(log.ticks.len(), 2);
+        let first = &log.ticks[0];
+        assert_eq!(first.classification, TurnClass::ProcessFail);
+        assert!(first.stdout_tail.is_empty());
+        assert_eq!(gates_green(first), 1);
+        assert_eq!(log.gate_ids(), ["lint", "tests"]);
+        assert_eq!(log.ticks[1].classification.as_str(), "timeout");
+        assert_eq!(log.ticks[1].model, None);
+        assert_eq!(log.exits.len(), 1);
+        assert_eq!(log.exits[0].reason, "complete");
+        assert_eq!(log.malformed, 1, "the tick with a text iteration");
+    }
 }
