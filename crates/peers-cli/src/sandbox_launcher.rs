@@ -44,7 +44,10 @@ impl SandboxChoice {
 /// `peers info`'s line: what a run uses when `--sandbox` is not given, and whether it can.
 pub fn default_line() -> (String, serde_json::Value) {
     let problem = match std::env::current_exe() {
-        Ok(exe) => peers_sandbox::probe(&exe).sandbox.err(),
+        Ok(exe) => peers_sandbox::probe(&exe)
+            .sandbox
+            .err()
+            .map(|problem| problem.to_string()),
         Err(err) => Some(format!("cannot find the peers executable: {err}")),
     };
     match problem {
