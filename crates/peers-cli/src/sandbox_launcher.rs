@@ -140,10 +140,10 @@ struct Native {
 /// at most 32 processes of at most 200 characters each).
 const LEFT_TAIL: usize = 16 * 1024;
 
-fn refused(reason: String) -> LaunchError {
+fn refused(reason: impl std::fmt::Display) -> LaunchError {
     LaunchError::Refused {
         launcher: "native sandbox",
-        reason,
+        reason: reason.to_string(),
         hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
             .to_owned(),
     }

@@ -146,7 +146,8 @@ impl Launcher for PodmanLauncher {
                 .to_owned(),
         };
         let spec = crate::sandbox_policy::resolve_dot_dot(spec);
-        let policy = crate::sandbox_policy::policy_for(&spec, call).map_err(refused)?;
+        let policy = crate::sandbox_policy::policy_for(&spec, call)
+            .map_err(|err| refused(err.to_string()))?;
         let confined = peers_sandbox::confine_podman(&spec, &policy, &self.podman, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
