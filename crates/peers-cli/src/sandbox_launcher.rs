@@ -161,8 +161,7 @@ impl Launcher for Native {
     ) -> Result<CommandSpec, LaunchError> {
         let spec = resolve_dot_dot(spec);
         let policy = policy_for(&spec, call).map_err(refused)?;
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
-            .map_err(|err| refused(err.to_string()))?;
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
         self.inner.command(confined, call)
     }
 
@@ -180,8 +179,7 @@ impl Launcher for Native {
             crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
         let mut policy = policy_for(&spec, call).map_err(refused)?;
         policy.network = Network::HandOver(hand_over);
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
-            .map_err(|err| refused(err.to_string()))?;
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
         let confined = self.inner.command(confined, call)?;
         let served = network.serve();
         let observed = run_observed(&confined, watch, observer);
