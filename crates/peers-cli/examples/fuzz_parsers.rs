@@ -25,7 +25,7 @@ use peers_core::config_decode::decode_config;
 use peers_core::goals_decode::decode_goals;
 use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_core::trailer;
-use peers_pass_when::{self as pass_when, EvalInput, JsonLoader};
+use peers_pass_when::{self as pass_when, EvalInput, JsonLoadError, JsonLoader};
 
 const TARGETS: &[&str] = &[
     "config",
@@ -176,11 +176,11 @@ fn mutate(rng: &mut Rng, seed: &[u8], pool: &[Vec<u8>]) -> Vec<u8> {
 struct NoJson;
 
 impl JsonLoader for NoJson {
-    fn load(&self, name: &str) -> Result<serde_json::Value, String> {
+    fn load(&self, name: &str) -> Result<serde_json::Value, JsonLoadError> {
         if name.len() % 2 == 0 {
             Ok(serde_json::json!({"total": 3, "name": name}))
         } else {
-            Err("no such file".to_owned())
+            Err(JsonLoadError::Unreadable("no such file".into()))
         }
     }
 }

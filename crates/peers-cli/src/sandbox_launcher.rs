@@ -44,7 +44,10 @@ impl SandboxChoice {
 /// `peers info`'s line: what a run uses when `--sandbox` is not given, and whether it can.
 pub fn default_line() -> (String, serde_json::Value) {
     let problem = match std::env::current_exe() {
-        Ok(exe) => peers_sandbox::probe(&exe).sandbox.err(),
+        Ok(exe) => peers_sandbox::probe(&exe)
+            .sandbox
+            .err()
+            .map(|problem| problem.to_string()),
         Err(err) => Some(format!("cannot find the peers executable: {err}")),
     };
     match problem {
@@ -137,10 +140,10 @@ struct Native {
 /// at most 32 processes of at most 200 characters each).
 const LEFT_TAIL: usize = 16 * 1024;
 
-fn refused(reason: String) -> LaunchError {
+fn refused(reason: impl std::fmt::Display) -> LaunchError {
     LaunchError::Refused {
         launcher: "native sandbox",
-        reason,
+        reason: reason.to_string(),
         hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
             .to_owned(),
     }
@@ -158,8 +161,7 @@ impl Launcher for Native {
     ) -> Result<CommandSpec, LaunchError> {
         let spec = resolve_dot_dot(spec);
         let policy = policy_for(&spec, call).map_err(refused)?;
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
-            .map_err(|err| refused(err.to_string()))?;
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
         self.inner.command(confined, call)
     }
 
@@ -177,8 +179,7 @@ impl Launcher for Native {
             crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
         let mut policy = policy_for(&spec, call).map_err(refused)?;
         policy.network = Network::HandOver(hand_over);
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe)
-            .map_err(|err| refused(err.to_string()))?;
+        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
         let confined = self.inner.command(confined, call)?;
         let served = network.serve();
         let observed = run_observed(&confined, watch, observer);

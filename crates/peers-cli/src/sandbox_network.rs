@@ -93,7 +93,7 @@ pub fn prepare(
     env: &mut Vec<(OsString, OsString)>,
     call: &LaunchCall<'_>,
     allow: &AllowList,
-) -> Result<(HandOver, CallNetwork), String> {
+) -> Result<(HandOver, CallNetwork), NetworkError> {
     let lookup = |env: &[(OsString, OsString)], name: &str| {
         env.iter()
             .rev()
@@ -101,7 +101,7 @@ pub fn prepare(
             .and_then(|(_, value)| value.to_str().map(str::to_owned))
     };
     let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
-    let tls = peers_proxy::tls_client().map_err(|err| err.to_string())?;
+    let tls = peers_proxy::tls_client().map_err(NetworkError::Tls)?;
     let mut services = vec![Service::Egress(EgressSettings::new(allow.clone()))];
     let mut ports = vec![EGRESS_PORT];
     for provider in PROVIDERS {
@@ -114,8 +114,7 @@ pub fn prepare(
                 })
         });
         let upstream = match &test_upstream {
-            Some(url) => Upstream::loopback_for_tests(url)
-                .map_err(|err| format!("{TEST_UPSTREAM_VARIABLE}: {err} (hint: {})", err.hint()))?,
+            Some(url) => Upstream::loopback_for_tests(url).map_err(NetworkError::TestUpstream)?,
             None => Upstream::https(provider.host),
         };
         services.push(Service::Provider(ProviderSettings {
@@ -132,11 +131,9 @@ pub fn prepare(
         "peers-handover-{}",
         rustix::process::getuid().as_raw()
     ));
-    let socket = HandOverSocket::bind(&runtime).map_err(|err| {
-        format!(
-            "cannot create the hand-over socket in {}: {err}",
-            runtime.display()
-        )
+    let socket = HandOverSocket::bind(&runtime).map_err(|source| NetworkError::HandOver {
+        dir: runtime.clone(),
+        source,
     })?;
     let hand_over = HandOver {
         socket: socket.path(),
@@ -150,6 +147,22 @@ pub fn prepare(
         kind: call.kind.to_string(),
     };
     Ok((hand_over, network))
+}
+
+/// Why a call's network could not be prepared, so it cannot be confined.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error(transparent)]
+    Tls(peers_proxy::ProxyError),
+    /// The test-only upstream variable holds an unusable URL.
+    #[error("{TEST_UPSTREAM_VARIABLE}: {0} (hint: {hint})", hint = .0.hint())]
+    TestUpstream(peers_proxy::ProxyError),
+    #[error("cannot create the hand-over socket in {}: {source}", dir.display())]
+    HandOver {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Every credential variable becomes the dummy, every base URL the in-sandbox listener, and

@@ -100,7 +100,7 @@ pub fn preflight(podman: &Podman, peers_exe: &Path) -> CliResult<()> {
 /// Why the probe forbids the podman backend, if it does.
 pub fn refusal(probe: &PodmanProbe) -> Option<String> {
     if let Err(problem) = &probe.version {
-        return Some(problem.clone());
+        return Some(problem.to_string());
     }
     match &probe.drift {
         Some(Drift::Major { image }) => {
@@ -118,7 +118,7 @@ pub fn refusal(probe: &PodmanProbe) -> Option<String> {
         }
         _ => {}
     }
-    probe.container.as_ref().err().cloned()
+    probe.container.as_ref().err().map(ToString::to_string)
 }
 
 /// Runs each call in a podman container, then hands it to the inner launcher.
@@ -146,7 +146,8 @@ impl Launcher for PodmanLauncher {
                 .to_owned(),
         };
         let spec = crate::sandbox_policy::resolve_dot_dot(spec);
-        let policy = crate::sandbox_policy::policy_for(&spec, call).map_err(refused)?;
+        let policy = crate::sandbox_policy::policy_for(&spec, call)
+            .map_err(|err| refused(err.to_string()))?;
         let confined = peers_sandbox::confine_podman(&spec, &policy, &self.podman, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
@@ -183,7 +184,9 @@ mod tests {
         let unknown = refusal(&probe(Some(Drift::Unknown("no label".into())))).unwrap();
         assert!(unknown.contains("io.peers.version"), "{unknown}");
         let broken = PodmanProbe {
-            container: Err("runc: permission denied".into()),
+            container: Err(peers_sandbox::ProbeError::Refused {
+                stderr: "runc: permission denied".into(),
+            }),
             ..probe(None)
         };
         assert_eq!(refusal(&broken).as_deref(), Some("runc: permission denied"));

@@ -33,15 +33,18 @@ pub(crate) fn resolve_dot_dot(mut spec: CommandSpec) -> CommandSpec {
 /// and read-only the directories of its `PATH` (and of its program) that lie outside the
 /// system directories — never HOME itself or a directory above it — and the files its
 /// arguments name by absolute path.
-pub(crate) fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Policy, String> {
+pub(crate) fn policy_for(
+    spec: &CommandSpec,
+    call: &LaunchCall<'_>,
+) -> Result<Policy, ScratchError> {
     let repo = call.repo;
     let scratch = repo.join(".git").join("peers-scratch").join("sandbox");
-    std::fs::create_dir_all(&scratch).map_err(|err| {
-        format!(
-            "cannot create the sandbox's scratch {}: {err}",
-            scratch.display()
-        )
-    })?;
+    if let Err(source) = std::fs::create_dir_all(&scratch) {
+        return Err(ScratchError {
+            path: scratch,
+            source,
+        });
+    }
     let env = |name: &str| {
         spec.env
             .iter()
@@ -110,6 +113,15 @@ pub(crate) fn policy_for(spec: &CommandSpec, call: &LaunchCall<'_>) -> Result<Po
         policy.protected.push(PathBuf::from(".peers"));
     }
     Ok(policy)
+}
+
+/// The call's scratch directory could not be made, so it cannot be confined.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot create the sandbox's scratch {}: {source}", path.display())]
+pub(crate) struct ScratchError {
+    path: PathBuf,
+    #[source]
+    source: std::io::Error,
 }
 
 /// What must be visible for `path` to resolve inside as on the host: the path itself, or,

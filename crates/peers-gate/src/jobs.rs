@@ -18,7 +18,7 @@ use crate::runner::{
 use peers_core::goals::{BuiltinGate, GateCheck, GoalSet};
 use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_git::{Commit, Git};
-use peers_pass_when::{self as pass_when, EvalInput, JsonLoader, Truncation};
+use peers_pass_when::{self as pass_when, EvalInput, JsonLoadError, JsonLoader, Truncation};
 
 use crate::error::GateSetupError;
 
@@ -79,11 +79,13 @@ struct RepoJsonLoader {
 }
 
 impl JsonLoader for RepoJsonLoader {
-    fn load(&self, relative_path: &str) -> Result<serde_json::Value, String> {
+    fn load(&self, relative_path: &str) -> Result<serde_json::Value, JsonLoadError> {
         let bytes = peers_store::safe_fs::read_repo_file(&self.root, relative_path, JSON_READ_CAP)
-            .map_err(|err| err.to_string())?;
-        serde_json::from_slice(&bytes)
-            .map_err(|err| format!("{relative_path} is not valid JSON: {err}"))
+            .map_err(|err| JsonLoadError::Unreadable(Box::new(err)))?;
+        serde_json::from_slice(&bytes).map_err(|source| JsonLoadError::Invalid {
+            path: relative_path.to_owned(),
+            source,
+        })
     }
 }
 

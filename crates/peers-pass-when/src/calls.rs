@@ -37,7 +37,8 @@ pub(super) fn build_call(
         }
         (DslFunction::Json, Some(path), None, None) => {
             if let NodeKind::Literal(Literal::Str(text)) = &path.kind {
-                check_json_path(text).map_err(|message| DslError::new(path.column, message))?;
+                check_json_path(text)
+                    .map_err(|error| DslError::new(path.column, error.to_string()))?;
             }
             (Call::Json(path), Ty::Json)
         }
@@ -76,84 +77,119 @@ fn given(count: usize) -> String {
 
 fn literal_pattern(pattern: &DslNode) -> Result<Option<Regex>, DslError> {
     match &pattern.kind {
-        NodeKind::Literal(Literal::Str(text)) => {
-            compile_regex(text).map(Some).map_err(|(message, hint)| {
-                let error = DslError::new(pattern.column, message);
-                match hint {
-                    Some(hint) => error.with_hint(hint),
-                    None => error,
-                }
-            })
-        }
+        NodeKind::Literal(Literal::Str(text)) => compile_regex(text).map(Some).map_err(|error| {
+            let message = DslError::new(pattern.column, error.to_string());
+            match error.hint() {
+                Some(hint) => message.with_hint(hint),
+                None => message,
+            }
+        }),
         _ => Ok(None),
     }
 }
 
-/// Compiles a `regex()` pattern; on failure returns the message and maybe a hint.
-pub(super) fn compile_regex(pattern: &str) -> Result<Regex, (String, Option<String>)> {
+/// Compiles a `regex()` pattern.
+pub(super) fn compile_regex(pattern: &str) -> Result<Regex, PatternError> {
     if pattern.len() > MAX_PATTERN_BYTES {
-        return Err((
-            format!(
-                "regex pattern is {} bytes; at most {MAX_PATTERN_BYTES} are allowed",
-                pattern.len()
-            ),
-            None,
-        ));
+        return Err(PatternError::TooLong {
+            bytes: pattern.len(),
+        });
     }
     let built = RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
         .build();
-    built.map_err(|error| {
-        if let regex::Error::CompiledTooBig(limit) = error {
-            return (
-                format!(
-                    "regex pattern compiles to more than {} KiB, the limit that keeps matching \
-                     fast",
-                    limit / 1024
-                ),
-                Some(
-                    "counted repetitions multiply a pattern's size: write (a+)+ or a{1,20} \
-                     instead of (a{1,100}){1,100}"
-                        .to_owned(),
-                ),
-            );
+    built.map_err(|source| {
+        if let regex::Error::CompiledTooBig(limit) = source {
+            return PatternError::TooBig {
+                limit_kib: limit / 1024,
+            };
         }
         let unsupported = ["(?=", "(?!", "(?<=", "(?<!"]
             .iter()
             .any(|s| pattern.contains(s))
             || (1..=9).any(|n| pattern.contains(&format!("\\{n}")));
-        let hint = unsupported.then(|| {
-            "look-around and backreferences are not supported (matching runs in linear time)"
-                .to_owned()
-        });
-        (format!("invalid regex: {error}"), hint)
+        PatternError::Invalid {
+            source,
+            unsupported,
+        }
     })
 }
 
+/// A `regex()` pattern that cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PatternError {
+    #[error("regex pattern is {bytes} bytes; at most {MAX_PATTERN_BYTES} are allowed")]
+    TooLong { bytes: usize },
+    #[error(
+        "regex pattern compiles to more than {limit_kib} KiB, the limit that keeps matching fast"
+    )]
+    TooBig { limit_kib: usize },
+    #[error("invalid regex: {source}")]
+    Invalid {
+        #[source]
+        source: regex::Error,
+        /// The pattern uses look-around or a backreference, which the regex crate lacks.
+        unsupported: bool,
+    },
+}
+
+impl PatternError {
+    /// How to fix the pattern, when there is more to say than the message.
+    pub(super) fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::TooLong { .. } => None,
+            Self::TooBig { .. } => Some(
+                "counted repetitions multiply a pattern's size: write (a+)+ or a{1,20} \
+                 instead of (a{1,100}){1,100}",
+            ),
+            Self::Invalid { unsupported, .. } => unsupported.then_some(
+                "look-around and backreferences are not supported (matching runs in linear time)",
+            ),
+        }
+    }
+}
+
 /// A `json()` path must stay inside the repository: relative, no empty, `.` or `..` parts.
-pub(super) fn check_json_path(path: &str) -> Result<(), String> {
+pub(super) fn check_json_path(path: &str) -> Result<(), JsonPathError> {
     if path.is_empty() {
-        return Err("json() needs a file path relative to the repository".to_owned());
+        return Err(JsonPathError::Empty);
     }
     if path.starts_with('/') {
-        return Err(format!(
-            "json() path '{path}' must be relative to the repository, not absolute"
-        ));
+        return Err(JsonPathError::Absolute {
+            path: path.to_owned(),
+        });
     }
     if path.contains('\0') {
-        return Err("json() path contains a NUL character".to_owned());
+        return Err(JsonPathError::Nul);
     }
     if let Some(part) = path
         .split('/')
         .find(|p| p.is_empty() || *p == "." || *p == "..")
     {
-        let part = if part.is_empty() { "an empty" } else { part };
-        return Err(format!(
-            "json() path '{path}' has {part} component; use a plain relative path"
-        ));
+        return Err(JsonPathError::Component {
+            path: path.to_owned(),
+            part: part.to_owned(),
+        });
     }
     Ok(())
+}
+
+/// A `json()` path that could leave the repository.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonPathError {
+    #[error("json() needs a file path relative to the repository")]
+    Empty,
+    #[error("json() path '{path}' must be relative to the repository, not absolute")]
+    Absolute { path: String },
+    #[error("json() path contains a NUL character")]
+    Nul,
+    /// `part` is empty, `.` or `..`.
+    #[error(
+        "json() path '{path}' has {} component; use a plain relative path",
+        if part.is_empty() { "an empty" } else { part }
+    )]
+    Component { path: String, part: String },
 }
 
 /// Whether a value of type `ty` may have the method: strings for most, matches for `group`.

@@ -7,9 +7,10 @@ use std::time::Instant;
 use super::ast::Method;
 use super::ast::{Call, CompareOp, Comparison, DslNode, Literal, NodeKind, Var};
 use super::calls::{check_json_path, compile_regex};
+use super::error::{EvalError, EvalFailure, KnownFields};
 use super::names::suggest;
-use super::value::{self, DslValue, preview};
-use super::{EvalError, EvalInput, JsonLoader, Truncation, methods, truncation};
+use super::value::{self, DslValue};
+use super::{EvalInput, JsonLoader, Truncation, methods, truncation};
 
 pub(super) fn evaluate<'e>(root: &'e DslNode, input: &EvalInput<'e>) -> Result<bool, EvalError> {
     let mut evaluator = Evaluator {
@@ -32,11 +33,8 @@ pub(super) fn evaluate<'e>(root: &'e DslNode, input: &EvalInput<'e>) -> Result<b
     }
     match outcome? {
         DslValue::Bool(result) => Ok(result),
-        other => Err(EvalError {
-            message: format!(
-                "pass_when must produce True or False, but produced {}",
-                other.describe()
-            ),
+        other => Err(EvalError::NotBool {
+            produced: other.describe(),
         }),
     }
 }
@@ -57,16 +55,12 @@ struct Evaluator<'e> {
 
 impl<'e> Evaluator<'e> {
     fn eval(&mut self, node: &'e DslNode) -> Result<DslValue<'e>, EvalError> {
-        let at = |message: String| EvalError::at(node.column, message);
+        let at = |error: value::ValueError| EvalError::at(node.column, error);
         if self
             .deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
         {
-            return Err(at(
-                "evaluation ran out of the gate's time budget (timeout_s); \
-                 hint: simplify the regex patterns or raise the goal's timeout_s"
-                    .to_owned(),
-            ));
+            return Err(EvalError::at(node.column, EvalFailure::OutOfTime));
         }
         match &node.kind {
             NodeKind::Literal(literal) => Ok(literal_value(literal)),
@@ -137,7 +131,7 @@ impl<'e> Evaluator<'e> {
         for link in rest {
             let right = self.eval(&link.right)?;
             self.check_comparison(left_node, &left, &right, link);
-            let holds = value::compare(link.op, &left, &right).map_err(|message| {
+            let holds = value::compare(link.op, &left, &right).map_err(|error| {
                 let killed =
                     [(left_node, &left), (&link.right, &right)]
                         .iter()
@@ -145,12 +139,12 @@ impl<'e> Evaluator<'e> {
                             matches!(node.kind, NodeKind::Var(Var::ExitCode))
                                 && matches!(value, DslValue::None)
                         });
-                let note = if killed {
-                    " (exit_code is None: the command was killed or timed out)"
+                let failure = if killed {
+                    EvalFailure::ExitCodeNone(error)
                 } else {
-                    ""
+                    EvalFailure::Value(error)
                 };
-                EvalError::at(link.column, format!("{message}{note}"))
+                EvalError::at(link.column, failure)
             })?;
             if !holds {
                 return Ok(DslValue::Bool(false));
@@ -162,7 +156,7 @@ impl<'e> Evaluator<'e> {
     }
 
     fn call(&mut self, call: &'e Call, column: usize) -> Result<DslValue<'e>, EvalError> {
-        let at = |message: String| EvalError::at(column, message);
+        let at = |failure: EvalFailure| EvalError::at(column, failure);
         if let Some(stream) = truncation::call_argument_tainted(call, &self.streams) {
             self.mark_uncertain(column, stream);
         }
@@ -177,7 +171,7 @@ impl<'e> Evaluator<'e> {
                     Some(regex) => regex,
                     None => {
                         let pattern = self.string_argument(pattern, "regex() pattern")?;
-                        dynamic = compile_regex(&pattern).map_err(|(message, _)| at(message))?;
+                        dynamic = compile_regex(&pattern).map_err(|e| at(e.into()))?;
                         &dynamic
                     }
                 };
@@ -192,7 +186,7 @@ impl<'e> Evaluator<'e> {
             }
             Call::Json(path) => {
                 let path = self.string_argument(path, "json() path")?;
-                check_json_path(&path).map_err(at)?;
+                check_json_path(&path).map_err(|e| at(e.into()))?;
                 let document = self.document(&path).map_err(at)?;
                 Ok(match &*document {
                     serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
@@ -201,35 +195,37 @@ impl<'e> Evaluator<'e> {
                     scalar => value::from_json(scalar),
                 })
             }
-            Call::Int(x) => methods::to_int(&self.eval(x)?).map_err(at),
-            Call::Float(x) => methods::to_float(&self.eval(x)?).map_err(at),
-            Call::Len(x) => methods::length(&self.eval(x)?).map_err(at),
+            Call::Int(x) => methods::to_int(&self.eval(x)?).map_err(|e| at(e.into())),
+            Call::Float(x) => methods::to_float(&self.eval(x)?).map_err(|e| at(e.into())),
+            Call::Len(x) => methods::length(&self.eval(x)?).map_err(|e| at(e.into())),
         }
     }
 
     fn string_argument(
         &mut self,
         node: &'e DslNode,
-        what: &str,
+        what: &'static str,
     ) -> Result<Cow<'e, str>, EvalError> {
         match self.eval(node)? {
             DslValue::Str(text) => Ok(text),
             other => Err(EvalError::at(
                 node.column,
-                format!("{what} must be a string, not {}", other.type_name()),
+                EvalFailure::NotString {
+                    what,
+                    found: other.type_name(),
+                },
             )),
         }
     }
 
-    fn document(&mut self, path: &str) -> Result<Rc<serde_json::Value>, String> {
+    fn document(&mut self, path: &str) -> Result<Rc<serde_json::Value>, EvalFailure> {
         if let Some((_, document)) = self.documents.iter().find(|(known, _)| known == path) {
             return Ok(Rc::clone(document));
         }
-        let document = Rc::new(
-            self.loader
-                .load(path)
-                .map_err(|error| format!("json({}): {error}", preview(path)))?,
-        );
+        let document = Rc::new(self.loader.load(path).map_err(|source| EvalFailure::Json {
+            path: path.to_owned(),
+            source,
+        })?);
         self.documents.push((path.to_owned(), Rc::clone(&document)));
         Ok(document)
     }
@@ -248,17 +244,17 @@ impl<'e> Evaluator<'e> {
             let (name, column) = chain.first().copied().unwrap_or(("", node.column));
             return Err(EvalError::at(
                 column,
-                format!(
-                    "'.{name}' reads a json field, but the value is {}",
-                    root.describe()
-                ),
+                EvalFailure::NotJson {
+                    name: name.to_owned(),
+                    found: root.describe(),
+                },
             ));
         };
         let mut current: &serde_json::Value = &document;
         let mut path = String::new();
         for (name, column) in chain {
             current =
-                step(current, name, &path).map_err(|message| EvalError::at(column, message))?;
+                step(current, name, &path).map_err(|failure| EvalError::at(column, failure))?;
             path.push('.');
             path.push_str(name);
         }
@@ -266,17 +262,12 @@ impl<'e> Evaluator<'e> {
     }
 }
 
-/// One field access, with a message naming what is there instead when it fails.
+/// One field access, with a failure naming what is there instead.
 fn step<'j>(
     current: &'j serde_json::Value,
     name: &str,
     path: &str,
-) -> Result<&'j serde_json::Value, String> {
-    let where_ = if path.is_empty() {
-        "the json document".to_owned()
-    } else {
-        format!("'{path}'")
-    };
+) -> Result<&'j serde_json::Value, EvalFailure> {
     let serde_json::Value::Object(map) = current else {
         let kind = match current {
             serde_json::Value::Null => "null",
@@ -286,19 +277,23 @@ fn step<'j>(
             serde_json::Value::Array(_) => "an array (arrays cannot be indexed; use len() or in)",
             serde_json::Value::Object(_) => "an object",
         };
-        return Err(format!("cannot read '.{name}': {where_} is {kind}"));
+        return Err(EvalFailure::FieldOfScalar {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            kind,
+        });
     };
     map.get(name).ok_or_else(|| {
-        let mut message = format!("{where_} has no field '{name}'");
-        match suggest(name, map.keys().map(String::as_str)) {
-            Some(best) => message.push_str(&format!("; did you mean '{best}'?")),
-            None if map.len() <= 20 => {
-                let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-                message.push_str(&format!("; fields: {}", keys.join(", ")));
-            }
-            None => {}
+        let known = match suggest(name, map.keys().map(String::as_str)) {
+            Some(best) => KnownFields::Suggestion(best.to_owned()),
+            None if map.len() <= 20 => KnownFields::All(map.keys().cloned().collect()),
+            None => KnownFields::Many,
+        };
+        EvalFailure::NoField {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            known,
         }
-        message
     })
 }
 

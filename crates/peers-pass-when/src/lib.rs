@@ -97,6 +97,7 @@
 mod ast;
 mod atom;
 mod calls;
+mod error;
 mod eval;
 mod lexer;
 mod limits;
@@ -118,6 +119,10 @@ mod tests;
 
 use std::fmt;
 use std::time::Instant;
+
+pub use calls::{JsonPathError, PatternError};
+pub use error::{EvalError, EvalFailure, JsonLoadError, KnownFields};
+pub use value::ValueError;
 
 /// A parsed, checked `pass_when` expression, ready to be evaluated many times.
 #[derive(Clone)]
@@ -192,7 +197,7 @@ pub struct Truncation<'a> {
 /// Reads a JSON file for `json('relative/path')`. The path has already been checked to be
 /// relative, without empty, `.` or `..` components; the loader confines it to the repository.
 pub trait JsonLoader {
-    fn load(&self, relative_path: &str) -> Result<serde_json::Value, String>;
+    fn load(&self, relative_path: &str) -> Result<serde_json::Value, JsonLoadError>;
 }
 
 /// A `pass_when` expression that cannot be accepted, with where and why.
@@ -218,20 +223,5 @@ impl DslError {
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
-    }
-}
-
-/// Why an evaluation could not decide; the gate fails with this message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct EvalError {
-    pub message: String,
-}
-
-impl EvalError {
-    pub(crate) fn at(column: usize, message: impl fmt::Display) -> Self {
-        Self {
-            message: format!("column {column}: {message}"),
-        }
     }
 }

@@ -6,44 +6,37 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::ast::Method;
-use super::value::{DslValue, Match, preview};
+use super::value::{DslValue, Match, ValueError};
 
 /// `receiver.method(args...)`; arity was checked by the parser.
 pub(super) fn call_method<'e>(
     method: Method,
     receiver: DslValue<'e>,
     args: Vec<DslValue<'e>>,
-) -> Result<DslValue<'e>, String> {
+) -> Result<DslValue<'e>, ValueError> {
     if method.on_match() {
         return match receiver {
             DslValue::Match(found) => group(found, args.first()),
-            DslValue::None => Err(
-                "regex() found no match, so .group() has nothing to return; \
-                 test it first: regex(...) is not None and ..."
-                    .to_owned(),
-            ),
-            other => Err(format!(
-                ".group() needs a regex match, not {}",
-                other.type_name()
-            )),
+            DslValue::None => Err(ValueError::GroupOfNoMatch),
+            other => Err(ValueError::GroupNeedsMatch {
+                found: other.type_name(),
+            }),
         };
     }
     let DslValue::Str(text) = receiver else {
-        return Err(format!(
-            ".{}() needs a string, not {}",
-            method.name(),
-            receiver.type_name()
-        ));
+        return Err(ValueError::MethodNeedsStr {
+            method: method.name(),
+            found: receiver.type_name(),
+        });
     };
     let argument = match args.first() {
         None | Some(DslValue::None) => None,
         Some(DslValue::Str(s)) => Some(s.as_ref()),
         Some(other) => {
-            return Err(format!(
-                ".{}() needs a string argument, not {}",
-                method.name(),
-                other.type_name()
-            ));
+            return Err(ValueError::MethodArgument {
+                method: method.name(),
+                found: other.type_name(),
+            });
         }
     };
     string_method(method, text, argument)
@@ -53,7 +46,7 @@ fn string_method<'e>(
     method: Method,
     text: Cow<'e, str>,
     argument: Option<&str>,
-) -> Result<DslValue<'e>, String> {
+) -> Result<DslValue<'e>, ValueError> {
     let strip_set = |c: char| argument.map_or(c.is_whitespace(), |set| set.contains(c));
     let value = match method {
         Method::Strip => DslValue::Str(slice(text, |s| s.trim_matches(strip_set))),
@@ -63,16 +56,16 @@ fn string_method<'e>(
         Method::Upper => DslValue::Str(Cow::Owned(text.to_uppercase())),
         Method::Split => match argument {
             None => pieces(text, |s| s.split_whitespace().collect()),
-            Some("") => return Err(".split() separator must not be empty".to_owned()),
+            Some("") => return Err(ValueError::EmptySeparator),
             Some(separator) => pieces(text, |s| s.split(separator).collect()),
         },
         Method::Splitlines => pieces(text, split_lines),
         Method::Startswith | Method::Endswith => {
             let Some(affix) = argument else {
-                return Err(format!(
-                    ".{}() needs a string argument, not None",
-                    method.name()
-                ));
+                return Err(ValueError::MethodArgument {
+                    method: method.name(),
+                    found: "None",
+                });
             };
             let found = if method == Method::Startswith {
                 text.starts_with(affix)
@@ -81,7 +74,7 @@ fn string_method<'e>(
             };
             DslValue::Bool(found)
         }
-        Method::Group => return Err(".group() needs a regex match, not str".to_owned()),
+        Method::Group => return Err(ValueError::GroupNeedsMatch { found: "str" }),
     };
     Ok(value)
 }
@@ -142,31 +135,34 @@ fn split_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-fn group<'e>(found: Match<'e>, which: Option<&DslValue<'e>>) -> Result<DslValue<'e>, String> {
+fn group<'e>(found: Match<'e>, which: Option<&DslValue<'e>>) -> Result<DslValue<'e>, ValueError> {
     let index = match which {
         None => 0,
-        Some(DslValue::Int(n)) => usize::try_from(*n).map_err(|_| format!("no such group: {n}"))?,
+        Some(DslValue::Int(n)) => {
+            usize::try_from(*n).map_err(|_| ValueError::NegativeGroup { number: *n })?
+        }
         Some(DslValue::Str(name)) => found
             .names
             .iter()
             .find(|(known, _)| known == name)
             .map(|(_, index)| *index)
-            .ok_or_else(|| format!("no group named {}", preview(name)))?,
+            .ok_or_else(|| ValueError::NoGroupNamed {
+                name: name.clone().into_owned(),
+            })?,
         Some(other) => {
-            return Err(format!(
-                ".group() needs a group number or name, not {}",
-                other.type_name()
-            ));
+            return Err(ValueError::GroupSelector {
+                found: other.type_name(),
+            });
         }
     };
     let count = found.groups.len();
     match found.groups.into_iter().nth(index) {
         Some(Some(text)) => Ok(DslValue::Str(text)),
         Some(None) => Ok(DslValue::None),
-        None => Err(format!(
-            "no such group: {index} (the pattern has {} groups)",
-            count - 1
-        )),
+        None => Err(ValueError::GroupOutOfRange {
+            index,
+            groups: count - 1,
+        }),
     }
 }
 
@@ -200,31 +196,33 @@ pub(super) fn search<'e>(regex: &Regex, text: Cow<'e, str>) -> DslValue<'e> {
 }
 
 /// Python's `int(x)`.
-pub(super) fn to_int(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
+pub(super) fn to_int(value: &DslValue<'_>) -> Result<DslValue<'static>, ValueError> {
     match value {
         DslValue::Int(i) => Ok(DslValue::Int(*i)),
         DslValue::Bool(b) => Ok(DslValue::Int(i64::from(*b))),
         DslValue::Float(f) => float_to_int(*f),
         DslValue::Str(text) => parse_int(text).map(DslValue::Int),
-        other => Err(format!(
-            "int() needs a string or a number, not {}",
-            other.type_name()
-        )),
+        other => Err(ValueError::NotConvertible {
+            function: "int",
+            found: other.type_name(),
+        }),
     }
 }
 
-fn float_to_int(f: f64) -> Result<DslValue<'static>, String> {
+fn float_to_int(f: f64) -> Result<DslValue<'static>, ValueError> {
     let truncated = f.trunc();
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
     if !truncated.is_finite() || truncated < i64::MIN as f64 || truncated >= i64::MAX as f64 {
-        return Err(format!("int() cannot convert float {f}"));
+        return Err(ValueError::FloatOutOfRange { value: f });
     }
     Ok(DslValue::Int(truncated as i64))
 }
 
 /// Decimal digits with an optional sign, surrounding whitespace and `_` between digits.
-fn parse_int(text: &str) -> Result<i64, String> {
-    let invalid = || format!("int() cannot parse {} as an integer", preview(text));
+fn parse_int(text: &str) -> Result<i64, ValueError> {
+    let invalid = || ValueError::NotAnInt {
+        text: text.to_owned(),
+    };
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -239,15 +237,16 @@ fn parse_int(text: &str) -> Result<i64, String> {
         return Err(invalid());
     }
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    let magnitude: i128 = clean
-        .parse()
-        .map_err(|_| format!("int() value {} is too large", preview(text)))?;
+    let too_large = || ValueError::IntTooLarge {
+        text: text.to_owned(),
+    };
+    let magnitude: i128 = clean.parse().map_err(|_| too_large())?;
     let signed = if negative { -magnitude } else { magnitude };
-    i64::try_from(signed).map_err(|_| format!("int() value {} is too large", preview(text)))
+    i64::try_from(signed).map_err(|_| too_large())
 }
 
 /// Python's `float(x)`.
-pub(super) fn to_float(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
+pub(super) fn to_float(value: &DslValue<'_>) -> Result<DslValue<'static>, ValueError> {
     match value {
         DslValue::Float(f) => Ok(DslValue::Float(*f)),
         DslValue::Int(i) => Ok(DslValue::Float(*i as f64)),
@@ -256,16 +255,18 @@ pub(super) fn to_float(value: &DslValue<'_>) -> Result<DslValue<'static>, String
             .trim()
             .parse::<f64>()
             .map(DslValue::Float)
-            .map_err(|_| format!("float() cannot parse {} as a number", preview(text))),
-        other => Err(format!(
-            "float() needs a string or a number, not {}",
-            other.type_name()
-        )),
+            .map_err(|_| ValueError::NotAFloat {
+                text: text.clone().into_owned(),
+            }),
+        other => Err(ValueError::NotConvertible {
+            function: "float",
+            found: other.type_name(),
+        }),
     }
 }
 
 /// Python's `len(x)`: characters of a string, items of a list or json container.
-pub(super) fn length(value: &DslValue<'_>) -> Result<DslValue<'static>, String> {
+pub(super) fn length(value: &DslValue<'_>) -> Result<DslValue<'static>, ValueError> {
     let count = match value {
         DslValue::Str(text) => text.chars().count(),
         DslValue::List(items) => items.len(),
@@ -275,15 +276,14 @@ pub(super) fn length(value: &DslValue<'_>) -> Result<DslValue<'static>, String> 
             _ => 0,
         },
         other => {
-            return Err(format!(
-                "len() needs a string, list or json array/object, not {}",
-                other.type_name()
-            ));
+            return Err(ValueError::NoLength {
+                found: other.type_name(),
+            });
         }
     };
     i64::try_from(count)
         .map(DslValue::Int)
-        .map_err(|_| "len() overflowed".to_owned())
+        .map_err(|_| ValueError::LengthOverflow)
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 
 use proptest::prelude::*;
 
-use super::{EvalInput, JsonLoader, parse};
+use super::{EvalInput, JsonLoadError, JsonLoader, parse};
 
 struct NoFiles;
 
 impl JsonLoader for NoFiles {
-    fn load(&self, _: &str) -> Result<serde_json::Value, String> {
+    fn load(&self, _: &str) -> Result<serde_json::Value, JsonLoadError> {
         Ok(serde_json::json!({"totals": {"failed": 0}}))
     }
 }

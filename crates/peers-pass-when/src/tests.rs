@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{EvalError, EvalInput, JsonLoader, PassWhen, parse};
+use super::{EvalError, EvalInput, JsonLoadError, JsonLoader, PassWhen, parse};
 
 /// Serves fixed documents and counts reads.
 struct FakeLoader {
@@ -14,7 +14,7 @@ struct FakeLoader {
 }
 
 impl JsonLoader for FakeLoader {
-    fn load(&self, relative_path: &str) -> Result<serde_json::Value, String> {
+    fn load(&self, relative_path: &str) -> Result<serde_json::Value, JsonLoadError> {
         self.reads.set(self.reads.get() + 1);
         match relative_path {
             "report.json" => Ok(json!({
@@ -25,7 +25,9 @@ impl JsonLoader for FakeLoader {
                 "empty": [],
             })),
             "count.json" => Ok(json!(3)),
-            other => Err(format!("no such file: {other}")),
+            other => Err(JsonLoadError::Unreadable(
+                format!("no such file: {other}").into(),
+            )),
         }
     }
 }
@@ -56,7 +58,7 @@ fn holds(source: &str) -> bool {
 
 fn eval_error(source: &str) -> String {
     match evaluate_with(source, Some(0), STDOUT) {
-        Err(error) => error.message,
+        Err(error) => error.to_string(),
         Ok(result) => panic!("{source}: expected an error, got {result}"),
     }
 }
@@ -357,7 +359,7 @@ fn killed_command_has_no_exit_code() {
     assert!(!evaluate_with("exit_code == 0", None, "").unwrap());
     let error = evaluate_with("exit_code < 2", None, "").unwrap_err();
     assert_eq!(
-        error.message,
+        error.to_string(),
         "column 11: '<' is not supported between None and int (exit_code is None: the command was killed or timed out)"
     );
 }

@@ -10,9 +10,10 @@
 //! the groups of a match found after the gap could change with the middle: they are uncertain,
 //! and an evaluation that made an uncertain decision fails with [`uncertain_error`].
 
+use super::Truncation;
 use super::ast::Method;
 use super::ast::{Call, DslNode, NodeKind, Var};
-use super::{EvalError, Truncation};
+use super::error::{EvalError, EvalFailure};
 
 /// The stream whose truncated text `node` produces, if any (looked at statically: the
 /// variable, or an operation that passes text through).
@@ -129,12 +130,10 @@ pub(super) fn uncertain_error(
     };
     EvalError::at(
         column,
-        format!(
-            "{name} was truncated to its head and tail ({} bytes omitted in the middle) and \
-             this result could depend on the omitted part, so the gate fails closed; hint: \
-             raise `goals.output_cap_mib` in .peers/config.yaml (now {} MiB per stream), or \
-             make the command print less (its last lines are always kept)",
-            truncation.omitted_bytes, truncation.cap_mib
-        ),
+        EvalFailure::Truncated {
+            stream: name,
+            omitted_bytes: truncation.omitted_bytes,
+            cap_mib: truncation.cap_mib,
+        },
     )
 }

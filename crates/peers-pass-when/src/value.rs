@@ -80,6 +80,76 @@ impl DslValue<'_> {
     }
 }
 
+/// An operation on values that Python would refuse with a TypeError or ValueError; the
+/// evaluator adds the column. Type names are the language's (`str`, `int`, `json array`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    #[error("'{op}' is not supported between {left} and {right}")]
+    Unordered {
+        op: &'static str,
+        left: &'static str,
+        right: &'static str,
+    },
+    #[error("'in <str>' needs a string on the left, not {found}")]
+    InStrNeedsStr { found: &'static str },
+    #[error("'in' needs a string, list or json array/object on the right, not {found}")]
+    InNeedsContainer { found: &'static str },
+    #[error("integer overflow in '{operator}'")]
+    Overflow { operator: char },
+    #[error("cannot add {left} and {right}; '+' joins two strings or adds two numbers")]
+    CannotAdd {
+        left: &'static str,
+        right: &'static str,
+    },
+    #[error("unary '-' needs a number, not {found}")]
+    NegateNeedsNumber { found: &'static str },
+    #[error(
+        "regex() found no match, so .group() has nothing to return; \
+         test it first: regex(...) is not None and ..."
+    )]
+    GroupOfNoMatch,
+    #[error(".group() needs a regex match, not {found}")]
+    GroupNeedsMatch { found: &'static str },
+    #[error(".group() needs a group number or name, not {found}")]
+    GroupSelector { found: &'static str },
+    #[error("no such group: {number}")]
+    NegativeGroup { number: i64 },
+    #[error("no such group: {index} (the pattern has {groups} groups)")]
+    GroupOutOfRange { index: usize, groups: usize },
+    #[error("no group named {}", preview(name))]
+    NoGroupNamed { name: String },
+    #[error(".{method}() needs a string, not {found}")]
+    MethodNeedsStr {
+        method: &'static str,
+        found: &'static str,
+    },
+    #[error(".{method}() needs a string argument, not {found}")]
+    MethodArgument {
+        method: &'static str,
+        found: &'static str,
+    },
+    #[error(".split() separator must not be empty")]
+    EmptySeparator,
+    /// `int()` or `float()` of a value that is neither text nor a number.
+    #[error("{function}() needs a string or a number, not {found}")]
+    NotConvertible {
+        function: &'static str,
+        found: &'static str,
+    },
+    #[error("int() cannot convert float {value}")]
+    FloatOutOfRange { value: f64 },
+    #[error("int() cannot parse {} as an integer", preview(text))]
+    NotAnInt { text: String },
+    #[error("int() value {} is too large", preview(text))]
+    IntTooLarge { text: String },
+    #[error("float() cannot parse {} as a number", preview(text))]
+    NotAFloat { text: String },
+    #[error("len() needs a string, list or json array/object, not {found}")]
+    NoLength { found: &'static str },
+    #[error("len() overflowed")]
+    LengthOverflow,
+}
+
 /// A quoted, shortened rendering of `text`: output can be a megabyte long.
 pub(super) fn preview(text: &str) -> String {
     const LIMIT: usize = 60;
@@ -171,7 +241,7 @@ pub(super) fn compare(
     op: CompareOp,
     left: &DslValue<'_>,
     right: &DslValue<'_>,
-) -> Result<bool, String> {
+) -> Result<bool, ValueError> {
     let ordering =
         |wanted: fn(Ordering) -> bool| order(op, left, right).map(|o| o.is_some_and(wanted));
     match op {
@@ -193,30 +263,28 @@ fn order(
     op: CompareOp,
     left: &DslValue<'_>,
     right: &DslValue<'_>,
-) -> Result<Option<Ordering>, String> {
+) -> Result<Option<Ordering>, ValueError> {
     if let (DslValue::Str(x), DslValue::Str(y)) = (left, right) {
         // Byte order of UTF-8 is code point order, which is Python's string order.
         return Ok(Some(x.as_ref().cmp(y.as_ref())));
     }
     match (number(left), number(right)) {
         (Some(x), Some(y)) => Ok(compare_numbers(x, y)),
-        _ => Err(format!(
-            "'{}' is not supported between {} and {}",
-            op.symbol(),
-            left.type_name(),
-            right.type_name()
-        )),
+        _ => Err(ValueError::Unordered {
+            op: op.symbol(),
+            left: left.type_name(),
+            right: right.type_name(),
+        }),
     }
 }
 
 /// `item in container`.
-fn contains(container: &DslValue<'_>, item: &DslValue<'_>) -> Result<bool, String> {
+fn contains(container: &DslValue<'_>, item: &DslValue<'_>) -> Result<bool, ValueError> {
     match (container, item) {
         (DslValue::Str(haystack), DslValue::Str(needle)) => Ok(haystack.contains(needle.as_ref())),
-        (DslValue::Str(_), other) => Err(format!(
-            "'in <str>' needs a string on the left, not {}",
-            other.type_name()
-        )),
+        (DslValue::Str(_), other) => Err(ValueError::InStrNeedsStr {
+            found: other.type_name(),
+        }),
         (DslValue::List(items), item) => Ok(items.iter().any(|x| equals(x, item))),
         (DslValue::Json(json), item) => Ok(match &**json {
             serde_json::Value::Object(map) => {
@@ -225,10 +293,9 @@ fn contains(container: &DslValue<'_>, item: &DslValue<'_>) -> Result<bool, Strin
             serde_json::Value::Array(items) => items.iter().any(|x| json_equals(x, item)),
             _ => false,
         }),
-        (other, _) => Err(format!(
-            "'in' needs a string, list or json array/object on the right, not {}",
-            other.type_name()
-        )),
+        (other, _) => Err(ValueError::InNeedsContainer {
+            found: other.type_name(),
+        }),
     }
 }
 
@@ -241,7 +308,7 @@ fn identical(a: &DslValue<'_>, b: &DslValue<'_>) -> bool {
     }
 }
 
-pub(super) fn add<'e>(left: DslValue<'e>, right: DslValue<'e>) -> Result<DslValue<'e>, String> {
+pub(super) fn add<'e>(left: DslValue<'e>, right: DslValue<'e>) -> Result<DslValue<'e>, ValueError> {
     match (left, right) {
         (DslValue::Str(x), DslValue::Str(y)) => {
             let mut joined = x.into_owned();
@@ -256,27 +323,25 @@ pub(super) fn add<'e>(left: DslValue<'e>, right: DslValue<'e>) -> Result<DslValu
             (Some(Number::Int(x)), Some(Number::Int(y))) => x
                 .checked_add(y)
                 .map(DslValue::Int)
-                .ok_or_else(|| "integer overflow in '+'".to_owned()),
+                .ok_or(ValueError::Overflow { operator: '+' }),
             (Some(x), Some(y)) => Ok(DslValue::Float(x.as_f64() + y.as_f64())),
-            _ => Err(format!(
-                "cannot add {} and {}; '+' joins two strings or adds two numbers",
-                left.type_name(),
-                right.type_name()
-            )),
+            _ => Err(ValueError::CannotAdd {
+                left: left.type_name(),
+                right: right.type_name(),
+            }),
         },
     }
 }
 
-pub(super) fn negate(value: DslValue<'_>) -> Result<DslValue<'_>, String> {
+pub(super) fn negate(value: DslValue<'_>) -> Result<DslValue<'_>, ValueError> {
     match number(&value) {
         Some(Number::Int(i)) => i
             .checked_neg()
             .map(DslValue::Int)
-            .ok_or_else(|| "integer overflow in '-'".to_owned()),
+            .ok_or(ValueError::Overflow { operator: '-' }),
         Some(Number::Float(f)) => Ok(DslValue::Float(-f)),
-        None => Err(format!(
-            "unary '-' needs a number, not {}",
-            value.type_name()
-        )),
+        None => Err(ValueError::NegateNeedsNumber {
+            found: value.type_name(),
+        }),
     }
 }

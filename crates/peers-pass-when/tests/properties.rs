@@ -2,7 +2,7 @@
 //! source and the output, a value or an error comes back (never a panic). Case counts are modest
 //! (`CASES`) so `cargo test` stays fast; `scripts/fuzz` runs the long mutation campaigns.
 
-use peers_pass_when::{self as pass_when, EvalInput, JsonLoader};
+use peers_pass_when::{self as pass_when, EvalInput, JsonLoadError, JsonLoader};
 use proptest::prelude::*;
 
 const CASES: u32 = 96;
@@ -10,8 +10,10 @@ const CASES: u32 = 96;
 struct NoJson;
 
 impl JsonLoader for NoJson {
-    fn load(&self, _: &str) -> Result<serde_json::Value, String> {
-        Err("no files in property tests".to_owned())
+    fn load(&self, _: &str) -> Result<serde_json::Value, JsonLoadError> {
+        Err(JsonLoadError::Unreadable(
+            "no files in property tests".into(),
+        ))
     }
 }
 

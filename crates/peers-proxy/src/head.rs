@@ -120,9 +120,19 @@ pub enum Framing {
     Chunked,
 }
 
+/// Why a request's body framing is refused; the client gets a 400 with this reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FramingError {
+    #[error("content-length is not a number")]
+    BadLength,
+    /// Two lengths, a length and an encoding, or an encoding other than `chunked`.
+    #[error("ambiguous or unsupported body framing")]
+    Ambiguous,
+}
+
 /// The framing the headers declare; conflicting or unknown framings are refused (request
 /// smuggling lives in the gap between two parsers' opinions).
-pub fn request_framing(headers: &[(String, Vec<u8>)]) -> Result<Framing, String> {
+pub fn request_framing(headers: &[(String, Vec<u8>)]) -> Result<Framing, FramingError> {
     let lengths: Vec<_> = headers
         .iter()
         .filter(|(key, _)| key == "content-length")
@@ -136,14 +146,14 @@ pub fn request_framing(headers: &[(String, Vec<u8>)]) -> Result<Framing, String>
         ([_], []) => header(headers, "content-length")
             .and_then(|value| value.parse().ok())
             .map(Framing::Length)
-            .ok_or_else(|| "content-length is not a number".to_owned()),
+            .ok_or(FramingError::BadLength),
         ([], [_])
             if header(headers, "transfer-encoding")
                 .is_some_and(|value| value.eq_ignore_ascii_case("chunked")) =>
         {
             Ok(Framing::Chunked)
         }
-        _ => Err("ambiguous or unsupported body framing".to_owned()),
+        _ => Err(FramingError::Ambiguous),
     }
 }
 
@@ -255,14 +265,16 @@ mod tests {
             ("content-length".to_owned(), b"5".to_vec()),
             ("transfer-encoding".to_owned(), b"chunked".to_vec()),
         ];
-        assert!(request_framing(&both).is_err());
+        assert_eq!(request_framing(&both), Err(FramingError::Ambiguous));
         let two = vec![
             ("content-length".to_owned(), b"5".to_vec()),
             ("content-length".to_owned(), b"6".to_vec()),
         ];
-        assert!(request_framing(&two).is_err());
+        assert_eq!(request_framing(&two), Err(FramingError::Ambiguous));
         let gzip = vec![("transfer-encoding".to_owned(), b"gzip, chunked".to_vec())];
-        assert!(request_framing(&gzip).is_err());
+        assert_eq!(request_framing(&gzip), Err(FramingError::Ambiguous));
+        let words = vec![("content-length".to_owned(), b"five".to_vec())];
+        assert_eq!(request_framing(&words), Err(FramingError::BadLength));
     }
 
     #[test]

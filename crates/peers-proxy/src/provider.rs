@@ -176,7 +176,8 @@ fn forward(
             "only requests for a path of the provider's API are forwarded".to_owned(),
         ));
     }
-    let framing = head::request_framing(&request.headers).map_err(|reason| (400, reason))?;
+    let framing =
+        head::request_framing(&request.headers).map_err(|reason| (400, reason.to_string()))?;
     let upstream = &settings.upstream;
     let mut out = connect(settings).map_err(|err| {
         (

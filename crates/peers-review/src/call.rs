@@ -16,6 +16,7 @@ use peers_agent::{
 use peers_process::ExitInfo;
 
 use crate::archive::{Archive, with_suffix};
+use crate::error::{CallEnding, CallError, ReviewerFailure};
 use crate::prompt::format_reminder;
 use crate::reviewer::Reviewer;
 
@@ -99,7 +100,7 @@ pub(crate) fn answer(
     prompt: &RoundPrompt,
     mut session: SessionMeter,
     debate_round: bool,
-) -> Result<Answer, String> {
+) -> Result<Answer, ReviewerFailure> {
     let mut stats = CallStats::default();
     let text = call_with_fallback(ctx, prompt, &mut session, "", &mut stats)?;
     let first = parse(&text, debate_round);
@@ -115,9 +116,11 @@ pub(crate) fn answer(
             if second.usable(debate_round) {
                 return Ok(second.into_answer(session, stats));
             }
-            format!("malformed output twice: {}", second.problems.join("; "))
+            ReviewerFailure::MalformedTwice {
+                problems: second.problems,
+            }
         }
-        Err(err) => format!("the format retry failed: {err}"),
+        Err(source) => ReviewerFailure::RetryFailed { source },
     };
     // The first answer had a block with some bad lines: keep its good lines.
     if first.usable(debate_round) {
@@ -175,10 +178,7 @@ fn parse(text: &str, debate_round: bool) -> Parsed {
         ("stances", &stances.problems),
     ] {
         for problem in list {
-            problems.push(format!(
-                "{block} line {}: {}",
-                problem.line, problem.message
-            ));
+            problems.push(format!("{block} line {}: {}", problem.line, problem.error));
         }
     }
     Parsed {
@@ -197,7 +197,7 @@ fn call_with_fallback(
     session: &mut SessionMeter,
     label: &str,
     stats: &mut CallStats,
-) -> Result<String, String> {
+) -> Result<String, CallError> {
     let resumable = session
         .session()
         .filter(|_| ctx.reviewer.supports_resume())
@@ -237,19 +237,21 @@ fn call(
     session: &mut SessionMeter,
     label: &str,
     stats: &mut CallStats,
-) -> Result<String, String> {
+) -> Result<String, CallError> {
     let prefix = ctx
         .archive
         .call_prefix(ctx.round, &ctx.reviewer.name, label)
-        .map_err(|err| err.to_string())?;
+        .map_err(|error| CallError::Archive(Box::new(error)))?;
     let prompt_path = with_suffix(&prefix, "prompt.md");
     ctx.archive
         .write(&prompt_path, prompt.as_bytes())
-        .map_err(|err| err.to_string())?;
+        .map_err(|error| CallError::Archive(Box::new(error)))?;
     let command = ctx
         .reviewer
         .command(prompt, resume, &prompt_path)
-        .map_err(|err| chain(&err))?;
+        .map_err(|source| CallError::Command {
+            source: Box::new(source),
+        })?;
     let program = command.argv.first().cloned().unwrap_or_default();
     let invocation = Invocation {
         peer: ctx.reviewer.name.clone(),
@@ -271,7 +273,9 @@ fn call(
     let run = invoke_with_prices(&invocation, ctx.launcher, ctx.prices, &never, &mut |_| {
         Flow::Continue
     })
-    .map_err(|err| chain(&err))?;
+    .map_err(|source| CallError::Launch {
+        source: Box::new(source),
+    })?;
     stats.seconds += run.duration.as_secs_f64();
     let saved = ctx
         .archive
@@ -280,7 +284,7 @@ fn call(
             ctx.archive
                 .write(&with_suffix(&prefix, "stderr"), &run.stderr_log)
         });
-    saved.map_err(|err| err.to_string())?;
+    saved.map_err(|error| CallError::Archive(Box::new(error)))?;
     let reply = read_reply(
         &CallOutput {
             tool: &ctx.reviewer.tool,
@@ -300,32 +304,24 @@ fn call(
     );
     stats.usage.add(&spent);
     if run.classification != Classification::Success {
-        let why = match run.classification {
-            Classification::AbsoluteTimeout | Classification::IdleTimeout => "timed out".to_owned(),
-            _ => ExitInfo {
+        let ending = match run.classification {
+            Classification::AbsoluteTimeout | Classification::IdleTimeout => CallEnding::TimedOut,
+            _ => CallEnding::Exited(ExitInfo {
                 code: run.exit_code,
                 signal: run.signal,
-            }
-            .to_string(),
+            }),
         };
-        let tail: String = {
+        let stderr_tail: String = {
             let chars: Vec<char> = run.stderr_tail.chars().collect();
             chars[chars.len().saturating_sub(300)..].iter().collect()
         };
-        return Err(format!("{program} {why}: {}", tail.trim()));
+        return Err(CallError::Failed {
+            program,
+            ending,
+            stderr_tail,
+        });
     }
     Ok(reply.text)
-}
-
-/// An error and its causes on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        text.push_str(&format!(": {inner}"));
-        cause = inner.source();
-    }
-    text
 }
 
 /// The reviewer's environment, built as every agent process's is (the one allowlist, its

@@ -14,7 +14,7 @@ use peers_agent::{Launcher, PriceTable, SessionMeter};
 
 use crate::archive::Archive;
 use crate::call::{Answer, CallContext, CallLimits, RoundPrompt, answer};
-use crate::error::ReviewError;
+use crate::error::{ReviewError, ReviewerFailure};
 use crate::prompt;
 use crate::reviewer::Reviewer;
 use crate::scope::Material;
@@ -126,7 +126,7 @@ fn run_round(
     debate: &Debate,
     seats: &[Seat],
     round: u32,
-) -> Vec<Option<Result<Answer, String>>> {
+) -> Vec<Option<Result<Answer, ReviewerFailure>>> {
     let blind = (round == 1).then(|| prompt::blind(material, settings.reviewers.len()));
     std::thread::scope(|scope| {
         let handles: Vec<_> = settings
@@ -163,12 +163,7 @@ fn run_round(
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle.map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("the reviewer thread panicked".to_owned()))
-                })
-            })
+            .map(|handle| handle.map(|h| h.join().unwrap_or(Err(ReviewerFailure::Panicked))))
             .collect()
     })
 }
@@ -177,7 +172,7 @@ fn run_round(
 fn apply_round(
     debate: &mut Debate,
     seats: &mut [Seat],
-    answers: Vec<Option<Result<Answer, String>>>,
+    answers: Vec<Option<Result<Answer, ReviewerFailure>>>,
     round: u32,
 ) {
     let mut answered: Vec<(String, Vec<StanceLine>, Vec<RawFinding>)> = Vec::new();

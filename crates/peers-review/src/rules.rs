@@ -12,7 +12,8 @@ pub mod state;
 pub mod verdict;
 
 pub use block::{
-    FindingsBlock, LineProblem, Stance, StanceLine, StancesBlock, parse_findings, parse_stances,
+    FindingsBlock, LineError, LineProblem, Stance, StanceLine, StancesBlock, parse_findings,
+    parse_stances,
 };
 pub use canon::{Issue, finding_id, normalise_claim};
 pub use debate::{Debate, RoundResponse, short_id};

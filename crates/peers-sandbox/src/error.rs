@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Why a command could not be confined. The command never runs unconfined instead.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,43 @@ pub enum SandboxError {
         step: Step,
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why a probe found a sandbox backend unusable here; `peers doctor` shows its Display.
+/// Sources are shared so a finding can be copied.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProbeError {
+    #[error("cannot create a probe directory: {source}")]
+    ProbeDir {
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// The probe's own command could not be built.
+    #[error(transparent)]
+    Confine(Arc<SandboxError>),
+    #[error(transparent)]
+    Spawn(Arc<peers_process::SpawnError>),
+    /// The native helper refused, or podman could not start the probe container: `stderr` is
+    /// what it printed (the helper's `error: …` and `hint: …` lines).
+    #[error("{stderr}")]
+    Refused { stderr: String },
+    #[error("the sandbox helper ended with {exit}")]
+    HelperEnded { exit: peers_process::ExitInfo },
+    #[error("the probe container ended with {exit}")]
+    ContainerEnded { exit: peers_process::ExitInfo },
+    #[error("cannot run `{}`: {source}", program.display())]
+    NoPodman {
+        program: PathBuf,
+        #[source]
+        source: Arc<peers_process::SpawnError>,
+    },
+    /// A podman command (`--version`, `image inspect`) that failed; `command` is its line.
+    #[error("`{command}` failed ({exit}): {stderr}")]
+    PodmanFailed {
+        command: String,
+        exit: peers_process::ExitInfo,
+        stderr: String,
     },
 }
 

@@ -32,7 +32,7 @@ mod seccomp_filter;
 mod sys;
 
 pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
-pub use error::{SandboxError, Step};
+pub use error::{ProbeError, SandboxError, Step};
 pub use handover::{HandOver, HandOverSocket, MAX_LISTENERS};
 pub use helper::helper_main;
 pub use leftovers::{LEFT_RUNNING_MARKER, left_running};

@@ -2,19 +2,22 @@
 //! built around nothing by the helper, plus the Landlock ABI, seccomp and cgroup delegation.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use peers_process::CommandSpec;
 
 use crate::confine::{Request, probe_args};
+use crate::error::ProbeError;
 use crate::policy::Policy;
 
 /// The probe's findings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Probe {
     /// The whole native sandbox (namespaces, mounts, pivot_root, /proc, lo, caps, seccomp,
-    /// Landlock) was built around nothing: `Err` holds the helper's message with its hint.
-    pub sandbox: Result<(), String>,
+    /// Landlock) was built around nothing: `Err` says why not (the helper's message with its
+    /// hint, when the helper ran).
+    pub sandbox: Result<(), ProbeError>,
     /// The kernel's sysctls about unprivileged user namespaces, as found.
     pub user_namespace_sysctls: Vec<(String, String)>,
     /// Landlock ABI version; `None` when Landlock is not built in or not enabled at boot.
@@ -56,9 +59,10 @@ pub fn probe(peers_exe: &Path) -> Probe {
     }
 }
 
-fn probe_sandbox(peers_exe: &Path) -> Result<(), String> {
-    let root =
-        ProbeDir::create().map_err(|err| format!("cannot create a probe directory: {err}"))?;
+fn probe_sandbox(peers_exe: &Path) -> Result<(), ProbeError> {
+    let root = ProbeDir::create().map_err(|source| ProbeError::ProbeDir {
+        source: Arc::new(source),
+    })?;
     let repository = root.0.join("repo");
     let policy = Policy::new(&repository, root.0.join("scratch"), root.0.join("home"));
     let request = Request {
@@ -66,17 +70,17 @@ fn probe_sandbox(peers_exe: &Path) -> Result<(), String> {
         cwd: repository,
     };
     let mut spec = CommandSpec::new(peers_exe, &root.0);
-    spec.args = probe_args(&request).map_err(|err| err.to_string())?;
+    spec.args = probe_args(&request).map_err(|err| ProbeError::Confine(Arc::new(err)))?;
     spec.timeout = Some(Duration::from_secs(20));
-    let outcome = peers_process::run(&spec).map_err(|err| err.to_string())?;
+    let outcome = peers_process::run(&spec).map_err(|err| ProbeError::Spawn(Arc::new(err)))?;
     if outcome.success() {
         Ok(())
     } else {
         let stderr = outcome.stderr.to_string_lossy().trim().to_owned();
         Err(if stderr.is_empty() {
-            format!("the sandbox helper ended with {}", outcome.exit)
+            ProbeError::HelperEnded { exit: outcome.exit }
         } else {
-            stderr
+            ProbeError::Refused { stderr }
         })
     }
 }

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
+use crate::host_hooks::error::HookError;
 use crate::host_hooks::merge::{self, Change, Want};
 use crate::host_hooks::{self, HookTarget, TARGETS, record};
 use crate::project::Project;
@@ -97,7 +98,10 @@ fn selected(only: &[String]) -> CliResult<Vec<HookTarget>> {
 }
 
 /// The hook of `target` for this project: its command and marker, or why there is none.
-fn hook_for(project: &Project, target: &HookTarget) -> CliResult<Result<(String, String), String>> {
+fn hook_for(
+    project: &Project,
+    target: &HookTarget,
+) -> CliResult<Result<(String, String), HookError>> {
     let config = project.load_config()?;
     let peer = match host_hooks::peer_for(&config, target.tool) {
         Ok(peer) => peer,
@@ -256,7 +260,7 @@ fn report(outcomes: &[Outcome], args: &SideArgs) {
                     "tool": o.target.tool,
                     "file": o.path,
                     "result": o.change.word(),
-                    "why": match &o.change { Change::Skipped(why) => Some(why.as_str()), _ => None },
+                    "why": match &o.change { Change::Skipped(why) => Some(why.to_string()), _ => None },
                 })
             })
             .collect();

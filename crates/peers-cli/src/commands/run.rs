@@ -88,27 +88,39 @@ impl RunArgs {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Why a `--max-runtime` value is not a duration; clap prints it after the flag and value.
+#[derive(Debug, thiserror::Error)]
+enum DurationError {
+    #[error("`{text}` is not a duration (try 90s, 30m or 8h)")]
+    NotANumber { text: String },
+    #[error("unknown unit `{unit}` in `{text}` (use s, m or h)")]
+    UnknownUnit { unit: String, text: String },
+    #[error("the duration must be positive")]
+    Zero,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),
     );
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (try 90s, 30m or 8h)"))?;
+    let value: u64 = number.parse().map_err(|_| DurationError::NotANumber {
+        text: text.to_owned(),
+    })?;
     let seconds = match unit {
         "" | "s" => value,
         "m" => value * 60,
         "h" => value * 3600,
         other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}` (use s, m or h)"
-            ));
+            return Err(DurationError::UnknownUnit {
+                unit: other.to_owned(),
+                text: text.to_owned(),
+            });
         }
     };
     if seconds == 0 {
-        return Err("the duration must be positive".to_owned());
+        return Err(DurationError::Zero);
     }
     Ok(Duration::from_secs(seconds))
 }
@@ -197,13 +209,11 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     let outcome = peers_driver::run_loop::run(inputs, &mut progress);
     let tally = progress.finish();
     let summary = outcome?;
-    let report = crate::commands::report::write(&project)
-        .map(|_| {
-            display_path(project.root(), &project.dir.report_md())
-                .display()
-                .to_string()
-        })
-        .map_err(|err| err.message);
+    let report = crate::commands::report::write(&project).map(|_| {
+        display_path(project.root(), &project.dir.report_md())
+            .display()
+            .to_string()
+    });
     let ending = RunEnding {
         reason: &summary.reason,
         ticks_in_run: summary.ticks_in_run,
@@ -277,7 +287,7 @@ fn check_provider_keys(config: &peers_core::config::ConfigSettings) -> CliResult
 
 fn print_summary_json(
     summary: &peers_driver::session::RunSummary,
-    report: &Result<String, String>,
+    report: &CliResult<String>,
     sandbox: crate::sandbox_launcher::SandboxChoice,
 ) {
     let advice = peers_core::stop_advice::advise(&summary.reason.to_string());

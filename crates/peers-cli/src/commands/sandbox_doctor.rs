@@ -36,8 +36,8 @@ fn from_probe(probe: &Probe) -> Vec<PreflightFinding> {
                 .into(),
             None,
         ),
-        Err(message) => {
-            let (error, hint) = split_hint(message);
+        Err(problem) => {
+            let (error, hint) = split_hint(&problem.to_string());
             finding(
                 "native",
                 CheckLevel::Warning,
@@ -151,11 +151,14 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use peers_sandbox::ProbeError;
 
     #[test]
     fn a_failed_probe_is_a_warning_with_the_helpers_hint_as_fix() {
         let probe = Probe {
-            sandbox: Err("error: sandbox setup failed at creating a user namespace: Operation not permitted\nhint: enable them\n".into()),
+            sandbox: Err(ProbeError::Refused {
+                stderr: "error: sandbox setup failed at creating a user namespace: Operation not permitted\nhint: enable them\n".into(),
+            }),
             user_namespace_sysctls: vec![("kernel.unprivileged_userns_clone".into(), "0".into())],
             landlock_abi: None,
             seccomp: true,

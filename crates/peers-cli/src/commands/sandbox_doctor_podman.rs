@@ -144,9 +144,17 @@ mod tests {
             "{}",
             lines[1].message
         );
+        let not_found = peers_sandbox::ProbeError::PodmanFailed {
+            command: "podman --version".into(),
+            exit: peers_process::ExitInfo {
+                code: Some(127),
+                signal: None,
+            },
+            stderr: "podman: not found".into(),
+        };
         let absent = PodmanProbe {
-            version: Err("cannot run `podman`: not found".into()),
-            container: Err("not found".into()),
+            version: Err(not_found.clone()),
+            container: Err(not_found),
             ..works
         };
         let lines = from_probe(&absent, &podman(), false);

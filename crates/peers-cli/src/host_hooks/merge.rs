@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::error::{FileAction, FileProblem, HookError, Shape};
 use super::marker_of;
 use super::record::{Previous, SideRecord};
 
@@ -16,7 +17,7 @@ use super::record::{Previous, SideRecord};
 const FILE_CAP: u64 = 4 * 1024 * 1024;
 
 /// What happened to one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Change {
     Installed,
     Updated,
@@ -27,7 +28,7 @@ pub enum Change {
     Removed,
     NotInstalled,
     /// Left alone, and why.
-    Skipped(String),
+    Skipped(HookError),
 }
 
 impl Change {
@@ -44,10 +45,13 @@ impl Change {
     }
 }
 
-/// The file as found: absent, or its bytes and parsed value.
+/// The file as found: absent, or its bytes and its top-level object.
 enum Found {
     Absent,
-    Present { bytes: Vec<u8>, value: Value },
+    Present {
+        bytes: Vec<u8>,
+        value: serde_json::Map<String, Value>,
+    },
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -57,73 +61,79 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn read(path: &Path, snippet: &str) -> Result<Found, String> {
-    let leave = |why: String| format!("{why}; left alone (merge .peers/hooks/{snippet} by hand)");
+fn read(path: &Path, snippet: &str) -> Result<Found, HookError> {
+    let leave = |problem: FileProblem| HookError::LeftAlone {
+        snippet: snippet.to_owned(),
+        problem,
+    };
+    let path_buf = || path.to_path_buf();
     let meta = match std::fs::symlink_metadata(path) {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Absent),
-        Err(err) => return Err(leave(format!("cannot read {}: {err}", path.display()))),
+        Err(source) => {
+            return Err(leave(FileProblem::Unreadable {
+                path: path_buf(),
+                source,
+            }));
+        }
         Ok(meta) => meta,
     };
     if meta.file_type().is_symlink() {
-        return Err(leave(format!("{} is a symlink", path.display())));
+        return Err(leave(FileProblem::Symlink { path: path_buf() }));
     }
     if !meta.is_file() {
-        return Err(leave(format!("{} is not a regular file", path.display())));
+        return Err(leave(FileProblem::NotRegular { path: path_buf() }));
     }
     if meta.len() > FILE_CAP {
-        return Err(leave(format!("{} is larger than 4 MiB", path.display())));
+        return Err(leave(FileProblem::TooLarge { path: path_buf() }));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|err| leave(format!("cannot read {}: {err}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|source| {
+        leave(FileProblem::Unreadable {
+            path: path_buf(),
+            source,
+        })
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Found::Present {
             bytes,
-            value: Value::Object(serde_json::Map::new()),
+            value: serde_json::Map::new(),
         });
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
-        leave(format!(
-            "{} is not valid JSON (line {}, column {})",
-            path.display(),
-            err.line(),
-            err.column()
-        ))
+    let value: Value = serde_json::from_slice(&bytes).map_err(|source| {
+        leave(FileProblem::InvalidJson {
+            path: path_buf(),
+            source,
+        })
     })?;
-    if !value.is_object() {
-        return Err(leave(format!(
-            "{} does not hold a JSON object",
-            path.display()
-        )));
-    }
+    let Value::Object(value) = value else {
+        return Err(leave(FileProblem::NotObject { path: path_buf() }));
+    };
     Ok(Found::Present { bytes, value })
 }
 
 /// `hooks.<event>` of `root`, created when absent; `Err` when either has another type.
 fn event_list<'a>(
-    root: &'a mut Value,
+    root: &'a mut serde_json::Map<String, Value>,
     event: &str,
     path: &Path,
-) -> Result<&'a mut Vec<Value>, String> {
-    let unexpected = |what: String| {
-        format!(
-            "{what} in {}; left alone (merge the snippet by hand)",
-            path.display()
-        )
+) -> Result<&'a mut Vec<Value>, HookError> {
+    let unexpected = |shape: Shape| HookError::Unexpected {
+        shape,
+        path: path.to_path_buf(),
     };
-    let Some(object) = root.as_object_mut() else {
-        return Err(unexpected("the top level is not an object".into()));
-    };
-    let hooks = object
+    let hooks = root
         .entry("hooks")
         .or_insert_with(|| Value::Object(serde_json::Map::new()));
     let Some(hooks) = hooks.as_object_mut() else {
-        return Err(unexpected("`hooks` is not an object".into()));
+        return Err(unexpected(Shape::HooksNotObject));
     };
     let list = hooks
         .entry(event)
         .or_insert_with(|| Value::Array(Vec::new()));
-    list.as_array_mut()
-        .ok_or_else(|| unexpected(format!("`hooks.{event}` is not a list")))
+    list.as_array_mut().ok_or_else(|| {
+        unexpected(Shape::EventNotList {
+            event: event.to_owned(),
+        })
+    })
 }
 
 /// Where the hooks carrying `marker` are: (entry, hook) indexes.
@@ -179,7 +189,7 @@ pub fn install(want: &Want<'_>, record: Option<&SideRecord>) -> (Change, Option<
         Err(why) => return (Change::Skipped(why), record.cloned()),
     };
     let (before, mut value) = match found {
-        Found::Absent => (None, Value::Object(serde_json::Map::new())),
+        Found::Absent => (None, serde_json::Map::new()),
         Found::Present { bytes, value } => (Some(bytes), value),
     };
     let list = match event_list(&mut value, want.event, want.path) {
@@ -266,14 +276,15 @@ fn backup_path(path: &Path) -> Option<PathBuf> {
 fn write(
     path: &Path,
     before: Option<&[u8]>,
-    value: &Value,
-) -> Result<(Vec<u8>, Option<PathBuf>), String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|err| err.to_string())?;
+    value: &serde_json::Map<String, Value>,
+) -> Result<(Vec<u8>, Option<PathBuf>), HookError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(HookError::Encode)?;
     text.push('\n');
     let mut backup = None;
     if let Some(bytes) = before {
-        let path_of_backup = backup_path(path)
-            .ok_or_else(|| format!("no free backup name next to {}", path.display()))?;
+        let path_of_backup = backup_path(path).ok_or_else(|| HookError::NoBackupName {
+            path: path.to_path_buf(),
+        })?;
         write_new(&path_of_backup, bytes, mode_of(path))?;
         backup = Some(path_of_backup);
     }
@@ -285,29 +296,38 @@ fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o777)
 }
 
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+fn io_error(action: FileAction, path: &Path) -> impl FnOnce(std::io::Error) -> HookError {
+    let path = path.to_path_buf();
+    move |source| HookError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), HookError> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(mode)
         .open(path)
-        .map_err(|err| format!("cannot create {}: {err}", path.display()))?;
+        .map_err(io_error(FileAction::Create, path))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))
+        .map_err(io_error(FileAction::Write, path))
 }
 
 /// Writes `bytes` to a temporary file beside `path` (same mode) and renames it over `path`.
-fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let parent = path
-        .parent()
-        .ok_or_else(|| format!("{} has no parent directory", path.display()))?;
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), HookError> {
+    let parent = path.parent().ok_or_else(|| HookError::NoParent {
+        path: path.to_path_buf(),
+    })?;
     if !parent.exists() {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+            .map_err(io_error(FileAction::Create, parent))?;
     }
     let name = path
         .file_name()
@@ -315,9 +335,9 @@ fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let tmp = parent.join(format!(".{name}.tmp.peers-{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     write_new(&tmp, bytes, mode_of(path))?;
-    std::fs::rename(&tmp, path).map_err(|err| {
+    std::fs::rename(&tmp, path).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        format!("cannot replace {}: {err}", path.display())
+        io_error(FileAction::Replace, path)(source)
     })
 }
 
@@ -343,7 +363,7 @@ pub fn uninstall(
             Previous::Absent => {
                 return match std::fs::remove_file(path) {
                     Ok(()) => Change::Restored,
-                    Err(err) => Change::Skipped(format!("cannot remove {}: {err}", path.display())),
+                    Err(source) => Change::Skipped(io_error(FileAction::Remove, path)(source)),
                 };
             }
             Previous::Backup(backup) => {

@@ -3,6 +3,7 @@
 //! `settings.json` `hooks.Stop`, Codex 0.169 `hooks.json` `hooks.Stop`, Gemini CLI 0.61
 //! `settings.json` `hooks.AfterAgent`), the project's marker, the snippets in `.peers/hooks/`.
 
+pub mod error;
 pub mod merge;
 pub mod record;
 
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use peers_core::config::{ConfigSettings, ToolKind};
 use serde_json::{Value, json};
+
+use error::HookError;
 
 /// One agent CLI's hook configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +148,7 @@ pub fn shell_quote(text: &str) -> String {
 }
 
 /// The one peer that uses `tool`, or why there is not exactly one.
-pub fn peer_for(config: &ConfigSettings, tool: &str) -> Result<String, String> {
+pub fn peer_for(config: &ConfigSettings, tool: &str) -> Result<String, HookError> {
     let kind = ToolKind::from_name(tool);
     let names: Vec<&str> = config
         .peers
@@ -155,11 +158,13 @@ pub fn peer_for(config: &ConfigSettings, tool: &str) -> Result<String, String> {
         .collect();
     match names.as_slice() {
         [one] => Ok((*one).to_owned()),
-        [] => Err(format!("no peer uses tool {tool}")),
-        many => Err(format!(
-            "peers {} all use tool {tool}, and its Stop hook cannot tell their sessions apart",
-            many.join(", ")
-        )),
+        [] => Err(HookError::NoPeer {
+            tool: tool.to_owned(),
+        }),
+        many => Err(HookError::SharedTool {
+            tool: tool.to_owned(),
+            peers: many.iter().map(|name| (*name).to_owned()).collect(),
+        }),
     }
 }
 

@@ -64,7 +64,7 @@ pub struct RunEnding<'a> {
     pub gates: &'a [(String, bool)],
     pub wall: Duration,
     /// The report's path as the user should type it, or why it could not be written.
-    pub report: Result<String, String>,
+    pub report: crate::error::CliResult<String>,
 }
 
 /// The summary lines (the first one is `Stopped: …`, as before this summary existed).
@@ -125,7 +125,7 @@ pub fn render(tally: &RunTally, ending: &RunEnding<'_>, term: Terminal) -> Strin
         Err(why) => row(
             &mut out,
             "report",
-            &format!("not written ({why}); run `peers report`"),
+            &format!("not written ({}); run `peers report`", why.message),
         ),
     }
     out

@@ -37,8 +37,27 @@ pub(crate) struct ReportFiling {
     pub(crate) flag: Option<String>,
     pub(crate) severity: Severity,
     /// Why the body could not be read; the severity is then `high` (fail closed).
-    pub(crate) malformed: Option<String>,
+    pub(crate) malformed: Option<Malformed>,
     pub(crate) fields: ReportFields,
+}
+
+/// Why a Bug-Report's body could not be read; the ledger warns the author with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum Malformed {
+    #[error(
+        "the commit files {count} Bug-Reports and at most {MAX_FILINGS_PER_COMMIT} per commit \
+         are read, so none of them was; file them in several commits"
+    )]
+    Flood { count: usize },
+    #[error("its body has no JSON object with \"id\": \"{id}\"")]
+    NoObject { id: String },
+    #[error("its JSON has no \"severity\"")]
+    NoSeverity,
+    #[error("severity \"{word}\" is not one of crit, high, med, low, info")]
+    UnknownSeverity { word: String },
+    /// `found` is the JSON value written instead of a string.
+    #[error("severity {found} is not a string")]
+    SeverityNotString { found: Value },
 }
 
 /// The descriptive, optional part of a Bug-Report body.
@@ -129,11 +148,9 @@ fn flood(reports: &[&str]) -> ReportFiling {
         .find_map(|value| bug_id(split_flag(value).1))
         .unwrap_or_else(|| "BUG-FLOOD".to_owned());
     ReportFiling {
-        malformed: Some(format!(
-            "the commit files {} Bug-Reports and at most {MAX_FILINGS_PER_COMMIT} per commit \
-             are read, so none of them was; file them in several commits",
-            reports.len()
-        )),
+        malformed: Some(Malformed::Flood {
+            count: reports.len(),
+        }),
         id,
         flag: None,
         severity: Severity::High,
@@ -249,7 +266,7 @@ fn read_report(id: String, flag: Option<String>, index: &ObjectIndex<'_>) -> Rep
         });
     let Some((severity, object)) = chosen else {
         return ReportFiling {
-            malformed: Some(format!("its body has no JSON object with \"id\": \"{id}\"")),
+            malformed: Some(Malformed::NoObject { id: id.clone() }),
             id,
             flag,
             severity: Severity::High,
@@ -269,12 +286,15 @@ fn read_report(id: String, flag: Option<String>, index: &ObjectIndex<'_>) -> Rep
     }
 }
 
-fn object_severity(object: &Map<String, Value>) -> Result<Severity, String> {
+fn object_severity(object: &Map<String, Value>) -> Result<Severity, Malformed> {
     match object.get("severity") {
-        None => Err("its JSON has no \"severity\"".to_owned()),
-        Some(Value::String(word)) => Severity::parse(word)
-            .ok_or_else(|| format!("severity \"{word}\" is not one of crit, high, med, low, info")),
-        Some(other) => Err(format!("severity {other} is not a string")),
+        None => Err(Malformed::NoSeverity),
+        Some(Value::String(word)) => {
+            Severity::parse(word).ok_or_else(|| Malformed::UnknownSeverity { word: word.clone() })
+        }
+        Some(other) => Err(Malformed::SeverityNotString {
+            found: other.clone(),
+        }),
     }
 }
 

@@ -98,6 +98,37 @@ fn missing_or_unknown_severity_is_malformed_high() {
     );
 }
 
+/// Regression guard: the author's warning names what is wrong with a malformed body.
+#[test]
+fn a_malformed_reports_warning_says_what_is_wrong_with_its_body() {
+    let wrong_id =
+        "S\n\n{\"id\":\"BUG-9\",\"severity\":\"low\"}\n\nPeer: a\nBug-Report: BUG-2\n".to_owned();
+    let bad_word = report("BUG-3", "critical", "a");
+    let no_field = "S\n\n{\"id\":\"BUG-4\"}\n\nPeer: a\nBug-Report: BUG-4\n".to_owned();
+    let not_text =
+        "S\n\n{\"id\":\"BUG-5\",\"severity\":[3]}\n\nPeer: a\nBug-Report: BUG-5\n".to_owned();
+    let l = ledger(&[wrong_id, bad_word, no_field, not_text]);
+    let reasons: Vec<&str> = l
+        .warnings()
+        .iter()
+        .map(|warning| warning.message.as_str())
+        .collect();
+    let tail = "; recorded as high (blocking) until re-filed with a valid JSON body";
+    assert_eq!(
+        reasons,
+        [
+            format!(
+                "Bug-Report BUG-2 is malformed: its body has no JSON object with \"id\": \"BUG-2\"{tail}"
+            ),
+            format!(
+                "Bug-Report BUG-3 is malformed: severity \"critical\" is not one of crit, high, med, low, info{tail}"
+            ),
+            format!("Bug-Report BUG-4 is malformed: its JSON has no \"severity\"{tail}"),
+            format!("Bug-Report BUG-5 is malformed: severity [3] is not a string{tail}"),
+        ]
+    );
+}
+
 #[test]
 fn severity_words_are_case_insensitive() {
     let l = ledger(&[report("BUG-1", "MED", "a")]);

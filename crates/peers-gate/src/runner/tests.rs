@@ -153,8 +153,12 @@ fn fail_diagnostic_names_exit_code_and_escaped_tails() {
 fn judge_error_is_reported_as_pass_when_error() {
     let repo = tempfile::tempdir().unwrap();
     let judge: Judge = Arc::new(|_: &CommandResult| {
-        Err(peers_pass_when::EvalError {
-            message: "json file missing".to_owned(),
+        Err(peers_pass_when::EvalError::At {
+            column: 1,
+            failure: peers_pass_when::EvalFailure::Json {
+                path: "report.json".to_owned(),
+                source: peers_pass_when::JsonLoadError::Unreadable("json file missing".into()),
+            },
         })
     });
     let results = run_gates(
@@ -164,9 +168,10 @@ fn judge_error_is_reported_as_pass_when_error() {
     );
     assert!(!results[0].pass);
     assert!(
-        results[0]
-            .diagnostic
-            .starts_with("pass_when error: json file missing; exit_code=0; stdout-tail=''"),
+        results[0].diagnostic.starts_with(
+            "pass_when error: column 1: json(\"report.json\"): json file missing; \
+                 exit_code=0; stdout-tail=''"
+        ),
         "{results:?}"
     );
 }
@@ -340,13 +345,9 @@ fn the_judge_sees_head_and_tail_with_the_omission_marked() {
     let mut settings = settings(repo.path());
     settings.capture_cap = 100;
     let judge: Judge = Arc::new(|result: &CommandResult| {
-        let omission =
-            result
-                .stdout_omission
-                .as_ref()
-                .ok_or_else(|| peers_pass_when::EvalError {
-                    message: "no omission".to_owned(),
-                })?;
+        let Some(omission) = result.stdout_omission.as_ref() else {
+            return Ok(false);
+        };
         Ok(result.stdout.starts_with("1\n")
             && result.stdout.ends_with("10000\n")
             && result.stdout.contains(&omission.marker)

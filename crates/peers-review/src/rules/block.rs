@@ -5,20 +5,49 @@
 //! A line that is not a JSON object with the required fields is reported with its line number
 //! and skipped; callers decide whether that is worth a retry.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::finding::{Category, FindingSeverity, RawFinding};
 
 /// One line of a block that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LineProblem {
     /// 1-based line number in the whole reviewer output.
     pub line: usize,
-    pub message: String,
+    pub error: LineError,
+}
+
+/// Why a line of a block could not be used; the reviewer reads it in the format reminder.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LineError {
+    #[error("not valid JSON: {source}")]
+    NotJson {
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("\"{key}\" is missing")]
+    Missing { key: &'static str },
+    #[error("\"{key}\" is not a string")]
+    NotString { key: &'static str },
+    #[error("\"{key}\" is empty")]
+    Empty { key: &'static str },
+    #[error("severity \"{value}\" is not one of critical|high|medium|low|style")]
+    Severity { value: String },
+    #[error(
+        "category \"{value}\" is not one of \
+         security|correctness|performance|maintainability|style"
+    )]
+    Category { value: String },
+    #[error("stance \"{value}\" is not one of concede|defend|dismiss|accept")]
+    Stance { value: String },
 }
 
 /// What a reviewer's `findings` block held.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FindingsBlock {
     /// False when the output has no `findings` block at all.
     pub found: bool,
@@ -73,7 +102,7 @@ pub struct StanceLine {
 }
 
 /// What a reviewer's `stances` block held.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StancesBlock {
     pub found: bool,
     pub stances: Vec<StanceLine>,
@@ -90,7 +119,7 @@ pub fn parse_findings(text: &str) -> FindingsBlock {
     for (line, content) in lines {
         match object(content).and_then(|fields| finding(&fields)) {
             Ok(found) => block.findings.push(found),
-            Err(message) => block.problems.push(LineProblem { line, message }),
+            Err(error) => block.problems.push(LineProblem { line, error }),
         }
     }
     block
@@ -106,7 +135,7 @@ pub fn parse_stances(text: &str) -> StancesBlock {
     for (line, content) in lines {
         match object(content).and_then(|fields| stance(&fields)) {
             Ok(found) => block.stances.push(found),
-            Err(message) => block.problems.push(LineProblem { line, message }),
+            Err(error) => block.problems.push(LineProblem { line, error }),
         }
     }
     block
@@ -134,20 +163,22 @@ fn last_block<'t>(text: &'t str, tag: &str) -> Option<Vec<(usize, &'t str)>> {
     current.or(found)
 }
 
-fn object(line: &str) -> Result<Map<String, Value>, String> {
+fn object(line: &str) -> Result<Map<String, Value>, LineError> {
     match serde_json::from_str::<Value>(line) {
         Ok(Value::Object(fields)) => Ok(fields),
-        Ok(_) => Err("not a JSON object".to_owned()),
-        Err(err) => Err(format!("not valid JSON: {err}")),
+        Ok(_) => Err(LineError::NotObject),
+        Err(source) => Err(LineError::NotJson {
+            source: Arc::new(source),
+        }),
     }
 }
 
-fn text_field(fields: &Map<String, Value>, key: &str) -> Result<String, String> {
+fn text_field(fields: &Map<String, Value>, key: &'static str) -> Result<String, LineError> {
     match fields.get(key) {
         Some(Value::String(value)) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
-        Some(Value::String(_)) => Err(format!("\"{key}\" is empty")),
-        Some(_) => Err(format!("\"{key}\" is not a string")),
-        None => Err(format!("\"{key}\" is missing")),
+        Some(Value::String(_)) => Err(LineError::Empty { key }),
+        Some(_) => Err(LineError::NotString { key }),
+        None => Err(LineError::Missing { key }),
     }
 }
 
@@ -158,16 +189,14 @@ fn optional_text(fields: &Map<String, Value>, key: &str) -> String {
     }
 }
 
-fn finding(fields: &Map<String, Value>) -> Result<RawFinding, String> {
+fn finding(fields: &Map<String, Value>) -> Result<RawFinding, LineError> {
     let severity_text = text_field(fields, "severity")?;
-    let severity = FindingSeverity::parse(&severity_text).ok_or_else(|| {
-        format!("severity \"{severity_text}\" is not one of critical|high|medium|low|style")
+    let severity = FindingSeverity::parse(&severity_text).ok_or(LineError::Severity {
+        value: severity_text,
     })?;
     let category_text = text_field(fields, "category")?;
-    let category = Category::parse(&category_text).ok_or_else(|| {
-        format!(
-            "category \"{category_text}\" is not one of security|correctness|performance|maintainability|style"
-        )
+    let category = Category::parse(&category_text).ok_or(LineError::Category {
+        value: category_text,
     })?;
     let merges = Some(optional_text(fields, "merges")).filter(|id| !id.is_empty());
     Ok(RawFinding {
@@ -180,11 +209,9 @@ fn finding(fields: &Map<String, Value>) -> Result<RawFinding, String> {
     })
 }
 
-fn stance(fields: &Map<String, Value>) -> Result<StanceLine, String> {
+fn stance(fields: &Map<String, Value>) -> Result<StanceLine, LineError> {
     let stance_text = text_field(fields, "stance")?;
-    let stance = Stance::parse(&stance_text).ok_or_else(|| {
-        format!("stance \"{stance_text}\" is not one of concede|defend|dismiss|accept")
-    })?;
+    let stance = Stance::parse(&stance_text).ok_or(LineError::Stance { value: stance_text })?;
     Ok(StanceLine {
         id: text_field(fields, "id")?,
         stance,
@@ -227,7 +254,7 @@ mod tests {
         assert_eq!(block.problems.len(), 2);
         assert_eq!(block.problems[0].line, 3);
         assert!(
-            block.problems[1].message.contains("huge"),
+            block.problems[1].error.to_string().contains("huge"),
             "{:?}",
             block.problems
         );

@@ -55,6 +55,8 @@ fn run(
     let base = std::fs::read_to_string(&request.podman.base_seccomp).map_err(|err| {
         SandboxError::setup(Step::Podman(request.podman.base_seccomp.clone()), err)
     })?;
+    // io::Error::other keeps the reason's own cause as its source, so the helper's chain
+    // prints `not JSON: <serde_json's message>` as before.
     let tightened = seccomp::tighten(&base).map_err(|reason| {
         SandboxError::setup(
             Step::Podman(request.podman.base_seccomp.clone()),

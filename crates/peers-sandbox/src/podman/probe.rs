@@ -3,21 +3,24 @@
 //! rootless, and the version drift between this `peers` and an image's `io.peers.version`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use peers_process::CommandSpec;
 
+use crate::error::ProbeError;
 use crate::policy::Policy;
 
 use super::{Podman, Root, VERSION_LABEL, confine_podman};
 
 /// The probe's findings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PodmanProbe {
     /// `podman --version`, or why it could not run.
-    pub version: Result<String, String>,
-    /// A probe container ran `true` with every flag a turn gets; `Err` holds podman's message.
-    pub container: Result<(), String>,
+    pub version: Result<String, ProbeError>,
+    /// A probe container ran `true` with every flag a turn gets; `Err` holds podman's message
+    /// (the version's error when podman could not run at all).
+    pub container: Result<(), ProbeError>,
     /// podman runs as a non-root user (`--userns=keep-id`).
     pub rootless: bool,
     /// For an image root: the image's `io.peers.version` against this peers (`None` for a
@@ -99,9 +102,10 @@ pub fn probe_podman(podman: &Podman, peers_exe: &Path) -> PodmanProbe {
                     image,
                 ],
             )
-            .map_or_else(Drift::Unknown, |label| {
-                version_drift(env!("CARGO_PKG_VERSION"), &label)
-            }),
+            .map_or_else(
+                |error| Drift::Unknown(error.to_string()),
+                |label| version_drift(env!("CARGO_PKG_VERSION"), &label),
+            ),
         ),
     };
     PodmanProbe {
@@ -112,23 +116,23 @@ pub fn probe_podman(podman: &Podman, peers_exe: &Path) -> PodmanProbe {
     }
 }
 
-fn podman_output(podman: &Podman, args: &[&str]) -> Result<String, String> {
+fn podman_output(podman: &Podman, args: &[&str]) -> Result<String, ProbeError> {
     let mut spec = CommandSpec::new(&podman.program, std::env::temp_dir());
     spec.args = args.iter().map(Into::into).collect();
     spec.env = host_env(podman);
     spec.timeout = Some(Duration::from_secs(30));
-    let outcome = peers_process::run(&spec)
-        .map_err(|err| format!("cannot run `{}`: {err}", podman.program.display()))?;
+    let outcome = peers_process::run(&spec).map_err(|source| ProbeError::NoPodman {
+        program: podman.program.clone(),
+        source: Arc::new(source),
+    })?;
     if outcome.success() {
         Ok(outcome.stdout.to_string_lossy().trim().to_owned())
     } else {
-        Err(format!(
-            "`{} {}` failed ({}): {}",
-            podman.program.display(),
-            args.join(" "),
-            outcome.exit,
-            outcome.stderr.to_string_lossy().trim()
-        ))
+        Err(ProbeError::PodmanFailed {
+            command: format!("{} {}", podman.program.display(), args.join(" ")),
+            exit: outcome.exit,
+            stderr: outcome.stderr.to_string_lossy().trim().to_owned(),
+        })
     }
 }
 
@@ -144,26 +148,27 @@ fn host_env(podman: &Podman) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
     env
 }
 
-fn probe_container(podman: &Podman, peers_exe: &Path) -> Result<(), String> {
-    let root =
-        ProbeDir::create().map_err(|err| format!("cannot create a probe directory: {err}"))?;
+fn probe_container(podman: &Podman, peers_exe: &Path) -> Result<(), ProbeError> {
+    let root = ProbeDir::create().map_err(|source| ProbeError::ProbeDir {
+        source: Arc::new(source),
+    })?;
     let repository = root.0.join("repo");
     let policy = Policy::new(&repository, root.0.join("scratch"), root.0.join("home"));
     let mut spec = CommandSpec::new("true", &repository);
     spec.env = host_env(podman);
     spec.env.retain(|(key, _)| key != "CONTAINERS_CONF");
     spec.timeout = Some(Duration::from_secs(120));
-    let confined =
-        confine_podman(&spec, &policy, podman, peers_exe).map_err(|err| err.to_string())?;
-    let outcome = peers_process::run(&confined).map_err(|err| err.to_string())?;
+    let confined = confine_podman(&spec, &policy, podman, peers_exe)
+        .map_err(|err| ProbeError::Confine(Arc::new(err)))?;
+    let outcome = peers_process::run(&confined).map_err(|err| ProbeError::Spawn(Arc::new(err)))?;
     if outcome.success() {
         Ok(())
     } else {
         let stderr = outcome.stderr.to_string_lossy().trim().to_owned();
         Err(if stderr.is_empty() {
-            format!("the probe container ended with {}", outcome.exit)
+            ProbeError::ContainerEnded { exit: outcome.exit }
         } else {
-            stderr
+            ProbeError::Refused { stderr }
         })
     }
 }

@@ -32,14 +32,25 @@ pub(crate) const DENIED: &[&str] = &[
 
 const AF_VSOCK: u64 = 40;
 
+/// Why the base profile cannot be tightened. The helper reports it as the cause of a failed
+/// podman step, followed by its own cause (so `NotJson` does not repeat serde_json's message).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SeccompError {
+    #[error("not JSON")]
+    NotJson(#[source] serde_json::Error),
+    #[error("it has no `syscalls` list")]
+    NoSyscalls,
+    #[error(transparent)]
+    Encode(serde_json::Error),
+}
+
 /// Tightens `base` (the default profile's JSON). Errors when it is not a seccomp profile.
-pub(crate) fn tighten(base: &str) -> Result<String, String> {
-    let mut profile: Value =
-        serde_json::from_str(base).map_err(|err| format!("not JSON: {err}"))?;
+pub(crate) fn tighten(base: &str) -> Result<String, SeccompError> {
+    let mut profile: Value = serde_json::from_str(base).map_err(SeccompError::NotJson)?;
     let rules = profile
         .get_mut("syscalls")
         .and_then(Value::as_array_mut)
-        .ok_or("it has no `syscalls` list")?;
+        .ok_or(SeccompError::NoSyscalls)?;
     for rule in rules.iter_mut() {
         if let Some(names) = rule.get_mut("names").and_then(Value::as_array_mut) {
             names.retain(|name| {
@@ -60,7 +71,7 @@ pub(crate) fn tighten(base: &str) -> Result<String, String> {
         "action": "SCMP_ACT_ALLOW",
         "args": [{"index": 0, "value": AF_VSOCK, "valueTwo": 0, "op": "SCMP_CMP_NE"}],
     }));
-    serde_json::to_string_pretty(&profile).map_err(|err| err.to_string())
+    serde_json::to_string_pretty(&profile).map_err(SeccompError::Encode)
 }
 
 #[cfg(test)]
@@ -91,5 +102,28 @@ mod tests {
         assert_eq!(socket["args"][0]["value"], AF_VSOCK);
         assert_eq!(socket["args"][0]["op"], "SCMP_CMP_NE");
         assert!(tighten("[]").is_err());
+    }
+
+    /// Regression guard: the helper prints serde_json's reason for a bad base profile once.
+    #[test]
+    fn a_base_that_is_not_json_names_serdes_reason_once() {
+        let reason = tighten("{").unwrap_err();
+        let err = crate::error::SandboxError::setup(
+            crate::error::Step::Podman("/base.json".into()),
+            std::io::Error::other(reason),
+        );
+        let text = crate::error::format_error(&err);
+        assert!(
+            text.starts_with(
+                "error: sandbox setup failed at preparing the podman container (/base.json): \
+                 not JSON: EOF while parsing"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("EOF while parsing").count(), 1, "{text}");
+        assert_eq!(
+            tighten("[]").unwrap_err().to_string(),
+            "it has no `syscalls` list"
+        );
     }
 }

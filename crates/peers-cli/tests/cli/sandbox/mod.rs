@@ -27,7 +27,7 @@ pub const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// Whether this kernel can build the sandbox; prints why not (once) when it cannot.
 pub fn available() -> bool {
-    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    static PROBE: OnceLock<Result<(), peers_sandbox::ProbeError>> = OnceLock::new();
     let result = PROBE.get_or_init(|| peers_sandbox::probe(Path::new(PEERS)).sandbox);
     if let Err(reason) = result {
         eprintln!("skipped: the native sandbox cannot be built on this machine: {reason}");

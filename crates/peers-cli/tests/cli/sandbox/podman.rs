@@ -11,7 +11,7 @@ use peers_sandbox::{Podman, Root};
 /// Whether podman runs containers here. Absent podman skips with a message, except under
 /// CI=true, where it fails: CI installs podman (.ci/setup.d/30-podman.sh).
 pub fn available() -> bool {
-    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    static PROBE: OnceLock<Result<(), peers_sandbox::ProbeError>> = OnceLock::new();
     let result = PROBE.get_or_init(|| {
         let probe = peers_sandbox::probe_podman(&settings(), std::path::Path::new(super::PEERS));
         match (&probe.version, &probe.container) {
