@@ -171,10 +171,13 @@ impl Cluster {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PatchParams::default()
         };
-        match self.runtime.block_on(
-            self.api::<PersistentVolumeClaim>()
-                .patch(&name, &params, &Patch::Merge(&patch)),
-        ) {
+        match self
+            .runtime
+            .block_on(self.api::<PersistentVolumeClaim>().patch(
+                &name,
+                &params,
+                &Patch::Merge(&patch),
+            )) {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
             Err(e) => Err(api_error(&format!("release volume {name}"), &e)),
@@ -202,7 +205,10 @@ impl Cluster {
             .block_on(self.client.apiserver_version())
             .map(|info| info.git_version)
             .map_err(|e| {
-                CtlError::failed(format!("the API server at {} does not answer: {e}", self.server))
+                CtlError::failed(format!(
+                    "the API server at {} does not answer: {e}",
+                    self.server
+                ))
             })
     }
 

@@ -62,7 +62,10 @@ fn label(kind: &str, meta: &ObjectMeta) -> String {
 
 /// Every object of the run, as `kind/name`.
 fn all_objects(observed: &Observed) -> Vec<String> {
-    let anchor = observed.anchor.iter().map(|a| label("configmap", &a.metadata));
+    let anchor = observed
+        .anchor
+        .iter()
+        .map(|a| label("configmap", &a.metadata));
     let jobs = observed.jobs.iter().map(|j| label("job", &j.metadata));
     let pods = observed.pods.iter().map(|p| label("pod", &p.metadata));
     let volume = observed
@@ -106,6 +109,24 @@ fn collected(observed: &Observed, keep_volume: bool) -> Vec<String> {
         out.push(label("persistentvolumeclaim", &volume.metadata));
     }
     out
+}
+
+/// With `keep_volume`, releases the volume from the anchor (recorded in `outcome`), then deletes
+/// the anchor. `Ok(false)` when there was no anchor to delete.
+fn release_and_delete(
+    cluster: &Cluster,
+    run: &str,
+    observed: &Observed,
+    keep_volume: bool,
+    outcome: &mut Teardown,
+) -> CtlResult<bool> {
+    if observed.anchor.is_none() {
+        return Ok(false);
+    }
+    if keep_volume && observed.volume.is_some() && cluster.orphan_volume(run)? {
+        outcome.kept_volume = Some(names::volume(run));
+    }
+    cluster.delete_anchor(run)
 }
 
 /// Deletes the objects of project `name` (not while it runs); see the module doc.
@@ -176,15 +197,7 @@ pub fn teardown(
         }
     }
     let deleted = collected(&observed, keep_volume);
-    let result = (|| {
-        if observed.anchor.is_none() {
-            return Ok(false);
-        }
-        if keep_volume && observed.volume.is_some() && cluster.orphan_volume(&run)? {
-            outcome.kept_volume = Some(names::volume(&run));
-        }
-        cluster.delete_anchor(&run)
-    })();
+    let result = release_and_delete(&cluster, &run, &observed, keep_volume, &mut outcome);
     match result {
         Ok(true) => outcome.deleted = deleted,
         Ok(false) => {}

@@ -136,12 +136,9 @@ pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
     // The cluster first (refused while the run is live), so a failed delete leaves the project
     // registered and `remove` can be run again.
     let teardown = match current.get(&args.name).map(|p| &p.backend) {
-        Some(BackendSpec::Kubernetes(target)) => Some(teardown(
-            target,
-            &args.name,
-            args.keep_volume,
-            args.force,
-        )?),
+        Some(BackendSpec::Kubernetes(target)) => {
+            Some(teardown(target, &args.name, args.keep_volume, args.force)?)
+        }
         _ => None,
     };
     let removed = Registry::mutate(config, |registry| {

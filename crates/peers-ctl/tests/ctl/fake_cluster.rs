@@ -588,14 +588,17 @@ fn handle(store: &Mutex<Store>, seen: &Seen, body: &[u8]) -> (u16, Value) {
             merge(&mut object, &patch);
             (200, store.insert(&collection, object))
         }
-        ("DELETE", Some(name), None) => match if delete_policy(&seen.body) == "Orphan" {
-            store.delete_orphaning(&collection, name)
-        } else {
-            store.delete(&collection, name)
-        } {
-            Some(object) => (200, object),
-            None => not_found(name),
-        },
+        ("DELETE", Some(name), None) => {
+            let gone = if delete_policy(&seen.body) == "Orphan" {
+                store.delete_orphaning(&collection, name)
+            } else {
+                store.delete(&collection, name)
+            };
+            match gone {
+                Some(object) => (200, object),
+                None => not_found(name),
+            }
+        }
         _ => (
             400,
             json!({"message": format!("unsupported {} {}", seen.method, seen.path)}),

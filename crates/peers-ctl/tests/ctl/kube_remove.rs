@@ -75,7 +75,9 @@ fn remove_deletes_the_run_record_and_the_cluster_collects_what_it_owns() {
     assert_eq!(deletes[0].path, format!("{NS}/configmaps/peers-far"));
     assert_eq!(delete_policy(&deletes[0].body), "Background");
     assert!(
-        deletes[0].body.contains("\"propagationPolicy\":\"Background\""),
+        deletes[0]
+            .body
+            .contains("\"propagationPolicy\":\"Background\""),
         "{}",
         deletes[0].body
     );
@@ -130,7 +132,10 @@ fn remove_keep_volume_releases_the_volume_before_deleting_the_run_record() {
         .filter(|s| s.method == "PATCH" || s.method == "DELETE")
         .collect();
     assert_eq!(writes.len(), 2, "{writes:#?}");
-    assert_eq!(writes[0].path, format!("{NS}/persistentvolumeclaims/peers-far-work"));
+    assert_eq!(
+        writes[0].path,
+        format!("{NS}/persistentvolumeclaims/peers-far-work")
+    );
     assert!(
         writes[0].content_type.contains("merge-patch"),
         "{:?}",
@@ -161,7 +166,9 @@ fn remove_refuses_an_unreachable_cluster_and_force_unregisters_naming_what_stays
     let refused = env.ctl(&["remove", "far"]);
     assert_eq!(refused.code, 1, "{}", refused.combined());
     assert!(
-        refused.stderr.contains("cannot tell whether \"far\" still runs"),
+        refused
+            .stderr
+            .contains("cannot tell whether \"far\" still runs"),
         "{}",
         refused.stderr
     );
@@ -191,8 +198,9 @@ fn remove_refuses_an_unreachable_cluster_and_force_unregisters_naming_what_stays
     fake.set_reachable(false);
     let text = env.ok(&["remove", "far", "--force"]);
     assert!(
-        text.stdout
-            .contains("its objects stay (selector app.kubernetes.io/managed-by=peers-ctl,peers.dev/run=far)"),
+        text.stdout.contains(
+            "its objects stay (selector app.kubernetes.io/managed-by=peers-ctl,peers.dev/run=far)"
+        ),
         "{}",
         text.combined()
     );
@@ -268,7 +276,10 @@ fn doctor_checks_the_cluster_and_names_a_denied_permission_and_a_missing_namespa
         .iter()
         .find(|s| s.body.contains("\"subresource\":\"log\""))
         .expect("a review of pods/log");
-    assert!(log_review.body.contains("\"verb\":\"get\""), "{log_review:?}");
+    assert!(
+        log_review.body.contains("\"verb\":\"get\""),
+        "{log_review:?}"
+    );
     assert!(log_review.body.contains("\"namespace\":\"peers\""));
 
     fake.deny("delete", "jobs");
@@ -287,7 +298,8 @@ fn doctor_checks_the_cluster_and_names_a_denied_permission_and_a_missing_namespa
     let text = env.ctl(&["doctor"]);
     assert_eq!(text.code, 1, "{}", text.combined());
     assert!(
-        text.stdout.contains("[FAIL] kubernetes fake/peers permissions"),
+        text.stdout
+            .contains("[FAIL] kubernetes fake/peers permissions"),
         "{}",
         text.stdout
     );
@@ -301,7 +313,11 @@ fn doctor_checks_the_cluster_and_names_a_denied_permission_and_a_missing_namespa
         namespace["hint"],
         "create it: kubectl --context fake create namespace peers"
     );
-    assert_eq!(checks.len(), 3, "no permission checks without the namespace");
+    assert_eq!(
+        checks.len(),
+        3,
+        "no permission checks without the namespace"
+    );
 
     fake.set_reachable(false);
     let checks = kube_checks(&env);
@@ -322,8 +338,11 @@ fn doctor_names_an_unknown_context() {
     project(&env, &fake);
     let config = env.root().join("home/.kube/config");
     let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, text.replace("- name: fake\n  context:", "- name: other\n  context:"))
-        .unwrap();
+    std::fs::write(
+        &config,
+        text.replace("- name: fake\n  context:", "- name: other\n  context:"),
+    )
+    .unwrap();
     let checks = kube_checks(&env);
     assert_eq!(checks.len(), 1, "{checks:#?}");
     let kubeconfig = check(&checks, "kubeconfig");
