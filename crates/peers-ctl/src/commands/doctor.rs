@@ -29,14 +29,14 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub(super) enum Status {
+pub(crate) enum Status {
     Ok,
     Warn,
     Fail,
 }
 
 #[derive(Debug, Serialize)]
-pub(super) struct Check {
+pub(crate) struct Check {
     label: String,
     status: Status,
     detail: String,
@@ -44,7 +44,7 @@ pub(super) struct Check {
     hint: Option<String>,
 }
 
-pub(super) fn check(
+pub(crate) fn check(
     label: impl Into<String>,
     status: Status,
     detail: impl Into<String>,
