@@ -2,6 +2,10 @@
 //! run record with background propagation and the cluster collects what it owns;
 //! `--keep-volume` releases the volume first; an unreachable cluster is refused unless
 //! `--force`. `doctor` checks each cluster's kubeconfig, API server, namespace and permissions.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a missing field or a failed command must stop the test"
+)]
 
 use serde_json::{Value, json};
 
