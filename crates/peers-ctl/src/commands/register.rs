@@ -186,7 +186,7 @@ fn describe(t: &Teardown) -> String {
             .unwrap_or_default()
     );
     if let Some(error) = &t.error {
-        out.push_str(&format!("Kubernetes: {error}\n"));
+        out.push_str(&format!("Left the cluster unchanged: {error}\n"));
     }
     if t.deleted.is_empty() && t.error.is_none() && t.left.is_empty() {
         out.push_str(&format!("Nothing of it was in {place}\n"));
