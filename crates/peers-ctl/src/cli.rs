@@ -53,7 +53,8 @@ pub enum Command {
     New(NewArgs),
     /// Register an existing repository (with or without .peers/ yet).
     Add(AddArgs),
-    /// Unregister a project (its directory, .peers/ and controller log are kept).
+    /// Unregister a project (its directory, .peers/ and controller log are kept); a Kubernetes
+    /// project's objects are deleted from the cluster (--keep-volume keeps its volume).
     Remove(RemoveArgs),
     /// Every registered project with its state (fresh, running, stopped, crashed) and PID.
     List(ListArgs),
@@ -74,7 +75,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// One table of every project: state, tick, peers and health, gates, bugs, cost, activity.
     Dashboard(DashboardArgs),
-    /// Check the tools, the projects' configuration, stale locks and the projects root.
+    /// Check the tools, the projects' configuration, stale locks and the projects root, and for
+    /// Kubernetes projects the kubeconfig, API server, namespace and RBAC permissions.
     Doctor(DoctorArgs),
     /// Delete controller logs of projects that are not running and older than N days.
     Prune(PruneArgs),

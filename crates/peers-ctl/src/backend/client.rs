@@ -1,7 +1,8 @@
 //! The cluster client of the Kubernetes backend (kube-rs over a kubeconfig): server-side apply
 //! under the field manager `peers-ctl`, one LIST per object kind by label selector for any
-//! number of runs, deletes with background propagation, and pod logs that reconnect from the
-//! last timestamp. peers-ctl is synchronous; each call runs on a current-thread runtime.
+//! number of runs, deletes with background propagation, pod logs that reconnect from the last
+//! timestamp, and the probes of `doctor` (server version, namespace, SelfSubjectAccessReview).
+//! peers-ctl is synchronous; each call runs on a current-thread runtime.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -9,9 +10,12 @@ use std::time::Duration;
 
 use futures::{AsyncBufReadExt as _, StreamExt as _};
 use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Pod};
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config, Resource};
 use serde::Serialize;
@@ -156,6 +160,95 @@ impl Cluster {
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
             Err(e) => Err(api_error(&format!("delete job {name}"), &e)),
         }
+    }
+
+    /// Takes the run's volume out of its anchor's ownership (a JSON merge patch dropping its
+    /// ownerReferences), so deleting the anchor leaves it. `false` when the run has no volume.
+    pub fn orphan_volume(&self, run: &str) -> CtlResult<bool> {
+        let name = names::volume(run);
+        let patch = serde_json::json!({"metadata": {"ownerReferences": null}});
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PatchParams::default()
+        };
+        match self
+            .runtime
+            .block_on(self.api::<PersistentVolumeClaim>().patch(
+                &name,
+                &params,
+                &Patch::Merge(&patch),
+            )) {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+            Err(e) => Err(api_error(&format!("release volume {name}"), &e)),
+        }
+    }
+
+    /// Deletes the run's anchor with background propagation: the cluster garbage-collects
+    /// everything it owns (Jobs and their pods, the volume unless orphaned first). `false` when
+    /// the anchor was already gone.
+    pub fn delete_anchor(&self, run: &str) -> CtlResult<bool> {
+        let name = names::anchor(run);
+        match self.runtime.block_on(
+            self.api::<ConfigMap>()
+                .delete(&name, &DeleteParams::background()),
+        ) {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+            Err(e) => Err(api_error(&format!("delete configmap {name}"), &e)),
+        }
+    }
+
+    /// The API server's version (`GET /version`).
+    pub fn server_version(&self) -> CtlResult<String> {
+        self.runtime
+            .block_on(self.client.apiserver_version())
+            .map(|info| info.git_version)
+            .map_err(|e| {
+                CtlError::failed(format!(
+                    "the API server at {} does not answer: {e}",
+                    self.server
+                ))
+            })
+    }
+
+    /// Whether the namespace exists; `None` when the user may not read it.
+    pub fn namespace_exists(&self) -> CtlResult<Option<bool>> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        match self.runtime.block_on(api.get(&self.namespace)) {
+            Ok(_) => Ok(Some(true)),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(Some(false)),
+            Err(kube::Error::Api(status)) if status.code == 403 => Ok(None),
+            Err(e) => Err(api_error(&format!("get namespace {}", self.namespace), &e)),
+        }
+    }
+
+    /// Whether the user may `verb` the `resource` (of API `group`, "" for core; `resource` may
+    /// be `pods/log`) in the namespace: one SelfSubjectAccessReview.
+    pub fn can_i(&self, verb: &str, group: &str, resource: &str) -> CtlResult<bool> {
+        let (resource, subresource) = match resource.split_once('/') {
+            Some((resource, sub)) => (resource, Some(sub.to_owned())),
+            None => (resource, None),
+        };
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    namespace: Some(self.namespace.clone()),
+                    verb: Some(verb.to_owned()),
+                    group: Some(group.to_owned()),
+                    resource: Some(resource.to_owned()),
+                    subresource,
+                    ..ResourceAttributes::default()
+                }),
+                ..SelfSubjectAccessReviewSpec::default()
+            },
+            ..SelfSubjectAccessReview::default()
+        };
+        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
+        self.runtime
+            .block_on(api.create(&PostParams::default(), &review))
+            .map(|done| done.status.is_some_and(|s| s.allowed))
+            .map_err(|e| api_error("create selfsubjectaccessreview", &e))
     }
 
     fn list<K>(&self, selector: &str) -> CtlResult<Vec<K>>

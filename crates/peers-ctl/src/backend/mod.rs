@@ -6,6 +6,7 @@
 pub mod client;
 pub mod kubernetes;
 pub mod local;
+pub mod teardown;
 pub mod watch;
 
 use std::path::Path;

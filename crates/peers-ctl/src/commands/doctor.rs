@@ -1,6 +1,7 @@
 //! `doctor` (the `peers` binary and git, the config dir and registry, the projects root, and per
 //! project: its directory, its `.peers/` configuration and agent CLIs and gate tools through
-//! `peers doctor`, stale run locks) and `modes list` (the modes `peers` knows).
+//! `peers doctor`, stale run locks; for Kubernetes projects, each cluster they use: see
+//! `doctor_kube`) and `modes list` (the modes `peers` knows).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -11,6 +12,7 @@ use peers_store::run_lock::{LockState, probe_lock};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::commands::doctor_kube::cluster_checks;
 use crate::commands::print_json;
 use crate::error::{CtlError, CtlResult};
 use crate::launch::{peers_binary, run_peers};
@@ -27,14 +29,14 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-enum Status {
+pub(crate) enum Status {
     Ok,
     Warn,
     Fail,
 }
 
 #[derive(Debug, Serialize)]
-struct Check {
+pub(crate) struct Check {
     label: String,
     status: Status,
     detail: String,
@@ -42,7 +44,7 @@ struct Check {
     hint: Option<String>,
 }
 
-fn check(
+pub(crate) fn check(
     label: impl Into<String>,
     status: Status,
     detail: impl Into<String>,
@@ -103,6 +105,7 @@ pub fn run(config: &Path, args: &DoctorArgs) -> CtlResult<u8> {
                     project.run.is_some(),
                 ));
             }
+            checks.extend(cluster_checks(&registry.projects));
         }
         Err(err) => checks.push(check(
             "registry",

@@ -3,6 +3,7 @@
 pub mod contract;
 pub mod dashboard;
 pub mod doctor;
+pub mod doctor_kube;
 pub mod logs;
 pub mod new;
 pub mod register;

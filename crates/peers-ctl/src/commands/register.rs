@@ -1,13 +1,13 @@
-//! `add` (register an existing repository) and `remove` (unregister; files are kept).
+//! `add` (register an existing repository) and `remove` (unregister; files are kept; a
+//! Kubernetes project's objects are deleted from the cluster, see `backend::teardown`).
 
 use std::path::Path;
 
 use clap::Args;
 
 use crate::backend::BackendArgs;
-use crate::backend::kubernetes::cluster_states;
+use crate::backend::teardown::{Teardown, teardown};
 use crate::backend_spec::BackendSpec;
-use crate::cluster::status::Phase;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::paths::{absolute, validate_name};
@@ -29,9 +29,16 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
-    /// The project to unregister (refused while it runs).
+    /// The project to unregister (refused while it runs). For a Kubernetes project this also
+    /// deletes its run record ConfigMap, and the cluster collects what that owns: the Jobs, their
+    /// pods and the work volume.
     pub name: String,
-    /// Kubernetes: unregister even when the cluster cannot be read (its objects stay there).
+    /// Kubernetes: keep the run's volume (its PVC is released from the run record first; delete
+    /// it later with kubectl).
+    #[arg(long)]
+    pub keep_volume: bool,
+    /// Kubernetes: unregister even when the cluster cannot be read (its objects stay there), or
+    /// when its state is unknown.
     #[arg(long)]
     pub force: bool,
     /// Print the outcome as JSON.
@@ -115,38 +122,25 @@ pub fn register(
 }
 
 pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
-    // Reconcile first, so a run that has ended does not block its removal.
     let current = registry(config)?;
-    if let Some(project) = current.get(&args.name)
-        && let Some(cluster) = cluster_states(std::slice::from_ref(project)).remove(&args.name)
-        && !matches!(
-            cluster.phase,
-            Phase::Fresh | Phase::Stopped | Phase::Complete | Phase::Failed
-        )
-        && !(args.force && cluster.phase == Phase::Unknown)
+    if args.keep_volume
+        && current
+            .get(&args.name)
+            .is_some_and(|p| !matches!(p.backend, BackendSpec::Kubernetes(_)))
     {
-        if cluster.phase == Phase::Unknown {
-            return Err(CtlError::failed(format!(
-                "cannot tell whether {:?} still runs on Kubernetes: {}",
-                args.name,
-                cluster.detail.unwrap_or_default()
-            ))
-            .hint(format!(
-                "fix the cluster access, or unregister anyway (its objects stay in the cluster): peers-ctl remove {} --force",
-                args.name
-            )));
-        }
-        return Err(CtlError::failed(format!(
-            "project {:?} is {} on Kubernetes{}",
-            args.name,
-            cluster.phase.as_str(),
-            cluster
-                .detail
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default()
-        ))
-        .hint(format!("stop it first: peers-ctl stop {}", args.name)));
+        return Err(
+            CtlError::usage("--keep-volume applies to the kubernetes backend only")
+                .hint(format!("drop the flag: peers-ctl remove {}", args.name)),
+        );
     }
+    // The cluster first (refused while the run is live), so a failed delete leaves the project
+    // registered and `remove` can be run again.
+    let teardown = match current.get(&args.name).map(|p| &p.backend) {
+        Some(BackendSpec::Kubernetes(target)) => {
+            Some(teardown(target, &args.name, args.keep_volume, args.force)?)
+        }
+        _ => None,
+    };
     let removed = Registry::mutate(config, |registry| {
         let project = registry.find(&args.name)?;
         if let Some(run) = &project.run {
@@ -161,8 +155,16 @@ pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
         Ok(project)
     })?;
     if args.json {
-        print_json(&serde_json::json!({"removed": removed.name, "path": removed.path}))?;
+        let mut out = serde_json::json!({"removed": removed.name, "path": removed.path});
+        if let Some(teardown) = &teardown {
+            out["kubernetes"] = serde_json::to_value(teardown)
+                .map_err(|e| CtlError::failed(format!("cannot encode the outcome: {e}")))?;
+        }
+        print_json(&out)?;
     } else {
+        if let Some(teardown) = &teardown {
+            print!("{}", describe(teardown));
+        }
         println!(
             "Removed '{}' from the registry ({} and its .peers/ are kept)",
             removed.name,
@@ -170,4 +172,46 @@ pub fn remove(config: &Path, args: &RemoveArgs) -> CtlResult<u8> {
         );
     }
     Ok(0)
+}
+
+/// The text of what `remove` did in the cluster, one line per fact.
+fn describe(t: &Teardown) -> String {
+    let mut out = String::new();
+    let place = format!(
+        "namespace {}{}",
+        t.namespace,
+        t.context
+            .as_deref()
+            .map(|c| format!(" (context {c})"))
+            .unwrap_or_default()
+    );
+    if let Some(error) = &t.error {
+        out.push_str(&format!("Left the cluster unchanged: {error}\n"));
+    }
+    if t.deleted.is_empty() && t.error.is_none() && t.left.is_empty() {
+        out.push_str(&format!("Nothing of it was in {place}\n"));
+    } else if !t.deleted.is_empty() {
+        out.push_str(&format!(
+            "Deleted from {place} (background propagation: the cluster collects what the run record owns): {}\n",
+            t.deleted.join(", ")
+        ));
+    }
+    if let Some(volume) = &t.kept_volume {
+        out.push_str(&format!(
+            "Kept the volume {volume} (no longer owned by the run); delete it later: {} delete pvc {volume}\n",
+            t.kubectl()
+        ));
+    }
+    if let Some(selector) = &t.remaining_selector {
+        let which = if t.left.is_empty() {
+            "its objects stay".to_owned()
+        } else {
+            format!("left there: {}", t.left.join(", "))
+        };
+        out.push_str(&format!(
+            "In {place} {which} (selector {selector}); delete them later: {} delete configmaps,jobs,pods,pvc -l {selector}\n",
+            t.kubectl()
+        ));
+    }
+    out
 }

@@ -1,7 +1,9 @@
 //! A small fake Kubernetes API server on 127.0.0.1 for driving `peers-ctl` through a kubeconfig:
 //! namespaced CRUD for the kinds peers-ctl uses, server-side apply (create or update, UIDs and
 //! resourceVersions assigned), JSON merge patches, label-selector lists (equality terms),
-//! background deletes with garbage collection by owner UID, and pod logs from a buffer (from
+//! deletes with garbage collection by owner UID (unless `propagationPolicy: Orphan`), namespaces
+//! (`GET /api/v1/namespaces/<ns>`: those in `Store::namespaces`), `GET /version`,
+//! SelfSubjectAccessReviews (allowed unless `deny`), and pod logs from a buffer (from
 //! `sinceTime`'s second on; a follow stream ends after what is there, like a dropped connection),
 //! and watches (`?watch=true`): a chunked stream of `{"type","object"}` lines fed by every
 //! mutation with its resourceVersion, from a `resourceVersion` on, by label selector, with
@@ -16,7 +18,7 @@
     reason = "test harness: a broken fake must stop the test"
 )]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ pub struct Seen {
     pub path: String,
     pub query: String,
     pub content_type: String,
+    /// The request body (a DELETE's options, a patch, a review).
+    pub body: String,
 }
 
 impl Seen {
@@ -61,6 +65,10 @@ pub struct Store {
     pub objects: BTreeMap<(String, String), Value>,
     pub logs: BTreeMap<String, Vec<String>>,
     pub seen: Vec<Seen>,
+    /// The namespaces that exist (`peers` unless a test changes it).
+    pub namespaces: BTreeSet<String>,
+    /// `verb resource[/subresource]` pairs a SelfSubjectAccessReview denies.
+    pub denied: BTreeSet<String>,
     /// How often an open watch that allows bookmarks gets one.
     pub bookmark_every: Duration,
     /// How many BOOKMARK events were sent, over all watches.
@@ -81,6 +89,8 @@ impl Default for Store {
             objects: BTreeMap::new(),
             logs: BTreeMap::new(),
             seen: Vec::new(),
+            namespaces: BTreeSet::from(["peers".to_owned()]),
+            denied: BTreeSet::new(),
             bookmark_every: Duration::from_secs(10),
             bookmarks_sent: 0,
             next: 0,
@@ -158,6 +168,13 @@ impl FakeCluster {
         let mut store = self.store.lock().expect("store");
         store.delete(collection, name).expect("the object exists");
         self.changed.notify_all();
+    }
+
+    /// SelfSubjectAccessReviews of `verb` on `resource` (e.g. `delete jobs`, `get pods/log`)
+    /// answer `allowed: false` from now on.
+    pub fn deny(&self, verb: &str, resource: &str) {
+        let mut store = self.store.lock().expect("store");
+        store.denied.insert(format!("{verb} {resource}"));
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -244,6 +261,33 @@ impl Store {
             object: gone.clone(),
             before: None,
         });
+        Some(gone)
+    }
+
+    /// Deletes without collecting: what it owned loses that ownerReference (as
+    /// `propagationPolicy: Orphan` does).
+    fn delete_orphaning(&mut self, collection: &str, name: &str) -> Option<Value> {
+        let gone = self.remove(&(collection.to_owned(), name.to_owned()))?;
+        let uid = gone["metadata"]["uid"].clone();
+        let owned: Vec<(String, String)> = self
+            .objects
+            .iter()
+            .filter(|(_, v)| {
+                v["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (collection, name) in owned {
+            let key = (collection.clone(), name);
+            if let Some(mut object) = self.objects.get(&key).cloned() {
+                if let Some(refs) = object["metadata"]["ownerReferences"].as_array_mut() {
+                    refs.retain(|r| r["uid"] != uid);
+                }
+                self.insert(&collection, object);
+            }
+        }
         Some(gone)
     }
 
@@ -388,6 +432,7 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, changed: &Condvar) {
             path: path.to_owned(),
             query: query.to_owned(),
             content_type,
+            body: String::from_utf8_lossy(&body).into_owned(),
         };
         if method == "GET" && seen.is_watch() {
             watch(reader.get_ref(), &mut writer, store, changed, &seen);
@@ -402,6 +447,7 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, changed: &Condvar) {
         let status = match code {
             200 => "200 OK",
             201 => "201 Created",
+            403 => "403 Forbidden",
             404 => "404 Not Found",
             _ => "400 Bad Request",
         };
@@ -413,6 +459,14 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, changed: &Condvar) {
             return;
         }
     }
+}
+
+/// The `propagationPolicy` of a DELETE's options body (`Background` when absent).
+pub fn delete_policy(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["propagationPolicy"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "Background".to_owned())
 }
 
 fn not_found(what: &str) -> (u16, Value) {
@@ -427,6 +481,57 @@ fn handle(store: &Mutex<Store>, seen: &Seen, body: &[u8]) -> (u16, Value) {
     let mut store = store.lock().expect("store");
     store.seen.push(seen.clone());
     let segments: Vec<&str> = seen.path.trim_matches('/').split('/').collect();
+    match (seen.method.as_str(), segments.as_slice()) {
+        ("GET", ["version"]) => {
+            return (
+                200,
+                json!({"major": "1", "minor": "33", "gitVersion": "v1.33.0-fake",
+                       "gitCommit": "0", "gitTreeState": "clean",
+                       "buildDate": "2026-12-07T00:00:00Z", "goVersion": "go1.24",
+                       "compiler": "gc", "platform": "linux/amd64"}),
+            );
+        }
+        ("GET", ["api", "v1", "namespaces", ns]) => {
+            return if store.namespaces.contains(*ns) {
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "Namespace",
+                           "metadata": {"name": ns}, "status": {"phase": "Active"}}),
+                )
+            } else {
+                not_found(&format!("namespaces \"{ns}\""))
+            };
+        }
+        (
+            "POST",
+            [
+                "apis",
+                "authorization.k8s.io",
+                "v1",
+                "selfsubjectaccessreviews",
+            ],
+        ) => {
+            let Ok(mut review) = serde_json::from_slice::<Value>(body) else {
+                return (400, json!({"message": "body is not JSON"}));
+            };
+            let attributes = &review["spec"]["resourceAttributes"];
+            let resource = match attributes["subresource"].as_str() {
+                Some(sub) if !sub.is_empty() => {
+                    format!("{}/{sub}", attributes["resource"].as_str().unwrap_or(""))
+                }
+                _ => attributes["resource"].as_str().unwrap_or("").to_owned(),
+            };
+            let asked = format!("{} {resource}", attributes["verb"].as_str().unwrap_or(""));
+            let allowed = !store.denied.contains(&asked);
+            review["status"] = if allowed {
+                json!({"allowed": true, "reason": "the fake allows it"})
+            } else {
+                json!({"allowed": false, "reason": format!("the test denied {asked}")})
+            };
+            return (201, review);
+        }
+        _ => {}
+    }
     // …/namespaces/<ns>/<kind>[/<name>[/log]]
     let Some(at) = segments.iter().position(|s| *s == "namespaces") else {
         return not_found(&seen.path);
@@ -483,10 +588,17 @@ fn handle(store: &Mutex<Store>, seen: &Seen, body: &[u8]) -> (u16, Value) {
             merge(&mut object, &patch);
             (200, store.insert(&collection, object))
         }
-        ("DELETE", Some(name), None) => match store.delete(&collection, name) {
-            Some(object) => (200, object),
-            None => not_found(name),
-        },
+        ("DELETE", Some(name), None) => {
+            let gone = if delete_policy(&seen.body) == "Orphan" {
+                store.delete_orphaning(&collection, name)
+            } else {
+                store.delete(&collection, name)
+            };
+            match gone {
+                Some(object) => (200, object),
+                None => not_found(name),
+            }
+        }
         _ => (
             400,
             json!({"message": format!("unsupported {} {}", seen.method, seen.path)}),

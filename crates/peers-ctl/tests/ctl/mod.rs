@@ -10,6 +10,7 @@ mod implement;
 mod kube;
 mod kube_cluster;
 mod kube_real;
+mod kube_remove;
 mod kube_watch;
 pub mod live;
 mod notify;
