@@ -15,15 +15,15 @@ use peers_store::layout::PeersDir;
 use crate::error::{CliError, CliResult};
 
 /// A git repository that has (or is about to get) a `.peers/` directory.
-pub struct Project {
+pub struct LoadedProject {
     pub git: Git,
     pub dir: PeersDir,
 }
 
-impl Project {
+impl LoadedProject {
     /// The repository containing `directory` (default: the current directory). Does not require
-    /// `.peers/` to exist; see [`Project::require_initialised`].
-    pub fn open(directory: Option<&Path>) -> CliResult<Project> {
+    /// `.peers/` to exist; see [`LoadedProject::require_initialised`].
+    pub fn open(directory: Option<&Path>) -> CliResult<LoadedProject> {
         let start = match directory {
             Some(dir) => dir.to_path_buf(),
             None => std::env::current_dir().map_err(|err| {
@@ -38,12 +38,12 @@ impl Project {
         }
         let git = Git::discover(&start)?;
         let dir = PeersDir::at(git.root());
-        Ok(Project { git, dir })
+        Ok(LoadedProject { git, dir })
     }
 
-    /// Like [`Project::open`], and `.peers/` must exist.
-    pub fn open_initialised(directory: Option<&Path>) -> CliResult<Project> {
-        let project = Project::open(directory)?;
+    /// Like [`LoadedProject::open`], and `.peers/` must exist.
+    pub fn open_initialised(directory: Option<&Path>) -> CliResult<LoadedProject> {
+        let project = LoadedProject::open(directory)?;
         project.require_initialised()?;
         Ok(project)
     }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CtlError, CtlResult};
 use crate::identity::{Liveness, boot_id, liveness};
 use crate::reconcile::load_reconciled;
-use crate::registry::{Registry, RunState};
+use crate::registry::{ProjectState, Registry};
 
 const FILE: &str = "notify.json";
 const CONFIG_CAP: u64 = 64 * 1024;
@@ -86,14 +86,14 @@ pub fn event_for(registry: &Registry, name: &str) -> Option<Event> {
     let summary = crate::summary::summarise(&project.path);
     let reason = summary.stop_reason.clone();
     let event = match project.state {
-        RunState::Crashed => "crashed",
-        RunState::Stopped => match reason.as_deref() {
+        ProjectState::Crashed => "crashed",
+        ProjectState::Stopped => match reason.as_deref() {
             Some("complete") => "complete",
             Some("interrupted") => return None,
             Some(r) if r.starts_with("budget:") => "cap",
             _ => "halted",
         },
-        RunState::Running | RunState::Fresh => return None,
+        ProjectState::Running | ProjectState::Fresh => return None,
     };
     Some(Event {
         event,

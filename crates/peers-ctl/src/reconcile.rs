@@ -14,12 +14,12 @@ use peers_store::layout::PeersDir;
 
 use crate::error::CtlResult;
 use crate::identity::{Liveness, boot_id, liveness};
-use crate::registry::{Project, Registry, RunRecord, RunState};
+use crate::registry::{Project, ProjectState, Registry, RunRecord};
 
 /// A state change found by [`observe`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
-    pub state: RunState,
+    pub state: ProjectState,
     pub note: Option<String>,
 }
 
@@ -30,15 +30,15 @@ pub fn observe(project: &Project, boot: &str) -> Option<Transition> {
         return None;
     }
     let Some(run) = &project.run else {
-        return (project.state == RunState::Running).then(|| Transition {
-            state: RunState::Crashed,
+        return (project.state == ProjectState::Running).then(|| Transition {
+            state: ProjectState::Crashed,
             note: Some("the registry said running but held no process identity".into()),
         });
     };
     match liveness(run, boot) {
-        Liveness::Alive if project.state == RunState::Running => None,
+        Liveness::Alive if project.state == ProjectState::Running => None,
         Liveness::Alive => Some(Transition {
-            state: RunState::Running,
+            state: ProjectState::Running,
             note: None,
         }),
         Liveness::Gone => Some(ended(project, run, None)),
@@ -57,12 +57,12 @@ pub fn observe(project: &Project, boot: &str) -> Option<Transition> {
 fn ended(project: &Project, run: &RunRecord, recycled: Option<String>) -> Transition {
     if recorded_stop_since(&project.path, &run.started_at) {
         Transition {
-            state: RunState::Stopped,
+            state: ProjectState::Stopped,
             note: None,
         }
     } else {
         Transition {
-            state: RunState::Crashed,
+            state: ProjectState::Crashed,
             note: Some(recycled.unwrap_or_else(|| {
                 format!(
                     "peers run (PID {}) ended without recording why (killed or crashed); `peers-ctl start {}` resumes it",
@@ -83,7 +83,7 @@ pub fn recorded_stop_since(path: &Path, since: &str) -> bool {
 
 /// Applies `transition` to `project`.
 pub fn apply(project: &mut Project, transition: Transition) {
-    if transition.state != RunState::Running
+    if transition.state != ProjectState::Running
         && let Some(run) = project.run.take()
     {
         project.last_pid = Some(run.pid);

@@ -25,7 +25,7 @@ const FORMAT_VERSION: u64 = 1;
 /// A project's state as peers-ctl shows it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RunState {
+pub enum ProjectState {
     /// Registered, never started by peers-ctl.
     #[default]
     Fresh,
@@ -37,7 +37,7 @@ pub enum RunState {
     Crashed,
 }
 
-impl RunState {
+impl ProjectState {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Fresh => "fresh",
@@ -70,7 +70,7 @@ pub struct Project {
     pub path: PathBuf,
     pub added_at: String,
     #[serde(default)]
-    pub state: RunState,
+    pub state: ProjectState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +93,7 @@ impl Project {
             name: name.to_owned(),
             path: path.to_path_buf(),
             added_at: peers_store::timestamp::now_iso_utc(),
-            state: RunState::Fresh,
+            state: ProjectState::Fresh,
             run: None,
             last_pid: None,
             last_started_at: None,

@@ -8,7 +8,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use peers_store::layout::PeersDir;
-pub use peers_store::run_summary::PeerHealth;
+pub use peers_store::run_summary::OverviewPeer;
 use peers_store::run_summary::read_run_summary;
 use serde::Serialize;
 use serde_json::Value;
@@ -22,7 +22,7 @@ const TAIL_MAX: u64 = 4 * 1024 * 1024;
 pub struct Summary {
     pub initialised: bool,
     pub iteration: Option<u64>,
-    pub peers: Vec<PeerHealth>,
+    pub peers: Vec<OverviewPeer>,
     pub gates_green: usize,
     pub gates_total: usize,
     pub blocking_bugs: Option<u64>,

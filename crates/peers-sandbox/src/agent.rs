@@ -10,7 +10,7 @@ use landlock::RulesetCreated;
 use rustix::thread::{CapabilitiesSecureBits, CapabilitySet, CapabilitySets};
 use seccompiler::BpfProgram;
 
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 
 /// Highest capability number to drop from the bounding set (unknown ones are skipped).
 const LAST_CAPABILITY: u32 = 63;
@@ -30,7 +30,7 @@ pub(crate) fn exec(
     }
     // The environment is the helper's, which is exactly the spec's.
     let err = Command::new(program).args(args).current_dir(cwd).exec();
-    SandboxError::setup(Step::Exec(program.to_string_lossy().into_owned()), err)
+    SandboxError::setup(SetupStep::Exec(program.to_string_lossy().into_owned()), err)
 }
 
 /// Everything but the exec: descriptors, capabilities, no_new_privs, Landlock, seccomp.
@@ -41,15 +41,15 @@ pub(crate) fn confine_self(
     close_inherited_at_exec()?;
     drop_privileges()?;
     rustix::thread::set_no_new_privs(true)
-        .map_err(|err| SandboxError::setup(Step::NoNewPrivs, err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::NoNewPrivs, err))?;
     if let Some(ruleset) = ruleset {
         ruleset.restrict_self().map_err(|err| {
-            SandboxError::setup(Step::Landlock, std::io::Error::other(err.to_string()))
+            SandboxError::setup(SetupStep::Landlock, std::io::Error::other(err.to_string()))
         })?;
     }
     for filter in filters {
         seccompiler::apply_filter(filter).map_err(|err| {
-            SandboxError::setup(Step::Seccomp, std::io::Error::other(err.to_string()))
+            SandboxError::setup(SetupStep::Seccomp, std::io::Error::other(err.to_string()))
         })?;
     }
     Ok(())
@@ -59,7 +59,7 @@ pub(crate) fn confine_self(
 /// then clears the effective, permitted and inheritable sets. Used by init too once the
 /// command is started.
 pub(crate) fn drop_privileges() -> Result<(), SandboxError> {
-    let step = |err| SandboxError::setup(Step::Capabilities, err);
+    let step = |err| SandboxError::setup(SetupStep::Capabilities, err);
     rustix::thread::set_capabilities_secure_bits(
         CapabilitiesSecureBits::NO_ROOT
             | CapabilitiesSecureBits::NO_ROOT_LOCKED
@@ -92,5 +92,5 @@ pub(crate) fn drop_privileges() -> Result<(), SandboxError> {
 /// peers or the helper held reaches the program.
 fn close_inherited_at_exec() -> Result<(), SandboxError> {
     crate::sys::cloexec_from(3)
-        .map_err(|err| SandboxError::setup(Step::Exec("close_range".into()), err))
+        .map_err(|err| SandboxError::setup(SetupStep::Exec("close_range".into()), err))
 }

@@ -23,7 +23,7 @@ pub enum SandboxError {
     Repository { path: PathBuf, reason: String },
     #[error("sandbox setup failed at {step}")]
     Setup {
-        step: Step,
+        step: SetupStep,
         #[source]
         source: std::io::Error,
     },
@@ -68,7 +68,7 @@ pub enum ProbeError {
 
 /// One step of building the sandbox, named after the kernel feature it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub enum SetupStep {
     /// The helper found more than one thread (unshare of a user namespace would fail).
     SingleThread,
     UserNamespace,
@@ -91,7 +91,7 @@ pub enum Step {
     Podman(PathBuf),
 }
 
-impl fmt::Display for Step {
+impl fmt::Display for SetupStep {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SingleThread => formatter.write_str("the single-threaded check"),
@@ -122,7 +122,7 @@ impl fmt::Display for Step {
     }
 }
 
-impl Step {
+impl SetupStep {
     /// How to fix a failure of this step.
     pub fn hint(&self) -> String {
         match self {
@@ -207,7 +207,7 @@ impl SandboxError {
         }
     }
 
-    pub(crate) fn setup(step: Step, source: impl Into<std::io::Error>) -> Self {
+    pub(crate) fn setup(step: SetupStep, source: impl Into<std::io::Error>) -> Self {
         Self::Setup {
             step,
             source: source.into(),

@@ -22,7 +22,7 @@ use rustix::net::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 
 /// Most listeners one sandbox may hand over (egress plus one per provider, with room).
 pub const MAX_LISTENERS: usize = 8;
@@ -38,13 +38,14 @@ pub struct HandOver {
 
 /// Helper side: connect to the orchestrator before leaving the host's network namespace.
 pub(crate) fn connect(hand_over: &HandOver) -> Result<UnixStream, SandboxError> {
-    UnixStream::connect(&hand_over.socket).map_err(|err| SandboxError::setup(Step::HandOver, err))
+    UnixStream::connect(&hand_over.socket)
+        .map_err(|err| SandboxError::setup(SetupStep::HandOver, err))
 }
 
 /// Helper side, inside the new network namespace with `lo` up: bind every port and send the
 /// listeners. The helper's own copies close when this returns.
 pub(crate) fn send(channel: &UnixStream, ports: &[u16]) -> Result<(), SandboxError> {
-    let fail = |err: std::io::Error| SandboxError::setup(Step::HandOver, err);
+    let fail = |err: std::io::Error| SandboxError::setup(SetupStep::HandOver, err);
     let listeners = ports
         .iter()
         .map(|&port| TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))))

@@ -9,7 +9,7 @@ use rustix::process::{Gid, Uid, WaitOptions, getgid, getuid};
 use rustix::thread::UnshareFlags;
 
 use crate::confine::{Invocation, SETUP_FAILED_EXIT_CODE, parse_invocation};
-use crate::error::{SandboxError, Step, format_error};
+use crate::error::{SandboxError, SetupStep, format_error};
 use crate::policy::Network;
 use crate::sys::{self, Forked, exit_code};
 
@@ -49,7 +49,7 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
         )),
         Network::Loopback => None,
     };
-    unshare(UnshareFlags::NEWUSER, Step::UserNamespace)?;
+    unshare(UnshareFlags::NEWUSER, SetupStep::UserNamespace)?;
     write_id_maps(uid, gid)?;
     unshare(
         UnshareFlags::NEWNS
@@ -57,23 +57,23 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
             | UnshareFlags::NEWNET
             | UnshareFlags::NEWIPC
             | UnshareFlags::NEWUTS,
-        Step::OtherNamespaces,
+        SetupStep::OtherNamespaces,
     )?;
     if let Some((channel, ports)) = hand_over {
-        sys::loopback_up().map_err(|err| SandboxError::setup(Step::Loopback, err))?;
+        sys::loopback_up().map_err(|err| SandboxError::setup(SetupStep::Loopback, err))?;
         crate::handover::send(&channel, &ports)?;
     }
     let (error_read, error_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|err| SandboxError::setup(Step::Fork, err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Fork, err))?;
     // Init lists what the command left running through this one, after the command exits.
     let (left_read, left_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|err| SandboxError::setup(Step::Fork, err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Fork, err))?;
     let helper = rustix::process::pidfd_open(
         rustix::process::getpid(),
         rustix::process::PidfdFlags::empty(),
     )
-    .map_err(|err| SandboxError::setup(Step::Fork, err))?;
-    match sys::fork().map_err(|err| SandboxError::setup(Step::Fork, err))? {
+    .map_err(|err| SandboxError::setup(SetupStep::Fork, err))?;
+    match sys::fork().map_err(|err| SandboxError::setup(SetupStep::Fork, err))? {
         Forked::Child => {
             drop(error_read);
             drop(left_read);
@@ -103,7 +103,7 @@ fn sandbox(invocation: Invocation) -> Result<i32, SandboxError> {
 /// is only sound with one thread: refuse clearly instead.
 fn check_single_thread() -> Result<(), SandboxError> {
     let status = std::fs::read_to_string("/proc/self/status")
-        .map_err(|err| SandboxError::setup(Step::SingleThread, err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::SingleThread, err))?;
     let threads = status
         .lines()
         .find_map(|line| line.strip_prefix("Threads:"))
@@ -112,13 +112,13 @@ fn check_single_thread() -> Result<(), SandboxError> {
         Ok(())
     } else {
         Err(SandboxError::setup(
-            Step::SingleThread,
+            SetupStep::SingleThread,
             std::io::Error::other(format!("{} threads", threads.unwrap_or("unknown"))),
         ))
     }
 }
 
-fn unshare(flags: UnshareFlags, step: Step) -> Result<(), SandboxError> {
+fn unshare(flags: UnshareFlags, step: SetupStep) -> Result<(), SandboxError> {
     #[expect(
         unsafe_code,
         reason = "rustix marks unshare unsafe only for UnshareFlags::FILES"
@@ -133,7 +133,7 @@ fn unshare(flags: UnshareFlags, step: Step) -> Result<(), SandboxError> {
 /// capabilities the user namespace grants vanish at the command's `execve` (when not root).
 fn write_id_maps(uid: Uid, gid: Gid) -> Result<(), SandboxError> {
     let write = |path: &str, contents: String| {
-        std::fs::write(path, contents).map_err(|err| SandboxError::setup(Step::IdMap, err))
+        std::fs::write(path, contents).map_err(|err| SandboxError::setup(SetupStep::IdMap, err))
     };
     write("/proc/self/setgroups", "deny".to_owned())?;
     write("/proc/self/uid_map", format!("{0} {0} 1\n", uid.as_raw()))?;

@@ -8,7 +8,7 @@ use rustix::event::{PollFd, PollFlags};
 use rustix::process::{Signal, WaitOptions};
 
 use crate::confine::{Invocation, SETUP_FAILED_EXIT_CODE};
-use crate::error::{SandboxError, Step, format_error};
+use crate::error::{SandboxError, SetupStep, format_error};
 use crate::sys::{self, Forked, exit_code};
 
 /// Runs init; returns its exit code (the command's). Setup errors go to `error_pipe`.
@@ -44,7 +44,7 @@ fn start(
     // The first link of the death chain: the helper dies (peers killed it, or peers died
     // and its own death signal killed the helper) → init is SIGKILLed → the namespace dies.
     rustix::process::set_parent_process_death_signal(Some(Signal::KILL))
-        .map_err(|err| SandboxError::setup(Step::Fork, err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Fork, err))?;
     if helper_is_gone(helper) {
         // The helper died before the death signal was armed: nobody waits for this sandbox.
         std::process::exit(SETUP_FAILED_EXIT_CODE);
@@ -58,14 +58,14 @@ fn start(
         Invocation::Probe { request } => (request, None),
     };
     crate::mounts::build(&request.policy)?;
-    sys::loopback_up().map_err(|err| SandboxError::setup(Step::Loopback, err))?;
+    sys::loopback_up().map_err(|err| SandboxError::setup(SetupStep::Loopback, err))?;
     let ruleset = crate::landlock_rules::ruleset(&request.policy)?;
     let filters = crate::seccomp_filter::filters()?;
     let Some((program, args)) = command else {
         // A probe also proves the command-side steps work, in a child that then exits.
         return probe_command_side(ruleset, &filters).map(|()| None);
     };
-    match sys::fork().map_err(|err| SandboxError::setup(Step::Fork, err))? {
+    match sys::fork().map_err(|err| SandboxError::setup(SetupStep::Fork, err))? {
         Forked::Child => {
             let err = crate::agent::exec(&request.cwd, &program, &args, ruleset, &filters);
             send_error(error_pipe, &err);
@@ -83,7 +83,7 @@ fn probe_command_side(
     ruleset: Option<landlock::RulesetCreated>,
     filters: &[seccompiler::BpfProgram],
 ) -> Result<(), SandboxError> {
-    match sys::fork().map_err(|err| SandboxError::setup(Step::Fork, err))? {
+    match sys::fork().map_err(|err| SandboxError::setup(SetupStep::Fork, err))? {
         Forked::Child => {
             let code = match crate::agent::confine_self(ruleset, filters) {
                 Ok(()) => 0,
@@ -98,7 +98,7 @@ fn probe_command_side(
         Forked::Parent(child) => match reap_until(child) {
             0 => Ok(()),
             code => Err(SandboxError::setup(
-                Step::Capabilities,
+                SetupStep::Capabilities,
                 std::io::Error::other(format!("the probe's command side exited with {code}")),
             )),
         },

@@ -10,7 +10,7 @@ use landlock::{
     RulesetAttr as _, RulesetCreated, RulesetCreatedAttr as _, Scope,
 };
 
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 use crate::policy::{Policy, SYSTEM_DIRS};
 
 /// The newest ABI whose rights this code was written and tested against.
@@ -48,7 +48,7 @@ pub(crate) fn ruleset(policy: &Policy) -> Result<Option<RulesetCreated>, Sandbox
     )
     .collect();
     let landlock_error = |err: landlock::RulesetError| {
-        SandboxError::setup(Step::Landlock, std::io::Error::other(err.to_string()))
+        SandboxError::setup(SetupStep::Landlock, std::io::Error::other(err.to_string()))
     };
     // Listing `/` shows only the sandbox's own mount points.
     let root = [(PathBuf::from("/"), AccessFs::ReadDir.into())];
@@ -65,7 +65,7 @@ pub(crate) fn ruleset(policy: &Policy) -> Result<Option<RulesetCreated>, Sandbox
     for (path, access) in rules {
         if Path::new(&path).exists() {
             let fd = PathFd::new(&path).map_err(|err| {
-                SandboxError::setup(Step::Landlock, std::io::Error::other(err.to_string()))
+                SandboxError::setup(SetupStep::Landlock, std::io::Error::other(err.to_string()))
             })?;
             created = created
                 .add_rule(PathBeneath::new(fd, access))

@@ -32,12 +32,12 @@ mod seccomp_filter;
 mod sys;
 
 pub use confine::{HELPER_SUBCOMMAND, SETUP_FAILED_EXIT_CODE, confine};
-pub use error::{ProbeError, SandboxError, Step};
+pub use error::{ProbeError, SandboxError, SetupStep};
 pub use handover::{HandOver, HandOverSocket, MAX_LISTENERS};
 pub use helper::helper_main;
 pub use leftovers::{LEFT_RUNNING_MARKER, left_running};
 pub use podman::{
-    Drift, Limits, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanProbe, Root, VERSION_LABEL,
+    Drift, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanLimits, PodmanProbe, Root, VERSION_LABEL,
     confine_podman, podman_helper_main, probe_podman, version_drift,
 };
 pub use policy::{Network, PROTECTED_GIT_PATHS, Policy, SYSTEM_DIRS};

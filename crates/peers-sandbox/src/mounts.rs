@@ -15,7 +15,7 @@ use rustix::mount::{
     MountFlags, MountPropagationFlags, MoveMountFlags, OpenTreeFlags, UnmountFlags,
 };
 
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 use crate::policy::{Policy, SYSTEM_DIRS};
 
 /// Where the new root is assembled (a tmpfs over it, in the private mount namespace only).
@@ -52,7 +52,7 @@ pub(crate) fn build(policy: &Policy) -> Result<(), SandboxError> {
         "/",
         MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
     )
-    .map_err(|err| SandboxError::setup(Step::Mount("/".into()), err))?;
+    .map_err(|err| SandboxError::setup(SetupStep::Mount("/".into()), err))?;
     let mut entries = plan(policy)?;
     // Parents before children: /tmp and HOME before a repository inside them, the repository
     // before its .git, .git before .git/config. The sort is stable, so ties keep plan order.
@@ -64,7 +64,7 @@ pub(crate) fn build(policy: &Policy) -> Result<(), SandboxError> {
         MountFlags::NOSUID | MountFlags::NODEV,
         c"mode=0755",
     )
-    .map_err(|err| SandboxError::setup(Step::Mount("/".into()), err))?;
+    .map_err(|err| SandboxError::setup(SetupStep::Mount("/".into()), err))?;
     for entry in entries {
         place(entry)?;
     }
@@ -79,7 +79,7 @@ fn plan(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 let target = std::fs::read_link(path)
-                    .map_err(|err| SandboxError::setup(Step::Mount(path.into()), err))?;
+                    .map_err(|err| SandboxError::setup(SetupStep::Mount(path.into()), err))?;
                 entries.push(Entry {
                     target: path.into(),
                     kind: Kind::Symlink(target),
@@ -108,7 +108,7 @@ fn plan(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
     });
     entries.extend(repository(policy)?);
     std::fs::create_dir_all(&policy.scratch)
-        .map_err(|err| SandboxError::setup(Step::Mount(policy.scratch.clone()), err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Mount(policy.scratch.clone()), err))?;
     entries.push(host_bind(&policy.scratch, false)?);
     for path in &policy.writable {
         if path.exists() {
@@ -125,7 +125,7 @@ fn plan(policy: &Policy) -> Result<Vec<Entry>, SandboxError> {
         let path = Path::new("/dev").join(device);
         if path.exists() {
             let fd = rustix::fs::open(&path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-                .map_err(|err| SandboxError::setup(Step::Mount(path.clone()), err))?;
+                .map_err(|err| SandboxError::setup(SetupStep::Mount(path.clone()), err))?;
             entries.push(tree_entry(path, &fd, ATTR_NOSUID)?);
         }
     }
@@ -251,7 +251,7 @@ fn beneath(dir: &OwnedFd, relative: &Path) -> Result<Option<OwnedFd>, rustix::io
 
 fn host_bind(path: &Path, read_only: bool) -> Result<Entry, SandboxError> {
     let fd = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-        .map_err(|err| SandboxError::setup(Step::Mount(path.into()), err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Mount(path.into()), err))?;
     tree_entry(path.to_path_buf(), &fd, attributes(read_only))
 }
 
@@ -266,7 +266,7 @@ fn attributes(read_only: bool) -> u64 {
 
 /// Clones the mount tree at `fd` as a detached mount to be placed at `target`.
 fn tree_entry(target: PathBuf, fd: &OwnedFd, attributes: u64) -> Result<Entry, SandboxError> {
-    let step = || Step::Mount(target.clone());
+    let step = || SetupStep::Mount(target.clone());
     let file = !rustix::fs::fstat(fd)
         .map_err(|err| SandboxError::setup(step(), err))
         .map(|stat| rustix::fs::FileType::from_raw_mode(stat.st_mode).is_dir())?;
@@ -291,7 +291,7 @@ fn tree_entry(target: PathBuf, fd: &OwnedFd, attributes: u64) -> Result<Entry, S
 
 /// Mounts one entry at its path under the staging root.
 fn place(entry: Entry) -> Result<(), SandboxError> {
-    let step = || Step::Mount(entry.target.clone());
+    let step = || SetupStep::Mount(entry.target.clone());
     let relative = entry.target.strip_prefix("/").unwrap_or(&entry.target);
     let at = Path::new(STAGING).join(relative);
     let parent = at.parent().unwrap_or(Path::new(STAGING));
@@ -348,7 +348,7 @@ fn place(entry: Entry) -> Result<(), SandboxError> {
                     )
                     .map_err(Into::into)
                 })
-                .map_err(|err| SandboxError::setup(Step::ProcMount, err));
+                .map_err(|err| SandboxError::setup(SetupStep::ProcMount, err));
         }
     };
     result.map_err(|err| SandboxError::setup(step(), err))
@@ -368,7 +368,7 @@ fn mount_point(at: &Path, file: bool) -> std::io::Result<()> {
 
 /// Makes the staging tmpfs the root, drops the host's root, and makes `/` read-only.
 fn pivot() -> Result<(), SandboxError> {
-    let step = || Step::PivotRoot;
+    let step = || SetupStep::PivotRoot;
     rustix::process::chdir(STAGING).map_err(|err| SandboxError::setup(step(), err))?;
     rustix::process::pivot_root(".", ".").map_err(|err| SandboxError::setup(step(), err))?;
     rustix::mount::unmount(".", UnmountFlags::DETACH)
@@ -381,5 +381,5 @@ fn pivot() -> Result<(), SandboxError> {
     )
     .map_err(|err| SandboxError::setup(step(), err))?;
     crate::sys::mount_setattr(&root, false, ATTR_RDONLY)
-        .map_err(|err| SandboxError::setup(Step::Mount("/".into()), err))
+        .map_err(|err| SandboxError::setup(SetupStep::Mount("/".into()), err))
 }

@@ -9,7 +9,7 @@ use seccompiler::{
     SeccompRule, TargetArch, sock_filter,
 };
 
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 
 /// Denied outright with EPERM.
 const DENIED: &[libc::c_long] = &[
@@ -168,7 +168,7 @@ fn equal_rule(arg: u8, value: u64) -> Result<SeccompRule, SandboxError> {
 }
 
 fn seccomp_error(err: impl std::fmt::Display) -> SandboxError {
-    SandboxError::setup(Step::Seccomp, std::io::Error::other(err.to_string()))
+    SandboxError::setup(SetupStep::Seccomp, std::io::Error::other(err.to_string()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::html::escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
+pub enum HighlightLanguage {
     Rust,
     Python,
     Script,
@@ -17,33 +17,33 @@ pub enum Language {
     Plain,
 }
 
-impl Language {
-    pub fn of_path(path: &str) -> Language {
+impl HighlightLanguage {
+    pub fn of_path(path: &str) -> HighlightLanguage {
         match path.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("rs") => Language::Rust,
-            Some("py") => Language::Python,
-            Some("js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx") => Language::Script,
-            Some("go") => Language::Go,
-            Some("sh" | "bash") => Language::Shell,
-            _ => Language::Plain,
+            Some("rs") => HighlightLanguage::Rust,
+            Some("py") => HighlightLanguage::Python,
+            Some("js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx") => HighlightLanguage::Script,
+            Some("go") => HighlightLanguage::Go,
+            Some("sh" | "bash") => HighlightLanguage::Shell,
+            _ => HighlightLanguage::Plain,
         }
     }
 
     fn keywords(self) -> &'static [&'static str] {
         match self {
-            Language::Rust => &[
+            HighlightLanguage::Rust => &[
                 "as", "async", "await", "break", "const", "continue", "crate", "else", "enum",
                 "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
                 "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
                 "type", "unsafe", "use", "where", "while", "true", "false",
             ],
-            Language::Python => &[
+            HighlightLanguage::Python => &[
                 "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
                 "del", "elif", "else", "except", "finally", "for", "from", "if", "import", "in",
                 "is", "lambda", "None", "not", "or", "pass", "raise", "return", "True", "False",
                 "try", "while", "with", "yield",
             ],
-            Language::Script => &[
+            HighlightLanguage::Script => &[
                 "async",
                 "await",
                 "break",
@@ -76,7 +76,7 @@ impl Language {
                 "var",
                 "while",
             ],
-            Language::Go => &[
+            HighlightLanguage::Go => &[
                 "break",
                 "case",
                 "chan",
@@ -104,26 +104,28 @@ impl Language {
                 "type",
                 "var",
             ],
-            Language::Shell => &[
+            HighlightLanguage::Shell => &[
                 "case", "do", "done", "elif", "else", "esac", "export", "fi", "for", "function",
                 "if", "in", "local", "then", "while",
             ],
-            Language::Plain => &[],
+            HighlightLanguage::Plain => &[],
         }
     }
 
     fn line_comment(self) -> Option<&'static str> {
         match self {
-            Language::Rust | Language::Script | Language::Go => Some("//"),
-            Language::Python | Language::Shell => Some("#"),
-            Language::Plain => None,
+            HighlightLanguage::Rust | HighlightLanguage::Script | HighlightLanguage::Go => {
+                Some("//")
+            }
+            HighlightLanguage::Python | HighlightLanguage::Shell => Some("#"),
+            HighlightLanguage::Plain => None,
         }
     }
 }
 
 /// One code line as HTML spans.
-pub fn code_line(line: &str, language: Language) -> String {
-    if language == Language::Plain {
+pub fn code_line(line: &str, language: HighlightLanguage) -> String {
+    if language == HighlightLanguage::Plain {
         return escape(line);
     }
     let mut out = String::with_capacity(line.len() + 32);
@@ -141,7 +143,7 @@ pub fn code_line(line: &str, language: Language) -> String {
             let _ = write!(out, r#"<span class="com">{}</span>"#, escape(&rest));
             break;
         }
-        if c == '"' || c == '\'' || (c == '`' && language == Language::Script) {
+        if c == '"' || c == '\'' || (c == '`' && language == HighlightLanguage::Script) {
             let start = i;
             i += 1;
             while i < chars.len() && chars[i] != c {
@@ -186,10 +188,10 @@ pub fn code_line(line: &str, language: Language) -> String {
 /// A unified diff as highlighted HTML lines (the caller wraps them in `<pre>`).
 pub fn diff(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
-    let mut language = Language::Plain;
+    let mut language = HighlightLanguage::Plain;
     for line in text.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
-            language = Language::of_path(path.trim_start_matches("b/"));
+            language = HighlightLanguage::of_path(path.trim_start_matches("b/"));
             let _ = writeln!(out, r#"<span class="file">{}</span>"#, escape(line));
         } else if line.starts_with("diff --git")
             || line.starts_with("--- ")
@@ -225,7 +227,7 @@ mod tests {
 
     #[test]
     fn keywords_strings_and_comments_get_classes_and_html_is_escaped() {
-        let html = code_line(r#"let s = "<a>"; // note"#, Language::Rust);
+        let html = code_line(r#"let s = "<a>"; // note"#, HighlightLanguage::Rust);
         assert!(html.contains(r#"<span class="kw">let</span>"#), "{html}");
         assert!(
             html.contains(r#"<span class="str">&quot;&lt;a&gt;&quot;</span>"#),

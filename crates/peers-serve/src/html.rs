@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::source::Action;
+use crate::source::SourceAction;
 
 pub const APP_CSS: &str = include_str!("assets/app.css");
 pub const APP_JS: &str = include_str!("assets/app.js");
@@ -73,7 +73,7 @@ pub fn page(shell: &Shell<'_>, main: &str) -> String {
 }
 
 /// A POST form for `action` on `project`, carrying the CSRF token.
-pub fn action_form(project: &str, action: Action, csrf: &str) -> String {
+pub fn action_form(project: &str, action: SourceAction, csrf: &str) -> String {
     format!(
         r#"<form class="action" method="post" action="/p/{}/action/{}"><input type="hidden" name="csrf" value="{}"><button type="submit" data-action="{}">{}</button></form>"#,
         url_part(project),

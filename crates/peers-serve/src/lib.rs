@@ -21,5 +21,7 @@ pub mod svg;
 
 pub use args::ServerArgs;
 pub use server::{ServeError, ServeSettings, serve};
-pub use source::{Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource};
+pub use source::{
+    ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, SourceAction,
+};
 pub use stats::{Stats, collect_stats};

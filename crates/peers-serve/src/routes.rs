@@ -14,7 +14,7 @@ use crate::app::{App, Body, full};
 use crate::auth::{COOKIE, cookie, form_value, percent_decode};
 use crate::html::{APP_CSS, APP_JS, escape, url_part};
 use crate::pages::{self, Context};
-use crate::source::{Action, ActionError, ProjectEntry};
+use crate::source::{ActionError, ProjectEntry, SourceAction};
 
 /// Largest POST body read.
 const FORM_CAP: usize = 8 * 1024;
@@ -181,7 +181,7 @@ fn find(app: &App, name: &str) -> Result<ProjectEntry, Response<Body>> {
 
 fn get_page(app: &App, segments: &[String], query: &str) -> Response<Body> {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let actions: Vec<Action> = if app.actions_enabled {
+    let actions: Vec<SourceAction> = if app.actions_enabled {
         app.actions.supported().to_vec()
     } else {
         Vec::new()
@@ -255,7 +255,8 @@ async fn post_action(
             "this server is read-only; start it with --actions to stop, start or revive from the browser",
         );
     }
-    let Some(action) = Action::parse(action).filter(|a| app.actions.supported().contains(a)) else {
+    let Some(action) = SourceAction::parse(action).filter(|a| app.actions.supported().contains(a))
+    else {
         return text(StatusCode::NOT_FOUND, "no such action here");
     };
     let headers = request.headers();

@@ -40,25 +40,29 @@ impl ListError {
 
 /// An action the browser may ask for (only when the server was started with actions enabled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum SourceAction {
     Stop,
     Start,
     Revive,
 }
 
-impl Action {
-    pub const ALL: [Action; 3] = [Action::Stop, Action::Start, Action::Revive];
+impl SourceAction {
+    pub const ALL: [SourceAction; 3] = [
+        SourceAction::Stop,
+        SourceAction::Start,
+        SourceAction::Revive,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Stop => "stop",
-            Action::Start => "start",
-            Action::Revive => "revive",
+            SourceAction::Stop => "stop",
+            SourceAction::Start => "start",
+            SourceAction::Revive => "revive",
         }
     }
 
-    pub fn parse(word: &str) -> Option<Action> {
-        Action::ALL
+    pub fn parse(word: &str) -> Option<SourceAction> {
+        SourceAction::ALL
             .into_iter()
             .find(|action| action.as_str() == word)
     }
@@ -68,8 +72,8 @@ impl Action {
 /// to the user as text).
 pub trait Actions: Send + Sync {
     /// The actions this caller supports (others are not offered).
-    fn supported(&self) -> &[Action];
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError>;
+    fn supported(&self) -> &[SourceAction];
+    fn run(&self, action: SourceAction, project: &ProjectEntry) -> Result<String, ActionError>;
 }
 
 /// Why an action did not succeed; the page shows it under "<action> failed".
@@ -77,7 +81,7 @@ pub trait Actions: Send + Sync {
 pub enum ActionError {
     /// This caller does not run the action.
     #[error("{} is not available here", action.as_str())]
-    NotAvailable { action: Action },
+    NotAvailable { action: SourceAction },
     /// The program that performs it could not be found (`peers itself`, `peers-ctl itself`).
     #[error("cannot find {program}: {source}")]
     Locate {
@@ -108,11 +112,11 @@ pub enum ActionError {
 pub struct NoActions;
 
 impl Actions for NoActions {
-    fn supported(&self) -> &[Action] {
+    fn supported(&self) -> &[SourceAction] {
         &[]
     }
 
-    fn run(&self, action: Action, _project: &ProjectEntry) -> Result<String, ActionError> {
+    fn run(&self, action: SourceAction, _project: &ProjectEntry) -> Result<String, ActionError> {
         Err(ActionError::NotAvailable { action })
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::read::reviews::Review;
+use crate::read::reviews::ReviewRun;
 use peers_store::run_record::TickRecord;
 
 use crate::read::History;
@@ -19,7 +19,7 @@ pub struct ProjectRecords {
     pub name: String,
     pub ticks: Vec<TickRecord>,
     pub history: History,
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<ReviewRun>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -1,7 +1,7 @@
 //! One run at a glance from its `.peers/` directory: `state.json` (tick, peers and their health,
 //! gates, the bug-hunt counts, spend and caps), `last-stop-reason.txt` and `HALTED.md`. Only the
 //! keys shown are decoded, so it stays cheap for hundreds of projects; what cannot be read is
-//! listed in [`RunSummary::problems`], never an error. `peers-ctl` and the browser view read
+//! listed in [`RunOverview::problems`], never an error. `peers-ctl` and the browser view read
 //! runs through here.
 
 use std::collections::BTreeMap;
@@ -14,14 +14,14 @@ use crate::layout::{PeersDir, STATE_CAP};
 use crate::safe_fs::read_control_file_if_exists;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunSummary {
+pub struct RunOverview {
     /// `.peers/` exists; nothing else is read when it does not.
     pub initialised: bool,
     /// `.peers/HALTED.md` exists.
     pub halted: bool,
     pub iteration: Option<u64>,
     /// In the run's peer order (by name when state.json has none).
-    pub peers: Vec<PeerHealth>,
+    pub peers: Vec<OverviewPeer>,
     /// Gate id → its last state (`pass`, `fail`; `?` when state.json does not say).
     pub gates: BTreeMap<String, String>,
     /// Open blocking bugs, from the `bug-hunt-clean` gate's last diagnostic.
@@ -42,12 +42,12 @@ pub struct RunSummary {
 
 /// One peer and its health as state.json says it (`?` when it does not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PeerHealth {
+pub struct OverviewPeer {
     pub name: String,
     pub health: String,
 }
 
-impl RunSummary {
+impl RunOverview {
     /// Gates whose last state is `pass`.
     pub fn gates_green(&self) -> usize {
         self.gates.values().filter(|s| s.as_str() == "pass").count()
@@ -55,12 +55,12 @@ impl RunSummary {
 }
 
 /// Reads the summary of the run in the repository at `repo`.
-pub fn read_run_summary(repo: &Path) -> RunSummary {
+pub fn read_run_summary(repo: &Path) -> RunOverview {
     let dir = PeersDir::at(repo);
-    let mut summary = RunSummary {
+    let mut summary = RunOverview {
         initialised: dir.path().is_dir(),
         halted: dir.halted_md().exists(),
-        ..RunSummary::default()
+        ..RunOverview::default()
     };
     if !summary.initialised {
         return summary;
@@ -113,7 +113,7 @@ struct BudgetView {
     max_iterations: Option<u64>,
 }
 
-fn apply_state(state: StateView, summary: &mut RunSummary) {
+fn apply_state(state: StateView, summary: &mut RunOverview) {
     summary.iteration = state.iteration;
     let order: Vec<&String> = if state.peer_order.is_empty() {
         state.peers.keys().collect()
@@ -126,7 +126,7 @@ fn apply_state(state: StateView, summary: &mut RunSummary) {
             .get(name)
             .and_then(|peer| peer.state.clone())
             .unwrap_or_else(|| "?".to_owned());
-        summary.peers.push(PeerHealth {
+        summary.peers.push(OverviewPeer {
             name: name.clone(),
             health,
         });
@@ -231,6 +231,6 @@ mod tests {
         assert_eq!(summary.iteration, None);
 
         let bare = tempfile::tempdir().unwrap();
-        assert_eq!(read_run_summary(bare.path()), RunSummary::default());
+        assert_eq!(read_run_summary(bare.path()), RunOverview::default());
     }
 }

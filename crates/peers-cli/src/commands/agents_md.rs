@@ -10,7 +10,7 @@ use peers_core::reference::{
 };
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct AgentsMdArgs {
@@ -20,7 +20,7 @@ pub struct AgentsMdArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &AgentsMdArgs) -> CliResult<u8> {
-    let project = Project::open(directory)?;
+    let project = LoadedProject::open(directory)?;
     let root = project.root();
     let bytes = peers_store::safe_fs::read_repo_file(root, REFERENCE_FILE, MAX_REFERENCE_BYTES)
         .map_err(|err| {

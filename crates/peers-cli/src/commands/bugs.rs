@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use peers_core::ledger::{Ledger, LedgerCommit};
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum BugsView {
@@ -29,7 +29,7 @@ pub struct BugsArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &BugsArgs) -> CliResult<u8> {
-    let project = Project::open(directory)?;
+    let project = LoadedProject::open(directory)?;
     let commits = project.git.commits("HEAD")?;
     let entries: Vec<LedgerCommit> = commits
         .iter()

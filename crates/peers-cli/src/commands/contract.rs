@@ -8,7 +8,7 @@ use peers_store::contracts;
 use peers_store::run_lock::{LockState, probe_lock};
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 const ACK_COMMIT_SUBJECT: &str = "peers ack-block: the operator acknowledges";
 
@@ -38,7 +38,7 @@ pub struct AckBlockArgs {
     pub force: bool,
 }
 
-fn refuse_while_running(project: &Project, force: bool, what: &str) -> CliResult<()> {
+fn refuse_while_running(project: &LoadedProject, force: bool, what: &str) -> CliResult<()> {
     if let LockState::Held { pid } = probe_lock(&project.dir)? {
         if force {
             return Ok(());
@@ -66,7 +66,7 @@ fn one_line(value: &str, flag: &str) -> CliResult<String> {
 }
 
 pub fn amend(directory: Option<&std::path::Path>, args: &AmendArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let command = one_line(&args.acceptance, "--acceptance")?;
     let reason = one_line(&args.reason, "--reason")?;
     refuse_while_running(&project, args.force, "amend")?;
@@ -87,7 +87,7 @@ pub fn amend(directory: Option<&std::path::Path>, args: &AmendArgs) -> CliResult
 }
 
 pub fn ack_block(directory: Option<&std::path::Path>, args: &AckBlockArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let reason = one_line(&args.reason, "--reason")?;
     let number: u32 = args
         .step

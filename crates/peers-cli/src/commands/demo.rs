@@ -150,7 +150,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
     std::fs::write(peers_dir.join("config.yaml"), demo_config(&exe))
         .and_then(|()| std::fs::write(peers_dir.join("goals.yaml"), DEMO_GOALS))
         .map_err(|err| CliError::failed(format!("cannot write the demo configuration: {err}")))?;
-    let project = crate::project::Project::open_initialised(Some(&dir))?;
+    let project = crate::project::LoadedProject::open_initialised(Some(&dir))?;
     project.load_config()?;
     project.load_goals()?;
     peers_store::goals_hash::write_goals_hash(&project.dir)?;

@@ -10,7 +10,7 @@ use peers_driver::preflight::{self, CheckLevel, PreflightInputs, PreflightReport
 use serde_json::json;
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -24,7 +24,7 @@ pub struct DoctorArgs {
 
 /// Exit 0 when `peers run` would start (warnings allowed), 1 when a problem would stop it.
 pub fn run(directory: Option<&Path>, args: &DoctorArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
     let mut report = preflight::run(&PreflightInputs {

@@ -9,7 +9,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct GoalsArgs {
@@ -35,14 +35,14 @@ pub enum GoalsCommand {
 }
 
 pub fn run(directory: Option<&Path>, args: &GoalsArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     match args.command {
         GoalsCommand::Check { json } => check(&project, json),
         GoalsCommand::Accept { json } => accept(&project, json),
     }
 }
 
-fn check(project: &Project, as_json: bool) -> CliResult<u8> {
+fn check(project: &LoadedProject, as_json: bool) -> CliResult<u8> {
     let status = peers_store::goals_hash::check_goals_hash(&project.dir)?;
     let ok = matches!(status, GoalsHashStatus::Match);
     if matches!(status, GoalsHashStatus::MissingGoals) {
@@ -66,7 +66,7 @@ fn check(project: &Project, as_json: bool) -> CliResult<u8> {
     Ok(if ok { 0 } else { 1 })
 }
 
-fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
+fn accept(project: &LoadedProject, as_json: bool) -> CliResult<u8> {
     // Validate first: a goals.yaml that does not load is never locked in.
     let goals = project.load_goals()?;
     let before = peers_store::goals_hash::check_goals_hash(&project.dir)?;
@@ -97,7 +97,7 @@ fn accept(project: &Project, as_json: bool) -> CliResult<u8> {
 }
 
 /// A HALTED.md written because goals.yaml changed under a run is answered by this accept.
-fn clear_goals_mutated_halt(project: &Project) -> CliResult<()> {
+fn clear_goals_mutated_halt(project: &LoadedProject) -> CliResult<()> {
     let last = peers_store::last_stop::read_last_stop(&project.dir)?;
     let halted = project.dir.halted_md();
     if last.is_some_and(|stop| StopReason::parse(&stop.reason) == Some(StopReason::GoalsMutated))

@@ -10,7 +10,7 @@ use crate::error::{CliError, CliResult};
 use crate::host_hooks::error::HookError;
 use crate::host_hooks::merge::{self, Change, Want};
 use crate::host_hooks::{self, HookTarget, TARGETS, record};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct HooksArgs {
@@ -51,7 +51,7 @@ pub struct SideArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &HooksArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     match &args.action {
         HooksAction::Install(side) => install(&project, side),
         HooksAction::Uninstall(side) => uninstall(&project, side),
@@ -65,7 +65,7 @@ pub fn run(directory: Option<&Path>, args: &HooksArgs) -> CliResult<u8> {
     }
 }
 
-fn hooks_dir(project: &Project) -> PathBuf {
+fn hooks_dir(project: &LoadedProject) -> PathBuf {
     project.dir.path().join("hooks")
 }
 
@@ -99,7 +99,7 @@ fn selected(only: &[String]) -> CliResult<Vec<HookTarget>> {
 
 /// The hook of `target` for this project: its command and marker, or why there is none.
 fn hook_for(
-    project: &Project,
+    project: &LoadedProject,
     target: &HookTarget,
 ) -> CliResult<Result<(String, String), HookError>> {
     let config = project.load_config()?;
@@ -122,7 +122,7 @@ fn hook_for(
 }
 
 /// Writes `.peers/hooks/README.md` and one snippet per CLI a peer uses; the lines to print.
-pub fn write_snippets(project: &Project) -> CliResult<Vec<String>> {
+pub fn write_snippets(project: &LoadedProject) -> CliResult<Vec<String>> {
     let dir = hooks_dir(project);
     peers_store::safe_fs::ensure_private_dir(&dir)?;
     let mut lines = Vec::new();
@@ -157,7 +157,7 @@ struct Outcome {
     change: Change,
 }
 
-pub fn install(project: &Project, args: &SideArgs) -> CliResult<u8> {
+pub fn install(project: &LoadedProject, args: &SideArgs) -> CliResult<u8> {
     let home = home()?;
     let dir = hooks_dir(project);
     let mut installed = record::load(&dir)?;
@@ -210,7 +210,7 @@ pub fn install(project: &Project, args: &SideArgs) -> CliResult<u8> {
     Ok(if ok { 0 } else { 1 })
 }
 
-pub fn uninstall(project: &Project, args: &SideArgs) -> CliResult<u8> {
+pub fn uninstall(project: &LoadedProject, args: &SideArgs) -> CliResult<u8> {
     let home = home()?;
     let dir = hooks_dir(project);
     let mut installed = record::load(&dir)?;
@@ -283,7 +283,7 @@ fn report(outcomes: &[Outcome], args: &SideArgs) {
     }
 }
 
-fn prompt(project: &Project) -> CliResult<u8> {
+fn prompt(project: &LoadedProject) -> CliResult<u8> {
     let inputs = crate::commands::tick::interactive_inputs(project)?;
     let mut silent = peers_driver::progress::Silent;
     match peers_driver::after_turn::prompt_now(inputs, &mut silent)? {

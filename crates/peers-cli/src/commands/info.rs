@@ -12,7 +12,7 @@ use peers_core::goals::{GateCheck, GoalKind, GoalSet};
 use serde_json::json;
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
@@ -22,7 +22,7 @@ pub struct InfoArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &InfoArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
@@ -132,7 +132,7 @@ fn shell_quote(arg: &str) -> String {
 }
 
 fn render(
-    project: &Project,
+    project: &LoadedProject,
     config: &ConfigSettings,
     goals: &GoalSet,
     usd: &ResolvedUsdMode,
@@ -330,7 +330,7 @@ fn goal_summary(kind: &GoalKind) -> String {
 }
 
 fn to_json(
-    project: &Project,
+    project: &LoadedProject,
     config: &ConfigSettings,
     goals: &GoalSet,
     usd: &ResolvedUsdMode,

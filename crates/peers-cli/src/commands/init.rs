@@ -8,7 +8,7 @@ use peers_git::Identity;
 use peers_store::layout::PeersDir;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 const CONFIG_TEMPLATE: &str = include_str!("../../templates/config.yaml");
 const GOALS_TEMPLATE: &str = include_str!("../../templates/goals.yaml");
@@ -109,7 +109,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
             ),
         );
     }
-    let project = Project::open(directory)?;
+    let project = LoadedProject::open(directory)?;
     refuse_dangerous_root(project.root())?;
     let plan = preflight(&project, args.force)?;
     let plan_input = super::init_plan::read_plan(args.plan.as_deref(), &args.modes)?;
@@ -154,7 +154,7 @@ pub fn run(directory: Option<&Path>, args: &InitArgs) -> CliResult<u8> {
 
 /// `--driver` and `--install`: the `driver:` line in config.yaml, the hook snippets, the
 /// installed hooks. Their lines go to stderr under --json so stdout stays one JSON document.
-fn apply_driver(project: &Project, args: &InitArgs) -> CliResult<u8> {
+fn apply_driver(project: &LoadedProject, args: &InitArgs) -> CliResult<u8> {
     let driver = match args.driver {
         DriverChoice::Orchestrator => return Ok(0),
         DriverChoice::Hooks => "hooks",
@@ -204,7 +204,7 @@ const SCAFFOLD_FILES: &[&str] = &["config.yaml", "goals.yaml", "goals.sha256", "
 const OPTIONAL_FILES: &[&str] = &[MODES_APPLIED];
 const MODES_APPLIED: &str = "modes-applied.txt";
 
-fn preflight(project: &Project, force: bool) -> CliResult<Plan> {
+fn preflight(project: &LoadedProject, force: bool) -> CliResult<Plan> {
     let peers = project.dir.path();
     check_not_symlink(&project.root().join(".gitignore"), ".gitignore")?;
     let meta = match std::fs::symlink_metadata(peers) {
@@ -379,7 +379,7 @@ fn write_scaffold(
 const OUTSIDE_GIT_CANDIDATES: &[&str] = &[".venv", "venv", "node_modules", ".tox", ".nox"];
 
 /// The candidates present at the repository root and not tracked by git.
-fn detect_outside_git(project: &Project) -> CliResult<Vec<String>> {
+fn detect_outside_git(project: &LoadedProject) -> CliResult<Vec<String>> {
     let present: Vec<&str> = OUTSIDE_GIT_CANDIDATES
         .iter()
         .copied()
@@ -419,7 +419,7 @@ fn peers_init_identity() -> Identity {
 }
 
 /// Appends `.peers/` to `.gitignore` when no line already ignores it, and commits that.
-fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
+fn ignore_peers_dir(project: &LoadedProject) -> CliResult<Option<String>> {
     let path = project.root().join(".gitignore");
     let existing = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -456,7 +456,7 @@ fn ignore_peers_dir(project: &Project) -> CliResult<Option<String>> {
 
 /// Tags HEAD `peers-baseline`; a baseline that named another commit is kept as
 /// `peers-baseline-<UTC time>` (never replacing an existing tag) and returned with its commit.
-fn tag_baseline(project: &Project) -> CliResult<(String, Option<(String, String)>)> {
+fn tag_baseline(project: &LoadedProject) -> CliResult<(String, Option<(String, String)>)> {
     let head = project.git.head()?.ok_or_else(|| {
         CliError::failed("the repository still has no commit after writing .gitignore".to_owned())
     })?;

@@ -10,7 +10,7 @@ use peers_core::goals::{BuiltinGate, GateCheck};
 use peers_gate::jobs::BuiltinSources;
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 /// A gate red at the baseline, with the first lines of its diagnostic.
 #[derive(Debug, serde::Serialize)]
@@ -23,7 +23,7 @@ pub(crate) struct RedGate {
 const DIAGNOSTIC_LINES: usize = 3;
 
 /// Runs the gates that can be red on untouched code and returns those that are.
-pub(crate) fn red_at_baseline(project: &Project) -> CliResult<Vec<RedGate>> {
+pub(crate) fn red_at_baseline(project: &LoadedProject) -> CliResult<Vec<RedGate>> {
     let goals = project.load_goals()?;
     let config = project.load_config()?;
     let judged: Vec<_> = goals

@@ -8,7 +8,7 @@ use peers_core::plan::Plan;
 use peers_store::contracts;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 const IMPLEMENT: &str = "implement";
 const PLAN_COMMIT: &str =
@@ -67,7 +67,7 @@ pub struct PlanReport {
 
 /// Writes PLAN.md into the repository (committing it when it changed) and freezes the
 /// contract; `force` moves an earlier contract aside first.
-pub fn install(project: &Project, input: &PlanInput, force: bool) -> CliResult<PlanReport> {
+pub fn install(project: &LoadedProject, input: &PlanInput, force: bool) -> CliResult<PlanReport> {
     let live = project.root().join("PLAN.md");
     let current = std::fs::read(&live).ok();
     if current.as_deref() != Some(input.bytes.as_slice()) {
@@ -106,7 +106,7 @@ pub fn install(project: &Project, input: &PlanInput, force: bool) -> CliResult<P
     })
 }
 
-fn commit_plan(project: &Project) -> CliResult<Option<String>> {
+fn commit_plan(project: &LoadedProject) -> CliResult<Option<String>> {
     let dirty = project
         .git
         .status_porcelain()?

@@ -14,7 +14,7 @@ use peers_core::modes::{
 };
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct ModesArgs {
@@ -227,7 +227,7 @@ pub struct GoalsPlan {
 /// Resolves `modes` (with their requirements), the languages (`lang`: `auto` or names) and
 /// merges them into `base_goals`. `None` when no mode was asked for.
 pub fn plan_goals(
-    project: &Project,
+    project: &LoadedProject,
     base_goals: &str,
     modes: &[String],
     lang: &[String],

@@ -10,7 +10,7 @@ use peers_core::config::CommKind;
 use peers_store::comms;
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, display_path};
+use crate::project::{LoadedProject, display_path};
 
 #[derive(Debug, Args)]
 pub struct MsgArgs {
@@ -53,7 +53,7 @@ pub struct WatchArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &MsgArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     match &args.action {
         MsgAction::Send(send) => send_message(&project, send),
         MsgAction::List => list(&project),
@@ -61,7 +61,7 @@ pub fn run(directory: Option<&Path>, args: &MsgArgs) -> CliResult<u8> {
     }
 }
 
-fn send_message(project: &Project, args: &SendArgs) -> CliResult<u8> {
+fn send_message(project: &LoadedProject, args: &SendArgs) -> CliResult<u8> {
     let config = project.load_config()?;
     if config.comm != CommKind::Hybrid {
         return Err(CliError::usage(
@@ -113,7 +113,7 @@ fn send_message(project: &Project, args: &SendArgs) -> CliResult<u8> {
     Ok(0)
 }
 
-fn list(project: &Project) -> CliResult<u8> {
+fn list(project: &LoadedProject) -> CliResult<u8> {
     let pending = comms::pending(&project.dir)?;
     if pending.is_empty() {
         println!("no message waiting");
@@ -125,7 +125,7 @@ fn list(project: &Project) -> CliResult<u8> {
 }
 
 /// Prints each message to or from `peer` once: waiting ones, then archived (read) ones.
-fn follow(project: &Project, args: &WatchArgs) -> CliResult<u8> {
+fn follow(project: &LoadedProject, args: &WatchArgs) -> CliResult<u8> {
     let poll = Duration::from_secs_f64(args.poll_s.clamp(0.1, 60.0));
     let mut seen = std::collections::BTreeSet::new();
     let log = project.dir.runs_jsonl();

@@ -7,7 +7,7 @@ use clap::Args;
 use peers_driver::record::Record;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -19,7 +19,7 @@ pub struct ReplayArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &ReplayArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     // Found through runs.jsonl.idx: the log is never read whole.
     let record =
         peers_store::run_log::find_tick(&project.dir, args.iteration)?.map(Record::from_value);

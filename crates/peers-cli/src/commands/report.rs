@@ -8,7 +8,7 @@ use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_driver::record_summary::{FINDINGS_KEPT, LogSummary, TIMELINE_ROWS};
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -82,7 +82,7 @@ fn render_log(out: &mut String, log: &LogSummary) {
 }
 
 pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let out = write(&project)?;
     if args.json {
         print_json(&project)?;
@@ -98,7 +98,7 @@ pub fn run(directory: Option<&Path>, args: &ReportArgs) -> CliResult<u8> {
 }
 
 /// `--json`: where the report is and the figures it starts with.
-fn print_json(project: &Project) -> CliResult<()> {
+fn print_json(project: &LoadedProject) -> CliResult<()> {
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let state = peers_store::state_file::load_state(&project.dir, &names)?.state;
@@ -122,7 +122,7 @@ fn print_json(project: &Project) -> CliResult<()> {
 }
 
 /// Renders `.peers/REPORT.md` from the record and writes it; returns its text.
-pub fn write(project: &Project) -> CliResult<String> {
+pub fn write(project: &LoadedProject) -> CliResult<String> {
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let state = peers_store::state_file::load_state(&project.dir, &names)?.state;

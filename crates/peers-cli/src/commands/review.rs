@@ -12,7 +12,7 @@ use peers_core::location::Span;
 use peers_review::{Archive, CallLimits, ReviewError, ReviewSettings, Reviewer, Scope};
 
 use crate::error::{CliError, CliResult};
-use crate::project::{Project, display_path};
+use crate::project::{LoadedProject, display_path};
 
 const AFTER_HELP: &str = "\
 Scope (exactly one): --base REF, --uncommitted, --commit SHA, or a QUESTION.
@@ -80,7 +80,7 @@ pub struct ReviewArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
-    let project = Project::open(directory)?;
+    let project = LoadedProject::open(directory)?;
     let scope = scope(args)?;
     let (peers, health, prices) = reviewers(&project, args)?;
     // The egress allow-list is the project's, whoever the reviewers are.
@@ -218,7 +218,7 @@ fn ask_scope() -> CliResult<Scope> {
 /// The peers that review, the health limits they run under, and the price table for CLIs that
 /// report no cost (the config's `prices:` over the built-in table).
 fn reviewers(
-    project: &Project,
+    project: &LoadedProject,
     args: &ReviewArgs,
 ) -> CliResult<(Vec<PeerSettings>, HealthSettings, PriceTable)> {
     let (mut peers, health, prices) = if !args.tool.is_empty() {

@@ -11,7 +11,7 @@ use peers_store::run_lock::LockState;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -36,7 +36,7 @@ pub struct ReviveArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &ReviveArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     if let LockState::Held { pid } = peers_store::run_lock::probe_lock(&project.dir)? {
         return Err(CliError::usage(format!(
             "a run is active{}; peers will not edit its state under it",

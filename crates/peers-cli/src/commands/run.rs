@@ -15,7 +15,7 @@ use crate::error::{CliError, CliResult};
 use crate::live::color::{ColorChoice, Terminal};
 use crate::live::summary::RunEnding;
 use crate::progress::TerminalProgress;
-use crate::project::{Project, describe_goals_lock, display_path};
+use crate::project::{LoadedProject, describe_goals_lock, display_path};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -126,7 +126,7 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
 }
 
 pub fn run(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     crate::commands::tick::refuse_headless(&project.load_config()?, "run")?;
     start(directory, args, args.max_ticks)
 }
@@ -143,7 +143,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
             )));
         }
     }
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
@@ -236,7 +236,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
 /// Stops the run before its first tick when a check finds a problem: nothing is spent, no tick
 /// is counted, and last-stop-reason.txt says `preflight`.
 fn preflight(
-    project: &Project,
+    project: &LoadedProject,
     config: &peers_core::config::ConfigSettings,
     goals: &peers_core::goals::GoalSet,
     args: &RunArgs,

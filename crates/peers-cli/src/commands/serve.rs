@@ -9,13 +9,13 @@ use clap::Args;
 use peers_process::CommandSpec;
 use peers_serve::auth::TokenError;
 use peers_serve::{
-    Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
+    SourceAction, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
 };
 use peers_store::layout::PeersDir;
 use peers_store::run_lock::LockState;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -70,12 +70,12 @@ impl ProjectSource for OneProject {
 struct Revive;
 
 impl Actions for Revive {
-    fn supported(&self) -> &[Action] {
-        &[Action::Revive]
+    fn supported(&self) -> &[SourceAction] {
+        &[SourceAction::Revive]
     }
 
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError> {
-        if action != Action::Revive {
+    fn run(&self, action: SourceAction, project: &ProjectEntry) -> Result<String, ActionError> {
+        if action != SourceAction::Revive {
             return Err(ActionError::NotAvailable { action });
         }
         let me = std::env::current_exe().map_err(|e| ActionError::Locate {
@@ -104,7 +104,7 @@ impl Actions for Revive {
     }
 }
 
-fn entry(project: &Project) -> ProjectEntry {
+fn entry(project: &LoadedProject) -> ProjectEntry {
     let root = project.root().to_path_buf();
     ProjectEntry {
         name: root.file_name().map_or_else(
@@ -118,7 +118,7 @@ fn entry(project: &Project) -> ProjectEntry {
 }
 
 pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let server = &args.server;
     let settings = server.settings().map_err(token_error)?;
     let access = settings.tokens.access().to_owned();
@@ -166,7 +166,7 @@ fn token_error(err: TokenError) -> CliError {
 }
 
 pub fn stats(directory: Option<&Path>, args: &StatsArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let (records, problems) = peers_serve::stats::gather(&[entry(&project)]);
     for problem in &problems {
         eprintln!("warning: {problem}");

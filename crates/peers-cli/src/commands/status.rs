@@ -8,7 +8,7 @@ use peers_store::run_lock::LockState;
 use serde_json::json;
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -18,7 +18,7 @@ pub struct StatusArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     let names: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let loaded = peers_store::state_file::load_state(&project.dir, &names)?;

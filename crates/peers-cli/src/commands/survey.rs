@@ -5,7 +5,7 @@ use clap::Args;
 use peers_survey::context::{Wanted, write_context_files};
 
 use crate::error::CliResult;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct SurveyArgs {
@@ -21,7 +21,7 @@ pub struct SurveyArgs {
 }
 
 pub fn run(directory: Option<&std::path::Path>, args: &SurveyArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let tracked = project.git.tracked_files()?;
     let wanted = Wanted {
         recon: !args.codemap_only,

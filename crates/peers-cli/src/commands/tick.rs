@@ -19,7 +19,7 @@ use crate::commands::run::RunArgs;
 use crate::error::{CliError, CliResult};
 use crate::live::color::Terminal;
 use crate::progress::TerminalProgress;
-use crate::project::{Project, describe_goals_lock, display_path};
+use crate::project::{LoadedProject, describe_goals_lock, display_path};
 
 /// The largest Stop event read from a hook's stdin.
 const HOOK_EVENT_CAP: u64 = 1024 * 1024;
@@ -46,7 +46,7 @@ pub struct TickArgs {
 
 pub fn run(directory: Option<&Path>, args: &TickArgs) -> CliResult<u8> {
     let Some(peer) = args.after.as_deref() else {
-        let project = Project::open_initialised(directory)?;
+        let project = LoadedProject::open_initialised(directory)?;
         refuse_headless(&project.load_config()?, "tick")?;
         return crate::commands::run::tick(directory, &args.run);
     };
@@ -96,7 +96,7 @@ fn hooked(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8
     if !inside(&cwd, &target) {
         return Ok(0);
     }
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     if !inside(&cwd, project.root()) {
         return Ok(0);
     }
@@ -129,7 +129,7 @@ fn inside(path: &Path, root: &Path) -> bool {
 }
 
 fn after(directory: Option<&Path>, peer: &str, args: &TickArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     if config.driver == DriverKind::Orchestrator {
         return Err(CliError::usage(
@@ -223,7 +223,7 @@ impl Launcher for NoAgents {
 }
 
 /// What a tick of an interactive driver runs with: accepted goals, no survey, no agents.
-pub fn interactive_inputs(project: &Project) -> CliResult<RunInputs> {
+pub fn interactive_inputs(project: &LoadedProject) -> CliResult<RunInputs> {
     let config = project.load_config()?;
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{CliError, CliResult};
 use crate::host_hooks::shell_quote;
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 /// The tmux option that marks a session as this project's.
 const ROOT_OPTION: &str = "@peers-root";
@@ -42,7 +42,7 @@ pub enum TmuxAction {
 }
 
 pub fn run(directory: Option<&Path>, args: &TmuxArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let root = project
         .root()
         .canonicalize()
@@ -98,7 +98,7 @@ fn peer_command(peer: &PeerSettings) -> String {
     }
 }
 
-fn up(project: &Project, tmux: &Tmux, session: &str, root: &Path) -> CliResult<u8> {
+fn up(project: &LoadedProject, tmux: &Tmux, session: &str, root: &Path) -> CliResult<u8> {
     let config = project.load_config()?;
     if tmux.has_session(session)? {
         return Err(

@@ -12,7 +12,7 @@ use peers_store::goals_hash::GoalsHashStatus;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 use crate::table;
 use peers_gate::jobs as gates;
 
@@ -35,7 +35,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let config = project.load_config()?;
     let goals = project.load_goals()?;
     let lock = peers_store::goals_hash::check_goals_hash(&project.dir)?;
@@ -153,7 +153,7 @@ pub fn run(directory: Option<&Path>, args: &VerifyArgs) -> CliResult<u8> {
 /// The gates only a run can judge, with the verdict the last run recorded for them under the
 /// goals accepted now (a verdict earned against other goals does not count).
 fn judged_in_last_run(
-    project: &Project,
+    project: &LoadedProject,
     config: &peers_core::config::ConfigSettings,
     ids: &[String],
 ) -> CliResult<Vec<table::RunJudged>> {
@@ -206,7 +206,7 @@ fn result_json(result: &GateResult) -> serde_json::Value {
     })
 }
 
-fn load_cache(project: &Project) -> GateCache {
+fn load_cache(project: &LoadedProject) -> GateCache {
     let path = project.dir.cache_dir().join("gates.json");
     peers_store::safe_fs::read_control_file(&path, 4 * 1024 * 1024)
         .ok()
@@ -214,7 +214,7 @@ fn load_cache(project: &Project) -> GateCache {
         .unwrap_or_default()
 }
 
-fn save_cache(project: &Project, cache: &GateCache) -> CliResult<()> {
+fn save_cache(project: &LoadedProject, cache: &GateCache) -> CliResult<()> {
     let path = project.dir.cache_dir().join("gates.json");
     if let Some(parent) = path.parent() {
         peers_store::safe_fs::ensure_private_dir(parent)?;

@@ -12,7 +12,7 @@ use peers_store::jsonl_lines::{Line, LineReader};
 use peers_store::run_lock::LockState;
 
 use crate::error::{CliError, CliResult};
-use crate::project::Project;
+use crate::project::LoadedProject;
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -25,7 +25,7 @@ pub struct WatchArgs {
 }
 
 pub fn run(directory: Option<&Path>, args: &WatchArgs) -> CliResult<u8> {
-    let project = Project::open_initialised(directory)?;
+    let project = LoadedProject::open_initialised(directory)?;
     let path = project.dir.runs_jsonl();
     let mut file = std::fs::File::open(&path)
         .map_err(|err| CliError::failed(format!("cannot open {}: {err}", path.display())))?;

@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use crate::backend_spec::KubeTarget;
 use crate::cluster::logs::LogCursor;
 use crate::cluster::names;
-use crate::cluster::status::Observed;
+use crate::cluster::status::ClusterObjects;
 use crate::error::{CtlError, CtlResult};
 
 /// The field manager of every server-side apply.
@@ -265,12 +265,12 @@ impl Cluster {
 
     /// Every peers-ctl run in the namespace, by run id: one LIST per kind, whatever the number
     /// of runs.
-    pub fn observe_all(&self) -> CtlResult<BTreeMap<String, Observed>> {
+    pub fn observe_all(&self) -> CtlResult<BTreeMap<String, ClusterObjects>> {
         self.observe_selected(names::SELECTOR)
     }
 
     /// The objects of run `run` (one LIST per kind).
-    pub fn observe(&self, run: &str) -> CtlResult<Observed> {
+    pub fn observe(&self, run: &str) -> CtlResult<ClusterObjects> {
         let selector = format!("{},{}={run}", names::SELECTOR, names::RUN);
         Ok(self
             .observe_selected(&selector)?
@@ -278,8 +278,8 @@ impl Cluster {
             .unwrap_or_default())
     }
 
-    fn observe_selected(&self, selector: &str) -> CtlResult<BTreeMap<String, Observed>> {
-        Ok(Observed::by_run(
+    fn observe_selected(&self, selector: &str) -> CtlResult<BTreeMap<String, ClusterObjects>> {
+        Ok(ClusterObjects::by_run(
             self.list::<ConfigMap>(selector)?,
             self.list::<Job>(selector)?,
             self.list::<Pod>(selector)?,

@@ -16,7 +16,7 @@ use crate::cluster::status::{Phase, RunStatus, is_live, loop_terminated, status}
 use crate::error::{CtlError, CtlResult};
 use crate::launch::run_peers;
 use crate::project::{print_json, registry};
-use crate::registry::{Project, Registry, RunState};
+use crate::registry::{Project, ProjectState, Registry};
 use crate::run_args::{StartArgs, StopArgs};
 
 /// Shown as the anchor's UID in `--dry-run` output, where the anchor does not exist yet.
@@ -106,7 +106,7 @@ impl Backend for Kubernetes {
                 target.generation = generation;
                 target.job_uid = job.metadata.uid.clone();
             }
-            project.state = RunState::Running;
+            project.state = ProjectState::Running;
             project.last_started_at = Some(started_at.clone());
             project.note = None;
             Ok(())
@@ -173,7 +173,7 @@ impl Backend for Kubernetes {
                 )));
             };
             if stopped {
-                project.state = RunState::Stopped;
+                project.state = ProjectState::Stopped;
                 project.last_stopped_at = Some(peers_store::timestamp::now_iso_utc());
                 project.note = None;
             } else {

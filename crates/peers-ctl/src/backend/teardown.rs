@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::backend::client::Cluster;
 use crate::backend_spec::KubeTarget;
 use crate::cluster::names;
-use crate::cluster::status::{Observed, Phase, status};
+use crate::cluster::status::{ClusterObjects, Phase, status};
 use crate::error::{CtlError, CtlResult};
 
 /// What `remove` did to a run's objects.
@@ -61,7 +61,7 @@ fn label(kind: &str, meta: &ObjectMeta) -> String {
 }
 
 /// Every object of the run, as `kind/name`.
-fn all_objects(observed: &Observed) -> Vec<String> {
+fn all_objects(observed: &ClusterObjects) -> Vec<String> {
     let anchor = observed
         .anchor
         .iter()
@@ -76,7 +76,7 @@ fn all_objects(observed: &Observed) -> Vec<String> {
 }
 
 /// What deleting the anchor collects: Jobs it owns, their pods, the volume if it owns it.
-fn collected(observed: &Observed, keep_volume: bool) -> Vec<String> {
+fn collected(observed: &ClusterObjects, keep_volume: bool) -> Vec<String> {
     let Some(anchor) = &observed.anchor else {
         return Vec::new();
     };
@@ -116,7 +116,7 @@ fn collected(observed: &Observed, keep_volume: bool) -> Vec<String> {
 fn release_and_delete(
     cluster: &Cluster,
     run: &str,
-    observed: &Observed,
+    observed: &ClusterObjects,
     keep_volume: bool,
     outcome: &mut Teardown,
 ) -> CtlResult<bool> {

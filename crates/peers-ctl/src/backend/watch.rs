@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use crate::backend::client;
 use crate::backend_spec::KubeTarget;
 use crate::cluster::names;
-use crate::cluster::status::{Observed, run_label};
+use crate::cluster::status::{ClusterObjects, run_label};
 
 /// The first retry after an error, doubled on each failure up to [`BACKOFF_MAX`].
 const BACKOFF_MIN: Duration = Duration::from_millis(200);
@@ -159,7 +159,10 @@ impl FleetWatch {
     }
 
     /// The objects of `runs` from the stores, or why they cannot be trusted now.
-    pub fn observed(&self, runs: &BTreeSet<String>) -> Result<BTreeMap<String, Observed>, String> {
+    pub fn observed(
+        &self,
+        runs: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, ClusterObjects>, String> {
         let kinds = self.shared.lock().clone();
         for (kind, state) in KINDS.iter().zip(kinds) {
             match state {
@@ -173,7 +176,7 @@ impl FleetWatch {
                 KindState::Failed(why) => return Err(why),
             }
         }
-        Ok(Observed::by_run(
+        Ok(ClusterObjects::by_run(
             wanted(&self.anchors, runs),
             wanted(&self.jobs, runs),
             wanted(&self.pods, runs),

@@ -50,14 +50,14 @@ impl Phase {
 
 /// The objects of one run, as listed or watched.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub struct ClusterObjects {
     pub anchor: Option<ConfigMap>,
     pub jobs: Vec<Job>,
     pub pods: Vec<Pod>,
     pub volume: Option<PersistentVolumeClaim>,
 }
 
-impl Observed {
+impl ClusterObjects {
     /// The objects of every run, grouped by their run label (any number of runs from one list or
     /// watch per kind). Only the ConfigMap named after the run is its run record.
     pub fn by_run(
@@ -224,7 +224,7 @@ fn with_message(what: &str, message: &str) -> String {
 }
 
 /// The state of the run from its objects.
-pub fn status(observed: &Observed) -> RunStatus {
+pub fn status(observed: &ClusterObjects) -> RunStatus {
     let Some(anchor) = &observed.anchor else {
         if observed.jobs.is_empty() && observed.pods.is_empty() {
             return RunStatus::new(Phase::Fresh);
@@ -270,7 +270,7 @@ fn decide(
     job: Option<&Job>,
     pod: Option<&Pod>,
     any_live: bool,
-    observed: &Observed,
+    observed: &ClusterObjects,
 ) -> RunStatus {
     if desired == "stopped" {
         if any_live {
@@ -323,7 +323,7 @@ fn decide(
     }
 }
 
-fn starting_without_pod(observed: &Observed) -> RunStatus {
+fn starting_without_pod(observed: &ClusterObjects) -> RunStatus {
     let volume_phase = observed
         .volume
         .as_ref()
@@ -382,7 +382,7 @@ fn pod_state(pod: &Pod) -> RunStatus {
     }
 }
 
-fn failed(reason: &str, message: &str, observed: &Observed) -> RunStatus {
+fn failed(reason: &str, message: &str, observed: &ClusterObjects) -> RunStatus {
     let oom = observed
         .pods
         .iter()

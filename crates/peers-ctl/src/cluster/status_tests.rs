@@ -16,8 +16,8 @@ fn anchor(desired: &str, last_stop: Option<&str>) -> ConfigMap {
     anchor
 }
 
-fn observed(job: Option<&str>, pods: &[&str]) -> Observed {
-    Observed {
+fn observed(job: Option<&str>, pods: &[&str]) -> ClusterObjects {
+    ClusterObjects {
         anchor: Some(anchor("running", None)),
         jobs: job.map(|j| vec![load(j)]).unwrap_or_default(),
         pods: pods.iter().map(|p| load(p)).collect(),
@@ -130,7 +130,7 @@ fn pods_of_an_older_session_do_not_count_as_the_current_one() {
 
 #[test]
 fn no_run_record_is_fresh_or_unknown_never_stopped() {
-    assert_eq!(status(&Observed::default()).phase, Phase::Fresh);
+    assert_eq!(status(&ClusterObjects::default()).phase, Phase::Fresh);
     let mut orphan = observed(Some(ACTIVE), &[RUNNING]);
     orphan.anchor = None;
     assert_eq!(status(&orphan).phase, Phase::Unknown);
@@ -205,7 +205,7 @@ fn objects_group_by_their_run_label_and_only_the_named_anchor_is_the_record() {
     stray.metadata.name = Some("peers-demo-status".into());
     let mut unlabelled: Pod = load(RUNNING);
     unlabelled.metadata.labels = None;
-    let runs = Observed::by_run(
+    let runs = ClusterObjects::by_run(
         [stray, anchor("running", None)],
         [load::<Job>(ACTIVE)],
         [load::<Pod>(RUNNING), other, unlabelled],

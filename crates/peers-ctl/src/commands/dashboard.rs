@@ -13,7 +13,7 @@ use crate::cluster::status::RunStatus;
 use crate::commands::views::{StatusArgs, status};
 use crate::commands::{print_json, registry};
 use crate::error::CtlResult;
-use crate::registry::{Project, RunState};
+use crate::registry::{Project, ProjectState};
 use crate::summary::{Summary, summarise};
 
 #[derive(Debug, Args)]
@@ -107,7 +107,7 @@ fn row<'a>(project: &'a Project, cluster: Option<&RunStatus>) -> Row<'a> {
             summary,
         };
     }
-    if project.state != RunState::Stopped {
+    if project.state != ProjectState::Stopped {
         // A reason on disk belongs to an earlier run unless this one stopped.
         summary.stop_reason = None;
     }

@@ -11,7 +11,7 @@ use crate::backend_spec::BackendSpec;
 use crate::commands::{print_json, registry};
 use crate::error::{CtlError, CtlResult};
 use crate::paths::{absolute, validate_name};
-use crate::registry::{Project, Registry, RunState};
+use crate::registry::{Project, ProjectState, Registry};
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
@@ -92,7 +92,7 @@ pub fn register(
 ) -> CtlResult<Project> {
     Registry::mutate(config, |registry| {
         if let Some(existing) = registry.get(name) {
-            if existing.state == RunState::Running || existing.run.is_some() {
+            if existing.state == ProjectState::Running || existing.run.is_some() {
                 return Err(CtlError::failed(format!(
                     "project {name:?} is registered and running"
                 ))

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::{CtlError, CtlResult};
 use crate::handoff::latest_handoff;
 use crate::project::{print_json, registry};
-use crate::registry::{Project, RunState};
+use crate::registry::{Project, ProjectState};
 use crate::summary::{Summary, summarise};
 
 #[derive(Debug, Args)]
@@ -40,10 +40,10 @@ struct Entry<'a> {
 fn entry(project: &Project) -> Entry<'_> {
     let summary = summarise(&project.path);
     let outcome = match project.state {
-        RunState::Stopped => summary.stop_reason.clone(),
-        RunState::Crashed => Some("crashed".to_owned()),
-        RunState::Running => Some("running".to_owned()),
-        RunState::Fresh => None,
+        ProjectState::Stopped => summary.stop_reason.clone(),
+        ProjectState::Crashed => Some("crashed".to_owned()),
+        ProjectState::Running => Some("running".to_owned()),
+        ProjectState::Fresh => None,
     };
     Entry {
         project: &project.name,

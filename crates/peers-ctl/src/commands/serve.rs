@@ -11,7 +11,7 @@ use clap::Args;
 use peers_process::CommandSpec;
 use peers_serve::auth::TokenError;
 use peers_serve::{
-    Action, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
+    SourceAction, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
 };
 
 use crate::commands::print_json;
@@ -72,13 +72,13 @@ struct CtlActions {
 }
 
 impl Actions for CtlActions {
-    fn supported(&self) -> &[Action] {
-        &Action::ALL
+    fn supported(&self) -> &[SourceAction] {
+        &SourceAction::ALL
     }
 
-    fn run(&self, action: Action, project: &ProjectEntry) -> Result<String, ActionError> {
+    fn run(&self, action: SourceAction, project: &ProjectEntry) -> Result<String, ActionError> {
         let (program, cwd, args): (PathBuf, &Path, Vec<OsString>) = match action {
-            Action::Stop | Action::Start => (
+            SourceAction::Stop | SourceAction::Start => (
                 std::env::current_exe().map_err(|e| ActionError::Locate {
                     program: "peers-ctl itself".to_owned(),
                     source: e.into(),
@@ -91,7 +91,7 @@ impl Actions for CtlActions {
                     project.name.clone().into(),
                 ],
             ),
-            Action::Revive => (
+            SourceAction::Revive => (
                 crate::launch::peers_binary().map_err(|e| ActionError::Caller(e.into()))?,
                 &project.path,
                 vec!["revive".into(), "--all".into()],

@@ -11,7 +11,7 @@ use crate::backend::kubernetes::cluster_states;
 use crate::cluster::status::RunStatus;
 use crate::commands::{print_json, registry};
 use crate::error::CtlResult;
-use crate::registry::{Project, RunState};
+use crate::registry::{Project, ProjectState};
 use crate::summary::summarise;
 
 #[derive(Debug, Args)]
@@ -56,7 +56,7 @@ fn row<'a>(project: &'a Project, cluster: Option<&'a RunStatus>) -> Row<'a> {
             note: cluster.hint.as_deref(),
         };
     }
-    let outcome = (project.state == RunState::Stopped)
+    let outcome = (project.state == ProjectState::Stopped)
         .then(|| {
             peers_store::last_stop::read_last_stop(&peers_store::layout::PeersDir::at(
                 &project.path,

@@ -216,13 +216,13 @@ fn reap(running: &mut Vec<(Action, Child)>, model: &mut Model) {
 mod tests {
     use super::*;
     use crate::live::model::Row;
-    use crate::registry::RunState;
+    use crate::registry::ProjectState;
 
     fn model() -> Model {
         let row = |name: &str| Row {
             name: name.into(),
             path: "/p".into(),
-            state: RunState::Running,
+            state: ProjectState::Running,
             pid: Some(1),
             phase: None,
             summary: Default::default(),

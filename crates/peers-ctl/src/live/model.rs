@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::registry::RunState;
+use crate::registry::ProjectState;
 use crate::summary::Summary;
 
 /// Share of the USD cap at which "cap near" is raised.
@@ -37,7 +37,7 @@ impl Alert {
 pub struct Row {
     pub name: String,
     pub path: PathBuf,
-    pub state: RunState,
+    pub state: ProjectState,
     /// A Kubernetes run's phase as the cluster reports it (shown instead of `state`).
     pub phase: Option<&'static str>,
     pub pid: Option<u32>,
@@ -102,13 +102,13 @@ impl Model {
 
 /// The alerts of one project, most severe first.
 pub fn alerts(
-    state: RunState,
+    state: ProjectState,
     summary: &Summary,
     idle_minutes: Option<u64>,
     stall_after: u64,
 ) -> Vec<Alert> {
     let mut out = Vec::new();
-    if state == RunState::Crashed {
+    if state == ProjectState::Crashed {
         out.push(Alert::Crashed);
     }
     if summary.halted {
@@ -125,7 +125,7 @@ pub fn alerts(
             out.push(Alert::PeerDown(peer.name.clone()));
         }
     }
-    if state == RunState::Running
+    if state == ProjectState::Running
         && let Some(minutes) = idle_minutes.filter(|m| *m >= stall_after)
     {
         out.push(Alert::NoProgress(minutes));
@@ -136,7 +136,7 @@ pub fn alerts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::PeerHealth;
+    use crate::summary::OverviewPeer;
 
     #[test]
     fn alerts_name_every_condition() {
@@ -144,13 +144,13 @@ mod tests {
             halted: true,
             spent_usd: Some(4.5),
             max_usd: Some(5.0),
-            peers: vec![PeerHealth {
+            peers: vec![OverviewPeer {
                 name: "codex".into(),
                 health: "unavailable".into(),
             }],
             ..Summary::default()
         };
-        let found = alerts(RunState::Running, &summary, Some(45), 30);
+        let found = alerts(ProjectState::Running, &summary, Some(45), 30);
         assert_eq!(
             found,
             vec![
@@ -160,9 +160,9 @@ mod tests {
                 Alert::NoProgress(45)
             ]
         );
-        assert!(alerts(RunState::Stopped, &Summary::default(), Some(999), 30).is_empty());
+        assert!(alerts(ProjectState::Stopped, &Summary::default(), Some(999), 30).is_empty());
         assert_eq!(
-            alerts(RunState::Crashed, &Summary::default(), None, 30),
+            alerts(ProjectState::Crashed, &Summary::default(), None, 30),
             vec![Alert::Crashed]
         );
     }

@@ -14,13 +14,13 @@ use peers_store::layout::PeersDir;
 use crate::backend::kubernetes::{ClusterKey, by_cluster};
 use crate::backend::watch::FleetWatch;
 use crate::cluster::names;
-use crate::cluster::status::{Observed, Phase, RunStatus, status};
+use crate::cluster::status::{ClusterObjects, Phase, RunStatus, status};
 use crate::error::CtlResult;
 use crate::identity::boot_id;
 use crate::live::model::{Detail, Row, alerts};
 use crate::project::log_path;
 use crate::reconcile::{load_reconciled, observe};
-use crate::registry::{Registry, RunState};
+use crate::registry::{ProjectState, Registry};
 use crate::summary::{Summary, read_tail, summarise};
 
 /// How many runs.jsonl records and log lines the drilldown shows.
@@ -106,7 +106,7 @@ impl Refresher {
                 .map(|(project, _)| names::run_id(&project.name))
                 .collect();
             let observed = watch.observed(&runs);
-            let none = Observed::default();
+            let none = ClusterObjects::default();
             for (project, _) in members {
                 let state = match &observed {
                     Ok(runs) => status(runs.get(&names::run_id(&project.name)).unwrap_or(&none)),
@@ -148,7 +148,7 @@ impl Refresher {
                 .get(&project.path)
                 .map(|c| c.summary.clone())
                 .unwrap_or_default();
-            if project.state != crate::registry::RunState::Stopped {
+            if project.state != crate::registry::ProjectState::Stopped {
                 summary.stop_reason = None;
             }
             let newest = [
@@ -226,10 +226,10 @@ fn recent_records(path: &Path) -> Vec<serde_json::Value> {
 }
 
 /// The local state closest to a cluster phase (for counts and alerts; the phase is shown).
-fn as_run_state(phase: Phase) -> RunState {
+fn as_run_state(phase: Phase) -> ProjectState {
     match phase {
-        Phase::Queued | Phase::Starting | Phase::Running | Phase::Stopping => RunState::Running,
-        Phase::Stopped | Phase::Complete | Phase::Failed => RunState::Stopped,
-        Phase::Fresh | Phase::Unknown => RunState::Fresh,
+        Phase::Queued | Phase::Starting | Phase::Running | Phase::Stopping => ProjectState::Running,
+        Phase::Stopped | Phase::Complete | Phase::Failed => ProjectState::Stopped,
+        Phase::Fresh | Phase::Unknown => ProjectState::Fresh,
     }
 }

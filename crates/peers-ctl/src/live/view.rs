@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap
 use serde_json::Value;
 
 use crate::live::model::{Detail, Model, Row};
-use crate::registry::RunState;
+use crate::registry::ProjectState;
 
 const KEYS: &str = "↑↓ select  enter details  s stop  r start  q quit";
 const DETAIL_KEYS: &str = "esc back  s stop  r start  q quit";
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) {
     let running = model
         .rows
         .iter()
-        .filter(|r| r.state == RunState::Running)
+        .filter(|r| r.state == ProjectState::Running)
         .count();
     let alerting = model.rows.iter().filter(|r| !r.alerts.is_empty()).count();
     let title = format!(

@@ -7,19 +7,19 @@ use serde_json::json;
 
 use crate::live::model::{Action, Alert, Detail, Model, Row};
 use crate::live::view::draw;
-use crate::registry::RunState;
-use crate::summary::{PeerHealth, Summary};
+use crate::registry::ProjectState;
+use crate::summary::{OverviewPeer, Summary};
 
 fn summary(iteration: u64, spent: f64, health: &str) -> Summary {
     Summary {
         initialised: true,
         iteration: Some(iteration),
         peers: vec![
-            PeerHealth {
+            OverviewPeer {
                 name: "claude".into(),
                 health: "healthy".into(),
             },
-            PeerHealth {
+            OverviewPeer {
                 name: "codex".into(),
                 health: health.into(),
             },
@@ -47,7 +47,7 @@ fn model() -> Model {
             Row {
                 name: "mything".into(),
                 path: "/p/mything".into(),
-                state: RunState::Running,
+                state: ProjectState::Running,
                 pid: Some(4242),
                 phase: None,
                 summary: summary(7, 4.2, "healthy"),
@@ -56,7 +56,7 @@ fn model() -> Model {
             Row {
                 name: "audit-v2".into(),
                 path: "/p/audit-v2".into(),
-                state: RunState::Crashed,
+                state: ProjectState::Crashed,
                 pid: None,
                 phase: None,
                 summary: summary(3, 0.4, "unavailable"),
@@ -65,7 +65,7 @@ fn model() -> Model {
             Row {
                 name: "done".into(),
                 path: "/p/done".into(),
-                state: RunState::Stopped,
+                state: ProjectState::Stopped,
                 pid: None,
                 phase: None,
                 summary: done,

@@ -140,7 +140,7 @@ fn mounts(request: &PodmanRequest) -> Result<Vec<(PathBuf, PathBuf, &'static str
         }
     }
     std::fs::create_dir_all(&policy.scratch)
-        .map_err(|err| SandboxError::setup(crate::Step::Mount(policy.scratch.clone()), err))?;
+        .map_err(|err| SandboxError::setup(crate::SetupStep::Mount(policy.scratch.clone()), err))?;
     same(&policy.scratch, "rw");
     for path in policy.writable.iter().filter(|path| path.exists()) {
         same(path, "rw");

@@ -1,7 +1,7 @@
 //! Tests of the podman command line: hardening flags, git protections, symlink refusals.
 
 use super::*;
-use crate::podman::{Limits, Podman};
+use crate::podman::{Podman, PodmanLimits};
 use crate::policy::Policy;
 
 fn request(repo: &Path, root: Root) -> PodmanRequest {
@@ -10,7 +10,7 @@ fn request(repo: &Path, root: Root) -> PodmanRequest {
         policy: Policy::new(repo, scratch, "/home/agent"),
         cwd: repo.to_path_buf(),
         podman: Podman {
-            limits: Limits {
+            limits: PodmanLimits {
                 pids: 64,
                 memory_mib: 512,
             },

@@ -17,7 +17,7 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::{Signal, WaitOptions};
 
 use crate::confine::SETUP_FAILED_EXIT_CODE;
-use crate::error::{SandboxError, Step};
+use crate::error::{SandboxError, SetupStep};
 use crate::policy::SYSTEM_DIRS;
 
 use super::{PodmanRequest, Root, args, parse_request, seccomp};
@@ -53,25 +53,25 @@ fn run(
 ) -> Result<i32, SandboxError> {
     let profile = private.join("seccomp.json");
     let base = std::fs::read_to_string(&request.podman.base_seccomp).map_err(|err| {
-        SandboxError::setup(Step::Podman(request.podman.base_seccomp.clone()), err)
+        SandboxError::setup(SetupStep::Podman(request.podman.base_seccomp.clone()), err)
     })?;
     // io::Error::other keeps the reason's own cause as its source, so the helper's chain
     // prints `not JSON: <serde_json's message>` as before.
     let tightened = seccomp::tighten(&base).map_err(|reason| {
         SandboxError::setup(
-            Step::Podman(request.podman.base_seccomp.clone()),
+            SetupStep::Podman(request.podman.base_seccomp.clone()),
             std::io::Error::other(reason),
         )
     })?;
     std::fs::write(&profile, tightened)
-        .map_err(|err| SandboxError::setup(Step::Podman(profile.clone()), err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Podman(profile.clone()), err))?;
     if let Root::Local(dir) = &request.podman.root {
         prepare_rootfs(dir)?;
         // The local root shows host paths at the same place: a program missing here is
         // missing inside too, and is named now rather than by the container's init.
         if !findable(program) {
             return Err(SandboxError::setup(
-                Step::Exec(program.to_string_lossy().into_owned()),
+                SetupStep::Exec(program.to_string_lossy().into_owned()),
                 std::io::Error::from(std::io::ErrorKind::NotFound),
             ));
         }
@@ -79,7 +79,7 @@ fn run(
     // conmon double-forks away from podman; as the subreaper the helper inherits it (and the
     // cleanup it runs) and waits for it, so nothing of the turn is left when the helper ends.
     rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
-        .map_err(|err| SandboxError::setup(Step::Podman("child subreaper".into()), err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Podman("child subreaper".into()), err))?;
     let uid = rustix::process::getuid().as_raw();
     let gid = rustix::process::getgid().as_raw();
     // Rootless podman on cgroup v1 refuses resource limits (and with them the whole run).
@@ -90,7 +90,9 @@ fn run(
         .process_group(0)
         .stdin(Stdio::null())
         .spawn()
-        .map_err(|err| SandboxError::setup(Step::Podman(request.podman.program.clone()), err))?;
+        .map_err(|err| {
+            SandboxError::setup(SetupStep::Podman(request.podman.program.clone()), err)
+        })?;
     let code = supervise(&mut child, request, stop);
     if stop.load(Ordering::SeqCst) || code >= SETUP_FAILED_EXIT_CODE {
         remove(request);
@@ -194,10 +196,10 @@ fn watch_signals() -> Result<Arc<AtomicBool>, SandboxError> {
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|err| SandboxError::setup(Step::Podman("signal handlers".into()), err))?;
+            .map_err(|err| SandboxError::setup(SetupStep::Podman("signal handlers".into()), err))?;
     }
     rustix::process::set_parent_process_death_signal(Some(Signal::TERM))
-        .map_err(|err| SandboxError::setup(Step::Podman("parent-death signal".into()), err))?;
+        .map_err(|err| SandboxError::setup(SetupStep::Podman("parent-death signal".into()), err))?;
     if rustix::process::getppid().is_none_or(|parent| parent.as_raw_nonzero().get() == 1) {
         stop.store(true, Ordering::SeqCst);
     }
@@ -218,7 +220,7 @@ fn findable(program: &OsString) -> bool {
 /// Fills a local root: the mount points of the host's system directories and the same
 /// `/bin -> usr/bin` links the host has. Idempotent.
 fn prepare_rootfs(dir: &Path) -> Result<(), SandboxError> {
-    let step = |path: &Path| Step::Podman(path.to_path_buf());
+    let step = |path: &Path| SetupStep::Podman(path.to_path_buf());
     std::fs::create_dir_all(dir).map_err(|err| SandboxError::setup(step(dir), err))?;
     for system in SYSTEM_DIRS.iter().map(Path::new) {
         let Ok(meta) = std::fs::symlink_metadata(system) else {
@@ -252,7 +254,7 @@ impl Private {
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)
-            .map_err(|err| SandboxError::setup(Step::Podman(path.clone()), err))?;
+            .map_err(|err| SandboxError::setup(SetupStep::Podman(path.clone()), err))?;
         Ok(Self(path))
     }
 }

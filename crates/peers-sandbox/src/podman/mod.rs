@@ -41,7 +41,7 @@ pub struct Podman {
     /// A containers.conf passed to podman through `CONTAINERS_CONF` (`None`: podman's own).
     pub containers_conf: Option<PathBuf>,
     pub root: Root,
-    pub limits: Limits,
+    pub limits: PodmanLimits,
     /// The seccomp profile peers tightens (the containers-common default).
     pub base_seccomp: PathBuf,
 }
@@ -59,12 +59,12 @@ pub enum Root {
 
 /// Resource limits of one container (cgroup pids and memory controllers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
+pub struct PodmanLimits {
     pub pids: u32,
     pub memory_mib: u64,
 }
 
-impl Default for Limits {
+impl Default for PodmanLimits {
     fn default() -> Self {
         Self {
             pids: 4096,
@@ -80,7 +80,7 @@ impl Podman {
             program: PathBuf::from("podman"),
             containers_conf: None,
             root,
-            limits: Limits::default(),
+            limits: PodmanLimits::default(),
             base_seccomp: PathBuf::from("/usr/share/containers/seccomp.json"),
         }
     }

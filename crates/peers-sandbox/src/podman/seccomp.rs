@@ -109,7 +109,7 @@ mod tests {
     fn a_base_that_is_not_json_names_serdes_reason_once() {
         let reason = tighten("{").unwrap_err();
         let err = crate::error::SandboxError::setup(
-            crate::error::Step::Podman("/base.json".into()),
+            crate::error::SetupStep::Podman("/base.json".into()),
             std::io::Error::other(reason),
         );
         let text = crate::error::format_error(&err);

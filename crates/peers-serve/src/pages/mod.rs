@@ -9,12 +9,12 @@ pub mod run;
 pub mod stats;
 pub mod tick;
 
-use crate::source::Action;
+use crate::source::SourceAction;
 
 /// What a page needs beyond the records: the CSRF token for forms and the enabled actions.
 pub struct Context<'a> {
     pub csrf: &'a str,
-    pub actions: &'a [Action],
+    pub actions: &'a [SourceAction],
 }
 
 /// A page for something that is not there (a 404's body).

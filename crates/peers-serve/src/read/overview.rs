@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use peers_store::layout::PeersDir;
-use peers_store::run_summary::{RunSummary, read_run_summary};
+use peers_store::run_summary::{RunOverview, read_run_summary};
 use serde::{Deserialize, Serialize};
 
 /// Largest `live.json` read.
@@ -14,7 +14,7 @@ const LIVE_CAP: u64 = 64 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct Overview {
-    pub run: RunSummary,
+    pub run: RunOverview,
     pub live: Option<Live>,
 }
 

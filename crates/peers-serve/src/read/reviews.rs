@@ -12,7 +12,7 @@ const VERDICT_CAP: u64 = 4 * 1024 * 1024;
 const MAX_REVIEWS: usize = 200;
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Review {
+pub struct ReviewRun {
     pub stamp: String,
     pub scope: String,
     pub reviewed: bool,
@@ -48,7 +48,7 @@ struct EntryView {
     sources: Vec<String>,
 }
 
-pub fn read_reviews(repo: &Path) -> Vec<Review> {
+pub fn read_reviews(repo: &Path) -> Vec<ReviewRun> {
     let root = PeersDir::at(repo).path().join("reviews");
     let Ok(entries) = std::fs::read_dir(&root) else {
         return Vec::new();
@@ -66,7 +66,7 @@ pub fn read_reviews(repo: &Path) -> Vec<Review> {
         .collect()
 }
 
-fn read_one(dir: &Path, stamp: String) -> Option<Review> {
+fn read_one(dir: &Path, stamp: String) -> Option<ReviewRun> {
     let bytes =
         peers_store::safe_fs::read_control_file_if_exists(&dir.join("verdict.json"), VERDICT_CAP)
             .ok()??;
@@ -88,7 +88,7 @@ fn read_one(dir: &Path, stamp: String) -> Option<Review> {
             *accepted_by_source.entry(source.clone()).or_insert(0) += 1;
         }
     }
-    Some(Review {
+    Some(ReviewRun {
         stamp,
         scope: view.scope,
         reviewed: view.reviewed,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::error::{CtlError, CtlResult};
 use crate::identity::{Liveness, boot_id, liveness};
 use crate::project::{log_path, registry};
-use crate::registry::RunState;
+use crate::registry::ProjectState;
 use crate::summary::last_lines;
 
 const FOLLOW_POLL: Duration = Duration::from_millis(200);
@@ -71,7 +71,7 @@ pub fn tail(config: &Path, name: &str, lines: usize) -> CtlResult<u8> {
         if !alive {
             let state = crate::project::registry(config)?
                 .get(&name)
-                .map_or(RunState::Crashed, |p| p.state);
+                .map_or(ProjectState::Crashed, |p| p.state);
             println!("({name}: the run ended; now {})", state.as_str());
             return Ok(0);
         }

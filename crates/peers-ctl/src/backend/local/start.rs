@@ -14,7 +14,7 @@ use crate::identity::{boot_id, identify};
 use crate::launch::{open_log, spawn_detached, spawn_watcher};
 use crate::project::{log_path, print_json, registry};
 use crate::reconcile::{apply, observe};
-use crate::registry::{Registry, RunRecord, RunState};
+use crate::registry::{ProjectState, Registry, RunRecord};
 use crate::run_args::StartArgs;
 
 /// How long `start` waits for the run to take its lock before reporting it started anyway.
@@ -49,7 +49,9 @@ pub fn run(config: &Path, name: &str, args: &StartArgs) -> CtlResult<u8> {
         }
         Started::Ended(code) => {
             let registry = registry(config)?;
-            let state = registry.get(&name).map_or(RunState::Crashed, |p| p.state);
+            let state = registry
+                .get(&name)
+                .map_or(ProjectState::Crashed, |p| p.state);
             Err(CtlError::failed(format!(
                 "peers run for '{name}' ended at once (exit {}, now {}); the end of {}:\n{}",
                 code.map_or_else(|| "by a signal".to_owned(), |c| c.to_string()),
@@ -133,7 +135,7 @@ fn launch(
         log,
     };
     project.run = Some(run.clone());
-    project.state = RunState::Running;
+    project.state = ProjectState::Running;
     project.last_started_at = Some(started_at);
     project.note = None;
     Ok((child, run, path))

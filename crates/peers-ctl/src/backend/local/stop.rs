@@ -12,7 +12,7 @@ use crate::identity::{Liveness, RunHandle, boot_id, liveness};
 use crate::launch::RUN_MARKER_ENV;
 use crate::project::{print_json, registry};
 use crate::reconcile::{apply, observe, recorded_stop_since};
-use crate::registry::{Registry, RunRecord, RunState};
+use crate::registry::{ProjectState, Registry, RunRecord};
 use crate::run_args::StopArgs;
 
 const POLL: Duration = Duration::from_millis(50);
@@ -38,9 +38,9 @@ pub fn run(config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
         if let Some(transition) = observe(project, &boot_id()) {
             apply(project, transition);
         }
-        if killed && project.state == RunState::Crashed {
+        if killed && project.state == ProjectState::Crashed {
             // We killed it on purpose after the grace period: stopped, with what that means.
-            project.state = RunState::Stopped;
+            project.state = ProjectState::Stopped;
             project.note = Some(format!(
                 "killed after the {}s grace period without recording a stop reason; the last saved tick stands and `peers-ctl start {name}` resumes",
                 args.grace_s
@@ -61,7 +61,7 @@ pub fn run(config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
         }))?;
     } else {
         match project.state {
-            RunState::Stopped => println!(
+            ProjectState::Stopped => println!(
                 "Stopped '{name}' ({})",
                 reason.as_deref().unwrap_or("killed after the grace period")
             ),
@@ -74,7 +74,7 @@ pub fn run(config: &Path, name: &str, args: &StopArgs) -> CtlResult<u8> {
     Ok(0)
 }
 
-fn not_running(name: &str, state: RunState, note: Option<&str>, json: bool) -> CtlResult<u8> {
+fn not_running(name: &str, state: ProjectState, note: Option<&str>, json: bool) -> CtlResult<u8> {
     if json {
         print_json(&serde_json::json!({"name": name, "state": state.as_str(), "note": note}))?;
     } else {
