@@ -74,7 +74,7 @@ fn flood(label: &str, argv: &[&str], bytes: u64) {
     println!(
         "flood ({label}): {bytes} bytes in {seconds:.2} s = {:.0} MB/s; classification {}, truncated {}",
         bytes as f64 / 1e6 / seconds,
-        run.classification.as_str(),
+        run.classification,
         run.truncated
     );
     println!("peak RSS (VmHWM): {}", peak_rss());

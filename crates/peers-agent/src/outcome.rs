@@ -53,19 +53,11 @@ pub enum Classification {
     Stopped(String),
 }
 
-impl Classification {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::ProcessFail => "process-fail",
-            Self::IdleTimeout => "idle-timeout",
-            Self::AbsoluteTimeout => "absolute-timeout",
-            Self::ApiError => "api-error",
-            Self::RateLimited => "rate-limited",
-            Self::Overloaded => "overloaded",
-            Self::Interrupted => "interrupted",
-            Self::Stopped(_) => "stopped",
-        }
+/// The run log's name of the class (`process-fail`, `rate-limited`, …): the one table is
+/// [`peers_core::turn_class::TurnClass`]'s.
+impl std::fmt::Display for Classification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        peers_core::turn_class::TurnClass::from(self).fmt(f)
     }
 }
 
@@ -134,8 +126,8 @@ impl PeerRun {
             .or_else(|| last_line(&self.stderr_tail))
             .or_else(|| last_line(&self.stdout_tail));
         match said {
-            Some(line) => format!("{}{ended}: {line}", self.classification.as_str()),
-            None => format!("{}{ended}", self.classification.as_str()),
+            Some(line) => format!("{}{ended}: {line}", self.classification),
+            None => format!("{}{ended}", self.classification),
         }
     }
 }

@@ -122,7 +122,7 @@ pub(crate) fn judge_outcome(
         HealthEvent::ProductiveNoHandoff
     } else {
         HealthEvent::Failure {
-            classification: run.classification.as_str().to_owned(),
+            classification: run.classification.to_string(),
             pattern: run.matched.as_ref().map(|m| m.pattern.clone()),
         }
     };

@@ -217,7 +217,7 @@ fn observer_stop_stops_with_its_reason() {
         run.classification,
         Classification::Stopped("budget:max_usd".to_owned())
     );
-    assert_eq!(run.classification.as_str(), "stopped");
+    assert_eq!(run.classification.to_string(), "stopped");
 }
 
 #[test]

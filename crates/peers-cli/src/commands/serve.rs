@@ -9,7 +9,7 @@ use clap::Args;
 use peers_process::CommandSpec;
 use peers_serve::auth::TokenError;
 use peers_serve::{
-    SourceAction, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
+    ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, SourceAction,
 };
 use peers_store::layout::PeersDir;
 use peers_store::run_lock::LockState;

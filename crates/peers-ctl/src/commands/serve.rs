@@ -11,7 +11,8 @@ use clap::Args;
 use peers_process::CommandSpec;
 use peers_serve::auth::TokenError;
 use peers_serve::{
-    SourceAction, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
+    ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
+    SourceAction,
 };
 
 use crate::commands::print_json;
