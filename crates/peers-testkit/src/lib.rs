@@ -1,7 +1,8 @@
 //! Test support shared by every crate's tests (a dev-dependency only, never shipped): the
-//! hermetic git repository, the temporary `.peers/` fixture, process liveness helpers and the
-//! "is this tool installed" check. It depends on no other peers crate, so any crate's unit
-//! tests can use it without a dependency cycle.
+//! hermetic git repository, the temporary `.peers/` fixture, process liveness helpers, the
+//! "is this tool installed" check, and the workspace's own sources for cross-crate rules. It
+//! depends on no other peers crate, so any crate's unit tests can use it without a dependency
+//! cycle.
 #![expect(
     clippy::expect_used,
     reason = "test support: a failed setup step must stop the test with its cause"
@@ -10,6 +11,7 @@
 mod peers_dir;
 mod process;
 mod repo;
+mod source_tree;
 mod tools;
 
 pub use peers_dir::TempPeersDir;
@@ -18,4 +20,5 @@ pub use repo::{
     AUTHOR_EMAIL, AUTHOR_NAME, COMMITTER_EMAIL, COMMITTER_NAME, DATE, TestRepo, git, git_with_home,
     hermetic_command,
 };
+pub use source_tree::{is_test_file, rust_files, workspace_crates};
 pub use tools::{on_path, tool_or_skip};

@@ -8,36 +8,12 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use peers_testkit::{is_test_file, rust_files, workspace_crates};
 
 /// `module -> (imported module -> where)`, for one crate's `src/`.
 type Graph = BTreeMap<String, BTreeMap<String, String>>;
-
-fn workspace_crates() -> Vec<PathBuf> {
-    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&crates)
-        .expect("the crates directory")
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.join("src").is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// The top-level module a file of `src` belongs to (`None` for the crate root).
 fn top_module(src: &Path, file: &Path) -> Option<String> {
@@ -45,12 +21,6 @@ fn top_module(src: &Path, file: &Path) -> Option<String> {
     let name = first.as_os_str().to_str()?;
     let name = name.strip_suffix(".rs").unwrap_or(name);
     (!matches!(name, "lib" | "main")).then(|| name.to_owned())
-}
-
-fn is_test_file(file: &Path) -> bool {
-    file.file_stem()
-        .and_then(|stem| stem.to_str())
-        .is_some_and(|stem| stem == "tests" || stem.ends_with("_tests"))
 }
 
 /// Every `crate::<name>` in `line`.

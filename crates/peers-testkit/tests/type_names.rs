@@ -10,39 +10,8 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-fn workspace_crates() -> Vec<PathBuf> {
-    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&crates)
-        .expect("the crates directory")
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.join("src").is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-fn is_test_file(file: &Path) -> bool {
-    file.file_stem()
-        .and_then(|stem| stem.to_str())
-        .is_some_and(|stem| stem == "tests" || stem.ends_with("_tests"))
-}
+use peers_testkit::{is_test_file, rust_files, workspace_crates};
 
 /// The clap types each binary defines for its own command line.
 fn is_cli_type(name: &str) -> bool {
