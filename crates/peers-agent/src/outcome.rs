@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use peers_process::Captured;
+
 use crate::usage::Usage;
 
 /// Everything `invoke` learned about one run of a peer.
@@ -16,9 +18,10 @@ pub struct PeerRun {
     /// The last characters of each stream, for messages and the run log.
     pub stdout_tail: String,
     pub stderr_tail: String,
-    /// The kept bytes (head, an omission marker when truncated, tail), for log files.
-    pub stdout_log: Vec<u8>,
-    pub stderr_log: Vec<u8>,
+    /// The kept bytes of each stream (head and tail when the middle was dropped); a log file
+    /// gets [`Captured::write_log`], which marks the omission.
+    pub stdout_log: Captured,
+    pub stderr_log: Captured,
     /// Some output was dropped from the middle of a stream (or a line was cut).
     pub truncated: bool,
     /// The pattern or structured error that classified the run, if one did.
@@ -173,8 +176,8 @@ mod summary_tests {
             duration: std::time::Duration::ZERO,
             stdout_tail: stdout.to_owned(),
             stderr_tail: stderr.to_owned(),
-            stdout_log: Vec::new(),
-            stderr_log: Vec::new(),
+            stdout_log: Captured::default(),
+            stderr_log: Captured::default(),
             truncated: false,
             matched: None,
             usage: Usage::default(),

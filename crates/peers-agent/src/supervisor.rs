@@ -166,8 +166,8 @@ fn spawn_failure(
         duration: started.elapsed(),
         stdout_tail: String::new(),
         stderr_tail: message.clone(),
-        stdout_log: Vec::new(),
-        stderr_log: message.into_bytes(),
+        stdout_log: Captured::default(),
+        stderr_log: Captured::from_bytes(message.into_bytes()),
         truncated: false,
         matched: Some(PatternMatch {
             pattern: format!(
@@ -308,8 +308,11 @@ impl LineHandler<'_> {
     /// The final parse, the classification and the [`PeerRun`].
     fn conclude(mut self, observed: Observed) -> PeerRun {
         let outcome = &observed.outcome;
+        // A copy of the whole output only for a parser that reads it (and only when it was
+        // kept whole): a full-cap copy made for nothing once set a tick's peak memory.
+        let wanted = self.parser.reads_whole_output();
         let whole = |captured: &Captured| {
-            (!captured.truncated).then(|| [captured.head(), captured.tail()].concat())
+            (wanted && !captured.truncated).then(|| [captured.head(), captured.tail()].concat())
         };
         let (stdout, stderr) = (whole(&outcome.stdout), whole(&outcome.stderr));
         let parsed = self.parser.finish(&RunEnd {
@@ -317,12 +320,18 @@ impl LineHandler<'_> {
             stdout: stdout.as_deref(),
             stderr: stderr.as_deref(),
         });
+        drop((stdout, stderr));
         if self.last_usage != Some(parsed.usage) && parsed.usage != Usage::default() {
             // Gemini reports only at the end; claude's result replaces the live estimate.
             (self.observer)(&LiveEvent::Usage(parsed.usage));
         }
         let (classification, matched) = self.classify(&observed, &parsed);
-        let (peer_left, git_left) = crate::git_leftover::split(observed.left_running.clone());
+        let Observed {
+            outcome,
+            left_running,
+            ..
+        } = observed;
+        let (peer_left, git_left) = crate::git_leftover::split(left_running);
         PeerRun {
             classification,
             exit_code: outcome.exit.code,
@@ -330,9 +339,9 @@ impl LineHandler<'_> {
             duration: outcome.duration,
             stdout_tail: outcome.stdout.tail_lossy(TAIL_CHARS),
             stderr_tail: outcome.stderr.tail_lossy(TAIL_CHARS),
-            stdout_log: log_bytes(&outcome.stdout),
-            stderr_log: log_bytes(&outcome.stderr),
             truncated: outcome.stdout.truncated || outcome.stderr.truncated,
+            stdout_log: outcome.stdout,
+            stderr_log: outcome.stderr,
             matched,
             usage: parsed.usage,
             session_id: parsed.session_id,
@@ -394,16 +403,4 @@ impl LineHandler<'_> {
             .iter()
             .find_map(|text| crate::classify::missing_variable(text))
     }
-}
-
-/// Head, an omission marker if the middle was dropped, tail: what a log file should hold.
-fn log_bytes(captured: &Captured) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(captured.kept_len() + 64);
-    bytes.extend_from_slice(captured.head());
-    if captured.truncated {
-        let marker = format!("\n… [{} bytes omitted] …\n", captured.omitted_bytes());
-        bytes.extend_from_slice(marker.as_bytes());
-    }
-    bytes.extend_from_slice(captured.tail());
-    bytes
 }

@@ -68,7 +68,7 @@ pub fn run_one(
     let mut snapshot = ControlSnapshot::take(&session.ctx.inputs.dir);
     let git_snapshot = GitControlSnapshot::take(&session.ctx.inputs.git.dirs()?);
     let tick_started = Instant::now();
-    let (run, budget_stop, delivery) = invoke_peer(
+    let (mut run, budget_stop, delivery) = invoke_peer(
         session,
         &peer,
         &prompt.text,
@@ -80,6 +80,7 @@ pub fn run_one(
         crate::implement_run::without_signed_contract_changes(&session.ctx, snapshot.changed());
     // Before any git call of ours: what the peer planted in .git/ is undone first.
     let git_tampering = git_snapshot.restore_changes();
+    crate::tick_finish::keep_output_logs(&session.ctx, iteration, &peer, &mut run);
     live.judging();
     progress.event(Progress::Judging { iteration });
 

@@ -151,7 +151,6 @@ pub fn finish(
         },
     );
     session.make_durable(&record)?;
-    write_output_logs(&session.ctx, iteration, peer, &run);
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
     for note in health_notes {
@@ -401,18 +400,23 @@ fn tail(text: &str, max_chars: usize) -> String {
     text.chars().skip(count.saturating_sub(max_chars)).collect()
 }
 
-/// State first (with the record pending), then the log: a crash at any point leaves either
-/// nothing of this tick or all of it, and never the record twice (resume appends a pending
-/// record only when the log does not have it yet). The pending copy is dropped at the next save.
-fn write_output_logs(ctx: &RunContext, iteration: u64, peer: &str, run: &PeerRun) {
+/// Writes what the peer printed to `.peers/log/peers/tick-NNNNN-<peer>.{stdout,stderr}.log`
+/// as soon as it exits, then lets go of the bytes: judging the turn (gates, git) no longer
+/// holds up to `health.buf_cap_bytes` per stream, and a crash while judging keeps the output.
+/// Forensic copies: a failed write costs nothing but the copy.
+pub(crate) fn keep_output_logs(ctx: &RunContext, iteration: u64, peer: &str, run: &mut PeerRun) {
+    let stdout = std::mem::take(&mut run.stdout_log);
+    let stderr = std::mem::take(&mut run.stderr_log);
     let dir = ctx.inputs.dir.log_dir().join("peers");
     if peers_store::safe_fs::ensure_private_dir(&dir).is_err() {
         return;
     }
-    for (suffix, bytes) in [("stdout", &run.stdout_log), ("stderr", &run.stderr_log)] {
-        if !bytes.is_empty() {
+    for (suffix, captured) in [("stdout", stdout), ("stderr", stderr)] {
+        if captured.kept_len() > 0 {
             let path = dir.join(format!("tick-{iteration:05}-{peer}.{suffix}.log"));
-            let _ = peers_store::safe_fs::write_replacing_unsynced(&path, bytes);
+            let _ = peers_store::safe_fs::write_replacing_unsynced_with(&path, &mut |file| {
+                captured.write_log(file)
+            });
         }
     }
 }

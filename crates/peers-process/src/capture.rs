@@ -16,6 +16,36 @@ pub struct Captured {
 }
 
 impl Captured {
+    /// A whole stream that was never cut (for output that did not come through a pipe).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self {
+            total_bytes: bytes.len() as u64,
+            head: bytes,
+            tail: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    /// The kept bytes as a log file holds them: the head, `… [N bytes omitted] …` on a line
+    /// of its own where the middle was dropped, the tail. Written piece by piece, so a
+    /// full-cap capture is never copied whole (that copy once set a tick's peak memory).
+    pub fn write_log(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(&self.head)?;
+        if self.truncated {
+            let marker = format!("\n… [{} bytes omitted] …\n", self.omitted_bytes());
+            out.write_all(marker.as_bytes())?;
+        }
+        out.write_all(&self.tail)
+    }
+
+    /// [`Self::write_log`] into memory.
+    pub fn log_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.kept_len() + 64);
+        // Writing into a Vec cannot fail.
+        let _ = self.write_log(&mut bytes);
+        bytes
+    }
+
     /// The first bytes kept (all of them when not truncated and they fit in the head).
     pub fn head(&self) -> &[u8] {
         &self.head
@@ -117,6 +147,8 @@ fn without_cut_last_char(bytes: &[u8]) -> &[u8] {
 
 /// The smallest ring: reads land in it, so it must hold a useful read even when the cap is tiny.
 pub(crate) const MIN_RING: usize = 64 * 1024;
+/// Largest head reserved up front; a larger head (a cap above 32 MiB) grows as it fills.
+const MAX_HEAD_RESERVE: usize = 16 * 1024 * 1024;
 
 /// Accumulates one stream into a [`Captured`] without ever holding more than the cap (or
 /// [`MIN_RING`], whichever is larger).
@@ -140,7 +172,10 @@ impl CaptureBuffer {
         let head_cap = cap / 2;
         let tail_cap = cap - head_cap;
         Self {
-            head: Vec::new(),
+            // Reserved once: grown by doubling, a full head would leave its outgrown smaller
+            // copies behind in the heap (about as much again, resident until exit). Pages of
+            // the reservation count only once bytes land in them.
+            head: Vec::with_capacity(head_cap.min(MAX_HEAD_RESERVE)),
             head_cap,
             // Zeroed by the allocator's fresh pages: memory is only touched where bytes land.
             ring: vec![0; tail_cap.max(MIN_RING)],
@@ -253,6 +288,31 @@ mod tests {
             captured.to_string_lossy(),
             "abc\n… [6 bytes omitted] …\njkl"
         );
+    }
+
+    #[test]
+    fn the_log_keeps_raw_bytes_with_the_marker_where_the_middle_was() {
+        // A character cut at the head's end stays in the log as raw bytes, unlike the text.
+        let captured = capture(6, &[b"ab\xc3", b"\xa9efghij", b"kl"]);
+        assert_eq!(
+            captured.log_bytes(),
+            b"ab\xc3\n\xe2\x80\xa6 [6 bytes omitted] \xe2\x80\xa6\njkl"
+        );
+        let whole = capture(64, &[b"ab", b"\xffc"]);
+        assert_eq!(whole.log_bytes(), b"ab\xffc");
+        let mut file = Vec::new();
+        whole.write_log(&mut file).unwrap();
+        assert_eq!(file, whole.log_bytes());
+    }
+
+    #[test]
+    fn bytes_given_whole_are_one_untruncated_capture() {
+        let captured = Captured::from_bytes(b"spawn failed".to_vec());
+        assert!(!captured.truncated);
+        assert_eq!(captured.total_bytes, 12);
+        assert_eq!(captured.log_bytes(), b"spawn failed");
+        assert_eq!(captured.tail_lossy(5), "ailed");
+        assert_eq!(Captured::from_bytes(Vec::new()).kept_len(), 0);
     }
 
     #[test]

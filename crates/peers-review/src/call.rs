@@ -277,13 +277,11 @@ fn call(
         source: Box::new(source),
     })?;
     stats.seconds += run.duration.as_secs_f64();
+    let (stdout, stderr) = (run.stdout_log.log_bytes(), run.stderr_log.log_bytes());
     let saved = ctx
         .archive
-        .write(&with_suffix(&prefix, "stdout"), &run.stdout_log)
-        .and_then(|()| {
-            ctx.archive
-                .write(&with_suffix(&prefix, "stderr"), &run.stderr_log)
-        });
+        .write(&with_suffix(&prefix, "stdout"), &stdout)
+        .and_then(|()| ctx.archive.write(&with_suffix(&prefix, "stderr"), &stderr));
     saved.map_err(|error| CallError::Archive(Box::new(error)))?;
     let reply = read_reply(
         &CallOutput {
@@ -291,8 +289,8 @@ fn call(
             argv: &invocation.command.argv,
             env: &invocation.env,
             exit_code: run.exit_code,
-            stdout: &run.stdout_log,
-            stderr: &run.stderr_log,
+            stdout: &stdout,
+            stderr: &stderr,
         },
         ctx.prices,
     );

@@ -56,23 +56,35 @@ pub fn open_control_file(path: &Path) -> Result<(File, Metadata), StoreError> {
 /// Replaces `path` atomically: a private temp file in the same directory, fsync, rename over
 /// the target, fsync the directory. Refuses a target that is a link or not a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_replacing(path, bytes, true)
+    write_replacing(path, &mut |file| file.write_all(bytes), true)
 }
 
 /// Like [`write_atomic`] (same refusals, temp + rename, never a torn file) but without the
 /// fsyncs: for copies kept for forensics (prompts, output logs) whose loss in a power cut costs
 /// nothing, on the per-tick hot path.
 pub fn write_replacing_unsynced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_replacing(path, bytes, false)
+    write_replacing(path, &mut |file| file.write_all(bytes), false)
 }
 
-fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
+/// [`write_replacing_unsynced`] whose content `write` produces piece by piece (no copy of the
+/// whole is assembled in memory first).
+pub fn write_replacing_unsynced_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
+    write_replacing(path, write, false)
+}
+
+fn write_replacing(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    durable: bool,
+) -> Result<(), StoreError> {
     let (parent, name) = split_parent(path)?;
     let dir = open_dir_nofollow(parent)?;
     check_existing_target(&dir, name, path)?;
     let (temp_name, mut file) = create_temp(&dir, name, parent)?;
-    let written = file
-        .write_all(bytes)
+    let written = write(&mut file)
         .and_then(|()| if durable { file.sync_all() } else { Ok(()) })
         .map_err(|e| StoreError::io("write", parent.join(&temp_name), e))
         .and_then(|()| {

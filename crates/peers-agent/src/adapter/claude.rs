@@ -84,6 +84,11 @@ impl OutputParser for ClaudeParser {
         }
     }
 
+    fn reads_whole_output(&self) -> bool {
+        // Only when no result line streamed by: then the output is one pretty-printed object.
+        self.result.is_none()
+    }
+
     fn finish(&mut self, end: &RunEnd<'_>) -> Parsed {
         if self.result.is_none() {
             // `--output-format json` pretty-printed over several lines: parse it whole.

@@ -72,6 +72,10 @@ impl OutputParser for GeminiParser {
         None
     }
 
+    fn reads_whole_output(&self) -> bool {
+        true
+    }
+
     fn finish(&mut self, end: &RunEnd<'_>) -> Parsed {
         let report = end.stdout.and_then(object_in);
         let failure = end.stderr.and_then(last_error_object).or_else(|| {

@@ -33,12 +33,18 @@ pub(crate) trait OutputParser {
     fn line(&mut self, stream: Stream, line: &str) -> Option<Usage>;
     /// After the process is gone.
     fn finish(&mut self, end: &RunEnd<'_>) -> Parsed;
+    /// Whether [`Self::finish`] reads the whole output ([`RunEnd::stdout`]/`stderr`); when
+    /// not, no copy of it is made for the parser.
+    fn reads_whole_output(&self) -> bool {
+        false
+    }
 }
 
 /// What a parser may look at once the run is over.
 pub(crate) struct RunEnd<'a> {
     pub(crate) exit_code: Option<i32>,
-    /// The whole stream, or `None` when its middle was dropped.
+    /// The whole stream, or `None` when its middle was dropped (or the parser said it does
+    /// not read it: [`OutputParser::reads_whole_output`]).
     pub(crate) stdout: Option<&'a [u8]>,
     pub(crate) stderr: Option<&'a [u8]>,
 }

@@ -142,9 +142,9 @@ fn flood_keeps_memory_bounded_and_records_truncation() {
     let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
     assert_eq!(run.classification, Classification::Success);
     assert!(run.truncated);
-    assert!(run.stdout_log.len() < 1024 * 1024 + 100);
+    assert!(run.stdout_log.log_bytes().len() < 1024 * 1024 + 100);
     assert!(run.stdout_tail.ends_with("tail-line\n"));
-    let marker = String::from_utf8_lossy(&run.stdout_log);
+    let marker = String::from_utf8_lossy(&run.stdout_log.log_bytes()).into_owned();
     assert!(marker.contains("bytes omitted"));
     // Process-wide peak RSS also counts tests running in parallel, so the bound is set to catch
     // what it guards (the flood buffered whole: ≥ 200 MiB by default), not a few MiB of noise.
@@ -160,7 +160,7 @@ fn flood_keeps_memory_bounded_and_records_truncation() {
 fn invalid_utf8_is_tolerated() {
     let (run, events) = run(&generic("printf 'ok \\377\\376 end\\n'"));
     assert_eq!(run.classification, Classification::Success);
-    assert_eq!(run.stdout_log, b"ok \xff\xfe end\n");
+    assert_eq!(run.stdout_log.log_bytes(), b"ok \xff\xfe end\n");
     assert!(events.contains(&LiveEvent::Output {
         stream: Stream::Stdout,
         line: "ok \u{FFFD}\u{FFFD} end".to_owned(),

@@ -334,3 +334,42 @@ fn on_a_terminal_the_live_line_is_redrawn_in_place_within_the_width() {
     let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
     assert!(!sgr.is_match(&plain), "NO_COLOR means no colour: {plain:?}");
 }
+
+#[test]
+fn a_flooding_peer_leaves_a_bounded_output_log_with_its_first_and_last_lines() {
+    let env = TestEnv::new();
+    let turn = |marker: &str| {
+        json!({"turns": [[
+            {"print": {"text": format!("{marker} first")}},
+            {"flood": {"bytes": 400_000}},
+            {"print": {"text": format!("{marker} last")}},
+            {"append_file": {"path": "{peer}.txt", "content": "x\n"}},
+            {"git_commit": {"message": HANDOFF}}
+        ]]})
+    };
+    let repo = env.sim_project(
+        "flood",
+        &[
+            ("alice", "claude", turn("alice")),
+            ("bob", "claude", turn("bob")),
+        ],
+        SIMPLE_GOALS,
+        "health:\n  buf_cap_bytes: 65536\n",
+    );
+    let (code, stdout, stderr) = run_with(&env, &repo, &[], &["run", "--max-ticks", "1"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let log = std::fs::read(repo.join(".peers/log/peers/tick-00001-alice.stdout.log")).unwrap();
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.starts_with("alice first\n"),
+        "head kept: {}",
+        &text[..80]
+    );
+    assert!(text.trim_end().ends_with("alice last"), "tail kept");
+    let omitted = 400_000 + "alice first\nalice last\n".len() - 65_536;
+    assert!(
+        text.contains(&format!("\n… [{omitted} bytes omitted] …\n")),
+        "the middle is marked with its size"
+    );
+    assert!(log.len() < 65_536 + 64, "bounded by the cap: {}", log.len());
+}
