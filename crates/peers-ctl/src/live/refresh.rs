@@ -110,7 +110,7 @@ impl Refresher {
             for (project, _) in members {
                 let state = match &observed {
                     Ok(runs) => status(runs.get(&names::run_id(&project.name)).unwrap_or(&none)),
-                    Err(why) => RunStatus::unknown(why.clone()),
+                    Err(why) => RunStatus::unknown(why.to_string()),
                 };
                 states.insert(project.name.clone(), state);
             }
