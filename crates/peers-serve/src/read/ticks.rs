@@ -98,20 +98,11 @@ pub fn log_len(repo: &Path) -> u64 {
     std::fs::symlink_metadata(PeersDir::at(repo).runs_jsonl()).map_or(0, |meta| meta.len())
 }
 
-/// The timestamp of the newest record, reading only the end of the log.
+/// The timestamp of the newest whole record, reading only the end of the log (peers-store's
+/// bounded tail reader, as `peers-ctl status` does).
 pub fn last_ts(repo: &Path) -> Option<String> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let (mut file, meta) =
-        peers_store::safe_fs::open_control_file(&PeersDir::at(repo).runs_jsonl()).ok()?;
-    let start = meta.len().saturating_sub(16 * 1024);
-    file.seek(SeekFrom::Start(start)).ok()?;
-    let mut tail = Vec::new();
-    file.take(16 * 1024).read_to_end(&mut tail).ok()?;
-    let text = String::from_utf8_lossy(&tail);
-    text.lines().rev().find_map(|line| {
-        let value: serde_json::Value = serde_json::from_str(line).ok()?;
-        value.get("ts")?.as_str().map(str::to_owned)
-    })
+    let record = peers_store::run_tail::last_record(&PeersDir::at(repo)).ok()??;
+    record.get("ts")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
