@@ -142,16 +142,31 @@ pub fn send(config_dir: &Path, hooks: &NotifyConfig, event: &Event) -> Vec<Strin
     problems
 }
 
+/// Why a webhook URL is refused or its POST failed (shown after `webhook <url>: `).
+#[derive(Debug, thiserror::Error)]
+enum WebhookError {
+    #[error("only http:// URLs are supported")]
+    NotHttp,
+    #[error("no host (or credentials in the URL)")]
+    NoHost,
+    #[error("the host has no address")]
+    NoAddress,
+    /// Resolving, connecting, sending or reading the answer failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The server answered with a status other than 2xx (its status line).
+    #[error("answered {0:?}")]
+    Status(String),
+}
+
 /// `(host:port, path)` of an `http://` URL.
-fn parse_http_url(url: &str) -> Result<(String, String), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported")?;
+fn parse_http_url(url: &str) -> Result<(String, String), WebhookError> {
+    let rest = url.strip_prefix("http://").ok_or(WebhookError::NotHttp)?;
     let (authority, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
     if authority.is_empty() || authority.contains('@') {
-        return Err("no host (or credentials in the URL)".into());
+        return Err(WebhookError::NoHost);
     }
     let authority = if authority.contains(':') {
         authority.to_owned()
@@ -161,20 +176,15 @@ fn parse_http_url(url: &str) -> Result<(String, String), String> {
     Ok((authority, path))
 }
 
-fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String> {
+fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(), WebhookError> {
     let (authority, path) = parse_http_url(url)?;
     let address = authority
-        .to_socket_addrs()
-        .map_err(|e| e.to_string())?
+        .to_socket_addrs()?
         .next()
-        .ok_or("the host has no address")?;
-    let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+        .ok_or(WebhookError::NoAddress)?;
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.set_read_timeout(Some(timeout))?;
     let host = authority
         .rsplit_once(':')
         .map_or(authority.as_str(), |(h, _)| h);
@@ -184,13 +194,9 @@ fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String> {
     );
     stream
         .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body))
-        .map_err(|e| e.to_string())?;
+        .and_then(|()| stream.write_all(body))?;
     let mut reply = Vec::new();
-    stream
-        .take(4096)
-        .read_to_end(&mut reply)
-        .map_err(|e| e.to_string())?;
+    stream.take(4096).read_to_end(&mut reply)?;
     let status_line = String::from_utf8_lossy(&reply)
         .lines()
         .next()
@@ -203,7 +209,7 @@ fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("answered {status_line:?}"))
+        Err(WebhookError::Status(status_line))
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustix::fs::{self as rfs, FlockOperation, Mode, OFlags};
 use serde::{Deserialize, Serialize};
@@ -109,7 +110,23 @@ impl Project {
 pub struct InvalidEntry {
     pub index: usize,
     pub raw: Value,
-    pub problem: String,
+    pub problem: EntryError,
+}
+
+/// Why one registry entry could not be decoded (shown in the warning about it).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EntryError {
+    /// Not a project record (a missing or unknown key, a wrong type); shared so the registry
+    /// stays cloneable.
+    #[error(transparent)]
+    Decode(Arc<serde_json::Error>),
+    /// The name is not one peers-ctl accepts (the message of the name check).
+    #[error("{0}")]
+    Name(String),
+    #[error("path {} is not absolute", .0.display())]
+    RelativePath(PathBuf),
+    #[error("a second entry named {0:?}")]
+    Duplicate(String),
 }
 
 #[derive(Debug, Clone)]
@@ -175,14 +192,15 @@ impl Registry {
         Ok(registry)
     }
 
-    fn decode_entry(&self, raw: &Value) -> Result<Project, String> {
-        let project: Project = serde_json::from_value(raw.clone()).map_err(|e| e.to_string())?;
-        validate_name(&project.name).map_err(|e| e.message)?;
+    fn decode_entry(&self, raw: &Value) -> Result<Project, EntryError> {
+        let project: Project =
+            serde_json::from_value(raw.clone()).map_err(|e| EntryError::Decode(Arc::new(e)))?;
+        validate_name(&project.name).map_err(|e| EntryError::Name(e.message))?;
         if !project.path.is_absolute() {
-            return Err(format!("path {} is not absolute", project.path.display()));
+            return Err(EntryError::RelativePath(project.path));
         }
         if self.projects.iter().any(|p| p.name == project.name) {
-            return Err(format!("a second entry named {:?}", project.name));
+            return Err(EntryError::Duplicate(project.name));
         }
         Ok(project)
     }

@@ -3,20 +3,14 @@
 //! their health, gates green/total, blocking bugs, cost and cap, last activity, stop reason.
 //! Cheap enough to do for hundreds of projects.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use peers_store::layout::PeersDir;
 pub use peers_store::run_summary::OverviewPeer;
 use peers_store::run_summary::read_run_summary;
+use peers_store::run_tail::{last_record, read_tail};
 use serde::Serialize;
-use serde_json::Value;
-
-/// How much of the end of runs.jsonl is read first; doubled up to [`TAIL_MAX`] when the last
-/// record is longer.
-const TAIL_FIRST: u64 = 16 * 1024;
-const TAIL_MAX: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -60,50 +54,25 @@ pub fn summarise(repo: &Path) -> Summary {
     if !summary.initialised {
         return summary;
     }
-    match last_record(&PeersDir::at(repo).runs_jsonl()) {
+    match last_record(&PeersDir::at(repo)) {
         Ok(Some(record)) => {
             summary.last_activity = record["ts"].as_str().map(str::to_owned);
         }
         Ok(None) => {}
-        Err(err) => summary.problems.push(err),
+        Err(err) => summary.problems.push(with_causes(&err)),
     }
     summary
 }
 
-/// The last complete JSON record of a JSONL file, reading only its end.
-pub fn last_record(path: &Path) -> Result<Option<Value>, String> {
-    let (mut file, meta) = match peers_store::safe_fs::open_control_file(path) {
-        Ok(opened) => opened,
-        Err(err) if err.is_not_found() => return Ok(None),
-        Err(err) => return Err(err.to_string()),
-    };
-    let len = meta.len();
-    let mut window = TAIL_FIRST;
-    loop {
-        let tail =
-            read_tail(&mut file, len, window).map_err(|e| format!("{}: {e}", path.display()))?;
-        let text = String::from_utf8_lossy(&tail);
-        let complete = text.rsplit_once('\n').map_or("", |(head, _)| head);
-        for line in complete.rsplit('\n') {
-            if let Ok(value) = serde_json::from_str::<Value>(line) {
-                return Ok(Some(value));
-            }
-            // A cut first line (the window began mid-record) or a torn line: look further back.
-        }
-        if window >= len || window >= TAIL_MAX {
-            return Ok(None);
-        }
-        window *= 4;
+/// An error and its causes on one line (a problem is one line of the summary).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
     }
-}
-
-/// The last `window` bytes of the file (the whole file when shorter).
-pub fn read_tail(file: &mut File, len: u64, window: u64) -> std::io::Result<Vec<u8>> {
-    let start = len.saturating_sub(window);
-    file.seek(SeekFrom::Start(start))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(len - start).unwrap_or(0));
-    file.take(len - start).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    text
 }
 
 /// The end of a log read for its last lines.
@@ -123,22 +92,4 @@ pub fn last_lines(path: &Path, n: usize) -> Vec<String> {
         .iter()
         .map(|l| (*l).to_owned())
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_last_record_is_found_past_a_torn_tail() {
-        let temp = tempfile::tempdir().unwrap();
-        let path = temp.path().join("runs.jsonl");
-        let long = "x".repeat(40_000);
-        std::fs::write(
-            &path,
-            format!("{{\"ts\":\"a\"}}\n{{\"ts\":\"b\",\"pad\":\"{long}\"}}\n{{\"ts\":\"c\"\n"),
-        )
-        .unwrap();
-        assert_eq!(last_record(&path).unwrap().unwrap()["ts"], "b");
-    }
 }

@@ -5,6 +5,7 @@
 //! analytics (`stats`). Every page is server-rendered HTML with inline SVG; a small embedded
 //! script applies live updates from server-sent events. Nothing is fetched from the internet.
 
+pub mod action_command;
 pub mod app;
 pub mod args;
 pub mod auth;
@@ -19,6 +20,7 @@ mod sse;
 pub mod stats;
 pub mod svg;
 
+pub use action_command::{ActionCommand, this_binary};
 pub use args::ServerArgs;
 pub use server::{ServeError, ServeSettings, serve};
 pub use source::{

@@ -234,7 +234,7 @@ fn get_page(app: &App, segments: &[String], query: &str) -> Response<Body> {
                         StatusCode::NOT_FOUND,
                         pages::not_found(&format!("no tick {n} in {}'s run log", entry.name)),
                     ),
-                    Ok(Err(err)) => text(StatusCode::INTERNAL_SERVER_ERROR, &err),
+                    Ok(Err(err)) => text(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
                 },
                 _ => html(StatusCode::NOT_FOUND, pages::not_found("no such page")),
             }

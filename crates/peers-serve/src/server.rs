@@ -12,12 +12,18 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
 use crate::app::App;
-use crate::auth::Tokens;
+use crate::auth::{TokenError, Tokens};
 use crate::routes;
 use crate::source::{Actions, ProjectSource};
 
+/// Why `serve` (or `peers serve`/`peers-ctl serve` before it) could not start serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// No access token (see [`ServerArgs::settings`]).
+    ///
+    /// [`ServerArgs::settings`]: crate::args::ServerArgs::settings
+    #[error(transparent)]
+    Token(#[from] TokenError),
     #[error("cannot start the server runtime: {0}")]
     Runtime(#[source] std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -29,8 +35,14 @@ pub enum ServeError {
 }
 
 impl ServeError {
+    /// A bad `--token-file` is the user's to fix (a usage error, exit 2); the rest is not.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ServeError::Token(err) if err.is_usage())
+    }
+
     pub fn hint(&self) -> Option<String> {
         match self {
+            ServeError::Token(err) => err.hint(),
             ServeError::Bind { .. } => Some(
                 "pick another port with --listen 127.0.0.1:PORT (port 0 lets the system choose)"
                     .to_owned(),

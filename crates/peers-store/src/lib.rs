@@ -18,6 +18,7 @@ pub mod run_lock;
 pub mod run_log;
 pub mod run_record;
 pub mod run_summary;
+pub mod run_tail;
 pub mod safe_fs;
 pub mod state_file;
 pub mod timestamp;

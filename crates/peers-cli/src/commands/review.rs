@@ -83,12 +83,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let project = LoadedProject::open(directory)?;
     let scope = scope(args)?;
     let (peers, health, prices) = reviewers(&project, args)?;
-    // The egress allow-list is the project's, whoever the reviewers are.
-    let allow_hosts = if project.dir.path().is_dir() {
-        project.load_config()?.sandbox.allow_hosts
-    } else {
-        Vec::new()
-    };
+    let allow_hosts = allow_hosts(&project, args)?;
     let reviewers = peers
         .iter()
         .map(|peer| Reviewer::from_peer(peer).map_err(CliError::from))
@@ -261,6 +256,26 @@ fn reviewers(
         .hint("name two or more with --reviewer NAME, or --tool claude,codex"));
     }
     Ok((peers, health, prices))
+}
+
+/// The egress allow-list is the project's, whoever the reviewers are. With `--tool` nothing else
+/// comes from .peers/config.yaml, so a config that does not load costs only its extra hosts (a
+/// warning says so) instead of refusing the review; without `--tool` the config is required.
+fn allow_hosts(project: &LoadedProject, args: &ReviewArgs) -> CliResult<Vec<String>> {
+    if !project.dir.path().is_dir() {
+        return Ok(Vec::new());
+    }
+    match project.load_config() {
+        Ok(config) => Ok(config.sandbox.allow_hosts),
+        Err(err) if !args.tool.is_empty() => {
+            eprintln!(
+                "warning: reviewing without sandbox.allow_hosts: {}",
+                err.message
+            );
+            Ok(Vec::new())
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// One peer per `--tool` entry with the tool's default command; repeats get `-2`, `-3`, ….

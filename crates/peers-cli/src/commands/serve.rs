@@ -6,10 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
-use peers_process::CommandSpec;
-use peers_serve::auth::TokenError;
 use peers_serve::{
-    ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, SourceAction,
+    ActionCommand, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
+    ServeError, SourceAction,
 };
 use peers_store::layout::PeersDir;
 use peers_store::run_lock::LockState;
@@ -78,29 +77,14 @@ impl Actions for Revive {
         if action != SourceAction::Revive {
             return Err(ActionError::NotAvailable { action });
         }
-        let me = std::env::current_exe().map_err(|e| ActionError::Locate {
-            program: "peers itself".to_owned(),
-            source: e.into(),
-        })?;
-        let mut spec = CommandSpec::new(&me, &project.path);
-        spec.args = vec!["revive".into(), "--all".into()];
-        spec.env = std::env::vars_os().collect();
-        spec.timeout = Some(Duration::from_secs(60));
-        spec.capture_cap = 64 * 1024;
-        let outcome = peers_process::run(&spec).map_err(|e| ActionError::Run {
-            command: "peers revive".to_owned(),
-            source: e.into(),
-        })?;
-        let text = format!(
-            "{}{}",
-            outcome.stdout.tail_lossy(8000),
-            outcome.stderr.tail_lossy(8000)
-        );
-        if outcome.success() {
-            Ok(text)
-        } else {
-            Err(ActionError::Failed { output: text })
+        ActionCommand {
+            program: peers_serve::this_binary("peers")?,
+            label: "peers revive".to_owned(),
+            cwd: project.path.clone(),
+            args: vec!["revive".into(), "--all".into()],
+            timeout: Duration::from_secs(60),
         }
+        .run()
     }
 }
 
@@ -120,7 +104,7 @@ fn entry(project: &LoadedProject) -> ProjectEntry {
 pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
     let project = LoadedProject::open_initialised(directory)?;
     let server = &args.server;
-    let settings = server.settings().map_err(token_error)?;
+    let settings = server.settings().map_err(ServeError::Token)?;
     let access = settings.tokens.access().to_owned();
     let entry = entry(&project);
     let path = format!("/p/{}", peers_serve::html::url_part(&entry.name));
@@ -140,28 +124,22 @@ pub fn serve(directory: Option<&Path>, args: &ServeArgs) -> CliResult<u8> {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "serving on {url} ({mode}; Ctrl-C stops)");
         let _ = out.flush();
-    })
-    .map_err(|err| {
-        let hint = err.hint();
-        let error = CliError::failed(err.to_string());
-        match hint {
-            Some(hint) => error.hint(hint),
-            None => error,
-        }
     })?;
     Ok(0)
 }
 
-/// A bad `--token-file` is a usage error; a missing random source is not.
-fn token_error(err: TokenError) -> CliError {
-    let error = if err.is_usage() {
-        CliError::usage(err.to_string())
-    } else {
-        CliError::failed(err.to_string())
-    };
-    match err.hint() {
-        Some(hint) => error.hint(hint),
-        None => error,
+/// A bad `--token-file` is a usage error; a missing random source or a port in use is not.
+impl From<ServeError> for CliError {
+    fn from(err: ServeError) -> Self {
+        let error = if err.is_usage() {
+            CliError::usage(err.to_string())
+        } else {
+            CliError::failed(err.to_string())
+        };
+        match err.hint() {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
     }
 }
 

@@ -210,6 +210,36 @@ fn every_command_that_prints_a_result_accepts_json() {
     }
 }
 
+/// Guards `peers review --tool`: it needs nothing from .peers/config.yaml, so a config that does
+/// not load must not stop it; without `--tool` the same config is still an error naming the file.
+#[test]
+fn review_with_explicit_tools_goes_on_without_a_loadable_config() {
+    let env = TestEnv::new();
+    let repo = env.initialised_repo("app");
+    std::fs::write(repo.join(".peers/config.yaml"), "peers: [unclosed\n").unwrap();
+    let revision = "no-such-revision";
+    let out = env.peers(
+        &repo,
+        &["review", "--tool", "claude,codex", "--commit", revision],
+    );
+    assert_eq!(out.code, 2, "{}", out.combined());
+    assert!(
+        out.stderr.contains(revision),
+        "it got as far as the revision: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("warning: reviewing without sandbox.allow_hosts: .peers/config.yaml"),
+        "{}",
+        out.stderr
+    );
+    let out = env.peers(&repo, &["review", "--commit", revision]);
+    assert_eq!(out.code, 2, "{}", out.combined());
+    assert!(out.stderr.contains(".peers/config.yaml"), "{}", out.stderr);
+    assert!(!out.stderr.contains(revision), "{}", out.stderr);
+}
+
 #[test]
 fn a_review_where_every_reviewer_failed_says_so_and_exits_non_zero() {
     let env = TestEnv::new();

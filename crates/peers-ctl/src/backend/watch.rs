@@ -162,18 +162,18 @@ impl FleetWatch {
     pub fn observed(
         &self,
         runs: &BTreeSet<String>,
-    ) -> Result<BTreeMap<String, ClusterObjects>, String> {
+    ) -> Result<BTreeMap<String, ClusterObjects>, ObserveError> {
         let kinds = self.shared.lock().clone();
-        for (kind, state) in KINDS.iter().zip(kinds) {
+        for (kind, state) in KINDS.into_iter().zip(kinds) {
             match state {
                 KindState::Synced => {}
                 KindState::Connecting => {
-                    return Err(format!(
-                        "Kubernetes: still listing {kind} in namespace {}",
-                        self.namespace
-                    ));
+                    return Err(ObserveError::Listing {
+                        kind,
+                        namespace: self.namespace.clone(),
+                    });
                 }
-                KindState::Failed(why) => return Err(why),
+                KindState::Failed(why) => return Err(ObserveError::Failed(why)),
             }
         }
         Ok(ClusterObjects::by_run(
@@ -183,6 +183,20 @@ impl FleetWatch {
             wanted(&self.volumes, runs),
         ))
     }
+}
+
+/// Why the watched objects cannot be trusted now; the dashboard shows it as the runs' status.
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    /// A kind has not been listed yet.
+    #[error("Kubernetes: still listing {kind} in namespace {namespace}")]
+    Listing {
+        kind: &'static str,
+        namespace: String,
+    },
+    /// The last list or watch of a kind failed (why, as the watch recorded it).
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// Copies of the objects in `store` that belong to one of `runs`.

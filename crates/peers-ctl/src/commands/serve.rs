@@ -3,16 +3,13 @@
 //! every other command); its actions run this very binary (`stop`, `start`) and `peers revive`,
 //! so the browser and the command line share one code path.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use peers_process::CommandSpec;
-use peers_serve::auth::TokenError;
 use peers_serve::{
-    ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource, ServerArgs,
-    SourceAction,
+    ActionCommand, ActionError, Actions, ListError, NoActions, ProjectEntry, ProjectSource,
+    ServeError, ServerArgs, SourceAction,
 };
 
 use crate::commands::print_json;
@@ -78,13 +75,10 @@ impl Actions for CtlActions {
     }
 
     fn run(&self, action: SourceAction, project: &ProjectEntry) -> Result<String, ActionError> {
-        let (program, cwd, args): (PathBuf, &Path, Vec<OsString>) = match action {
+        let (program, cwd, args) = match action {
             SourceAction::Stop | SourceAction::Start => (
-                std::env::current_exe().map_err(|e| ActionError::Locate {
-                    program: "peers-ctl itself".to_owned(),
-                    source: e.into(),
-                })?,
-                &self.config,
+                peers_serve::this_binary("peers-ctl")?,
+                self.config.clone(),
                 vec![
                     "--config-dir".into(),
                     self.config.clone().into_os_string(),
@@ -94,35 +88,24 @@ impl Actions for CtlActions {
             ),
             SourceAction::Revive => (
                 crate::launch::peers_binary().map_err(|e| ActionError::Caller(e.into()))?,
-                &project.path,
+                project.path.clone(),
                 vec!["revive".into(), "--all".into()],
             ),
         };
-        let mut spec = CommandSpec::new(&program, cwd);
-        spec.args = args;
-        spec.env = std::env::vars_os().collect();
-        spec.timeout = Some(ACTION_TIMEOUT);
-        spec.capture_cap = 64 * 1024;
-        let outcome = peers_process::run(&spec).map_err(|e| ActionError::Run {
-            command: program.display().to_string(),
-            source: e.into(),
-        })?;
-        let text = format!(
-            "{}{}",
-            outcome.stdout.tail_lossy(8000),
-            outcome.stderr.tail_lossy(8000)
-        );
-        if outcome.success() {
-            Ok(text)
-        } else {
-            Err(ActionError::Failed { output: text })
+        ActionCommand {
+            label: program.display().to_string(),
+            program,
+            cwd,
+            args,
+            timeout: ACTION_TIMEOUT,
         }
+        .run()
     }
 }
 
 pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
     let server = &args.server;
-    let settings = server.settings().map_err(token_error)?;
+    let settings = server.settings().map_err(ServeError::Token)?;
     // The registry must be readable before the server starts.
     load_reconciled(config)?;
     let access = settings.tokens.access().to_owned();
@@ -138,28 +121,21 @@ pub fn serve(config: &Path, args: &ServeArgs) -> CtlResult<u8> {
     };
     peers_serve::serve(settings, source, actions, |addr| {
         print_ready(&server.url(addr, "/", &access), server.actions);
-    })
-    .map_err(|err| {
-        let hint = err.hint();
-        let error = CtlError::failed(err.to_string());
-        match hint {
-            Some(hint) => error.hint(hint),
-            None => error,
-        }
     })?;
     Ok(0)
 }
 
-/// A bad `--token-file` is a usage error; a missing random source is not.
-fn token_error(err: TokenError) -> CtlError {
-    let error = if err.is_usage() {
-        CtlError::usage(err.to_string())
-    } else {
-        CtlError::failed(err.to_string())
-    };
-    match err.hint() {
-        Some(hint) => error.hint(hint),
-        None => error,
+impl From<ServeError> for CtlError {
+    fn from(err: ServeError) -> Self {
+        let error = if err.is_usage() {
+            CtlError::usage(err.to_string())
+        } else {
+            CtlError::failed(err.to_string())
+        };
+        match err.hint() {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use peers_store::layout::PeersDir;
+use peers_store::run_tail::read_tail;
 
 use crate::backend::kubernetes::{ClusterKey, by_cluster};
 use crate::backend::watch::FleetWatch;
@@ -21,7 +22,7 @@ use crate::live::model::{Detail, Row, alerts};
 use crate::project::log_path;
 use crate::reconcile::{load_reconciled, observe};
 use crate::registry::{ProjectState, Registry};
-use crate::summary::{Summary, read_tail, summarise};
+use crate::summary::{Summary, summarise};
 
 /// How many runs.jsonl records and log lines the drilldown shows.
 const DETAIL_RECORDS: usize = 8;
@@ -110,7 +111,7 @@ impl Refresher {
             for (project, _) in members {
                 let state = match &observed {
                     Ok(runs) => status(runs.get(&names::run_id(&project.name)).unwrap_or(&none)),
-                    Err(why) => RunStatus::unknown(why.clone()),
+                    Err(why) => RunStatus::unknown(why.to_string()),
                 };
                 states.insert(project.name.clone(), state);
             }

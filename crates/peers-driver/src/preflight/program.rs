@@ -54,7 +54,7 @@ pub(super) fn check_programs(inputs: &PreflightInputs<'_>) -> (Vec<PreflightFind
             .into_iter()
             .map(|(path, handle)| {
                 let probe = handle.join().unwrap_or(Probe {
-                    outcome: Err("the check itself failed".to_owned()),
+                    outcome: Err(ProbeFailure::Lost),
                     took: Duration::ZERO,
                 });
                 (path.clone(), probe)
@@ -140,8 +140,25 @@ fn locate(
 
 /// What `program --version` did: its first line, or why it did not answer.
 struct Probe {
-    outcome: Result<String, String>,
+    outcome: Result<String, ProbeFailure>,
     took: Duration,
+}
+
+/// Why `program --version` gave no version; shown after "`program --version` ".
+#[derive(Debug, thiserror::Error)]
+enum ProbeFailure {
+    /// No answer within [`VERSION_TIMEOUT`]: only a warning, the program may be slow to start.
+    #[error("timeout: did not answer within {} s", VERSION_TIMEOUT.as_secs())]
+    Timeout,
+    /// It exited unsuccessfully: its exit code (or "a signal") and the tail of its stderr.
+    #[error("exited with {code}: {stderr_tail}")]
+    Exited { code: String, stderr_tail: String },
+    /// It could not be started (the launcher's error, shown inline: the finding is one line).
+    #[error("cannot start: {0}")]
+    Start(peers_agent::LaunchError),
+    /// The thread running the probe panicked.
+    #[error("the check itself failed")]
+    Lost,
 }
 
 /// `--version` under supervision (own process group, the peer's environment, stdin null,
@@ -166,19 +183,15 @@ fn probe(
             let version = outcome.stdout.to_string_lossy();
             Ok(version.lines().next().unwrap_or("").trim().to_owned())
         }
-        Ok(outcome) if outcome.timed_out => Err(format!(
-            "timeout: did not answer within {} s",
-            VERSION_TIMEOUT.as_secs()
-        )),
-        Ok(outcome) => Err(format!(
-            "exited with {}: {}",
-            outcome
+        Ok(outcome) if outcome.timed_out => Err(ProbeFailure::Timeout),
+        Ok(outcome) => Err(ProbeFailure::Exited {
+            code: outcome
                 .exit
                 .code
                 .map_or_else(|| "a signal".to_owned(), |c| c.to_string()),
-            outcome.stderr.tail_lossy(300).trim()
-        )),
-        Err(error) => Err(format!("cannot start: {error}")),
+            stderr_tail: outcome.stderr.tail_lossy(300).trim().to_owned(),
+        }),
+        Err(error) => Err(ProbeFailure::Start(error)),
     };
     Probe {
         outcome,
@@ -207,7 +220,7 @@ fn judge_probe(peer: &PeerSettings, path: &Path, probe: &Probe) -> PreflightFind
             ),
             None,
         ),
-        Err(reason) if reason.starts_with("timeout") => (
+        Err(reason @ ProbeFailure::Timeout) => (
             CheckLevel::Warning,
             format!(
                 "`{} --version` {reason}; it may only be slow to start",

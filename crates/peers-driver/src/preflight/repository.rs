@@ -42,7 +42,7 @@ pub(super) fn check_gate_tools(inputs: &PreflightInputs<'_>) -> Vec<PreflightFin
                         subject: subject.clone(),
                         check: "gate-tool",
                         severity: CheckLevel::Warning,
-                        message: reason,
+                        message: reason.describe(),
                         fix: Some("set params.lang of this goal in .peers/goals.yaml".to_owned()),
                     }),
                 }

@@ -12,6 +12,7 @@ use peers_core::goals::BuiltinGate;
 use peers_core::language::Language;
 use peers_git::Git;
 
+use super::error::BuiltinError;
 use super::runners::{self, Toolbox, go, js, python, rust};
 
 /// One program a gate runs for one language.
@@ -28,13 +29,13 @@ pub struct ToolNeed {
 
 /// The programs `gate` runs for each of its languages (`params.lang`, else detected from the
 /// tracked files). Gates that run no external tool need nothing. `Err` says why the languages
-/// could not be decided.
+/// could not be decided (the preflight prints its [`BuiltinError::describe`]).
 pub fn tool_needs(
     gate: BuiltinGate,
     params: &BTreeMap<String, serde_json::Value>,
     git: &Git,
     env: &[(OsString, OsString)],
-) -> Result<Vec<ToolNeed>, String> {
+) -> Result<Vec<ToolNeed>, BuiltinError> {
     if !matches!(
         gate,
         BuiltinGate::TestsPass
@@ -45,8 +46,7 @@ pub fn tool_needs(
     ) {
         return Ok(Vec::new());
     }
-    // The driver's preflight prints this text: the crate's boundary.
-    let languages = runners::languages(git, params).map_err(|error| error.describe())?;
+    let languages = runners::languages(git, params)?;
     let tools = Toolbox::new(env, Duration::from_secs(1), std::env::temp_dir());
     let mut needs = Vec::new();
     for lang in languages {

@@ -19,24 +19,57 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+/// Why the server did not start: a bad argument, an unreadable script, or no port to bind.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("{flag} needs a value")]
+    NoValue { flag: String },
+    #[error("bad port {value}")]
+    BadPort { value: String },
+    /// The cause is part of the one line printed (this binary prints no cause chain).
+    #[error("cannot read {path}: {error}")]
+    ReadScript { path: String, error: std::io::Error },
+    #[error("{path} is not a script: {error}")]
+    BadScript {
+        path: String,
+        error: serde_json::Error,
+    },
+    #[error("unknown argument {0}")]
+    UnknownArgument(String),
+    /// Binding 127.0.0.1 on the port failed.
+    #[error(transparent)]
+    Bind(std::io::Error),
+}
+
+fn run() -> Result<(), StartError> {
     let mut port = 0u16;
     let mut script = Script::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+        let value = args
+            .next()
+            .ok_or_else(|| StartError::NoValue { flag: arg.clone() })?;
         match arg.as_str() {
-            "--port" => port = value.parse().map_err(|_| format!("bad port {value}"))?,
-            "--script" => {
-                let text = std::fs::read_to_string(&value)
-                    .map_err(|err| format!("cannot read {value}: {err}"))?;
-                script = serde_json::from_str(&text)
-                    .map_err(|err| format!("{value} is not a script: {err}"))?;
+            "--port" => {
+                port = value.parse().map_err(|_| StartError::BadPort {
+                    value: value.clone(),
+                })?;
             }
-            other => return Err(format!("unknown argument {other}")),
+            "--script" => {
+                let text =
+                    std::fs::read_to_string(&value).map_err(|error| StartError::ReadScript {
+                        path: value.clone(),
+                        error,
+                    })?;
+                script = serde_json::from_str(&text).map_err(|error| StartError::BadScript {
+                    path: value.clone(),
+                    error,
+                })?;
+            }
+            other => return Err(StartError::UnknownArgument(other.to_owned())),
         }
     }
-    let server = ModelServer::start_on(port, script).map_err(|err| err.to_string())?;
+    let server = ModelServer::start_on(port, script).map_err(StartError::Bind)?;
     println!("{}", server.base_url());
     let mut shown = 0;
     loop {

@@ -43,7 +43,7 @@ pub fn diff(entry: &ProjectEntry) -> String {
             },
             highlight::diff(&text)
         ),
-        Err(err) => format!(r#"<p class="notice">{}</p>"#, escape(&err)),
+        Err(err) => format!(r#"<p class="notice">{}</p>"#, escape(&err.to_string())),
     };
     wrap(entry, "diff since baseline", &body)
 }
@@ -55,7 +55,7 @@ pub fn bugs(entry: &ProjectEntry) -> String {
             return wrap(
                 entry,
                 "bugs",
-                &format!(r#"<p class="notice">{}</p>"#, escape(&err)),
+                &format!(r#"<p class="notice">{}</p>"#, escape(&err.to_string())),
             );
         }
     };
@@ -157,7 +157,11 @@ pub fn reviews(entry: &ProjectEntry) -> String {
             body.push_str("</tbody></table>");
         }
         Err(err) => {
-            let _ = write!(body, r#"<p class="notice">{}</p>"#, escape(&err));
+            let _ = write!(
+                body,
+                r#"<p class="notice">{}</p>"#,
+                escape(&err.to_string())
+            );
         }
     }
     wrap(entry, "reviews", &body)
@@ -170,7 +174,7 @@ pub fn findings(entry: &ProjectEntry) -> String {
             return wrap(
                 entry,
                 "findings",
-                &format!(r#"<p class="notice">{}</p>"#, escape(&err)),
+                &format!(r#"<p class="notice">{}</p>"#, escape(&err.to_string())),
             );
         }
     };

@@ -94,7 +94,7 @@ pub fn render(entry: &ProjectEntry, context: &Context<'_>) -> String {
             let _ = write!(
                 main,
                 r#"<p class="notice">cannot read the run log: {}</p>"#,
-                escape(&err)
+                escape(&err.to_string())
             );
             return page(&shell(entry), &main);
         }

@@ -8,6 +8,7 @@ use peers_store::layout::PeersDir;
 use serde_json::Value;
 
 use crate::html::{Shell, escape, page, project_nav};
+use crate::read::error::ReadError;
 use crate::read::ticks::read_tick;
 use crate::source::ProjectEntry;
 
@@ -34,7 +35,7 @@ fn list(record: &Value, key: &str) -> Vec<String> {
 }
 
 /// The page, or `None` when the log has no such tick.
-pub fn render(entry: &ProjectEntry, iteration: u64) -> Result<Option<String>, String> {
+pub fn render(entry: &ProjectEntry, iteration: u64) -> Result<Option<String>, ReadError> {
     let Some(record) = read_tick(&entry.path, iteration)? else {
         return Ok(None);
     };

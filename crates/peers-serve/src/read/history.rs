@@ -10,6 +10,8 @@ use peers_core::ledger::{Ledger, LedgerCommit};
 use peers_git::Git;
 use serde::Serialize;
 
+use crate::read::error::ReadError;
+
 pub const BASELINE_TAG: &str = "peers-baseline";
 /// Largest diff shown; beyond it the page says it was cut.
 pub const DIFF_CAP: usize = 4 * 1024 * 1024;
@@ -47,12 +49,12 @@ fn range(git: &Git) -> String {
 }
 
 /// The ledger and reverts of the repository at `repo`.
-pub fn read_history(repo: &Path) -> Result<History, String> {
-    let git = Git::discover(repo).map_err(|err| err.to_string())?;
-    if git.head().map_err(|err| err.to_string())?.is_none() {
+pub fn read_history(repo: &Path) -> Result<History, ReadError> {
+    let git = Git::discover(repo)?;
+    if git.head()?.is_none() {
         return Ok(History::default());
     }
-    let commits = git.commits(&range(&git)).map_err(|err| err.to_string())?;
+    let commits = git.commits(&range(&git))?;
     let mut reverted = BTreeSet::new();
     for commit in &commits {
         for line in commit.message.lines() {
@@ -104,21 +106,15 @@ pub fn read_history(repo: &Path) -> Result<History, String> {
 }
 
 /// The unified diff from the baseline to HEAD (cut at [`DIFF_CAP`]), and whether it was cut.
-pub fn read_diff(repo: &Path) -> Result<(String, bool), String> {
-    let git = Git::discover(repo).map_err(|err| err.to_string())?;
-    if git
-        .rev_parse(BASELINE_TAG)
-        .map_err(|e| e.to_string())?
-        .is_none()
-    {
-        return Err(format!(
-            "no `{BASELINE_TAG}` tag in {}\nhint: `peers init` tags the baseline; `peers init-baseline` sets it again",
-            repo.display()
-        ));
+pub fn read_diff(repo: &Path) -> Result<(String, bool), ReadError> {
+    let git = Git::discover(repo)?;
+    if git.rev_parse(BASELINE_TAG)?.is_none() {
+        return Err(ReadError::NoBaseline {
+            tag: BASELINE_TAG,
+            path: repo.to_path_buf(),
+        });
     }
-    let mut diff = git
-        .diff_between(BASELINE_TAG, "HEAD", 3)
-        .map_err(|err| err.to_string())?;
+    let mut diff = git.diff_between(BASELINE_TAG, "HEAD", 3)?;
     let cut = diff.len() > DIFF_CAP;
     if cut {
         let mut end = DIFF_CAP;

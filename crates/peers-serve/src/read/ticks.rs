@@ -10,6 +10,8 @@ use peers_store::layout::PeersDir;
 use peers_store::run_record::{ExitRecord, TickRecord};
 use serde::Deserialize;
 
+use crate::read::error::ReadError;
+
 #[derive(Debug, Clone, Default)]
 pub struct RunLog {
     /// Without their `stdout_tail` and `stderr_tail` (see [`read_tick`] for those).
@@ -43,7 +45,7 @@ pub fn gates_green(tick: &TickRecord) -> usize {
 }
 
 /// Reads the whole log of the repository at `repo` (a missing log is empty).
-pub fn read_run_log(repo: &Path) -> Result<RunLog, String> {
+pub fn read_run_log(repo: &Path) -> Result<RunLog, ReadError> {
     let dir = PeersDir::at(repo);
     let mut log = RunLog::default();
     let malformed = peers_store::run_log::scan_lines(&dir, |bytes| {
@@ -68,8 +70,7 @@ pub fn read_run_log(repo: &Path) -> Result<RunLog, String> {
             _ => {}
         }
         true
-    })
-    .map_err(|err| err.to_string())?;
+    })?;
     log.malformed = malformed;
     Ok(log)
 }
@@ -85,8 +86,11 @@ struct Probe {
 }
 
 /// One tick's full record (with output tails), found through the log's index.
-pub fn read_tick(repo: &Path, iteration: u64) -> Result<Option<serde_json::Value>, String> {
-    peers_store::run_log::find_tick(&PeersDir::at(repo), iteration).map_err(|err| err.to_string())
+pub fn read_tick(repo: &Path, iteration: u64) -> Result<Option<serde_json::Value>, ReadError> {
+    Ok(peers_store::run_log::find_tick(
+        &PeersDir::at(repo),
+        iteration,
+    )?)
 }
 
 /// The size of the log in bytes (0 when missing): a cheap change marker for live updates.
@@ -94,20 +98,11 @@ pub fn log_len(repo: &Path) -> u64 {
     std::fs::symlink_metadata(PeersDir::at(repo).runs_jsonl()).map_or(0, |meta| meta.len())
 }
 
-/// The timestamp of the newest record, reading only the end of the log.
+/// The timestamp of the newest whole record, reading only the end of the log (peers-store's
+/// bounded tail reader, as `peers-ctl status` does).
 pub fn last_ts(repo: &Path) -> Option<String> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let (mut file, meta) =
-        peers_store::safe_fs::open_control_file(&PeersDir::at(repo).runs_jsonl()).ok()?;
-    let start = meta.len().saturating_sub(16 * 1024);
-    file.seek(SeekFrom::Start(start)).ok()?;
-    let mut tail = Vec::new();
-    file.take(16 * 1024).read_to_end(&mut tail).ok()?;
-    let text = String::from_utf8_lossy(&tail);
-    text.lines().rev().find_map(|line| {
-        let value: serde_json::Value = serde_json::from_str(line).ok()?;
-        value.get("ts")?.as_str().map(str::to_owned)
-    })
+    let record = peers_store::run_tail::last_record(&PeersDir::at(repo)).ok()??;
+    record.get("ts")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]

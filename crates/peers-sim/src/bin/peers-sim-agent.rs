@@ -29,18 +29,34 @@ fn main() {
     std::process::exit(code);
 }
 
-fn parse(args: Vec<OsString>) -> Result<(What, Option<String>), String> {
+/// Why the command line is not `(--script FILE | --builtin NAME) [PROMPT]` (printed before
+/// [`USAGE`]).
+#[derive(Debug, thiserror::Error)]
+enum UsageError {
+    #[error("missing --script or --builtin")]
+    NoFlag,
+    #[error("missing the value after the flag")]
+    NoValue,
+    #[error("unknown flag {0}")]
+    UnknownFlag(String),
+    #[error("too many arguments")]
+    TooMany,
+}
+
+fn parse(args: Vec<OsString>) -> Result<(What, Option<String>), UsageError> {
     let mut args = args.into_iter();
-    let flag = args.next().ok_or("missing --script or --builtin")?;
-    let value = args.next().ok_or("missing the value after the flag")?;
+    let flag = args.next().ok_or(UsageError::NoFlag)?;
+    let value = args.next().ok_or(UsageError::NoValue)?;
     let what = match flag.to_str() {
         Some("--script") => What::Script(PathBuf::from(value)),
         Some("--builtin") => What::Builtin(value.to_string_lossy().into_owned()),
-        _ => return Err(format!("unknown flag {}", flag.to_string_lossy())),
+        _ => {
+            return Err(UsageError::UnknownFlag(flag.to_string_lossy().into_owned()));
+        }
     };
     let prompt = args.next().map(|p| p.to_string_lossy().into_owned());
     if args.next().is_some() {
-        return Err("too many arguments".to_owned());
+        return Err(UsageError::TooMany);
     }
     Ok((what, prompt))
 }
