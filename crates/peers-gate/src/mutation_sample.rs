@@ -1,0 +1,237 @@
+//! The mutation-sampling soft gate (`soft_gates.mutation_sample`): mutants of the source
+//! lines the run changed (the diff from the run's base to the judged commit), a seeded sample
+//! of them run against the project's test command, one at a time, in a scratch worktree of
+//! its own (`<git-dir>/peers-scratch/peers-mutants`; never the user's working tree, every git
+//! call through peers-git's inert builder, so no hook or filter of the repository runs). A
+//! mutant is killed when the command fails or times out. Capped by count and by time.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use peers_core::soft_gates::MutationSettings;
+use peers_core::soft_gates::mutation::{self, Mutant, MutationReport};
+use peers_git::{Git, GitError, ScratchWorktree};
+use peers_process::{CommandSpec, StdinSource};
+
+/// Survivors named in the report.
+const MAX_SURVIVORS_SHOWN: usize = 10;
+/// Build caches kept in the scratch tree between samples.
+const KEEP: &[&str] = &["target", "node_modules", ".venv"];
+
+/// One sampling: what to mutate and where.
+pub struct MutationRun<'a> {
+    /// The user's repository (only read: its history and objects).
+    pub repo: &'a Git,
+    /// The commit the changed lines are read against (the run's base).
+    pub base: &'a str,
+    /// The commit judged.
+    pub head: &'a str,
+    pub settings: &'a MutationSettings,
+    /// The environment of the test command (the gates' own).
+    pub env: &'a [(OsString, OsString)],
+    pub cancel: &'a AtomicBool,
+}
+
+/// Where the mutants' scratch worktree lives for `repo`.
+pub fn scratch_path(repo: &Git) -> Result<PathBuf, GitError> {
+    Ok(repo.git_dir()?.join("peers-scratch").join("peers-mutants"))
+}
+
+/// Samples and runs the mutants; problems (the tree could not be made, the tests fail
+/// without any mutation) are in the report, never an error.
+pub fn sample(run: &MutationRun<'_>) -> MutationReport {
+    let mut report = MutationReport {
+        head: run.head.to_owned(),
+        base: run.base.to_owned(),
+        seed: run.settings.seed,
+        candidates: 0,
+        run: 0,
+        killed: 0,
+        not_run: 0,
+        survivors: Vec::new(),
+        problem: None,
+        pass: false,
+    };
+    if let Err(problem) = sample_into(run, &mut report) {
+        report.problem = Some(problem);
+    }
+    report.decide(run.settings.min_kill_ratio);
+    report
+}
+
+fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(), String> {
+    let started = Instant::now();
+    let budget = Duration::from_secs(run.settings.timeout_s);
+    let diff = run
+        .repo
+        .diff_between(run.base, run.head, 0)
+        .map_err(|e| format!("could not read the diff {}..{}: {e}", run.base, run.head))?;
+    let candidates: Vec<Mutant> = peers_core::unified_diff::parse(&diff)
+        .iter()
+        .filter(|patch| !patch.deleted && !patch.binary)
+        .flat_map(|patch| {
+            patch
+                .added
+                .iter()
+                .flat_map(|(line, text)| mutation::candidates(&patch.path, *line, text))
+        })
+        .collect();
+    report.candidates = candidates.len();
+    let sampled = mutation::sample(candidates, run.settings.mutants, run.settings.seed);
+    if sampled.is_empty() {
+        return Ok(());
+    }
+    let path = scratch_path(run.repo).map_err(|e| format!("no scratch worktree: {e}"))?;
+    let scratch =
+        ScratchWorktree::new(run.repo, path).map_err(|e| format!("no scratch worktree: {e}"))?;
+    let tree = scratch
+        .checkout(run.head)
+        .map_err(|e| format!("could not check out {} for the mutants: {e}", run.head))?;
+    tree.clean_untracked(KEEP)
+        .map_err(|e| format!("could not clean the mutants' scratch tree: {e}"))?;
+    let root = tree.root().to_path_buf();
+    let left = |started: Instant| budget.saturating_sub(started.elapsed());
+    let unmutated = test(run, &root, left(started));
+    match unmutated {
+        TestRun::Passed => {}
+        TestRun::Failed(tail) => {
+            return Err(format!(
+                "the tests fail without any mutation, so no mutant can be judged: {tail}"
+            ));
+        }
+        TestRun::TimedOut | TestRun::Cancelled => {
+            return Err(
+                "the tests did not finish on the unmutated commit within the time budget"
+                    .to_owned(),
+            );
+        }
+        TestRun::NotStarted(why) => return Err(format!("the test command did not start: {why}")),
+    }
+    for (index, mutant) in sampled.iter().enumerate() {
+        let time_left = left(started);
+        if time_left.is_zero() || run.cancel.load(Ordering::SeqCst) {
+            report.not_run = sampled.len() - index;
+            break;
+        }
+        let file = inside(&root, &mutant.path)
+            .ok_or_else(|| format!("{} is not a regular file in the tree", mutant.path))?;
+        let original = std::fs::read(&file).map_err(|e| format!("{}: {e}", mutant.path))?;
+        let Some(mutated) = with_line(&original, mutant.line, &mutant.mutated) else {
+            continue;
+        };
+        std::fs::write(&file, mutated).map_err(|e| format!("{}: {e}", mutant.path))?;
+        let outcome = test(run, &root, time_left);
+        std::fs::write(&file, &original).map_err(|e| format!("{}: {e}", mutant.path))?;
+        match outcome {
+            TestRun::Passed => {
+                report.run += 1;
+                if report.survivors.len() < MAX_SURVIVORS_SHOWN {
+                    report.survivors.push(mutant.describe());
+                }
+            }
+            TestRun::Failed(_) | TestRun::TimedOut => {
+                report.run += 1;
+                report.killed += 1;
+            }
+            TestRun::Cancelled => {
+                report.not_run = sampled.len() - index;
+                break;
+            }
+            TestRun::NotStarted(why) => {
+                return Err(format!("the test command did not start: {why}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+enum TestRun {
+    Passed,
+    Failed(String),
+    TimedOut,
+    Cancelled,
+    NotStarted(String),
+}
+
+fn test(run: &MutationRun<'_>, root: &Path, time_left: Duration) -> TestRun {
+    let limit = time_left.min(Duration::from_secs(run.settings.mutant_timeout_s));
+    if limit.is_zero() {
+        return TestRun::TimedOut;
+    }
+    let spec = CommandSpec {
+        program: "/bin/sh".into(),
+        args: vec!["-c".into(), run.settings.test_command.clone().into()],
+        cwd: root.to_path_buf(),
+        env: run.env.to_vec(),
+        stdin: StdinSource::Null,
+        timeout: Some(limit),
+        grace: Duration::from_secs(2),
+        capture_cap: 64 * 1024,
+        reap_orphans: true,
+    };
+    match peers_process::run_cancellable(&spec, run.cancel) {
+        Err(error) => TestRun::NotStarted(error.to_string()),
+        Ok(None) => TestRun::Cancelled,
+        Ok(Some(outcome)) if outcome.timed_out => TestRun::TimedOut,
+        Ok(Some(outcome)) if outcome.success() => TestRun::Passed,
+        Ok(Some(outcome)) => {
+            let text = format!(
+                "{}{}",
+                outcome.stdout.to_string_lossy(),
+                outcome.stderr.to_string_lossy()
+            );
+            let tail: Vec<&str> = text.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            TestRun::Failed(tail.join(" | "))
+        }
+    }
+}
+
+/// `rel` under `root` when it is a regular file reached through real directories only (a
+/// committed symlink never leads a mutant outside the scratch tree).
+fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
+    let mut path = root.to_path_buf();
+    for part in Path::new(rel).components() {
+        let Component::Normal(name) = part else {
+            return None;
+        };
+        path.push(name);
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        if meta.file_type().is_symlink() {
+            return None;
+        }
+    }
+    std::fs::symlink_metadata(&path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|_| path)
+}
+
+/// `bytes` with its 1-based line `line` replaced by `text` (its line ending kept); `None`
+/// when the file has no such line.
+fn with_line(bytes: &[u8], line: u32, text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + text.len());
+    let mut found = false;
+    for (index, chunk) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        if index + 1 == usize::try_from(line).ok()? {
+            found = true;
+            out.extend_from_slice(text.as_bytes());
+            let ending: &[u8] = if chunk.ends_with(b"\r\n") {
+                b"\r\n"
+            } else if chunk.ends_with(b"\n") {
+                b"\n"
+            } else {
+                b""
+            };
+            out.extend_from_slice(ending);
+        } else {
+            out.extend_from_slice(chunk);
+        }
+    }
+    found.then_some(out)
+}
+
+#[cfg(test)]
+mod tests;
