@@ -18,13 +18,25 @@ pub(crate) fn with_overlay(session: &Session, mut prompt: Prompt) -> Prompt {
         let phase = phase(session);
         let overlay = if checkpoint(&session.ctx) && phase == ImplementPhase::Architecture {
             let state = session.run.state.implement.as_ref();
-            implement::checkpoint_overlay(state, &session.run.state.peer_order)
+            implement::checkpoint_overlay(state, &agreeing_peers(&session.ctx))
         } else {
             phase.overlay().to_owned()
         };
         prompt.text = format!("{overlay}\n{}", prompt.text);
     }
     prompt
+}
+
+/// The peers whose agreement the checkpoint waits for: every peer that takes turns (a
+/// `recovery` peer only stands in for an unavailable one).
+fn agreeing_peers(ctx: &RunContext) -> Vec<String> {
+    ctx.inputs
+        .config
+        .peers
+        .iter()
+        .filter(|peer| peer.role != peers_core::config::PeerRole::Recovery)
+        .map(|peer| peer.name.clone())
+        .collect()
 }
 
 fn checkpoint(ctx: &RunContext) -> bool {
@@ -78,7 +90,7 @@ pub(crate) fn after_turn(
         peers_core::trailer::values(&trailers, implement::AGREED_TRAILER)
             .any(|value| value.trim().eq_ignore_ascii_case("agreed"))
     });
-    let peers = session.run.state.peer_order.clone();
+    let peers = agreeing_peers(&session.ctx);
     let mut state = session.run.state.implement.take().unwrap_or_default();
     let agreed = implement::architecture_turn(
         &mut state,

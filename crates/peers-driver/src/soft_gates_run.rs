@@ -29,6 +29,9 @@ pub(crate) struct TurnForSoftGates<'a> {
     pub head_after: Option<&'a str>,
     /// Every hard gate (but the loop's own) passed on the judged commit.
     pub all_hard_green: bool,
+    /// No gate that passed at the evaluation before the turn fails now; `None` when the
+    /// commit was not judged.
+    pub held: Option<bool>,
 }
 
 /// Runs the configured soft gates for this tick.
@@ -43,7 +46,7 @@ pub(crate) fn after_evaluation(
     }
     let mut state = session.run.state.soft_gates.take().unwrap_or_default();
     if settings.confidence_calibration.is_some() {
-        record_confidence(&mut state, turn, session.run.evaluation.is_some());
+        record_confidence(&mut state, turn);
     }
     if let Some(mutation) = &settings.mutation_sample {
         sample_mutants(session, progress, &mut state, mutation, turn);
@@ -101,7 +104,7 @@ pub(crate) fn holding_completion(session: &Session) -> Vec<&'static str> {
         .collect()
 }
 
-fn record_confidence(state: &mut SoftGateState, turn: &TurnForSoftGates<'_>, judged: bool) {
+fn record_confidence(state: &mut SoftGateState, turn: &TurnForSoftGates<'_>) {
     let Some(handoff) = turn.handoff else { return };
     let Some(confidence) = calibration::stated(&handoff.message) else {
         return;
@@ -113,7 +116,7 @@ fn record_confidence(state: &mut SoftGateState, turn: &TurnForSoftGates<'_>, jud
             peer: turn.peer.to_owned(),
             handoff: handoff.sha.clone(),
             confidence,
-            green: judged.then_some(turn.all_hard_green),
+            held: turn.held,
         },
     );
 }
@@ -158,7 +161,10 @@ fn sample_mutants(
     if cancel.load(Ordering::SeqCst) {
         return;
     }
-    progress.event(Progress::Note(format!("mutation sampling: {}", report.line())));
+    progress.event(Progress::Note(format!(
+        "mutation sampling: {}",
+        report.line()
+    )));
     state.mutation = Some(report);
 }
 

@@ -100,14 +100,31 @@ pub fn finish(
             session.run.loop_state.last_handoff_peer = Some(peer.to_owned());
         }
     }
+    let passing_before: Vec<String> = (session.run.evaluation.as_ref())
+        .map(|e| {
+            e.results
+                .iter()
+                .filter(|r| r.pass)
+                .map(|r| r.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     crate::judge::evaluate(session, progress)?;
+    let held = session.run.evaluation.as_ref().map(|e| {
+        !e.results
+            .iter()
+            .any(|r| !r.pass && passing_before.contains(&r.id))
+    });
     let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.ctx.inputs.goals)
         .into_iter()
         .map(|(id, _, _)| id)
         .collect();
-    let all_hard_green = (session.run.evaluation.as_ref())
-        .is_some_and(|e| e.all_green_except(&loop_gates));
-    let handoff = facts.handoff.as_ref().filter(|_| facts.fail_reason.is_none());
+    let all_hard_green =
+        (session.run.evaluation.as_ref()).is_some_and(|e| e.all_green_except(&loop_gates));
+    let handoff = facts
+        .handoff
+        .as_ref()
+        .filter(|_| facts.fail_reason.is_none());
     crate::soft_gates_run::after_evaluation(
         session,
         progress,
@@ -118,11 +135,10 @@ pub fn finish(
             head_before: head_before.as_deref(),
             head_after: facts.head_after.as_deref(),
             all_hard_green,
+            held,
         },
     );
-    if let Some(note) =
-        crate::implement_run::after_turn(session, peer, iteration, &facts.commits)
-    {
+    if let Some(note) = crate::implement_run::after_turn(session, peer, iteration, &facts.commits) {
         progress.event(Progress::Note(note));
     }
     let (turn_outcome, health_event, tick_result) = rules::judge_outcome(&run, &facts);

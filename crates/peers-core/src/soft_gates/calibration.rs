@@ -1,6 +1,8 @@
 //! Confidence calibration: each handoff may state `Confidence: N/5`; the statement is paired
-//! with what the hard gates said of the commit it handed off, and over the run the pairs are
-//! scored (Brier score of N/5 against green = 1, red = 0). The gate passes when the newest
+//! with what the hard gates said of the commit it handed off — it held when no gate that
+//! passed before the turn fails after it (a run's gates are red until its work is done, so
+//! "all green" would call every mid-run handoff wrong) — and over the run the pairs are
+//! scored (Brier score of N/5 against held = 1, broke a gate = 0). The gate passes when the newest
 //! statement reaches the minimum (the original's `confidence: N/5 ≥ 4` rule) and the run's
 //! statements are calibrated (Brier score at most the maximum).
 
@@ -19,9 +21,10 @@ pub struct Statement {
     pub handoff: String,
     /// 1..=5.
     pub confidence: u8,
-    /// Every hard gate green on the handed-off commit; `None` when it was not judged.
+    /// No gate that passed before the turn failed on the handed-off commit; `None` when it
+    /// was not judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub green: Option<bool>,
+    pub held: Option<bool>,
 }
 
 /// The confidence a commit message states: a line `Confidence: N/5` (a trailer or a line of
@@ -69,7 +72,7 @@ pub fn judge(statements: &[Statement], settings: &CalibrationSettings) -> Judged
     let judged: Vec<(f64, f64)> = statements
         .iter()
         .filter_map(|s| {
-            let outcome = if s.green? { 1.0 } else { 0.0 };
+            let outcome = if s.held? { 1.0 } else { 0.0 };
             Some((f64::from(s.confidence) / 5.0, outcome))
         })
         .collect();
@@ -77,7 +80,7 @@ pub fn judge(statements: &[Statement], settings: &CalibrationSettings) -> Judged
         .then(|| judged.iter().map(|(p, o)| (p - o) * (p - o)).sum::<f64>() / judged.len() as f64);
     let overconfident = statements
         .iter()
-        .filter(|s| s.confidence >= 4 && s.green == Some(false))
+        .filter(|s| s.confidence >= 4 && s.held == Some(false))
         .count();
     let mut line = format!("{} stated, {} judged", statements.len(), judged.len());
     if let Some(brier) = brier {
@@ -87,7 +90,7 @@ pub fn judge(statements: &[Statement], settings: &CalibrationSettings) -> Judged
         ));
     }
     line.push_str(&format!(
-        "; overconfident {overconfident} (≥4/5 with gates red); newest: {} {}/5 (at least {}/5)",
+        "; overconfident {overconfident} (≥4/5 and a gate broke); newest: {} {}/5 (at least {}/5)",
         newest.peer, newest.confidence, settings.min_confidence
     ));
     let pass = newest.confidence >= settings.min_confidence
@@ -111,13 +114,13 @@ mod tests {
         }
     }
 
-    fn statement(confidence: u8, green: Option<bool>) -> Statement {
+    fn statement(confidence: u8, held: Option<bool>) -> Statement {
         Statement {
             iteration: 1,
             peer: "a".to_owned(),
             handoff: "abc".to_owned(),
             confidence,
-            green,
+            held,
         }
     }
 
@@ -148,7 +151,7 @@ mod tests {
         assert!(
             judged
                 .line
-                .contains("overconfident 2 (≥4/5 with gates red)"),
+                .contains("overconfident 2 (≥4/5 and a gate broke)"),
             "{}",
             judged.line
         );
