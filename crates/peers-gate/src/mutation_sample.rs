@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use peers_core::soft_gates::MutationSettings;
 use peers_core::soft_gates::mutation::{self, Mutant, MutationReport};
@@ -109,6 +109,7 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
         }
         TestRun::NotStarted(why) => return Err(format!("the test command did not start: {why}")),
     }
+    let mut stamp = SystemTime::now();
     for (index, mutant) in sampled.iter().enumerate() {
         let time_left = left(started);
         if time_left.is_zero() || run.cancel.load(Ordering::SeqCst) {
@@ -121,9 +122,9 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
         let Some(mutated) = with_line(&original, mutant.line, &mutant.mutated) else {
             continue;
         };
-        std::fs::write(&file, mutated).map_err(|e| format!("{}: {e}", mutant.path))?;
+        write_stamped(&file, &mutated, &mut stamp).map_err(|e| format!("{}: {e}", mutant.path))?;
         let outcome = test(run, &root, time_left);
-        std::fs::write(&file, &original).map_err(|e| format!("{}: {e}", mutant.path))?;
+        write_stamped(&file, &original, &mut stamp).map_err(|e| format!("{}: {e}", mutant.path))?;
         match outcome {
             TestRun::Passed => {
                 report.run += 1;
@@ -207,6 +208,20 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map(|_| path)
+}
+
+/// Writes `bytes` to `file` with a modification time at least a second after the previous
+/// write's: a mutant often has the size of the original line, and a build or bytecode cache
+/// that trusts mtime and size (Python's `.pyc` compares whole seconds) would otherwise run
+/// the code of the previous write.
+fn write_stamped(file: &Path, bytes: &[u8], stamp: &mut SystemTime) -> std::io::Result<()> {
+    std::fs::write(file, bytes)?;
+    let next = *stamp + Duration::from_secs(1);
+    *stamp = next.max(SystemTime::now());
+    std::fs::File::options()
+        .write(true)
+        .open(file)?
+        .set_modified(*stamp)
 }
 
 /// `bytes` with its 1-based line `line` replaced by `text` (its line ending kept); `None`

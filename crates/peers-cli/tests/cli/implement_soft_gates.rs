@@ -133,3 +133,68 @@ fn the_architecture_checkpoint_waits_for_agreement_and_carol_audits_each_handoff
         "{calibration}"
     );
 }
+
+const ADULT_PY: &str = "def is_adult(age):\n    return age >= 18\n";
+const ADULT_TESTS: &str = "import sys\nsys.path.insert(0, 'src')\nfrom adult import is_adult\nassert is_adult(30) is True\nassert is_adult(5) is False\n";
+
+#[test]
+fn a_blocking_mutation_sample_holds_completion_until_the_tests_catch_the_survivor() {
+    if !peers_testkit::tool_or_skip("python3") {
+        return;
+    }
+    let env = TestEnv::new();
+    let commit = json!({"git_commit": {"message": crate::test_env::HANDOFF}});
+    let alice = json!({"turns": [[
+        write("src/adult.py", ADULT_PY),
+        write("tests/test_adult.py", ADULT_TESTS),
+        commit.clone(),
+    ]]});
+    let bob = json!({"turns": [[
+        {"append_file": {"path": "tests/test_adult.py", "content": "assert is_adult(18) is True\n"}},
+        {"append_file": {"path": "NOTES.md", "content": "The boundary age 18 is tested.\n"}},
+        commit,
+    ]]});
+    let repo = env.sim_project(
+        "mut",
+        &[("alice", "sim", alice), ("bob", "sim", bob)],
+        crate::test_env::SIMPLE_GOALS,
+        "goals:\n  convergence_n: 1\nsoft_gates:\n  mutation_sample:\n    test_command: python3 tests/test_adult.py\n    mutants: 10\n    min_kill_ratio: 0.9\n    blocking: true\n",
+    );
+    let out = env.peers(
+        &repo,
+        &[
+            "run",
+            "--max-ticks",
+            "4",
+            "--without-post-convergence-skeptic",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.combined());
+    assert_eq!(env.last_stop(&repo), "complete");
+    let ticks = env.ticks(&repo);
+    assert_eq!(
+        ticks.len(),
+        2,
+        "the survivor held completion for one tick: {ticks:#?}"
+    );
+    let line = |tick: &Value| {
+        tick["gates"]["soft"]["mutation-sample"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = line(&ticks[0]);
+    assert!(first.starts_with("failed (blocking): "), "{first}");
+    assert!(
+        first.contains("killed 2/3 sampled mutants (seed 0, 3 candidates); survived: src/adult.py:2: shift constant: `return age >= 18` → `return age >= 19`"),
+        "{first}"
+    );
+    let second = line(&ticks[1]);
+    assert!(second.starts_with("passed (blocking): "), "{second}");
+    assert!(second.contains("killed 3/3"), "{second}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("src/adult.py")).unwrap(),
+        ADULT_PY,
+        "the mutants never touched the working tree"
+    );
+}
