@@ -192,6 +192,15 @@ fn a_blocking_mutation_sample_holds_completion_until_the_tests_catch_the_survivo
     let second = line(&ticks[1]);
     assert!(second.starts_with("passed (blocking): "), "{second}");
     assert!(second.contains("killed 3/3"), "{second}");
+    let report = env.peers(&repo, &["report", "--print"]);
+    assert!(
+        report.stdout.contains("### Soft gates (opt-in)")
+            && report
+                .stdout
+                .contains("| mutation-sample | passed (blocking): "),
+        "{}",
+        report.combined()
+    );
     assert_eq!(
         std::fs::read_to_string(repo.join("src/adult.py")).unwrap(),
         ADULT_PY,
