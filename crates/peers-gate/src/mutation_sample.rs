@@ -101,9 +101,9 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
                 "the tests fail without any mutation, so no mutant can be judged: {tail}"
             ));
         }
-        TestRun::TimedOut | TestRun::Cancelled => {
+        TestRun::TimedOut | TestRun::OutOfBudget | TestRun::Cancelled => {
             return Err(
-                "the tests did not finish on the unmutated commit within the time budget"
+                "the tests did not finish on the unmutated commit within the time allowed"
                     .to_owned(),
             );
         }
@@ -136,7 +136,8 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
                 report.run += 1;
                 report.killed += 1;
             }
-            TestRun::Cancelled => {
+            // The sample's time ran out, not the mutant's: it was not judged.
+            TestRun::Cancelled | TestRun::OutOfBudget => {
                 report.not_run = sampled.len() - index;
                 break;
             }
@@ -151,15 +152,19 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
 enum TestRun {
     Passed,
     Failed(String),
+    /// The command ran out of its own time (`mutant_timeout_s`).
     TimedOut,
+    /// The command ran out of the sample's time (`timeout_s`) before its own.
+    OutOfBudget,
     Cancelled,
     NotStarted(String),
 }
 
 fn test(run: &MutationRun<'_>, root: &Path, time_left: Duration) -> TestRun {
-    let limit = time_left.min(Duration::from_secs(run.settings.mutant_timeout_s));
+    let own = Duration::from_secs(run.settings.mutant_timeout_s);
+    let limit = time_left.min(own);
     if limit.is_zero() {
-        return TestRun::TimedOut;
+        return TestRun::OutOfBudget;
     }
     let spec = CommandSpec {
         program: "/bin/sh".into(),
@@ -175,6 +180,7 @@ fn test(run: &MutationRun<'_>, root: &Path, time_left: Duration) -> TestRun {
     match peers_process::run_cancellable(&spec, run.cancel) {
         Err(error) => TestRun::NotStarted(error.to_string()),
         Ok(None) => TestRun::Cancelled,
+        Ok(Some(outcome)) if outcome.timed_out && limit < own => TestRun::OutOfBudget,
         Ok(Some(outcome)) if outcome.timed_out => TestRun::TimedOut,
         Ok(Some(outcome)) if outcome.success() => TestRun::Passed,
         Ok(Some(outcome)) => {

@@ -161,6 +161,40 @@ fn failing_tests_and_no_change_are_reported_not_judged() {
 }
 
 #[test]
+fn mutants_the_time_budget_leaves_unrun_are_counted_not_killed() {
+    let (repo, base, head) = project();
+    let git = Git::discover(repo.path()).unwrap();
+    // 0.8 s per run in a 2 s budget: the unmutated run and at most one mutant fit.
+    let settings = MutationSettings {
+        test_command: "sleep 0.8".to_owned(),
+        timeout_s: 2,
+        ..settings(10, 0)
+    };
+    let env = env();
+    let cancel = AtomicBool::new(false);
+    let report = sample(&MutationRun {
+        repo: &git,
+        base: &base,
+        head: &head,
+        settings: &settings,
+        env: &env,
+        cancel: &cancel,
+    });
+    assert_eq!(report.problem, None);
+    assert_eq!(report.run + report.not_run, 3, "{report:?}");
+    assert!(report.not_run >= 2, "{report:?}");
+    assert_eq!(
+        report.killed, 0,
+        "a mutant stopped by the budget is not killed: {report:?}"
+    );
+    assert!(
+        report.line().contains("not run (time budget)"),
+        "{}",
+        report.line()
+    );
+}
+
+#[test]
 fn a_line_is_replaced_with_its_ending_kept() {
     assert_eq!(with_line(b"a\r\nb\nc", 1, "x"), Some(b"x\r\nb\nc".to_vec()));
     assert_eq!(with_line(b"a\nb\nc", 3, "x"), Some(b"a\nb\nx".to_vec()));
