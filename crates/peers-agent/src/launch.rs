@@ -1,5 +1,5 @@
 //! The one launch interface every agent process starts through: loop turns, skeptic turns,
-//! review rounds and the preflight's `--version` probe. [`crate::invoke`] (and the probe)
+//! the second-model honesty audit, review rounds and the preflight's `--version` probe. [`crate::invoke`] (and the probe)
 //! hand a [`Launcher`] the fully prepared [`CommandSpec`] with what the call is
 //! ([`LaunchCall`]); the launcher runs it under the supervision `invoke` asks for. The host
 //! launcher runs it as is; a confining launcher only rewrites the spec
@@ -18,6 +18,8 @@ pub enum CallKind {
     LoopTurn,
     /// The skeptic's re-audit turn before the loop declares completion.
     SkepticTurn,
+    /// The second-model honesty audit of a handoff (`soft_gates.honesty_audit`), read-only.
+    HonestyAudit,
     /// One call of a reviewer in `peers review` (a retry or a fallback is a call of its round).
     ReviewRound { round: u32 },
     /// `program --version` in the preflight (`peers run`, `peers doctor`).
@@ -29,6 +31,7 @@ impl CallKind {
         match self {
             Self::LoopTurn => "loop turn",
             Self::SkepticTurn => "skeptic turn",
+            Self::HonestyAudit => "honesty audit",
             Self::ReviewRound { .. } => "review round",
             Self::VersionProbe => "version probe",
         }

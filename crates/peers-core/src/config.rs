@@ -24,6 +24,11 @@ pub struct ConfigSettings {
     pub comm: CommKind,
     /// `sandbox:` — how confined agents reach the network.
     pub sandbox: SandboxSettings,
+    /// `soft_gates:` — the opt-in soft gates (mutation sampling, confidence calibration, the
+    /// second-model honesty audit); all off unless listed.
+    pub soft_gates: crate::soft_gates::SoftGateSettings,
+    /// `implement:` — opt-ins of the implement mode (the architecture checkpoint).
+    pub implement: crate::soft_gates::ImplementSettings,
     /// Keys accepted for compatibility with the original tool that peers does not act on, and
     /// other things the user should know about the file (e.g. the legacy `tools:` map was
     /// promoted). Shown by `peers info` and at run start, so nothing is silently inert.

@@ -7,6 +7,7 @@ mod legacy;
 mod peers;
 mod prices;
 mod sections;
+mod soft_gates;
 
 use crate::config::{ConfigSettings, GoalRunSettings, TurnSettings};
 use crate::decode_error::DecodeError;
@@ -33,6 +34,8 @@ const TOP_KEYS: &[&str] = &[
     "graphify_mcp",
     "egress_allow",
     "research",
+    "soft_gates",
+    "implement",
 ];
 
 /// Decodes config.yaml. `file` is the path shown in messages, e.g. `.peers/config.yaml`.
@@ -73,6 +76,8 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         None => Vec::new(),
     };
     let sandbox = sections::sandbox(section(&top, "sandbox")?.as_ref())?;
+    let soft_gates = soft_gates::soft_gates(section(&top, "soft_gates")?.as_ref(), &peers)?;
+    let implement = soft_gates::implement(section(&top, "implement")?.as_ref())?;
     Ok(ConfigSettings {
         peers,
         budget,
@@ -85,6 +90,8 @@ pub fn decode_config(source: &str, file: &str) -> Result<ConfigSettings, DecodeE
         driver,
         comm,
         sandbox,
+        soft_gates,
+        implement,
         notices,
     })
 }

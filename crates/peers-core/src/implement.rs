@@ -3,7 +3,7 @@
 //! progress-aware stuck reset (a step checked off forgives the test gates' stuck counters).
 //! Pure: the driver hands in counts and verdicts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,21 @@ impl ImplementPhase {
         }
     }
 
+    /// The phase of the tick after `completed` finished ticks when the architecture
+    /// checkpoint is on: the architecture phase lasts until every peer agreed on
+    /// ARCHITECTURE.intended.md ([`architecture_turn`]).
+    pub fn with_checkpoint(completed: u64, state: Option<&ImplementState>) -> ImplementPhase {
+        let phase = Self::of_tick(completed);
+        if phase != Self::Implementation {
+            return phase;
+        }
+        let agreed_from = state.and_then(|s| s.architecture.implementation_from);
+        match agreed_from {
+            Some(from) if completed >= from => Self::Implementation,
+            _ => Self::Architecture,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Recon => "recon",
@@ -95,6 +110,94 @@ pub struct ImplementState {
     /// `[x]` steps in PLAN.md at the last evaluation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done_steps: Option<usize>,
+    /// The architecture checkpoint (`implement.architecture_checkpoint`); empty when off.
+    #[serde(skip_serializing_if = "ArchitectureAgreement::is_empty")]
+    pub architecture: ArchitectureAgreement,
+}
+
+/// Who agreed on which ARCHITECTURE.intended.md.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ArchitectureAgreement {
+    /// sha256 of the document the agreement is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    pub agreed: BTreeSet<String>,
+    /// The first tick of the implementation phase, once everyone agreed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implementation_from: Option<u64>,
+}
+
+impl ArchitectureAgreement {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The trailer a peer commits to agree on ARCHITECTURE.intended.md as it is.
+pub const AGREED_TRAILER: &str = "Architecture";
+
+/// One architecture-phase turn with the checkpoint on.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchitectureTurn<'a> {
+    pub peer: &'a str,
+    /// Finished ticks, this one included.
+    pub completed: u64,
+    /// sha256 of ARCHITECTURE.intended.md in the judged commit, `None` when it is missing.
+    pub digest: Option<&'a str>,
+    /// The turn committed `Architecture: agreed`.
+    pub said_agreed: bool,
+    pub peers: &'a [String],
+}
+
+/// Applies a turn of the architecture phase: a peer that changes the document agrees with
+/// its own version and everyone else must agree again; a peer that leaves it as it is and
+/// commits `Architecture: agreed` joins the agreement. Once every peer agreed, the
+/// implementation starts with the next tick. Returns true when that happened now.
+pub fn architecture_turn(state: &mut ImplementState, turn: ArchitectureTurn<'_>) -> bool {
+    let agreement = &mut state.architecture;
+    if agreement.implementation_from.is_some() {
+        return false;
+    }
+    let Some(digest) = turn.digest else {
+        return false;
+    };
+    if agreement.digest.as_deref() != Some(digest) {
+        agreement.digest = Some(digest.to_owned());
+        agreement.agreed = BTreeSet::from([turn.peer.to_owned()]);
+    } else if turn.said_agreed {
+        agreement.agreed.insert(turn.peer.to_owned());
+    }
+    let everyone = turn
+        .peers
+        .iter()
+        .all(|peer| agreement.agreed.contains(peer));
+    if everyone {
+        agreement.implementation_from = Some(turn.completed);
+    }
+    everyone
+}
+
+/// The text put before an architecture-checkpoint tick's prompt.
+pub fn checkpoint_overlay(state: Option<&ImplementState>, peers: &[String]) -> String {
+    let agreed: Vec<&str> = state
+        .map(|s| s.architecture.agreed.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let waiting: Vec<&str> = peers
+        .iter()
+        .map(String::as_str)
+        .filter(|peer| !agreed.contains(peer))
+        .collect();
+    let agreed = if agreed.is_empty() {
+        "nobody yet".to_owned()
+    } else {
+        agreed.join(", ")
+    };
+    format!(
+        "{}\nAgreed on the current ARCHITECTURE.intended.md: {agreed}. Waiting for: {}.\n",
+        include_str!("../modes/implement/prompts/architecture_checkpoint.md").trim_end(),
+        waiting.join(", ")
+    )
 }
 
 /// One evaluation's facts for the two-phase rule.
@@ -204,6 +307,83 @@ mod tests {
             ImplementPhase::Implementation
                 .overlay()
                 .contains("checkoff-by-other-peer")
+        );
+    }
+
+    #[test]
+    fn the_checkpoint_holds_the_architecture_phase_until_every_peer_agreed() {
+        let peers = ["a".to_owned(), "b".to_owned()];
+        let mut state = ImplementState::default();
+        let turn = |peer, completed, digest, said_agreed| ArchitectureTurn {
+            peer,
+            completed,
+            digest,
+            said_agreed,
+            peers: &peers,
+        };
+        assert_eq!(
+            ImplementPhase::with_checkpoint(3, Some(&state)),
+            ImplementPhase::Architecture
+        );
+        assert!(!architecture_turn(
+            &mut state,
+            turn("a", 3, Some("d1"), false)
+        ));
+        // b changes the document: a must agree again.
+        assert!(!architecture_turn(
+            &mut state,
+            turn("b", 4, Some("d2"), true)
+        ));
+        assert_eq!(state.architecture.agreed, BTreeSet::from(["b".to_owned()]));
+        assert!(
+            checkpoint_overlay(Some(&state), &peers)
+                .contains("Agreed on the current ARCHITECTURE.intended.md: b. Waiting for: a.")
+        );
+        assert!(architecture_turn(
+            &mut state,
+            turn("a", 5, Some("d2"), true)
+        ));
+        assert_eq!(state.architecture.implementation_from, Some(5));
+        assert_eq!(
+            ImplementPhase::with_checkpoint(5, Some(&state)),
+            ImplementPhase::Implementation
+        );
+        assert_eq!(
+            ImplementPhase::with_checkpoint(1, None),
+            ImplementPhase::Alignment
+        );
+        assert!(
+            !architecture_turn(&mut state, turn("b", 6, Some("d3"), false)),
+            "settled"
+        );
+    }
+
+    #[test]
+    fn without_the_document_or_a_trailer_nobody_agrees() {
+        let peers = ["a".to_owned(), "b".to_owned()];
+        let mut state = ImplementState::default();
+        let turn = ArchitectureTurn {
+            peer: "a",
+            completed: 3,
+            digest: None,
+            said_agreed: true,
+            peers: &peers,
+        };
+        assert!(!architecture_turn(&mut state, turn));
+        assert!(state.architecture.is_empty());
+        let turn = ArchitectureTurn {
+            digest: Some("d"),
+            ..turn
+        };
+        architecture_turn(&mut state, turn);
+        let turn = ArchitectureTurn {
+            peer: "b",
+            said_agreed: false,
+            ..turn
+        };
+        assert!(
+            !architecture_turn(&mut state, turn),
+            "b handed off without agreeing"
         );
     }
 

@@ -21,6 +21,7 @@ pub mod peer_health;
 pub mod plan;
 pub mod prompt;
 pub mod reference;
+pub mod soft_gates;
 pub mod soft_review;
 pub mod state;
 pub mod stop_advice;

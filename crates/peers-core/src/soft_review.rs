@@ -83,6 +83,27 @@ pub fn parse_review(message: &str) -> Option<Result<Review, RejectReason>> {
     Some(Ok(Review { goal, pass, notes }))
 }
 
+/// The verdict of a reply that is not a commit (the second-model honesty audit): the first
+/// JSON object after a `## Review` line, with a boolean `pass` and its `notes`. The error
+/// says what is missing.
+pub fn parse_verdict(text: &str) -> Result<(bool, String), &'static str> {
+    let body = after_review_heading(text).ok_or("no `## Review` line in the reply")?;
+    let object = trailer::json_objects(body)
+        .into_iter()
+        .next()
+        .ok_or("no JSON object after `## Review`")?;
+    let pass = object
+        .get("pass")
+        .and_then(serde_json::Value::as_bool)
+        .ok_or("`pass` is not true or false")?;
+    let notes = object
+        .get("notes")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Ok((pass, notes))
+}
+
 fn looks_like_sha(value: &str) -> bool {
     (7..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -62,6 +62,9 @@ pub struct State {
     /// The implement mode's completion phase and step count; absent in other modes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub implement: Option<crate::implement::ImplementState>,
+    /// The opt-in soft gates' results (`soft_gates:` in config.yaml); absent while none ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft_gates: Option<crate::soft_gates::SoftGateState>,
     #[serde(flatten)]
     pub extra: ExtraKeys,
 }
@@ -253,6 +256,7 @@ impl Default for State {
             skeptic: SkepticPhase::Idle,
             goals_hash: None,
             implement: None,
+            soft_gates: None,
             extra: Map::new(),
         }
     }

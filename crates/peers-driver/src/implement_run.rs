@@ -15,10 +15,97 @@ fn active(ctx: &RunContext) -> bool {
 /// Puts the phase's instructions before the tick's prompt.
 pub(crate) fn with_overlay(session: &Session, mut prompt: Prompt) -> Prompt {
     if active(&session.ctx) {
-        let phase = ImplementPhase::of_tick(session.run.state.iteration);
-        prompt.text = format!("{}\n{}", phase.overlay(), prompt.text);
+        let phase = phase(session);
+        let overlay = if checkpoint(&session.ctx) && phase == ImplementPhase::Architecture {
+            let state = session.run.state.implement.as_ref();
+            implement::checkpoint_overlay(state, &agreeing_peers(&session.ctx))
+        } else {
+            phase.overlay().to_owned()
+        };
+        prompt.text = format!("{overlay}\n{}", prompt.text);
     }
     prompt
+}
+
+/// The peers whose agreement the checkpoint waits for: every peer that takes turns (a
+/// `recovery` peer only stands in for an unavailable one).
+fn agreeing_peers(ctx: &RunContext) -> Vec<String> {
+    ctx.inputs
+        .config
+        .peers
+        .iter()
+        .filter(|peer| peer.role != peers_core::config::PeerRole::Recovery)
+        .map(|peer| peer.name.clone())
+        .collect()
+}
+
+fn checkpoint(ctx: &RunContext) -> bool {
+    ctx.inputs.config.implement.architecture_checkpoint
+}
+
+/// The phase of the next tick: by the tick count, or with the architecture checkpoint on,
+/// held in the architecture phase until every peer agreed.
+fn phase(session: &Session) -> ImplementPhase {
+    let completed = session.run.state.iteration;
+    if checkpoint(&session.ctx) {
+        ImplementPhase::with_checkpoint(completed, session.run.state.implement.as_ref())
+    } else {
+        ImplementPhase::of_tick(completed)
+    }
+}
+
+/// After an architecture-phase turn with the checkpoint on: the agreement on
+/// ARCHITECTURE.intended.md as HEAD holds it. Returns a note when the agreement changed the
+/// phase. `iteration` is the turn's tick (1-based: `iteration - 1` ticks finished before it).
+pub(crate) fn after_turn(
+    session: &mut Session,
+    peer: &str,
+    iteration: u64,
+    commits: &[peers_git::Commit],
+) -> Option<String> {
+    if !active(&session.ctx) || !checkpoint(&session.ctx) {
+        return None;
+    }
+    let before = iteration.saturating_sub(1);
+    let phase = ImplementPhase::with_checkpoint(before, session.run.state.implement.as_ref());
+    if phase != ImplementPhase::Architecture {
+        return None;
+    }
+    let digest = session
+        .ctx
+        .inputs
+        .git
+        .file_at("HEAD", "ARCHITECTURE.intended.md")
+        .ok()
+        .flatten()
+        .map(|bytes| {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        });
+    let said_agreed = commits.iter().any(|commit| {
+        let trailers = peers_core::trailer::parse_trailers(&commit.message);
+        peers_core::trailer::values(&trailers, implement::AGREED_TRAILER)
+            .any(|value| value.trim().eq_ignore_ascii_case("agreed"))
+    });
+    let peers = agreeing_peers(&session.ctx);
+    let mut state = session.run.state.implement.take().unwrap_or_default();
+    let agreed = implement::architecture_turn(
+        &mut state,
+        implement::ArchitectureTurn {
+            peer,
+            completed: iteration,
+            digest: digest.as_deref(),
+            said_agreed,
+            peers: &peers,
+        },
+    );
+    session.run.state.implement = Some(state);
+    agreed.then(|| {
+        "architecture checkpoint: every peer agreed on ARCHITECTURE.intended.md; the implementation starts".to_owned()
+    })
 }
 
 /// After the gates judged the tree at `tree_root`: a step newly checked off in its PLAN.md

@@ -100,7 +100,47 @@ pub fn finish(
             session.run.loop_state.last_handoff_peer = Some(peer.to_owned());
         }
     }
+    let passing_before: Vec<String> = (session.run.evaluation.as_ref())
+        .map(|e| {
+            e.results
+                .iter()
+                .filter(|r| r.pass)
+                .map(|r| r.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     crate::judge::evaluate(session, progress)?;
+    let held = session.run.evaluation.as_ref().map(|e| {
+        !e.results
+            .iter()
+            .any(|r| !r.pass && passing_before.contains(&r.id))
+    });
+    let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.ctx.inputs.goals)
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    let all_hard_green =
+        (session.run.evaluation.as_ref()).is_some_and(|e| e.all_green_except(&loop_gates));
+    let handoff = facts
+        .handoff
+        .as_ref()
+        .filter(|_| facts.fail_reason.is_none());
+    crate::soft_gates_run::after_evaluation(
+        session,
+        progress,
+        &crate::soft_gates_run::TurnForSoftGates {
+            peer,
+            iteration,
+            handoff,
+            head_before: head_before.as_deref(),
+            head_after: facts.head_after.as_deref(),
+            all_hard_green,
+            held,
+        },
+    );
+    if let Some(note) = crate::implement_run::after_turn(session, peer, iteration, &facts.commits) {
+        progress.event(Progress::Note(note));
+    }
     let (turn_outcome, health_event, tick_result) = rules::judge_outcome(&run, &facts);
     rules::account(session, peer, turn_outcome, duration.as_secs_f64(), &run);
     let health_warnings = rules::advance(session, peer, turn_outcome, health_event, iteration);
@@ -114,17 +154,13 @@ pub fn finish(
             ))
         })
         .sum();
-    let loop_gates: Vec<String> = peers_gate::jobs::loop_gate_ids(&session.ctx.inputs.goals)
-        .into_iter()
-        .map(|(id, _, _)| id)
-        .collect();
-    let evaluation = session.run.evaluation.as_ref();
     let clean = CleanTickFacts {
         tick: tick_result,
-        all_hard_green: evaluation.is_some_and(|e| e.all_green_except(&loop_gates)),
+        all_hard_green,
         open_blocking_bugs: session.run.ledger.ledger.open_blocking().len(),
-        soft_consensus: !session.ctx.inputs.config.goals.soft_consensus_required
-            || soft_review::all_passed(&session.run.state, &session.ctx.inputs.goals),
+        soft_consensus: (!session.ctx.inputs.config.goals.soft_consensus_required
+            || soft_review::all_passed(&session.run.state, &session.ctx.inputs.goals))
+            && crate::soft_gates_run::holding_completion(session).is_empty(),
         new_blocking_reports: new_blocking,
     };
     let decision = rules::decide(session, &clean);
@@ -311,7 +347,7 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
     } else {
         (400, 800)
     };
-    let soft: std::collections::BTreeMap<String, String> = session
+    let mut soft: std::collections::BTreeMap<String, String> = session
         .ctx
         .inputs
         .goals
@@ -329,6 +365,9 @@ fn build_record(session: &Session, input: &BuildInput<'_>) -> TickRecord {
             )
         })
         .collect();
+    for report in crate::soft_gates_run::reports(session) {
+        soft.insert(report.id.to_owned(), report.line);
+    }
     let mut warnings = facts.warnings.clone();
     warnings.extend(input.health_warnings.iter().cloned());
     TickRecord {

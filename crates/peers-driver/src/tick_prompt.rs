@@ -58,6 +58,10 @@ pub fn build(session: &mut Session, peer: &str, skeptic: bool, recovery: bool) -
         skeptic,
         hard_goals,
         soft_goals,
+        soft_gates: crate::soft_gates_run::reports(session)
+            .into_iter()
+            .map(|report| (report.id.to_owned(), report.line))
+            .collect(),
         inbox,
         bugs,
         warnings,

@@ -7,6 +7,7 @@ pub mod builtin;
 pub mod cache;
 pub mod error;
 pub mod jobs;
+pub mod mutation_sample;
 pub mod runner;
 pub mod tree;
 pub mod verdict;

@@ -186,6 +186,17 @@ pub fn write(project: &LoadedProject) -> CliResult<String> {
             ));
         }
     }
+    let soft_gates = peers_core::soft_gates::reports(&config.soft_gates, state.soft_gates.as_ref());
+    if !soft_gates.is_empty() {
+        out.push_str("\n### Soft gates (opt-in)\n\n| gate | status |\n|---|---|\n");
+        for report in soft_gates {
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                report.id,
+                cell(&report.line, 300)
+            ));
+        }
+    }
     let mut tallies = log.tallies.clone();
     out.push_str("\n## Peers\n\n| peer | state | ticks | handoffs | failed | tokens | USD |\n|---|---|---|---|---|---|---|\n");
     for name in &state.peer_order {

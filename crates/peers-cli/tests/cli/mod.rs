@@ -14,6 +14,7 @@ mod hooks_flow;
 mod hooks_install;
 mod implement;
 pub mod implement_fixture;
+mod implement_soft_gates;
 mod info;
 mod init;
 mod init_baseline;

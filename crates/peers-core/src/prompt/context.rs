@@ -18,6 +18,8 @@ pub struct PromptContext {
     pub skeptic: bool,
     pub hard_goals: Vec<HardGoalStatus>,
     pub soft_goals: Vec<SoftGoalProgress>,
+    /// The opt-in soft gates (`soft_gates:` in config.yaml) as `(id, status line)`.
+    pub soft_gates: Vec<(String, String)>,
     /// Other peers' commits since this peer's last turn, oldest first.
     pub inbox: Vec<InboxCommit>,
     /// Open bugs whose `fix_by` is this peer, most severe first.

@@ -59,6 +59,10 @@ pub(crate) fn goal_status(ctx: &PromptContext, cuts: &mut Cuts) -> Option<String
         let state = format!("{status} reviews (soft)");
         lines.push(goal_line(&goal.id, &state, &goal.description, cuts));
     }
+    for (id, line) in &ctx.soft_gates {
+        let line = field(line, MAX_DESCRIPTION_BYTES, "goal-status", cuts);
+        lines.push(goal_line(id, &format!("{line} (soft gate)"), "", cuts));
+    }
     if lines.is_empty() {
         return None;
     }

@@ -22,6 +22,7 @@ pub(crate) fn two_peer_context() -> PromptContext {
             ),
             hard("bug-hunt-clean", None, ""),
         ],
+        soft_gates: Vec::new(),
         soft_goals: vec![
             SoftGoalProgress {
                 id: "test-coverage-3-class".to_owned(),
@@ -271,4 +272,20 @@ fn mode_instructions_come_after_the_core_directive_and_are_capped() {
     ctx.mode_instructions[0].text = "x".repeat(crate::modes::MAX_INSTRUCTIONS_BYTES * 3);
     let big = build(&ctx);
     assert!(big.truncated_sections.contains(&"mode-instructions"));
+}
+
+#[test]
+fn the_opt_in_soft_gates_are_listed_with_their_status() {
+    let mut ctx = two_peer_context();
+    ctx.soft_gates = vec![(
+        "mutation-sample".to_owned(),
+        "failed (advisory): abc: killed 1/3 sampled mutants".to_owned(),
+    )];
+    let text = build(&ctx).text;
+    assert!(
+        text.contains(
+            "  - mutation-sample: failed (advisory): abc: killed 1/3 sampled mutants (soft gate)"
+        ),
+        "{text}"
+    );
 }

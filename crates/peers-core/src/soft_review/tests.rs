@@ -457,3 +457,23 @@ fn history_and_notes_are_bounded() {
     assert_eq!(status.history[0].sha, "s5");
     assert_eq!(status.history[0].notes.chars().count(), NOTES_CHARS);
 }
+
+#[test]
+fn a_reply_verdict_is_the_json_after_the_review_line() {
+    assert_eq!(
+        parse_verdict("I read it.\n## Review\n{\"pass\": false, \"notes\": \"no test for -1\"}\n"),
+        Ok((false, "no test for -1".to_owned()))
+    );
+    assert_eq!(
+        parse_verdict("end with `## Review` then JSON"),
+        Err("no `## Review` line in the reply")
+    );
+    assert_eq!(
+        parse_verdict("## Review\nfine"),
+        Err("no JSON object after `## Review`")
+    );
+    assert_eq!(
+        parse_verdict("## Review\n{\"pass\": \"yes\"}"),
+        Err("`pass` is not true or false")
+    );
+}
