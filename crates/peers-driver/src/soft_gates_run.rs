@@ -190,9 +190,27 @@ fn run_audit(
             }
             Err(why) => verdict.notes = why.to_owned(),
         },
-        Err(why) => verdict.notes = why,
+        Err(why) => verdict.notes = why.to_string(),
     }
     verdict
+}
+
+/// Why the audit produced no verdict; its text becomes the verdict's notes.
+#[derive(Debug, thiserror::Error)]
+enum AuditError {
+    #[error("{0} is not a configured peer")]
+    UnknownPeer(String),
+    #[error("{0}")]
+    Scratch(peers_store::StoreError),
+    #[error("{0}")]
+    Prepare(peers_agent::AgentError),
+    #[error("the audit call could not run: {0}")]
+    Launch(peers_agent::AgentError),
+    #[error("the audit call ended {classification} ({last_line})")]
+    Failed {
+        classification: String,
+        last_line: String,
+    },
 }
 
 fn audit_prompt(session: &Session, turn: &TurnForSoftGates<'_>, handoff: &Commit) -> String {
@@ -227,7 +245,7 @@ fn audit_reply(
     settings: &peers_core::soft_gates::HonestyAuditSettings,
     turn: &TurnForSoftGates<'_>,
     handoff: &Commit,
-) -> Result<String, String> {
+) -> Result<String, AuditError> {
     let peer = session
         .ctx
         .inputs
@@ -236,17 +254,17 @@ fn audit_reply(
         .iter()
         .find(|p| p.name == settings.peer)
         .cloned()
-        .ok_or_else(|| format!("{} is not a configured peer", settings.peer))?;
+        .ok_or_else(|| AuditError::UnknownPeer(settings.peer.clone()))?;
     let prompt = audit_prompt(session, turn, handoff);
     let scratch = session.ctx.inputs.dir.path().join("tmp");
-    peers_store::safe_fs::ensure_private_dir(&scratch).map_err(|e| e.to_string())?;
+    peers_store::safe_fs::ensure_private_dir(&scratch).map_err(AuditError::Scratch)?;
     let prompt_file = scratch.join(format!("{}.audit.prompt.md", peer.name));
     let shape = CallShape {
         read_only: true,
         resume: None,
     };
     let command = peers_agent::prepare_call(&peer, &prompt, &prompt_file, shape)
-        .map_err(|e| e.to_string())?;
+        .map_err(AuditError::Prepare)?;
     let resolved = peers_agent::resolve_command(&peer);
     let env = peers_agent::peer_environment(std::env::vars_os(), &resolved, &peer.env, &peer.name);
     let health = &session.ctx.inputs.config.health;
@@ -274,27 +292,32 @@ fn audit_reply(
         &cancel,
         &mut |_| Flow::Continue,
     )
-    .map_err(|e| format!("the audit call could not run: {e}"))?;
+    .map_err(AuditError::Launch)?;
     let budget = &mut session.run.state.budget;
     budget.spent_tokens = budget.spent_tokens.saturating_add(run.usage.total_tokens());
     if let Some(usd) = run.usage.usd {
         budget.spent_usd += usd;
     }
     if run.exit_code != Some(0) {
-        return Err(format!(
-            "the audit call ended {} ({})",
-            run.classification,
-            run.stderr_tail.lines().last().unwrap_or_default()
-        ));
+        return Err(AuditError::Failed {
+            classification: run.classification.to_string(),
+            last_line: run
+                .stderr_tail
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned(),
+        });
     }
+    let (stdout, stderr) = (run.stdout_log.log_bytes(), run.stderr_log.log_bytes());
     let reply = peers_agent::read_reply(
         &CallOutput {
             tool: &peer.tool,
             argv: &invocation.command.argv,
             env: &invocation.env,
             exit_code: run.exit_code,
-            stdout: &run.stdout_log,
-            stderr: &run.stderr_log,
+            stdout: &stdout,
+            stderr: &stderr,
         },
         &session.ctx.prices,
     );

@@ -55,19 +55,23 @@ pub fn sample(run: &MutationRun<'_>) -> MutationReport {
         pass: false,
     };
     if let Err(problem) = sample_into(run, &mut report) {
-        report.problem = Some(problem);
+        report.problem = Some(problem.to_string());
     }
     report.decide(run.settings.min_kill_ratio);
     report
 }
 
-fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(), String> {
+fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(), Problem> {
     let started = Instant::now();
     let budget = Duration::from_secs(run.settings.timeout_s);
     let diff = run
         .repo
         .diff_between(run.base, run.head, 0)
-        .map_err(|e| format!("could not read the diff {}..{}: {e}", run.base, run.head))?;
+        .map_err(|source| Problem::Diff {
+            base: run.base.to_owned(),
+            head: run.head.to_owned(),
+            source,
+        })?;
     let candidates: Vec<Mutant> = peers_core::unified_diff::parse(&diff)
         .iter()
         .filter(|patch| !patch.deleted && !patch.binary)
@@ -83,31 +87,25 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
     if sampled.is_empty() {
         return Ok(());
     }
-    let path = scratch_path(run.repo).map_err(|e| format!("no scratch worktree: {e}"))?;
-    let scratch =
-        ScratchWorktree::new(run.repo, path).map_err(|e| format!("no scratch worktree: {e}"))?;
+    let path = scratch_path(run.repo).map_err(Problem::Scratch)?;
+    let scratch = ScratchWorktree::new(run.repo, path).map_err(Problem::Scratch)?;
     let tree = scratch
         .checkout(run.head)
-        .map_err(|e| format!("could not check out {} for the mutants: {e}", run.head))?;
-    tree.clean_untracked(KEEP)
-        .map_err(|e| format!("could not clean the mutants' scratch tree: {e}"))?;
+        .map_err(|source| Problem::Checkout {
+            head: run.head.to_owned(),
+            source,
+        })?;
+    tree.clean_untracked(KEEP).map_err(Problem::Clean)?;
     let root = tree.root().to_path_buf();
     let left = |started: Instant| budget.saturating_sub(started.elapsed());
     let unmutated = test(run, &root, left(started));
     match unmutated {
         TestRun::Passed => {}
-        TestRun::Failed(tail) => {
-            return Err(format!(
-                "the tests fail without any mutation, so no mutant can be judged: {tail}"
-            ));
-        }
+        TestRun::Failed(tail) => return Err(Problem::FailsUnmutated(tail)),
         TestRun::TimedOut | TestRun::OutOfBudget | TestRun::Cancelled => {
-            return Err(
-                "the tests did not finish on the unmutated commit within the time allowed"
-                    .to_owned(),
-            );
+            return Err(Problem::UnmutatedTooSlow);
         }
-        TestRun::NotStarted(why) => return Err(format!("the test command did not start: {why}")),
+        TestRun::NotStarted(why) => return Err(Problem::NotStarted(why)),
     }
     let mut stamp = SystemTime::now();
     for (index, mutant) in sampled.iter().enumerate() {
@@ -116,15 +114,19 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
             report.not_run = sampled.len() - index;
             break;
         }
-        let file = inside(&root, &mutant.path)
-            .ok_or_else(|| format!("{} is not a regular file in the tree", mutant.path))?;
-        let original = std::fs::read(&file).map_err(|e| format!("{}: {e}", mutant.path))?;
+        let file =
+            inside(&root, &mutant.path).ok_or_else(|| Problem::NotAFile(mutant.path.clone()))?;
+        let file_error = |source| Problem::File {
+            path: mutant.path.clone(),
+            source,
+        };
+        let original = std::fs::read(&file).map_err(file_error)?;
         let Some(mutated) = with_line(&original, mutant.line, &mutant.mutated) else {
             continue;
         };
-        write_stamped(&file, &mutated, &mut stamp).map_err(|e| format!("{}: {e}", mutant.path))?;
+        write_stamped(&file, &mutated, &mut stamp).map_err(file_error)?;
         let outcome = test(run, &root, time_left);
-        write_stamped(&file, &original, &mut stamp).map_err(|e| format!("{}: {e}", mutant.path))?;
+        write_stamped(&file, &original, &mut stamp).map_err(file_error)?;
         match outcome {
             TestRun::Passed => {
                 report.run += 1;
@@ -141,12 +143,40 @@ fn sample_into(run: &MutationRun<'_>, report: &mut MutationReport) -> Result<(),
                 report.not_run = sampled.len() - index;
                 break;
             }
-            TestRun::NotStarted(why) => {
-                return Err(format!("the test command did not start: {why}"));
-            }
+            TestRun::NotStarted(why) => return Err(Problem::NotStarted(why)),
         }
     }
     Ok(())
+}
+
+/// Why a sample could not be judged; its text goes into the report's `problem`.
+#[derive(Debug, thiserror::Error)]
+enum Problem {
+    #[error("could not read the diff {base}..{head}: {source}")]
+    Diff {
+        base: String,
+        head: String,
+        source: GitError,
+    },
+    #[error("no scratch worktree: {0}")]
+    Scratch(GitError),
+    #[error("could not check out {head} for the mutants: {source}")]
+    Checkout { head: String, source: GitError },
+    #[error("could not clean the mutants' scratch tree: {0}")]
+    Clean(GitError),
+    #[error("the tests fail without any mutation, so no mutant can be judged: {0}")]
+    FailsUnmutated(String),
+    #[error("the tests did not finish on the unmutated commit within the time allowed")]
+    UnmutatedTooSlow,
+    #[error("the test command did not start: {0}")]
+    NotStarted(String),
+    #[error("{0} is not a regular file in the tree")]
+    NotAFile(String),
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 enum TestRun {
