@@ -25,6 +25,7 @@ pub mod recovery;
 pub mod rules;
 pub mod run_loop;
 pub mod session;
+pub mod state_push;
 pub mod summary_cache;
 pub mod survey;
 pub mod tick;

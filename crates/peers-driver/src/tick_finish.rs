@@ -152,6 +152,7 @@ pub fn finish(
     );
     session.make_durable(&record)?;
     write_output_logs(&session.ctx, iteration, peer, &run);
+    crate::state_push::push(session, progress, &format!("tick {iteration}"));
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
     for note in health_notes {
