@@ -53,8 +53,7 @@ pub(crate) fn push(session: &mut Session, progress: &mut dyn ProgressSink, momen
                 "state_ref": state_ref,
                 "error": error,
             });
-            if let Err(err) =
-                peers_store::run_log::append_record(&session.ctx.inputs.dir, &record)
+            if let Err(err) = peers_store::run_log::append_record(&session.ctx.inputs.dir, &record)
             {
                 progress.event(Progress::Note(format!(
                     "could not record the failed push in runs.jsonl: {err}"

@@ -56,7 +56,8 @@ impl Git {
 
     /// Pushes `refspecs` to `remote` without running anything the repository names: hooks off
     /// (and `--no-verify`), no submodule recursion, no signing, only the file and http(s)
-    /// transports. Fails with git's own message when the remote refuses.
+    /// transports. Git runs in its own process group, so a signal meant for the caller's group
+    /// does not interrupt the push halfway. Fails with git's own message when the remote refuses.
     pub fn push(&self, remote: &str, refspecs: &[&str]) -> Result<(), GitError> {
         not_an_option("remote", remote)?;
         for refspec in refspecs {
@@ -79,13 +80,21 @@ impl Git {
             .map(str::to_owned),
         );
         args.extend(refspecs.iter().map(|r| (*r).to_owned()));
-        self.command(&args).run()?;
+        let mut command = self.command(&args);
+        // A stop signal to the run's group must not cut a push halfway: the run pushes again
+        // itself on its way out.
+        command.own_process_group = true;
+        command.run()?;
         Ok(())
     }
 
     /// Snapshots `push.dir` and pushes HEAD to `push.branch` and the snapshot to
     /// `push.state_ref` in one push. Returns the snapshot's commit id.
-    pub fn push_state(&self, push: &StatePush<'_>, identity: &Identity) -> Result<String, GitError> {
+    pub fn push_state(
+        &self,
+        push: &StatePush<'_>,
+        identity: &Identity,
+    ) -> Result<String, GitError> {
         not_an_option("branch", push.branch)?;
         not_an_option("ref", push.state_ref)?;
         let snapshot =

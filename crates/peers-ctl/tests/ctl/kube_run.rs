@@ -66,7 +66,12 @@ fn handoffs(work: &Path, env: &CtlEnv) -> Vec<String> {
     git(
         work,
         env,
-        &["log", "--reverse", "--format=%H", "--grep=^Peer-Status: handoff"],
+        &[
+            "log",
+            "--reverse",
+            "--format=%H",
+            "--grep=^Peer-Status: handoff",
+        ],
     )
     .lines()
     .map(str::to_owned)
@@ -145,7 +150,9 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
 
     // start: the Job's pod clones the remote, restores .peers/ and runs the loop.
     env.ok(&["start", "far", "--max-ticks", "60"]);
-    wait_on(&fake, "the first pod's loop", || kubelet.running_pod().is_some());
+    wait_on(&fake, "the first pod's loop", || {
+        kubelet.running_pod().is_some()
+    });
     let first = kubelet.running_pod().unwrap();
     assert!(first.starts_with("peers-far-1-"), "{first}");
     assert_eq!(
@@ -190,7 +197,10 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
         assert!(mount.is_dir(), "{}", mount.display());
         for secret in [MODEL_KEY, GIT_TOKEN] {
             let found = files_holding(mount, secret);
-            assert!(found.is_empty(), "a credential in the loop's mounts: {found:?}");
+            assert!(
+                found.is_empty(),
+                "a credential in the loop's mounts: {found:?}"
+            );
         }
     }
 
@@ -221,7 +231,11 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
     assert_eq!(pushed, log, "the stop pushed the whole run log");
     let branch_head = git(&work, &env, &["rev-parse", "HEAD"]);
     let remote_head = git(&remote, &env, &["rev-parse", "refs/heads/main"]);
-    assert_eq!(remote_head.trim(), branch_head.trim(), "the branch was pushed");
+    assert_eq!(
+        remote_head.trim(),
+        branch_head.trim(),
+        "the branch was pushed"
+    );
 
     // start again: a new Job on the same volume resumes.
     env.ok(&["start", "far", "--max-ticks", "60"]);
@@ -256,7 +270,9 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
         .unwrap();
     assert_eq!(evicted["status"]["reason"], "Evicted", "{evicted:#}");
 
-    wait_on(&fake, "completion", || env.row("far")["state"] == "complete");
+    wait_on(&fake, "completion", || {
+        env.row("far")["state"] == "complete"
+    });
     assert_eq!(last_stop(&work), "complete");
 
     // No tick record or handoff lost or counted twice across the stop and the eviction.
@@ -305,6 +321,10 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
     let remote_head = git(&remote, &env, &["rev-parse", "refs/heads/main"]);
     let branch_head = git(&work, &env, &["rev-parse", "HEAD"]);
     assert_eq!(remote_head.trim(), branch_head.trim());
+    assert!(
+        !log.contains("state_push_failed"),
+        "every push of the loop got through: {log}"
+    );
 
     drop(kubelet);
     let _ = peers_testkit::wait_until(Duration::from_secs(5), || {
@@ -352,7 +372,10 @@ fn a_failed_state_push_is_recorded_and_the_next_push_sends_everything() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert_eq!(first.status.code(), Some(0), "{text}");
-    assert!(text.contains("could not push the branch and refs/peers/solo/state"), "{text}");
+    assert!(
+        text.contains("could not push the branch and refs/peers/solo/state"),
+        "{text}"
+    );
     let records: Vec<Value> = std::fs::read_to_string(repo.join(".peers/log/runs.jsonl"))
         .unwrap()
         .lines()
@@ -362,12 +385,21 @@ fn a_failed_state_push_is_recorded_and_the_next_push_sends_everything() {
         .iter()
         .filter(|r| r["event"] == "state_push_failed")
         .collect();
-    assert_eq!(failed.len(), 2, "after the tick and at the stop: {records:#?}");
+    assert_eq!(
+        failed.len(),
+        2,
+        "after the tick and at the stop: {records:#?}"
+    );
     assert_eq!(failed[0]["moment"], "tick 1");
     assert_eq!(failed[0]["state_ref"], "refs/peers/solo/state");
-    assert!(failed[0]["error"].as_str().unwrap().contains("push"), "{failed:#?}");
     assert!(
-        !records.iter().any(|r| r["event"] == "state_push_failed" && r["iteration"].is_number()),
+        failed[0]["error"].as_str().unwrap().contains("push"),
+        "{failed:#?}"
+    );
+    assert!(
+        !records
+            .iter()
+            .any(|r| r["event"] == "state_push_failed" && r["iteration"].is_number()),
         "a push record must not look like a tick"
     );
 
@@ -380,21 +412,113 @@ fn a_failed_state_push_is_recorded_and_the_next_push_sends_everything() {
         &env,
         &["show", "refs/peers/solo/state:.peers/log/runs.jsonl"],
     );
-    assert_eq!(pushed, log, "the whole log, the failed pushes' records included");
+    assert_eq!(
+        pushed, log,
+        "the whole log, the failed pushes' records included"
+    );
     assert!(pushed.contains("state_push_failed"));
-    let files = git(&remote, &env, &["ls-tree", "-r", "--name-only", "refs/peers/solo/state"]);
+    let files = git(
+        &remote,
+        &env,
+        &["ls-tree", "-r", "--name-only", "refs/peers/solo/state"],
+    );
     assert!(files.lines().any(|f| f == ".peers/state.json"), "{files}");
     assert!(
-        !files.lines().any(|f| f.starts_with(".peers/cache/") || f == ".peers/run.lock"),
+        !files
+            .lines()
+            .any(|f| f.starts_with(".peers/cache/") || f == ".peers/run.lock"),
         "{files}"
     );
     let head = git(&repo, &env, &["rev-parse", "HEAD"]);
     let branch = git(&repo, &env, &["symbolic-ref", "--short", "HEAD"]);
-    let on_remote = git(&remote, &env, &["rev-parse", &format!("refs/heads/{}", branch.trim())]);
+    let on_remote = git(
+        &remote,
+        &env,
+        &["rev-parse", &format!("refs/heads/{}", branch.trim())],
+    );
     assert_eq!(on_remote.trim(), head.trim());
     assert_eq!(
         git(&repo, &env, &["status", "--porcelain"]).trim(),
         "",
         "the push left the working tree and index alone"
     );
+}
+
+/// A node lost with its local volume mid-tick: the replacement pod starts on an empty volume,
+/// clones the branch and restores `.peers/` from the state ref the loop pushed after each tick,
+/// and the run completes. What the remote had is all kept; only the tick in flight is redone.
+#[test]
+fn losing_the_volume_mid_tick_resumes_from_the_remote_and_loses_only_that_tick() {
+    let env = CtlEnv::new();
+    let fake = FakeCluster::start();
+    let remote = project(&env, &fake);
+    let repo = env.projects_root().join("far").canonicalize().unwrap();
+    let url = format!("file://{}", remote.display());
+    git(&repo, &env, &["remote", "set-url", "origin", &url]);
+    env.sim_peers(&repo, "far", 250, 3);
+    let kubelet = Kubelet::start(&fake, &env.root().join("node"), &peers_bin());
+    let work = kubelet.volume("peers-far-work").join("repo");
+    env.ok(&["start", "far", "--max-ticks", "60"]);
+    wait_on(&fake, "two ticks and a third in flight", || {
+        ticks(&work).len() >= 2 && work.join(".peers/live.json").is_file()
+    });
+    let pod = kubelet.running_pod().unwrap();
+    kubelet.lose_node(&pod);
+    wait_on(&fake, "a replacement pod", || {
+        kubelet.running_pod().is_some_and(|p| p != pod)
+    });
+    // What the remote holds now is what the new pod starts from.
+    let pushed_log = git(
+        &remote,
+        &env,
+        &["show", &format!("{STATE_REF}:.peers/log/runs.jsonl")],
+    );
+    let pushed_ticks: Vec<Value> = pushed_log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["event"] == "tick")
+        .collect();
+    // The push after the last tick may have been cut off with the node: at least one landed.
+    assert!(!pushed_ticks.is_empty(), "{pushed_log}");
+    let pushed_head = git(&remote, &env, &["rev-parse", "refs/heads/main"]);
+
+    wait_on(&fake, "completion", || {
+        env.row("far")["state"] == "complete"
+    });
+    let after = ticks(&work);
+    assert_eq!(
+        &after[..pushed_ticks.len()],
+        &pushed_ticks[..],
+        "every pushed tick record is kept"
+    );
+    let iterations: Vec<u64> = after
+        .iter()
+        .map(|t| t["iteration"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = (1..=iterations.len() as u64).collect();
+    assert_eq!(iterations, expected, "tick iterations are 1..n, once each");
+    let history = git(&work, &env, &["rev-list", "HEAD"]);
+    assert!(
+        history.lines().any(|c| c == pushed_head.trim()),
+        "the pushed branch is in the resumed history"
+    );
+    let recorded: Vec<String> = after
+        .iter()
+        .flat_map(|t| t["commits"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    let unique: BTreeSet<&String> = recorded.iter().collect();
+    assert_eq!(unique.len(), recorded.len(), "a commit in two tick records");
+    for handoff in handoffs(&work, &env) {
+        assert!(
+            recorded.contains(&handoff),
+            "handoff {handoff} is in no tick record"
+        );
+    }
+    drop(kubelet);
+    let _ = peers_testkit::wait_until(Duration::from_secs(5), || {
+        processes_under(env.root()).is_empty()
+    });
+    let left = processes_under(env.root());
+    assert!(left.is_empty(), "processes left running: {left:#?}");
 }

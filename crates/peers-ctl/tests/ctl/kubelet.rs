@@ -15,13 +15,19 @@
 //! directories: the PersistentVolumeClaim one per claim (kept across pods, like a volume),
 //! emptyDirs and Secrets one per pod; arguments and variables that are paths under a mount path
 //! are rewritten to them (and, for `sh -c` scripts, the mount paths in the script text), so a
-//! remote must be a URL (`file://…`), not a bare path that could fall under `/tmp`. The proxy sidecar is not run
-//! (the simulated peers call no model API). Output goes to the pod's log with timestamps; the
-//! pod's phase and container states follow the processes; the termination message is the log's
-//! tail when the loop fails (`FallbackToLogsOnError`; peers writes no termination-log file).
-//! A pod marked for deletion gets SIGTERM, then SIGKILL after its grace period; `evict` kills
-//! the loop at once (mid-tick) and fails the pod with reason Evicted and a DisruptionTarget
-//! condition. Dropping the kubelet kills every process group it started.
+//! remote must be a URL (`file://…`), not a bare path that could fall under `/tmp`. The proxy
+//! sidecar is not run (the simulated peers call no model API). Output goes to the pod's log with
+//! timestamps; the pod's phase and container states follow the processes; the termination
+//! message is the log's tail when the loop fails (`FallbackToLogsOnError`; peers writes no
+//! termination-log file).
+//!
+//! A pod marked for deletion gets SIGTERM (its first process only, as from a container runtime),
+//! then SIGKILL after its grace period; `evict` kills the loop at once (mid-tick) and fails the
+//! pod with reason Evicted and a DisruptionTarget condition; `lose_node` does the same and
+//! empties the run's volume, as losing a node with a local volume does. A kill reaches every
+//! process of the container (its group and every descendant, whatever group it made), as a
+//! cgroup's end does, except the receiving side of a push to a `file://` remote, which stands for
+//! the git server on another machine. Dropping the kubelet kills them all.
 #![expect(
     clippy::expect_used,
     reason = "test harness: a broken fake must stop the test"
@@ -56,6 +62,8 @@ struct Shared {
     loops: BTreeMap<String, u32>,
     /// Pods to evict at once.
     evict: BTreeSet<String>,
+    /// Evicted pods whose node is lost with its local volumes: the claim's directory is emptied.
+    wipe: BTreeSet<String>,
     /// Process groups started and not yet reaped.
     groups: BTreeSet<u32>,
 }
@@ -139,6 +147,14 @@ impl Kubelet {
             .insert(pod.to_owned());
     }
 
+    /// Loses `pod`'s node with its local volume: the pod is evicted as by [`Kubelet::evict`]
+    /// and the run's volume is empty for the next pod (which must restore from the remote).
+    pub fn lose_node(&self, pod: &str) {
+        let mut shared = self.shared.lock().expect("shared");
+        shared.wipe.insert(pod.to_owned());
+        shared.evict.insert(pod.to_owned());
+    }
+
     /// The pod of the live session, once it runs its loop.
     pub fn running_pod(&self) -> Option<String> {
         self.api
@@ -160,7 +176,7 @@ impl Drop for Kubelet {
             .map(|s| s.groups.iter().copied().collect())
             .unwrap_or_default();
         for group in groups {
-            signal_group(group, Signal::KILL);
+            kill_container(group);
         }
         if let Some(main) = self.main.take() {
             let _ = main.join();
@@ -175,6 +191,54 @@ impl Drop for Kubelet {
 fn signal_group(group: u32, signal: Signal) {
     if let Some(pid) = i32::try_from(group).ok().and_then(Pid::from_raw) {
         let _ = rustix::process::kill_process_group(pid, signal);
+    }
+}
+
+/// Every process descended from `root` (by parent PID, from /proc), but not the receiving side
+/// of a push to a `file://` remote (the git server, which would be on another machine).
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            if String::from_utf8_lossy(&cmdline).contains("receive-pack") {
+                return None;
+            }
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let (_, rest) = stat.rsplit_once(')')?;
+            let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// SIGKILL to a container's processes, as its cgroup going away does: the group of its first
+/// process and every descendant in whatever group it made for itself.
+fn kill_container(pid: u32) {
+    let below = descendants(pid);
+    signal_group(pid, Signal::KILL);
+    for child in below {
+        signal_group(child, Signal::KILL);
+        if let Some(child) = i32::try_from(child).ok().and_then(Pid::from_raw) {
+            let _ = rustix::process::kill_process(child, Signal::KILL);
+        }
     }
 }
 
@@ -351,10 +415,7 @@ impl Mounts {
             out = out.replace(path.as_str(), &format!("\u{0}{i}\u{0}"));
         }
         for (i, (_, dir)) in mounts.iter().enumerate() {
-            out = out.replace(
-                &format!("\u{0}{i}\u{0}"),
-                dir.to_str().expect("utf-8 path"),
-            );
+            out = out.replace(&format!("\u{0}{i}\u{0}"), dir.to_str().expect("utf-8 path"));
         }
         out
     }
@@ -470,7 +531,8 @@ impl Node {
     }
 
     fn set_status(&self, pod: &str, status: Value) -> bool {
-        self.api.modify(PODS, pod, |object| object["status"] = status)
+        self.api
+            .modify(PODS, pod, |object| object["status"] = status)
     }
 
     /// Runs `child` to its end: output to the pod's log, SIGTERM then SIGKILL when the pod is
@@ -487,8 +549,14 @@ impl Node {
         }
         let tail: Arc<Mutex<Vec<String>>> = Arc::default();
         let readers: Vec<JoinHandle<()>> = [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -522,11 +590,11 @@ impl Node {
                 break status;
             }
             if self.stop.load(Ordering::SeqCst) {
-                signal_group(pid, Signal::KILL);
+                kill_container(pid);
             }
             if self.shared.lock().expect("shared").evict.remove(pod) {
                 evicted = true;
-                signal_group(pid, Signal::KILL);
+                kill_container(pid);
             }
             let deleting = self
                 .api
@@ -534,10 +602,14 @@ impl Node {
                 .is_none_or(|p| !p["metadata"]["deletionTimestamp"].is_null());
             match kill_at {
                 None if deleting => {
-                    signal_group(pid, Signal::TERM);
+                    // As a container runtime does: SIGTERM to the container's first process
+                    // only; SIGKILL (to everything) once the grace period is over.
+                    if let Some(main) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                        let _ = rustix::process::kill_process(main, Signal::TERM);
+                    }
                     kill_at = Some(Instant::now() + Duration::from_secs(grace));
                 }
-                Some(at) if Instant::now() >= at => signal_group(pid, Signal::KILL),
+                Some(at) if Instant::now() >= at => kill_container(pid),
                 _ => {}
             }
             std::thread::sleep(TICK);
@@ -602,9 +674,18 @@ impl Node {
                        "state": {"running": {"startedAt": started}}}]}),
         );
         if !running {
-            signal_group(child.id(), Signal::KILL);
+            kill_container(child.id());
         }
         let (code, evicted, tail) = self.supervise(&name, child, true);
+        if self.shared.lock().expect("shared").wipe.remove(&name) {
+            for volume in spec["volumes"].as_array().into_iter().flatten() {
+                if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
+                    let dir = self.root.join("volumes").join(claim);
+                    std::fs::remove_dir_all(&dir).expect("wipe the volume");
+                    std::fs::create_dir_all(&dir).expect("an empty volume");
+                }
+            }
+        }
         if code == 0 && !evicted {
             self.set_status(
                 &name,

@@ -69,7 +69,11 @@ fn the_branch_and_a_state_snapshot_reach_the_remote_without_hooks_or_touching_th
     let files: Vec<&str> = files.lines().collect();
     assert_eq!(files, [".peers/log/runs.jsonl", ".peers/state.json"]);
     let parent = peers_testkit::git(remote.path(), &["rev-parse", "refs/peers/far/state^"]);
-    assert_eq!(parent.trim(), head, "the snapshot's parent is the pushed HEAD");
+    assert_eq!(
+        parent.trim(),
+        head,
+        "the snapshot's parent is the pushed HEAD"
+    );
     assert_eq!(repo.git(&["status", "--porcelain"]), status_before);
 
     // The next push moves the state ref forward (forced: snapshots are not a history).
@@ -89,10 +93,7 @@ fn a_refused_push_is_an_error_naming_the_command_and_changes_nothing_local() {
     let git = open(&repo);
     let missing = repo.path().join("no-such-remote.git");
     let error = git
-        .push_state(
-            &push_of(missing.to_str().unwrap(), &[]),
-            &identity("peers"),
-        )
+        .push_state(&push_of(missing.to_str().unwrap(), &[]), &identity("peers"))
         .unwrap_err();
     match &error {
         GitError::Failed { command, .. } => assert!(command.contains("push"), "{command}"),
