@@ -6,12 +6,6 @@ use peers_git::{GitError, StatePush};
 
 use crate::support::{TestRepo, identity, open};
 
-fn bare_remote() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    peers_testkit::git(dir.path(), &["init", "--quiet", "--bare"]);
-    dir
-}
-
 fn push_of<'a>(remote: &'a str, exclude: &'a [&'a str]) -> StatePush<'a> {
     StatePush {
         remote,
@@ -26,7 +20,8 @@ fn push_of<'a>(remote: &'a str, exclude: &'a [&'a str]) -> StatePush<'a> {
 #[test]
 fn the_branch_and_a_state_snapshot_reach_the_remote_without_hooks_or_touching_the_index() {
     let repo = TestRepo::with_commit();
-    let remote = bare_remote();
+    let remote = tempfile::tempdir().unwrap();
+    peers_testkit::git(remote.path(), &["init", "--quiet", "--bare"]);
     let url = remote.path().to_str().unwrap();
     repo.git(&["remote", "add", "origin", url]);
     repo.write(".git/info/exclude", ".peers/\n");
