@@ -11,7 +11,7 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -94,6 +94,49 @@ fn processes_under(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Project `far` on the Kubernetes backend with two sim peers (250 ms turns, complete after 3
+/// clean ticks); its `origin` is a bare repository given as a `file://` URL, as a cluster's
+/// remote is a URL (the kubelet maps paths under the pod's mounts). Returns the remote's path.
+fn sim_project(env: &CtlEnv, fake: &FakeCluster) -> PathBuf {
+    let remote = project(env, fake);
+    let repo = env.projects_root().join("far").canonicalize().unwrap();
+    let url = format!("file://{}", remote.display());
+    git(&repo, env, &["remote", "set-url", "origin", &url]);
+    env.sim_peers(&repo, "far", 250, 3);
+    remote
+}
+
+/// No tick record or handoff lost or counted twice: iterations 1..n once each, no commit in two
+/// tick records, every handoff on the branch in one.
+fn assert_ledger_whole(ticks: &[Value], handoffs: &[String]) {
+    let iterations: Vec<u64> = ticks
+        .iter()
+        .map(|t| t["iteration"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = (1..=iterations.len() as u64).collect();
+    assert_eq!(iterations, expected, "tick iterations are 1..n, once each");
+    let recorded: Vec<String> = ticks
+        .iter()
+        .flat_map(|t| t["commits"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    let unique: BTreeSet<&String> = recorded.iter().collect();
+    assert_eq!(unique.len(), recorded.len(), "a commit in two tick records");
+    for handoff in handoffs {
+        assert!(
+            recorded.contains(handoff),
+            "handoff {handoff} is in no tick record"
+        );
+    }
+}
+
+/// Every process the test started (all name its temp dir) has ended.
+fn assert_nothing_left(root: &Path) {
+    let _ = peers_testkit::wait_until(Duration::from_secs(5), || processes_under(root).is_empty());
+    let left = processes_under(root);
+    assert!(left.is_empty(), "processes left running: {left:#?}");
+}
+
 /// The pods' statuses and logs, for a failure's message.
 fn cluster_dump(fake: &FakeCluster) -> String {
     let pods = fake.objects(&format!("{NS}/pods"));
@@ -127,12 +170,7 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
     let begun = Instant::now();
     let env = CtlEnv::new();
     let fake = FakeCluster::start();
-    let remote = project(&env, &fake);
-    let repo = env.projects_root().join("far").canonicalize().unwrap();
-    // A URL, as a cluster's remote is (the kubelet maps paths under the pod's mounts).
-    let url = format!("file://{}", remote.display());
-    git(&repo, &env, &["remote", "set-url", "origin", &url]);
-    env.sim_peers(&repo, "far", 250, 3);
+    let remote = sim_project(&env, &fake);
     let secrets = format!("{NS}/secrets");
     fake.put(
         &secrets,
@@ -277,12 +315,6 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
 
     // No tick record or handoff lost or counted twice across the stop and the eviction.
     let after_ticks = ticks(&work);
-    let iterations: Vec<u64> = after_ticks
-        .iter()
-        .map(|t| t["iteration"].as_u64().unwrap())
-        .collect();
-    let expected: Vec<u64> = (1..=iterations.len() as u64).collect();
-    assert_eq!(iterations, expected, "tick iterations are 1..n, once each");
     assert_eq!(
         &after_ticks[..before_ticks.len()],
         &before_ticks[..],
@@ -294,19 +326,7 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
         &before_handoffs[..],
         "no handoff lost"
     );
-    let recorded: Vec<String> = after_ticks
-        .iter()
-        .flat_map(|t| t["commits"].as_array().cloned().unwrap_or_default())
-        .filter_map(|c| c.as_str().map(str::to_owned))
-        .collect();
-    let unique: BTreeSet<&String> = recorded.iter().collect();
-    assert_eq!(unique.len(), recorded.len(), "a commit in two tick records");
-    for handoff in &after_handoffs {
-        assert!(
-            recorded.contains(handoff),
-            "handoff {handoff} is in no tick record"
-        );
-    }
+    assert_ledger_whole(&after_ticks, &after_handoffs);
 
     // The remote holds the end: the branch and the complete record.
     let log = std::fs::read_to_string(work.join(".peers/log/runs.jsonl")).unwrap();
@@ -327,11 +347,7 @@ fn a_run_starts_stops_resumes_survives_an_eviction_and_completes_on_the_fake_kub
     );
 
     drop(kubelet);
-    let _ = peers_testkit::wait_until(Duration::from_secs(5), || {
-        processes_under(env.root()).is_empty()
-    });
-    let left = processes_under(env.root());
-    assert!(left.is_empty(), "processes left running: {left:#?}");
+    assert_nothing_left(env.root());
     assert!(
         begun.elapsed() < Duration::from_secs(60),
         "the test took {:?}",
@@ -451,11 +467,7 @@ fn a_failed_state_push_is_recorded_and_the_next_push_sends_everything() {
 fn losing_the_volume_mid_tick_resumes_from_the_remote_and_loses_only_that_tick() {
     let env = CtlEnv::new();
     let fake = FakeCluster::start();
-    let remote = project(&env, &fake);
-    let repo = env.projects_root().join("far").canonicalize().unwrap();
-    let url = format!("file://{}", remote.display());
-    git(&repo, &env, &["remote", "set-url", "origin", &url]);
-    env.sim_peers(&repo, "far", 250, 3);
+    let remote = sim_project(&env, &fake);
     let kubelet = Kubelet::start(&fake, &env.root().join("node"), &peers_bin());
     let work = kubelet.volume("peers-far-work").join("repo");
     env.ok(&["start", "far", "--max-ticks", "60"]);
@@ -491,34 +503,12 @@ fn losing_the_volume_mid_tick_resumes_from_the_remote_and_loses_only_that_tick()
         &pushed_ticks[..],
         "every pushed tick record is kept"
     );
-    let iterations: Vec<u64> = after
-        .iter()
-        .map(|t| t["iteration"].as_u64().unwrap())
-        .collect();
-    let expected: Vec<u64> = (1..=iterations.len() as u64).collect();
-    assert_eq!(iterations, expected, "tick iterations are 1..n, once each");
     let history = git(&work, &env, &["rev-list", "HEAD"]);
     assert!(
         history.lines().any(|c| c == pushed_head.trim()),
         "the pushed branch is in the resumed history"
     );
-    let recorded: Vec<String> = after
-        .iter()
-        .flat_map(|t| t["commits"].as_array().cloned().unwrap_or_default())
-        .filter_map(|c| c.as_str().map(str::to_owned))
-        .collect();
-    let unique: BTreeSet<&String> = recorded.iter().collect();
-    assert_eq!(unique.len(), recorded.len(), "a commit in two tick records");
-    for handoff in handoffs(&work, &env) {
-        assert!(
-            recorded.contains(&handoff),
-            "handoff {handoff} is in no tick record"
-        );
-    }
+    assert_ledger_whole(&after, &handoffs(&work, &env));
     drop(kubelet);
-    let _ = peers_testkit::wait_until(Duration::from_secs(5), || {
-        processes_under(env.root()).is_empty()
-    });
-    let left = processes_under(env.root());
-    assert!(left.is_empty(), "processes left running: {left:#?}");
+    assert_nothing_left(env.root());
 }
