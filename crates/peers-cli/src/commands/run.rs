@@ -155,7 +155,24 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
 pub fn run(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
     let project = LoadedProject::open_initialised(directory)?;
     crate::commands::tick::refuse_headless(&project.load_config()?, "run")?;
-    start(directory, args, args.max_ticks)
+    let result = start(directory, args, args.max_ticks);
+    write_termination_message(&project);
+    result
+}
+
+/// The variable a Kubernetes pod's `loop` container sets to its termination message path.
+const TERMINATION_LOG_VARIABLE: &str = "PEERS_TERMINATION_LOG";
+
+/// In a Kubernetes pod (`PEERS_TERMINATION_LOG` set to the container's termination message
+/// path), the stop reason from `last-stop-reason.txt` goes there, so `peers-ctl` reads it from
+/// the pod's status instead of the log's tail. Best effort: a missing reason writes nothing.
+fn write_termination_message(project: &LoadedProject) {
+    let Some(path) = std::env::var_os(TERMINATION_LOG_VARIABLE).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    if let Ok(Some(stop)) = peers_store::last_stop::read_last_stop(&project.dir) {
+        let _ = std::fs::write(path, format!("{} {}\n", stop.reason, stop.at));
+    }
 }
 
 pub fn tick(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {

@@ -17,9 +17,10 @@
 //! are rewritten to them (and, for `sh -c` scripts, the mount paths in the script text), so a
 //! remote must be a URL (`file://…`), not a bare path that could fall under `/tmp`. The proxy
 //! sidecar is not run (the simulated peers call no model API). Output goes to the pod's log with
-//! timestamps; the pod's phase and container states follow the processes; the termination
-//! message is the log's tail when the loop fails (`FallbackToLogsOnError`; peers writes no
-//! termination-log file).
+//! timestamps; the pod's phase and container states follow the processes; each container's
+//! `terminationMessagePath` is a file of the pod's (rewritten like a mount), whose text is the
+//! container's `terminated.message`, or the log's tail when it is empty and the container failed
+//! (`FallbackToLogsOnError`).
 //!
 //! A pod marked for deletion gets SIGTERM (its first process only, as from a container runtime),
 //! then SIGKILL after its grace period; `evict` kills the loop at once (mid-tick) and fails the
@@ -461,18 +462,29 @@ impl Node {
     }
 
     /// The command line and environment of `container`, with its mount paths on this node.
-    fn command(&self, container: &Value, volumes: &BTreeMap<String, PathBuf>) -> Command {
-        let mounts = Mounts(
-            container["volumeMounts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| {
-                    let dir = volumes.get(m["name"].as_str()?)?.clone();
-                    Some((m["mountPath"].as_str()?.to_owned(), dir))
-                })
-                .collect(),
-        );
+    fn command(
+        &self,
+        container: &Value,
+        volumes: &BTreeMap<String, PathBuf>,
+        termination_log: &Path,
+    ) -> Command {
+        let mut mounts: Vec<(String, PathBuf)> = container["volumeMounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let dir = volumes.get(m["name"].as_str()?)?.clone();
+                Some((m["mountPath"].as_str()?.to_owned(), dir))
+            })
+            .collect();
+        // The termination message file the kubelet mounts into every container.
+        let message_path = container["terminationMessagePath"]
+            .as_str()
+            .unwrap_or("/dev/termination-log")
+            .to_owned();
+        std::fs::write(termination_log, "").expect("termination log");
+        mounts.push((message_path, termination_log.to_path_buf()));
+        let mounts = Mounts(mounts);
         let raw: Vec<&str> = container["command"]
             .as_array()
             .expect("a command")
@@ -642,6 +654,7 @@ impl Node {
 
     fn run_pod(&self, pod: &Value) {
         let name = pod["metadata"]["name"].as_str().unwrap_or("").to_owned();
+        std::fs::create_dir_all(self.pod_dir(&name)).expect("pod dir");
         let volumes = self.volumes(pod);
         let spec = &pod["spec"];
         let started = peers_store::timestamp::now_iso_utc();
@@ -651,19 +664,24 @@ impl Node {
                 continue;
             }
             let container = init["name"].as_str().unwrap_or("").to_owned();
+            let log = self
+                .pod_dir(&name)
+                .join(format!("{container}.termination-log"));
             let child = self
-                .command(init, &volumes)
+                .command(init, &volumes, &log)
                 .spawn()
                 .expect("start init container");
             let (code, evicted, tail) = self.supervise(&name, child, false);
             if code != 0 || evicted {
-                self.fail(&name, &container, code, evicted, &tail, true);
+                let message = termination_message(&log, &tail);
+                self.fail(&name, &container, code, evicted, &message, true);
                 return;
             }
         }
         let main = &spec["containers"][0];
+        let log = self.pod_dir(&name).join("loop.termination-log");
         let child = self
-            .command(main, &volumes)
+            .command(main, &volumes, &log)
             .spawn()
             .expect("start the loop");
         let running = self.set_status(
@@ -687,14 +705,17 @@ impl Node {
             }
         }
         if code == 0 && !evicted {
+            let message = std::fs::read_to_string(&log).unwrap_or_default();
             self.set_status(
                 &name,
                 json!({"phase": "Succeeded", "containerStatuses": [{"name": "loop",
                     "ready": false, "restartCount": 0, "image": main["image"], "imageID": "",
-                    "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}),
+                    "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                        "message": message}}}]}),
             );
         } else {
-            self.fail(&name, "loop", code, evicted, &tail, false);
+            let message = termination_message(&log, &tail);
+            self.fail(&name, "loop", code, evicted, &message, false);
         }
         self.remove_if_deleting(&name);
     }
@@ -731,6 +752,15 @@ impl Node {
             std::thread::sleep(Duration::from_millis(600));
             self.api.remove(PODS, pod);
         }
+    }
+}
+
+/// A failed container's message: its termination message file, or the tail of its log when the
+/// file is empty (`FallbackToLogsOnError`).
+fn termination_message(file: &Path, tail: &str) -> String {
+    match std::fs::read_to_string(file) {
+        Ok(text) if !text.trim().is_empty() => text,
+        _ => tail.to_owned(),
     }
 }
 
