@@ -26,6 +26,7 @@ pub mod rules;
 pub mod run_loop;
 pub mod session;
 mod soft_gates_run;
+pub mod state_push;
 pub mod summary_cache;
 pub mod survey;
 pub mod tick;

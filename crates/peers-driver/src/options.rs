@@ -25,6 +25,9 @@ pub struct RunOptions {
     /// The turn being judged happened in an interactive session (`driver: hooks`): the
     /// working tree's edits are that turn's, not the user's, and are judged with it.
     pub interactive: bool,
+    /// Push the branch and a `.peers/` snapshot to the git remote after every tick and at the
+    /// stop (`--push-state`; a Kubernetes pod sets it through `PEERS_K8S_RUN`).
+    pub push_state: Option<PushTarget>,
 }
 
 impl RunOptions {
@@ -34,6 +37,56 @@ impl RunOptions {
             codemap: true,
             skeptic: true,
             ..Self::default()
+        }
+    }
+}
+
+/// Where the run pushes its durable record (`peers run --push-state <RUN>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// A remote name or URL (`origin`: the remote the pod cloned from).
+    pub remote: String,
+    /// The run id: the state goes to `refs/peers/<run>/state`.
+    pub run: String,
+}
+
+impl PushTarget {
+    /// `run` must be usable as one ref component: ASCII letters, digits, `-`, `_` and `.`,
+    /// not starting with `-` or `.`, no `..`. The error says which character is wrong.
+    pub fn new(remote: &str, run: &str) -> Result<Self, String> {
+        let bad = run
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
+        if run.is_empty() {
+            return Err("the run id is empty".to_owned());
+        }
+        if let Some(c) = bad {
+            return Err(format!("the run id `{run}` contains {c:?}"));
+        }
+        if run.starts_with(['-', '.']) || run.contains("..") || run.ends_with(".lock") {
+            return Err(format!("the run id `{run}` is not a valid git ref name"));
+        }
+        Ok(Self {
+            remote: remote.to_owned(),
+            run: run.to_owned(),
+        })
+    }
+
+    pub fn state_ref(&self) -> String {
+        format!("refs/peers/{}/state", self.run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PushTarget;
+
+    #[test]
+    fn run_ids_must_make_one_ref_component() {
+        let ok = PushTarget::new("origin", "far-2.x_y").unwrap();
+        assert_eq!(ok.state_ref(), "refs/peers/far-2.x_y/state");
+        for bad in ["", "a/b", "-x", ".x", "a..b", "a b", "x.lock", "a~1", "é"] {
+            assert!(PushTarget::new("origin", bad).is_err(), "{bad}");
         }
     }
 }

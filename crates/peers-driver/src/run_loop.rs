@@ -115,6 +115,7 @@ pub(crate) fn open(
         evaluation: None,
         ticks_in_run: 0,
         known_head: None,
+        push_failing: false,
     };
     let mut session = Session {
         ctx: Arc::new(ctx),
@@ -199,6 +200,7 @@ pub(crate) fn finish(
             "could not update .peers/HALTED.md: {err}"
         )));
     }
+    crate::state_push::push(session, progress, "the stop");
     progress.event(Progress::Stopped { reason });
     RunSummary {
         reason: reason.clone(),

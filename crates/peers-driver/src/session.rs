@@ -85,6 +85,9 @@ pub struct RunState {
     /// HEAD as the previous tick left it; `None` until a tick has run (then read from git).
     /// Only peers commit during a run, between ticks nothing moves it.
     pub(crate) known_head: Option<Option<String>>,
+    /// Whether the last push of the run's state to the remote failed (`state_push`), so the
+    /// next success is said.
+    pub(crate) push_failing: bool,
 }
 
 /// The live run: its fixed context and its changing state.

@@ -187,6 +187,7 @@ pub fn finish(
         },
     );
     session.make_durable(&record)?;
+    crate::state_push::push(session, progress, &format!("tick {iteration}"));
     progress.event(Progress::TickFinished { record: &record });
     // A peer going out (not installed, a missing variable, a login) is said where the user looks.
     for note in health_notes {

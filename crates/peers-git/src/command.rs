@@ -16,6 +16,9 @@ pub(crate) struct GitCommand<'a> {
     pub(crate) args: Vec<String>,
     pub(crate) extra_env: Vec<(&'static str, String)>,
     pub(crate) stdin: Option<&'a [u8]>,
+    /// Run in a process group of its own, so a signal to the caller's group (Ctrl-C, a
+    /// container's stop) does not cut it off halfway (a push leaving a lock on the remote).
+    pub(crate) own_process_group: bool,
 }
 
 impl<'a> GitCommand<'a> {
@@ -25,6 +28,7 @@ impl<'a> GitCommand<'a> {
             args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
             extra_env: Vec::new(),
             stdin: None,
+            own_process_group: false,
         }
     }
 
@@ -54,6 +58,9 @@ impl<'a> GitCommand<'a> {
             command.env(name, value);
         }
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if self.own_process_group {
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        }
         command.stdin(if self.stdin.is_some() {
             Stdio::piped()
         } else {

@@ -10,6 +10,7 @@ mod history;
 pub mod inert;
 mod log;
 mod patch;
+mod remote_state;
 mod scratch;
 mod status;
 
@@ -22,6 +23,7 @@ use command::{GitCommand, not_an_option};
 pub use error::GitError;
 pub use log::Commit;
 pub use patch::{CommitPatch, LineCounts};
+pub use remote_state::StatePush;
 pub use scratch::ScratchWorktree;
 pub use status::StatusEntry;
 
@@ -256,25 +258,19 @@ impl Git {
         message: &str,
         identity: &Identity,
     ) -> Result<String, GitError> {
-        not_an_option("path", dir)?;
-        let index = self
-            .dirs()?
-            .git_dir
-            .join(format!("peers-snapshot-{}.index", std::process::id()));
-        let index_env = index.to_string_lossy().into_owned();
-        let result = self.snapshot_in(&index_env, dir, message, identity);
-        let _ = std::fs::remove_file(&index);
-        result
+        self.snapshot_commit_excluding(dir, &[], message, identity)
     }
 
     fn snapshot_in(
         &self,
         index: &str,
-        dir: &str,
+        pathspecs: &[String],
         message: &str,
         identity: &Identity,
     ) -> Result<String, GitError> {
-        let mut add = self.command(&["add", "--force", "--", dir]);
+        let mut args = vec!["add".to_owned(), "--force".to_owned(), "--".to_owned()];
+        args.extend(pathspecs.iter().cloned());
+        let mut add = self.command(&args);
         add.extra_env.push(("GIT_INDEX_FILE", index.to_owned()));
         add.run()?;
         let mut tree = self.command(&["write-tree"]);

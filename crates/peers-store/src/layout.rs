@@ -13,6 +13,10 @@ pub const CONFIG_CAP: u64 = 2 * 1024 * 1024;
 pub const GOALS_CAP: u64 = 2 * 1024 * 1024;
 /// Cap for `state.json` (and its pre-migration backup).
 pub const STATE_CAP: u64 = 5 * 1024 * 1024;
+/// What a snapshot of `.peers/` pushed to the git remote (the run's durable record) leaves out,
+/// relative to the repository root: the gate cache (rebuilt), the run lock (a live process's)
+/// and the live tick file (a crashed tick's leftover).
+pub const SNAPSHOT_EXCLUDE: &[&str] = &[".peers/cache", ".peers/run.lock", ".peers/live.json"];
 /// Cap for small one-line files: `goals.sha256`, `last-stop-reason.txt`, `run.lock`.
 pub const SMALL_FILE_CAP: u64 = 4 * 1024;
 

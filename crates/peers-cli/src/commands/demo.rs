@@ -172,6 +172,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         skip_preflight: false,
         sandbox: crate::sandbox_launcher::SandboxChoice::None,
         container: false,
+        push_state: None,
     };
     let code = crate::commands::run::run(Some(&dir), &run_args)?;
     crate::commands::report::run(

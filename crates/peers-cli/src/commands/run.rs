@@ -75,6 +75,33 @@ pub struct RunArgs {
     /// Same as `--sandbox podman` (the name the original tool used).
     #[arg(long, conflicts_with = "sandbox")]
     pub container: bool,
+    /// After every tick and at the stop, push the branch to the `origin` remote and a snapshot
+    /// of `.peers/` (state, run log, attestations) to `refs/peers/<RUN>/state` there, so the
+    /// run survives the loss of this machine (a Kubernetes pod sets it through the
+    /// `PEERS_K8S_RUN` variable). Git runs with hooks, filters and credential helpers off, over
+    /// file or http(s) only. A failed push is reported and retried; it never stops the run.
+    #[arg(long, value_name = "RUN")]
+    pub push_state: Option<String>,
+}
+
+/// The variable a Kubernetes pod's `loop` container sets to its run id (`--push-state`).
+const K8S_RUN_VARIABLE: &str = "PEERS_K8S_RUN";
+
+/// Where the run pushes its durable record: `--push-state`, else `PEERS_K8S_RUN`, else nowhere.
+fn push_target(args: &RunArgs) -> CliResult<Option<peers_driver::options::PushTarget>> {
+    let (run, source) = match &args.push_state {
+        Some(run) => (run.clone(), "--push-state"),
+        None => match std::env::var(K8S_RUN_VARIABLE) {
+            Ok(run) if !run.is_empty() => (run, K8S_RUN_VARIABLE),
+            _ => return Ok(None),
+        },
+    };
+    peers_driver::options::PushTarget::new("origin", &run)
+        .map(Some)
+        .map_err(|why| {
+            CliError::usage(format!("{source} {run}: {why}"))
+                .hint("a run id is letters, digits, `-`, `_` and `.`, as peers-ctl names runs")
+        })
 }
 
 impl RunArgs {
@@ -128,7 +155,24 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
 pub fn run(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
     let project = LoadedProject::open_initialised(directory)?;
     crate::commands::tick::refuse_headless(&project.load_config()?, "run")?;
-    start(directory, args, args.max_ticks)
+    let result = start(directory, args, args.max_ticks);
+    write_termination_message(&project);
+    result
+}
+
+/// The variable a Kubernetes pod's `loop` container sets to its termination message path.
+const TERMINATION_LOG_VARIABLE: &str = "PEERS_TERMINATION_LOG";
+
+/// In a Kubernetes pod (`PEERS_TERMINATION_LOG` set to the container's termination message
+/// path), the stop reason from `last-stop-reason.txt` goes there, so `peers-ctl` reads it from
+/// the pod's status instead of the log's tail. Best effort: a missing reason writes nothing.
+fn write_termination_message(project: &LoadedProject) {
+    let Some(path) = std::env::var_os(TERMINATION_LOG_VARIABLE).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    if let Ok(Some(stop)) = peers_store::last_stop::read_last_stop(&project.dir) {
+        let _ = std::fs::write(path, format!("{} {}\n", stop.reason, stop.at));
+    }
 }
 
 pub fn tick(directory: Option<&Path>, args: &RunArgs) -> CliResult<u8> {
@@ -181,6 +225,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
             .map_err(|err| CliError::failed(format!("cannot install the signal handler: {err}")))?;
     }
     let mut options = RunOptions::new();
+    options.push_state = push_target(args)?;
     options.max_ticks = max_ticks;
     options.max_usd = args.max_usd;
     options.max_tokens = args.max_tokens;

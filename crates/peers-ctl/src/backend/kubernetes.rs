@@ -21,6 +21,8 @@ use crate::run_args::{StartArgs, StopArgs};
 
 /// Shown as the anchor's UID in `--dry-run` output, where the anchor does not exist yet.
 const UID_PLACEHOLDER: &str = "<uid of the anchor ConfigMap, assigned when it is created>";
+/// The tag `peers init` puts on the commit the peers start from (the gates' baseline).
+const BASELINE_TAG: &str = "peers-baseline";
 /// Default grace for the pod's SIGTERM (the loop saves state and pushes).
 const DEFAULT_GRACE_S: i64 = 30;
 
@@ -272,8 +274,12 @@ pub fn cluster_states(projects: &[Project]) -> HashMap<String, RunStatus> {
 }
 
 /// Before the first session: the pod clones the branch from the remote and restores `.peers/`
-/// from `refs/peers/<run>/state`, so both are pushed there first (with the user's git, hooks
-/// off). Later sessions resume from their volume.
+/// from `refs/peers/<run>/state`, so both are pushed there first, with the `peers-baseline`
+/// tag the gates compare with. The snapshot is peers-git's
+/// (the same one the loop pushes at every tick, `peers run --push-state`); the push is the
+/// user's own git with hooks off, because it needs the user's credentials (ssh, credential
+/// helpers), which peers-git's inert push refuses by design. Later sessions resume from their
+/// volume, and the loop keeps the remote up to date.
 fn seed_remote(path: &Path, plan: &RunPlan) -> CtlResult<()> {
     if !path.join(".peers/config.yaml").is_file() {
         return Err(
@@ -292,14 +298,30 @@ fn seed_remote(path: &Path, plan: &RunPlan) -> CtlResult<()> {
         plan.project
     );
     let snapshot = git
-        .snapshot_commit(".peers", &message, &identity)
+        .snapshot_commit_excluding(
+            peers_store::layout::PEERS_DIR_NAME,
+            peers_store::layout::SNAPSHOT_EXCLUDE,
+            &message,
+            &identity,
+        )
         .map_err(|e| CtlError::failed(format!("cannot snapshot {}/.peers: {e}", path.display())))?;
     let branch = format!("HEAD:refs/heads/{}", plan.branch);
     let state = format!("+{snapshot}:refs/peers/{}/state", plan.run);
+    let mut refspecs = vec![branch, state];
+    // The gates compare with the baseline `peers init` tagged; the pod's clone needs it too.
+    let baseline = format!("refs/tags/{BASELINE_TAG}");
+    if git
+        .rev_parse(&baseline)
+        .map_err(|e| CtlError::failed(format!("{}: {e}", path.display())))?
+        .is_some()
+    {
+        refspecs.push(format!("+{baseline}:{baseline}"));
+    }
     let output = std::process::Command::new("git")
         .current_dir(path)
         .args(["-c", "core.hooksPath=/dev/null", "push", "--quiet"])
-        .args([plan.remote.as_str(), branch.as_str(), state.as_str()])
+        .arg(plan.remote.as_str())
+        .args(&refspecs)
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(std::process::Stdio::null())
         .output()

@@ -25,6 +25,9 @@ const UID: i64 = 1000;
 /// What the agents see instead of an API key: the proxy replaces it.
 pub const PLACEHOLDER_KEY: &str = "peers-proxy-injects-the-key";
 const PROXY_LISTEN: &str = "http://127.0.0.1:8080";
+/// Where `peers run` writes its stop reason (`PEERS_TERMINATION_LOG`), read back by `stop` and
+/// `status` from the pod's `terminated.message` without logs or exec.
+const TERMINATION_LOG: &str = "/dev/termination-log";
 
 pub fn pod(plan: &RunPlan) -> PodSpec {
     PodSpec {
@@ -194,6 +197,7 @@ fn run_loop(plan: &RunPlan) -> Container {
         env: Some(env(&[
             ("HOME", "/home/peer"),
             ("PEERS_K8S_RUN", &plan.run),
+            ("PEERS_TERMINATION_LOG", TERMINATION_LOG),
             ("ANTHROPIC_BASE_URL", &format!("{PROXY_LISTEN}/anthropic")),
             ("ANTHROPIC_API_KEY", PLACEHOLDER_KEY),
             ("OPENAI_BASE_URL", &format!("{PROXY_LISTEN}/openai/v1")),
@@ -207,6 +211,7 @@ fn run_loop(plan: &RunPlan) -> Container {
             mount("tmp", "/tmp", false),
             mount("home", "/home/peer", false),
         ]),
+        termination_message_path: Some(TERMINATION_LOG.into()),
         termination_message_policy: Some("FallbackToLogsOnError".into()),
         resources: Some(resources("500m", "1Gi", "4Gi")),
         security_context: Some(hardened()),

@@ -125,6 +125,13 @@ impl CtlEnv {
             .join(name)
             .canonicalize()
             .expect("project dir");
+        self.sim_peers(&repo, name, turn_ms, convergence_n);
+        repo
+    }
+
+    /// Makes the peers of the project at `repo` two sim peers as [`CtlEnv::sim_project`] says,
+    /// and accepts its goals.
+    pub fn sim_peers(&self, repo: &Path, name: &str, turn_ms: u64, convergence_n: u32) {
         let scripts = self.root().join(format!("{name}-scripts"));
         std::fs::create_dir_all(&scripts).expect("scripts");
         let mut config = String::from("peers:\n");
@@ -148,9 +155,8 @@ impl CtlEnv {
         config.push_str(&format!("goals:\n  convergence_n: {convergence_n}\n"));
         std::fs::write(repo.join(".peers/config.yaml"), config).expect("config");
         std::fs::write(repo.join(".peers/goals.yaml"), GOALS).expect("goals");
-        let out = self.peers(&repo, &["goals", "accept"]);
+        let out = self.peers(repo, &["goals", "accept"]);
         assert_eq!(out.code, 0, "{}", out.combined());
-        repo
     }
 
     /// The `list --json` row of `name`.

@@ -11,8 +11,10 @@
 //! history (`expire_watches`: open watches get an ERROR event with a 410 Status and a watch from
 //! an older resourceVersion gets the same, so clients must re-list) and an unreachable server
 //! (`set_reachable(false)`: streams cut, connections dropped unanswered). Every request is
-//! recorded so tests can assert the exact verbs, paths and query strings. The test reaches the
-//! store directly to play the Job controller and kubelet.
+//! recorded so tests can assert the exact verbs, paths and query strings. A test plays the Job
+//! controller and kubelet through the store, or starts the fake ones of `kubelet` (which turn on
+//! `graceful_pods`: a deleted pod that is still running is marked with a deletionTimestamp and
+//! stays until its kubelet has stopped its processes, as on a real node).
 #![expect(
     clippy::expect_used,
     reason = "test harness: a broken fake must stop the test"
@@ -81,6 +83,9 @@ pub struct Store {
     epoch: u64,
     down: bool,
     closed: bool,
+    /// A deleted (or collected) pod that is not Succeeded or Failed gets a deletionTimestamp and
+    /// stays until its kubelet removes it; off, pods go at once (no kubelet runs them).
+    pub graceful_pods: bool,
 }
 
 impl Default for Store {
@@ -99,6 +104,7 @@ impl Default for Store {
             epoch: 0,
             down: false,
             closed: false,
+            graceful_pods: false,
         }
     }
 }
@@ -110,7 +116,83 @@ pub struct FakeCluster {
     changed: Arc<Condvar>,
 }
 
+/// The store as the fake controllers reach it from their own threads.
+#[derive(Clone)]
+pub struct Api {
+    store: Arc<Mutex<Store>>,
+    changed: Arc<Condvar>,
+}
+
+impl Api {
+    pub fn objects(&self, collection: &str) -> Vec<Value> {
+        let store = self.store.lock().expect("store");
+        store
+            .objects
+            .iter()
+            .filter(|((c, _), _)| c == collection)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn get(&self, collection: &str, name: &str) -> Option<Value> {
+        let store = self.store.lock().expect("store");
+        store
+            .objects
+            .get(&(collection.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    pub fn put(&self, collection: &str, object: Value) {
+        self.store.lock().expect("store").insert(collection, object);
+        self.changed.notify_all();
+    }
+
+    /// Changes an object in place if it still exists (one lock: no update is lost to a
+    /// concurrent writer). False when it is gone.
+    pub fn modify(&self, collection: &str, name: &str, change: impl FnOnce(&mut Value)) -> bool {
+        let mut store = self.store.lock().expect("store");
+        let key = (collection.to_owned(), name.to_owned());
+        let Some(mut object) = store.objects.get(&key).cloned() else {
+            return false;
+        };
+        change(&mut object);
+        store.insert(collection, object);
+        drop(store);
+        self.changed.notify_all();
+        true
+    }
+
+    /// Removes an object for good (a kubelet done with its pod), collecting what it owns.
+    pub fn remove(&self, collection: &str, name: &str) {
+        let mut store = self.store.lock().expect("store");
+        let key = (collection.to_owned(), name.to_owned());
+        if let Some(gone) = store.remove(&key) {
+            store.collect(gone["metadata"]["uid"].clone());
+        }
+        drop(store);
+        self.changed.notify_all();
+    }
+
+    /// Appends a line to a pod's log.
+    pub fn log(&self, pod: &str, line: String) {
+        let mut store = self.store.lock().expect("store");
+        store.logs.entry(pod.to_owned()).or_default().push(line);
+    }
+
+    pub fn set_graceful_pods(&self, graceful: bool) {
+        self.store.lock().expect("store").graceful_pods = graceful;
+    }
+}
+
 impl FakeCluster {
+    /// A handle on the store for other threads (the fake Job controller and kubelet).
+    pub fn api(&self) -> Api {
+        Api {
+            store: Arc::clone(&self.store),
+            changed: Arc::clone(&self.changed),
+        }
+    }
+
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -291,10 +373,17 @@ impl Store {
         Some(gone)
     }
 
-    /// Deletes and garbage-collects everything owned, transitively.
+    /// Deletes and garbage-collects everything owned, transitively. A running pod under
+    /// `graceful_pods` is only marked for deletion (its kubelet removes it once stopped).
     fn delete(&mut self, collection: &str, name: &str) -> Option<Value> {
-        let gone = self.remove(&(collection.to_owned(), name.to_owned()))?;
-        let mut uids = vec![gone["metadata"]["uid"].clone()];
+        let gone = self.delete_one(&(collection.to_owned(), name.to_owned()))?;
+        self.collect(gone["metadata"]["uid"].clone());
+        Some(gone)
+    }
+
+    /// Deletes what `uid` owns, transitively.
+    fn collect(&mut self, uid: Value) {
+        let mut uids = vec![uid];
         while let Some(uid) = uids.pop() {
             let owned: Vec<(String, String)> = self
                 .objects
@@ -307,12 +396,30 @@ impl Store {
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in owned {
-                if let Some(v) = self.remove(&key) {
+                if let Some(v) = self.delete_one(&key) {
                     uids.push(v["metadata"]["uid"].clone());
                 }
             }
         }
-        Some(gone)
+    }
+
+    /// Removes one object, or marks a running pod for deletion when a kubelet runs pods.
+    fn delete_one(&mut self, key: &(String, String)) -> Option<Value> {
+        let object = self.objects.get(key)?;
+        let running = !matches!(
+            object["status"]["phase"].as_str(),
+            Some("Succeeded" | "Failed")
+        );
+        if self.graceful_pods && key.0.ends_with("/pods") && running {
+            if !object["metadata"]["deletionTimestamp"].is_null() {
+                return Some(object.clone());
+            }
+            let mut marked = object.clone();
+            marked["metadata"]["deletionTimestamp"] = json!("2026-12-07T10:59:00Z");
+            let marked = self.insert(&key.0, marked);
+            return Some(marked);
+        }
+        self.remove(key)
     }
 }
 

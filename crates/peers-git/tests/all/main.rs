@@ -1,5 +1,6 @@
 //! Integration tests for peers-git against hermetic temporary repositories.
 
+mod remote_state;
 mod repo;
 #[expect(
     clippy::unwrap_used,
