@@ -11,7 +11,7 @@ use std::sync::Arc;
 use peers_agent::{LaunchCall, LaunchError, Launcher};
 use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
 use peers_proxy::AllowList;
-use peers_sandbox::Network;
+use peers_sandbox::{Network, Policy};
 
 use crate::error::{CliError, CliResult};
 use crate::sandbox_policy::{policy_for, resolve_dot_dot};
@@ -118,10 +118,15 @@ pub fn confining(
             })?;
             let podman = crate::sandbox_podman::settings()?;
             crate::sandbox_podman::preflight(&podman, &peers_exe)?;
+            let allow = AllowList::parse(allow_hosts).map_err(|err| {
+                CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
+                    .hint(err.hint())
+            })?;
             Ok(Arc::new(crate::sandbox_podman::PodmanLauncher {
                 inner,
                 peers_exe,
                 podman,
+                allow,
             }))
         }
     }
@@ -141,9 +146,10 @@ struct Native {
 const LEFT_TAIL: usize = 16 * 1024;
 
 fn refused(reason: impl std::fmt::Display) -> LaunchError {
+    let reason = reason.to_string();
     LaunchError::Refused {
         launcher: "native sandbox",
-        reason: reason.to_string(),
+        reason,
         hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
             .to_owned(),
     }
@@ -174,22 +180,62 @@ impl Launcher for Native {
         watch: &Watch,
         observer: &mut dyn Observer,
     ) -> Result<Observed, LaunchError> {
-        let mut spec = resolve_dot_dot(spec);
-        let (hand_over, network) =
-            crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
-        let mut policy = policy_for(&spec, call).map_err(refused)?;
-        policy.network = Network::HandOver(hand_over);
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
-        let confined = self.inner.command(confined, call)?;
-        let served = network.serve();
-        let observed = run_observed(&confined, watch, observer);
-        served.finish();
-        let mut observed = observed?;
-        if observed.ending == Ending::Exited && watch.sweep_descendants {
-            // The pid namespace died with the command; its helper said what was still running.
-            let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
-            observed.left_running.extend(said);
-        }
-        Ok(observed)
+        launch_with_network(
+            spec,
+            call,
+            watch,
+            observer,
+            &Networked {
+                allow: &self.allow,
+                inner: self.inner.as_ref(),
+                refused: &|reason: String| refused(reason),
+                confine: &|spec, policy| {
+                    peers_sandbox::confine(spec, policy, &self.peers_exe).map_err(refused)
+                },
+            },
+        )
     }
+}
+
+/// What [`launch_with_network`] needs of a backend.
+pub struct Networked<'a> {
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
+    pub allow: &'a AllowList,
+    /// The launcher the confined command is handed to.
+    pub inner: &'a dyn Launcher,
+    /// The backend's refusal for a reason.
+    pub refused: &'a dyn Fn(String) -> LaunchError,
+    /// The backend's wrapping of a command for a policy.
+    pub confine: &'a dyn Fn(&CommandSpec, &Policy) -> Result<CommandSpec, LaunchError>,
+}
+
+/// Runs one call confined (native or podman) with its network: the environment points the
+/// agent at the in-sandbox listeners with dummy keys, the sandbox hands those listeners over,
+/// and peers serves them (egress and model-API proxies) until the call ends. What the
+/// sandbox's last stderr line says was left running is added to the call's leftovers.
+pub fn launch_with_network(
+    spec: CommandSpec,
+    call: &LaunchCall<'_>,
+    watch: &Watch,
+    observer: &mut dyn Observer,
+    backend: &Networked<'_>,
+) -> Result<Observed, LaunchError> {
+    let refused = |reason: String| (backend.refused)(reason);
+    let mut spec = resolve_dot_dot(spec);
+    let (hand_over, network) = crate::sandbox_network::prepare(&mut spec.env, call, backend.allow)
+        .map_err(|err| refused(err.to_string()))?;
+    let mut policy = policy_for(&spec, call).map_err(|err| refused(err.to_string()))?;
+    policy.network = Network::HandOver(hand_over);
+    let confined = (backend.confine)(&spec, &policy)?;
+    let confined = backend.inner.command(confined, call)?;
+    let served = network.serve();
+    let observed = run_observed(&confined, watch, observer);
+    served.finish();
+    let mut observed = observed?;
+    if observed.ending == Ending::Exited && watch.sweep_descendants {
+        // The sandbox died with the command; its last stderr line said what was still running.
+        let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
+        observed.left_running.extend(said);
+    }
+    Ok(observed)
 }

@@ -110,6 +110,8 @@ pub fn prepare(
                 .filter(|value| !value.is_empty() && value != DUMMY_KEY)
                 .map(|value| Credential {
                     header: (*header).to_owned(),
+                    beta_flag: is_anthropic_oauth(provider.name, variable, &value)
+                        .then(|| peers_proxy::ANTHROPIC_OAUTH_BETA.to_owned()),
                     value: format!("{prefix}{value}"),
                 })
         });
@@ -147,6 +149,14 @@ pub fn prepare(
         kind: call.kind.to_string(),
     };
     Ok((hand_over, network))
+}
+
+/// Whether a credential is an Anthropic OAuth token (Claude Code's `CLAUDE_CODE_OAUTH_TOKEN`,
+/// or an `sk-ant-oat…` token in another variable): the API takes it as a bearer only with
+/// the OAuth beta flag, which the proxy then adds.
+fn is_anthropic_oauth(provider: &str, variable: &str, value: &str) -> bool {
+    provider == "anthropic"
+        && (variable == "CLAUDE_CODE_OAUTH_TOKEN" || value.starts_with("sk-ant-oat"))
 }
 
 /// Why a call's network could not be prepared, so it cannot be confined.

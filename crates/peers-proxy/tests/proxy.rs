@@ -249,6 +249,7 @@ fn a_provider_request_gets_the_real_key_and_its_reply_streams() {
         credential: Some(Credential {
             header: "x-api-key".into(),
             value: "sk-real-secret".into(),
+            beta_flag: None,
         }),
         tls: tls_client().unwrap(),
     };
