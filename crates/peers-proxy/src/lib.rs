@@ -22,7 +22,7 @@ mod provider;
 mod record;
 mod serve;
 
-pub use egress::{ALLOWED_PORT, EgressSettings, Resolve, SystemResolver};
+pub use egress::{ALLOWED_PORT, EgressLimits, EgressSettings, Resolve, SystemResolver};
 pub use error::ProxyError;
 pub use host::{AllowList, HostPattern, is_public};
 pub use provider::{
