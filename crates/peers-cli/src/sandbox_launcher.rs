@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::sandbox_network::Egress;
 use peers_agent::{LaunchCall, LaunchError, Launcher};
 use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
-use peers_proxy::AllowList;
 use peers_sandbox::{Network, Policy};
 
 use crate::error::{CliError, CliResult};
@@ -82,7 +82,7 @@ pub fn header(choice: SandboxChoice) -> String {
 pub fn confining(
     choice: SandboxChoice,
     inner: Arc<dyn Launcher>,
-    allow_hosts: &[String],
+    sandbox: &peers_core::config::SandboxSettings,
 ) -> CliResult<Arc<dyn Launcher>> {
     match choice {
         SandboxChoice::None => Ok(inner),
@@ -100,14 +100,11 @@ pub fn confining(
                 .hint("`peers doctor` lists each kernel feature the sandbox needs and how to enable it")
                 .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
             }
-            let allow = AllowList::parse(allow_hosts).map_err(|err| {
-                CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
-                    .hint(err.hint())
-            })?;
+            let egress = Egress::from_settings(sandbox)?;
             Ok(Arc::new(Native {
                 inner,
                 peers_exe,
-                allow,
+                egress,
             }))
         }
         SandboxChoice::Podman => {
@@ -118,15 +115,12 @@ pub fn confining(
             })?;
             let podman = crate::sandbox_podman::settings()?;
             crate::sandbox_podman::preflight(&podman, &peers_exe)?;
-            let allow = AllowList::parse(allow_hosts).map_err(|err| {
-                CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
-                    .hint(err.hint())
-            })?;
+            let egress = Egress::from_settings(sandbox)?;
             Ok(Arc::new(crate::sandbox_podman::PodmanLauncher {
                 inner,
                 peers_exe,
                 podman,
-                allow,
+                egress,
             }))
         }
     }
@@ -137,8 +131,8 @@ pub fn confining(
 struct Native {
     inner: Arc<dyn Launcher>,
     peers_exe: PathBuf,
-    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
-    allow: AllowList,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    egress: Egress,
 }
 
 /// Characters of stderr's end read for the helper's list of what was left running (it lists
@@ -186,7 +180,7 @@ impl Launcher for Native {
             watch,
             observer,
             &Networked {
-                allow: &self.allow,
+                egress: &self.egress,
                 inner: self.inner.as_ref(),
                 refused: &|reason: String| refused(reason),
                 confine: &|spec, policy| {
@@ -199,8 +193,8 @@ impl Launcher for Native {
 
 /// What [`launch_with_network`] needs of a backend.
 pub struct Networked<'a> {
-    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
-    pub allow: &'a AllowList,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    pub egress: &'a Egress,
     /// The launcher the confined command is handed to.
     pub inner: &'a dyn Launcher,
     /// The backend's refusal for a reason.
@@ -222,7 +216,7 @@ pub fn launch_with_network(
 ) -> Result<Observed, LaunchError> {
     let refused = |reason: String| (backend.refused)(reason);
     let mut spec = resolve_dot_dot(spec);
-    let (hand_over, network) = crate::sandbox_network::prepare(&mut spec.env, call, backend.allow)
+    let (hand_over, network) = crate::sandbox_network::prepare(&mut spec.env, call, backend.egress)
         .map_err(|err| refused(err.to_string()))?;
     let mut policy = policy_for(&spec, call).map_err(|err| refused(err.to_string()))?;
     policy.network = Network::HandOver(hand_over);

@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use peers_agent::LaunchCall;
 use peers_proxy::{
-    AllowList, Credential, EgressSettings, ProviderSettings, ProxyRecord, Service, Upstream,
+    AllowList, Credential, EgressLimits, EgressSettings, ProviderSettings, ProxyRecord, Service,
+    Upstream,
 };
 use peers_sandbox::{HandOver, HandOverSocket};
 
@@ -78,6 +79,31 @@ const PROVIDERS: &[Provider] = &[
     },
 ];
 
+/// The egress proxy's policy for every call of a run: `sandbox.allow_hosts` and the caps.
+#[derive(Debug, Clone)]
+pub struct Egress {
+    pub allow: AllowList,
+    pub limits: EgressLimits,
+}
+
+impl Egress {
+    /// From the project's `sandbox:` settings; the error names the key.
+    pub fn from_settings(
+        settings: &peers_core::config::SandboxSettings,
+    ) -> Result<Self, crate::error::CliError> {
+        let allow = AllowList::parse(&settings.allow_hosts).map_err(|err| {
+            crate::error::CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
+                .hint(err.hint())
+        })?;
+        let limits = EgressLimits {
+            max_bytes: settings.egress_max_mib.saturating_mul(1024 * 1024),
+            max_duration: Duration::from_secs(settings.egress_max_seconds),
+            max_connections: usize::try_from(settings.egress_max_connections).unwrap_or(usize::MAX),
+        };
+        Ok(Self { allow, limits })
+    }
+}
+
 /// The proxies of one call, ready to serve once the sandbox hands its listeners over.
 pub struct CallNetwork {
     socket: HandOverSocket,
@@ -92,7 +118,7 @@ pub struct CallNetwork {
 pub fn prepare(
     env: &mut Vec<(OsString, OsString)>,
     call: &LaunchCall<'_>,
-    allow: &AllowList,
+    egress: &Egress,
 ) -> Result<(HandOver, CallNetwork), NetworkError> {
     let lookup = |env: &[(OsString, OsString)], name: &str| {
         env.iter()
@@ -102,7 +128,9 @@ pub fn prepare(
     };
     let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
     let tls = peers_proxy::tls_client().map_err(NetworkError::Tls)?;
-    let mut services = vec![Service::Egress(EgressSettings::new(allow.clone()))];
+    let mut egress_settings = EgressSettings::new(egress.allow.clone());
+    egress_settings.limits = egress.limits;
+    let mut services = vec![Service::Egress(egress_settings)];
     let mut ports = vec![EGRESS_PORT];
     for provider in PROVIDERS {
         let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {

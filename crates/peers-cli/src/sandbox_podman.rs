@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
 use peers_process::{CommandSpec, Observed, Observer, Watch};
-use peers_proxy::AllowList;
 use peers_sandbox::{Drift, Podman, PodmanProbe, Root};
 
 use crate::error::{CliError, CliResult};
@@ -128,8 +127,8 @@ pub struct PodmanLauncher {
     pub inner: Arc<dyn Launcher>,
     pub peers_exe: PathBuf,
     pub podman: Podman,
-    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
-    pub allow: AllowList,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    pub egress: crate::sandbox_network::Egress,
 }
 
 fn refused(reason: String) -> LaunchError {
@@ -174,7 +173,7 @@ impl Launcher for PodmanLauncher {
             watch,
             observer,
             &crate::sandbox_launcher::Networked {
-                allow: &self.allow,
+                egress: &self.egress,
                 inner: self.inner.as_ref(),
                 refused: &refused,
                 confine: &|spec, policy| {

@@ -83,11 +83,11 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let project = LoadedProject::open(directory)?;
     let scope = scope(args)?;
     let (peers, health, prices) = reviewers(&project, args)?;
-    // The egress allow-list is the project's, whoever the reviewers are.
-    let allow_hosts = if project.dir.path().is_dir() {
-        project.load_config()?.sandbox.allow_hosts
+    // The egress allow-list and caps are the project's, whoever the reviewers are.
+    let sandbox = if project.dir.path().is_dir() {
+        project.load_config()?.sandbox
     } else {
-        Vec::new()
+        peers_core::config::SandboxSettings::default()
     };
     let reviewers = peers
         .iter()
@@ -106,7 +106,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
             } else {
                 args.sandbox
             },
-            &allow_hosts,
+            &sandbox,
         )?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
