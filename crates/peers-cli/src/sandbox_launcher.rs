@@ -8,12 +8,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::sandbox_network::Egress;
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
-use peers_sandbox::{Network, Policy};
+use peers_process::{CommandSpec, Observed, Observer, Watch};
 
 use crate::error::{CliError, CliResult};
+use crate::sandbox_network::Egress;
 use crate::sandbox_policy::{policy_for, resolve_dot_dot};
 
 /// How agent processes run.
@@ -135,10 +134,6 @@ struct Native {
     egress: Egress,
 }
 
-/// Characters of stderr's end read for the helper's list of what was left running (it lists
-/// at most 32 processes of at most 200 characters each).
-const LEFT_TAIL: usize = 16 * 1024;
-
 fn refused(reason: impl std::fmt::Display) -> LaunchError {
     let reason = reason.to_string();
     LaunchError::Refused {
@@ -174,12 +169,12 @@ impl Launcher for Native {
         watch: &Watch,
         observer: &mut dyn Observer,
     ) -> Result<Observed, LaunchError> {
-        launch_with_network(
+        crate::sandbox_network::launch_with_network(
             spec,
             call,
             watch,
             observer,
-            &Networked {
+            &crate::sandbox_network::Networked {
                 egress: &self.egress,
                 inner: self.inner.as_ref(),
                 refused: &|reason: String| refused(reason),
@@ -189,47 +184,4 @@ impl Launcher for Native {
             },
         )
     }
-}
-
-/// What [`launch_with_network`] needs of a backend.
-pub struct Networked<'a> {
-    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
-    pub egress: &'a Egress,
-    /// The launcher the confined command is handed to.
-    pub inner: &'a dyn Launcher,
-    /// The backend's refusal for a reason.
-    pub refused: &'a dyn Fn(String) -> LaunchError,
-    /// The backend's wrapping of a command for a policy.
-    pub confine: &'a dyn Fn(&CommandSpec, &Policy) -> Result<CommandSpec, LaunchError>,
-}
-
-/// Runs one call confined (native or podman) with its network: the environment points the
-/// agent at the in-sandbox listeners with dummy keys, the sandbox hands those listeners over,
-/// and peers serves them (egress and model-API proxies) until the call ends. What the
-/// sandbox's last stderr line says was left running is added to the call's leftovers.
-pub fn launch_with_network(
-    spec: CommandSpec,
-    call: &LaunchCall<'_>,
-    watch: &Watch,
-    observer: &mut dyn Observer,
-    backend: &Networked<'_>,
-) -> Result<Observed, LaunchError> {
-    let refused = |reason: String| (backend.refused)(reason);
-    let mut spec = resolve_dot_dot(spec);
-    let (hand_over, network) = crate::sandbox_network::prepare(&mut spec.env, call, backend.egress)
-        .map_err(|err| refused(err.to_string()))?;
-    let mut policy = policy_for(&spec, call).map_err(|err| refused(err.to_string()))?;
-    policy.network = Network::HandOver(hand_over);
-    let confined = (backend.confine)(&spec, &policy)?;
-    let confined = backend.inner.command(confined, call)?;
-    let served = network.serve();
-    let observed = run_observed(&confined, watch, observer);
-    served.finish();
-    let mut observed = observed?;
-    if observed.ending == Ending::Exited && watch.sweep_descendants {
-        // The sandbox died with the command; its last stderr line said what was still running.
-        let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
-        observed.left_running.extend(said);
-    }
-    Ok(observed)
 }

@@ -1,9 +1,10 @@
-//! The native sandbox's network for one agent call: the listeners its helper creates inside
-//! the network namespace (egress proxy on 127.0.0.1:3128, one model-API proxy per provider
+//! A sandbox's network for one agent call (native or podman): the listeners its helper (or
+//! the container's init) creates inside the network namespace (egress proxy on 127.0.0.1:3128, one model-API proxy per provider
 //! on 3129..=3132), the environment that points the agent CLI at them with dummy keys, and the
 //! serving of those listeners (`peers-proxy`) while the call runs. The real keys come from the
 //! call's environment on the host and stay in peers: the sandbox only ever sees the dummies.
 //! Every request is appended to `.peers/log/sandbox.jsonl` for the report ([`append`]).
+//! [`launch_with_network`] runs one call so, for both backends.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -15,12 +16,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use peers_agent::LaunchCall;
+use peers_agent::{LaunchCall, LaunchError, Launcher};
+use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
 use peers_proxy::{
     AllowList, Credential, EgressLimits, EgressSettings, ProviderSettings, ProxyRecord, Service,
     Upstream,
 };
-use peers_sandbox::{HandOver, HandOverSocket};
+use peers_sandbox::{HandOver, HandOverSocket, Network, Policy};
+
+use crate::sandbox_policy::{policy_for, resolve_dot_dot};
 
 /// The egress proxy's port inside the sandbox.
 pub const EGRESS_PORT: u16 = 3128;
@@ -314,4 +318,51 @@ pub fn append(path: &Path, lines: &[serde_json::Value]) {
             path.display()
         );
     }
+}
+
+/// Characters of stderr's end read for the helper's list of what was left running (it lists
+/// at most 32 processes of at most 200 characters each).
+const LEFT_TAIL: usize = 16 * 1024;
+
+/// What [`launch_with_network`] needs of a backend.
+pub struct Networked<'a> {
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    pub egress: &'a Egress,
+    /// The launcher the confined command is handed to.
+    pub inner: &'a dyn Launcher,
+    /// The backend's refusal for a reason.
+    pub refused: &'a dyn Fn(String) -> LaunchError,
+    /// The backend's wrapping of a command for a policy.
+    pub confine: &'a dyn Fn(&CommandSpec, &Policy) -> Result<CommandSpec, LaunchError>,
+}
+
+/// Runs one call confined (native or podman) with its network: the environment points the
+/// agent at the in-sandbox listeners with dummy keys, the sandbox hands those listeners over,
+/// and peers serves them (egress and model-API proxies) until the call ends. What the
+/// sandbox's last stderr line says was left running is added to the call's leftovers.
+pub fn launch_with_network(
+    spec: CommandSpec,
+    call: &LaunchCall<'_>,
+    watch: &Watch,
+    observer: &mut dyn Observer,
+    backend: &Networked<'_>,
+) -> Result<Observed, LaunchError> {
+    let refused = |reason: String| (backend.refused)(reason);
+    let mut spec = resolve_dot_dot(spec);
+    let (hand_over, network) =
+        prepare(&mut spec.env, call, backend.egress).map_err(|err| refused(err.to_string()))?;
+    let mut policy = policy_for(&spec, call).map_err(|err| refused(err.to_string()))?;
+    policy.network = Network::HandOver(hand_over);
+    let confined = (backend.confine)(&spec, &policy)?;
+    let confined = backend.inner.command(confined, call)?;
+    let served = network.serve();
+    let observed = run_observed(&confined, watch, observer);
+    served.finish();
+    let mut observed = observed?;
+    if observed.ending == Ending::Exited && watch.sweep_descendants {
+        // The sandbox died with the command; its last stderr line said what was still running.
+        let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
+        observed.left_running.extend(said);
+    }
+    Ok(observed)
 }

@@ -167,12 +167,12 @@ impl Launcher for PodmanLauncher {
         watch: &Watch,
         observer: &mut dyn Observer,
     ) -> Result<Observed, LaunchError> {
-        crate::sandbox_launcher::launch_with_network(
+        crate::sandbox_network::launch_with_network(
             spec,
             call,
             watch,
             observer,
-            &crate::sandbox_launcher::Networked {
+            &crate::sandbox_network::Networked {
                 egress: &self.egress,
                 inner: self.inner.as_ref(),
                 refused: &refused,
