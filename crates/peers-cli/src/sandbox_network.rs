@@ -366,3 +366,63 @@ pub fn launch_with_network(
     }
     Ok(observed)
 }
+
+#[cfg(test)]
+mod tests {
+    use peers_agent::CallKind;
+    use peers_core::config::ToolKind;
+
+    use super::*;
+
+    /// The anthropic proxy's credential and the agent's environment for `env`.
+    fn anthropic(env: &[(&str, &str)]) -> (Option<Credential>, Vec<(OsString, OsString)>) {
+        let temp = tempfile::tempdir().unwrap();
+        let call = LaunchCall {
+            kind: CallKind::LoopTurn,
+            peer: "alice",
+            tool: &ToolKind::Claude,
+            repo: temp.path(),
+        };
+        let mut env: Vec<(OsString, OsString)> = env
+            .iter()
+            .map(|(key, value)| ((*key).into(), (*value).into()))
+            .collect();
+        let egress =
+            Egress::from_settings(&peers_core::config::SandboxSettings::default()).unwrap();
+        let (_, network) = prepare(&mut env, &call, &egress).unwrap();
+        let credential = network.services.iter().find_map(|service| match service {
+            Service::Provider(settings) if settings.name == "anthropic" => {
+                Some(settings.credential.clone())
+            }
+            _ => None,
+        });
+        (credential.flatten(), env)
+    }
+
+    #[test]
+    fn an_anthropic_oauth_token_becomes_a_bearer_with_the_beta_flag_and_an_api_key_does_not() {
+        let (credential, env) = anthropic(&[("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-real")]);
+        let credential = credential.unwrap();
+        assert_eq!(credential.header, "authorization");
+        assert_eq!(credential.value, "Bearer sk-ant-oat01-real");
+        assert_eq!(
+            credential.beta_flag.as_deref(),
+            Some(peers_proxy::ANTHROPIC_OAUTH_BETA)
+        );
+        assert!(
+            env.iter().all(|(_, value)| value != "sk-ant-oat01-real"),
+            "the token stays out of the agent's environment: {env:?}"
+        );
+        assert!(env.contains(&("CLAUDE_CODE_OAUTH_TOKEN".into(), DUMMY_KEY.into())));
+        let (credential, _) = anthropic(&[("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-other")]);
+        assert!(
+            credential.unwrap().beta_flag.is_some(),
+            "an OAuth token by its form"
+        );
+        let (credential, _) = anthropic(&[("ANTHROPIC_API_KEY", "sk-ant-api03-real")]);
+        let credential = credential.unwrap();
+        assert_eq!(credential.header, "x-api-key");
+        assert_eq!(credential.value, "sk-ant-api03-real");
+        assert_eq!(credential.beta_flag, None);
+    }
+}
