@@ -67,9 +67,15 @@ pub(crate) fn run_args(
         // Rootless: the caller's uid is the same inside (keep-id), so files keep their owner.
         push("--userns", "keep-id".into());
         push("--user", format!("{uid}:{gid}"));
-        format!(",uid={uid},gid={gid}")
+        // `U` chowns the tmpfs to the container user: podman 4.3 has no `uid=`/`gid=`
+        // options for --tmpfs (it refuses the whole run on them) and leaves /tmp 0755 and
+        // root's whatever `mode=` says, so rootless, /tmp too must be the user's.
+        ",U".to_owned()
     };
-    push("--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=2g".into());
+    push(
+        "--tmpfs",
+        format!("/tmp:rw,nosuid,nodev,mode=1777,size=2g{owner}"),
+    );
     push(
         "--tmpfs",
         format!(

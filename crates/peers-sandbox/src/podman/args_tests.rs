@@ -67,6 +67,8 @@ fn the_command_line_carries_every_hardening_flag() {
         "--timeout 120",
         "--userns keep-id",
         "--user 1000:1000",
+        "/home/agent:rw,nosuid,nodev,mode=0700,size=1g,U",
+        "/tmp:rw,nosuid,nodev,mode=1777,size=2g,U",
         "--env PATH",
         "--rootfs /var/cache/peers-rootfs /run/peers/peers __podman-init -- claude -p",
         "--volume /opt/peers/bin/peers:/run/peers/peers:ro",
