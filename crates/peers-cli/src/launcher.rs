@@ -26,9 +26,9 @@ pub fn build() -> Arc<dyn Launcher> {
 /// [`build`], confined as `--sandbox` says (the recorded command is the confined one).
 pub fn build_confined(
     choice: crate::sandbox_launcher::SandboxChoice,
-    allow_hosts: &[String],
+    sandbox: &peers_core::config::SandboxSettings,
 ) -> crate::error::CliResult<Arc<dyn Launcher>> {
-    let confined = crate::sandbox_launcher::confining(choice, Arc::new(HostLauncher), allow_hosts)?;
+    let confined = crate::sandbox_launcher::confining(choice, Arc::new(HostLauncher), sandbox)?;
     Ok(recorded(confined, std::env::var_os(LAUNCH_LOG_VARIABLE)))
 }
 

@@ -9,11 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
-use peers_proxy::AllowList;
-use peers_sandbox::Network;
+use peers_process::{CommandSpec, Observed, Observer, Watch};
 
 use crate::error::{CliError, CliResult};
+use crate::sandbox_network::Egress;
 use crate::sandbox_policy::{policy_for, resolve_dot_dot};
 
 /// How agent processes run.
@@ -82,7 +81,7 @@ pub fn header(choice: SandboxChoice) -> String {
 pub fn confining(
     choice: SandboxChoice,
     inner: Arc<dyn Launcher>,
-    allow_hosts: &[String],
+    sandbox: &peers_core::config::SandboxSettings,
 ) -> CliResult<Arc<dyn Launcher>> {
     match choice {
         SandboxChoice::None => Ok(inner),
@@ -100,14 +99,11 @@ pub fn confining(
                 .hint("`peers doctor` lists each kernel feature the sandbox needs and how to enable it")
                 .hint("`--sandbox none` runs the agents unconfined on the host (your choice to make)"));
             }
-            let allow = AllowList::parse(allow_hosts).map_err(|err| {
-                CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
-                    .hint(err.hint())
-            })?;
+            let egress = Egress::from_settings(sandbox)?;
             Ok(Arc::new(Native {
                 inner,
                 peers_exe,
-                allow,
+                egress,
             }))
         }
         SandboxChoice::Podman => {
@@ -118,10 +114,12 @@ pub fn confining(
             })?;
             let podman = crate::sandbox_podman::settings()?;
             crate::sandbox_podman::preflight(&podman, &peers_exe)?;
+            let egress = Egress::from_settings(sandbox)?;
             Ok(Arc::new(crate::sandbox_podman::PodmanLauncher {
                 inner,
                 peers_exe,
                 podman,
+                egress,
             }))
         }
     }
@@ -132,18 +130,15 @@ pub fn confining(
 struct Native {
     inner: Arc<dyn Launcher>,
     peers_exe: PathBuf,
-    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`).
-    allow: AllowList,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    egress: Egress,
 }
 
-/// Characters of stderr's end read for the helper's list of what was left running (it lists
-/// at most 32 processes of at most 200 characters each).
-const LEFT_TAIL: usize = 16 * 1024;
-
 fn refused(reason: impl std::fmt::Display) -> LaunchError {
+    let reason = reason.to_string();
     LaunchError::Refused {
         launcher: "native sandbox",
-        reason: reason.to_string(),
+        reason,
         hint: "`peers doctor` checks the sandbox; `--sandbox none` runs agents unconfined"
             .to_owned(),
     }
@@ -174,22 +169,19 @@ impl Launcher for Native {
         watch: &Watch,
         observer: &mut dyn Observer,
     ) -> Result<Observed, LaunchError> {
-        let mut spec = resolve_dot_dot(spec);
-        let (hand_over, network) =
-            crate::sandbox_network::prepare(&mut spec.env, call, &self.allow).map_err(refused)?;
-        let mut policy = policy_for(&spec, call).map_err(refused)?;
-        policy.network = Network::HandOver(hand_over);
-        let confined = peers_sandbox::confine(&spec, &policy, &self.peers_exe).map_err(refused)?;
-        let confined = self.inner.command(confined, call)?;
-        let served = network.serve();
-        let observed = run_observed(&confined, watch, observer);
-        served.finish();
-        let mut observed = observed?;
-        if observed.ending == Ending::Exited && watch.sweep_descendants {
-            // The pid namespace died with the command; its helper said what was still running.
-            let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
-            observed.left_running.extend(said);
-        }
-        Ok(observed)
+        crate::sandbox_network::launch_with_network(
+            spec,
+            call,
+            watch,
+            observer,
+            &crate::sandbox_network::Networked {
+                egress: &self.egress,
+                inner: self.inner.as_ref(),
+                refused: &|reason: String| refused(reason),
+                confine: &|spec, policy| {
+                    peers_sandbox::confine(spec, policy, &self.peers_exe).map_err(refused)
+                },
+            },
+        )
     }
 }

@@ -1,9 +1,10 @@
-//! The native sandbox's network for one agent call: the listeners its helper creates inside
-//! the network namespace (egress proxy on 127.0.0.1:3128, one model-API proxy per provider
+//! A sandbox's network for one agent call (native or podman): the listeners its helper (or
+//! the container's init) creates inside the network namespace (egress proxy on 127.0.0.1:3128, one model-API proxy per provider
 //! on 3129..=3132), the environment that points the agent CLI at them with dummy keys, and the
 //! serving of those listeners (`peers-proxy`) while the call runs. The real keys come from the
 //! call's environment on the host and stay in peers: the sandbox only ever sees the dummies.
 //! Every request is appended to `.peers/log/sandbox.jsonl` for the report ([`append`]).
+//! [`launch_with_network`] runs one call so, for both backends.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -15,11 +16,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use peers_agent::LaunchCall;
+use peers_agent::{LaunchCall, LaunchError, Launcher};
+use peers_process::{CommandSpec, Ending, Observed, Observer, Watch, run_observed};
 use peers_proxy::{
-    AllowList, Credential, EgressSettings, ProviderSettings, ProxyRecord, Service, Upstream,
+    AllowList, Credential, EgressLimits, EgressSettings, ProviderSettings, ProxyRecord, Service,
+    Upstream,
 };
-use peers_sandbox::{HandOver, HandOverSocket};
+use peers_sandbox::{HandOver, HandOverSocket, Network, Policy};
+
+use crate::sandbox_policy::{policy_for, resolve_dot_dot};
 
 /// The egress proxy's port inside the sandbox.
 pub const EGRESS_PORT: u16 = 3128;
@@ -78,6 +83,31 @@ const PROVIDERS: &[Provider] = &[
     },
 ];
 
+/// The egress proxy's policy for every call of a run: `sandbox.allow_hosts` and the caps.
+#[derive(Debug, Clone)]
+pub struct Egress {
+    pub allow: AllowList,
+    pub limits: EgressLimits,
+}
+
+impl Egress {
+    /// From the project's `sandbox:` settings; the error names the key.
+    pub fn from_settings(
+        settings: &peers_core::config::SandboxSettings,
+    ) -> Result<Self, crate::error::CliError> {
+        let allow = AllowList::parse(&settings.allow_hosts).map_err(|err| {
+            crate::error::CliError::usage(format!(".peers/config.yaml: sandbox.allow_hosts: {err}"))
+                .hint(err.hint())
+        })?;
+        let limits = EgressLimits {
+            max_bytes: settings.egress_max_mib.saturating_mul(1024 * 1024),
+            max_duration: Duration::from_secs(settings.egress_max_seconds),
+            max_connections: usize::try_from(settings.egress_max_connections).unwrap_or(usize::MAX),
+        };
+        Ok(Self { allow, limits })
+    }
+}
+
 /// The proxies of one call, ready to serve once the sandbox hands its listeners over.
 pub struct CallNetwork {
     socket: HandOverSocket,
@@ -92,7 +122,7 @@ pub struct CallNetwork {
 pub fn prepare(
     env: &mut Vec<(OsString, OsString)>,
     call: &LaunchCall<'_>,
-    allow: &AllowList,
+    egress: &Egress,
 ) -> Result<(HandOver, CallNetwork), NetworkError> {
     let lookup = |env: &[(OsString, OsString)], name: &str| {
         env.iter()
@@ -102,7 +132,9 @@ pub fn prepare(
     };
     let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
     let tls = peers_proxy::tls_client().map_err(NetworkError::Tls)?;
-    let mut services = vec![Service::Egress(EgressSettings::new(allow.clone()))];
+    let mut egress_settings = EgressSettings::new(egress.allow.clone());
+    egress_settings.limits = egress.limits;
+    let mut services = vec![Service::Egress(egress_settings)];
     let mut ports = vec![EGRESS_PORT];
     for provider in PROVIDERS {
         let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {
@@ -110,6 +142,8 @@ pub fn prepare(
                 .filter(|value| !value.is_empty() && value != DUMMY_KEY)
                 .map(|value| Credential {
                     header: (*header).to_owned(),
+                    beta_flag: is_anthropic_oauth(provider.name, variable, &value)
+                        .then(|| peers_proxy::ANTHROPIC_OAUTH_BETA.to_owned()),
                     value: format!("{prefix}{value}"),
                 })
         });
@@ -147,6 +181,14 @@ pub fn prepare(
         kind: call.kind.to_string(),
     };
     Ok((hand_over, network))
+}
+
+/// Whether a credential is an Anthropic OAuth token (Claude Code's `CLAUDE_CODE_OAUTH_TOKEN`,
+/// or an `sk-ant-oat…` token in another variable): the API takes it as a bearer only with
+/// the OAuth beta flag, which the proxy then adds.
+fn is_anthropic_oauth(provider: &str, variable: &str, value: &str) -> bool {
+    provider == "anthropic"
+        && (variable == "CLAUDE_CODE_OAUTH_TOKEN" || value.starts_with("sk-ant-oat"))
 }
 
 /// Why a call's network could not be prepared, so it cannot be confined.
@@ -275,5 +317,112 @@ pub fn append(path: &Path, lines: &[serde_json::Value]) {
             "warning: cannot append the sandbox's network log to {}: {err}",
             path.display()
         );
+    }
+}
+
+/// Characters of stderr's end read for the helper's list of what was left running (it lists
+/// at most 32 processes of at most 200 characters each).
+const LEFT_TAIL: usize = 16 * 1024;
+
+/// What [`launch_with_network`] needs of a backend.
+pub struct Networked<'a> {
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    pub egress: &'a Egress,
+    /// The launcher the confined command is handed to.
+    pub inner: &'a dyn Launcher,
+    /// The backend's refusal for a reason.
+    pub refused: &'a dyn Fn(String) -> LaunchError,
+    /// The backend's wrapping of a command for a policy.
+    pub confine: &'a dyn Fn(&CommandSpec, &Policy) -> Result<CommandSpec, LaunchError>,
+}
+
+/// Runs one call confined (native or podman) with its network: the environment points the
+/// agent at the in-sandbox listeners with dummy keys, the sandbox hands those listeners over,
+/// and peers serves them (egress and model-API proxies) until the call ends. What the
+/// sandbox's last stderr line says was left running is added to the call's leftovers.
+pub fn launch_with_network(
+    spec: CommandSpec,
+    call: &LaunchCall<'_>,
+    watch: &Watch,
+    observer: &mut dyn Observer,
+    backend: &Networked<'_>,
+) -> Result<Observed, LaunchError> {
+    let refused = |reason: String| (backend.refused)(reason);
+    let mut spec = resolve_dot_dot(spec);
+    let (hand_over, network) =
+        prepare(&mut spec.env, call, backend.egress).map_err(|err| refused(err.to_string()))?;
+    let mut policy = policy_for(&spec, call).map_err(|err| refused(err.to_string()))?;
+    policy.network = Network::HandOver(hand_over);
+    let confined = (backend.confine)(&spec, &policy)?;
+    let confined = backend.inner.command(confined, call)?;
+    let served = network.serve();
+    let observed = run_observed(&confined, watch, observer);
+    served.finish();
+    let mut observed = observed?;
+    if observed.ending == Ending::Exited && watch.sweep_descendants {
+        // The sandbox died with the command; its last stderr line said what was still running.
+        let said = peers_sandbox::left_running(&observed.outcome.stderr.tail_lossy(LEFT_TAIL));
+        observed.left_running.extend(said);
+    }
+    Ok(observed)
+}
+
+#[cfg(test)]
+mod tests {
+    use peers_agent::CallKind;
+    use peers_core::config::ToolKind;
+
+    use super::*;
+
+    /// The anthropic proxy's credential and the agent's environment for `env`.
+    fn anthropic(env: &[(&str, &str)]) -> (Option<Credential>, Vec<(OsString, OsString)>) {
+        let temp = tempfile::tempdir().unwrap();
+        let call = LaunchCall {
+            kind: CallKind::LoopTurn,
+            peer: "alice",
+            tool: &ToolKind::Claude,
+            repo: temp.path(),
+        };
+        let mut env: Vec<(OsString, OsString)> = env
+            .iter()
+            .map(|(key, value)| ((*key).into(), (*value).into()))
+            .collect();
+        let egress =
+            Egress::from_settings(&peers_core::config::SandboxSettings::default()).unwrap();
+        let (_, network) = prepare(&mut env, &call, &egress).unwrap();
+        let credential = network.services.iter().find_map(|service| match service {
+            Service::Provider(settings) if settings.name == "anthropic" => {
+                Some(settings.credential.clone())
+            }
+            _ => None,
+        });
+        (credential.flatten(), env)
+    }
+
+    #[test]
+    fn an_anthropic_oauth_token_becomes_a_bearer_with_the_beta_flag_and_an_api_key_does_not() {
+        let (credential, env) = anthropic(&[("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-real")]);
+        let credential = credential.unwrap();
+        assert_eq!(credential.header, "authorization");
+        assert_eq!(credential.value, "Bearer sk-ant-oat01-real");
+        assert_eq!(
+            credential.beta_flag.as_deref(),
+            Some(peers_proxy::ANTHROPIC_OAUTH_BETA)
+        );
+        assert!(
+            env.iter().all(|(_, value)| value != "sk-ant-oat01-real"),
+            "the token stays out of the agent's environment: {env:?}"
+        );
+        assert!(env.contains(&("CLAUDE_CODE_OAUTH_TOKEN".into(), DUMMY_KEY.into())));
+        let (credential, _) = anthropic(&[("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-other")]);
+        assert!(
+            credential.unwrap().beta_flag.is_some(),
+            "an OAuth token by its form"
+        );
+        let (credential, _) = anthropic(&[("ANTHROPIC_API_KEY", "sk-ant-api03-real")]);
+        let credential = credential.unwrap();
+        assert_eq!(credential.header, "x-api-key");
+        assert_eq!(credential.value, "sk-ant-api03-real");
+        assert_eq!(credential.beta_flag, None);
     }
 }

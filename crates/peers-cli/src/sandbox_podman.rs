@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use peers_agent::{LaunchCall, LaunchError, Launcher};
-use peers_process::CommandSpec;
+use peers_process::{CommandSpec, Observed, Observer, Watch};
 use peers_sandbox::{Drift, Podman, PodmanProbe, Root};
 
 use crate::error::{CliError, CliResult};
@@ -127,6 +127,16 @@ pub struct PodmanLauncher {
     pub inner: Arc<dyn Launcher>,
     pub peers_exe: PathBuf,
     pub podman: Podman,
+    /// Hosts the egress proxy tunnels to (`sandbox.allow_hosts`) and its caps.
+    pub egress: crate::sandbox_network::Egress,
+}
+
+fn refused(reason: String) -> LaunchError {
+    LaunchError::Refused {
+        launcher: "podman sandbox",
+        reason,
+        hint: "`peers doctor` checks podman; `--sandbox none` runs agents unconfined".to_owned(),
+    }
 }
 
 impl Launcher for PodmanLauncher {
@@ -139,18 +149,39 @@ impl Launcher for PodmanLauncher {
         spec: CommandSpec,
         call: &LaunchCall<'_>,
     ) -> Result<CommandSpec, LaunchError> {
-        let refused = |reason: String| LaunchError::Refused {
-            launcher: "podman sandbox",
-            reason,
-            hint: "`peers doctor` checks podman; `--sandbox none` runs agents unconfined"
-                .to_owned(),
-        };
         let spec = crate::sandbox_policy::resolve_dot_dot(spec);
         let policy = crate::sandbox_policy::policy_for(&spec, call)
             .map_err(|err| refused(err.to_string()))?;
         let confined = peers_sandbox::confine_podman(&spec, &policy, &self.podman, &self.peers_exe)
             .map_err(|err| refused(err.to_string()))?;
         self.inner.command(confined, call)
+    }
+
+    /// Runs the call in its container with its network: the container's init hands its
+    /// listeners over through the bind-mounted socket and peers serves them (egress and
+    /// model-API proxies, the real keys staying in peers) until the call ends.
+    fn launch(
+        &self,
+        spec: CommandSpec,
+        call: &LaunchCall<'_>,
+        watch: &Watch,
+        observer: &mut dyn Observer,
+    ) -> Result<Observed, LaunchError> {
+        crate::sandbox_network::launch_with_network(
+            spec,
+            call,
+            watch,
+            observer,
+            &crate::sandbox_network::Networked {
+                egress: &self.egress,
+                inner: self.inner.as_ref(),
+                refused: &refused,
+                confine: &|spec, policy| {
+                    peers_sandbox::confine_podman(spec, policy, &self.podman, &self.peers_exe)
+                        .map_err(|err| refused(err.to_string()))
+                },
+            },
+        )
     }
 }
 

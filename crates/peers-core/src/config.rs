@@ -347,13 +347,39 @@ impl Default for TurnSettings {
     }
 }
 
-/// `sandbox:` — the egress allow-list of confined agents.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// `sandbox:` — the egress allow-list of confined agents and the caps on its tunnels.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxSettings {
     /// `allow_hosts:` — host names (`registry.npmjs.org`) or `*.suffix` patterns the sandbox's
     /// egress proxy tunnels to on port 443; nothing else is reachable. The model APIs are not
     /// listed here: they are reached through peers' credential proxies.
     pub allow_hosts: Vec<String>,
+    /// `egress_max_mib:` — MiB one egress tunnel may carry (both ways); it is cut beyond.
+    pub egress_max_mib: u64,
+    /// `egress_max_seconds:` — how long one egress tunnel may stay open; it is cut then.
+    pub egress_max_seconds: u64,
+    /// `egress_max_connections:` — egress tunnels one agent turn may have open at once.
+    pub egress_max_connections: u64,
+}
+
+impl SandboxSettings {
+    /// Largest `egress_max_mib` (1 TiB).
+    pub const MAX_EGRESS_MIB: u64 = 1024 * 1024;
+    /// Largest `egress_max_seconds` (a day).
+    pub const MAX_EGRESS_SECONDS: u64 = 24 * 60 * 60;
+    /// Largest `egress_max_connections`.
+    pub const MAX_EGRESS_CONNECTIONS: u64 = 1024;
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            allow_hosts: Vec::new(),
+            egress_max_mib: 1024,
+            egress_max_seconds: 30 * 60,
+            egress_max_connections: 32,
+        }
+    }
 }
 
 /// `peers verify` extras.

@@ -22,9 +22,11 @@ mod provider;
 mod record;
 mod serve;
 
-pub use egress::{ALLOWED_PORT, EgressSettings, Resolve, SystemResolver};
+pub use egress::{ALLOWED_PORT, EgressLimits, EgressSettings, Resolve, SystemResolver};
 pub use error::ProxyError;
 pub use host::{AllowList, HostPattern, is_public};
-pub use provider::{Credential, ProviderSettings, STRIPPED_HEADERS, Upstream, tls_client};
+pub use provider::{
+    ANTHROPIC_OAUTH_BETA, Credential, ProviderSettings, STRIPPED_HEADERS, Upstream, tls_client,
+};
 pub use record::{ProxyDecision, ProxyRecord};
 pub use serve::{Service, Serving, serve};

@@ -14,10 +14,14 @@ use crate::head::{self, RequestHead};
 use crate::record::{ProxyDecision, ProxyRecord, RecordLog};
 
 /// Headers the client may use to authenticate or to steer the proxy: never forwarded.
+/// Every credential form the CLIs send is here: `authorization` (`Bearer` API keys and
+/// OAuth tokens alike), `x-api-key`, `x-goog-api-key`, Azure's `api-key`, and cookies.
 pub const STRIPPED_HEADERS: &[&str] = &[
     "authorization",
     "x-api-key",
     "x-goog-api-key",
+    "api-key",
+    "x-auth-token",
     "proxy-authorization",
     "cookie",
     "host",
@@ -83,7 +87,17 @@ impl Upstream {
 pub struct Credential {
     pub header: String,
     pub value: String,
+    /// The `anthropic-beta` flag this credential needs ([`ANTHROPIC_OAUTH_BETA`] for an
+    /// Anthropic OAuth token), added to the flags the client sent.
+    pub beta_flag: Option<String>,
 }
+
+/// The `anthropic-beta` flag the Anthropic API requires with an OAuth bearer token (Claude
+/// Code sends it with `CLAUDE_CODE_OAUTH_TOKEN`). A client's own `oauth-*` flags are always
+/// dropped: the proxy, not the client, decides which credential form the request carries.
+pub const ANTHROPIC_OAUTH_BETA: &str = "oauth-2025-04-20";
+
+const BETA_HEADER: &str = "anthropic-beta";
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -242,14 +256,35 @@ fn rewrite_request(request: &RequestHead, settings: &ProviderSettings) -> String
         format!("{}:{}", upstream.host, upstream.port)
     };
     head.push_str(&format!("host: {host}\r\n"));
+    let mut betas: Vec<String> = Vec::new();
     for (name, value) in &request.headers {
         if STRIPPED_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        if name == BETA_HEADER {
+            betas.extend(
+                String::from_utf8_lossy(value)
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|flag| !flag.is_empty() && !flag.starts_with("oauth-"))
+                    .map(str::to_owned),
+            );
             continue;
         }
         head.push_str(name);
         head.push_str(": ");
         head.push_str(&String::from_utf8_lossy(value));
         head.push_str("\r\n");
+    }
+    if let Some(flag) = settings
+        .credential
+        .as_ref()
+        .and_then(|credential| credential.beta_flag.as_ref())
+    {
+        betas.push(flag.clone());
+    }
+    if !betas.is_empty() {
+        head.push_str(&format!("{BETA_HEADER}: {}\r\n", betas.join(",")));
     }
     if let Some(credential) = &settings.credential {
         head.push_str(&format!("{}: {}\r\n", credential.header, credential.value));
@@ -275,4 +310,92 @@ fn connect(settings: &ProviderSettings) -> io::Result<Box<dyn Stream>> {
     let connection =
         rustls::ClientConnection::new(Arc::clone(&settings.tls), name).map_err(io::Error::other)?;
     Ok(Box::new(rustls::StreamOwned::new(connection, tcp)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(credential: Credential) -> ProviderSettings {
+        ProviderSettings {
+            name: "anthropic".into(),
+            upstream: Upstream::https("api.anthropic.com"),
+            credential: Some(credential),
+            tls: tls_client().unwrap(),
+        }
+    }
+
+    fn request(headers: &[(&str, &str)]) -> RequestHead {
+        RequestHead {
+            method: "POST".into(),
+            target: "/v1/messages?beta=true".into(),
+            headers: headers
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), value.as_bytes().to_vec()))
+                .collect(),
+            len: 0,
+        }
+    }
+
+    /// Every credential form a CLI may send, each with the dummy.
+    const CLIENT_CREDENTIALS: &[(&str, &str)] = &[
+        ("authorization", "Bearer peers-sandbox-dummy-key"),
+        ("x-api-key", "peers-sandbox-dummy-key"),
+        ("x-goog-api-key", "peers-sandbox-dummy-key"),
+        ("api-key", "peers-sandbox-dummy-key"),
+        ("x-auth-token", "peers-sandbox-dummy-key"),
+        ("proxy-authorization", "Basic cGVlcnM6ZHVtbXk="),
+        ("cookie", "session=peers-sandbox-dummy-key"),
+    ];
+
+    #[test]
+    fn an_oauth_token_goes_as_a_bearer_with_its_beta_flag_and_every_client_form_is_dropped() {
+        let mut headers = CLIENT_CREDENTIALS.to_vec();
+        headers.push((
+            "anthropic-beta",
+            "claude-code-20250219, oauth-2025-04-20,fine-grained",
+        ));
+        let head = rewrite_request(
+            &request(&headers),
+            &settings(Credential {
+                header: "authorization".into(),
+                value: "Bearer sk-ant-oat01-real".into(),
+                beta_flag: Some(ANTHROPIC_OAUTH_BETA.into()),
+            }),
+        );
+        assert!(!head.contains("dummy"), "{head}");
+        assert!(
+            !head.contains("cookie") && !head.contains("api-key:"),
+            "{head}"
+        );
+        assert!(!head.contains("proxy-authorization"), "{head}");
+        assert_eq!(head.matches("authorization: ").count(), 1, "{head}");
+        assert!(
+            head.contains("authorization: Bearer sk-ant-oat01-real\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("anthropic-beta: claude-code-20250219,fine-grained,oauth-2025-04-20\r\n"),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn an_api_key_goes_as_x_api_key_without_a_clients_oauth_flag() {
+        let mut headers = CLIENT_CREDENTIALS.to_vec();
+        headers.push(("anthropic-beta", "oauth-2025-04-20"));
+        let head = rewrite_request(
+            &request(&headers),
+            &settings(Credential {
+                header: "x-api-key".into(),
+                value: "sk-ant-api03-real".into(),
+                beta_flag: None,
+            }),
+        );
+        assert!(!head.contains("dummy"), "{head}");
+        assert!(!head.contains("authorization"), "{head}");
+        assert!(!head.contains("oauth"), "{head}");
+        assert!(!head.contains("anthropic-beta"), "no flag is left: {head}");
+        assert!(head.contains("x-api-key: sk-ant-api03-real\r\n"), "{head}");
+    }
 }

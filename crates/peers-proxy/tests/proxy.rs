@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use peers_proxy::{
-    AllowList, Credential, EgressSettings, ProviderSettings, ProxyDecision, Resolve, Service,
-    Serving, Upstream, serve, tls_client,
+    AllowList, Credential, EgressLimits, EgressSettings, ProviderSettings, ProxyDecision, Resolve,
+    Service, Serving, Upstream, serve, tls_client,
 };
 
 /// A resolver with fixed answers that remembers every name it was asked.
@@ -41,9 +41,18 @@ fn listener() -> TcpListener {
 }
 
 fn egress(resolver: Arc<FakeResolver>, allow: &[&str]) -> (Serving, SocketAddr) {
+    egress_with(resolver, allow, EgressLimits::default())
+}
+
+fn egress_with(
+    resolver: Arc<FakeResolver>,
+    allow: &[&str],
+    limits: EgressLimits,
+) -> (Serving, SocketAddr) {
     let listener = listener();
     let addr = listener.local_addr().unwrap();
     let mut settings = EgressSettings::new(AllowList::parse(allow).unwrap());
+    settings.limits = limits;
     settings.resolver = resolver;
     settings.allow_loopback_for_tests = true;
     (
@@ -249,6 +258,7 @@ fn a_provider_request_gets_the_real_key_and_its_reply_streams() {
         credential: Some(Credential {
             header: "x-api-key".into(),
             value: "sk-real-secret".into(),
+            beta_flag: None,
         }),
         tls: tls_client().unwrap(),
     };
@@ -326,4 +336,116 @@ fn only_a_loopback_http_upstream_may_replace_a_provider() {
     ] {
         assert!(Upstream::loopback_for_tests(url).is_err(), "{url}");
     }
+}
+
+/// An upstream on 127.0.0.1 that `registry.example.com` resolves to: each connection gets
+/// `send` bytes, then is held open until the client goes.
+fn upstream_sending(send: usize) -> Arc<FakeResolver> {
+    let server = listener();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in server.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let _ = stream.write_all(&vec![b'x'; send]);
+                let mut sink = [0_u8; 1024];
+                while matches!(stream.read(&mut sink), Ok(read) if read > 0) {}
+            });
+        }
+    });
+    Arc::new(FakeResolver {
+        answers: vec![("registry.example.com".into(), addr)],
+        asked: Mutex::default(),
+    })
+}
+
+/// Opens a tunnel to `registry.example.com` and returns the reader past the 200's head.
+fn open_tunnel(proxy: SocketAddr) -> BufReader<TcpStream> {
+    let (status, mut reader) = ask(proxy, "CONNECT registry.example.com:443 HTTP/1.1\r\n\r\n");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let mut blank = String::new();
+    reader.read_line(&mut blank).unwrap();
+    reader
+}
+
+fn denied_reason(record: &peers_proxy::ProxyRecord) -> String {
+    match &record.decision {
+        ProxyDecision::Denied { reason } => reason.clone(),
+        ProxyDecision::Allowed => String::new(),
+    }
+}
+
+#[test]
+fn a_tunnel_is_cut_past_its_byte_cap() {
+    let limits = EgressLimits {
+        max_bytes: 10_000,
+        ..EgressLimits::default()
+    };
+    let (serving, proxy) =
+        egress_with(upstream_sending(200_000), &["registry.example.com"], limits);
+    let mut reader = open_tunnel(proxy);
+    let mut received = Vec::new();
+    let _ = reader.read_to_end(&mut received);
+    assert_eq!(received.len(), 10_000, "exactly the cap gets through");
+    let records = wait_records(&serving, 1);
+    let reason = denied_reason(&records[0]);
+    assert!(reason.contains("sandbox.egress_max_mib"), "{records:?}");
+    assert_eq!(records[0].bytes_down, 10_000);
+    serving.stop();
+}
+
+#[test]
+fn a_tunnel_is_cut_when_open_past_its_time_cap() {
+    let limits = EgressLimits {
+        max_duration: Duration::from_millis(300),
+        ..EgressLimits::default()
+    };
+    let (serving, proxy) = egress_with(upstream_sending(5), &["registry.example.com"], limits);
+    let started = std::time::Instant::now();
+    let mut reader = open_tunnel(proxy);
+    let mut received = Vec::new();
+    // The upstream holds the tunnel open: only the cap ends it (ask's read timeout is 10 s).
+    reader.read_to_end(&mut received).unwrap();
+    assert_eq!(received, b"xxxxx");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let records = wait_records(&serving, 1);
+    assert!(
+        denied_reason(&records[0]).contains("sandbox.egress_max_seconds"),
+        "{records:?}"
+    );
+    serving.stop();
+}
+
+#[test]
+fn tunnels_past_the_concurrency_cap_are_refused_until_one_closes() {
+    let limits = EgressLimits {
+        max_connections: 1,
+        ..EgressLimits::default()
+    };
+    let (serving, proxy) = egress_with(upstream_sending(1), &["registry.example.com"], limits);
+    let first = open_tunnel(proxy);
+    let (status, mut reader) = ask(proxy, "CONNECT registry.example.com:443 HTTP/1.1\r\n\r\n");
+    assert!(status.starts_with("HTTP/1.1 503"), "{status}");
+    let mut body = String::new();
+    reader.read_to_string(&mut body).unwrap();
+    assert!(body.contains("sandbox.egress_max_connections"), "{body}");
+    drop(first);
+    // The slot is given back once the first tunnel's both directions have ended.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _reader) = ask(proxy, "CONNECT registry.example.com:443 HTTP/1.1\r\n\r\n");
+        if status.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never freed: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    serving.stop();
 }

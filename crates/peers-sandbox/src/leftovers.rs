@@ -44,14 +44,13 @@ pub(crate) fn send(pipe: OwnedFd) {
 }
 
 fn running() -> Vec<Listed> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let own = std::process::id();
-    let mut listed: Vec<Listed> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| *pid != own && !is_zombie(*pid))
+    running_except(&[std::process::id()])
+}
+
+/// The processes of this pid namespace that are running (not zombies), but for `skip`.
+fn running_except(skip: &[u32]) -> Vec<Listed> {
+    let mut listed: Vec<Listed> = pids_except(skip)
+        .into_iter()
         .map(|pid| Listed {
             pid,
             command: command_line(pid),
@@ -85,6 +84,27 @@ fn command_line(pid: u32) -> String {
         .take(MAX_COMMAND_CHARS)
         .collect();
     text
+}
+
+/// The podman container's init, once the command has exited: the processes of the
+/// container still running but for its pid 1 (podman's `--init`) and the caller, as the
+/// helper's line (`None` when there are none). The caller kills them before writing it.
+pub(crate) fn podman_line() -> Option<String> {
+    let listed = running_except(&[1, std::process::id()]);
+    let json = serde_json::to_string(&listed).ok()?;
+    line(&json)
+}
+
+/// The pids of this pid namespace's running processes (not zombies), but for `skip`.
+pub(crate) fn pids_except(skip: &[u32]) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| !skip.contains(pid) && !is_zombie(*pid))
+        .collect()
 }
 
 /// The helper's line for what init sent (`None` when nothing was left running or the text

@@ -37,8 +37,9 @@ pub use handover::{HandOver, HandOverSocket, MAX_LISTENERS};
 pub use helper::helper_main;
 pub use leftovers::{LEFT_RUNNING_MARKER, left_running};
 pub use podman::{
-    Drift, PODMAN_HELPER_SUBCOMMAND, Podman, PodmanLimits, PodmanProbe, Root, VERSION_LABEL,
-    confine_podman, podman_helper_main, probe_podman, version_drift,
+    Drift, PODMAN_HELPER_SUBCOMMAND, PODMAN_INIT_SUBCOMMAND, Podman, PodmanLimits, PodmanProbe,
+    Root, VERSION_LABEL, confine_podman, podman_helper_main, podman_init_main, probe_podman,
+    version_drift,
 };
 pub use policy::{Network, PROTECTED_GIT_PATHS, Policy, SYSTEM_DIRS};
 pub use probe::{CgroupSupport, Probe, probe};

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::Args;
 use peers_agent::PriceTable;
-use peers_core::config::{HealthSettings, PeerRole, PeerSettings, PromptMode, ToolKind};
+use peers_core::config::{
+    HealthSettings, PeerRole, PeerSettings, PromptMode, SandboxSettings, ToolKind,
+};
 use peers_core::location::Span;
 use peers_review::{Archive, CallLimits, ReviewError, ReviewSettings, Reviewer, Scope};
 
@@ -83,7 +85,8 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
     let project = LoadedProject::open(directory)?;
     let scope = scope(args)?;
     let (peers, health, prices) = reviewers(&project, args)?;
-    let allow_hosts = allow_hosts(&project, args)?;
+    // The egress allow-list and caps are the project's, whoever the reviewers are.
+    let sandbox = sandbox_settings(&project, args)?;
     let reviewers = peers
         .iter()
         .map(|peer| Reviewer::from_peer(peer).map_err(CliError::from))
@@ -101,7 +104,7 @@ pub fn run(directory: Option<&Path>, args: &ReviewArgs) -> CliResult<u8> {
             } else {
                 args.sandbox
             },
-            &allow_hosts,
+            &sandbox,
         )?,
         limits: CallLimits {
             timeout: Duration::from_secs(health.absolute_max_runtime_s),
@@ -261,18 +264,20 @@ fn reviewers(
 /// The egress allow-list is the project's, whoever the reviewers are. With `--tool` nothing else
 /// comes from .peers/config.yaml, so a config that does not load costs only its extra hosts (a
 /// warning says so) instead of refusing the review; without `--tool` the config is required.
-fn allow_hosts(project: &LoadedProject, args: &ReviewArgs) -> CliResult<Vec<String>> {
+/// The project's `sandbox:` settings (allow-list, egress caps). With `--tool` a config that
+/// does not load is a warning, not an error: nothing else of it is needed then.
+fn sandbox_settings(project: &LoadedProject, args: &ReviewArgs) -> CliResult<SandboxSettings> {
     if !project.dir.path().is_dir() {
-        return Ok(Vec::new());
+        return Ok(SandboxSettings::default());
     }
     match project.load_config() {
-        Ok(config) => Ok(config.sandbox.allow_hosts),
+        Ok(config) => Ok(config.sandbox),
         Err(err) if !args.tool.is_empty() => {
             eprintln!(
                 "warning: reviewing without sandbox.allow_hosts: {}",
                 err.message
             );
-            Ok(Vec::new())
+            Ok(SandboxSettings::default())
         }
         Err(err) => Err(err),
     }

@@ -198,8 +198,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
-    let launcher =
-        crate::launcher::build_confined(args.sandbox_choice(), &config.sandbox.allow_hosts)?;
+    let launcher = crate::launcher::build_confined(args.sandbox_choice(), &config.sandbox)?;
     crate::sandbox_network::append(
         &crate::sandbox_network::log_path(project.root()),
         &[

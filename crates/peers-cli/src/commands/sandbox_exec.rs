@@ -1,5 +1,5 @@
-//! `peers __sandbox-exec` and `peers __podman-exec` (hidden, internal): the native sandbox's
-//! helper and the podman container's supervisor. The launcher never writes these command lines
+//! `peers __sandbox-exec`, `peers __podman-exec` and `peers __podman-init` (hidden, internal):
+//! the native sandbox's helper, the podman container's supervisor and its in-container init. The launcher never writes these command lines
 //! by hand: `peers_sandbox::confine` / `confine_podman` build them, and this file only hands
 //! the arguments to `peers_sandbox::helper_main` / `podman_helper_main` before anything else runs
 //! (the helper must start single-threaded, and clap must not reinterpret the command's argv).
@@ -16,6 +16,8 @@ pub fn intercept(args: &[OsString]) -> Option<ExitCode> {
         peers_sandbox::helper_main(rest)
     } else if subcommand == peers_sandbox::PODMAN_HELPER_SUBCOMMAND {
         peers_sandbox::podman_helper_main(rest)
+    } else if subcommand == peers_sandbox::PODMAN_INIT_SUBCOMMAND {
+        peers_sandbox::podman_init_main(rest)
     } else {
         return None;
     };

@@ -38,7 +38,12 @@ const GOALS_KEYS: &[&str] = &[
 ];
 const TURNS_KEYS: &[&str] = &["max_retries", "recovery_interval"];
 const VERIFY_KEYS: &[&str] = &["timeout_s", "commands"];
-const SANDBOX_KEYS: &[&str] = &["allow_hosts"];
+const SANDBOX_KEYS: &[&str] = &[
+    "allow_hosts",
+    "egress_max_mib",
+    "egress_max_seconds",
+    "egress_max_connections",
+];
 const VERIFY_COMMAND_KEYS: &[&str] = &["name", "cmd", "timeout_s"];
 
 /// The original's limits on pattern lists, kept so a pasted list cannot slow every output line.
@@ -237,6 +242,21 @@ pub(super) fn sandbox(map: Option<&Map<'_>>) -> Result<SandboxSettings, DecodeEr
         if !list.is_null() {
             sandbox.allow_hosts = list.string_list()?;
         }
+    }
+    if let Some(v) = map.opt("egress_max_mib", |field| {
+        field.pos_int_up_to(SandboxSettings::MAX_EGRESS_MIB)
+    })? {
+        sandbox.egress_max_mib = v;
+    }
+    if let Some(v) = map.opt("egress_max_seconds", |field| {
+        field.pos_int_up_to(SandboxSettings::MAX_EGRESS_SECONDS)
+    })? {
+        sandbox.egress_max_seconds = v;
+    }
+    if let Some(v) = map.opt("egress_max_connections", |field| {
+        field.pos_int_up_to(SandboxSettings::MAX_EGRESS_CONNECTIONS)
+    })? {
+        sandbox.egress_max_connections = v;
     }
     Ok(sandbox)
 }

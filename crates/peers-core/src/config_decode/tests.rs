@@ -1,7 +1,7 @@
 //! Tests of config.yaml decoding: sections, defaults, legacy keys, and the exact error lines.
 
 use super::*;
-use crate::config::{BudgetSettings, HealthSettings, MaxUsdMode, VerifyCommand};
+use crate::config::{BudgetSettings, HealthSettings, MaxUsdMode, SandboxSettings, VerifyCommand};
 
 const FILE: &str = ".peers/config.yaml";
 const PEERS: &str = "peers:\n  - name: claude\n  - name: codex\n";
@@ -413,4 +413,35 @@ fn sandbox_allow_hosts_is_a_list_of_names() {
     assert!(message.contains("allow_host"), "{message}");
     let (message, _) = error(with_peers("sandbox:\n  allow_hosts: x.org\n"));
     assert!(message.contains("sandbox.allow_hosts"), "{message}");
+}
+
+#[test]
+fn sandbox_egress_caps_default_and_are_checked() {
+    let defaults = decode(PEERS).sandbox;
+    assert_eq!(defaults, SandboxSettings::default());
+    let config = with_peers(
+        "sandbox:\n  egress_max_mib: 64\n  egress_max_seconds: 120\n  egress_max_connections: 4\n",
+    )
+    .unwrap();
+    assert_eq!(config.sandbox.egress_max_mib, 64);
+    assert_eq!(config.sandbox.egress_max_seconds, 120);
+    assert_eq!(config.sandbox.egress_max_connections, 4);
+    for (yaml, key) in [
+        ("egress_max_mib: 0", "sandbox.egress_max_mib"),
+        ("egress_max_mib: 2000000", "sandbox.egress_max_mib"),
+        ("egress_max_seconds: -5", "sandbox.egress_max_seconds"),
+        ("egress_max_seconds: 90000", "sandbox.egress_max_seconds"),
+        (
+            "egress_max_connections: many",
+            "sandbox.egress_max_connections",
+        ),
+        (
+            "egress_max_connections: 5000",
+            "sandbox.egress_max_connections",
+        ),
+    ] {
+        let (message, _) = error(with_peers(&format!("sandbox:\n  {yaml}\n")));
+        assert!(message.contains(key), "{yaml}: {message}");
+        assert!(message.contains("positive integer"), "{yaml}: {message}");
+    }
 }

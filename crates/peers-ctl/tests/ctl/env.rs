@@ -35,20 +35,19 @@ impl Output {
 pub const HANDOFF: &str = "Work by {peer}\n\n## Self-Review\nRe-read the diff and ran the checks myself; nothing left out.\n\nPeer: {peer}\nPeer-Status: handoff\nSelf-Review: pass";
 const GOALS: &str = "goals:\n  - {id: builds, type: hard, cmd: 'true', pass_when: 'exit_code == 0'}\n  - {id: self-review-on-handoff, type: hard, builtin: self-review-on-handoff}\n  - {id: bug-hunt-clean, type: hard, builtin: bug-hunt-clean}\n";
 
-/// The `peers` binary next to `peers-ctl` (built on demand when only peers-ctl was built).
+/// The `peers` binary next to `peers-ctl`, brought up to date once per test process: cargo
+/// builds only peers-ctl's own binary for `cargo test -p peers-ctl`, and a `peers` left from an
+/// older build would test old loop code (a no-op build costs a fraction of a second).
 pub fn peers_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let ctl = PathBuf::from(env!("CARGO_BIN_EXE_peers-ctl"));
-        let peers = ctl.with_file_name("peers");
-        if !peers.is_file() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "peers-cli", "--bin", "peers"])
-                .status()
-                .expect("cargo build peers");
-            assert!(status.success(), "building the peers binary failed");
-        }
-        peers
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "peers-cli", "--bin", "peers"])
+            .status()
+            .expect("cargo build peers");
+        assert!(status.success(), "building the peers binary failed");
+        ctl.with_file_name("peers")
     })
     .clone()
 }

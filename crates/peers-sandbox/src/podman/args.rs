@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::SandboxError;
 use crate::gitdirs::inside;
-use crate::policy::SYSTEM_DIRS;
+use crate::policy::{Network, SYSTEM_DIRS};
 
+use super::init::{HANDOVER_DIR, INIT_PATH, InitArgs, PODMAN_INIT_SUBCOMMAND};
 use super::{PodmanRequest, Root};
 
 /// Builds `podman run …` (everything after the podman program itself). `with_limits` is false
@@ -66,9 +67,15 @@ pub(crate) fn run_args(
         // Rootless: the caller's uid is the same inside (keep-id), so files keep their owner.
         push("--userns", "keep-id".into());
         push("--user", format!("{uid}:{gid}"));
-        format!(",uid={uid},gid={gid}")
+        // `U` chowns the tmpfs to the container user: podman 4.3 has no `uid=`/`gid=`
+        // options for --tmpfs (it refuses the whole run on them) and leaves /tmp 0755 and
+        // root's whatever `mode=` says, so rootless, /tmp too must be the user's.
+        ",U".to_owned()
     };
-    push("--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=2g".into());
+    push(
+        "--tmpfs",
+        format!("/tmp:rw,nosuid,nodev,mode=1777,size=2g{owner}"),
+    );
     push(
         "--tmpfs",
         format!(
@@ -81,22 +88,43 @@ pub(crate) fn run_args(
         push("--env", key.clone());
     }
     for (source, target, mode) in mounts(request)? {
-        // `--volume` separates its fields with `:` and its options with `,`.
-        if let Some(odd) = [&source, &target]
-            .into_iter()
-            .find(|path| path.to_string_lossy().contains([':', ',']))
-        {
-            return Err(SandboxError::BadPolicy {
-                field: "mount",
-                path: odd.clone(),
-                reason: "a path with `:` or `,` cannot be given to podman --volume; \
-                         move it or use --sandbox native",
-            });
-        }
         push(
             "--volume",
-            format!("{}:{}:{mode}", source.display(), target.display()),
+            format!(
+                "{}:{}:{mode}",
+                checked(&source)?.display(),
+                checked(&target)?.display()
+            ),
         );
+    }
+    // The init: the peers executable, read-only, and the hand-over socket's directory.
+    push(
+        "--volume",
+        format!("{}:{INIT_PATH}:ro", checked(&request.peers_exe)?.display()),
+    );
+    let mut init = InitArgs {
+        socket: None,
+        ports: Vec::new(),
+        program: program.clone(),
+        args: args.to_vec(),
+    };
+    if let Network::HandOver(hand_over) = &policy.network {
+        let (dir, file) = match (hand_over.socket.parent(), hand_over.socket.file_name()) {
+            (Some(dir), Some(file)) => (dir, file),
+            _ => {
+                return Err(SandboxError::BadPolicy {
+                    field: "network.socket",
+                    path: hand_over.socket.clone(),
+                    reason: "the hand-over socket must be a file in a directory",
+                });
+            }
+        };
+        push(
+            "--volume",
+            format!("{}:{HANDOVER_DIR}:rw", checked(dir)?.display()),
+        );
+        init.socket = Some(Path::new(HANDOVER_DIR).join(file));
+        init.ports.clone_from(&hand_over.ports);
     }
     match &request.podman.root {
         Root::Local(dir) => {
@@ -108,9 +136,23 @@ pub(crate) fn run_args(
             out.push(image.into());
         }
     }
-    out.push(program.clone());
-    out.extend(args.iter().cloned());
+    out.push(INIT_PATH.into());
+    out.push(PODMAN_INIT_SUBCOMMAND.into());
+    out.extend(init.to_args());
     Ok(out)
+}
+
+/// `path`, unless `--volume` would misread it (it separates fields with `:`, options with `,`).
+fn checked(path: &Path) -> Result<&Path, SandboxError> {
+    if path.to_string_lossy().contains([':', ',']) {
+        return Err(SandboxError::BadPolicy {
+            field: "mount",
+            path: path.to_path_buf(),
+            reason: "a path with `:` or `,` cannot be given to podman --volume; \
+                     move it or use --sandbox native",
+        });
+    }
+    Ok(path)
 }
 
 /// Every bind mount as (host source, target inside, mode), parents before children.

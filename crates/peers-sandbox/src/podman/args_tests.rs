@@ -19,6 +19,7 @@ fn request(repo: &Path, root: Root) -> PodmanRequest {
         name: "peers-test".into(),
         env_keys: vec!["PATH".into()],
         timeout_secs: Some(120),
+        peers_exe: "/opt/peers/bin/peers".into(),
     }
 }
 
@@ -66,8 +67,11 @@ fn the_command_line_carries_every_hardening_flag() {
         "--timeout 120",
         "--userns keep-id",
         "--user 1000:1000",
+        "/home/agent:rw,nosuid,nodev,mode=0700,size=1g,U",
+        "/tmp:rw,nosuid,nodev,mode=1777,size=2g,U",
         "--env PATH",
-        "--rootfs /var/cache/peers-rootfs claude -p",
+        "--rootfs /var/cache/peers-rootfs /run/peers/peers __podman-init -- claude -p",
+        "--volume /opt/peers/bin/peers:/run/peers/peers:ro",
         "--volume /usr:/usr:ro,nosuid",
     ] {
         assert!(line.contains(flag), "missing `{flag}` in {line}");
@@ -111,7 +115,9 @@ fn root_runs_without_keep_id_and_an_image_is_never_pulled() {
     );
     assert!(!line.contains("keep-id"), "{line}");
     assert!(
-        line.contains("--pull=never localhost/peers-agent:0.1 sh"),
+        line.contains(
+            "--pull=never localhost/peers-agent:0.1 /run/peers/peers __podman-init -- sh"
+        ),
         "{line}"
     );
     assert!(
@@ -204,5 +210,47 @@ fn a_path_podman_would_misparse_is_refused() {
     assert!(
         matches!(err, SandboxError::BadPolicy { field: "mount", .. }),
         "{err:?}"
+    );
+}
+
+#[test]
+fn a_hand_over_binds_the_sockets_directory_and_tells_the_init_the_ports() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let mut request = request(&repo, Root::Image("x".into()));
+    request.policy.network = Network::HandOver(crate::HandOver {
+        socket: "/tmp/peers-handover-0/handover-x1/socket".into(),
+        ports: vec![3128, 3129],
+    });
+    let args = run_args(
+        &request,
+        Path::new("/p.json"),
+        &"sh".into(),
+        &["-c".into(), "true".into()],
+        0,
+        0,
+        true,
+    )
+    .unwrap();
+    let line = joined(&args);
+    assert!(
+        line.contains("--volume /tmp/peers-handover-0/handover-x1:/run/peers/handover:rw"),
+        "{line}"
+    );
+    assert!(line.contains("--network=none"), "{line}");
+    let at = args
+        .iter()
+        .position(|arg| arg == PODMAN_INIT_SUBCOMMAND)
+        .unwrap();
+    let init = crate::podman::init::parse(&args[at + 1..]).unwrap();
+    assert_eq!(
+        init.socket,
+        Some(PathBuf::from("/run/peers/handover/socket"))
+    );
+    assert_eq!(init.ports, vec![3128, 3129]);
+    assert_eq!(init.program, OsString::from("sh"));
+    assert_eq!(
+        init.args,
+        vec![OsString::from("-c"), OsString::from("true")]
     );
 }

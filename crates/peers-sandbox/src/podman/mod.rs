@@ -6,11 +6,14 @@
 //!
 //! The container is started in the foreground by `peers __podman-exec` ([`helper`]), which
 //! supervises it and removes it at the end of the turn whatever happens, so nothing outlives
-//! the turn. The root is either a local directory whose `/usr`, `/etc` and `/opt` are the
+//! the turn. Inside, `peers __podman-init` ([`init`]) hands the container's listeners to peers
+//! over the bind-mounted hand-over socket (the same host-side proxies as native serve them),
+//! runs the command, and names and kills what it left running. The root is either a local directory whose `/usr`, `/etc` and `/opt` are the
 //! host's, bound read-only (no image pull), or an image built from the project's Containerfile.
 
 mod args;
 mod helper;
+mod init;
 mod probe;
 mod seccomp;
 
@@ -25,6 +28,7 @@ use crate::error::SandboxError;
 use crate::policy::Policy;
 
 pub use helper::podman_helper_main;
+pub use init::{PODMAN_INIT_SUBCOMMAND, podman_init_main};
 pub use probe::{Drift, PodmanProbe, probe_podman, version_drift};
 
 /// The hidden `peers` subcommand that runs and supervises one podman container.
@@ -99,6 +103,9 @@ pub(crate) struct PodmanRequest {
     pub env_keys: Vec<String>,
     /// conmon kills the container after this many seconds even if peers is gone.
     pub timeout_secs: Option<u64>,
+    /// The peers executable, bound read-only into the container to run
+    /// `peers __podman-init` there (the hand-over and the list of leftovers).
+    pub peers_exe: PathBuf,
 }
 
 const REQUEST_FLAG: &str = "--request";
@@ -132,6 +139,7 @@ pub fn confine_podman(
         env_keys,
         // The turn's own timeout kills first; this is the backstop when peers itself is gone.
         timeout_secs: spec.timeout.map(|timeout| timeout.as_secs() + 60),
+        peers_exe: peers_exe.to_path_buf(),
     };
     let encoded = serde_json::to_string(&request).map_err(SandboxError::Encode)?;
     let mut confined = spec.clone();

@@ -1,5 +1,6 @@
-//! Nothing of a turn outlives it: not a `setsid` + double-forked sleeper, not when the
-//! orchestrator's helper is SIGKILLed mid-turn (the parent-death chain).
+//! Nothing of a turn outlives it: not a `setsid` + double-forked sleeper (named as left
+//! running, on both backends), not when the orchestrator's helper is SIGKILLed mid-turn
+//! (the parent-death chain).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,6 +31,16 @@ fn setsid_and_double_forked_processes_die_with_the_turn() {
         assert!(outcome.success(), "{all}");
         let left = gone(marker);
         assert!(left.is_empty(), "survived the turn: {left:?}\n{all}");
+        // The sandbox's last stderr line names what was left running (and killed).
+        let named = peers_sandbox::left_running(&outcome.stderr.to_string_lossy());
+        assert!(
+            named
+                .iter()
+                .filter(|left| left.command.contains(marker))
+                .count()
+                >= 3,
+            "the leftovers are not named: {named:?}\n{all}"
+        );
     }
 }
 

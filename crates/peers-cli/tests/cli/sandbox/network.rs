@@ -4,6 +4,8 @@
 //! loopback-only test override) receives the real key, the egress proxy refuses a host not on
 //! the allow-list, the host's own loopback is unreachable, the real key is nowhere in the
 //! sandbox (environment, files, `/proc`), and every request is in `.peers/log/sandbox.jsonl`.
+//! The same holds in a podman container (`--network=none`), whose init hands its listeners
+//! to the same proxies through the bind-mounted hand-over socket.
 
 use peers_model_server::{ModelServer, Script};
 
@@ -37,9 +39,16 @@ git add "$out" && git -c user.name=agent -c user.email=agent@example.invalid com
 
 #[test]
 fn a_confined_turn_reaches_the_model_only_through_its_proxy_and_never_sees_the_key() {
-    if !super::available() {
-        return;
+    for backend in super::backends() {
+        eprintln!("== backend: {backend:?}");
+        reaches_the_model_only_through_its_proxy(match backend {
+            super::Backend::Native => "native",
+            super::Backend::Podman => "podman",
+        });
     }
+}
+
+fn reaches_the_model_only_through_its_proxy(sandbox: &str) {
     let env = TestEnv::new();
     let server = ModelServer::start(Script::default()).expect("model server");
     let repo = env.initialised_repo("app");
@@ -56,7 +65,7 @@ fn a_confined_turn_reaches_the_model_only_through_its_proxy_and_never_sees_the_k
         .current_dir(&repo)
         .env("ANTHROPIC_API_KEY", REAL_KEY)
         .env("PEERS_SANDBOX_TEST_UPSTREAM", server.base_url())
-        .args(["tick", "--sandbox", "native", "--skip-preflight"])
+        .args(["tick", "--sandbox", sandbox, "--skip-preflight"])
         .output()
         .expect("run peers");
     let stderr = String::from_utf8_lossy(&out.stderr);

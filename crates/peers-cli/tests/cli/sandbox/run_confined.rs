@@ -1,6 +1,7 @@
 //! `peers run --sandbox native`: every turn goes through the native sandbox — honest work
 //! completes, and what the sandbox forbids (peers' own files, anything outside the repository)
-//! is refused inside the turn rather than detected and undone afterwards.
+//! is refused inside the turn rather than detected and undone afterwards; what a turn leaves
+//! running is named and fails the tick on both backends.
 
 use serde_json::json;
 
@@ -258,5 +259,41 @@ fn review_rounds_use_the_projects_egress_allow_list() {
         assert_eq!(egress["request"]["host"], "localhost", "{egress:#}");
         let said = egress["request"]["reason"].as_str().unwrap_or_default();
         assert!(said.contains(reason), "{allow:?}: {egress:#}");
+    }
+}
+
+#[test]
+fn a_confined_turn_that_leaves_a_process_running_fails_and_the_process_is_named() {
+    for backend in super::backends() {
+        eprintln!("== backend: {backend:?}");
+        let choice = match backend {
+            super::Backend::Native => "native",
+            super::Backend::Podman => "podman",
+        };
+        let env = TestEnv::new();
+        let leaky = json!({"turns": [[
+            {"spawn_background": {"command": "exec sleep 2936.5"}},
+            {"sleep": {"ms": 300}},
+            {"append_file": {"path": "a.txt", "content": "x\n"}},
+            {"git_commit": {"message": HANDOFF}}
+        ]]});
+        let repo = env.sim_project(
+            "app",
+            &[("alice", "sim", leaky), ("bob", "sim", honest("b.txt"))],
+            SIMPLE_GOALS,
+            "",
+        );
+        let out = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", choice]);
+        assert_eq!(out.code, 0, "{choice}: {}", out.combined());
+        let tick = &env.ticks(&repo)[0];
+        assert_eq!(tick["success"], false, "{choice}: {tick}");
+        assert!(
+            tick["integrity"].to_string().contains("sleep 2936.5"),
+            "{choice}: the leftover is named: {tick}"
+        );
+        assert!(
+            super::sleepers("2936.5").is_empty(),
+            "{choice}: the leftover was killed"
+        );
     }
 }
