@@ -45,6 +45,11 @@ pub(crate) fn run_args(
     .iter()
     .map(OsString::from)
     .collect();
+    if request.stdin {
+        // Keeps stdin attached (no tty): podman forwards the helper's stdin, the prompt's
+        // bytes and then EOF. Without it the container's stdin is closed.
+        out.push("--interactive".into());
+    }
     let mut push = |flag: &str, value: String| {
         out.push(flag.into());
         out.push(value.into());

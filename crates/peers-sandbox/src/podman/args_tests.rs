@@ -20,6 +20,7 @@ fn request(repo: &Path, root: Root) -> PodmanRequest {
         env_keys: vec!["PATH".into()],
         timeout_secs: Some(120),
         peers_exe: "/opt/peers/bin/peers".into(),
+        stdin: false,
     }
 }
 
@@ -89,6 +90,41 @@ fn the_command_line_carries_every_hardening_flag() {
     let position = |needle: &str| line.find(needle).unwrap();
     assert!(
         position(&format!("{repo_text}/.git:")) < position(&format!("{repo_text}/.git/config:"))
+    );
+}
+
+#[test]
+fn stdin_is_forwarded_only_when_the_command_reads_bytes() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = git_repo(temp.path());
+    let mut request = request(&repo, Root::Local("/var/cache/peers-rootfs".into()));
+    let args = |request: &PodmanRequest| {
+        run_args(
+            request,
+            Path::new("/p.json"),
+            &"cat".into(),
+            &[],
+            1000,
+            1000,
+            true,
+        )
+        .unwrap()
+    };
+    let interactive = |args: &[OsString]| {
+        args.iter()
+            .filter(|arg| *arg == "--interactive" || *arg == "-i" || *arg == "--tty")
+            .count()
+    };
+    assert_eq!(interactive(&args(&request)), 0, "stdin null: kept closed");
+    request.stdin = true;
+    let with_stdin = args(&request);
+    assert_eq!(interactive(&with_stdin), 1, "{}", joined(&with_stdin));
+    // A podman option: before the root and the init, never among the command's arguments.
+    let at = |needle: &str| with_stdin.iter().position(|arg| arg == needle).unwrap();
+    assert!(
+        at("--interactive") < at("--rootfs"),
+        "{}",
+        joined(&with_stdin)
     );
 }
 

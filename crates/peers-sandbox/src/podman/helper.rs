@@ -85,10 +85,17 @@ fn run(
     // Rootless podman on cgroup v1 refuses resource limits (and with them the whole run).
     let with_limits = uid == 0 || Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
     let argv = args::run_args(request, &profile, program, args, uid, gid, with_limits)?;
+    // With `--interactive` podman reads the helper's own stdin (peers' pipe: the command's
+    // bytes, then EOF) and forwards it; otherwise nothing is forwarded and it stays closed.
+    let stdin = if request.stdin {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
     let mut child = Command::new(&request.podman.program)
         .args(argv)
         .process_group(0)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .spawn()
         .map_err(|err| {
             SandboxError::setup(SetupStep::Podman(request.podman.program.clone()), err)

@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Signal, WaitOptions};
@@ -112,8 +112,11 @@ fn run(init: &InitArgs) -> Result<i32, SandboxError> {
             .map_err(|err| SandboxError::setup(SetupStep::HandOver, err))?;
         crate::handover::send(&channel, &init.ports)?;
     }
+    // The command gets the container's stdin as is (the bytes podman forwards under
+    // `--interactive`, then EOF; else closed): the init never reads it.
     let mut child = Command::new(&init.program)
         .args(&init.args)
+        .stdin(Stdio::inherit())
         .spawn()
         .map_err(|err| {
             SandboxError::setup(

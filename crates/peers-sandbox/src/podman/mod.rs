@@ -21,7 +21,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use peers_process::CommandSpec;
+use peers_process::{CommandSpec, StdinSource};
 use serde::{Deserialize, Serialize};
 
 use crate::error::SandboxError;
@@ -106,6 +106,11 @@ pub(crate) struct PodmanRequest {
     /// The peers executable, bound read-only into the container to run
     /// `peers __podman-init` there (the hand-over and the list of leftovers).
     pub peers_exe: PathBuf,
+    /// Whether the command reads bytes on stdin (`StdinSource::Bytes`): podman then runs with
+    /// `--interactive` and forwards the helper's stdin (the bytes, then EOF); otherwise the
+    /// container's stdin stays closed, as under native.
+    #[serde(default)]
+    pub stdin: bool,
 }
 
 const REQUEST_FLAG: &str = "--request";
@@ -140,6 +145,7 @@ pub fn confine_podman(
         // The turn's own timeout kills first; this is the backstop when peers itself is gone.
         timeout_secs: spec.timeout.map(|timeout| timeout.as_secs() + 60),
         peers_exe: peers_exe.to_path_buf(),
+        stdin: matches!(spec.stdin, StdinSource::Bytes(_)),
     };
     let encoded = serde_json::to_string(&request).map_err(SandboxError::Encode)?;
     let mut confined = spec.clone();
@@ -231,6 +237,23 @@ mod tests {
         assert_eq!(program, OsString::from("git"));
         assert_eq!(args, spec.args);
         assert!(confined.grace >= Duration::from_secs(10));
+        assert!(!request.stdin, "stdin null: nothing to forward");
+        assert_eq!(confined.stdin, StdinSource::Null);
+    }
+
+    #[test]
+    fn confine_podman_forwards_stdin_bytes_to_the_helper_and_asks_for_them_inside() {
+        let mut spec = CommandSpec::new("cat", "/work/repo");
+        spec.stdin = StdinSource::Bytes(b"the prompt\n".to_vec());
+        let policy = Policy::new("/work/repo", "/work/scratch", "/home/u");
+        let podman = Podman::new(Root::Image("peers-agent:1".into()));
+        let confined = confine_podman(&spec, &policy, &podman, Path::new("/opt/peers")).unwrap();
+        assert_eq!(
+            confined.stdin, spec.stdin,
+            "the helper gets the bytes, then EOF"
+        );
+        let (request, _, _) = parse_request(&confined.args[1..]).unwrap();
+        assert!(request.stdin);
     }
 
     #[test]

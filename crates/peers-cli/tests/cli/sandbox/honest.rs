@@ -1,9 +1,49 @@
 //! Honest work inside the sandbox: files, git status and commit, Python, a local server,
-//! a toolchain passed read-only, ptys and POSIX semaphores, and the exit status passed on.
+//! a toolchain passed read-only, ptys and POSIX semaphores, the exit status passed on, and
+//! stdin: the exact bytes then EOF when the command is given some, closed when not.
 
 use std::path::{Path, PathBuf};
 
+use peers_process::StdinSource;
+
 use super::{Turn, lines, text};
+
+#[test]
+fn stdin_bytes_reach_the_command_exactly_then_eof_and_without_bytes_stdin_is_closed() {
+    for turn in Turn::each() {
+        // More than a pipe buffer, every byte value, no newline at the end.
+        let mut bytes = b"You are peer 'alice'.\n".to_vec();
+        bytes.extend((0..=255u8).cycle().take(200_000));
+        bytes.extend(b"the end, no newline");
+        // `cat` returns only at EOF: an open pipe would hang the turn until its timeout.
+        let mut spec = turn.spec(&["/bin/sh", "-c", "cat > stdin-seen && echo read"], &[]);
+        spec.stdin = StdinSource::Bytes(bytes.clone());
+        let outcome = peers_process::run(&turn.confine(&spec)).expect("run the sandbox helper");
+        let all = text(&outcome);
+        assert!(outcome.success() && !outcome.timed_out, "{all}");
+        assert_eq!(lines(&outcome), ["read"], "{all}");
+        let seen = std::fs::read(turn.repo.join("stdin-seen")).unwrap();
+        assert!(
+            seen == bytes,
+            "{} bytes read of {}: {all}",
+            seen.len(),
+            bytes.len()
+        );
+
+        // Null: EOF at once (never a pipe left open), so `cat` reads nothing and returns.
+        let outcome = turn.run(
+            &[
+                "/bin/sh",
+                "-c",
+                "cat | wc -c; [ -p /dev/stdin ] && echo pipe || echo no-pipe",
+            ],
+            &[],
+        );
+        let all = text(&outcome);
+        assert!(outcome.success() && !outcome.timed_out, "{all}");
+        assert_eq!(lines(&outcome), ["0", "no-pipe"], "{all}");
+    }
+}
 
 #[test]
 fn git_status_and_commit_work_inside_and_land_on_the_host() {

@@ -96,6 +96,12 @@ impl Turn {
     }
 
     pub fn run(&self, argv: &[&str], extra_env: &[(&str, &str)]) -> Outcome {
+        let confined = self.confine(&self.spec(argv, extra_env));
+        peers_process::run(&confined).expect("run the sandbox helper")
+    }
+
+    /// The unconfined spec of `argv` in the repository: a clean git identity, stdin null.
+    pub fn spec(&self, argv: &[&str], extra_env: &[(&str, &str)]) -> CommandSpec {
         let mut spec = CommandSpec::new(argv[0], &self.repo);
         spec.args = argv[1..].iter().map(Into::into).collect();
         spec.env = [
@@ -113,8 +119,7 @@ impl Turn {
         .map(|(key, value)| (key.into(), value.into()))
         .collect();
         spec.timeout = Some(Duration::from_secs(120));
-        let confined = self.confine(&spec);
-        peers_process::run(&confined).expect("run the sandbox helper")
+        spec
     }
 
     /// `spec` wrapped for this turn's backend.

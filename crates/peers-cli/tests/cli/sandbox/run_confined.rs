@@ -1,7 +1,8 @@
 //! `peers run --sandbox native`: every turn goes through the native sandbox — honest work
 //! completes, and what the sandbox forbids (peers' own files, anything outside the repository)
 //! is refused inside the turn rather than detected and undone afterwards; what a turn leaves
-//! running is named and fails the tick on both backends.
+//! running is named and fails the tick on both backends, and a prompt given on stdin reaches
+//! the peer on both.
 
 use serde_json::json;
 
@@ -294,6 +295,40 @@ fn a_confined_turn_that_leaves_a_process_running_fails_and_the_process_is_named(
         assert!(
             super::sleepers("2936.5").is_empty(),
             "{choice}: the leftover was killed"
+        );
+    }
+}
+
+#[test]
+fn a_peer_reading_its_prompt_on_stdin_gets_it_on_every_backend() {
+    for backend in super::backends() {
+        eprintln!("== backend: {backend:?}");
+        let choice = match backend {
+            super::Backend::Native => "native",
+            super::Backend::Podman => "podman",
+        };
+        let env = TestEnv::new();
+        let repo = env.sim_project("app", &[("bob", "sim", honest("b.txt"))], SIMPLE_GOALS, "");
+        // `cat` ends only at EOF: a prompt that never arrives, or a stdin left open, leaves
+        // the file empty or the turn hanging until its timeout.
+        let script = "cat > prompt-seen.txt; git add prompt-seen.txt; git commit -q -m \"$(printf 'Work by alice\\n\\n## Self-Review\\nRe-read the diff and ran the checks myself; nothing left out.\\n\\nPeer: alice\\nPeer-Status: handoff\\nSelf-Review: pass')\"";
+        let config_path = repo.join(".peers/config.yaml");
+        let config = std::fs::read_to_string(&config_path).unwrap().replace(
+            "peers:\n",
+            &format!(
+                "peers:\n  - name: alice\n    tool: generic\n    argv: ['sh', '-c', {script:?}]\n    prompt_mode: stdin\n"
+            ),
+        );
+        std::fs::write(&config_path, config).unwrap();
+        let out = env.peers(&repo, &["run", "--max-ticks", "1", "--sandbox", choice]);
+        assert_eq!(out.code, 0, "{choice}: {}", out.combined());
+        let tick = &env.ticks(&repo)[0];
+        assert_eq!(tick["peer"], "alice", "{choice}: {tick}");
+        assert_eq!(tick["success"], true, "{choice}: {tick}");
+        let prompt = std::fs::read_to_string(repo.join("prompt-seen.txt")).unwrap();
+        assert!(
+            prompt.contains("You are peer 'alice'. Your counterpart is 'bob'."),
+            "{choice}: the prompt arrived on stdin: {prompt:?}"
         );
     }
 }
