@@ -214,7 +214,7 @@ fn named_overrides(dir: &Path) -> Vec<String> {
             && listing
                 .watched
                 .iter()
-                .all(|(path, stamp)| file_stamp(path) == *stamp)
+                .all(|(path, seen)| stamp(path) == *seen)
         {
             return listing.settings.clone();
         }
@@ -230,21 +230,41 @@ fn named_overrides(dir: &Path) -> Vec<String> {
 
 /// What identifies a file's content without reading it: device, inode, size and the change
 /// time (which every write updates and no caller can set back), plus the modification time.
-/// A missing file has no stamp, so its appearance later is a change.
-type Stamp = Option<(u64, u64, u64, i64, i64, i64, i64)>;
+/// For HEAD, which only matters for `includeIf.onbranch:`, the branch it names (a detached HEAD
+/// moving to another commit changes nothing git reads). A missing file has no stamp, so its
+/// appearance later is a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stamp {
+    Missing,
+    File(u64, u64, u64, i64, i64, i64, i64),
+    /// HEAD's `ref: …` line, or `None` when it holds a commit id (detached).
+    Head(Option<String>),
+}
 
-fn file_stamp(path: &Path) -> Stamp {
+fn stamp(path: &Path) -> Stamp {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).ok()?;
-    Some((
-        meta.dev(),
-        meta.ino(),
-        meta.size(),
-        meta.ctime(),
-        meta.ctime_nsec(),
-        meta.mtime(),
-        meta.mtime_nsec(),
-    ))
+    if path.file_name() == Some(OsStr::new("HEAD")) {
+        return match std::fs::read(path) {
+            Ok(bytes) => Stamp::Head(
+                bytes
+                    .starts_with(b"ref:")
+                    .then(|| String::from_utf8_lossy(&bytes).trim_end().to_owned()),
+            ),
+            Err(_) => Stamp::Missing,
+        };
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) => Stamp::File(
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+        ),
+        Err(_) => Stamp::Missing,
+    }
 }
 
 /// Run `git config --list` (with the fixed overrides, so even this call runs nothing) and
@@ -288,8 +308,8 @@ fn list(dir: &Path) -> Listing {
     let watched = watched_paths
         .into_iter()
         .map(|path| {
-            let stamp = file_stamp(&path);
-            (path, stamp)
+            let seen = stamp(&path);
+            (path, seen)
         })
         .collect();
     Listing { watched, settings }

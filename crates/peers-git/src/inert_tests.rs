@@ -120,6 +120,44 @@ fn a_filter_added_after_the_first_call_is_neutralised_too() {
 }
 
 #[test]
+fn a_branch_switch_is_noticed_for_onbranch_includes_and_a_moving_detached_head_is_not_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "a"]);
+    std::fs::write(repo.join("a.txt"), "b\n").unwrap();
+    git(repo, &["commit", "-q", "-am", "b"]);
+    std::fs::write(repo.join("late.cfg"), "[filter \"late\"]\n\tclean = x\n").unwrap();
+    git(
+        repo,
+        &["config", "includeIf.onbranch:feature.path", "../late.cfg"],
+    );
+    let has_late = || overrides(repo).contains(&"filter.late.clean=".to_owned());
+    assert!(!has_late(), "on main the include does not apply");
+    git(repo, &["checkout", "-q", "-b", "feature"]);
+    assert!(
+        has_late(),
+        "on feature it does, and the cache noticed the switch"
+    );
+    // Detached and moving between commits: git reads the same configuration, and the cached
+    // listing is reused rather than listed again (a gate tree moves every tick).
+    git(repo, &["checkout", "-q", "--detach", "HEAD~1"]);
+    assert!(!has_late());
+    let head = repo.join(".git/HEAD");
+    let before = stamp(&head);
+    git(repo, &["checkout", "-q", "--detach", "main"]);
+    assert!(!has_late());
+    assert_eq!(
+        stamp(&head),
+        before,
+        "a detached HEAD that moved is the same stamp"
+    );
+    assert_eq!(before, Stamp::Head(None));
+}
+
+#[test]
 fn diff_commands_get_no_external_diff_or_textconv() {
     let args = argv(Path::new("/"), &["log", "-p"]);
     let text: Vec<&str> = args.iter().map(|a| a.to_str().unwrap()).collect();

@@ -156,43 +156,64 @@ const MAX_HEAD_RESERVE: usize = 16 * 1024 * 1024;
 /// Reads go straight into a ring of the last bytes ([`CaptureBuffer::spare`], then
 /// [`CaptureBuffer::filled`]): every byte is copied once, by the kernel, and the middle of a
 /// flood is simply overwritten. Only the first `cap / 2` bytes are copied again, into the head.
+/// The ring is never zeroed: its first fill reads into unused capacity, so a command that
+/// prints little touches little memory (zeroing a 1 MiB ring per gate once cost a tick more
+/// than the gates' own work).
 #[derive(Debug)]
 pub(crate) struct CaptureBuffer {
     head: Vec<u8>,
     head_cap: usize,
-    /// The last `ring.len()` bytes of the stream; the next byte goes to `ring[pos]`.
+    /// The last bytes of the stream: while `ring.len() < ring_len` it is still filling for the
+    /// first time and the next byte is appended; after that it is full and the next byte goes
+    /// to `ring[pos]`.
     ring: Vec<u8>,
+    ring_len: usize,
     pos: usize,
     tail_cap: usize,
     total_bytes: u64,
+}
+
+/// Where the next read may write.
+pub(crate) enum Spare<'a> {
+    /// The ring's first fill: its unused capacity (read with `rustix::buffer::spare_capacity`,
+    /// which extends the vector by what arrived).
+    Fresh(&'a mut Vec<u8>),
+    /// The full ring from the current position to its end.
+    Ring(&'a mut [u8]),
 }
 
 impl CaptureBuffer {
     pub(crate) fn new(cap: usize) -> Self {
         let head_cap = cap / 2;
         let tail_cap = cap - head_cap;
+        let ring = Vec::with_capacity(tail_cap.max(MIN_RING));
         Self {
             // Reserved once: grown by doubling, a full head would leave its outgrown smaller
             // copies behind in the heap (about as much again, resident until exit). Pages of
             // the reservation count only once bytes land in them.
             head: Vec::with_capacity(head_cap.min(MAX_HEAD_RESERVE)),
             head_cap,
-            // Zeroed by the allocator's fresh pages: memory is only touched where bytes land.
-            ring: vec![0; tail_cap.max(MIN_RING)],
+            ring_len: ring.capacity(),
+            ring,
             pos: 0,
             tail_cap,
             total_bytes: 0,
         }
     }
 
-    /// Where the next read may write: the ring from the current position to its end.
-    pub(crate) fn spare(&mut self) -> &mut [u8] {
-        &mut self.ring[self.pos..]
+    /// Where the next read may write; report what it wrote with [`Self::filled`].
+    pub(crate) fn spare(&mut self) -> Spare<'_> {
+        if self.ring.len() < self.ring_len {
+            Spare::Fresh(&mut self.ring)
+        } else {
+            Spare::Ring(&mut self.ring[self.pos..])
+        }
     }
 
-    /// Records that the first `count` bytes of [`Self::spare`] were written; returns them.
+    /// Records that `count` bytes were written where [`Self::spare`] pointed; returns them.
     pub(crate) fn filled(&mut self, count: usize) -> &[u8] {
         let start = self.pos;
+        // A fresh read already extended the ring by `count`.
         let end = (start + count).min(self.ring.len());
         self.total_bytes += (end - start) as u64;
         let head_room = self.head_cap - self.head.len();
@@ -201,7 +222,7 @@ impl CaptureBuffer {
             self.head
                 .extend_from_slice(&self.ring[start..start + taken]);
         }
-        self.pos = if end == self.ring.len() { 0 } else { end };
+        self.pos = if end == self.ring_len { 0 } else { end };
         &self.ring[start..end]
     }
 
@@ -209,11 +230,28 @@ impl CaptureBuffer {
     #[cfg(test)]
     pub(crate) fn push(&mut self, mut chunk: &[u8]) {
         while !chunk.is_empty() {
-            let spare = self.spare();
-            let count = spare.len().min(chunk.len());
-            spare[..count].copy_from_slice(&chunk[..count]);
+            let count = self.land(chunk, usize::MAX);
             self.filled(count);
             chunk = &chunk[count..];
+        }
+    }
+
+    /// Writes up to `limit` bytes of `chunk` where [`Self::spare`] points, as a read would;
+    /// returns how many.
+    #[cfg(test)]
+    fn land(&mut self, chunk: &[u8], limit: usize) -> usize {
+        let ring_len = self.ring_len;
+        match self.spare() {
+            Spare::Fresh(ring) => {
+                let count = (ring_len - ring.len()).min(chunk.len()).min(limit);
+                ring.extend_from_slice(&chunk[..count]);
+                count
+            }
+            Spare::Ring(spare) => {
+                let count = spare.len().min(chunk.len()).min(limit);
+                spare[..count].copy_from_slice(&chunk[..count]);
+                count
+            }
         }
     }
 
@@ -336,7 +374,8 @@ mod tests {
         for index in 0..10_000u32 {
             buffer.push(index.to_string().as_bytes());
             assert!(buffer.head.len() <= 50);
-            assert_eq!(buffer.ring.len(), MIN_RING);
+            assert_eq!(buffer.ring_len, MIN_RING);
+            assert!(buffer.ring.len() <= MIN_RING);
         }
         let captured = buffer.finish();
         assert!(captured.to_string_lossy().ends_with("9999"));
@@ -392,9 +431,7 @@ mod tests {
                 let mut buffer = CaptureBuffer::new(cap);
                 let mut offset = 0;
                 while offset < stream.len() {
-                    let spare = buffer.spare();
-                    let count = spare.len().min(read).min(stream.len() - offset);
-                    spare[..count].copy_from_slice(&stream[offset..offset + count]);
+                    let count = buffer.land(&stream[offset..], read);
                     assert_eq!(buffer.filled(count), &stream[offset..offset + count]);
                     offset += count;
                 }

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
+use std::io::Read as _;
 use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
@@ -60,7 +61,13 @@ pub(crate) struct ProcStat {
 }
 
 pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // One read: the kernel builds the whole line at once, and a line is far shorter than the
+    // buffer (`read_to_string` would add a stat and several growing reads per process).
+    let mut buffer = [0u8; 1024];
+    let count = fs::File::open(format!("/proc/{pid}/stat"))
+        .and_then(|mut file| file.read(&mut buffer))
+        .ok()?;
+    let text = std::str::from_utf8(buffer.get(..count)?).ok()?;
     // The command name may contain spaces and parentheses; the fields follow the last ')'.
     let (_, rest) = text.rsplit_once(')')?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -77,6 +84,7 @@ pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
     })
 }
 
+/// Every process on the system.
 pub(crate) fn snapshot() -> Vec<ProcStat> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
@@ -85,6 +93,74 @@ pub(crate) fn snapshot() -> Vec<ProcStat> {
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(read_stat)
         .collect()
+}
+
+/// Every process below peers, peers included: all a [`Tracker`] can ever claim once peers is a
+/// subreaper (a descendant whose parent dies comes back to peers, so none leaves the tree). Read
+/// from `/proc/<pid>/task/<tid>/children`, which costs a few reads per family member instead of
+/// one per process on the machine; the whole table when that file is missing (a kernel without
+/// `CONFIG_PROC_CHILDREN`) or peers is not a subreaper.
+pub(crate) fn family() -> Vec<ProcStat> {
+    if !is_subreaper() || !children_files_exist() {
+        return snapshot();
+    }
+    let me = getpid().as_raw_nonzero().get();
+    let mut seen = HashSet::from([me]);
+    let mut queue = vec![me];
+    let mut table = read_stat(me).into_iter().collect::<Vec<_>>();
+    loop {
+        while let Some(pid) = queue.pop() {
+            for child in children(pid) {
+                if seen.insert(child) {
+                    queue.push(child);
+                    table.extend(read_stat(child));
+                }
+            }
+        }
+        // An orphan re-parented to peers after peers' own list was read: its old parent may
+        // have been read after it left, so read peers' list again until nothing new appears.
+        queue.extend(
+            children(me)
+                .into_iter()
+                .filter(|child| !seen.contains(child)),
+        );
+        if queue.is_empty() {
+            return table;
+        }
+        for &child in &queue {
+            seen.insert(child);
+            table.extend(read_stat(child));
+        }
+    }
+}
+
+/// The direct children of `pid`, across all its threads (a child belongs to the thread that
+/// forked it; an orphan to whichever thread of its new parent the kernel picked).
+fn children(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for task in tasks.filter_map(Result::ok) {
+        let mut path = task.path();
+        path.push("children");
+        if let Ok(text) = fs::read_to_string(&path) {
+            found.extend(
+                text.split_whitespace()
+                    .filter_map(|pid| pid.parse::<i32>().ok()),
+            );
+        }
+    }
+    found
+}
+
+/// Whether this kernel has `/proc/<pid>/task/<tid>/children`, checked once.
+fn children_files_exist() -> bool {
+    static EXIST: OnceLock<bool> = OnceLock::new();
+    *EXIST.get_or_init(|| {
+        let me = getpid().as_raw_nonzero().get();
+        fs::metadata(format!("/proc/{me}/task/{me}/children")).is_ok()
+    })
 }
 
 /// A process a child left running when it exited.
@@ -149,7 +225,7 @@ impl Tracker {
     /// Updates the member set from the process table; holds the registry lock while it reads.
     pub(crate) fn scan(&mut self) {
         let live = registry::lock();
-        let table = snapshot();
+        let table = family();
         self.update(&table, &live);
     }
 
@@ -205,7 +281,7 @@ impl Tracker {
     pub(crate) fn running_descendants(&mut self) -> Vec<Leftover> {
         let table = {
             let live = registry::lock();
-            let table = snapshot();
+            let table = family();
             self.update(&table, &live);
             table
         };
@@ -229,7 +305,7 @@ impl Tracker {
         for _ in 0..KILL_ROUNDS {
             let table = {
                 let live = registry::lock();
-                let table = snapshot();
+                let table = family();
                 self.update(&table, &live);
                 table
             };
@@ -289,7 +365,12 @@ pub fn reap_orphans() {
     let live = registry::lock();
     let me = getpid().as_raw_nonzero().get();
     let my_group = getpgrp().as_raw_nonzero().get();
-    for stat in snapshot() {
+    let table: Vec<ProcStat> = if children_files_exist() {
+        children(me).into_iter().filter_map(read_stat).collect()
+    } else {
+        snapshot()
+    };
+    for stat in table {
         let orphan = stat.ppid == me && stat.pgid != my_group && !live.contains(&stat.pid);
         if orphan
             && stat.zombie

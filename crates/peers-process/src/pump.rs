@@ -14,7 +14,7 @@ use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use crate::capture::{CaptureBuffer, Captured};
+use crate::capture::{CaptureBuffer, Captured, Spare};
 
 /// The kernel buffer asked for each output pipe (Linux's default limit for unprivileged users).
 const PIPE_SIZE: usize = 1024 * 1024;
@@ -102,7 +102,11 @@ impl Output {
     /// did). EOF or a hard error closes the stream; `Err(AGAIN)` means the pipe is empty.
     pub(crate) fn read_once(&mut self) -> Result<&[u8], Errno> {
         let Some(fd) = &self.fd else { return Ok(&[]) };
-        match rustix::io::read(fd, self.buffer.spare()) {
+        let read = match self.buffer.spare() {
+            Spare::Fresh(ring) => rustix::io::read(fd, rustix::buffer::spare_capacity(ring)),
+            Spare::Ring(spare) => rustix::io::read(fd, spare),
+        };
+        match read {
             Ok(0) => self.fd = None,
             Ok(count) => return Ok(self.buffer.filled(count)),
             Err(error) if error == Errno::INTR => {}

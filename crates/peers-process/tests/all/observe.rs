@@ -89,3 +89,38 @@ fn stdin_bytes_are_written_then_closed() {
     assert_eq!(observed.ending, Ending::Exited);
     assert_eq!(recorder.stdout, b"prompt");
 }
+
+#[test]
+fn a_double_forked_setsid_daemon_is_reported_and_killed_after_a_normal_exit() {
+    // The middle shell exits at once, so the daemon is re-parented to this test process (a
+    // subreaper once a sweep is asked for) in its own session: neither the child's group nor
+    // its session holds it any more.
+    let watch = Watch {
+        sweep_descendants: true,
+        ..Watch::default()
+    };
+    let script = "sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!' ; sleep 0.2";
+    let observed = run_observed(&sh(script), &watch, &mut Recorder::default()).unwrap();
+    assert_eq!(observed.ending, Ending::Exited);
+    let printed = crate::support::printed_pids(&crate::support::stdout_of(&observed.outcome));
+    let daemon = printed[0];
+    let left: Vec<u32> = observed.left_running.iter().map(|l| l.pid).collect();
+    assert!(
+        left.contains(&u32::try_from(daemon).unwrap()),
+        "the daemon {daemon} is reported as left running: {:?}",
+        observed.left_running
+    );
+    assert!(
+        observed
+            .left_running
+            .iter()
+            .any(|l| l.command.contains("sleep 300")),
+        "{:?}",
+        observed.left_running
+    );
+    let dead = crate::support::dies_within(daemon, Duration::from_secs(5));
+    if !dead {
+        crate::support::kill(daemon);
+    }
+    assert!(dead, "the daemon {daemon} was killed");
+}
