@@ -192,6 +192,10 @@ const CLI_STATE_VARIABLES: &[&str] = &[
 /// Shared temporary directories: never bound (the sandbox has its own `/tmp`).
 const SHARED_TEMP: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
 
+/// Where peers keeps a call's runtime files (the hand-over socket): the host's `/tmp`, one of
+/// [`SHARED_TEMP`], so no sandbox sees them, whatever the agent's `TMPDIR`.
+pub(crate) const PRIVATE_RUNTIME: &str = "/tmp";
+
 /// A path worth binding read-only: absolute, not already visible (system directories, the
 /// repository), and not HOME, above HOME or `/` (that would show the user's files and
 /// credentials).

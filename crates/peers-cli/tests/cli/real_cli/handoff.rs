@@ -21,7 +21,9 @@ const KEY_GREP: &str = ".git/peers-key-grep.txt";
 /// CLIs' config and temp directories for [`REAL_KEY`], writing each hit to [`KEY_GREP`]. The
 /// key is assembled at run time from two halves, so no command line or script holds it; the
 /// `control` line proves the grep finds it where it is; `-D skip` passes over devices,
-/// FIFOs and sockets, which would block it.
+/// FIFOs and sockets, which would block it. Then lists what of peers' own (hand-over sockets,
+/// seccomp profiles, the podman root and containers.conf) shows in the CLIs' TMPDIR and
+/// XDG_CACHE_HOME, which the rig gives peers too: nothing may.
 fn key_grep() -> String {
     let (head, tail) = REAL_KEY.split_at(8);
     let places = "/proc/[0-9]*/environ /proc/[0-9]*/cmdline \"$HOME\" /tmp . $TMPDIR $CODEX_HOME \
@@ -34,6 +36,7 @@ fn key_grep() -> String {
          timeout 8 grep -rlsF -D skip -f /tmp/peers-key-pattern {places} > /tmp/peers-key-grep; \
          echo \"grep-exit: $?\"; \
          grep -v -e peers-key-pattern -e peers-key-grep /tmp/peers-key-grep | sed 's/^/seen: /'; \
+         ls -a $TMPDIR $XDG_CACHE_HOME 2>/dev/null | grep '^peers' | sed 's/^/private: /'; \
          }} > {KEY_GREP}\n"
     )
 }
@@ -58,6 +61,10 @@ fn confined_handoff_tick(clis: &Clis, cli: Cli, backend: Backend) {
         "the grep did not finish: {grep}"
     );
     assert!(!grep.contains("seen:"), "the real key is inside: {grep}");
+    assert!(
+        !grep.contains("private:"),
+        "peers' own runtime or cache files are inside: {grep}"
+    );
     let requests = rig.server.agent_requests(cli.api());
     let key = |request: &peers_model_server::RecordedRequest| {
         ["x-api-key", "authorization", "x-goog-api-key"]
