@@ -1,6 +1,8 @@
 //! One real tick per CLI: the CLI writes a file with its own file tool and commits a proper
 //! handoff with its own shell tool; runs.jsonl records exactly the tokens and cost the server
 //! scripted. `peers` runs with an open stdin pipe, so a CLI that waited on stdin would hang.
+//! The same tick runs confined in each sandbox backend (native, podman), where a grep by the
+//! CLI's own shell tool finds the host's key nowhere inside.
 
 use peers_model_server::{Script, ScriptStep, TokenUsage};
 
@@ -45,9 +47,6 @@ fn key_grep() -> String {
 /// sandbox's model proxy with a dummy key; the server sees the host's real key, and a grep run
 /// by the CLI inside finds the real key nowhere there.
 fn confined_handoff_tick(clis: &Clis, cli: Cli, backend: Backend) {
-    if !backend.available() {
-        return;
-    }
     let rig = Rig::confined(clis, Script::default(), backend);
     let repo = handoff_tick_in(&rig, cli, &key_grep());
     let grep = std::fs::read_to_string(repo.join(KEY_GREP))
@@ -81,6 +80,15 @@ fn confined_handoff_tick(clis: &Clis, cli: Cli, backend: Backend) {
     let log = std::fs::read_to_string(repo.join(".peers/log/sandbox.jsonl")).unwrap_or_default();
     assert!(log.contains("\"decision\":\"allowed\""), "{log}");
     assert!(!log.contains(REAL_KEY));
+}
+
+/// The test `path` running [`confined_handoff_tick`]: skipped, with the reason, where
+/// `backend` does not run (checked before the re-run in the network namespace too, so the
+/// reason shows in this test's own output).
+fn confined_test(path: &str, cli: Cli, backend: Backend) {
+    if backend.available() {
+        isolated(path, |clis| confined_handoff_tick(clis, cli, backend));
+    }
 }
 
 /// One tick of `cli`: it writes hello.txt, then runs `before_commit` and commits in one
@@ -203,89 +211,97 @@ fn gemini_writes_a_file_and_commits_a_handoff_in_a_real_tick() {
 
 #[test]
 fn claude_completes_a_tick_confined_in_the_native_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::claude_completes_a_tick_confined_in_the_native_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Claude, Backend::Native),
+        Cli::Claude,
+        Backend::Native,
     );
 }
 
 #[test]
 fn claude_completes_a_tick_confined_in_the_podman_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::claude_completes_a_tick_confined_in_the_podman_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Claude, Backend::Podman),
+        Cli::Claude,
+        Backend::Podman,
     );
 }
 
 #[test]
 fn codex_completes_a_tick_confined_in_the_native_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::codex_completes_a_tick_confined_in_the_native_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Codex, Backend::Native),
+        Cli::Codex,
+        Backend::Native,
     );
 }
 
 #[test]
 fn codex_completes_a_tick_confined_in_the_podman_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::codex_completes_a_tick_confined_in_the_podman_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Codex, Backend::Podman),
+        Cli::Codex,
+        Backend::Podman,
     );
 }
 
 #[test]
 fn opencode_completes_a_tick_confined_in_the_native_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::opencode_completes_a_tick_confined_in_the_native_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Opencode, Backend::Native),
+        Cli::Opencode,
+        Backend::Native,
     );
 }
 
 #[test]
 fn opencode_completes_a_tick_confined_in_the_podman_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::opencode_completes_a_tick_confined_in_the_podman_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Opencode, Backend::Podman),
+        Cli::Opencode,
+        Backend::Podman,
     );
 }
 
 #[test]
 fn gemini_completes_a_tick_confined_in_the_native_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::gemini_completes_a_tick_confined_in_the_native_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Gemini, Backend::Native),
+        Cli::Gemini,
+        Backend::Native,
     );
 }
 
 #[test]
 fn gemini_completes_a_tick_confined_in_the_podman_sandbox() {
-    isolated(
+    confined_test(
         concat!(
             module_path!(),
             "::gemini_completes_a_tick_confined_in_the_podman_sandbox"
         ),
-        |clis| confined_handoff_tick(clis, Cli::Gemini, Backend::Podman),
+        Cli::Gemini,
+        Backend::Podman,
     );
 }
 
