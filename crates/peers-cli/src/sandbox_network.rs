@@ -160,8 +160,10 @@ pub fn prepare(
         ports.push(provider.port);
     }
     rewrite_env(env);
-    // Outside every tree the sandbox shows (its /tmp is private), and gone once received.
-    let runtime = std::env::temp_dir().join(format!(
+    // Outside every tree the sandbox shows, and gone once received: in /tmp, never bound
+    // (each sandbox has its own), not the temp directory, which is bound when an agent's
+    // TMPDIR names one outside /tmp and would show the sockets of other calls.
+    let runtime = Path::new(crate::sandbox_policy::PRIVATE_RUNTIME).join(format!(
         "peers-handover-{}",
         rustix::process::getuid().as_raw()
     ));

@@ -19,7 +19,8 @@ use crate::error::{CliError, CliResult};
 
 /// The podman settings for this invocation; writes peers' containers.conf when needed.
 pub fn settings() -> CliResult<Podman> {
-    let cache = cache_dir();
+    // No sandbox sees it (`sandbox_policy`): the root and containers.conf stay peers' own.
+    let cache = crate::sandbox_policy::peers_cache_dir();
     let root = match std::env::var("PEERS_PODMAN_IMAGE") {
         Ok(image) if !image.trim().is_empty() => Root::Image(image.trim().to_owned()),
         _ => Root::Local(cache.join("podman-rootfs")),
@@ -33,16 +34,6 @@ pub fn settings() -> CliResult<Podman> {
         _ => write_containers_conf(&cache)?,
     });
     Ok(podman)
-}
-
-/// `$XDG_CACHE_HOME/peers` or `~/.cache/peers` (the temp directory when neither is set).
-fn cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("peers")
 }
 
 /// peers' containers.conf: podman's default rlimits can exceed the hard limits of a CI

@@ -31,11 +31,35 @@ pub(crate) fn resolve_dot_dot(mut spec: CommandSpec) -> CommandSpec {
 /// What one call sees: its repository (with `.peers/` read-only), a scratch directory under
 /// the repository's `.git/peers-scratch/`, an empty private HOME at the path of its `HOME`,
 /// and read-only the directories of its `PATH` (and of its program) that lie outside the
-/// system directories — never HOME itself or a directory above it — and the files its
-/// arguments name by absolute path.
+/// system directories — never HOME itself or a directory above it, nor peers' own cache
+/// ([`peers_cache_dir`]) or a directory above it — and the files its arguments name by
+/// absolute path.
 pub(crate) fn policy_for(
     spec: &CommandSpec,
     call: &LaunchCall<'_>,
+) -> Result<Policy, ScratchError> {
+    policy_hiding(spec, call, &peers_cache_dir())
+}
+
+/// peers' own cache directory: `$XDG_CACHE_HOME/peers`, else `~/.cache/peers` (the temp
+/// directory's `peers` when neither is set). The podman backend keeps its local root and its
+/// containers.conf there: a sandbox that could write them would set up the next turn's
+/// container, so no sandbox sees it.
+pub(crate) fn peers_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("peers")
+}
+
+/// [`policy_for`] with peers' own cache at `own_cache`: never bound, nor any directory
+/// holding it (an agent's `XDG_CACHE_HOME` outside HOME is the usual one).
+fn policy_hiding(
+    spec: &CommandSpec,
+    call: &LaunchCall<'_>,
+    own_cache: &Path,
 ) -> Result<Policy, ScratchError> {
     let repo = call.repo;
     let scratch = repo.join(".git").join("peers-scratch").join("sandbox");
@@ -56,6 +80,9 @@ pub(crate) fn policy_for(
         .filter(|home| home.is_absolute() && home.parent().is_some())
         .unwrap_or_else(|| PathBuf::from("/tmp/peers-home"));
     let mut policy = Policy::new(repo, scratch, &home);
+    let bindable = |dir: &Path| {
+        bindable(dir, &home, repo) && !own_cache.starts_with(dir) && !dir.starts_with(own_cache)
+    };
     let program = PathBuf::from(&spec.program);
     let program_dir = program
         .is_absolute()
@@ -75,7 +102,7 @@ pub(crate) fn policy_for(
             .flatten()
             .flat_map(|dir| spelled(&dir))
         {
-            if dir.is_dir() && bindable(&dir, &home, repo) && !policy.read_only.contains(&dir) {
+            if dir.is_dir() && bindable(&dir) && !policy.read_only.contains(&dir) {
                 policy.read_only.push(dir);
             }
         }
@@ -87,7 +114,7 @@ pub(crate) fn policy_for(
         if dir.is_dir()
             && !dir.starts_with(&home)
             && !SHARED_TEMP.iter().any(|temp| dir == Path::new(temp))
-            && bindable(&dir, &home, repo)
+            && bindable(&dir)
             && !policy.writable.contains(&dir)
         {
             policy.writable.push(dir);
@@ -100,11 +127,11 @@ pub(crate) fn policy_for(
         let Some((target, steps)) = spellings.split_last() else {
             continue;
         };
-        if !target.is_file() || !bindable(target, &home, repo) {
+        if !target.is_file() || !bindable(target) {
             continue;
         }
         for path in steps.iter().filter(|step| step.is_dir()).chain([target]) {
-            if bindable(path, &home, repo) && !policy.read_only.contains(path) {
+            if bindable(path) && !policy.read_only.contains(path) {
                 policy.read_only.push(path.clone());
             }
         }
@@ -165,6 +192,10 @@ const CLI_STATE_VARIABLES: &[&str] = &[
 /// Shared temporary directories: never bound (the sandbox has its own `/tmp`).
 const SHARED_TEMP: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
 
+/// Where peers keeps a call's runtime files (the hand-over socket): the host's `/tmp`, one of
+/// [`SHARED_TEMP`], so no sandbox sees them, whatever the agent's `TMPDIR`.
+pub(crate) const PRIVATE_RUNTIME: &str = "/tmp";
+
 /// A path worth binding read-only: absolute, not already visible (system directories, the
 /// repository), and not HOME, above HOME or `/` (that would show the user's files and
 /// credentials).
@@ -181,6 +212,39 @@ mod tests {
     use super::*;
     use peers_agent::CallKind;
     use peers_core::config::ToolKind;
+
+    /// Regression: with `XDG_CACHE_HOME` outside HOME, the podman backend's local root and
+    /// containers.conf (under `$XDG_CACHE_HOME/peers`) were bound read-write into every
+    /// container, so an agent could rewrite the next turn's containers.conf.
+    #[test]
+    fn peers_own_cache_and_every_directory_holding_it_stay_hidden() {
+        let temp = tempfile::tempdir().unwrap();
+        let repo = temp.path().join("repo");
+        let cache = temp.path().join("xdg/cache");
+        let state = temp.path().join("xdg/state");
+        let own = cache.join("peers");
+        let tools = own.join("bin");
+        for dir in [&repo.join(".git"), &tools, &state] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let mut spec = CommandSpec::new(tools.join("agent"), &repo);
+        spec.env = vec![
+            ("HOME".into(), temp.path().join("home").into()),
+            ("PATH".into(), tools.clone().into()),
+            ("XDG_CACHE_HOME".into(), cache.into()),
+            ("XDG_STATE_HOME".into(), state.clone().into()),
+            ("TMPDIR".into(), own.clone().into()),
+        ];
+        let call = LaunchCall {
+            kind: CallKind::LoopTurn,
+            peer: "alice",
+            tool: &ToolKind::Codex,
+            repo: &repo,
+        };
+        let policy = policy_hiding(&spec, &call, &own).unwrap();
+        assert_eq!(policy.writable, vec![state], "only the state directory");
+        assert!(policy.read_only.is_empty(), "{:?}", policy.read_only);
+    }
 
     #[test]
     fn a_call_sees_its_tools_but_never_home_or_above() {

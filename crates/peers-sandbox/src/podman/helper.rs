@@ -247,7 +247,10 @@ fn prepare_rootfs(dir: &Path) -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// A private directory (0700) for the turn's seccomp profile, removed on drop.
+/// A private directory (0700) for the turn's seccomp profile, removed on drop. In the host's
+/// `/tmp`, which no sandbox sees: the helper's temp directory is the agent's `TMPDIR`, bound
+/// read-write into the container when it lies outside `/tmp`, where an agent of a concurrent
+/// turn could rewrite the profile before podman reads it.
 struct Private(PathBuf);
 
 impl Private {
@@ -256,8 +259,7 @@ impl Private {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.subsec_nanos())
             .unwrap_or_default();
-        let path =
-            std::env::temp_dir().join(format!("peers-podman-{}-{nanos}", std::process::id()));
+        let path = Path::new("/tmp").join(format!("peers-podman-{}-{nanos}", std::process::id()));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)

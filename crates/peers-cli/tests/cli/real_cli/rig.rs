@@ -10,6 +10,7 @@ use peers_model_server::{ModelServer, Script};
 
 use super::agent_cli::{CODEX_CONFIG, Cli, FIXED_ENV, GEMINI_SETTINGS, OPENCODE_CONFIG};
 use super::isolation::{CLI_NAMES, Clis};
+use crate::cli::sandbox::Backend;
 use crate::test_env::{Output, SIMPLE_GOALS, TestEnv};
 
 /// Longest one `peers` command may take; past it the test fails as hung.
@@ -38,9 +39,10 @@ pub struct Rig {
     clis: Clis,
     /// Homes and configs of the CLIs: outside every repository.
     cli_home: PathBuf,
-    /// `peers` confines the CLIs (`--sandbox native`): they reach the server only through the
-    /// sandbox's model proxies, which hold [`REAL_KEY`].
-    confined: bool,
+    /// The sandbox `peers` confines the CLIs in (`--sandbox native|podman`; `None`: on the
+    /// host): confined, they reach the server only through the sandbox's model proxies, which
+    /// hold [`REAL_KEY`].
+    sandbox: Option<Backend>,
 }
 
 /// The "real" key of a confined rig: set in peers' environment, never inside the sandbox.
@@ -48,16 +50,16 @@ pub const REAL_KEY: &str = "sk-real-host-key-5d1e8c";
 
 impl Rig {
     pub fn new(clis: &Clis, script: Script) -> Self {
-        Self::build(clis, script, false)
+        Self::build(clis, script, None)
     }
 
-    /// A rig whose `peers run`/`tick`/`review` confine the CLIs in the native sandbox: the
-    /// CLIs' base URLs are the sandbox's model proxies, whose upstream is the server.
-    pub fn confined(clis: &Clis, script: Script) -> Self {
-        Self::build(clis, script, true)
+    /// A rig whose `peers run`/`tick`/`review` confine the CLIs in `backend`: the CLIs' base
+    /// URLs are the sandbox's model proxies, whose upstream is the server.
+    pub fn confined(clis: &Clis, script: Script, backend: Backend) -> Self {
+        Self::build(clis, script, Some(backend))
     }
 
-    fn build(clis: &Clis, script: Script, confined: bool) -> Self {
+    fn build(clis: &Clis, script: Script, sandbox: Option<Backend>) -> Self {
         let env = TestEnv::new();
         let server = ModelServer::start(script).expect("start the model server");
         let cli_home = env.root().join("cli-home");
@@ -66,7 +68,7 @@ impl Rig {
             server,
             clis: clis.clone(),
             cli_home,
-            confined,
+            sandbox,
         };
         rig.write_cli_configs();
         rig
@@ -74,7 +76,7 @@ impl Rig {
 
     fn write_cli_configs(&self) {
         // Inside the sandbox the server is reached through the OpenAI proxy's listener.
-        let url = if self.confined {
+        let url = if self.sandbox.is_some() {
             "http://127.0.0.1:3130".to_owned()
         } else {
             self.server.base_url()
@@ -129,7 +131,7 @@ impl Rig {
         for (name, value) in FIXED_ENV {
             vars.push(((*name).to_owned(), (*value).to_owned()));
         }
-        if self.confined {
+        if self.sandbox.is_some() {
             for key in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"] {
                 vars.retain(|(name, _)| name != key);
                 vars.push((key.to_owned(), REAL_KEY.to_owned()));
@@ -152,7 +154,7 @@ impl Rig {
         if matches!(args.first(), Some(&("run" | "tick" | "review")))
             && !args.contains(&"--sandbox")
         {
-            args.extend(["--sandbox", if self.confined { "native" } else { "none" }]);
+            args.extend(["--sandbox", self.sandbox.map_or("none", Backend::flag)]);
         }
         self.command(env!("CARGO_BIN_EXE_peers"), dir, &args)
     }

@@ -42,6 +42,25 @@ pub enum Backend {
     Podman,
 }
 
+impl Backend {
+    /// The value of `--sandbox` that picks this backend.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Podman => "podman",
+        }
+    }
+
+    /// Whether this backend runs here; prints why not when it does not (podman: fails under
+    /// CI=true, see [`podman::available`]).
+    pub fn available(self) -> bool {
+        match self {
+            Self::Native => available(),
+            Self::Podman => podman::available(),
+        }
+    }
+}
+
 /// The backends this machine can run, each test runs once per backend.
 pub fn backends() -> Vec<Backend> {
     let mut found = Vec::new();
