@@ -6,6 +6,7 @@
 
 pub mod calibration;
 pub mod mutation;
+pub mod plan_keys;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,9 @@ pub struct SoftGateSettings {
     pub mutation_sample: Option<MutationSettings>,
     pub confidence_calibration: Option<CalibrationSettings>,
     pub honesty_audit: Option<HonestyAuditSettings>,
+    /// The gates config.yaml lists as off (`false` or empty): a PLAN.md Meta key does not
+    /// turn them on ([`plan_keys::with_plan`]).
+    pub off_in_config: Vec<&'static str>,
 }
 
 impl SoftGateSettings {
@@ -225,6 +229,7 @@ mod tests {
                 timeout_s: 10,
                 blocking: false,
             }),
+            off_in_config: Vec::new(),
         };
         let reports = reports(&settings, None);
         let ids: Vec<&str> = reports.iter().map(|r| r.id).collect();
