@@ -1,6 +1,7 @@
 //! The loop rules of the `implement` mode: which phase a tick is in (recon, alignment,
-//! architecture, implementation) and its prompt overlay, the two-phase completion, and the
-//! progress-aware stuck reset (a step checked off forgives the test gates' stuck counters).
+//! architecture, implementation) and its prompt overlay, the operator's pause after the
+//! architecture phase (`--checkpoint`), the two-phase completion, and the progress-aware stuck
+//! reset (a step checked off forgives the test gates' stuck counters).
 //! Pure: the driver hands in counts and verdicts.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -503,7 +504,11 @@ mod tests {
         assert!(!pause_due(&mut state, 4, Implementation), "never again");
         let json = serde_json::to_string(&state).unwrap();
         assert!(json.contains(r#""pause":{"passed":{"at":4}}"#), "{json}");
-        assert!(!serde_json::to_string(&ImplementState::default()).unwrap().contains("pause"));
+        assert!(
+            !serde_json::to_string(&ImplementState::default())
+                .unwrap()
+                .contains("pause")
+        );
     }
 
     #[test]

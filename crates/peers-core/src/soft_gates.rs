@@ -1,8 +1,9 @@
-//! The opt-in soft gates of `soft_gates:` in config.yaml — mutation sampling, confidence
-//! calibration and the second-model honesty audit — and the implement mode's architecture
-//! checkpoint (`implement:`): their settings, what state.json keeps of them, and the status
-//! line each one reports beside the soft reviews. A soft gate never stops a run from
-//! completing unless its `blocking: true` asks for it. Pure: the driver runs the checks.
+//! The opt-in soft gates of `soft_gates:` in config.yaml (or an implement plan's Meta keys,
+//! `plan_keys`) — mutation sampling, confidence calibration and the second-model honesty
+//! audit — and the implement mode's architecture checkpoint (`implement:`): their settings,
+//! what state.json keeps of them, and the status line each one reports beside the soft
+//! reviews. A soft gate never stops a run from completing unless its `blocking: true` asks
+//! for it. Pure: the driver runs the checks.
 
 pub mod calibration;
 pub mod mutation;

@@ -234,7 +234,10 @@ mod tests {
     fn the_checkpoint_waits_for_the_operator_and_says_what_to_read() {
         let advice = advise("checkpoint").unwrap();
         assert!(!advice.blocks_next_run);
-        assert!(advice.what.contains("waiting for the operator"), "{advice:?}");
+        assert!(
+            advice.what.contains("waiting for the operator"),
+            "{advice:?}"
+        );
         assert!(
             advice.fix.contains("ARCHITECTURE.intended.md")
                 && advice.fix.contains("PLAN.aligned.md")

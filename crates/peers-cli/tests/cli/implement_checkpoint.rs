@@ -20,9 +20,8 @@ fn the_pause_comes_once_between_the_architecture_and_the_implementation() {
     assert_eq!(out.code, 0, "{}", out.combined());
     assert_eq!(env.last_stop(&repo), "max_ticks");
     assert!(
-        out.stderr.contains(
-            "--checkpoint: the run stops for you when the architecture phase is over"
-        ),
+        out.stderr
+            .contains("--checkpoint: the run stops for you when the architecture phase is over"),
         "{}",
         out.stderr
     );
@@ -37,7 +36,8 @@ fn the_pause_comes_once_between_the_architecture_and_the_implementation() {
     assert_eq!(state["implement"]["pause"], json!({"waiting": {"at": 3}}));
     assert_eq!(env.ticks(&repo).len(), 3);
     assert!(
-        out.stdout.contains("Stopped: checkpoint (iteration 3, 1 tick(s) in this run)"),
+        out.stdout
+            .contains("Stopped: checkpoint (iteration 3, 1 tick(s) in this run)"),
         "{}",
         out.stdout
     );
@@ -50,7 +50,9 @@ fn the_pause_comes_once_between_the_architecture_and_the_implementation() {
     assert!(
         status.stdout.contains("last stop:  checkpoint")
             && status.stdout.contains("waiting for the operator")
-            && status.stdout.contains("checkpoint: WAITING FOR YOU after the architecture phase (tick 3)")
+            && status
+                .stdout
+                .contains("checkpoint: WAITING FOR YOU after the architecture phase (tick 3)")
             && status.stdout.contains("`peers-ctl start <name>`"),
         "{}",
         status.stdout
@@ -114,7 +116,13 @@ fn with_the_agreement_checkpoint_the_pause_comes_after_every_peer_agreed() {
     );
     let out = env.peers(
         &repo,
-        &["run", "--checkpoint", "--max-ticks", "10", "--skip-preflight"],
+        &[
+            "run",
+            "--checkpoint",
+            "--max-ticks",
+            "10",
+            "--skip-preflight",
+        ],
     );
     assert_eq!(out.code, 3, "{}", out.combined());
     assert_eq!(env.last_stop(&repo), "checkpoint");
@@ -129,7 +137,10 @@ fn checkpoint_is_refused_outside_the_implement_mode() {
     let env = TestEnv::new();
     let repo = env.sim_project(
         "plain",
-        &[("alice", "sim", json!({"turns": []})), ("bob", "sim", json!({"turns": []}))],
+        &[
+            ("alice", "sim", json!({"turns": []})),
+            ("bob", "sim", json!({"turns": []})),
+        ],
         SIMPLE_GOALS,
         "",
     );

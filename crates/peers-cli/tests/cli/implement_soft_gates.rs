@@ -234,7 +234,9 @@ fn plan_meta_keys_switch_soft_gates_on_and_an_unknown_audit_peer_names_the_plan_
     );
     let report = env.peers(&repo, &["report", "--print"]);
     assert!(
-        report.stdout.contains("| confidence-calibration | passed (advisory): "),
+        report
+            .stdout
+            .contains("| confidence-calibration | passed (advisory): "),
         "{}",
         report.combined()
     );
@@ -255,7 +257,11 @@ fn plan_meta_keys_switch_soft_gates_on_and_an_unknown_audit_peer_names_the_plan_
     // config.yaml wins: turning the audit off there lets the run start.
     let config_path = repo.join(".peers/config.yaml");
     let config = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(&config_path, format!("{config}soft_gates:\n  honesty_audit: false\n")).unwrap();
+    std::fs::write(
+        &config_path,
+        format!("{config}soft_gates:\n  honesty_audit: false\n"),
+    )
+    .unwrap();
     let out = env.peers(&repo, &["status"]);
     assert_eq!(out.code, 0, "{}", out.combined());
 }

@@ -74,7 +74,10 @@ fn unknown_peer(meta: &PlanMeta, peer: &str, peers: &[String]) -> DecodeError {
         PLAN_FILE,
         span,
         Some("meta.honesty_audit_peer"),
-        format!("`{peer}` is not a configured peer (peers: {})", peers.join(", ")),
+        format!(
+            "`{peer}` is not a configured peer (peers: {})",
+            peers.join(", ")
+        ),
     )
     .with_hint(format!(
         "add a peer named `{peer}` to `peers:` in .peers/config.yaml, or set \
@@ -102,12 +105,14 @@ mod tests {
 
     #[test]
     fn plan_keys_switch_on_the_gates_config_does_not_list() {
-        let meta = meta(
-            "mutation_testing: true\nhonesty_audit_peer: bob\nconfidence_calibration: true\n",
-        );
+        let meta =
+            meta("mutation_testing: true\nhonesty_audit_peer: bob\nconfidence_calibration: true\n");
         let out = with_plan(&SoftGateSettings::default(), &meta, &peers()).unwrap();
         let mutation = out.mutation_sample.unwrap();
-        assert_eq!(mutation.test_command, "./accept.sh", "the acceptance command");
+        assert_eq!(
+            mutation.test_command, "./accept.sh",
+            "the acceptance command"
+        );
         assert_eq!(mutation.mutants, DEFAULT_MUTANTS);
         assert!(!mutation.blocking);
         assert_eq!(out.honesty_audit.unwrap().peer, "bob");
@@ -148,7 +153,10 @@ mod tests {
             off_in_config: vec!["confidence_calibration"],
         };
         let out = with_plan(&config, &meta, &peers()).unwrap();
-        assert_eq!(out, config, "carol is never checked: config.yaml names alice");
+        assert_eq!(
+            out, config,
+            "carol is never checked: config.yaml names alice"
+        );
     }
 
     #[test]
