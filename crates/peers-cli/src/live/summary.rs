@@ -266,6 +266,7 @@ mod tests {
             StopReason::Error("state".into()),
             StopReason::Budget(Cap::MaxTicks),
             StopReason::Interrupted,
+            StopReason::Checkpoint,
         ];
         let steps: std::collections::BTreeSet<String> = reasons.iter().map(next_step).collect();
         assert_eq!(steps.len(), reasons.len(), "{steps:?}");
