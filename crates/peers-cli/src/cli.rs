@@ -19,6 +19,7 @@ Exit codes:
   0    success (for verify: every gate passed)
   1    gates failed or the run did not complete
   2    usage or configuration error (nothing was written)
+  3    run/tick: an implement run paused for you after its architecture phase (--checkpoint)
   130  interrupted
 
 Start here:

@@ -72,7 +72,27 @@ impl LoadedProject {
         let bytes = peers_store::safe_fs::read_control_file(&path, peers_store::layout::CONFIG_CAP)
             .map_err(|err| missing_control_file(err, "config.yaml"))?;
         let text = utf8(&path, bytes)?;
-        peers_core::config_decode::decode_config(&text, ".peers/config.yaml")
+        let mut config = peers_core::config_decode::decode_config(&text, ".peers/config.yaml")
+            .map_err(CliError::from)?;
+        config.soft_gates = self.soft_gates_with_plan(&config)?;
+        Ok(config)
+    }
+
+    /// config.yaml's soft gates with those the frozen plan's Meta keys switch on (an implement
+    /// project's `.peers/PLAN.original.md`; the copy in the tree is the peers' to edit). A plan
+    /// that is missing or does not parse switches nothing on: the contract gates report it.
+    fn soft_gates_with_plan(
+        &self,
+        config: &ConfigSettings,
+    ) -> CliResult<peers_core::soft_gates::SoftGateSettings> {
+        let plan = peers_store::contracts::read_original_plan(&self.dir)
+            .ok()
+            .and_then(|bytes| peers_core::plan::parse(&bytes).ok());
+        let Some(plan) = plan else {
+            return Ok(config.soft_gates.clone());
+        };
+        let peers: Vec<String> = config.peers.iter().map(|p| p.name.clone()).collect();
+        peers_core::soft_gates::plan_keys::with_plan(&config.soft_gates, &plan.meta, &peers)
             .map_err(CliError::from)
     }
 

@@ -1,6 +1,7 @@
 //! The loop rules of the `implement` mode: which phase a tick is in (recon, alignment,
-//! architecture, implementation) and its prompt overlay, the two-phase completion, and the
-//! progress-aware stuck reset (a step checked off forgives the test gates' stuck counters).
+//! architecture, implementation) and its prompt overlay, the operator's pause after the
+//! architecture phase (`--checkpoint`), the two-phase completion, and the progress-aware stuck
+//! reset (a step checked off forgives the test gates' stuck counters).
 //! Pure: the driver hands in counts and verdicts.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,7 +114,93 @@ pub struct ImplementState {
     /// The architecture checkpoint (`implement.architecture_checkpoint`); empty when off.
     #[serde(skip_serializing_if = "ArchitectureAgreement::is_empty")]
     pub architecture: ArchitectureAgreement,
+    /// The operator's pause after the architecture phase (`peers run --checkpoint`).
+    #[serde(skip_serializing_if = "OperatorPause::is_off")]
+    pub pause: OperatorPause,
 }
+
+/// The operator's pause after the architecture phase: asked for with `--checkpoint`, kept in
+/// state.json (which peers puts back after every turn) until it happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperatorPause {
+    #[default]
+    Off,
+    /// The run stops before the first implementation tick.
+    Requested,
+    /// The run stopped `checkpoint` before tick `at + 1`; the operator has not started it again.
+    Waiting { at: u64 },
+    /// The operator started the run again after the pause at `at`: it never pauses again.
+    Passed { at: u64 },
+}
+
+impl OperatorPause {
+    pub fn is_off(&self) -> bool {
+        *self == Self::Off
+    }
+}
+
+/// What `--checkpoint` did at the start of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseRequest {
+    /// The run will stop once the architecture phase is over.
+    Recorded,
+    /// An earlier `--checkpoint` already asked for it.
+    AlreadyRequested,
+    /// The run already paused there (after `at` ticks): nothing left to pause.
+    AlreadyPaused { at: u64 },
+    /// The implementation phase has already started (`completed` ticks): nothing to pause.
+    TooLate { completed: u64 },
+}
+
+/// At the start of a run after a pause: the operator started it again, so the run goes on into
+/// the implementation. Returns the tick count the run paused at.
+pub fn resume_after_pause(state: &mut ImplementState) -> Option<u64> {
+    let OperatorPause::Waiting { at } = state.pause else {
+        return None;
+    };
+    state.pause = OperatorPause::Passed { at };
+    Some(at)
+}
+
+/// `--checkpoint` at the start of a run whose next tick is `next` after `completed` ticks and
+/// whose previous tick was in `previous` (`None` before the first tick). A request is kept
+/// only while the architecture phase is not over: at the boundary the run pauses before its
+/// first tick.
+pub fn request_pause(
+    state: &mut ImplementState,
+    completed: u64,
+    next: ImplementPhase,
+    previous: Option<ImplementPhase>,
+) -> PauseRequest {
+    match state.pause {
+        OperatorPause::Requested => return PauseRequest::AlreadyRequested,
+        OperatorPause::Waiting { at } | OperatorPause::Passed { at } => {
+            return PauseRequest::AlreadyPaused { at };
+        }
+        OperatorPause::Off => {}
+    }
+    let past = next == ImplementPhase::Implementation
+        && previous.is_none_or(|phase| phase == ImplementPhase::Implementation);
+    if past {
+        return PauseRequest::TooLate { completed };
+    }
+    state.pause = OperatorPause::Requested;
+    PauseRequest::Recorded
+}
+
+/// Before a tick: true when the run stops for the operator now — a pause was asked for and
+/// the next tick, after `completed` ticks, would be the first of the implementation phase.
+pub fn pause_due(state: &mut ImplementState, completed: u64, next: ImplementPhase) -> bool {
+    if state.pause != OperatorPause::Requested || next != ImplementPhase::Implementation {
+        return false;
+    }
+    state.pause = OperatorPause::Waiting { at: completed };
+    true
+}
+
+/// What the operator reads and does at the pause.
+pub const PAUSE_ADVICE: &str = "read ARCHITECTURE.intended.md (and PLAN.aligned.md), edit and commit them if needed, then start the run again to continue into the implementation";
 
 /// Who agreed on which ARCHITECTURE.intended.md.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,6 +472,60 @@ mod tests {
             !architecture_turn(&mut state, turn),
             "b handed off without agreeing"
         );
+    }
+
+    #[test]
+    fn the_operator_pause_comes_once_at_the_start_of_the_implementation() {
+        use ImplementPhase::{Alignment, Architecture, Implementation, Recon};
+        let mut state = ImplementState::default();
+        assert_eq!(
+            request_pause(&mut state, 0, Recon, None),
+            PauseRequest::Recorded
+        );
+        assert_eq!(
+            request_pause(&mut state, 1, Alignment, Some(Recon)),
+            PauseRequest::AlreadyRequested
+        );
+        for (completed, phase) in [(1, Alignment), (2, Architecture)] {
+            assert!(!pause_due(&mut state, completed, phase), "{phase:?}");
+        }
+        // The architecture checkpoint holds the phase: still no pause.
+        assert!(!pause_due(&mut state, 3, Architecture));
+        assert!(pause_due(&mut state, 4, Implementation));
+        assert_eq!(state.pause, OperatorPause::Waiting { at: 4 });
+        assert!(!pause_due(&mut state, 4, Implementation), "paused once");
+        assert_eq!(
+            request_pause(&mut state, 4, Implementation, Some(Architecture)),
+            PauseRequest::AlreadyPaused { at: 4 }
+        );
+        assert_eq!(resume_after_pause(&mut state), Some(4));
+        assert_eq!(state.pause, OperatorPause::Passed { at: 4 });
+        assert_eq!(resume_after_pause(&mut state), None);
+        assert!(!pause_due(&mut state, 4, Implementation), "never again");
+        let json = serde_json::to_string(&state).unwrap();
+        assert!(json.contains(r#""pause":{"passed":{"at":4}}"#), "{json}");
+        assert!(
+            !serde_json::to_string(&ImplementState::default())
+                .unwrap()
+                .contains("pause")
+        );
+    }
+
+    #[test]
+    fn a_request_at_the_boundary_pauses_at_once_and_after_it_is_refused() {
+        use ImplementPhase::{Architecture, Implementation};
+        let mut state = ImplementState::default();
+        assert_eq!(
+            request_pause(&mut state, 3, Implementation, Some(Architecture)),
+            PauseRequest::Recorded
+        );
+        assert!(pause_due(&mut state, 3, Implementation));
+        let mut state = ImplementState::default();
+        assert_eq!(
+            request_pause(&mut state, 5, Implementation, Some(Implementation)),
+            PauseRequest::TooLate { completed: 5 }
+        );
+        assert!(state.pause.is_off());
     }
 
     #[test]

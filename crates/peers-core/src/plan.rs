@@ -70,8 +70,14 @@ pub struct PlanMeta {
     pub e2e: Option<String>,
     /// Consecutive all-green evaluations before the run's second completion phase.
     pub convergence_n: u32,
+    /// `mutation_testing: true` turns on the `mutation_sample` soft gate.
     pub mutation_testing: bool,
+    /// Turns on the second-model honesty audit with this peer.
     pub honesty_audit_peer: Option<String>,
+    /// `confidence_calibration: true` turns on the `confidence_calibration` soft gate.
+    pub confidence_calibration: bool,
+    /// The 1-based line of each key written, for errors about its value.
+    pub lines: BTreeMap<String, u32>,
     /// Other keys, kept as written.
     pub extra: BTreeMap<String, String>,
 }

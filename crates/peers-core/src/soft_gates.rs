@@ -1,11 +1,13 @@
-//! The opt-in soft gates of `soft_gates:` in config.yaml — mutation sampling, confidence
-//! calibration and the second-model honesty audit — and the implement mode's architecture
-//! checkpoint (`implement:`): their settings, what state.json keeps of them, and the status
-//! line each one reports beside the soft reviews. A soft gate never stops a run from
-//! completing unless its `blocking: true` asks for it. Pure: the driver runs the checks.
+//! The opt-in soft gates of `soft_gates:` in config.yaml (or an implement plan's Meta keys,
+//! `plan_keys`) — mutation sampling, confidence calibration and the second-model honesty
+//! audit — and the implement mode's architecture checkpoint (`implement:`): their settings,
+//! what state.json keeps of them, and the status line each one reports beside the soft
+//! reviews. A soft gate never stops a run from completing unless its `blocking: true` asks
+//! for it. Pure: the driver runs the checks.
 
 pub mod calibration;
 pub mod mutation;
+pub mod plan_keys;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,9 @@ pub struct SoftGateSettings {
     pub mutation_sample: Option<MutationSettings>,
     pub confidence_calibration: Option<CalibrationSettings>,
     pub honesty_audit: Option<HonestyAuditSettings>,
+    /// The gates config.yaml lists as off (`false` or empty): a PLAN.md Meta key does not
+    /// turn them on ([`plan_keys::with_plan`]).
+    pub off_in_config: Vec<&'static str>,
 }
 
 impl SoftGateSettings {
@@ -225,6 +230,7 @@ mod tests {
                 timeout_s: 10,
                 blocking: false,
             }),
+            off_in_config: Vec::new(),
         };
         let reports = reports(&settings, None);
         let ids: Vec<&str> = reports.iter().map(|r| r.id).collect();

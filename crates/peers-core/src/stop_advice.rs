@@ -58,6 +58,14 @@ pub fn advise(reason: &str) -> Option<StopAdvice> {
     }
     match reason {
         "complete" => None,
+        "checkpoint" => Some(advice(
+            "the architecture phase is over and the run paused for you (--checkpoint): it is waiting for the operator",
+            format!(
+                "{}: `peers run` (or `peers-ctl start <name>`) continues without pausing again",
+                crate::implement::PAUSE_ADVICE
+            ),
+            false,
+        )),
         "max_ticks" => Some(advice(
             "the run made the ticks --max-ticks allowed",
             "`peers run` continues from the saved iteration",
@@ -219,6 +227,23 @@ mod tests {
                 .unwrap()
                 .fix
                 .contains("peers revive --all")
+        );
+    }
+
+    #[test]
+    fn the_checkpoint_waits_for_the_operator_and_says_what_to_read() {
+        let advice = advise("checkpoint").unwrap();
+        assert!(!advice.blocks_next_run);
+        assert!(
+            advice.what.contains("waiting for the operator"),
+            "{advice:?}"
+        );
+        assert!(
+            advice.fix.contains("ARCHITECTURE.intended.md")
+                && advice.fix.contains("PLAN.aligned.md")
+                && advice.fix.contains("`peers run`")
+                && advice.fix.contains("`peers-ctl start <name>`"),
+            "{advice:?}"
         );
     }
 }

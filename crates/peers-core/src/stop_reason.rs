@@ -7,11 +7,17 @@ use crate::budget::Cap;
 use crate::peer_health::Stranded;
 use crate::turns::NoTurn;
 
+/// The exit code of a run that paused for the operator: not a failure, not complete.
+pub const CHECKPOINT_EXIT: u8 = 3;
+
 /// Why a run stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
     /// Every gate green for the convergence streak (and the skeptic agreed, when enabled).
     Complete,
+    /// The implement mode's architecture phase is over and the operator asked to read it
+    /// first (`--checkpoint`); the next run continues into the implementation.
+    Checkpoint,
     /// SIGINT/SIGTERM, or the peer's turn was interrupted.
     Interrupted,
     /// goals.yaml no longer has the digest accepted at start.
@@ -27,10 +33,12 @@ pub enum StopReason {
 }
 
 impl StopReason {
-    /// 0 for complete and max_ticks, 130 when interrupted, else 1.
+    /// 0 for complete and max_ticks, 3 at the operator's checkpoint, 130 when interrupted,
+    /// else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Complete | Self::Budget(Cap::MaxTicks) => 0,
+            Self::Checkpoint => CHECKPOINT_EXIT,
             Self::Interrupted => 130,
             _ => 1,
         }
@@ -41,6 +49,7 @@ impl StopReason {
     pub fn parse(text: &str) -> Option<StopReason> {
         let reason = match text {
             "complete" => Self::Complete,
+            "checkpoint" => Self::Checkpoint,
             "interrupted" => Self::Interrupted,
             "goals-mutated" => Self::GoalsMutated,
             "peer-unavailable:all-peers" => {
@@ -84,6 +93,7 @@ impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Complete => f.write_str("complete"),
+            Self::Checkpoint => f.write_str("checkpoint"),
             Self::Interrupted => f.write_str("interrupted"),
             Self::GoalsMutated => f.write_str("goals-mutated"),
             Self::Budget(cap) => f.write_str(cap.stop_reason()),
@@ -101,6 +111,7 @@ mod tests {
     fn all() -> Vec<StopReason> {
         let mut all = vec![
             StopReason::Complete,
+            StopReason::Checkpoint,
             StopReason::Interrupted,
             StopReason::GoalsMutated,
             StopReason::Stuck {
@@ -123,6 +134,7 @@ mod tests {
             texts,
             [
                 "complete",
+                "checkpoint",
                 "interrupted",
                 "goals-mutated",
                 "stuck:tests",
@@ -159,6 +171,7 @@ mod tests {
             .collect();
         assert_eq!(zero, ["complete", "max_ticks"]);
         assert_eq!(StopReason::Interrupted.exit_code(), 130);
+        assert_eq!(StopReason::Checkpoint.exit_code(), 3);
         assert_eq!(StopReason::Budget(Cap::MaxUsd).exit_code(), 1);
     }
 }

@@ -89,6 +89,7 @@ pub fn event_for(registry: &Registry, name: &str) -> Option<Event> {
         ProjectState::Crashed => "crashed",
         ProjectState::Stopped => match reason.as_deref() {
             Some("complete") => "complete",
+            Some(crate::reconcile::CHECKPOINT_STOP) => "checkpoint",
             Some("interrupted") => return None,
             Some(r) if r.starts_with("budget:") => "cap",
             _ => "halted",

@@ -58,7 +58,7 @@ fn ended(project: &Project, run: &RunRecord, recycled: Option<String>) -> Transi
     if recorded_stop_since(&project.path, &run.started_at) {
         Transition {
             state: ProjectState::Stopped,
-            note: None,
+            note: waiting_note(project),
         }
     } else {
         Transition {
@@ -70,6 +70,24 @@ fn ended(project: &Project, run: &RunRecord, recycled: Option<String>) -> Transi
                 )
             })),
         }
+    }
+}
+
+/// The stop reason of a run that paused for the operator (`start --checkpoint`).
+pub const CHECKPOINT_STOP: &str = "checkpoint";
+
+/// What the operator does when the run paused at the implement mode's architecture checkpoint.
+pub fn checkpoint_note(name: &str) -> String {
+    format!(
+        "waiting for you at the architecture checkpoint: read ARCHITECTURE.intended.md (and PLAN.aligned.md), edit and commit them if needed, then `peers-ctl start {name}` continues into the implementation"
+    )
+}
+
+/// The note of a run that stopped waiting for the operator, if it did.
+fn waiting_note(project: &Project) -> Option<String> {
+    match read_last_stop(&PeersDir::at(&project.path)) {
+        Ok(Some(stop)) if stop.reason == CHECKPOINT_STOP => Some(checkpoint_note(&project.name)),
+        _ => None,
     }
 }
 

@@ -30,6 +30,12 @@ pub struct StartArgs {
     /// Start even with uncommitted changes (they are stashed under a name saying they are yours).
     #[arg(long)]
     pub allow_dirty: bool,
+    /// Implement mode: stop for you once the architecture phase is over (passed to
+    /// `peers run --checkpoint`; kept in the project's state until the pause happened).
+    /// Read ARCHITECTURE.intended.md and PLAN.aligned.md, edit them if needed, then
+    /// `peers-ctl start <name>` continues into the implementation.
+    #[arg(long)]
+    pub checkpoint: bool,
     /// How the run's agents run: `native` confines each turn, `podman` runs each turn in a
     /// throwaway podman container, `none` runs them on the host (passed to
     /// `peers run --sandbox`; see `peers run --help`). `--container` is `--sandbox podman`.

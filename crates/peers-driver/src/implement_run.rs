@@ -1,9 +1,10 @@
-//! The implement mode inside the loop, called from four places (the prompt, the tamper check,
-//! the evaluation, the convergence decision) and inert in every other mode: the phase overlay
-//! of each tick, operator amendments told apart from tampering, the progress-aware stuck
-//! reset, and the two-phase completion.
+//! The implement mode inside the loop, called from six places (the run's start, the check
+//! before a tick, the prompt, the tamper check, the evaluation, the convergence decision) and
+//! inert in every other mode: the operator's pause after the architecture phase
+//! (`--checkpoint`), the phase overlay of each tick, operator amendments told apart from
+//! tampering, the progress-aware stuck reset, and the two-phase completion.
 
-use peers_core::implement::{self, CompletionFacts, ImplementPhase};
+use peers_core::implement::{self, CompletionFacts, ImplementPhase, PauseRequest};
 use peers_core::prompt::Prompt;
 
 use crate::session::{RunContext, Session};
@@ -46,12 +47,70 @@ fn checkpoint(ctx: &RunContext) -> bool {
 /// The phase of the next tick: by the tick count, or with the architecture checkpoint on,
 /// held in the architecture phase until every peer agreed.
 fn phase(session: &Session) -> ImplementPhase {
-    let completed = session.run.state.iteration;
+    phase_after(session, session.run.state.iteration)
+}
+
+/// The phase of the tick after `completed` finished ticks.
+fn phase_after(session: &Session, completed: u64) -> ImplementPhase {
     if checkpoint(&session.ctx) {
         ImplementPhase::with_checkpoint(completed, session.run.state.implement.as_ref())
     } else {
         ImplementPhase::of_tick(completed)
     }
+}
+
+/// At the start of a run: a pause the last run stopped for is over (the operator started the
+/// run again), and `--checkpoint` asks for one. Returns the notes to show.
+pub(crate) fn operator_pause_at_start(session: &mut Session) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !active(&session.ctx) {
+        return notes;
+    }
+    let completed = session.run.state.iteration;
+    let next = phase_after(session, completed);
+    let previous = completed
+        .checked_sub(1)
+        .map(|before| phase_after(session, before));
+    let mut state = session.run.state.implement.take().unwrap_or_default();
+    if let Some(at) = implement::resume_after_pause(&mut state) {
+        notes.push(format!(
+            "architecture checkpoint: the run paused for you after tick {at}; it continues into the implementation"
+        ));
+    }
+    if session.ctx.inputs.options.checkpoint {
+        let note = match implement::request_pause(&mut state, completed, next, previous) {
+            PauseRequest::Recorded => Some(
+                "--checkpoint: the run stops for you when the architecture phase is over, before the first implementation tick"
+                    .to_owned(),
+            ),
+            PauseRequest::AlreadyRequested => None,
+            PauseRequest::AlreadyPaused { at } => Some(format!(
+                "--checkpoint: nothing to do, the run already paused for you after the architecture phase (after tick {at})"
+            )),
+            PauseRequest::TooLate { completed } => Some(format!(
+                "--checkpoint: nothing to do, the architecture phase is already over ({completed} ticks done, the implementation has started)"
+            )),
+        };
+        notes.extend(note);
+    }
+    if state != implement::ImplementState::default() || session.run.state.implement.is_some() {
+        session.run.state.implement = Some(state);
+    }
+    notes
+}
+
+/// Before a tick: true when the run stops for the operator now (`--checkpoint` asked for it
+/// and the next tick would be the first of the implementation phase).
+pub(crate) fn pause_due(session: &mut Session) -> bool {
+    if !active(&session.ctx) {
+        return false;
+    }
+    let completed = session.run.state.iteration;
+    let next = phase_after(session, completed);
+    let Some(state) = session.run.state.implement.as_mut() else {
+        return false;
+    };
+    implement::pause_due(state, completed, next)
 }
 
 /// After an architecture-phase turn with the checkpoint on: the agreement on

@@ -22,6 +22,9 @@ pub struct RunOptions {
     /// Start on a working tree with uncommitted changes (`--allow-dirty`): they are stashed
     /// under a name that says they are the user's, before the first tick.
     pub allow_dirty: bool,
+    /// `--checkpoint`: an implement run stops for the operator once the architecture phase is
+    /// over (kept in state.json until it happened).
+    pub checkpoint: bool,
     /// The turn being judged happened in an interactive session (`driver: hooks`): the
     /// working tree's edits are that turn's, not the user's, and are judged with it.
     pub interactive: bool,

@@ -124,6 +124,9 @@ pub(crate) fn open(
     // A crash's leftover would show a tick that is not running.
     crate::live_file::remove(&session.ctx.inputs.dir);
     crate::recovery::finish_interrupted_tick(&mut session, progress)?;
+    for note in crate::implement_run::operator_pause_at_start(&mut session) {
+        progress.event(Progress::Note(note));
+    }
     set_aside_users_edits(&session.ctx, progress)?;
     crate::survey::write_context_files(&session.ctx, progress);
     session.save()?;
@@ -166,6 +169,13 @@ fn pre_tick_stop(
         )));
         return Ok(Some(StopReason::GoalsMutated));
     }
+    if crate::implement_run::pause_due(session) {
+        progress.event(Progress::Note(format!(
+            "architecture checkpoint: the architecture phase is over; the run stops for you. {}",
+            capitalised_advice()
+        )));
+        return Ok(Some(StopReason::Checkpoint));
+    }
     if let Some(stuck) =
         peers_core::convergence::stuck_gate(&session.run.state, &session.ctx.inputs.config.goals)
     {
@@ -179,6 +189,15 @@ fn pre_tick_stop(
         return Ok(Some(reason));
     }
     Ok(None)
+}
+
+fn capitalised_advice() -> String {
+    let advice = peers_core::implement::PAUSE_ADVICE;
+    let mut chars = advice.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".")
+        .unwrap_or_default()
 }
 
 pub(crate) fn finish(

@@ -166,6 +166,7 @@ pub fn run(args: &DemoArgs) -> CliResult<u8> {
         no_codemap: false,
         without_post_convergence_skeptic: false,
         allow_dirty: false,
+        checkpoint: false,
         quiet: false,
         color: crate::live::color::ColorChoice::Auto,
         json: false,

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use clap::Args;
 use peers_core::ledger::{Ledger, LedgerCommit};
+use peers_core::stop_reason::StopReason;
 use peers_driver::record_summary::{FINDINGS_KEPT, LogSummary, TIMELINE_ROWS};
 
 use crate::error::CliResult;
@@ -157,6 +158,16 @@ pub fn write(project: &LoadedProject) -> CliResult<String> {
         out.push_str(&format!(
             "- last stop: **{}** at {}\n",
             stop.reason, stop.at
+        ));
+    }
+    if let Some(advice) = last_stop
+        .as_ref()
+        .filter(|stop| stop.reason == StopReason::Checkpoint.to_string())
+        .and_then(|stop| peers_core::stop_advice::advise(&stop.reason))
+    {
+        out.push_str(&format!(
+            "- **waiting for the operator**: {}; {}\n",
+            advice.what, advice.fix
         ));
     }
     if project.dir.halted_md().exists() {

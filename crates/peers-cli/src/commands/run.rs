@@ -46,6 +46,14 @@ pub struct RunArgs {
     /// (`git stash list`; `git stash apply <commit>` brings them back).
     #[arg(long)]
     pub allow_dirty: bool,
+    /// Implement mode: stop for you once the architecture phase is over, before the first
+    /// implementation tick (stop reason `checkpoint`, exit 3), so you can read
+    /// ARCHITECTURE.intended.md and PLAN.aligned.md and edit them. The request is kept in
+    /// .peers/state.json until the pause happened; the next `peers run` continues into the
+    /// implementation without pausing again. With `implement.architecture_checkpoint` the
+    /// pause comes after every peer agreed. Refused in other modes.
+    #[arg(long)]
+    pub checkpoint: bool,
     /// Print only the closing summary: no tick lines, no live line, no heartbeat.
     #[arg(long, short)]
     pub quiet: bool,
@@ -198,6 +206,9 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         ))
         .hint("run `peers goals accept` after a deliberate edit, or restore goals.yaml"));
     }
+    if args.checkpoint && !peers_core::implement::is_implement(&goals) {
+        return Err(refuse_checkpoint(&goals));
+    }
     let launcher = crate::launcher::build_confined(args.sandbox_choice(), &config.sandbox)?;
     crate::sandbox_network::append(
         &crate::sandbox_network::log_path(project.root()),
@@ -233,6 +244,7 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
     options.codemap = !args.no_codemap;
     options.skeptic = !args.without_post_convergence_skeptic;
     options.allow_dirty = args.allow_dirty;
+    options.checkpoint = args.checkpoint;
     let inputs = RunInputs {
         git: project.git.clone(),
         dir: project.dir.clone(),
@@ -275,6 +287,20 @@ fn start(directory: Option<&Path>, args: &RunArgs, max_ticks: Option<u64>) -> Cl
         );
     }
     Ok(summary.exit_code())
+}
+
+/// `--checkpoint` outside the implement mode: there is no architecture phase to pause after.
+fn refuse_checkpoint(goals: &peers_core::goals::GoalSet) -> CliError {
+    let modes: Vec<&str> = goals.instructions.iter().map(|m| m.mode.as_str()).collect();
+    let modes = if modes.is_empty() {
+        "no implement gate in .peers/goals.yaml".to_owned()
+    } else {
+        format!("mode {}", modes.join(", "))
+    };
+    CliError::usage(format!(
+        "--checkpoint pauses an implement-mode run after its architecture phase, but this project is not in the implement mode ({modes})"
+    ))
+    .hint("leave --checkpoint out, or set up the implement mode: `peers init --modes=implement --plan PLAN.md`")
 }
 
 /// Stops the run before its first tick when a check finds a problem: nothing is spent, no tick

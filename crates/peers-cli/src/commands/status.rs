@@ -134,7 +134,7 @@ pub fn run(directory: Option<&Path>, args: &StatusArgs) -> CliResult<u8> {
 
 /// The implement mode's progress: steps done and where the two-phase completion stands.
 fn implement_line(implement: &peers_core::implement::ImplementState) -> String {
-    use peers_core::implement::CompletionPhase;
+    use peers_core::implement::{CompletionPhase, OperatorPause};
     let steps = implement
         .done_steps
         .map_or_else(|| "not yet counted".to_owned(), |n| n.to_string());
@@ -150,7 +150,18 @@ fn implement_line(implement: &peers_core::implement::ImplementState) -> String {
         ),
         CompletionPhase::Complete => "complete".to_owned(),
     };
-    format!("implement:  steps checked off: {steps}; completion {phase}\n")
+    let mut line = format!("implement:  steps checked off: {steps}; completion {phase}\n");
+    match implement.pause {
+        OperatorPause::Off | OperatorPause::Passed { .. } => {}
+        OperatorPause::Requested => line.push_str(
+            "checkpoint: requested (--checkpoint): the run stops for you when the architecture phase is over\n",
+        ),
+        OperatorPause::Waiting { at } => line.push_str(&format!(
+            "checkpoint: WAITING FOR YOU after the architecture phase (tick {at}): {}: `peers run` continues\n",
+            peers_core::implement::PAUSE_ADVICE
+        )),
+    }
+    line
 }
 
 fn lock_json(lock: &LockState) -> serde_json::Value {

@@ -71,9 +71,9 @@ pub struct RunEnding<'a> {
 pub fn render(tally: &RunTally, ending: &RunEnding<'_>, term: Terminal) -> String {
     let reason_style = match ending.reason {
         StopReason::Complete => Style::Good,
-        StopReason::Interrupted | StopReason::Budget(Cap::MaxTicks | Cap::MaxRuntimeThisRun) => {
-            Style::Warn
-        }
+        StopReason::Checkpoint
+        | StopReason::Interrupted
+        | StopReason::Budget(Cap::MaxTicks | Cap::MaxRuntimeThisRun) => Style::Warn,
         _ => Style::Bad,
     };
     let mut out = format!(
@@ -164,6 +164,12 @@ pub fn next_step(reason: &StopReason) -> String {
         );
     }
     let text = match reason {
+        StopReason::Checkpoint => {
+            return format!(
+                "waiting for you at the architecture checkpoint: {}: `peers run` continues",
+                peers_core::implement::PAUSE_ADVICE
+            );
+        }
         StopReason::Complete => {
             "every gate is green and the skeptic tick was clean: review the commits (`git log peers-baseline..`) and the report"
         }
@@ -260,6 +266,7 @@ mod tests {
             StopReason::Error("state".into()),
             StopReason::Budget(Cap::MaxTicks),
             StopReason::Interrupted,
+            StopReason::Checkpoint,
         ];
         let steps: std::collections::BTreeSet<String> = reasons.iter().map(next_step).collect();
         assert_eq!(steps.len(), reasons.len(), "{steps:?}");

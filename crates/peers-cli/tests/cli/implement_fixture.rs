@@ -150,8 +150,19 @@ pub fn honest_scripts() -> (Value, Value) {
 /// A Python repository with PLAN.md, `peers init --modes=implement --plan PLAN.md`, and sim
 /// peers alice and bob.
 pub fn implement_project(env: &TestEnv, name: &str, alice: Value, bob: Value) -> PathBuf {
+    implement_project_with_plan(env, name, PLAN, alice, bob)
+}
+
+/// [`implement_project`] with another PLAN.md.
+pub fn implement_project_with_plan(
+    env: &TestEnv,
+    name: &str,
+    plan: &str,
+    alice: Value,
+    bob: Value,
+) -> PathBuf {
     let repo = env.repo(name, true);
-    env.write(&repo, "PLAN.md", PLAN);
+    env.write(&repo, "PLAN.md", plan);
     env.write(
         &repo,
         "setup.py",

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::implement_fixture::{implement_project, write};
+use super::implement_fixture::{PLAN, implement_project, implement_project_with_plan, write};
 use crate::test_env::{Output, TestEnv};
 
 const PEERS: &str = env!("CARGO_BIN_EXE_peers");
@@ -206,4 +206,62 @@ fn a_blocking_mutation_sample_holds_completion_until_the_tests_catch_the_survivo
         ADULT_PY,
         "the mutants never touched the working tree"
     );
+}
+
+#[test]
+fn plan_meta_keys_switch_soft_gates_on_and_an_unknown_audit_peer_names_the_plan_line() {
+    let env = TestEnv::new();
+    let alice = json!({"turns": [
+        [write("RECON.md", "Nothing exists yet.\n"), handoff("recon", "5/5", "")],
+    ]});
+    let bob = json!({"turns": []});
+    let plan = PLAN.replace(
+        "convergence_n: 1\n",
+        "convergence_n: 1\nconfidence_calibration: true\n",
+    );
+    let repo = implement_project_with_plan(&env, "meta", &plan, alice, bob.clone());
+    let out = env.peers(&repo, &["run", "--max-ticks", "1", "--skip-preflight"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
+    let ticks = env.ticks(&repo);
+    let calibration = ticks[0]["gates"]["soft"]["confidence-calibration"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the plan key turned the gate on: {:#}", ticks[0]));
+    assert!(calibration.contains("newest: alice 5/5"), "{calibration}");
+    assert!(
+        ticks[0]["gates"]["soft"].get("mutation-sample").is_none(),
+        "{:#}",
+        ticks[0]
+    );
+    let report = env.peers(&repo, &["report", "--print"]);
+    assert!(
+        report
+            .stdout
+            .contains("| confidence-calibration | passed (advisory): "),
+        "{}",
+        report.combined()
+    );
+
+    let plan = PLAN.replace(
+        "convergence_n: 1\n",
+        "convergence_n: 1\nhonesty_audit_peer: carol\n",
+    );
+    let repo = implement_project_with_plan(&env, "nobody", &plan, json!({"turns": []}), bob);
+    let out = env.peers(&repo, &["run", "--max-ticks", "1", "--skip-preflight"]);
+    assert_eq!(out.code, 2, "{}", out.combined());
+    assert!(
+        out.stderr
+            .contains("PLAN.md:7:1: meta.honesty_audit_peer: `carol` is not a configured peer (peers: alice, bob)"),
+        "{}",
+        out.stderr
+    );
+    // config.yaml wins: turning the audit off there lets the run start.
+    let config_path = repo.join(".peers/config.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        format!("{config}soft_gates:\n  honesty_audit: false\n"),
+    )
+    .unwrap();
+    let out = env.peers(&repo, &["status"]);
+    assert_eq!(out.code, 0, "{}", out.combined());
 }

@@ -13,6 +13,7 @@ mod goals;
 mod hooks_flow;
 mod hooks_install;
 mod implement;
+mod implement_checkpoint;
 pub mod implement_fixture;
 mod implement_soft_gates;
 mod info;

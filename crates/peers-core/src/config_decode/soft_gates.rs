@@ -31,6 +31,11 @@ pub(super) fn soft_gates(
     let mut out = SoftGateSettings::default();
     let Some(map) = map else { return Ok(out) };
     map.check_keys(SOFT_GATES_KEYS)?;
+    out.off_in_config = SOFT_GATES_KEYS
+        .iter()
+        .copied()
+        .filter(|key| map.field(key).is_some_and(|field| is_off(&field)))
+        .collect();
     if let Some(field) = enabled(map, "mutation_sample")? {
         out.mutation_sample = Some(mutation(&field)?);
     }
@@ -41,6 +46,11 @@ pub(super) fn soft_gates(
         out.honesty_audit = Some(audit(&field, peers)?);
     }
     Ok(out)
+}
+
+/// An entry written as off: empty or `false`.
+fn is_off(field: &Field<'_>) -> bool {
+    field.is_null() || field.bool().is_ok_and(|on| !on)
 }
 
 /// A gate's entry: absent or `false` is off; `true` or a mapping is on.
@@ -202,6 +212,9 @@ mod tests {
         assert!(!config.implement.architecture_checkpoint);
         let config = decode("soft_gates:\n  confidence_calibration: false\n").unwrap();
         assert!(!config.soft_gates.any());
+        assert_eq!(config.soft_gates.off_in_config, ["confidence_calibration"]);
+        let config = decode("soft_gates:\n  confidence_calibration: true\n").unwrap();
+        assert!(config.soft_gates.off_in_config.is_empty());
     }
 
     #[test]

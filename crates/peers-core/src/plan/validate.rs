@@ -61,6 +61,10 @@ fn bullets(section: Option<&Section<'_>>) -> Vec<String> {
 
 fn meta(section: &Section<'_>) -> Result<PlanMeta, DecodeError> {
     let mut lines = meta_lines(section)?;
+    let key_lines = lines
+        .iter()
+        .map(|(key, (line, _))| (key.clone(), *line))
+        .collect();
     let Some((surfaces_line, surfaces_value)) = lines.remove("surfaces") else {
         return Err(error(
             section.line,
@@ -132,6 +136,10 @@ fn meta(section: &Section<'_>) -> Result<PlanMeta, DecodeError> {
         Some((line, value)) => boolean(line, "meta.mutation_testing", &value)?,
         None => false,
     };
+    let confidence_calibration = match lines.remove("confidence_calibration") {
+        Some((line, value)) => boolean(line, "meta.confidence_calibration", &value)?,
+        None => false,
+    };
     let honesty_audit_peer = lines
         .remove("honesty_audit_peer")
         .map(|(_, v)| v)
@@ -143,6 +151,8 @@ fn meta(section: &Section<'_>) -> Result<PlanMeta, DecodeError> {
         convergence_n,
         mutation_testing,
         honesty_audit_peer,
+        confidence_calibration,
+        lines: key_lines,
         extra: lines.into_iter().map(|(k, (_, v))| (k, v)).collect(),
     })
 }

@@ -404,6 +404,7 @@ fn run_args(args: &StartArgs) -> Vec<String> {
             "--without-post-convergence-skeptic",
         ),
         (args.allow_dirty, "--allow-dirty"),
+        (args.checkpoint, "--checkpoint"),
     ] {
         if on {
             out.push(name.to_owned());

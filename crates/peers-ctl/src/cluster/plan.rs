@@ -27,8 +27,9 @@ use crate::cluster::{names, pod};
 
 /// The exit code of the workspace init container when the image's peers is not the planned one.
 pub const DRIFT_EXIT: i32 = 3;
-/// `peers run` exit codes that must not be retried (did not complete / configuration error).
-pub const LOOP_FAIL_EXITS: [i32; 2] = [1, 2];
+/// `peers run` exit codes that must not be retried (did not complete / configuration error /
+/// paused for the operator at the implement checkpoint: a retry would continue past it).
+pub const LOOP_FAIL_EXITS: [i32; 3] = [1, 2, 3];
 const SLACK_S: i64 = 600;
 const TTL_AFTER_FINISHED_S: i32 = 3 * 24 * 3600;
 

@@ -89,7 +89,7 @@ fn the_job_survives_disruptions_and_never_overlaps_pods() {
     let fail = rules.iter().find(|r| r.action == "FailJob").unwrap();
     let codes = fail.on_exit_codes.as_ref().unwrap();
     assert_eq!(codes.container_name.as_deref(), Some("loop"));
-    assert_eq!(codes.values, vec![1, 2]);
+    assert_eq!(codes.values, vec![1, 2, 3]);
     let pod = spec.template.spec.unwrap();
     assert_eq!(pod.restart_policy.as_deref(), Some("Never"));
     let labels = spec.template.metadata.unwrap().labels.unwrap();

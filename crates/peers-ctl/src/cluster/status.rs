@@ -394,6 +394,15 @@ fn failed(reason: &str, message: &str, observed: &ClusterObjects) -> RunStatus {
         .filter_map(loop_terminated)
         .filter_map(|t| t.message.clone())
         .next_back();
+    if let Some(stop) = stop
+        .as_deref()
+        .filter(|stop| stop.split_whitespace().next() == Some(crate::reconcile::CHECKPOINT_STOP))
+    {
+        // Exit 3 is not retried so the pause holds; it is a stop, not a failure.
+        return RunStatus::new(Phase::Stopped)
+            .detail(stop)
+            .hint(crate::reconcile::checkpoint_note("<name>"));
+    }
     let status = RunStatus::new(Phase::Failed);
     match reason {
         "DeadlineExceeded" => status

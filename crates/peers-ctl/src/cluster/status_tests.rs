@@ -229,3 +229,27 @@ fn objects_group_by_their_run_label_and_only_the_named_anchor_is_the_record() {
         "a pod without its run record"
     );
 }
+
+#[test]
+fn a_loop_that_paused_at_the_checkpoint_is_stopped_waiting_not_failed() {
+    let job = include_str!("fixtures/job_backoff.json").replace(
+        r#""reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit""#,
+        r#""reason":"PodFailurePolicy","message":"Container loop for pod peers/peers-demo-2-uvwxy failed with exit code 3 matching FailJob rule at index 1""#,
+    );
+    let pod = COMPLETE_POD
+        .replace(r#""phase":"Succeeded""#, r#""phase":"Failed""#)
+        .replace(
+            r#""exitCode":0,"reason":"Completed","message":"complete: every hard gate green""#,
+            r#""exitCode":3,"reason":"Error","message":"checkpoint 2026-12-07T10:20:00Z\n""#,
+        );
+    assert!(job.contains("PodFailurePolicy") && pod.contains("exitCode\":3"));
+    let status = status(&observed(Some(&job), &[&pod]));
+    assert_eq!(status.phase, Phase::Stopped);
+    assert!(status.detail.unwrap().starts_with("checkpoint"));
+    let hint = status.hint.unwrap();
+    assert!(
+        hint.starts_with("waiting for you at the architecture checkpoint")
+            && hint.contains("ARCHITECTURE.intended.md"),
+        "{hint}"
+    );
+}

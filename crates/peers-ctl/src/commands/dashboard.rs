@@ -169,7 +169,11 @@ fn cells(row: &Row<'_>) -> [String; 9] {
             s.max_usd.map_or_else(dash, |u| format!("${u:.2}"))
         ),
         s.last_activity.clone().unwrap_or_else(dash),
-        s.stop_reason.clone().unwrap_or_else(dash),
+        match s.stop_reason.as_deref() {
+            Some(crate::reconcile::CHECKPOINT_STOP) => "checkpoint: waiting for you".to_owned(),
+            Some(reason) => reason.to_owned(),
+            None => dash(),
+        },
     ]
 }
 

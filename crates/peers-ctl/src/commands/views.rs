@@ -106,12 +106,21 @@ pub fn list(config: &Path, args: &ListArgs) -> CtlResult<u8> {
             r.name,
             r.state,
             r.pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
-            r.outcome.as_deref().unwrap_or("-"),
+            outcome_text(r.outcome.as_deref()),
             r.path.display()
         ));
     }
     print!("{out}");
     Ok(0)
+}
+
+/// The outcome as the table shows it: a run paused for the operator says so.
+fn outcome_text(outcome: Option<&str>) -> String {
+    match outcome {
+        Some(crate::reconcile::CHECKPOINT_STOP) => "checkpoint (waiting for you)".to_owned(),
+        Some(outcome) => outcome.to_owned(),
+        None => "-".to_owned(),
+    }
 }
 
 pub fn status(config: &Path, args: &StatusArgs) -> CtlResult<u8> {
@@ -149,7 +158,7 @@ pub fn status(config: &Path, args: &StatusArgs) -> CtlResult<u8> {
         println!("  log:           {}", run.log.display());
     }
     if let Some(outcome) = &r.outcome {
-        println!("  outcome:       {outcome}");
+        println!("  outcome:       {}", outcome_text(Some(outcome)));
     }
     if let Some(note) = &project.note {
         println!("  note:          {note}");

@@ -19,6 +19,9 @@ pub enum Alert {
     PeerDown(String),
     /// Running, but nothing written to its log or state for this many minutes.
     NoProgress(u64),
+    /// Stopped at the implement mode's architecture checkpoint (`start --checkpoint`): the
+    /// operator reads the architecture, then `peers-ctl start` continues.
+    WaitingForYou,
 }
 
 impl Alert {
@@ -29,6 +32,7 @@ impl Alert {
             Self::CapNear => "CAP NEAR".into(),
             Self::PeerDown(peer) => format!("{peer} DOWN"),
             Self::NoProgress(minutes) => format!("IDLE {minutes}m"),
+            Self::WaitingForYou => "WAITING FOR YOU".into(),
         }
     }
 }
@@ -114,6 +118,11 @@ pub fn alerts(
     if summary.halted {
         out.push(Alert::Halted);
     }
+    if state == ProjectState::Stopped
+        && summary.stop_reason.as_deref() == Some(crate::reconcile::CHECKPOINT_STOP)
+    {
+        out.push(Alert::WaitingForYou);
+    }
     if let (Some(spent), Some(cap)) = (summary.spent_usd, summary.max_usd)
         && cap > 0.0
         && spent >= cap * CAP_NEAR
@@ -165,5 +174,14 @@ mod tests {
             alerts(ProjectState::Crashed, &Summary::default(), None, 30),
             vec![Alert::Crashed]
         );
+        let paused = Summary {
+            stop_reason: Some("checkpoint".into()),
+            ..Summary::default()
+        };
+        assert_eq!(
+            alerts(ProjectState::Stopped, &paused, None, 30),
+            vec![Alert::WaitingForYou]
+        );
+        assert_eq!(Alert::WaitingForYou.label(), "WAITING FOR YOU");
     }
 }

@@ -257,6 +257,24 @@ fn start_passes_the_sandbox_choice_to_the_run() {
 }
 
 #[test]
+fn start_passes_checkpoint_to_the_run_which_refuses_it_outside_the_implement_mode() {
+    let env = CtlEnv::new();
+    env.sim_project("plain", 0, 1);
+    let out = env.ctl(&["start", "plain", "--checkpoint"]);
+    assert_eq!(out.code, 1, "{}", out.combined());
+    assert!(
+        out.stderr.contains("ended at once (exit 2")
+            && out.stderr.contains(
+                "--checkpoint pauses an implement-mode run after its architecture phase, but this project is not in the implement mode"
+            ),
+        "{}",
+        out.stderr
+    );
+    let logs = env.ok(&["logs", "plain", "-n", "200"]);
+    assert!(logs.stdout.contains("--checkpoint"), "{}", logs.stdout);
+}
+
+#[test]
 fn start_with_container_runs_the_agents_in_podman() {
     let env = CtlEnv::new();
     env.sim_project("boxed", 0, 1);

@@ -176,6 +176,7 @@ fn run_argv(path: &Path, args: &StartArgs) -> Vec<OsString> {
             "--without-post-convergence-skeptic",
         ),
         (args.allow_dirty, "--allow-dirty"),
+        (args.checkpoint, "--checkpoint"),
     ] {
         if on {
             argv.push(flag.into());
