@@ -22,8 +22,8 @@
 //! namespace: `127.0.0.1` in its containers' arguments, variables and scripts is rewritten to it,
 //! so pods on one machine never share the sidecar's ports; a server a test runs for the pods
 //! to reach listens on another loopback address (`127.0.0.2`). The loop's output goes to the
-//! pod's log with
-//! timestamps; the pod's phase and container states follow the processes; each container's
+//! pod's log with timestamps (a sidecar's to `<container>.log` in the pod's directory); the pod's
+//! phase and container states follow the processes; each container's
 //! `terminationMessagePath` is a file of the pod's (rewritten like a mount), whose text is the
 //! container's `terminated.message`, or the log's tail when it is empty and the container failed
 //! (`FallbackToLogsOnError`).
