@@ -119,6 +119,10 @@ pub enum Command {
     /// Serve this project's pages over HTTP (127.0.0.1, token required): run, gate heat map,
     /// plots, ticks, diff, bugs, reviews, analytics, live updates (`peers-ctl serve`: every project).
     Serve(ServeArgs),
+    /// The credential sidecar of a Kubernetes pod: model-API reverse proxies and the git relay on
+    /// 127.0.0.1, holding the credentials the agents never see (used by peers-ctl's pods).
+    #[command(hide = true)]
+    Proxy(crate::commands::proxy::ProxyArgs),
     /// Analytics per peer and per agent CLI: ticks, success, bugs filed / confirmed / rejected,
     /// fixes that held, review findings accepted, tokens, cost per fix that held.
     Stats(StatsArgs),
@@ -153,6 +157,7 @@ pub fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::AckBlock(args) => commands::contract::ack_block(directory, args),
         Command::Serve(args) => commands::serve::serve(directory, args),
         Command::Stats(args) => commands::serve::stats(directory, args),
+        Command::Proxy(args) => commands::proxy::run(args),
         Command::AgentsMd(args) => commands::agents_md::run(directory, args),
     }
 }

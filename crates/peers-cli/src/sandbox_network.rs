@@ -130,33 +130,15 @@ pub fn prepare(
             .find(|(key, _)| key == name)
             .and_then(|(_, value)| value.to_str().map(str::to_owned))
     };
-    let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
-    let tls = peers_proxy::tls_client().map_err(NetworkError::Tls)?;
     let mut egress_settings = EgressSettings::new(egress.allow.clone());
     egress_settings.limits = egress.limits;
     let mut services = vec![Service::Egress(egress_settings)];
     let mut ports = vec![EGRESS_PORT];
-    for provider in PROVIDERS {
-        let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {
-            lookup(env, variable)
-                .filter(|value| !value.is_empty() && value != DUMMY_KEY)
-                .map(|value| Credential {
-                    header: (*header).to_owned(),
-                    beta_flag: is_anthropic_oauth(provider.name, variable, &value)
-                        .then(|| peers_proxy::ANTHROPIC_OAUTH_BETA.to_owned()),
-                    value: format!("{prefix}{value}"),
-                })
-        });
-        let upstream = match &test_upstream {
-            Some(url) => Upstream::loopback_for_tests(url).map_err(NetworkError::TestUpstream)?,
-            None => Upstream::https(provider.host),
-        };
-        services.push(Service::Provider(ProviderSettings {
-            name: provider.name.to_owned(),
-            upstream,
-            credential,
-            tls: Arc::clone(&tls),
-        }));
+    for (provider, settings) in PROVIDERS
+        .iter()
+        .zip(provider_settings(|name| lookup(env, name))?)
+    {
+        services.push(Service::Provider(settings));
         ports.push(provider.port);
     }
     rewrite_env(env);
@@ -183,6 +165,40 @@ pub fn prepare(
         kind: call.kind.to_string(),
     };
     Ok((hand_over, network))
+}
+
+/// Every provider's reverse proxy, its real credential read through `lookup` (a variable's
+/// value; dummies and empty values are no credential), its upstream the provider's host (or
+/// the test override of [`TEST_UPSTREAM_VARIABLE`]).
+pub fn provider_settings(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ProviderSettings>, NetworkError> {
+    let test_upstream = std::env::var(TEST_UPSTREAM_VARIABLE).ok();
+    let tls = peers_proxy::tls_client().map_err(NetworkError::Tls)?;
+    let mut out = Vec::new();
+    for provider in PROVIDERS {
+        let credential = provider.keys.iter().find_map(|(variable, header, prefix)| {
+            lookup(variable)
+                .filter(|value| !value.is_empty() && value != DUMMY_KEY)
+                .map(|value| Credential {
+                    header: (*header).to_owned(),
+                    beta_flag: is_anthropic_oauth(provider.name, variable, &value)
+                        .then(|| peers_proxy::ANTHROPIC_OAUTH_BETA.to_owned()),
+                    value: format!("{prefix}{value}"),
+                })
+        });
+        let upstream = match &test_upstream {
+            Some(url) => Upstream::loopback_for_tests(url).map_err(NetworkError::TestUpstream)?,
+            None => Upstream::https(provider.host),
+        };
+        out.push(ProviderSettings {
+            name: provider.name.to_owned(),
+            upstream,
+            credential,
+            tls: Arc::clone(&tls),
+        });
+    }
+    Ok(out)
 }
 
 /// Whether a credential is an Anthropic OAuth token (Claude Code's `CLAUDE_CODE_OAUTH_TOKEN`,

@@ -7,6 +7,8 @@ pub enum ProxyError {
     BadHostPattern { entry: String, reason: &'static str },
     #[error("upstream `{url}`: {reason}")]
     BadUpstream { url: String, reason: &'static str },
+    #[error("git remote `{url}`: {reason}")]
+    BadGitRemote { url: String, reason: &'static str },
     #[error("cannot set up the TLS client: {0}")]
     Tls(#[source] rustls::Error),
     #[error("cannot serve a handed-over listener: {0}")]
@@ -22,6 +24,9 @@ impl ProxyError {
             }
             Self::BadUpstream { .. } => {
                 "a provider's upstream is fixed; a test override must be http://127.0.0.1:<port>"
+            }
+            Self::BadGitRemote { .. } => {
+                "the git relay needs the remote's https:// URL (https://host/org/repo.git)"
             }
             Self::Tls(_) | Self::Listener(_) => "this is a bug in peers; please report it",
         }

@@ -3,11 +3,12 @@
 //! header, gains the real credential from the host, goes to the provider's fixed upstream over
 //! TLS, and its reply streams back as it arrives (SSE included).
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpStream, ToSocketAddrs as _};
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::connect;
 use crate::egress::refuse;
 use crate::error::ProxyError;
 use crate::head::{self, RequestHead};
@@ -36,7 +37,6 @@ pub const STRIPPED_HEADERS: &[&str] = &[
     "x-forwarded-host",
 ];
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Longest silence from the upstream before the request is given up.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -135,24 +135,89 @@ pub fn tls_client() -> Result<Arc<rustls::ClientConfig>, ProxyError> {
     Ok(Arc::new(config))
 }
 
-trait Stream: Read + Write + Send {}
-impl<T: Read + Write + Send> Stream for T {}
-
 /// Serves one client connection: one request, then the connection closes.
 pub(crate) fn handle(client: TcpStream, settings: &ProviderSettings, log: &RecordLog) {
-    let Ok(read_half) = client.try_clone() else {
+    let Some((request, mut reader, mut client)) = read(client) else {
         return;
     };
+    relay(request, &mut reader, &mut client, settings, None, log);
+}
+
+/// Several providers behind one listener, each under its name as the first path segment:
+/// `/anthropic/v1/messages` goes to the `anthropic` provider as `/v1/messages` (the Kubernetes
+/// pod's proxy sidecar, whose agents reach every provider on one port).
+#[derive(Debug, Clone)]
+pub struct ProviderRoutes {
+    pub providers: Vec<ProviderSettings>,
+    /// An HTTP proxy (`host`, `port`) every TLS upstream is reached through with `CONNECT`
+    /// (the cluster's egress gateway).
+    pub via: Option<(String, u16)>,
+}
+
+/// Serves one client connection of a [`ProviderRoutes`] listener.
+pub(crate) fn handle_routed(client: TcpStream, routes: &ProviderRoutes, log: &RecordLog) {
+    let Some((mut request, mut reader, mut client)) = read(client) else {
+        return;
+    };
+    let route = request
+        .target
+        .strip_prefix('/')
+        .and_then(|path| path.split_once('/').map_or(Some((path, "")), Some))
+        .and_then(|(first, rest)| {
+            let first = first.split('?').next().unwrap_or(first);
+            routes
+                .providers
+                .iter()
+                .find(|provider| provider.name == first)
+                .map(|provider| (provider, format!("/{rest}")))
+        });
+    let Some((settings, target)) = route else {
+        let names: Vec<&str> = routes.providers.iter().map(|p| p.name.as_str()).collect();
+        let _ = refuse(
+            &mut client,
+            403,
+            &format!(
+                "{} names no provider (the path starts with one of: /{})",
+                path_only(&request.target),
+                names.join(", /")
+            ),
+        );
+        return;
+    };
+    request.target = target;
+    relay(
+        request,
+        &mut reader,
+        &mut client,
+        settings,
+        routes.via.as_ref(),
+        log,
+    );
+}
+
+/// The request head of a new connection, the reader holding what follows it, and the client.
+fn read(client: TcpStream) -> Option<(RequestHead, BufReader<TcpStream>, TcpStream)> {
+    let read_half = client.try_clone().ok()?;
     let mut reader = BufReader::new(read_half);
     let mut client = client;
-    let request = match head::read_request(&mut reader) {
-        Ok(request) => request,
-        Err(head::HeadError::Closed) => return,
+    match head::read_request(&mut reader) {
+        Ok(request) => Some((request, reader, client)),
+        Err(head::HeadError::Closed) => None,
         Err(err) => {
             let _ = refuse(&mut client, 400, &err.to_string());
-            return;
+            None
         }
-    };
+    }
+}
+
+fn relay(
+    request: RequestHead,
+    reader: &mut BufReader<TcpStream>,
+    client: &mut TcpStream,
+    settings: &ProviderSettings,
+    via: Option<&(String, u16)>,
+    log: &RecordLog,
+) {
     let mut record = ProxyRecord {
         proxy: settings.name.clone(),
         host: settings.upstream.host.clone(),
@@ -163,10 +228,8 @@ pub(crate) fn handle(client: TcpStream, settings: &ProviderSettings, log: &Recor
         status: None,
         decision: ProxyDecision::Allowed,
     };
-    if let Err((status, reason)) =
-        forward(&request, &mut reader, &mut client, settings, &mut record)
-    {
-        let _ = refuse(&mut client, status, &reason);
+    if let Err((status, reason)) = forward(&request, reader, client, settings, via, &mut record) {
+        let _ = refuse(client, status, &reason);
         record.decision = ProxyDecision::Denied { reason };
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
@@ -182,6 +245,7 @@ fn forward(
     reader: &mut impl BufRead,
     client: &mut TcpStream,
     settings: &ProviderSettings,
+    via: Option<&(String, u16)>,
     record: &mut ProxyRecord,
 ) -> Result<(), (u16, String)> {
     if !request.target.starts_with('/') || request.method.eq_ignore_ascii_case("CONNECT") {
@@ -193,7 +257,14 @@ fn forward(
     let framing =
         head::request_framing(&request.headers).map_err(|reason| (400, reason.to_string()))?;
     let upstream = &settings.upstream;
-    let mut out = connect(settings).map_err(|err| {
+    let mut out = connect::open(
+        &upstream.host,
+        upstream.port,
+        upstream.tls.then_some(&settings.tls),
+        via,
+        IDLE_TIMEOUT,
+    )
+    .map_err(|err| {
         (
             502,
             format!("cannot reach {}:{}: {err}", upstream.host, upstream.port),
@@ -291,25 +362,6 @@ fn rewrite_request(request: &RequestHead, settings: &ProviderSettings) -> String
     }
     head.push_str("connection: close\r\n\r\n");
     head
-}
-
-fn connect(settings: &ProviderSettings) -> io::Result<Box<dyn Stream>> {
-    let upstream = &settings.upstream;
-    let address = (upstream.host.as_str(), upstream.port)
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| io::Error::other("no address"))?;
-    let tcp = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)?;
-    tcp.set_read_timeout(Some(IDLE_TIMEOUT))?;
-    tcp.set_nodelay(true)?;
-    if !upstream.tls {
-        return Ok(Box::new(tcp));
-    }
-    let name = rustls::pki_types::ServerName::try_from(upstream.host.clone())
-        .map_err(|err| io::Error::other(err.to_string()))?;
-    let connection =
-        rustls::ClientConnection::new(Arc::clone(&settings.tls), name).map_err(io::Error::other)?;
-    Ok(Box::new(rustls::StreamOwned::new(connection, tcp)))
 }
 
 #[cfg(test)]

@@ -45,6 +45,11 @@ impl RecordLog {
             .push(record);
     }
 
+    /// Everything logged since the last drain, in order, leaving the log empty.
+    pub fn drain(&self) -> Vec<ProxyRecord> {
+        std::mem::take(&mut *self.records.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// Everything logged so far, in order.
     pub fn snapshot(&self) -> Vec<ProxyRecord> {
         self.records

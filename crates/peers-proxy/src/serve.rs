@@ -11,7 +11,8 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 
 use crate::egress::{self, EgressSettings};
 use crate::error::ProxyError;
-use crate::provider::{self, ProviderSettings};
+use crate::git_relay::{self, GitRelaySettings};
+use crate::provider::{self, ProviderRoutes, ProviderSettings};
 use crate::record::{ProxyRecord, RecordLog};
 
 /// What a listener serves.
@@ -19,6 +20,9 @@ use crate::record::{ProxyRecord, RecordLog};
 pub enum Service {
     Egress(EgressSettings),
     Provider(ProviderSettings),
+    /// Several providers on one listener, by path prefix.
+    ProviderRoutes(ProviderRoutes),
+    GitRelay(GitRelaySettings),
 }
 
 /// How often an idle accept loop looks at the stop flag.
@@ -68,6 +72,12 @@ impl Serving {
         self.log.snapshot()
     }
 
+    /// The requests logged since the last call, removed from the log (a long-lived server's
+    /// log does not grow).
+    pub fn drain_records(&self) -> Vec<ProxyRecord> {
+        self.log.drain()
+    }
+
     /// Stops accepting, closes the listeners and returns the log. Connections still open end
     /// on their own when their peer closes (the sandbox is gone by then).
     pub fn stop(self) -> Vec<ProxyRecord> {
@@ -108,6 +118,8 @@ fn accept_loop(listener: &TcpListener, service: &Service, stop: &AtomicBool, log
         std::thread::spawn(move || match &service {
             Service::Egress(settings) => egress::handle(client, settings, &log),
             Service::Provider(settings) => provider::handle(client, settings, &log),
+            Service::ProviderRoutes(routes) => provider::handle_routed(client, routes, &log),
+            Service::GitRelay(settings) => git_relay::handle(client, settings, &log),
         });
     }
 }

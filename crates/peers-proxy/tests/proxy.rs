@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use peers_proxy::{
-    AllowList, Credential, EgressLimits, EgressSettings, ProviderSettings, ProxyDecision, Resolve,
-    Service, Serving, Upstream, serve, tls_client,
+    AllowList, Credential, EgressLimits, EgressSettings, ProviderRoutes, ProviderSettings,
+    ProxyDecision, Resolve, Service, Serving, Upstream, serve, tls_client,
 };
 
 /// A resolver with fixed answers that remembers every name it was asked.
@@ -323,6 +323,85 @@ fn a_provider_refuses_absolute_form_and_connect() {
         let (status, _) = ask(proxy, head);
         assert!(status.starts_with("HTTP/1.1 405"), "{head:?} → {status}");
     }
+    serving.stop();
+}
+
+/// The Kubernetes sidecar's one listener: each provider under its name, the prefix dropped.
+#[test]
+fn provider_routes_pick_the_provider_by_its_path_prefix() {
+    let upstream = listener();
+    let port = upstream.local_addr().unwrap().port();
+    let (head_tx, head_rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in upstream.incoming() {
+            let stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            head_tx.send(head).unwrap();
+            let mut stream = stream;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .unwrap();
+        }
+    });
+    let provider = |name: &str, key: &str| ProviderSettings {
+        name: name.into(),
+        upstream: Upstream::loopback_for_tests(&format!("http://127.0.0.1:{port}")).unwrap(),
+        credential: Some(Credential {
+            header: "authorization".into(),
+            value: format!("Bearer {key}"),
+            beta_flag: None,
+        }),
+        tls: tls_client().unwrap(),
+    };
+    let front = listener();
+    let proxy = front.local_addr().unwrap();
+    let routes = ProviderRoutes {
+        providers: vec![
+            provider("anthropic", "ant-real"),
+            provider("openai", "oai-real"),
+        ],
+        via: None,
+    };
+    let serving = serve(vec![(front, Service::ProviderRoutes(routes))]).unwrap();
+    let (status, _) = ask(
+        proxy,
+        "POST /openai/v1/chat/completions HTTP/1.1\r\nauthorization: Bearer placeholder\r\ncontent-length: 0\r\n\r\n",
+    );
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let head = head_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        head.starts_with("POST /v1/chat/completions HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains("authorization: Bearer oai-real\r\n"),
+        "{head}"
+    );
+    assert!(
+        !head.contains("placeholder") && !head.contains("ant-real"),
+        "{head}"
+    );
+    let (status, _) = ask(
+        proxy,
+        "POST /gemini/v1/models HTTP/1.1\r\ncontent-length: 0\r\n\r\n",
+    );
+    assert!(
+        status.starts_with("HTTP/1.1 403"),
+        "an unknown provider: {status}"
+    );
+    assert!(head_rx.recv_timeout(Duration::from_millis(200)).is_err());
+    let records = wait_records(&serving, 1);
+    assert_eq!(records[0].proxy, "openai");
+    assert_eq!(records[0].request, "POST /v1/chat/completions");
     serving.stop();
 }
 

@@ -13,6 +13,7 @@ mod init_baseline;
 mod init_plan;
 pub mod modes;
 pub mod msg;
+pub mod proxy;
 pub mod replay;
 pub mod report;
 pub mod review;

@@ -143,7 +143,7 @@ fn the_pod_meets_pod_security_restricted() {
 }
 
 #[test]
-fn credentials_reach_only_the_proxy_and_workspace_never_the_loop() {
+fn credentials_reach_only_the_proxy_never_the_workspace_or_the_loop() {
     let job = job(&plan(None), "u", 1);
     let pod = job.spec.as_ref().unwrap().template.spec.clone().unwrap();
     let secret_volumes: Vec<String> = pod
@@ -171,6 +171,16 @@ fn credentials_reach_only_the_proxy_and_workspace_never_the_loop() {
     for secret in [MODEL_KEYS_SECRET, GIT_SECRET, "secret"] {
         assert!(!text.to_lowercase().contains(secret), "{secret} in {text}");
     }
+    // The workspace clones through the relay: no secret mounted, none named.
+    let workspace = all.iter().find(|c| c.name == "workspace").unwrap();
+    for mount in workspace.volume_mounts.iter().flatten() {
+        assert!(!secret_volumes.contains(&mount.name), "{}", mount.name);
+    }
+    assert!(workspace.env_from.is_none());
+    let text = serde_json::to_string(workspace).unwrap();
+    for secret in [MODEL_KEYS_SECRET, GIT_SECRET, "credential"] {
+        assert!(!text.to_lowercase().contains(secret), "{secret} in {text}");
+    }
     let proxy = all.iter().find(|c| c.name == "proxy").unwrap();
     assert_eq!(
         proxy.restart_policy.as_deref(),
@@ -182,6 +192,81 @@ fn credentials_reach_only_the_proxy_and_workspace_never_the_loop() {
         .as_ref()
         .unwrap();
     assert_eq!(keys.name, MODEL_KEYS_SECRET);
+    let git_mount = proxy
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| secret_volumes.contains(&m.name))
+        .unwrap();
+    assert_eq!(git_mount.read_only, Some(true));
+}
+
+#[test]
+fn an_https_remote_is_reached_through_the_sidecars_git_relay() {
+    let mut plan = plan(None);
+    plan.remote = "https://bot:ghp_secret@git.example/me/p.git".into();
+    let job = job(&plan, "u", 1);
+    let pod = job.spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let inits: Vec<&str> = pod
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(
+        inits,
+        ["proxy", "workspace"],
+        "the relay runs before the clone"
+    );
+    let all = containers(&job);
+    let proxy = all.iter().find(|c| c.name == "proxy").unwrap();
+    let command = proxy.command.clone().unwrap();
+    let after = |flag: &str| {
+        let at = command.iter().position(|a| a == flag).unwrap();
+        command[at + 1].clone()
+    };
+    assert_eq!(&command[..2], ["peers", "proxy"]);
+    assert_eq!(after("--git-relay"), "127.0.0.1:8081");
+    assert_eq!(after("--git-remote"), plan.remote);
+    assert_eq!(after("--git-credentials"), "/var/run/secrets/peers-git");
+    assert_eq!(after("--git-secret"), GIT_SECRET);
+    let workspace = all.iter().find(|c| c.name == "workspace").unwrap();
+    let remote = workspace
+        .env
+        .iter()
+        .flatten()
+        .find(|v| v.name == "PEERS_REMOTE")
+        .and_then(|v| v.value.clone());
+    assert_eq!(remote.as_deref(), Some("http://127.0.0.1:8081/me/p.git"));
+    for container in all.iter().filter(|c| c.name != "proxy") {
+        let text = serde_json::to_string(container).unwrap();
+        assert!(!text.contains("ghp_secret"), "{text}");
+    }
+}
+
+#[test]
+fn only_http_remotes_go_through_the_relay() {
+    use crate::cluster::pod::pod_remote;
+    assert_eq!(
+        pod_remote("https://git.example/org/r.git/"),
+        "http://127.0.0.1:8081/org/r.git"
+    );
+    assert_eq!(
+        pod_remote("https://u:t@git.example:8443/r"),
+        "http://127.0.0.1:8081/r"
+    );
+    assert_eq!(pod_remote("file:///srv/r.git"), "file:///srv/r.git");
+    let mut plan = plan(None);
+    plan.remote = "file:///srv/r.git".into();
+    let job = job(&plan, "u", 1);
+    let proxy = containers(&job)
+        .into_iter()
+        .find(|c| c.name == "proxy")
+        .unwrap();
+    assert!(
+        !proxy.command.unwrap().iter().any(|a| a == "--git-relay"),
+        "no relay for a remote that is not http(s)"
+    );
 }
 
 #[test]

@@ -1,8 +1,13 @@
 //! The pod of a session's Job: hardened for Pod Security "restricted" (non-root, no service
 //! account token, read-only root, every capability dropped, RuntimeDefault seccomp). Three
-//! containers: `workspace` (init: clone or fetch, restore `.peers/`, check the image's peers
-//! version; holds the git credential), `proxy` (native sidecar holding the model keys) and `loop`
-//! (`peers run` and the agents: placeholder keys, the proxy's address, nothing secret).
+//! containers: `proxy` (native sidecar, started first: the only one holding credentials — the
+//! model keys and the git credential — serving the model proxies and the git relay on
+//! 127.0.0.1), `workspace` (init: clone or fetch through the relay, restore `.peers/`, check
+//! the image's peers version) and `loop` (`peers run` and the agents: placeholder keys, the
+//! proxy's address, `origin` at the relay, nothing secret).
+//!
+//! An `http(s)://` remote is reached through the relay (`http://127.0.0.1:8081/<path>`); any other
+//! remote (`file://`, a path) is used as it is, with no credential.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +30,8 @@ const UID: i64 = 1000;
 /// What the agents see instead of an API key: the proxy replaces it.
 pub const PLACEHOLDER_KEY: &str = "peers-proxy-injects-the-key";
 const PROXY_LISTEN: &str = "http://127.0.0.1:8080";
+/// Where the proxy sidecar's git relay listens; `origin` of the pod's clone points at it.
+pub const GIT_RELAY_LISTEN: &str = "127.0.0.1:8081";
 /// Where `peers run` writes its stop reason (`PEERS_TERMINATION_LOG`), read back by `stop` and
 /// `status` from the pod's `terminated.message` without logs or exec.
 const TERMINATION_LOG: &str = "/dev/termination-log";
@@ -47,7 +54,8 @@ pub fn pod(plan: &RunPlan) -> PodSpec {
             }),
             ..PodSecurityContext::default()
         }),
-        init_containers: Some(vec![workspace(plan), proxy(plan)]),
+        // The sidecar first: the workspace clones through its git relay.
+        init_containers: Some(vec![proxy(plan), workspace(plan)]),
         containers: vec![run_loop(plan)],
         volumes: Some(volumes(plan)),
         ..PodSpec::default()
@@ -96,8 +104,24 @@ fn egress_proxy(plan: &RunPlan) -> String {
     )
 }
 
-/// Clones the remote into an empty volume and restores `.peers/` from the state ref; checks the
-/// image's peers version. Holds the git credential (read-only), nothing else.
+/// Whether the remote is reached through the sidecar's git relay (an http(s) URL).
+fn relayed(remote: &str) -> bool {
+    remote.starts_with("https://") || remote.starts_with("http://")
+}
+
+/// The remote as the pod's git sees it: the relay's URL with the remote's path for an
+/// http(s) remote (no user info, no credential), else the remote as it is.
+pub fn pod_remote(remote: &str) -> String {
+    if !relayed(remote) {
+        return remote.to_owned();
+    }
+    let rest = remote.split_once("://").map_or(remote, |(_, rest)| rest);
+    let path = rest.find('/').map_or("", |at| &rest[at..]);
+    format!("http://{GIT_RELAY_LISTEN}{}", path.trim_end_matches('/'))
+}
+
+/// Clones the remote (through the relay) into an empty volume and restores `.peers/` from the
+/// state ref; checks the image's peers version. Holds no credential.
 fn workspace(plan: &RunPlan) -> Container {
     let proxy = egress_proxy(plan);
     let state_ref = format!("refs/peers/{}/state", plan.run);
@@ -107,12 +131,11 @@ fn workspace(plan: &RunPlan) -> Container {
         command: Some(vec!["/bin/sh".into(), "-c".into(), WORKSPACE_SCRIPT.into()]),
         env: Some(env(&[
             ("HOME", "/tmp"),
-            ("PEERS_REMOTE", &plan.remote),
+            ("PEERS_REMOTE", &pod_remote(&plan.remote)),
             ("PEERS_BRANCH", &plan.branch),
             ("PEERS_STATE_REF", &state_ref),
             ("PEERS_VERSION", &plan.peers_version),
             ("PEERS_DRIFT_EXIT", &DRIFT_EXIT.to_string()),
-            ("GIT_CREDENTIALS", &format!("{GIT_SECRET_DIR}/credentials")),
             ("HTTPS_PROXY", &proxy),
             ("HTTP_PROXY", &proxy),
             ("NO_PROXY", "127.0.0.1,localhost"),
@@ -120,7 +143,6 @@ fn workspace(plan: &RunPlan) -> Container {
         volume_mounts: Some(vec![
             mount("work", "/work", false),
             mount("init-tmp", "/tmp", false),
-            mount("git-credentials", GIT_SECRET_DIR, true),
         ]),
         security_context: Some(hardened()),
         ..Container::default()
@@ -133,14 +155,21 @@ if [ -n "$PEERS_VERSION" ] && [ "$have" != "$PEERS_VERSION" ]; then
   echo "the image has $have; the run was planned for $PEERS_VERSION (rebuild the image or restart with --image)" >&2
   exit "$PEERS_DRIFT_EXIT"
 fi
-# The credential is named per command: nothing is written to any git config file.
-cred="credential.helper=store --file=$GIT_CREDENTIALS"
+# The proxy sidecar's git relay may still be starting: wait while nothing listens (5 s at most).
+tries=0
+until err="$(git ls-remote --heads "$PEERS_REMOTE" 2>&1 >/dev/null)"; do
+  case "$err" in *"Failed to connect"*) ;; *) break ;; esac
+  tries=$((tries + 1))
+  [ "$tries" -lt 50 ] || break
+  sleep 0.1
+done
 if [ -d /work/repo/.git ]; then
-  git -c "$cred" -C /work/repo fetch --quiet origin
+  git -C /work/repo remote set-url origin "$PEERS_REMOTE"
+  git -C /work/repo fetch --quiet origin
   exit 0
 fi
-git -c "$cred" clone --quiet --branch "$PEERS_BRANCH" "$PEERS_REMOTE" /work/repo
-if git -c "$cred" -C /work/repo fetch --quiet origin "+$PEERS_STATE_REF:$PEERS_STATE_REF" 2>/dev/null; then
+git clone --quiet --branch "$PEERS_BRANCH" "$PEERS_REMOTE" /work/repo
+if git -C /work/repo fetch --quiet origin "+$PEERS_STATE_REF:$PEERS_STATE_REF" 2>/dev/null; then
   git -C /work/repo archive "$PEERS_STATE_REF" .peers | tar -x -C /work/repo
 fi
 # As `peers init` does: .peers/ is the run's own record, never part of the work.
@@ -149,13 +178,30 @@ grep -qx '.peers/' "$exclude" 2>/dev/null || echo '.peers/' >> "$exclude"
 "#;
 
 /// The credential proxy: a native sidecar (an init container that keeps running) holding the
-/// model keys; the agents reach it on 127.0.0.1 but share neither its mounts nor its processes.
+/// model keys and the git credential; the agents reach it on 127.0.0.1 but share neither its
+/// mounts nor its processes. For an http(s) remote its command gets the git relay's flags.
 fn proxy(plan: &RunPlan) -> Container {
     let proxy = egress_proxy(plan);
+    let mut command = plan.proxy_command.clone();
+    if relayed(&plan.remote) {
+        command.extend(
+            [
+                "--git-relay",
+                GIT_RELAY_LISTEN,
+                "--git-remote",
+                &plan.remote,
+                "--git-credentials",
+                GIT_SECRET_DIR,
+                "--git-secret",
+                GIT_SECRET,
+            ]
+            .map(str::to_owned),
+        );
+    }
     Container {
         name: "proxy".into(),
         image: Some(plan.proxy_image.clone()),
-        command: Some(plan.proxy_command.clone()),
+        command: Some(command),
         restart_policy: Some("Always".into()),
         env: Some(env(&[
             ("HOME", "/tmp"),

@@ -112,7 +112,16 @@ fn start_dry_run_prints_the_objects_from_the_remote_and_branch() {
     assert_eq!(job["metadata"]["namespace"], "team-a");
     assert_eq!(job["spec"]["activeDeadlineSeconds"], 3600 + 600);
     let pod = &job["spec"]["template"]["spec"];
-    let workspace = &pod["initContainers"][0];
+    let init = |name: &str| {
+        pod["initContainers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let workspace = &init("workspace");
     let env_of = |container: &Value, name: &str| {
         container["env"]
             .as_array()
@@ -121,7 +130,16 @@ fn start_dry_run_prints_the_objects_from_the_remote_and_branch() {
             .find(|v| v["name"] == name)
             .map(|v| v["value"].clone())
     };
-    assert_eq!(env_of(workspace, "PEERS_REMOTE"), Some(remote.into()));
+    // The pod reaches the https remote through the proxy sidecar's git relay.
+    assert_eq!(
+        env_of(workspace, "PEERS_REMOTE"),
+        Some("http://127.0.0.1:8081/me/far.git".into())
+    );
+    let relay = init("proxy")["command"].to_string();
+    assert!(
+        relay.contains(&format!(r#""--git-remote","{remote}""#)),
+        "{relay}"
+    );
     let branch = env_of(workspace, "PEERS_BRANCH").unwrap();
     assert!(branch == "main" || branch == "master", "{branch}");
     assert_eq!(pod["containers"][0]["image"], "registry.example/peers:7");

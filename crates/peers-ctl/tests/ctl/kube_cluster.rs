@@ -269,8 +269,13 @@ fn the_workspace_container_clones_and_restores_the_seeded_state() {
     project(&env, &fake);
     env.ok(&["start", "far"]);
     let job = fake.objects(JOBS).remove(0);
-    let workspace = &job["spec"]["template"]["spec"]["initContainers"][0];
-    assert_eq!(workspace["name"], "workspace");
+    let workspace = job["spec"]["template"]["spec"]["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "workspace")
+        .unwrap()
+        .clone();
     let volume = env.root().join("volume");
     std::fs::create_dir_all(volume.join("tmp")).unwrap();
     let script = workspace["command"][2]
@@ -283,7 +288,7 @@ fn the_workspace_container_clones_and_restores_the_seeded_state() {
         cmd.args(["-c", &script]);
         for var in workspace["env"].as_array().unwrap() {
             let name = var["name"].as_str().unwrap();
-            if !name.ends_with("PROXY") && name != "HOME" && name != "GIT_CREDENTIALS" {
+            if !name.ends_with("PROXY") && name != "HOME" {
                 cmd.env(name, var["value"].as_str().unwrap());
             }
         }
@@ -296,8 +301,7 @@ fn the_workspace_container_clones_and_restores_the_seeded_state() {
         // Never the testkit's GIT_CONFIG_GLOBAL=/dev/null: a script that wrote its global
         // config would replace /dev/null itself.
         cmd.env("PATH", path)
-            .env("GIT_CONFIG_GLOBAL", volume.join("tmp/gitconfig"))
-            .env("GIT_CREDENTIALS", volume.join("no-credentials"));
+            .env("GIT_CONFIG_GLOBAL", volume.join("tmp/gitconfig"));
         if !version.is_empty() {
             cmd.env("PEERS_VERSION", version);
         }

@@ -8,16 +8,22 @@
 //! PodFailurePolicy; otherwise it counts against `backoffLimit`); a Succeeded pod completes the
 //! Job. Replacements wait until the old pod is Failed (`podReplacementPolicy: Failed`).
 //!
-//! The kubelet: a new pod's `workspace` init container runs its real script with `sh`, then the
+//! The kubelet: a new pod's init containers run in order: a native sidecar (`restartPolicy:
+//! Always`, the `proxy` with its git relay) is started and left running until the pod's loop has
+//! ended, the `workspace` init container runs its real script with `sh` to its end; then the
 //! `loop` container's command runs as a local process (`peers` is the built binary), each with
 //! exactly the container's `env` (plus `envFrom` Secrets, resolved from the store) and a few
 //! variables the image would provide (`PATH`, C locale, no system git config). Volumes are
 //! directories: the PersistentVolumeClaim one per claim (kept across pods, like a volume),
 //! emptyDirs and Secrets one per pod; arguments and variables that are paths under a mount path
 //! are rewritten to them (and, for `sh -c` scripts, the mount paths in the script text), so a
-//! remote must be a URL (`file://…`), not a bare path that could fall under `/tmp`. The proxy
-//! sidecar is not run (the simulated peers call no model API). Output goes to the pod's log with
-//! timestamps; the pod's phase and container states follow the processes; each container's
+//! remote must be a URL (`file://…`), not a bare path that could fall under `/tmp`. Each pod has
+//! a loopback address of its own (`127.<n>.<n>.<n>`, never `127.0.0.x`), standing for its network
+//! namespace: `127.0.0.1` in its containers' arguments, variables and scripts is rewritten to it,
+//! so pods on one machine never share the sidecar's ports; a server a test runs for the pods
+//! to reach listens on another loopback address (`127.0.0.2`). The loop's output goes to the
+//! pod's log with timestamps (a sidecar's to `<container>.log` in the pod's directory); the pod's
+//! phase and container states follow the processes; each container's
 //! `terminationMessagePath` is a file of the pod's (rewritten like a mount), whose text is the
 //! container's `terminated.message`, or the log's tail when it is empty and the container failed
 //! (`FallbackToLogsOnError`).
@@ -53,6 +59,20 @@ const JOBS: &str = "/apis/batch/v1/namespaces/peers/jobs";
 const PODS: &str = "/api/v1/namespaces/peers/pods";
 const SECRETS: &str = "/api/v1/namespaces/peers/secrets";
 const TICK: Duration = Duration::from_millis(50);
+/// Pods started by this test process: each gets its own loopback address.
+static PODS_STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A loopback address for a new pod: the second octet from this process's id (never 0, so
+/// never `127.0.0.x`), the last two from a counter.
+fn pod_loopback() -> String {
+    let n = PODS_STARTED.fetch_add(1, Ordering::SeqCst);
+    format!(
+        "127.{}.{}.{}",
+        1 + std::process::id() % 250,
+        n / 250 % 250,
+        1 + n % 250
+    )
+}
 
 /// What the test can ask of a running pod, and what the kubelet reports back.
 #[derive(Default)]
@@ -467,6 +487,7 @@ impl Node {
         container: &Value,
         volumes: &BTreeMap<String, PathBuf>,
         termination_log: &Path,
+        loopback: &str,
     ) -> Command {
         let mut mounts: Vec<(String, PathBuf)> = container["volumeMounts"]
             .as_array()
@@ -501,6 +522,7 @@ impl Node {
                 } else {
                     mounts.path(arg)
                 }
+                .replace("127.0.0.1", loopback)
             })
             .collect();
         let program = match argv[0].as_str() {
@@ -532,7 +554,12 @@ impl Node {
         }
         for var in container["env"].as_array().into_iter().flatten() {
             let name = var["name"].as_str().unwrap_or("");
-            command.env(name, mounts.path(var["value"].as_str().unwrap_or("")));
+            command.env(
+                name,
+                mounts
+                    .path(var["value"].as_str().unwrap_or(""))
+                    .replace("127.0.0.1", loopback),
+            );
         }
         command
             .stdin(Stdio::null())
@@ -658,21 +685,36 @@ impl Node {
         let volumes = self.volumes(pod);
         let spec = &pod["spec"];
         let started = peers_store::timestamp::now_iso_utc();
-        // Init containers in order; a native sidecar (restartPolicy Always) is not run here.
+        let loopback = pod_loopback();
+        // Init containers in order; a native sidecar (restartPolicy Always) is started and left
+        // running (its output in `<container>.log` of the pod's directory).
+        let mut sidecars = Vec::new();
         for init in spec["initContainers"].as_array().into_iter().flatten() {
-            if init["restartPolicy"] == "Always" {
-                continue;
-            }
             let container = init["name"].as_str().unwrap_or("").to_owned();
             let log = self
                 .pod_dir(&name)
                 .join(format!("{container}.termination-log"));
-            let child = self
-                .command(init, &volumes, &log)
-                .spawn()
-                .expect("start init container");
+            let mut command = self.command(init, &volumes, &log, &loopback);
+            if init["restartPolicy"] == "Always" {
+                let out =
+                    std::fs::File::create(self.pod_dir(&name).join(format!("{container}.log")))
+                        .expect("sidecar log");
+                command
+                    .stdout(out.try_clone().expect("sidecar log"))
+                    .stderr(out);
+                let child = command.spawn().expect("start a sidecar");
+                self.shared
+                    .lock()
+                    .expect("shared")
+                    .groups
+                    .insert(child.id());
+                sidecars.push(child);
+                continue;
+            }
+            let child = command.spawn().expect("start init container");
             let (code, evicted, tail) = self.supervise(&name, child, false);
             if code != 0 || evicted {
+                self.stop_sidecars(sidecars);
                 let message = termination_message(&log, &tail);
                 self.fail(&name, &container, code, evicted, &message, true);
                 return;
@@ -681,7 +723,7 @@ impl Node {
         let main = &spec["containers"][0];
         let log = self.pod_dir(&name).join("loop.termination-log");
         let child = self
-            .command(main, &volumes, &log)
+            .command(main, &volumes, &log, &loopback)
             .spawn()
             .expect("start the loop");
         let running = self.set_status(
@@ -695,6 +737,8 @@ impl Node {
             kill_container(child.id());
         }
         let (code, evicted, tail) = self.supervise(&name, child, true);
+        // As the kubelet does: the sidecars end once the main container has.
+        self.stop_sidecars(sidecars);
         if self.shared.lock().expect("shared").wipe.remove(&name) {
             for volume in spec["volumes"].as_array().into_iter().flatten() {
                 if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
@@ -718,6 +762,19 @@ impl Node {
             self.fail(&name, "loop", code, evicted, &message, false);
         }
         self.remove_if_deleting(&name);
+    }
+
+    /// Kills the pod's sidecars (everything they started too) and reaps them.
+    fn stop_sidecars(&self, sidecars: Vec<Child>) {
+        for mut child in sidecars {
+            kill_container(child.id());
+            let _ = child.wait();
+            self.shared
+                .lock()
+                .expect("shared")
+                .groups
+                .remove(&child.id());
+        }
     }
 
     fn fail(&self, pod: &str, container: &str, code: i64, evicted: bool, tail: &str, init: bool) {

@@ -10,6 +10,7 @@ mod implement;
 mod kube;
 mod kube_cluster;
 mod kube_real;
+mod kube_relay;
 mod kube_remove;
 mod kube_run;
 mod kube_watch;
