@@ -53,21 +53,37 @@ pub struct PushTarget {
     pub run: String,
 }
 
+/// Why a run id cannot name the state ref.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunIdError {
+    #[error("the run id is empty")]
+    Empty,
+    #[error("the run id `{run}` contains {character:?}")]
+    Character { run: String, character: char },
+    #[error("the run id `{run}` is not a valid git ref name")]
+    NotARefName { run: String },
+}
+
 impl PushTarget {
     /// `run` must be usable as one ref component: ASCII letters, digits, `-`, `_` and `.`,
     /// not starting with `-` or `.`, no `..`. The error says which character is wrong.
-    pub fn new(remote: &str, run: &str) -> Result<Self, String> {
+    pub fn new(remote: &str, run: &str) -> Result<Self, RunIdError> {
         let bad = run
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
         if run.is_empty() {
-            return Err("the run id is empty".to_owned());
+            return Err(RunIdError::Empty);
         }
-        if let Some(c) = bad {
-            return Err(format!("the run id `{run}` contains {c:?}"));
+        if let Some(character) = bad {
+            return Err(RunIdError::Character {
+                run: run.to_owned(),
+                character,
+            });
         }
         if run.starts_with(['-', '.']) || run.contains("..") || run.ends_with(".lock") {
-            return Err(format!("the run id `{run}` is not a valid git ref name"));
+            return Err(RunIdError::NotARefName {
+                run: run.to_owned(),
+            });
         }
         Ok(Self {
             remote: remote.to_owned(),

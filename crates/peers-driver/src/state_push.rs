@@ -51,7 +51,7 @@ pub(crate) fn push(session: &mut Session, progress: &mut dyn ProgressSink, momen
                 "moment": moment,
                 "remote": target.remote,
                 "state_ref": state_ref,
-                "error": error,
+                "error": error.to_string(),
             });
             if let Err(err) = peers_store::run_log::append_record(&session.ctx.inputs.dir, &record)
             {
@@ -63,22 +63,28 @@ pub(crate) fn push(session: &mut Session, progress: &mut dyn ProgressSink, momen
     }
 }
 
+/// Why a push of the run's state did not happen.
+#[derive(Debug, thiserror::Error)]
+enum PushError {
+    #[error("HEAD is detached, so there is no branch to push")]
+    Detached,
+    #[error(transparent)]
+    Git(#[from] peers_git::GitError),
+}
+
 fn attempt(
     session: &Session,
     target: &PushTarget,
     state_ref: &str,
     moment: &str,
-) -> Result<String, String> {
+) -> Result<String, PushError> {
     let git = &session.ctx.inputs.git;
-    let branch = git
-        .current_branch()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "HEAD is detached, so there is no branch to push".to_owned())?;
+    let branch = git.current_branch()?.ok_or(PushError::Detached)?;
     let message = format!(
         "peers: .peers/ of run {} after {moment} (iteration {})",
         target.run, session.run.state.iteration
     );
-    git.push_state(
+    Ok(git.push_state(
         &StatePush {
             remote: &target.remote,
             branch: &branch,
@@ -88,6 +94,5 @@ fn attempt(
             message: &message,
         },
         &identity(),
-    )
-    .map_err(|e| e.to_string())
+    )?)
 }

@@ -124,9 +124,40 @@ pub const CREDENTIALS_FILE: &str = "credentials";
 /// The file holding a bearer token.
 pub const BEARER_FILE: &str = "bearer-token";
 
+/// Why the relay has no credential for a request.
+#[derive(Debug, thiserror::Error)]
+enum MissingCredential {
+    #[error(
+        "no credential: {secret} has no key `{CREDENTIALS_FILE}` or `{BEARER_FILE}` ({}: {error})",
+        path.display()
+    )]
+    NoKey {
+        secret: String,
+        path: PathBuf,
+        error: io::Error,
+    },
+    #[error(
+        "no credential: {secret} key `{CREDENTIALS_FILE}` has no line for {authority} (a line \
+         `https://USER:TOKEN@{authority}`)"
+    )]
+    NoLine { secret: String, authority: String },
+}
+
+/// Why a request is not relayed.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("{path} is not the relayed repository ({repository})")]
+    OtherRepository { path: String, repository: String },
+    #[error(
+        "{method} {target} is not a git smart-HTTP request (only info/refs, git-upload-pack and \
+         git-receive-pack are relayed)"
+    )]
+    NotGit { method: String, target: String },
+}
+
 impl GitCredentialSource {
-    /// The `Authorization` value for `remote`, or `None` with the reason.
-    fn authorization(&self, remote: &GitRemote) -> Result<String, String> {
+    /// The `Authorization` value for `remote`, or why there is none.
+    fn authorization(&self, remote: &GitRemote) -> Result<String, MissingCredential> {
         let bearer = self.dir.join(BEARER_FILE);
         if let Ok(token) = std::fs::read_to_string(&bearer) {
             let token = token.trim();
@@ -135,12 +166,10 @@ impl GitCredentialSource {
             }
         }
         let path = self.dir.join(CREDENTIALS_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|err| {
-            format!(
-                "no credential: {} has no key `{CREDENTIALS_FILE}` or `{BEARER_FILE}` ({}: {err})",
-                self.name,
-                path.display()
-            )
+        let text = std::fs::read_to_string(&path).map_err(|error| MissingCredential::NoKey {
+            secret: self.name.clone(),
+            path: path.clone(),
+            error,
         })?;
         text.lines()
             .filter_map(|line| store_line(line.trim()))
@@ -148,14 +177,9 @@ impl GitCredentialSource {
             .map(|(_, _, user, password)| {
                 format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
             })
-            .ok_or_else(|| {
-                format!(
-                    "no credential: {} key `{CREDENTIALS_FILE}` has no line for {} (a line \
-                     `https://USER:TOKEN@{}`)",
-                    self.name,
-                    remote.authority(),
-                    remote.authority()
-                )
+            .ok_or_else(|| MissingCredential::NoLine {
+                secret: self.name.clone(),
+                authority: remote.authority(),
             })
     }
 }
@@ -282,30 +306,29 @@ impl Drop for Slot {
 }
 
 /// The git endpoint a request asks for, or why it is refused.
-fn endpoint(request: &RequestHead, remote: &GitRemote) -> Result<(), String> {
+fn endpoint(request: &RequestHead, remote: &GitRemote) -> Result<(), Refusal> {
     let (path, query) = match request.target.split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (request.target.as_str(), None),
     };
     let Some(rest) = path.strip_prefix(remote.path.as_str()) else {
-        return Err(format!(
-            "{path} is not the relayed repository ({})",
-            if remote.path.is_empty() {
-                "/"
+        return Err(Refusal::OtherRepository {
+            path: path.to_owned(),
+            repository: if remote.path.is_empty() {
+                "/".to_owned()
             } else {
-                &remote.path
-            }
-        ));
+                remote.path.clone()
+            },
+        });
     };
     let method = request.method.as_str();
     match (method, rest, query) {
         ("GET", "/info/refs", Some("service=git-upload-pack" | "service=git-receive-pack"))
         | ("POST", "/git-upload-pack" | "/git-receive-pack", None) => Ok(()),
-        _ => Err(format!(
-            "{method} {} is not a git smart-HTTP request (only info/refs, git-upload-pack and \
-             git-receive-pack are relayed)",
-            request.target
-        )),
+        _ => Err(Refusal::NotGit {
+            method: method.to_owned(),
+            target: request.target.clone(),
+        }),
     }
 }
 
@@ -348,7 +371,7 @@ pub(crate) fn handle(client: TcpStream, settings: &GitRelaySettings, log: &Recor
     let outcome = if taken {
         let _slot = Slot(Arc::clone(&settings.active));
         endpoint(&request, &settings.remote)
-            .map_err(|reason| (403, reason))
+            .map_err(|refusal| (403, refusal.to_string()))
             .and_then(|()| forward(&request, &mut reader, &mut client, settings, &mut record))
     } else {
         Err((
@@ -588,11 +611,8 @@ mod tests {
             ("POST", "/org/repo.git/git-upload-pack"),
             ("POST", "/org/repo.git/git-receive-pack"),
         ] {
-            assert_eq!(
-                endpoint(&request(method, target, &[]), &remote),
-                Ok(()),
-                "{method} {target}"
-            );
+            let verdict = endpoint(&request(method, target, &[]), &remote);
+            assert!(verdict.is_ok(), "{method} {target}: {verdict:?}");
         }
         for (method, target) in [
             ("GET", "/org/repo.git/info/refs"),
@@ -659,6 +679,7 @@ mod tests {
         };
         let remote = GitRemote::parse("https://git.example/org/repo.git").unwrap();
         let missing = source.authorization(&remote).unwrap_err();
+        let missing = missing.to_string();
         assert!(
             missing.contains("Secret peers-git") && missing.contains("`credentials`"),
             "{missing}"
@@ -673,7 +694,7 @@ mod tests {
             format!("Basic {}", base64(b"peers@bot:t:ok"))
         );
         let elsewhere = GitRemote::parse("https://git.example:8443/r").unwrap();
-        let none = source.authorization(&elsewhere).unwrap_err();
+        let none = source.authorization(&elsewhere).unwrap_err().to_string();
         assert!(none.contains("git.example:8443"), "{none}");
         std::fs::write(dir.path().join(BEARER_FILE), "ghs_token\n").unwrap();
         assert_eq!(source.authorization(&remote).unwrap(), "Bearer ghs_token");
