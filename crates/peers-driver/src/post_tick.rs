@@ -50,22 +50,32 @@ pub fn analyse(
     attest: &mut Attestations,
     state: &peers_core::state::State,
 ) -> Result<TurnFacts, DriverError> {
-    // One git call for HEAD and dirtiness; the commits only when HEAD moved.
-    let (head_after, dirty) = ctx.git.head_and_dirty()?;
+    // One git call for HEAD and dirtiness. The turn's commits and its net diff are read at
+    // the same time (three git processes at once; nothing moves HEAD once the turn is over)
+    // and used only when HEAD moved.
+    let (status, read_ahead) = std::thread::scope(|scope| {
+        let read_ahead = ctx.head_before.map(|before| {
+            let diff = scope.spawn(move || ctx.git.changed_paths(before, "HEAD"));
+            let log = scope.spawn(move || ctx.git.commits(&format!("{before}..HEAD")));
+            (log, diff)
+        });
+        let status = ctx.git.head_and_dirty();
+        (
+            status,
+            read_ahead.map(|(log, diff)| (joined(log), joined(diff))),
+        )
+    });
+    let (head_after, dirty) = status?;
     let mut facts = TurnFacts {
         head_after,
         dirty,
         ..TurnFacts::default()
     };
     let moved = facts.head_after.as_deref() != ctx.head_before;
-    let commits = if moved {
-        let range = match ctx.head_before {
-            Some(before) => format!("{before}..HEAD"),
-            None => "HEAD".to_owned(),
-        };
-        ctx.git.commits(&range)?
-    } else {
-        Vec::new()
+    let (commits, paths) = match (moved, read_ahead) {
+        (false, _) => (Vec::new(), None),
+        (true, Some((log, diff))) => (log?, Some(diff)),
+        (true, None) => (ctx.git.commits("HEAD")?, None),
     };
     if moved && !fast_forward(ctx, &commits)? && restore_rewritten_history(ctx, &mut facts)? {
         facts.dirty = ctx.git.head_and_dirty()?.1;
@@ -91,9 +101,16 @@ pub fn analyse(
         .rev()
         .find(|c| trailer::is_handoff(&c.message))
         .cloned();
-    check_test_only(ctx, &mut facts, state)?;
+    check_test_only(ctx, &mut facts, state, paths)?;
     facts.fail_reason = judge(ctx, &facts);
     Ok(facts)
+}
+
+/// A scoped thread's result; its panic goes on in the caller.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Whether HEAD descends from where the turn started. A linear run of commits whose oldest
@@ -148,10 +165,12 @@ fn restore_rewritten_history(
     Ok(true)
 }
 
+/// `paths`: the net diff from `head_before` to `facts.head_after`, when already read.
 fn check_test_only(
     ctx: &TurnContext<'_>,
     facts: &mut TurnFacts,
     state: &peers_core::state::State,
+    paths: Option<Result<Vec<String>, peers_git::GitError>>,
 ) -> Result<(), DriverError> {
     let (Some(before), Some(after)) = (ctx.head_before, facts.head_after.clone()) else {
         return Ok(());
@@ -160,7 +179,10 @@ fn check_test_only(
         return Ok(());
     }
     let after = after.as_str();
-    let paths = ctx.git.changed_paths(before, after)?;
+    let paths = match paths {
+        Some(paths) => paths?,
+        None => ctx.git.changed_paths(before, after)?,
+    };
     for path in integrity::tampered_control_paths(&paths) {
         facts.integrity.push(format!(
             "{} committed {path}: peers' control files are not part of the project",
