@@ -368,6 +368,13 @@ pub fn run_plan(
                 .hint("the pod clones from and pushes to a remote: git remote add origin <url>")
             })?,
     };
+    if plain_http_off_loopback(&remote) {
+        return Err(CtlError::usage(format!(
+            "the git remote {remote} is plain http://: the pod's git relay reaches https:// \
+             remotes only (plain http only on a loopback address, for tests)"
+        ))
+        .hint("use the remote's https:// URL (--git-remote, or `git remote set-url origin`)"));
+    }
     let branch = git
         .current_branch()
         .map_err(|e| CtlError::failed(format!("{}: {e}", path.display())))?
@@ -432,9 +439,50 @@ fn parse_seconds(text: &str) -> CtlResult<i64> {
         })
 }
 
+/// An `http://` remote whose host is not a loopback address: the sidecar's relay refuses it
+/// (credentials would cross the network in clear), so `start` refuses it first.
+fn plain_http_off_loopback(remote: &str) -> bool {
+    let Some(rest) = remote.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    !host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_seconds;
+    use super::{parse_seconds, plain_http_off_loopback};
+
+    #[test]
+    fn only_loopback_remotes_may_be_plain_http() {
+        for refused in [
+            "http://git.example/org/repo.git",
+            "http://user:token@git.example:8080/r",
+            "http://localhost/r",
+            "http://10.0.0.1/r",
+        ] {
+            assert!(plain_http_off_loopback(refused), "{refused}");
+        }
+        for allowed in [
+            "https://git.example/org/repo.git",
+            "http://127.0.0.1:9418/r.git",
+            "http://u:t@127.0.0.2/r",
+            "http://[::1]:8080/r",
+            "file:///srv/git/r.git",
+            "git@git.example:org/r.git",
+        ] {
+            assert!(!plain_http_off_loopback(allowed), "{allowed}");
+        }
+    }
 
     #[test]
     fn runtimes_parse_to_seconds() {
