@@ -460,20 +460,8 @@ fn forward(
         };
         return Err((403, why));
     }
-    let mut reply = format!("HTTP/1.1 {} {}\r\n", response.status, response.reason);
-    for (name, value) in &response.headers {
-        if matches!(
-            name.as_str(),
-            "connection" | "keep-alive" | "set-cookie" | "www-authenticate"
-        ) {
-            continue;
-        }
-        reply.push_str(name);
-        reply.push_str(": ");
-        reply.push_str(&String::from_utf8_lossy(value));
-        reply.push_str("\r\n");
-    }
-    reply.push_str("connection: close\r\n\r\n");
+    // No `www-authenticate`: git must never prompt for a credential it does not hold.
+    let reply = response.relayed(&["www-authenticate"]);
     // From here on the client has a status line: failures can only cut the reply short.
     if client.write_all(reply.as_bytes()).is_ok() {
         record.bytes_down = reply.len() as u64;

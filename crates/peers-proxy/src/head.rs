@@ -25,6 +25,28 @@ pub struct ResponseHead {
     pub headers: Vec<(String, Vec<u8>)>,
 }
 
+impl ResponseHead {
+    /// The status line and headers to send on to the client: the connection headers, cookies
+    /// and every header named in `dropped` left out, then `connection: close` (one request per
+    /// connection).
+    pub fn relayed(&self, dropped: &[&str]) -> String {
+        let mut reply = format!("HTTP/1.1 {} {}\r\n", self.status, self.reason);
+        for (name, value) in &self.headers {
+            if matches!(name.as_str(), "connection" | "keep-alive" | "set-cookie")
+                || dropped.contains(&name.as_str())
+            {
+                continue;
+            }
+            reply.push_str(name);
+            reply.push_str(": ");
+            reply.push_str(&String::from_utf8_lossy(value));
+            reply.push_str("\r\n");
+        }
+        reply.push_str("connection: close\r\n\r\n");
+        reply
+    }
+}
+
 /// Why a head could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HeadError {

@@ -282,17 +282,7 @@ fn forward(
     let response = head::read_response(&mut upstream_reader)
         .map_err(|err| (502, format!("the upstream's reply is not HTTP: {err}")))?;
     record.status = Some(response.status);
-    let mut reply = format!("HTTP/1.1 {} {}\r\n", response.status, response.reason);
-    for (name, value) in &response.headers {
-        if matches!(name.as_str(), "connection" | "keep-alive" | "set-cookie") {
-            continue;
-        }
-        reply.push_str(name);
-        reply.push_str(": ");
-        reply.push_str(&String::from_utf8_lossy(value));
-        reply.push_str("\r\n");
-    }
-    reply.push_str("connection: close\r\n\r\n");
+    let reply = response.relayed(&[]);
     // From here on the client has a status line: failures can only cut the reply short.
     if client.write_all(reply.as_bytes()).is_ok() {
         record.bytes_down = reply.len() as u64;
